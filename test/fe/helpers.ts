@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+/** Shared setup for the fe suites: every group and backend under test. */
+import { makeFfdhe, makeRistretto255, type AnyGroup } from '../../src/fe/index.js';
+import { loadNative } from '../../src/fe/native.js';
+
+/** Groups under test; ffdhe3072/4096 are slow, so property suites use fewer runs on them. */
+export function groupsUnderTest(): { label: string; group: AnyGroup; fast: boolean }[] {
+    const out: { label: string; group: AnyGroup; fast: boolean }[] = [
+        { label: 'ristretto255/noble', group: makeRistretto255('noble'), fast: true },
+    ];
+    if (loadNative() !== undefined) out.push({ label: 'ristretto255/native', group: makeRistretto255('native'), fast: true });
+    out.push({ label: 'ffdhe2048', group: makeFfdhe('ffdhe2048'), fast: true });
+    out.push({ label: 'ffdhe2048/bigint', group: makeFfdhe('ffdhe2048', 'bigint'), fast: false });
+    out.push({ label: 'ffdhe3072', group: makeFfdhe('ffdhe3072'), fast: false });
+    out.push({ label: 'ffdhe4096', group: makeFfdhe('ffdhe4096'), fast: false });
+    return out;
+}
+
+export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+export const seed = (n: number): Uint8Array => new Uint8Array(32).fill(n);
