@@ -101,8 +101,15 @@ where
 // ---------------------------------------------------------------------------
 
 /// Bytes returned to JavaScript as a plain `Uint8Array` (copied into a
-/// V8-allocated ArrayBuffer).
+/// V8-allocated ArrayBuffer). The Rust copy is wiped on drop, since results
+/// such as the meter's pads r·H_i are secret.
 pub struct Bytes(Vec<u8>);
+
+impl Drop for Bytes {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl ToNapiValue for Bytes {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
@@ -113,7 +120,10 @@ impl ToNapiValue for Bytes {
         // pointers are valid locals.
         let status = unsafe { sys::napi_create_arraybuffer(env, len, &mut data, &mut buffer) };
         if status != sys::Status::napi_ok {
-            return Err(Error::new(Status::GenericFailure, "femeter-native: cannot allocate ArrayBuffer".to_owned()));
+            return Err(Error::new(
+                Status::GenericFailure,
+                "femeter-native: cannot allocate ArrayBuffer".to_owned(),
+            ));
         }
         if len > 0 {
             // SAFETY: napi_create_arraybuffer returned a writable region of
@@ -123,10 +133,20 @@ impl ToNapiValue for Bytes {
         let mut array: sys::napi_value = ptr::null_mut();
         // SAFETY: `buffer` is the ArrayBuffer just created with `len` bytes.
         let status = unsafe {
-            sys::napi_create_typedarray(env, TypedArrayType::Uint8 as i32, len, buffer, 0, &mut array)
+            sys::napi_create_typedarray(
+                env,
+                TypedArrayType::Uint8 as i32,
+                len,
+                buffer,
+                0,
+                &mut array,
+            )
         };
         if status != sys::Status::napi_ok {
-            return Err(Error::new(Status::GenericFailure, "femeter-native: cannot create Uint8Array".to_owned()));
+            return Err(Error::new(
+                Status::GenericFailure,
+                "femeter-native: cannot create Uint8Array".to_owned(),
+            ));
         }
         Ok(array)
     }
@@ -143,13 +163,16 @@ fn invalid(msg: String) -> Error {
 /// Checks that `bytes` holds exactly one 32-byte item.
 fn one<'a>(fname: &str, arg: &str, bytes: &'a [u8]) -> Result<&'a [u8; LEN]> {
     bytes.try_into().map_err(|_| {
-        invalid(format!("{fname}: {arg} must be exactly {LEN} bytes, got {}", bytes.len()))
+        invalid(format!(
+            "{fname}: {arg} must be exactly {LEN} bytes, got {}",
+            bytes.len()
+        ))
     })
 }
 
 /// Checks that `bytes` is a whole number of 32-byte items and returns the count.
 fn count(fname: &str, arg: &str, bytes: &[u8]) -> Result<usize> {
-    if bytes.len() % LEN != 0 {
+    if !bytes.len().is_multiple_of(LEN) {
         return Err(invalid(format!(
             "{fname}: {arg} length {} is not a multiple of {LEN}",
             bytes.len()
@@ -160,7 +183,9 @@ fn count(fname: &str, arg: &str, bytes: &[u8]) -> Result<usize> {
 
 fn items(bytes: &[u8]) -> impl ExactSizeIterator<Item = &[u8; LEN]> {
     // chunks_exact never yields a short chunk, so the conversion cannot fail.
-    bytes.chunks_exact(LEN).map(|c| <&[u8; LEN]>::try_from(c).expect("32-byte chunk"))
+    bytes
+        .chunks_exact(LEN)
+        .map(|c| <&[u8; LEN]>::try_from(c).expect("32-byte chunk"))
 }
 
 /// Decodes a canonical ristretto255 encoding (dalek rejects non-canonical
@@ -170,12 +195,17 @@ fn decode(bytes: &[u8; LEN]) -> Option<RistrettoPoint> {
 }
 
 fn point(fname: &str, arg: &str, bytes: &[u8]) -> Result<RistrettoPoint> {
-    decode(one(fname, arg, bytes)?)
-        .ok_or_else(|| invalid(format!("{fname}: {arg} is not a valid ristretto255 encoding")))
+    decode(one(fname, arg, bytes)?).ok_or_else(|| {
+        invalid(format!(
+            "{fname}: {arg} is not a valid ristretto255 encoding"
+        ))
+    })
 }
 
 fn bad_point(fname: &str, arg: &str, i: usize) -> Error {
-    invalid(format!("{fname}: {arg}[{i}] is not a valid ristretto255 encoding"))
+    invalid(format!(
+        "{fname}: {arg}[{i}] is not a valid ristretto255 encoding"
+    ))
 }
 
 /// The 32-byte items with indices in `r`.
@@ -193,7 +223,9 @@ fn decode_range(bytes: &[u8], r: Range<usize>) -> core::result::Result<Vec<Ristr
 
 /// Concatenates per-range results in order; the first Err (lowest index,
 /// since ranges are ordered) wins.
-fn concat<T>(parts: Vec<core::result::Result<Vec<T>, usize>>) -> core::result::Result<Vec<T>, usize> {
+fn concat<T>(
+    parts: Vec<core::result::Result<Vec<T>, usize>>,
+) -> core::result::Result<Vec<T>, usize> {
     let mut out = Vec::with_capacity(parts.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum());
     for part in parts {
         out.extend(part?);
@@ -213,22 +245,35 @@ fn canonical_scalar(bytes: &[u8; LEN]) -> Option<Scalar> {
 
 fn scalar(fname: &str, arg: &str, bytes: &[u8]) -> Result<Scalar> {
     canonical_scalar(one(fname, arg, bytes)?).ok_or_else(|| {
-        invalid(format!("{fname}: {arg} is not a canonical scalar (must be < group order)"))
+        invalid(format!(
+            "{fname}: {arg} is not a canonical scalar (must be < group order)"
+        ))
     })
 }
 
+/// Parses n canonical scalars; on error the ones already parsed are wiped.
 fn scalars(fname: &str, arg: &str, bytes: &[u8]) -> Result<Vec<Scalar>> {
-    count(fname, arg, bytes)?;
-    items(bytes)
-        .enumerate()
-        .map(|(i, b)| {
-            canonical_scalar(b).ok_or_else(|| {
-                invalid(format!(
+    let n = count(fname, arg, bytes)?;
+    let mut out = Vec::with_capacity(n);
+    for (i, b) in items(bytes).enumerate() {
+        match canonical_scalar(b) {
+            Some(s) => out.push(s),
+            None => {
+                out.zeroize();
+                return Err(invalid(format!(
                     "{fname}: {arg}[{i}] is not a canonical scalar (must be < group order)"
-                ))
-            })
-        })
-        .collect()
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Concatenates per-thread output buffers, wiping them.
+fn concat_wiped(mut parts: Vec<Vec<u8>>) -> Vec<u8> {
+    let out = parts.concat();
+    parts.iter_mut().for_each(Zeroize::zeroize);
+    out
 }
 
 fn enc(p: &RistrettoPoint) -> Bytes {
@@ -271,7 +316,9 @@ pub fn decode_check(points: &[u8]) -> Result<i64> {
     let n = count("decodeCheck", "points", points)?;
     let firsts = par_ranges(n, PAR_MIN_ITEMS, |r| {
         let start = r.start;
-        items(slice(points, &r)).position(|b| decode(b).is_none()).map(|i| start + i)
+        items(slice(points, &r))
+            .position(|b| decode(b).is_none())
+            .map(|i| start + i)
     });
     Ok(firsts.into_iter().flatten().next().map_or(-1, |i| i as i64))
 }
@@ -332,7 +379,7 @@ pub fn mul_base_many(scalar_bytes: &[u8]) -> Result<Bytes> {
         out
     });
     ss.zeroize();
-    Ok(Bytes(parts.concat()))
+    Ok(Bytes(concat_wiped(parts)))
 }
 
 /// scalar · P_i for each of n points (one secret scalar, constant time in
@@ -343,30 +390,50 @@ pub fn mul_many(point_bytes: &[u8], scalar_bytes: &[u8]) -> Result<Bytes> {
     let n = count("mulMany", "points", point_bytes)?;
     let mut sh = s * half();
     s.zeroize();
-    let parts = par_ranges(n, PAR_MIN_ITEMS, |r| -> core::result::Result<Vec<u8>, usize> {
-        let mut out = Vec::with_capacity(r.len() * LEN);
-        let mut halves = Vec::with_capacity(CHUNK.min(r.len()));
-        let base = r.start;
-        for (ci, chunk) in slice(point_bytes, &r).chunks(CHUNK * LEN).enumerate() {
-            halves.clear();
-            for (i, b) in items(chunk).enumerate() {
-                match decode(b) {
-                    Some(p) => halves.push(p * sh),
-                    None => {
-                        halves.zeroize();
-                        out.zeroize();
-                        return Err(base + ci * CHUNK + i);
+    let parts = par_ranges(
+        n,
+        PAR_MIN_ITEMS,
+        |r| -> core::result::Result<Vec<u8>, usize> {
+            let mut out = Vec::with_capacity(r.len() * LEN);
+            let mut halves = Vec::with_capacity(CHUNK.min(r.len()));
+            let base = r.start;
+            for (ci, chunk) in slice(point_bytes, &r).chunks(CHUNK * LEN).enumerate() {
+                halves.clear();
+                for (i, b) in items(chunk).enumerate() {
+                    match decode(b) {
+                        Some(p) => halves.push(p * sh),
+                        None => {
+                            halves.zeroize();
+                            out.zeroize();
+                            return Err(base + ci * CHUNK + i);
+                        }
                     }
                 }
+                push_doubled_encodings(&halves, &mut out);
             }
-            push_doubled_encodings(&halves, &mut out);
-        }
-        halves.zeroize();
-        Ok(out)
-    });
+            halves.zeroize();
+            Ok(out)
+        },
+    );
     sh.zeroize();
-    let out = concat(parts).map_err(|i| bad_point("mulMany", "points", i))?;
-    Ok(Bytes(out))
+    let mut first_bad = None;
+    let mut bufs = Vec::with_capacity(parts.len());
+    for part in parts {
+        match part {
+            Ok(buf) => bufs.push(buf),
+            Err(i) => {
+                first_bad.get_or_insert(i);
+            }
+        }
+    }
+    let out = concat_wiped(bufs);
+    match first_bad {
+        Some(i) => {
+            drop(Bytes(out));
+            Err(bad_point("mulMany", "points", i))
+        }
+        None => Ok(Bytes(out)),
+    }
 }
 
 /// Σ s_i · P_i in variable time (public inputs only); 32 bytes.
@@ -386,13 +453,17 @@ pub fn msm_vartime(point_bytes: &[u8], scalar_bytes: &[u8]) -> Result<Bytes> {
 #[napi(js_name = "addMany")]
 pub fn add_many(point_bytes: &[u8]) -> Result<Bytes> {
     let n = count("addMany", "points", point_bytes)?;
-    let sums = par_ranges(n, PAR_MIN_ITEMS, |r| -> core::result::Result<Vec<RistrettoPoint>, usize> {
-        let mut acc = RistrettoPoint::identity();
-        for (i, b) in items(slice(point_bytes, &r)).enumerate() {
-            acc += decode(b).ok_or(r.start + i)?;
-        }
-        Ok(vec![acc])
-    });
+    let sums = par_ranges(
+        n,
+        PAR_MIN_ITEMS,
+        |r| -> core::result::Result<Vec<RistrettoPoint>, usize> {
+            let mut acc = RistrettoPoint::identity();
+            for (i, b) in items(slice(point_bytes, &r)).enumerate() {
+                acc += decode(b).ok_or(r.start + i)?;
+            }
+            Ok(vec![acc])
+        },
+    );
     let sums = concat(sums).map_err(|i| bad_point("addMany", "points", i))?;
     Ok(enc(&sums.iter().sum()))
 }
@@ -432,5 +503,5 @@ pub fn step_keys(start: &[u8], step: &[u8], count: u32) -> Result<Bytes> {
         }
         out
     });
-    Ok(Bytes(parts.concat()))
+    Ok(Bytes(concat_wiped(parts)))
 }

@@ -344,7 +344,7 @@ write_env() {
 # chaincode records deploy leaves in chaincode/<name>/deployed.env.
 # Schema: see the top of scripts/fabric/README.md.
 write_connection_json() {
-  local out="$FABRIC_NET_DIR/connection.json" tmp org u cert key sep usep first_cc="" latest="" latest_t=0
+  local out="$FABRIC_NET_DIR/connection.json" tmp org u cert key sep usep latest="" latest_t=0
   tmp="$out.tmp.$$"
   {
     echo '{'
@@ -352,26 +352,29 @@ write_connection_json() {
     echo "  \"fabricVersion\": $(json_str "${FABRIC_RELEASE#v}"),"
     echo "  \"dataDir\": $(json_str "$FABRIC_NET_DIR"),"
     echo "  \"channel\": $(json_str "$FABRIC_CHANNEL"),"
-    # chaincodes deployed so far; "chaincode" = the most recently deployed
-    local f name
+    # chaincodes deployed so far; "chaincode" = the most recently deployed.
+    # (Each record is read in a subshell so the caller's variables survive.)
+    local f line t name
     local -a ccs=()
     for f in "$FABRIC_NET_DIR"/chaincode/*/deployed.env; do
       [[ -f "$f" ]] || continue
-      ccs+=("$f")
-      local CC_DEPLOYED_AT=0
-      # shellcheck disable=SC1090
-      source "$f"
-      if (( CC_DEPLOYED_AT >= latest_t )); then latest_t=$CC_DEPLOYED_AT; latest="$CC_NAME"; fi
+      line="$(
+        # shellcheck disable=SC1090
+        source "$f"
+        printf '%s\t%s\t%s: {"version": %s, "sequence": %s, "packageId": %s, "address": %s, "endorsementPolicy": %s}' \
+          "$CC_DEPLOYED_AT" "$CC_NAME" "$(json_str "$CC_NAME")" "$(json_str "$CC_VERSION")" "$CC_SEQUENCE" \
+          "$(json_str "$CC_PACKAGE_ID")" "$(json_str "$CC_ADDRESS")" "$(json_str "$CC_POLICY")"
+      )"
+      t="${line%%$'\t'*}"; line="${line#*$'\t'}"
+      name="${line%%$'\t'*}"; line="${line#*$'\t'}"
+      if (( t >= latest_t )); then latest_t=$t; latest="$name"; fi
+      ccs+=("$line")
     done
     if [[ -n "$latest" ]]; then echo "  \"chaincode\": $(json_str "$latest"),"; else echo '  "chaincode": null,'; fi
     echo '  "chaincodes": {'
     sep=""
-    for f in "${ccs[@]}"; do
-      # shellcheck disable=SC1090
-      source "$f"
-      printf '%s    %s: {"version": %s, "sequence": %s, "packageId": %s, "address": %s, "endorsementPolicy": %s}' \
-        "$sep" "$(json_str "$CC_NAME")" "$(json_str "$CC_VERSION")" "$CC_SEQUENCE" "$(json_str "$CC_PACKAGE_ID")" \
-        "$(json_str "$CC_ADDRESS")" "$(json_str "$CC_POLICY")"
+    for line in "${ccs[@]}"; do
+      printf '%s    %s' "$sep" "$line"
       sep=$',\n'
     done
     [[ -n "$sep" ]] && echo

@@ -9,20 +9,24 @@ import type { TestContext } from 'node:test';
 import { ristretto255 } from '@noble/curves/ed25519.js';
 import { loadNative, nativeAddonPath, nativeLoadError, type NativeRistretto } from '../../src/fe/native.js';
 
-export const Point = ristretto255.Point;
+export const Point: typeof ristretto255.Point = ristretto255.Point;
 export type NoblePoint = InstanceType<typeof Point>;
-export const Fn = Point.Fn;
+export const Fn: typeof ristretto255.Point.Fn = ristretto255.Point.Fn;
 /** The group order ℓ. */
 export const L = Fn.ORDER;
 
 /**
- * The addon for a test, or undefined after `t.skip(...)` when it has not been built. An addon file
- * that exists but does not load fails the test. `FEMETER_NO_NATIVE` is ignored here: these suites
+ * The addon for a test, or undefined after `t.skip(...)` when it has not been built (a failure
+ * instead when `FEMETER_REQUIRE_NATIVE=1`, as CI should set). An addon file that exists but does
+ * not load fails the test. `FEMETER_NO_NATIVE` is ignored here: these suites
  * test the addon itself.
  */
 export function nativeOrSkip(t: TestContext): NativeRistretto | undefined {
     const path = nativeAddonPath();
     if (path === undefined || !existsSync(path)) {
+        if (process.env['FEMETER_REQUIRE_NATIVE'] === '1') {
+            throw new Error(`FEMETER_REQUIRE_NATIVE=1 but the native addon is not built (${path ?? 'native/femeter_native.node'}): run scripts/build-native`);
+        }
         t.skip(`native addon not built (${path ?? 'native/femeter_native.node'} missing): run scripts/build-native`);
         return undefined;
     }

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `npm run bench:fe` — figures of the FE core per group and vector length, each beside a naive
+ * baseline measured in the same run (ristretto255: pure-JS @noble/curves instead of the native
+ * dalek accelerator; ffdhe: BigInt square-and-multiply instead of OpenSSL through node:crypto).
+ * Options: --quick (l = 96 only, smaller dlog tables), --logT N (dlog table 2^N, default 22),
+ * --out PATH (JSON results, default bench-results/fe.json). No assertions: figures only.
+ * Baseline operations that would take minutes are measured on a sample and scaled (marked "≈").
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { homedir, cpus } from 'node:os';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import {
+    BsgsTable, checkKey, decrypt, decryptFolded, Encryptor, keyDer, keyImage, makeFfdhe, makeRistretto255, proveBill, setup, verifyBill, weightedSum,
+    innerProductBound, type AnyGroup,
+} from '../src/fe/index.js';
+import { loadOrBuildTable } from '../src/fe/dlog-file.js';
+import { arg, fmtMs, measure, printTable } from './timing.js';
+
+const quick = process.argv.includes('--quick');
+const logT = Number(arg('logT', quick ? '18' : '22'));
+const out = arg('out', 'bench-results/fe.json');
+const cacheDir = join(process.env['FEMETER_CACHE'] ?? join(homedir(), '.cache', 'femeter'), 'dlog');
+const lengths = quick ? [96] : [96, 2976];
+const MAXREAD = 10_000n; // Wh per 15 min: 40 kW
+
+interface Row { op: string; target?: string; fast?: number; base?: number; baseNote?: string; }
+interface GroupResult { group: string; backend: string; baseline: string; l: number; rows: Row[]; bytesPerCiphertext: number; }
+
+const seed = new Uint8Array(32).fill(1);
+const meterSeed = new Uint8Array(32).fill(2);
+const nodeKey = generateKeyPairSync('ed25519').privateKey;
+const nobleKey = ed25519.utils.randomSecretKey();
+
+/** Time `fn` on a group; when a single call is expensive, time `sample` calls of `one` and scale by `n`. */
+function timed(fn: () => unknown, budgetMs = 400): number {
+    return measure(fn, { minRuns: 2, maxRuns: 200, budgetMs }).ms;
+}
+
+function benchGroup(fast: AnyGroup, base: AnyGroup, label: { backend: string; baseline: string }, l: number, tables: Map<string, BsgsTable<unknown>>): GroupResult {
+    const ctx = { meter: 'bench', channel: '1-0:1.8.0', period: '2024-01' };
+    const y = Array.from({ length: l }, (_, i) => BigInt(200 + ((i * 7) % 150) - (i % 97 === 0 ? 400 : 0))); // ToU-like prices, some negative
+    const x = Array.from({ length: l }, (_, i) => BigInt((i * 131) % 400));
+    const rows: Row[] = [];
+    const perGroup = (g: AnyGroup, scaleSample: boolean) => {
+        const r: Record<string, number> = {};
+        const n = scaleSample ? Math.min(l, 16) : l;
+        const t0 = performance.now();
+        const { msk, mpk } = setup(g, seed, ctx, n);
+        r['setup'] = ((performance.now() - t0) * l) / n;
+        r['keyder'] = (timed(() => keyDer(g, msk, y.slice(0, n))) * l) / n;
+        const key = keyDer(g, msk, y.slice(0, n));
+        r['keycheck'] = (timed(() => checkKey(g, mpk, key)) * l) / n;
+        const enc = new Encryptor(g, mpk, meterSeed, { maxReading: MAXREAD, precompute: true });
+        const C0 = enc.open();
+        let i = 0;
+        const msg = new Uint8Array(120);
+        r['enc+sign'] = timed(() => {
+            const c = enc.slot(i++ % n, x[i % n]!);
+            msg.set(g.encode(c).subarray(0, 32));
+            return scaleSample ? ed25519.sign(msg, nobleKey) : sign(null, msg, nodeKey);
+        });
+        const encNoPre = new Encryptor(g, mpk, meterSeed, { maxReading: MAXREAD });
+        r['enc (no precompute)'] = timed(() => encNoPre.slot(i++ % n, 5n));
+        const C = x.slice(0, n).map((xi, j) => enc.slot(j, xi));
+        const Cbytes = C.map((c) => g.encode(c));
+        const table = tables.get(g.name)!;
+        const bound = innerProductBound(y.slice(0, n), MAXREAD);
+        // from scratch = decode every ciphertext + Σ y_i·C_i + sk·C_0 + dlog
+        r['decrypt from scratch'] = (timed(() => decrypt(g, key, C0, Cbytes.map((b, j) => g.decode(b, `C${j}`)), table, bound)) * l) / n;
+        const S = weightedSum(g, key.y, C);
+        r['decrypt folded'] = timed(() => decryptFolded(g, key, C0, S, table, bound));
+        const m = decryptFolded(g, key, C0, S, table, bound);
+        const K = keyImage(g, mpk, key.y);
+        const st = { ...ctx, tariff: 't@1', m, K, C0, S };
+        r['prove'] = timed(() => proveBill(g, key.sk, st));
+        const proof = proveBill(g, key.sk, st);
+        // verify as a third party does: decode mpk and ciphertexts, K_y and Σ y_i·C_i by MSM, check proof
+        const mpkBytes = mpk.H.map((h) => g.encode(h));
+        r['verify (from ledger data)'] = (timed(() => {
+            const H = mpkBytes.map((b, j) => g.decode(b, `H${j}`));
+            const Cs = Cbytes.map((b, j) => g.decode(b, `C${j}`));
+            return verifyBill(g, { ...st, K: g.msmVartime(H, key.y.map((v) => ((v % g.order) + g.order) % g.order)), S: weightedSum(g, key.y, Cs) }, proof);
+        }) * l) / n;
+        return r;
+    };
+    const f = perGroup(fast, false);
+    const b = perGroup(base, true);
+    const targets: Record<string, string> = {
+        setup: l === 2976 ? '≤ 100 ms' : '', 'enc+sign': '≤ 0.1 ms', 'decrypt folded': '≤ 5 ms', 'decrypt from scratch': l === 2976 ? '≤ 50 ms' : '', keyder: '≤ 5 ms', 'verify (from ledger data)': '≤ 50 ms',
+    };
+    for (const op of Object.keys(f)) rows.push({ op, target: targets[op] ?? '', fast: f[op], base: b[op], baseNote: l > 16 && ['setup', 'keyder', 'keycheck', 'decrypt from scratch', 'verify (from ledger data)'].includes(op) ? '≈ ' : '' });
+    return { group: fast.name, backend: label.backend, baseline: label.baseline, l, rows, bytesPerCiphertext: fast.elementBytes };
+}
+
+async function main(): Promise<void> {
+    console.log(`femeter bench:fe — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, dlog table 2^${logT}`);
+    const pairs: [AnyGroup, AnyGroup, { backend: string; baseline: string }][] = [];
+    const nat = makeRistretto255('auto');
+    pairs.push([nat, makeRistretto255('noble'), { backend: nat.backend === 'native' ? 'native (dalek)' : 'noble (native not built)', baseline: 'noble (pure JS)' }]);
+    for (const n of ['ffdhe2048', 'ffdhe3072', 'ffdhe4096'] as const) pairs.push([makeFfdhe(n), makeFfdhe(n, 'bigint'), { backend: 'OpenSSL via node:crypto', baseline: 'BigInt' }]);
+    const results: GroupResult[] = [];
+    const dlogRows: string[][] = [];
+    const dlogJson: Record<string, unknown>[] = [];
+    for (const [fast, base, label] of pairs) {
+        const small = fast.name === 'ristretto255' ? logT : Math.min(logT, 18);
+        const t0 = performance.now();
+        const { table, source } = await loadOrBuildTable(fast, small, cacheDir);
+        const buildMs = performance.now() - t0;
+        const smallBase = BsgsTable.build(base, 10);
+        const tables = new Map<string, BsgsTable<unknown>>([[fast.name, table]]);
+        for (const l of lengths) {
+            // the baseline group shares the name; give it a small table of its own
+            const r = benchGroup(fast, base, label, l, tables);
+            tables.set(base.name, smallBase);
+            results.push(r);
+            console.log(`\n${fast.name}, l = ${l}: ${label.backend} vs baseline ${label.baseline}; ${r.bytesPerCiphertext} bytes per ciphertext element`);
+            printTable(['operation', 'target', label.backend, `baseline (${label.baseline})`, 'speed-up'], r.rows.map((row) => [
+                row.op, row.target ?? '', fmtMs(row.fast), `${row.baseNote ?? ''}${fmtMs(row.base)}`, row.fast && row.base ? `${(row.base / row.fast).toFixed(1)}×` : '',
+            ]));
+        }
+        // dlog worst case: m at ±bound is the last place an outward search looks.
+        for (const bits of [32, 40]) {
+            const bound = (1n << BigInt(bits)) - 1n;
+            const D = fast.mulBase(fast.order - bound); // m = −bound
+            const steps = Number((2n * bound) / BigInt(table.size)) + 2;
+            let ms: number;
+            let note = '';
+            if (steps <= 3_000_000 && (fast.name === 'ristretto255' || bits === 32)) {
+                const s = performance.now();
+                const m = table.solve(D, bound);
+                ms = performance.now() - s;
+                if (m !== -bound) throw new Error('dlog returned a wrong value');
+            } else {
+                // time 20,000 giant steps and scale to the steps this bound needs
+                const s = performance.now();
+                fast.stepKeys(fast.generator, fast.mulBase(123_456_789n), 20_000);
+                ms = ((performance.now() - s) / 20_000) * steps;
+                note = '≈ ';
+            }
+            dlogRows.push([fast.name, `2^${bits}`, `2^${table.logT}`, `${source} in ${fmtMs(buildMs)}`, `${note}${fmtMs(ms)}`, bits === 40 ? '≤ 1 s' : '']);
+            dlogJson.push({ group: fast.name, boundBits: bits, tableLog2: table.logT, tableSource: source, tableMs: buildMs, worstCaseMs: ms, scaled: note !== '' });
+        }
+    }
+    console.log('\nbounded discrete log, worst case (m = −bound, searched last; ≈ = scaled from 20,000 timed giant steps)');
+    printTable(['group', 'bound', 'table', 'table load/build', 'worst case', 'target'], dlogRows);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, results, dlog: dlogJson }, null, 1));
+    console.log(`\nresults written to ${out}`);
+}
+
+main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+});

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module ledger/embedded/block
+ * Blocks of the embedded engine: hash-chained, signed by the engine's Ed25519 key.
+ *
+ *   header    = "FMBK" ‖ v1 ‖ number (u64) ‖ previousHash ‖ dataHash ‖ timestamp (ms) ‖ txCount
+ *   hash      = SHA-256(header);  previousHash of block 0 = 32 zero bytes
+ *   dataHash  = SHA-256(data),    data = txCount ‖ tx records
+ *   signature = Ed25519(engine key, hash)
+ *   stored    = header (length-prefixed) ‖ signature ‖ data
+ *
+ * A tx record carries the signed envelope (payload + creator signature), its txId, a validation code, and for a
+ * valid tx its write set (sorted by key; a null value is a delete) and its chaincode event. A tx the contract
+ * refused is recorded with its code and message and no writes or event: like Fabric's invalid transactions it is
+ * in the block (so its txId is spent and the refusal is auditable) but not in the state.
+ */
+
+import { CodecError, Reader, Writer, fromHex, toHex } from './codec.js';
+import { sha256 } from './crypto.js';
+
+const _MAGIC = new Uint8Array([0x46, 0x4d, 0x42, 0x4b]); // "FMBK"
+const _VERSION = 1;
+/** previousHash of block 0. */
+export const GENESIS_PREVIOUS_HASH = new Uint8Array(32);
+
+/** Outcome of a recorded transaction. */
+export type ValidationCode = 'VALID' | 'CONTRACT_ERROR' | 'UNKNOWN_TRANSACTION' | 'BAD_ARGUMENTS';
+const _CODES: readonly ValidationCode[] = ['VALID', 'CONTRACT_ERROR', 'UNKNOWN_TRANSACTION', 'BAD_ARGUMENTS'];
+
+/** One entry of a write set: `value === null` deletes the key. */
+export interface WriteOp {
+    readonly key: string;
+    readonly value: Uint8Array | null;
+}
+
+/** The chaincode event of a transaction. */
+export interface TxEvent {
+    readonly name: string;
+    readonly payload: Uint8Array;
+}
+
+/** A transaction as stored in a block. */
+export interface TxRecord {
+    readonly txId: string;
+    /** The signed payload bytes (decode with `decodeProposal`). */
+    readonly payload: Uint8Array;
+    readonly signature: Uint8Array;
+    readonly validationCode: ValidationCode;
+    /** The contract's message for a refused transaction. */
+    readonly message: string | undefined;
+    readonly writes: readonly WriteOp[];
+    readonly event: TxEvent | undefined;
+}
+
+/** The signed part of a block. */
+export interface BlockHeader {
+    readonly number: bigint;
+    readonly previousHash: Uint8Array;
+    readonly dataHash: Uint8Array;
+    /** Engine clock at commit, ms since the Unix epoch (informative; contracts never see it). */
+    readonly timestamp: number;
+    readonly txCount: number;
+}
+
+/** A decoded block. */
+export interface Block extends BlockHeader {
+    /** SHA-256 of the encoded header. */
+    readonly hash: Uint8Array;
+    /** The engine's Ed25519 signature over `hash`. */
+    readonly signature: Uint8Array;
+    readonly txs: readonly TxRecord[];
+}
+
+/**
+ * Canonical bytes of a header.
+ *
+ * @example
+ * ```ts
+ * const hash = sha256(encodeHeader(header));
+ * ```
+ */
+export function encodeHeader(h: BlockHeader): Uint8Array {
+    return new Writer(96)
+        .fixed(_MAGIC)
+        .u8(_VERSION)
+        .u64(h.number)
+        .fixed(h.previousHash)
+        .fixed(h.dataHash)
+        .varint(h.timestamp)
+        .varint(h.txCount)
+        .finish();
+}
+
+function _decodeHeader(bytes: Uint8Array): BlockHeader {
+    const r = new Reader(bytes);
+    const magic = r.fixed(4);
+    if (magic[0] !== 0x46 || magic[1] !== 0x4d || magic[2] !== 0x42 || magic[3] !== 0x4b) {
+        throw new CodecError('not a block header (bad magic)');
+    }
+    const version = r.u8();
+    if (version !== _VERSION) throw new CodecError(`unsupported block version ${version}`);
+    const number = r.u64();
+    const previousHash = r.fixed(32);
+    const dataHash = r.fixed(32);
+    const timestamp = r.varint();
+    const txCount = r.varint();
+    r.end();
+    return { number, previousHash, dataHash, timestamp, txCount };
+}
+
+/**
+ * Canonical bytes of the block data (the tx records).
+ *
+ * @example
+ * ```ts
+ * const data = encodeData(txs); const dataHash = sha256(data);
+ * ```
+ */
+export function encodeData(txs: readonly TxRecord[]): Uint8Array {
+    let estimate = 16;
+    for (const tx of txs) {
+        estimate += tx.payload.length + 160;
+        for (const w of tx.writes) estimate += w.key.length * 3 + (w.value?.length ?? 0) + 12;
+        if (tx.event !== undefined) estimate += tx.event.name.length * 3 + tx.event.payload.length + 12;
+    }
+    const w = new Writer(estimate).varint(txs.length);
+    for (const tx of txs) {
+        const code = _CODES.indexOf(tx.validationCode);
+        if (code < 0) throw new CodecError(`unknown validation code ${tx.validationCode}`);
+        w.fixed(fromHex(tx.txId)).bytes(tx.payload).bytes(tx.signature).u8(code);
+        if (tx.validationCode !== 'VALID') w.str(tx.message ?? '');
+        w.varint(tx.writes.length);
+        for (const op of tx.writes) {
+            w.str(op.key);
+            if (op.value === null) w.u8(1);
+            else w.u8(0).bytes(op.value);
+        }
+        if (tx.event === undefined) w.u8(0);
+        else w.u8(1).str(tx.event.name).bytes(tx.event.payload);
+    }
+    return w.finish();
+}
+
+/**
+ * Decode block data. Byte fields are views into `data`.
+ * @throws {CodecError} on malformed data
+ *
+ * @example
+ * ```ts
+ * const txs = decodeData(data);
+ * ```
+ */
+export function decodeData(data: Uint8Array): TxRecord[] {
+    const r = new Reader(data);
+    const n = r.varint();
+    const txs: TxRecord[] = [];
+    for (let i = 0; i < n; i++) {
+        const txId = toHex(r.fixed(32));
+        const payload = r.bytes();
+        const signature = r.bytes();
+        const validationCode = _CODES[r.u8()];
+        if (validationCode === undefined) throw new CodecError('unknown validation code');
+        const message = validationCode === 'VALID' ? undefined : r.str();
+        const wn = r.varint();
+        const writes: WriteOp[] = [];
+        for (let j = 0; j < wn; j++) {
+            const key = r.str();
+            const kind = r.u8();
+            if (kind === 1) writes.push({ key, value: null });
+            else if (kind === 0) writes.push({ key, value: r.bytes() });
+            else throw new CodecError('bad write kind');
+        }
+        const hasEvent = r.u8();
+        let event: TxEvent | undefined;
+        if (hasEvent === 1) event = { name: r.str(), payload: r.bytes() };
+        else if (hasEvent !== 0) throw new CodecError('bad event flag');
+        txs.push({ txId, payload, signature, validationCode, message, writes, event });
+    }
+    r.end();
+    return txs;
+}
+
+/**
+ * Stored form of a block: header, signature, data.
+ *
+ * @example
+ * ```ts
+ * const stored = encodeStoredBlock(headerBytes, signature, data);
+ * ```
+ */
+export function encodeStoredBlock(headerBytes: Uint8Array, signature: Uint8Array, data: Uint8Array): Uint8Array {
+    return new Writer(headerBytes.length + signature.length + data.length + 8)
+        .bytes(headerBytes)
+        .fixed(signature)
+        .fixed(data)
+        .finish();
+}
+
+/** The three stored parts of a block, undecoded. */
+export interface StoredBlockParts {
+    readonly headerBytes: Uint8Array;
+    readonly header: BlockHeader;
+    readonly signature: Uint8Array;
+    readonly data: Uint8Array;
+}
+
+/**
+ * Split a stored block into header, signature and data, decoding the header only.
+ * @throws {CodecError} on malformed bytes
+ *
+ * @example
+ * ```ts
+ * const { header, data } = splitStoredBlock(bytes);
+ * ```
+ */
+export function splitStoredBlock(stored: Uint8Array): StoredBlockParts {
+    const r = new Reader(stored);
+    const headerBytes = r.bytes(1024);
+    const signature = r.fixed(64);
+    const data = r.fixed(r.remaining);
+    return { headerBytes, header: _decodeHeader(headerBytes), signature, data };
+}
+
+/**
+ * Decode a stored block completely (no checks of hashes or signatures: that is `verify`'s job).
+ * @throws {CodecError} on malformed bytes
+ *
+ * @example
+ * ```ts
+ * const block = decodeStoredBlock(bytes);
+ * ```
+ */
+export function decodeStoredBlock(stored: Uint8Array): Block {
+    const parts = splitStoredBlock(stored);
+    const txs = decodeData(parts.data);
+    if (txs.length !== parts.header.txCount) throw new CodecError('tx count does not match header');
+    return { ...parts.header, hash: sha256(parts.headerBytes), signature: parts.signature, txs };
+}

@@ -1,0 +1,883 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module ledger/embedded/engine
+ * The embedded ledger engine: runs the fabric-contract-api contract in-process over a LevelDB store, with signed
+ * envelopes, replay protection, hash-chained signed blocks, group commit and an event stream.
+ *
+ * Life of a submitted transaction:
+ * 1. Admission (in the caller's turn, no waiting): size ≤ `maxEnvelopeBytes`, canonical payload, channel, creator
+ *    key, Ed25519 signature over SHA-256(payload), MSP membership. Refusals throw {@link EndorseError} and leave no
+ *    trace. A full queue throws {@link SubmitError} `OVERLOADED`.
+ * 2. Execution, strictly one transaction at a time in arrival order (serialisable: each sees every earlier
+ *    transaction, durable or still in the pipeline). A txId already committed or pending is refused
+ *    (`DUPLICATE_TXID`). The contract runs against the committed state (Fabric semantics: no read-your-writes).
+ *    Its write set goes into an in-memory overlay that the next transactions read through.
+ * 3. Group commit: executed transactions collect in the open batch; whenever the writer is idle it takes the whole
+ *    open batch (at most `maxBlockTxs` transactions / `maxBlockBytes`) as one block, signs it and writes block +
+ *    state + txIds + height in ONE `batch(…, { sync: true })`. While that fsync runs, execution continues into the
+ *    next batch; the block size therefore adapts to load (1 tx when idle, hundreds under load).
+ * 4. When the batch is durable every submit in it resolves (valid) or rejects with EndorseError (contract refused;
+ *    recorded in the block as invalid, state untouched, txId spent). If the write fails, the engine stops: the
+ *    batch and every later executed tx reject with {@link CommitError}, queued ones with SubmitError `FAILED`.
+ *
+ * Evaluate runs the contract on a LevelDB snapshot of durable state, concurrently with the pipeline.
+ */
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { writeFileAtomic } from '../atomicfile.js';
+import type {
+    ChaincodeEvent,
+    CloseableAsyncIterable,
+    ConnectOptions,
+    EventsOptions,
+    Identity,
+    Ledger,
+    LedgerClient,
+    SubmitResult,
+} from '../client.js';
+import { CommitError, EndorseError, LedgerError, SubmitError } from '../errors.js';
+import type { LedgerErrorCode } from '../errors.js';
+import type { Block, TxRecord, ValidationCode, WriteOp } from './block.js';
+import { decodeStoredBlock, encodeData, encodeHeader, encodeStoredBlock, GENESIS_PREVIOUS_HASH } from './block.js';
+import { CodecError, compareKeys, equalBytes, fromHex, toHex } from './codec.js';
+import { ed25519PublicKey, isValidEd25519PublicKey, randomEd25519PrivateKey, sha256, signEd25519, verifyEd25519 } from './crypto.js';
+import type { Ed25519Backend } from './crypto.js';
+import { ContractHost } from './dispatch.js';
+import type { ContractClass } from './dispatch.js';
+import { decodeProposal, encodeProposal, newProposal, signPayload, transactionId } from './envelope.js';
+import type { Proposal, SignedEnvelope } from './envelope.js';
+import { EventStream } from './events.js';
+import type { BlockEvents, EventSource } from './events.js';
+import { EmbeddedClientIdentity } from './identity.js';
+import { blockKey, decodeTxLocation, encodeTxLocation, LedgerStore, txIdKey } from './store.js';
+import { EmbeddedStub } from './stub.js';
+import type { StateCursor, StateEntry, StateView } from './stub.js';
+import { verifyStore } from './verify.js';
+import type { VerifyOptions, VerifyResult } from './verify.js';
+
+/** Default bounds; each is an option. */
+export const EMBEDDED_DEFAULTS = Object.freeze({
+    channel: 'femeter',
+    /** Transactions per block at most (the writer takes fewer when it is free sooner). */
+    maxBlockTxs: 1000,
+    /** Approximate bytes of transaction data per block at most (a single larger tx still gets its own block). */
+    maxBlockBytes: 16 * 1024 * 1024,
+    /** Largest accepted payload + signature. */
+    maxEnvelopeBytes: 4 * 1024 * 1024,
+    /** Most arguments per transaction. */
+    maxArgs: 1024,
+    /** Most admitted-but-not-executed transactions; beyond it submit throws OVERLOADED (backpressure, no drop). */
+    maxPending: 50_000,
+    /** A contract call that takes longer fails (like Fabric's chaincode execute timeout). */
+    executeTimeoutMs: 30_000,
+});
+
+const _ENGINE_KEY_FILE = 'engine.key';
+const _LEVELDB_DIR = 'leveldb';
+/** Recent blocks whose events are kept in memory for live streams. */
+const _EVENT_CACHE_BLOCKS = 256;
+
+/** Options of {@link EmbeddedLedger.open} / `ledgers.embedded`. */
+export interface EmbeddedLedgerOptions {
+    /** Data directory (created if missing): `leveldb/` and `engine.key`. */
+    readonly path: string;
+    /** Contract classes; the `@Default()` one or else the first is the default contract. */
+    readonly contracts: readonly ContractClass[];
+    /**
+     * The engine's 32-byte Ed25519 secret key that signs blocks. Default: `<path>/engine.key` (hex, mode 0600),
+     * created on first open. A key that does not match the ledger's recorded public key is refused.
+     */
+    readonly engineKey?: Uint8Array;
+    /** Channel name every envelope must carry (fixed at creation). Default `femeter`. */
+    readonly channel?: string;
+    /**
+     * Admission by MSP: mspId → the Ed25519 public keys allowed to act for it, or `'*'` for any key. Omitted: any
+     * mspId with any valid key is admitted (contracts must then authorise by registered key, never by mspId alone).
+     */
+    readonly msps?: Readonly<Record<string, readonly Uint8Array[] | '*'>>;
+    readonly maxBlockTxs?: number;
+    readonly maxBlockBytes?: number;
+    readonly maxEnvelopeBytes?: number;
+    readonly maxArgs?: number;
+    readonly maxPending?: number;
+    readonly executeTimeoutMs?: number;
+    /** Ed25519 implementation for transaction and block signatures. Default `node`. */
+    readonly ed25519?: Ed25519Backend;
+}
+
+/** Where a transaction is and how it ended. */
+export interface TransactionInfo {
+    readonly transactionId: string;
+    readonly blockNumber: bigint;
+    readonly index: number;
+    readonly validationCode: ValidationCode;
+    readonly message: string | undefined;
+}
+
+interface _Pending {
+    readonly envelope: SignedEnvelope;
+    readonly proposal: Proposal;
+    readonly txId: string;
+    readonly resolve: (r: SubmitResult) => void;
+    readonly reject: (e: Error) => void;
+}
+
+interface _Executed {
+    readonly pending: _Pending;
+    readonly record: TxRecord;
+    readonly result: Uint8Array;
+    readonly error: EndorseError | undefined;
+}
+
+class _Batch {
+    readonly seq: number;
+    readonly items: _Executed[] = [];
+    readonly stateOps = new Map<string, Uint8Array | null>();
+    bytes = 0;
+    constructor(seq: number) {
+        this.seq = seq;
+    }
+}
+
+function _positiveInt(value: number | undefined, fallback: number, name: string): number {
+    const v = value ?? fallback;
+    if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`"${name}" must be a positive integer, got ${v}`);
+    return v;
+}
+
+function _writeBytes(writes: readonly WriteOp[]): number {
+    let n = 0;
+    for (const w of writes) n += w.key.length + (w.value?.length ?? 0) + 8;
+    return n;
+}
+
+/** A cursor merging an overlay snapshot (sorted) with a LevelDB iterator; overlay entries win, null deletes. */
+class _MergedCursor implements StateCursor {
+    readonly #overlay: readonly [string, Uint8Array | null][];
+    readonly #db: { next(): Promise<[string, Uint8Array] | undefined>; close(): Promise<void> };
+    #i = 0;
+    #dbHead: [string, Uint8Array] | undefined | null = null; // null = not fetched yet
+    #dbDone = false;
+
+    constructor(
+        overlay: readonly [string, Uint8Array | null][],
+        db: { next(): Promise<[string, Uint8Array] | undefined>; close(): Promise<void> },
+    ) {
+        this.#overlay = overlay;
+        this.#db = db;
+    }
+
+    async #peekDb(): Promise<[string, Uint8Array] | undefined> {
+        if (this.#dbHead === null) {
+            this.#dbHead = this.#dbDone ? undefined : await this.#db.next();
+            if (this.#dbHead === undefined) this.#dbDone = true;
+        }
+        return this.#dbHead;
+    }
+
+    async next(): Promise<StateEntry | undefined> {
+        for (;;) {
+            const o = this.#overlay[this.#i];
+            const d = await this.#peekDb();
+            if (o === undefined && d === undefined) return undefined;
+            const cmp = o === undefined ? 1 : d === undefined ? -1 : compareKeys(o[0], d[0]);
+            if (cmp <= 0 && o !== undefined) {
+                this.#i++;
+                if (cmp === 0) this.#dbHead = null;
+                if (o[1] === null) continue;
+                return { key: o[0], value: new Uint8Array(o[1]) };
+            }
+            this.#dbHead = null;
+            if (d !== undefined) return { key: d[0], value: d[1] };
+        }
+    }
+
+    close(): Promise<void> {
+        return this.#db.close();
+    }
+}
+
+/**
+ * The embedded ledger. Open with `ledgers.embedded(options)` or {@link EmbeddedLedger.open}.
+ *
+ * @example
+ * ```ts
+ * const ledger = await EmbeddedLedger.open({ path: './data/ledger', contracts: [FemeterContract] });
+ * const privateKey = identities.newPrivateKey();
+ * const client = ledger.connect({ identity: identities.ed25519('OperatorMSP', privateKey), signer: signers.ed25519(privateKey) });
+ * const { blockNumber } = await client.submit('RegisterParty', partyJson);
+ * const report = await ledger.verify();
+ * await ledger.close();
+ * ```
+ */
+export class EmbeddedLedger implements Ledger {
+    readonly #path: string;
+    readonly #store: LedgerStore;
+    readonly #host: ContractHost;
+    readonly #engineKey: Uint8Array;
+    readonly #enginePublicKey: Uint8Array;
+    readonly #channel: string;
+    readonly #msps: ReadonlyMap<string, ReadonlySet<string> | '*'> | undefined;
+    readonly #limits: {
+        readonly maxBlockTxs: number;
+        readonly maxBlockBytes: number;
+        readonly maxEnvelopeBytes: number;
+        readonly maxArgs: number;
+        readonly maxPending: number;
+        readonly executeTimeoutMs: number;
+    };
+    readonly #backend: Ed25519Backend;
+
+    // Pipeline.
+    readonly #queue: _Pending[] = [];
+    #queueHead = 0;
+    #open: _Batch;
+    #batchSeq = 0;
+    #executing = false;
+    #writing: Promise<void> | undefined;
+    readonly #overlay = new Map<string, { value: Uint8Array | null; seq: number }>();
+    readonly #pendingTxIds = new Set<string>();
+
+    // Chain tip (durable).
+    #height: bigint;
+    #tipHash: Uint8Array;
+
+    // Lifecycle and readers.
+    #closing: Promise<void> | undefined;
+    #closed = false;
+    #failed: LedgerError | undefined;
+    readonly #waiters = new Set<() => void>();
+    readonly #eventCache = new Map<bigint, BlockEvents>();
+    readonly #streams = new Set<EventStream>();
+    readonly #activeReads = new Set<Promise<unknown>>();
+    readonly #liveView: StateView;
+
+    private constructor(
+        options: Readonly<EmbeddedLedgerOptions>,
+        store: LedgerStore,
+        host: ContractHost,
+        engineKey: Uint8Array,
+        meta: { channel: string; height: bigint; lastHash: Uint8Array },
+    ) {
+        this.#path = options.path;
+        this.#store = store;
+        this.#host = host;
+        this.#engineKey = engineKey;
+        this.#enginePublicKey = ed25519PublicKey(engineKey);
+        this.#channel = meta.channel;
+        this.#height = meta.height;
+        this.#tipHash = meta.lastHash;
+        this.#backend = options.ed25519 ?? 'node';
+        this.#limits = {
+            maxBlockTxs: _positiveInt(options.maxBlockTxs, EMBEDDED_DEFAULTS.maxBlockTxs, 'maxBlockTxs'),
+            maxBlockBytes: _positiveInt(options.maxBlockBytes, EMBEDDED_DEFAULTS.maxBlockBytes, 'maxBlockBytes'),
+            maxEnvelopeBytes: _positiveInt(options.maxEnvelopeBytes, EMBEDDED_DEFAULTS.maxEnvelopeBytes, 'maxEnvelopeBytes'),
+            maxArgs: _positiveInt(options.maxArgs, EMBEDDED_DEFAULTS.maxArgs, 'maxArgs'),
+            maxPending: _positiveInt(options.maxPending, EMBEDDED_DEFAULTS.maxPending, 'maxPending'),
+            executeTimeoutMs: _positiveInt(options.executeTimeoutMs, EMBEDDED_DEFAULTS.executeTimeoutMs, 'executeTimeoutMs'),
+        };
+        if (options.msps !== undefined) {
+            const msps = new Map<string, ReadonlySet<string> | '*'>();
+            for (const [mspId, keys] of Object.entries(options.msps)) {
+                msps.set(mspId, keys === '*' ? '*' : new Set(keys.map((k) => toHex(k))));
+            }
+            this.#msps = msps;
+        }
+        this.#open = new _Batch(++this.#batchSeq);
+        this.#liveView = {
+            get: (key) => {
+                const o = this.#overlay.get(key);
+                if (o !== undefined) return o.value === null ? undefined : new Uint8Array(o.value);
+                return this.#store.state.getSync(key);
+            },
+            range: (start, end) => this.#liveRange(start, end),
+        };
+    }
+
+    /**
+     * Open (or create) an embedded ledger in `options.path`.
+     * @throws {TypeError | RangeError} on bad options
+     * @throws if the directory holds a ledger of another channel or signed by another engine key, or is locked by
+     *   another process
+     */
+    static async open(options: Readonly<EmbeddedLedgerOptions>): Promise<EmbeddedLedger> {
+        if (typeof options.path !== 'string' || options.path.length === 0) {
+            throw new TypeError('"path" expected a non-empty string');
+        }
+        const host = new ContractHost(options.contracts);
+        await mkdir(options.path, { recursive: true });
+        const store = await LedgerStore.open(join(options.path, _LEVELDB_DIR));
+        try {
+            let meta = await store.readMeta();
+            const engineKey = await EmbeddedLedger.#engineKeyFor(options, meta !== undefined);
+            const publicKey = ed25519PublicKey(engineKey);
+            const channel = options.channel ?? meta?.channel ?? EMBEDDED_DEFAULTS.channel;
+            if (meta === undefined) {
+                await store.initMeta(channel, publicKey);
+                meta = await store.readMeta();
+                if (meta === undefined) throw new Error('ledger meta record was not written');
+            }
+            if (!equalBytes(meta.enginePublicKey, publicKey)) {
+                throw new Error(`${options.path}: the engine key does not match the key this ledger was created with`);
+            }
+            if (meta.channel !== channel) {
+                throw new Error(`${options.path}: ledger is for channel ${JSON.stringify(meta.channel)}, not ${JSON.stringify(channel)}`);
+            }
+            return new EmbeddedLedger(options, store, host, engineKey, meta);
+        } catch (err) {
+            await store.close();
+            throw err;
+        }
+    }
+
+    static async #engineKeyFor(options: Readonly<EmbeddedLedgerOptions>, exists: boolean): Promise<Uint8Array> {
+        if (options.engineKey !== undefined) {
+            if (!(options.engineKey instanceof Uint8Array) || options.engineKey.length !== 32) {
+                throw new TypeError('"engineKey" expected a 32-byte Uint8Array');
+            }
+            return new Uint8Array(options.engineKey);
+        }
+        const file = join(options.path, _ENGINE_KEY_FILE);
+        try {
+            const key = fromHex((await readFile(file, 'utf8')).trim());
+            if (key.length !== 32) throw new Error(`${file}: expected 32 bytes of hex`);
+            return key;
+        } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+        if (exists) throw new Error(`${file} is missing: the engine key of this ledger is needed to sign new blocks`);
+        const key = randomEd25519PrivateKey();
+        await writeFileAtomic(file, toHex(key) + '\n', 0o600);
+        return key;
+    }
+
+    /** The data directory. */
+    get path(): string {
+        return this.#path;
+    }
+    /** The channel every envelope must name. */
+    get channel(): string {
+        return this.#channel;
+    }
+    /** Number of durable blocks (the next block's number). */
+    get height(): bigint {
+        return this.#height;
+    }
+    /** Public key that verifies block signatures. */
+    get enginePublicKey(): Uint8Array {
+        return new Uint8Array(this.#enginePublicKey);
+    }
+    /** Names of the hosted contracts, the default first. */
+    get contractNames(): string[] {
+        return this.#host.contractNames;
+    }
+
+    /**
+     * A client that signs as `identity` with `signer`.
+     *
+     * @example
+     * ```ts
+     * const client = ledger.connect({ identity, signer });
+     * await client.submit('Put', 'k', 'v');
+     * ```
+     */
+    connect(options: Readonly<ConnectOptions>): LedgerClient {
+        return new _EmbeddedClient(this, options.identity, options.signer);
+    }
+
+    /**
+     * Admit, execute and durably commit a signed envelope (what a gateway forwards).
+     * @throws {EndorseError} refused (see {@link LedgerErrorCode}); nothing was recorded unless the contract refused
+     * @throws {SubmitError} closed, failed or overloaded
+     * @throws {CommitError} the block could not be written
+     */
+    submitSigned(envelope: SignedEnvelope): Promise<SubmitResult> {
+        try {
+            this.#assertAccepting();
+            const { proposal, txId } = this.#admit(envelope);
+            if (this.#queue.length - this.#queueHead >= this.#limits.maxPending) {
+                throw new SubmitError('OVERLOADED', `more than ${this.#limits.maxPending} transactions pending`, {
+                    transactionId: txId,
+                });
+            }
+            return new Promise<SubmitResult>((resolve, reject) => {
+                this.#queue.push({ envelope, proposal, txId, resolve, reject });
+                this.#runExecutor();
+            });
+        } catch (err) {
+            return Promise.reject(err as Error);
+        }
+    }
+
+    /**
+     * Admit and execute a signed envelope against durable state without recording anything.
+     * @throws {EndorseError} refused by the engine or the contract
+     * @throws {SubmitError} closed or failed
+     */
+    evaluateSigned(envelope: SignedEnvelope): Promise<Uint8Array> {
+        try {
+            this.#assertAccepting();
+            const { proposal, txId } = this.#admit(envelope);
+            return this.#track(this.#evaluate(proposal, txId));
+        } catch (err) {
+            return Promise.reject(err as Error);
+        }
+    }
+
+    /**
+     * Chaincode events from a position (see {@link EventsOptions}), then live.
+     *
+     * @example
+     * ```ts
+     * const stream = await ledger.events({ startBlock: 0n });
+     * for await (const e of stream) { ... }
+     * ```
+     */
+    events(options: Readonly<EventsOptions> = {}): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
+        try {
+            if (this.#closed) throw new SubmitError('CLOSED', 'the ledger is closed');
+            const source: EventSource = {
+                height: () => this.#height,
+                blockEvents: (n) => this.#blockEvents(n),
+                subscribe: (wake) => {
+                    this.#waiters.add(wake);
+                    return () => this.#waiters.delete(wake);
+                },
+                terminal: () => ({ closed: this.#closed || this.#closing !== undefined, error: this.#failed }),
+            };
+            const stream: EventStream = new EventStream(source, options, () => this.#streams.delete(stream));
+            this.#streams.add(stream);
+            return Promise.resolve(stream);
+        } catch (err) {
+            return Promise.reject(err as Error);
+        }
+    }
+
+    /**
+     * A committed block, decoded, or undefined beyond the height.
+     *
+     * @example
+     * ```ts
+     * const block = await ledger.getBlock(0n);
+     * ```
+     */
+    async getBlock(n: bigint): Promise<Block | undefined> {
+        if (n < 0n || n >= this.#height) return undefined;
+        const bytes = await this.#store.blocks.get(blockKey(n));
+        return bytes === undefined ? undefined : decodeStoredBlock(bytes);
+    }
+
+    /**
+     * Where a committed transaction is and how it ended, or undefined if unknown.
+     *
+     * @example
+     * ```ts
+     * const info = await ledger.getTransaction(result.transactionId);
+     * ```
+     */
+    async getTransaction(txId: string): Promise<TransactionInfo | undefined> {
+        let key: Uint8Array;
+        try {
+            key = txIdKey(txId);
+        } catch {
+            return undefined;
+        }
+        const loc = await this.#store.txids.get(key);
+        if (loc === undefined) return undefined;
+        const { blockNumber, index } = decodeTxLocation(loc);
+        const block = await this.getBlock(blockNumber);
+        const tx = block?.txs[index];
+        if (tx === undefined || tx.txId !== txId) return undefined;
+        return { transactionId: txId, blockNumber, index, validationCode: tx.validationCode, message: tx.message };
+    }
+
+    /**
+     * Re-check the whole chain and state on a consistent snapshot (writes may continue meanwhile).
+     *
+     * @example
+     * ```ts
+     * const { ok, firstBadBlock, reason } = await ledger.verify();
+     * ```
+     */
+    verify(options: Readonly<VerifyOptions> = {}): Promise<VerifyResult> {
+        if (this.#closed) return Promise.reject(new SubmitError('CLOSED', 'the ledger is closed'));
+        return this.#track(
+            verifyStore(this.#store, {
+                enginePublicKey: options.enginePublicKey ?? this.#enginePublicKey,
+                ed25519: options.ed25519 ?? this.#backend,
+            }),
+        );
+    }
+
+    /**
+     * Stop accepting, finish every admitted transaction (commit it and answer its caller), end event streams and
+     * close the database. Idempotent.
+     */
+    close(): Promise<void> {
+        this.#closing ??= this.#close();
+        return this.#closing;
+    }
+
+    async #close(): Promise<void> {
+        // Let the pipeline drain: everything admitted is executed, written and answered.
+        while (this.#executing || this.#writing !== undefined || this.#pendingCount() > 0 || this.#open.items.length > 0) {
+            if (this.#failed !== undefined) break;
+            if (this.#writing !== undefined) await this.#writing;
+            else await new Promise((r) => setImmediate(r));
+            this.#kickWriter();
+        }
+        this.#wakeAll();
+        for (const s of [...this.#streams]) s.close();
+        await Promise.allSettled([...this.#activeReads]);
+        this.#closed = true;
+        await this.#store.close();
+    }
+
+    // ---- admission ------------------------------------------------------------------------------------------
+
+    #assertAccepting(): void {
+        if (this.#closed || this.#closing !== undefined) throw new SubmitError('CLOSED', 'the ledger is closed');
+        if (this.#failed !== undefined) {
+            throw new SubmitError('FAILED', `the ledger stopped after a storage failure: ${this.#failed.message}`, {
+                cause: this.#failed,
+            });
+        }
+    }
+
+    #admit(envelope: SignedEnvelope): { proposal: Proposal; txId: string } {
+        const refuse = (code: LedgerErrorCode, message: string, txId?: string): never => {
+            throw new EndorseError(code, message, { transactionId: txId });
+        };
+        if (typeof envelope !== 'object' || envelope === null) return refuse('MALFORMED', 'envelope must be an object');
+        const { payload, signature } = envelope;
+        if (!(payload instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
+            return refuse('MALFORMED', 'envelope payload and signature must be bytes');
+        }
+        if (payload.length + signature.length > this.#limits.maxEnvelopeBytes) {
+            return refuse('TOO_LARGE', `envelope of ${payload.length + signature.length} bytes exceeds ${this.#limits.maxEnvelopeBytes}`);
+        }
+        let proposal: Proposal;
+        try {
+            proposal = decodeProposal(payload, { maxArgs: this.#limits.maxArgs });
+        } catch (err) {
+            return refuse('MALFORMED', `malformed transaction payload: ${(err as Error).message}`);
+        }
+        const txId = transactionId(proposal.nonce, proposal.creator);
+        if (proposal.channel !== this.#channel) {
+            return refuse('WRONG_CHANNEL', `envelope is for channel ${JSON.stringify(proposal.channel)}`, txId);
+        }
+        if (!isValidEd25519PublicKey(proposal.creator.credentials)) {
+            return refuse('MALFORMED', 'creator credentials are not a valid Ed25519 public key', txId);
+        }
+        if (!verifyEd25519(signature, sha256(payload), proposal.creator.credentials, this.#backend)) {
+            return refuse('BAD_SIGNATURE', 'the signature does not match the creator and payload', txId);
+        }
+        if (this.#msps !== undefined) {
+            const allowed = this.#msps.get(proposal.creator.mspId);
+            if (allowed === undefined || (allowed !== '*' && !allowed.has(toHex(proposal.creator.credentials)))) {
+                return refuse('ACCESS_DENIED', `identity is not a member of ${JSON.stringify(proposal.creator.mspId)}`, txId);
+            }
+        }
+        return { proposal, txId };
+    }
+
+    // ---- execution ------------------------------------------------------------------------------------------
+
+    #pendingCount(): number {
+        return this.#queue.length - this.#queueHead;
+    }
+
+    #dequeue(): _Pending | undefined {
+        const p = this.#queue[this.#queueHead];
+        if (p === undefined) return undefined;
+        this.#queue[this.#queueHead] = undefined as unknown as _Pending;
+        this.#queueHead++;
+        if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+            this.#queue.splice(0, this.#queueHead);
+            this.#queueHead = 0;
+        }
+        return p;
+    }
+
+    #runExecutor(): void {
+        if (this.#executing) return;
+        this.#executing = true;
+        void this.#executeLoop().finally(() => {
+            this.#executing = false;
+            this.#kickWriter();
+            if (this.#pendingCount() > 0 && this.#failed === undefined) this.#runExecutor();
+        });
+    }
+
+    async #executeLoop(): Promise<void> {
+        while (this.#pendingCount() > 0 && this.#failed === undefined) {
+            const full = this.#open.items.length >= this.#limits.maxBlockTxs || this.#open.bytes >= this.#limits.maxBlockBytes;
+            if (full) {
+                if (this.#writing === undefined) this.#kickWriter();
+                else await this.#writing;
+                continue;
+            }
+            const p = this.#dequeue();
+            if (p === undefined) break;
+            try {
+                await this.#execute(p);
+            } catch (err) {
+                // An engine bug, not a contract error: refuse this tx, keep going.
+                p.reject(new EndorseError('CONTRACT_ERROR', `engine error: ${(err as Error).message}`, { transactionId: p.txId, cause: err }));
+            }
+            this.#kickWriter();
+        }
+    }
+
+    async #execute(p: _Pending): Promise<void> {
+        if (this.#pendingTxIds.has(p.txId) || this.#store.txids.getSync(txIdKey(p.txId)) !== undefined) {
+            p.reject(new EndorseError('DUPLICATE_TXID', `transaction ${p.txId} was already submitted`, { transactionId: p.txId }));
+            return;
+        }
+        const stub = new EmbeddedStub({ proposal: p.proposal, txId: p.txId, view: this.#liveView });
+        const outcome = await this.#invoke(stub, p.proposal);
+        const { writes, event } = await stub.seal();
+        const batch = this.#open;
+        let record: TxRecord;
+        let error: EndorseError | undefined;
+        if (outcome.ok) {
+            record = { txId: p.txId, payload: p.envelope.payload, signature: p.envelope.signature, validationCode: 'VALID', message: undefined, writes, event };
+            for (const w of writes) {
+                this.#overlay.set(w.key, { value: w.value, seq: batch.seq });
+                batch.stateOps.set(w.key, w.value);
+            }
+        } else {
+            record = { txId: p.txId, payload: p.envelope.payload, signature: p.envelope.signature, validationCode: outcome.code, message: outcome.error.message, writes: [], event: undefined };
+            error = new EndorseError(outcome.code, outcome.error.message, { transactionId: p.txId, contractError: outcome.error });
+        }
+        this.#pendingTxIds.add(p.txId);
+        batch.items.push({ pending: p, record, result: outcome.ok ? outcome.payload : new Uint8Array(0), error });
+        batch.bytes += p.envelope.payload.length + _writeBytes(record.writes) + (event?.payload.length ?? 0) + 128;
+    }
+
+    async #invoke(stub: EmbeddedStub, proposal: Proposal): ReturnType<ContractHost['invoke']> {
+        const ci = new EmbeddedClientIdentity(proposal.creator);
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<Awaited<ReturnType<ContractHost['invoke']>>>((resolve) => {
+            timer = setTimeout(
+                () =>
+                    resolve({
+                        ok: false,
+                        code: 'CONTRACT_ERROR',
+                        error: { message: `transaction timed out after ${this.#limits.executeTimeoutMs} ms` },
+                    }),
+                this.#limits.executeTimeoutMs,
+            );
+        });
+        try {
+            return await Promise.race([this.#host.invoke(stub, ci, proposal.txName, proposal.args), timeout]);
+        } finally {
+            clearTimeout(timer);
+        }
+    }
+
+    #liveRange(start: string, end: string): StateCursor {
+        // Snapshot the overlay entries in range now; the LevelDB iterator snapshots durable state now, too.
+        const overlay: [string, Uint8Array | null][] = [];
+        for (const [key, { value }] of this.#overlay) {
+            if (compareKeys(key, start) >= 0 && (end === '' || compareKeys(key, end) < 0)) overlay.push([key, value]);
+        }
+        overlay.sort((a, b) => compareKeys(a[0], b[0]));
+        const it = this.#store.state.iterator(end === '' ? { gte: start } : { gte: start, lt: end });
+        return new _MergedCursor(overlay, it);
+    }
+
+    async #evaluate(proposal: Proposal, txId: string): Promise<Uint8Array> {
+        const snapshot = this.#store.db.snapshot();
+        try {
+            const view: StateView = {
+                get: (key) => this.#store.state.getSync(key, { snapshot }),
+                range: (start, end) =>
+                    new _MergedCursor(
+                        [],
+                        this.#store.state.iterator(end === '' ? { gte: start, snapshot } : { gte: start, lt: end, snapshot }),
+                    ),
+            };
+            const stub = new EmbeddedStub({ proposal, txId, view });
+            const outcome = await this.#invoke(stub, proposal);
+            await stub.seal();
+            if (!outcome.ok) {
+                throw new EndorseError(outcome.code, outcome.error.message, { transactionId: txId, contractError: outcome.error });
+            }
+            return outcome.payload;
+        } finally {
+            await snapshot.close();
+        }
+    }
+
+    #track<T>(p: Promise<T>): Promise<T> {
+        this.#activeReads.add(p);
+        const done = (): void => {
+            this.#activeReads.delete(p);
+        };
+        p.then(done, done);
+        return p;
+    }
+
+    // ---- group commit ---------------------------------------------------------------------------------------
+
+    #kickWriter(): void {
+        if (this.#writing !== undefined || this.#open.items.length === 0 || this.#failed !== undefined) return;
+        const batch = this.#open;
+        this.#open = new _Batch(++this.#batchSeq);
+        this.#writing = this.#write(batch).finally(() => {
+            this.#writing = undefined;
+            this.#kickWriter();
+            if (this.#pendingCount() > 0) this.#runExecutor();
+        });
+    }
+
+    async #write(batch: _Batch): Promise<void> {
+        const number = this.#height;
+        let hash: Uint8Array;
+        let events: BlockEvents;
+        try {
+            const records = batch.items.map((i) => i.record);
+            const data = encodeData(records);
+            const headerBytes = encodeHeader({
+                number,
+                previousHash: this.#tipHash,
+                dataHash: sha256(data),
+                timestamp: Date.now(),
+                txCount: records.length,
+            });
+            hash = sha256(headerBytes);
+            const signature = signEd25519(hash, this.#engineKey, this.#backend);
+            const { db, blocks, state, txids, meta } = this.#store;
+            const ops = db.batch();
+            ops.put(blockKey(number), encodeStoredBlock(headerBytes, signature, data), { sublevel: blocks });
+            for (const [key, value] of batch.stateOps) {
+                if (value === null) ops.del(key, { sublevel: state });
+                else ops.put(key, value, { sublevel: state });
+            }
+            records.forEach((r, index) => {
+                ops.put(txIdKey(r.txId), encodeTxLocation({ blockNumber: number, index }), { sublevel: txids });
+            });
+            ops.put('height', blockKey(number + 1n), { sublevel: meta });
+            ops.put('lastHash', hash, { sublevel: meta });
+            events = _eventsOf(number, records);
+            await ops.write({ sync: true });
+        } catch (err) {
+            this.#fail(batch, err);
+            return;
+        }
+        // Durable: advance the tip, release the overlay, answer the submitters, wake event streams.
+        this.#height = number + 1n;
+        this.#tipHash = hash;
+        this.#eventCache.set(number, events);
+        this.#eventCache.delete(number - BigInt(_EVENT_CACHE_BLOCKS));
+        for (const key of batch.stateOps.keys()) {
+            if (this.#overlay.get(key)?.seq === batch.seq) this.#overlay.delete(key);
+        }
+        for (const { pending, result, error } of batch.items) {
+            this.#pendingTxIds.delete(pending.txId);
+            if (error !== undefined) pending.reject(error);
+            else pending.resolve({ transactionId: pending.txId, blockNumber: number, result });
+        }
+        this.#wakeAll();
+    }
+
+    #fail(batch: _Batch, cause: unknown): void {
+        const message = `block ${this.#height} could not be written: ${(cause as Error)?.message ?? String(cause)}`;
+        this.#failed = new CommitError('STORAGE', message, { cause });
+        const commitError = (txId: string): CommitError => new CommitError('STORAGE', message, { transactionId: txId, cause });
+        for (const { pending } of [...batch.items, ...this.#open.items]) pending.reject(commitError(pending.txId));
+        this.#open = new _Batch(++this.#batchSeq);
+        for (let p = this.#dequeue(); p !== undefined; p = this.#dequeue()) {
+            p.reject(new SubmitError('FAILED', message, { transactionId: p.txId, cause }));
+        }
+        this.#overlay.clear();
+        this.#pendingTxIds.clear();
+        this.#wakeAll();
+    }
+
+    #wakeAll(): void {
+        const waiters = [...this.#waiters];
+        this.#waiters.clear();
+        for (const w of waiters) w();
+    }
+
+    async #blockEvents(n: bigint): Promise<BlockEvents> {
+        const cached = this.#eventCache.get(n);
+        if (cached !== undefined) return cached;
+        const bytes = await this.#store.blocks.get(blockKey(n));
+        if (bytes === undefined) throw new CodecError(`block ${n} is missing`);
+        return _eventsOf(n, decodeStoredBlock(bytes).txs);
+    }
+}
+
+function _eventsOf(blockNumber: bigint, txs: readonly TxRecord[]): BlockEvents {
+    const events: { index: number; event: ChaincodeEvent }[] = [];
+    txs.forEach((tx, index) => {
+        if (tx.validationCode === 'VALID' && tx.event !== undefined) {
+            events.push({
+                index,
+                event: { blockNumber, transactionId: tx.txId, eventName: tx.event.name, payload: tx.event.payload },
+            });
+        }
+    });
+    return { txIds: txs.map((t) => t.txId), events };
+}
+
+/** The embedded engine's {@link LedgerClient}: builds, signs and hands envelopes to the engine. */
+class _EmbeddedClient implements LedgerClient {
+    readonly identity: Identity;
+    readonly #ledger: EmbeddedLedger;
+    readonly #signer: ConnectOptions['signer'];
+    readonly #streams = new Set<CloseableAsyncIterable<ChaincodeEvent>>();
+
+    constructor(ledger: EmbeddedLedger, identity: Identity, signer: ConnectOptions['signer']) {
+        if (typeof identity?.mspId !== 'string' || !(identity.credentials instanceof Uint8Array)) {
+            throw new TypeError('"identity" expected { mspId: string, credentials: Uint8Array }');
+        }
+        if (typeof signer?.sign !== 'function') throw new TypeError('"signer" expected { sign(digest) }');
+        this.#ledger = ledger;
+        this.identity = Object.freeze({ mspId: identity.mspId, credentials: new Uint8Array(identity.credentials) });
+        this.#signer = signer;
+    }
+
+    async #envelope(txName: string, args: readonly unknown[]): Promise<SignedEnvelope> {
+        let payload: Uint8Array;
+        try {
+            const proposal = newProposal({ channel: this.#ledger.channel, txName, args: args as string[], creator: this.identity });
+            payload = encodeProposal(proposal);
+        } catch (err) {
+            throw new EndorseError('MALFORMED', (err as Error).message, { cause: err });
+        }
+        return signPayload(payload, this.#signer);
+    }
+
+    async submit(txName: string, ...args: string[]): Promise<SubmitResult> {
+        return this.#ledger.submitSigned(await this.#envelope(txName, args));
+    }
+
+    async evaluate(txName: string, ...args: string[]): Promise<Uint8Array> {
+        return this.#ledger.evaluateSigned(await this.#envelope(txName, args));
+    }
+
+    async events(options: Readonly<EventsOptions> = {}): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
+        const stream = await this.#ledger.events(options);
+        this.#streams.add(stream);
+        return stream;
+    }
+
+    close(): Promise<void> {
+        for (const s of this.#streams) s.close();
+        this.#streams.clear();
+        return Promise.resolve();
+    }
+}
+
+/** For tests and tools: the proposal inside a stored transaction. */
+export function proposalOf(tx: TxRecord, maxArgs = EMBEDDED_DEFAULTS.maxArgs): Proposal {
+    return decodeProposal(tx.payload, { maxArgs });
+}
+
+export { GENESIS_PREVIOUS_HASH };
