@@ -385,7 +385,9 @@ write_connection_json() {
     echo "    \"hostname\": $(json_str "$ORDERER_HOST"),"
     echo "    \"tlsCACert\": $(json_str "$ORDERER_TLS_CA"),"
     echo "    \"adminEndpoint\": \"127.0.0.1:$ORDERER_ADMIN_PORT\","
-    echo "    \"operationsEndpoint\": \"127.0.0.1:$ORDERER_OPS_PORT\""
+    echo "    \"operationsEndpoint\": \"127.0.0.1:$ORDERER_OPS_PORT\","
+    echo "    \"batchTimeout\": $(json_str "${FABRIC_NET_BATCH_TIMEOUT:-}"),"
+    echo "    \"maxMessageCount\": ${FABRIC_NET_BATCH_MAX_MESSAGES:-null}"
     echo '  },'
     echo '  "organizations": {'
     sep=""
@@ -421,4 +423,9 @@ write_connection_json() {
     echo '}'
   } > "$tmp" || { rm -f "$tmp"; return 1; }
   mv "$tmp" "$out"
+}
+
+# Print the comment block at the top of a script (its usage text).
+print_usage() {
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$1"
 }

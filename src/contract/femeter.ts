@@ -7,7 +7,7 @@
  * No clock, no randomness: time comes from the transaction timestamp, ids from the caller.
  */
 import fabric from 'fabric-contract-api';
-import type { Context } from 'fabric-contract-api';
+import type { Context as FabricContext } from 'fabric-contract-api';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { decodeMpk } from '../fe/codec.js';
 import { FeError } from '../fe/errors.js';
@@ -30,6 +30,12 @@ import { arr, asObj, bytesToHex, hex, hexToBytes, id, int, obj, oneOf, onlyField
 import { getTariff, meterPeriod, weightsDigest, weightsFor } from './weights.js';
 
 const { Contract, Info, Returns, Transaction } = fabric;
+/**
+ * The runtime Context class under the type's name: fabric-contract-api recognises the `ctx`
+ * parameter by the emitted `design:paramtypes` metadata, which needs a value, not a type-only import.
+ */
+const Context = fabric.Context;
+type Context = FabricContext;
 
 /** Most periods one AcceptTariff may cover (a year of months, with room). */
 export const MAX_AGREEMENT_PERIODS = 24;
@@ -281,7 +287,7 @@ export class FemeterContract extends Contract {
         const periods = arr(b, 'periods', w, 1, MAX_AGREEMENT_PERIODS).map((x, i) => {
             const o = asObj(x, `${w}.periods[${i}]`);
             onlyFields(o, ['period', 'encryptedKey'], `${w}.periods[${i}]`);
-            return { period: period(o, 'period', `${w}.periods[${i}]`), encryptedKey: hex(o, 'encryptedKey', `${w}.periods[${i}]`, undefined, 4096) };
+            return { period: period(o, 'period', `${w}.periods[${i}]`), encryptedKey: hex(o, 'encryptedKey', `${w}.periods[${i}]`, undefined, 128 * 1024) };
         });
         const now = txTime(ctx);
         const txId = ctx.stub.getTxID();
@@ -546,6 +552,14 @@ export class FemeterContract extends Contract {
         await requireRegistered(ctx, 'GetReadings');
         const list = await listByPrefix<SlotRecord>(ctx, 'slot', [meterId, channel, p]);
         return marshalString(list.map((x) => ({ slot: Number(ctx.stub.splitCompositeKey(x.key).attributes[3]), ...x.value })));
+    }
+
+    /** Every period record of a meter (all channels). */
+    @Transaction(false)
+    @Returns('string')
+    async ListPeriods(ctx: Context, meterId: string): Promise<string> {
+        await requireRegistered(ctx, 'ListPeriods');
+        return marshalString((await listByPrefix<PeriodRecord>(ctx, 'period', [meterId])).map((x) => x.value));
     }
 
     @Transaction(false)

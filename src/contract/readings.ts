@@ -111,9 +111,9 @@ export async function applyReadings(ctx: Context, meter: Meter, body: Record<str
         // write-once slot
         const sKey = keys.slot(ctx.stub, meter.id, r.channel, r.period, r.slot);
         const existing = written.get(sKey) ?? (await getJson<SlotRecord>(ctx, sKey));
-        const record: SlotRecord = { c: r.c, seq: r.seq, status: r.status, sig: r.sig };
+        const record: SlotRecord = { c: r.c, seq: r.seq, status: r.status, sig: r.sig, ...(r.c0 === undefined ? {} : { c0: r.c0 }) };
         if (existing) {
-            if (existing.c === r.c && existing.seq === r.seq && existing.status === r.status) continue; // identical resend
+            if (existing.c === r.c && existing.seq === r.seq && existing.status === r.status && existing.c0 === r.c0) continue; // identical resend
             throw new ContractError('CONFLICT', `${what}: slot already holds another reading (seq ${existing.seq}); slots are write-once`);
         }
 

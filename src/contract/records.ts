@@ -155,6 +155,8 @@ export interface SlotRecord {
     readonly seq: number;
     readonly status: number;
     readonly sig: string;
+    /** The C_0 this reading carried (the first reading of its period signs C_0 with it). */
+    readonly c0?: string;
 }
 
 export interface Bill {

@@ -164,6 +164,31 @@ export class Accumulator<E> {
         this.#seen[i] = 1;
         this.#count++;
     }
+    /** Add Σ y_i·C_i for many slots at once (one multi-scalar multiplication). */
+    addMany(indices: readonly number[], Cs: readonly E[]): void {
+        if (indices.length !== Cs.length) throw new RangeCheckError('addMany: indices and ciphertexts differ in length');
+        const q = this.#group.order;
+        const pts: E[] = [];
+        const ks: bigint[] = [];
+        const fresh = new Set<number>();
+        indices.forEach((i, j) => {
+            if (!Number.isSafeInteger(i) || i < 0 || i >= this.#y.length) throw new RangeCheckError(`slot ${i} outside [0, ${this.#y.length})`);
+            if (this.#seen[i] || fresh.has(i)) throw new RangeCheckError(`slot ${i} already folded`);
+            fresh.add(i);
+            const w = this.#y[i]!;
+            if (w !== 0n) {
+                pts.push(Cs[j]!);
+                ks.push(mod(w, q));
+            }
+        });
+        if (pts.length > 0) this.#sum = this.#group.add(this.#sum, this.#group.msmVartime(pts, ks));
+        for (const i of fresh) this.#seen[i] = 1;
+        this.#count += fresh.size;
+    }
+    /** Whether slot i was folded. */
+    has(i: number): boolean {
+        return this.#seen[i] === 1;
+    }
     /** Number of slots folded. */
     get count(): number {
         return this.#count;

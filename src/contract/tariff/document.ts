@@ -284,8 +284,9 @@ function expectTimeZone(value: unknown, path: string): string {
     const tz = expectString(value, path, MAX_STRING_LENGTH);
     try {
         return assertTimeZone(tz, path);
-    } catch {
-        throw new TariffDocumentError(path, `unknown time zone ${show(tz)}; use an IANA name such as "Europe/Berlin"`);
+    } catch (e) {
+        const detail = e instanceof Error ? e.message.replace(/^timeZone: /, '') : '';
+        throw new TariffDocumentError(path, `${show(tz)} is not usable: ${detail}`);
     }
 }
 

@@ -13,7 +13,15 @@ export {
     PriceSeriesError,
     TariffWeightsError,
 } from './errors.js';
-export { type WallClock, assertTimeZone, wallClock, isoWeekday, startOfLocalDay } from './localtime.js';
+export {
+    type WallClock,
+    assertTimeZone,
+    wallClock,
+    wallClockAtOffset,
+    wallClockSeries,
+    isoWeekday,
+    startOfLocalDay,
+} from './localtime.js';
 export {
     type BillingPeriod,
     DEFAULT_TIME_ZONE,

@@ -11,7 +11,7 @@
  */
 
 import { PeriodError } from './errors.js';
-import { assertTimeZone, startOfLocalDay, wallClock, type WallClock } from './localtime.js';
+import { assertTimeZone, startOfLocalDay, wallClock, wallClockSeries, type WallClock } from './localtime.js';
 
 /** Time zone of a billing period unless the caller says otherwise. */
 export const DEFAULT_TIME_ZONE = 'Europe/Berlin';
@@ -191,14 +191,11 @@ export function periodIdOfInstant(ms: number, timeZone: string = DEFAULT_TIME_ZO
 }
 
 /**
- * Local wall-clock time at the start of every slot of a period (one Intl call per slot).
+ * Local wall-clock time at the start of every slot of a period (see {@link wallClockSeries}).
  * @returns an array of length slotCount.
  * @example
  * slotWallClocks(periodSlots('2024-03'))[8]; // 2024-03-01 02:00 local
  */
 export function slotWallClocks(period: BillingPeriod): WallClock[] {
-    const out: WallClock[] = new Array<WallClock>(period.slotCount);
-    const step = period.intervalMinutes * 60_000;
-    for (let i = 0; i < period.slotCount; i++) out[i] = wallClock(period.startMs + i * step, period.timeZone);
-    return out;
+    return wallClockSeries(period.startMs, period.intervalMinutes * 60_000, period.slotCount, period.timeZone);
 }

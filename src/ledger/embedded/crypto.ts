@@ -51,12 +51,13 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
 
 const _keyVerdicts = new Map<string, KeyObject | null>();
 
+/** The node:crypto key for a strict public key, or null if the key is not strict; cached per key. */
 function _keyObject(publicKey: Uint8Array): KeyObject | null {
     const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex');
     const cached = _keyVerdicts.get(id);
     if (cached !== undefined) return cached;
     let verdict: KeyObject | null = null;
-    if (isValidEd25519PublicKey(publicKey)) {
+    if (_strictPublicKey(publicKey)) {
         verdict = createPublicKey({ key: Buffer.concat([_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
     }
     if (_keyVerdicts.size >= _KEY_CACHE_MAX) _keyVerdicts.clear();
@@ -64,9 +65,18 @@ function _keyObject(publicKey: Uint8Array): KeyObject | null {
     return verdict;
 }
 
+function _strictPublicKey(publicKey: Uint8Array): boolean {
+    try {
+        const point = ed25519.Point.fromBytes(publicKey, false);
+        return !point.isSmallOrder() && point.isTorsionFree();
+    } catch {
+        return false;
+    }
+}
+
 /**
  * Whether `publicKey` is a strict Ed25519 public key: 32 bytes, canonical, on the curve, not of small order and
- * torsion-free. Costs a scalar multiplication (callers cache).
+ * torsion-free. The first check of a key costs a scalar multiplication; the verdict is cached.
  *
  * @example
  * ```ts
@@ -75,12 +85,7 @@ function _keyObject(publicKey: Uint8Array): KeyObject | null {
  */
 export function isValidEd25519PublicKey(publicKey: Uint8Array): boolean {
     if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
-    try {
-        const point = ed25519.Point.fromBytes(publicKey, false);
-        return !point.isSmallOrder() && point.isTorsionFree();
-    } catch {
-        return false;
-    }
+    return _keyObject(publicKey) !== null;
 }
 
 function _canonicalS(signature: Uint8Array): boolean {

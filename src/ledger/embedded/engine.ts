@@ -40,9 +40,18 @@ import type {
 import { CommitError, EndorseError, LedgerError, SubmitError } from '../errors.js';
 import type { LedgerErrorCode } from '../errors.js';
 import type { Block, TxRecord, ValidationCode, WriteOp } from './block.js';
-import { decodeStoredBlock, encodeData, encodeHeader, encodeStoredBlock, GENESIS_PREVIOUS_HASH } from './block.js';
+import { decodeStoredBlock, encodeData, encodeHeader, encodeStoredBlock } from './block.js';
 import { CodecError, compareKeys, equalBytes, fromHex, toHex } from './codec.js';
-import { ed25519PublicKey, isValidEd25519PublicKey, randomEd25519PrivateKey, sha256, signEd25519, verifyEd25519 } from './crypto.js';
+import {
+    ed25519PrivateKeyObject,
+    ed25519PublicKey,
+    isValidEd25519PublicKey,
+    randomEd25519PrivateKey,
+    sha256,
+    signEd25519,
+    signEd25519WithKey,
+    verifyEd25519,
+} from './crypto.js';
 import type { Ed25519Backend } from './crypto.js';
 import { ContractHost } from './dispatch.js';
 import type { ContractClass } from './dispatch.js';
@@ -76,6 +85,8 @@ export const EMBEDDED_DEFAULTS = Object.freeze({
 
 const _ENGINE_KEY_FILE = 'engine.key';
 const _LEVELDB_DIR = 'leveldb';
+/** Longest stretch of back-to-back executions before the executor yields to the event loop. */
+const _YIELD_EVERY_MS = 4;
 /** Recent blocks whose events are kept in memory for live streams. */
 const _EVENT_CACHE_BLOCKS = 256;
 
@@ -216,7 +227,7 @@ export class EmbeddedLedger implements Ledger {
     readonly #path: string;
     readonly #store: LedgerStore;
     readonly #host: ContractHost;
-    readonly #engineKey: Uint8Array;
+    readonly #signBlock: (hash: Uint8Array) => Uint8Array;
     readonly #enginePublicKey: Uint8Array;
     readonly #channel: string;
     readonly #msps: ReadonlyMap<string, ReadonlySet<string> | '*'> | undefined;
@@ -264,8 +275,13 @@ export class EmbeddedLedger implements Ledger {
         this.#path = options.path;
         this.#store = store;
         this.#host = host;
-        this.#engineKey = engineKey;
         this.#enginePublicKey = ed25519PublicKey(engineKey);
+        if ((options.ed25519 ?? 'node') === 'node') {
+            const keyObject = ed25519PrivateKeyObject(engineKey);
+            this.#signBlock = (hash) => signEd25519WithKey(hash, keyObject);
+        } else {
+            this.#signBlock = (hash) => signEd25519(hash, engineKey, 'noble');
+        }
         this.#channel = meta.channel;
         this.#height = meta.height;
         this.#tipHash = meta.lastHash;
@@ -612,7 +628,14 @@ export class EmbeddedLedger implements Ledger {
     }
 
     async #executeLoop(): Promise<void> {
+        let lastYield = performance.now();
         while (this.#pendingCount() > 0 && this.#failed === undefined) {
+            // Contract calls resolve as microtasks; yield now and then so I/O (the writer's fsync completion,
+            // incoming requests) is not starved by a long queue.
+            if (performance.now() - lastYield > _YIELD_EVERY_MS) {
+                await new Promise((resolve) => setImmediate(resolve));
+                lastYield = performance.now();
+            }
             const full = this.#open.items.length >= this.#limits.maxBlockTxs || this.#open.bytes >= this.#limits.maxBlockBytes;
             if (full) {
                 if (this.#writing === undefined) this.#kickWriter();
@@ -639,6 +662,10 @@ export class EmbeddedLedger implements Ledger {
         const stub = new EmbeddedStub({ proposal: p.proposal, txId: p.txId, view: this.#liveView });
         const outcome = await this.#invoke(stub, p.proposal);
         const { writes, event } = await stub.seal();
+        if (this.#failed !== undefined) {
+            p.reject(new CommitError('STORAGE', this.#failed.message, { transactionId: p.txId, cause: this.#failed }));
+            return;
+        }
         const batch = this.#open;
         let record: TxRecord;
         let error: EndorseError | undefined;
@@ -749,7 +776,7 @@ export class EmbeddedLedger implements Ledger {
                 txCount: records.length,
             });
             hash = sha256(headerBytes);
-            const signature = signEd25519(hash, this.#engineKey, this.#backend);
+            const signature = this.#signBlock(hash);
             const { db, blocks, state, txids, meta } = this.#store;
             const ops = db.batch();
             ops.put(blockKey(number), encodeStoredBlock(headerBytes, signature, data), { sublevel: blocks });
@@ -874,10 +901,3 @@ class _EmbeddedClient implements LedgerClient {
         return Promise.resolve();
     }
 }
-
-/** For tests and tools: the proposal inside a stored transaction. */
-export function proposalOf(tx: TxRecord, maxArgs = EMBEDDED_DEFAULTS.maxArgs): Proposal {
-    return decodeProposal(tx.payload, { maxArgs });
-}
-
-export { GENESIS_PREVIOUS_HASH };

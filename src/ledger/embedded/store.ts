@@ -186,16 +186,13 @@ export class LedgerStore {
 
     /** Write the meta record of a new ledger (durably). */
     async initMeta(channel: string, enginePublicKey: Uint8Array): Promise<void> {
-        await this.meta.batch(
-            [
-                { type: 'put', key: 'format', value: _utf8.encode(STORE_FORMAT) },
-                { type: 'put', key: 'channel', value: _utf8.encode(channel) },
-                { type: 'put', key: 'engineKey', value: enginePublicKey },
-                { type: 'put', key: 'height', value: blockKey(0n) },
-                { type: 'put', key: 'lastHash', value: new Uint8Array(32) },
-            ],
-            { sync: true },
-        );
+        const ops = this.db.batch();
+        ops.put('format', _utf8.encode(STORE_FORMAT), { sublevel: this.meta });
+        ops.put('channel', _utf8.encode(channel), { sublevel: this.meta });
+        ops.put('engineKey', enginePublicKey, { sublevel: this.meta });
+        ops.put('height', blockKey(0n), { sublevel: this.meta });
+        ops.put('lastHash', new Uint8Array(32), { sublevel: this.meta });
+        await ops.write({ sync: true });
     }
 
     async close(): Promise<void> {

@@ -38,7 +38,7 @@ import {
     DEFAULT_TIME_ZONE,
     holidayLookup,
     periodSlots,
-    wallClock,
+    wallClockSeries,
     type BillingPeriod,
     type HolidayCalendar,
 } from '../../contract/tariff/index.js';
@@ -250,8 +250,10 @@ export function simulatePeriod(options: SimulationOptions): bigint[] {
     const scale = annualKwh / 1000 / 4; // W → Wh per quarter hour, scaled to annualKwh
     const base = new Float64Array(quarters);
     const lookups = new Map<number, (month: number, day: number) => boolean>();
+    const clocks = wallClockSeries(period.startMs, QUARTER_MS, quarters, period.timeZone);
     for (let q = 0; q < quarters; q++) {
-        const w = wallClock(period.startMs + q * QUARTER_MS, period.timeZone);
+        const w = clocks[q];
+        if (w === undefined) throw new SimulatorError(`internal: no wall clock for quarter hour ${q}`);
         let isHoliday = lookups.get(w.year);
         if (isHoliday === undefined) {
             isHoliday = holidayLookup(holidays, w.year);

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module apps/demo/demo
+ * `femeter demo`, the main job: on a fresh data directory it registers an operator, a provider, an
+ * index publisher, an auditor and N customers with one meter each; customers publish their mpks;
+ * the provider publishes an energy, a flat, a two-zone and a spot-price tariff, the index publisher
+ * the real day-ahead prices; every customer accepts the energy function plus one billing tariff
+ * (through the privacy guard); the meters simulate one month of 15-minute BDEW-profile readings in
+ * compressed time, encrypt, sign and submit them; the provider folds readings from the event
+ * stream, bills at close with proofs; customers decrypt their own readings and check every bill;
+ * the auditor verifies everything. The result says whether everything agreed.
+ * Progress and logs go to the `report` callbacks, so the same flow runs in the CLI, tests and bench.
+ */
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { AnyGroup } from '../../fe/groups.js';
+import { BsgsTable } from '../../fe/dlog.js';
+import { loadOrBuildTable } from '../../fe/dlog-file.js';
+import type { DlogSolver } from '../../fe/ipfe.js';
+import { periodSlots } from '../../contract/tariff/index.js';
+import { checkpointers } from '../../ledger/index.js';
+import { Customer } from '../../roles/customer/customer.js';
+import { Wallet } from '../../roles/customer/wallet.js';
+import { hpkeKeyPair } from '../../roles/hpke.js';
+import { MeterAgent } from '../../roles/meter/agent.js';
+import { FileOutbox } from '../../roles/meter/outbox.js';
+import { parseProfiles, simulatePeriod, type ProfileTable } from '../../roles/meter/simulator.js';
+import { Provider } from '../../roles/provider/provider.js';
+import { Auditor, type AuditReport } from '../../roles/auditor/auditor.js';
+import { parseDayAheadCsv, seriesForPeriod, DEFAULT_SERIES_ID } from '../../roles/index-publisher/prices.js';
+import type { Engine, Participant } from '../engines.js';
+import { ENERGY_TARIFF, FLAT_TARIFF, SPOT_TARIFF, TWO_ZONE_TARIFF } from './tariffs.js';
+
+export const CHANNEL = '1-0:1.8.0';
+const MAX_PER_SLOT = 20_000; // Wh per quarter hour (80 kW)
+
+export interface DemoOptions {
+    readonly engine: Engine;
+    readonly dataDir: string;
+    /** Directory with bdew-standard-load-profiles.csv and de-day-ahead-prices.csv. */
+    readonly sharedData: string;
+    readonly customers: number;
+    readonly period: string;
+    /** Meters submitting concurrently. */
+    readonly concurrency?: number;
+    /** Readings per transaction. */
+    readonly batchSize?: number;
+    /** Fold readings from the event stream (default true). */
+    readonly fold?: boolean;
+    /** Deterministic seed of the whole world (households, keys). */
+    readonly seed?: string;
+    /** Discrete-log table size 2^logT (cached under dataDir/../cache). */
+    readonly dlogLogT?: number;
+    readonly cacheDir?: string;
+}
+
+export interface DemoReport {
+    readonly ok: boolean;
+    readonly customers: number;
+    readonly readings: number;
+    readonly bills: number;
+    readonly proofsValid: number;
+    readonly billsMatchingCustomer: number;
+    readonly mismatches: string[];
+    readonly timings: Record<string, number>;
+    readonly readingsPerSecond: number;
+    readonly billMsFolded: number[];
+    readonly audit: AuditReport;
+    readonly totalsKwh: { customer: string; tariff: string; energyWh: bigint; bill: bigint; unit: string }[];
+}
+
+/** Progress and log sinks (the CLI renders bars; tests ignore them). */
+export interface DemoReporter {
+    step(name: string): void;
+    progress(name: string, done: number, total: number): void;
+    log(event: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentReporter: DemoReporter = { step: () => undefined, progress: () => undefined, log: () => undefined };
+
+function derive(seed: string, label: string): Uint8Array {
+    return sha256(utf8ToBytes(`femeter-demo/${seed}/${label}`));
+}
+
+async function pool<T>(items: readonly T[], n: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+        while (next < items.length) {
+            const i = next++;
+            await fn(items[i]!, i);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
+}
+
+/** Discrete-log solvers per group, tables cached on disk. */
+export async function dlogSolvers(cacheDir: string, logT: number): Promise<(g: AnyGroup) => DlogSolver<unknown>> {
+    const tables = new Map<string, BsgsTable<unknown>>();
+    const { ristretto255 } = await import('../../fe/ristretto255.js');
+    tables.set('ristretto255', (await loadOrBuildTable(ristretto255 as AnyGroup, logT, cacheDir)).table);
+    return (g) => {
+        let t = tables.get(g.name);
+        if (!t) tables.set(g.name, (t = BsgsTable.build(g, 16)));
+        return t;
+    };
+}
+
+export async function runDemo(o: DemoOptions, r: DemoReporter = silentReporter): Promise<DemoReport> {
+    const seed = o.seed ?? 'demo';
+    const timings: Record<string, number> = {};
+    const t = (name: string, since: number): void => {
+        timings[name] = performance.now() - since;
+    };
+    const e = o.engine;
+    const cacheDir = o.cacheDir ?? join(o.dataDir, 'cache');
+    let t0 = performance.now();
+
+    r.step('discrete-log table');
+    const dlog = await dlogSolvers(cacheDir, o.dlogLogT ?? 20);
+    t('dlog table', t0);
+
+    // ---- registration
+    r.step('registration');
+    t0 = performance.now();
+    const operator = await e.connect('operator', 'operator');
+    await operator.api.bootstrap('operator', 'Metering point operator');
+    const providerP = await e.connect('provider', 'operator');
+    const hpke = await hpkeKeyPair(derive(seed, 'provider-hpke'));
+    await operator.api.registerParty({ id: 'provider', role: 'provider', name: 'Stadtwerke Demo', identity: providerP.identity, hpkePublicKey: hpke.publicKeyHex });
+    const publisherP = await e.connect('index-publisher', 'operator');
+    await operator.api.registerParty({ id: 'index-publisher', role: 'indexPublisher', name: 'Day-ahead index (SMARD data)', identity: publisherP.identity });
+    const auditorP = await e.connect('auditor', 'customers');
+    await operator.api.registerParty({ id: 'auditor', role: 'auditor', name: 'Market surveillance', identity: auditorP.identity });
+
+    const softwareDigest = bytesToHex(sha256(utf8ToBytes('femeter-meter-agent/0.1.0')));
+    interface Household { id: string; meterId: string; customer: Customer; agent: MeterAgent; outbox: FileOutbox; tariff: string; annualKwh: number; profile: string; party: Participant }
+    const households: Household[] = [];
+    const ids = Array.from({ length: o.customers }, (_, i) => i);
+    await pool(ids, 8, async (i) => {
+        const cid = `customer-${String(i + 1).padStart(4, '0')}`;
+        const mid = `meter-${String(i + 1).padStart(4, '0')}`;
+        const party = await e.connect(cid, 'customers');
+        await operator.api.registerParty({ id: cid, role: 'customer', name: `Household ${i + 1}`, identity: party.identity });
+        const meterP = await e.connect(mid, 'customers');
+        const signingSecret = derive(seed, `${mid}/signing`);
+        const agentDummy = (await import('../../contract/signing.js')).ed25519Signer(signingSecret);
+        await operator.api.registerMeter({
+            id: mid, owner: cid, identity: meterP.identity, signingKey: bytesToHex(agentDummy.publicKey), channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
+            maxPerSlot: MAX_PER_SLOT, software: { id: 'femeter-meter-agent/0.1.0', digest: softwareDigest },
+        });
+        const wallet = Wallet.fromSeed(derive(seed, `${cid}/root`));
+        const customer = new Customer({ api: party.api, partyId: cid, wallet, dlog });
+        const outbox = new FileOutbox(join(o.dataDir, 'meters', mid, 'outbox'));
+        const agent = new MeterAgent({ api: meterP.api, meterId: mid, signingSecret, meterSeed: derive(seed, `${mid}/enc`), outbox, batchSize: o.batchSize ?? 96 });
+        const tariff = ['flat', 'htnt', 'spot'][i % 3]!;
+        households[i] = { id: cid, meterId: mid, customer, agent, outbox, tariff, annualKwh: 1500 + ((i * 577) % 4000), profile: i % 10 === 9 ? 'G0' : 'H0', party };
+        r.progress('registration', households.filter(Boolean).length, o.customers);
+    });
+    t('registration', t0);
+
+    // ---- tariffs and index
+    r.step('tariffs and price index');
+    t0 = performance.now();
+    const provider = new Provider({ api: providerP.api, partyId: 'provider', hpke, dlog, fold: o.fold !== false });
+    for (const doc of [ENERGY_TARIFF('provider'), FLAT_TARIFF('provider'), TWO_ZONE_TARIFF('provider'), SPOT_TARIFF('provider', DEFAULT_SERIES_ID)]) await provider.publishTariff(doc);
+    const bp = periodSlots(o.period, 'Europe/Berlin', 15);
+    const series = seriesForPeriod(parseDayAheadCsv(readFileSync(join(o.sharedData, 'de-day-ahead-prices.csv'), 'utf8')), bp);
+    await publisherP.api.publishPriceSeries({ id: series.id, period: o.period, startMs: series.startMs, intervalMinutes: series.intervalMinutes, prices: series.prices });
+    t('tariffs', t0);
+
+    // ---- provider listens to the event stream from here on
+    const checkpoint = await checkpointers.file(join(o.dataDir, 'provider.checkpoint.json'));
+    const events = await providerP.api.client.events({ checkpoint, startBlock: 0n });
+    let stop = false;
+    const billable: string[] = [];
+    const providerLoop = provider.run(events, checkpoint, () => stop, async (epoch) => {
+        billable.push(epoch);
+    });
+
+    // ---- keys: mpk + acceptance
+    r.step('key setup (mpk) and tariff agreements');
+    t0 = performance.now();
+    let done = 0;
+    await pool(households, 4, async (h) => {
+        await h.customer.publishMpks(h.meterId, CHANNEL, o.period, 1);
+        await h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider', tariff: { id: 'provider.energy', version: 1 }, periods: [o.period] });
+        await h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider', tariff: { id: `provider.${h.tariff}`, version: 1 }, periods: [o.period] });
+        r.progress('keys', ++done, households.length);
+    });
+    t('keys', t0);
+
+    // ---- metering
+    r.step(`metering: ${o.customers} meters × ${bp.slotCount} slots (${o.period})`);
+    t0 = performance.now();
+    const profiles: ProfileTable = parseProfiles(readFileSync(join(o.sharedData, 'bdew-standard-load-profiles.csv'), 'utf8'));
+    let readings = 0;
+    await pool(households, o.concurrency ?? 16, async (h) => {
+        await h.agent.openPeriod(CHANNEL, o.period);
+        const x = simulatePeriod({ profiles, profile: h.profile, annualKwh: h.annualKwh, period: bp, seed: `${seed}/${h.meterId}`, noise: 0.3, spikes: 2 });
+        const done = h.agent.recordedSlots(CHANNEL, o.period);
+        for (let day = 0; day * 96 < x.length; day++) {
+            const slots = x.slice(day * 96, day * 96 + 96).map((value, j) => ({ slot: day * 96 + j, value })).filter((s) => !done.has(s.slot));
+            h.agent.record(CHANNEL, o.period, slots);
+            await h.agent.flush();
+            readings += slots.length;
+            r.progress('readings', readings, households.length * bp.slotCount);
+        }
+        await h.agent.closePeriod(CHANNEL, o.period);
+    });
+    t('metering', t0);
+    const readingsPerSecond = readings / ((timings['metering'] ?? 1) / 1000);
+
+    // ---- billing
+    r.step('billing (folded, with proofs)');
+    t0 = performance.now();
+    // the provider's fold follows the event stream; wait until it has seen every close
+    const deadline = Date.now() + 60_000;
+    while (billable.length < households.length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    stop = true;
+    r.log('provider.caught-up', { closesSeen: billable.length, meters: households.length });
+    const billMs: number[] = [];
+    let billed = 0;
+    for (const h of households) {
+        const res = await provider.bill(h.meterId, CHANNEL, o.period);
+        billMs.push(...res.map((b) => b.ms));
+        r.progress('bills', ++billed, households.length);
+    }
+    t('billing', t0);
+    events.close(); // ends the provider's loop
+    await Promise.race([providerLoop, new Promise((res) => setTimeout(res, 2000))]);
+
+    // ---- customers check
+    r.step('customers decrypt own readings and check bills');
+    t0 = performance.now();
+    const mismatches: string[] = [];
+    let bills = 0;
+    let proofsValid = 0;
+    let matching = 0;
+    const totals: DemoReport['totalsKwh'] = [];
+    for (const h of households) {
+        const own = await h.customer.readings(h.meterId, CHANNEL, o.period);
+        const checks = await h.customer.checkBills(h.meterId, CHANNEL, o.period, own);
+        const energy = own.reduce((s, x) => s + x.value, 0n);
+        for (const c of checks) {
+            bills++;
+            if (c.proofValid) proofsValid++;
+            if (c.matches) matching++;
+            else mismatches.push(`${h.meterId} ${c.bill.tariffId}: bill ${c.bill.m} vs own ${c.expected} (proof ${c.proofValid ? 'ok' : 'BAD'})`);
+            if (c.bill.tariffId !== 'provider.energy') totals.push({ customer: h.id, tariff: c.bill.tariffId, energyWh: energy, bill: BigInt(c.bill.m), unit: 'µEUR' });
+        }
+        r.progress('checks', totals.length, households.length);
+    }
+    t('customer checks', t0);
+
+    // ---- audit
+    r.step('audit');
+    t0 = performance.now();
+    const auditor = new Auditor({ api: auditorP.api });
+    const audit = await auditor.audit({ engine: e });
+    t('audit', t0);
+
+    const ok = mismatches.length === 0 && bills === households.length * 2 && proofsValid === bills && audit.ok;
+    r.log('demo.finished', { ok, bills, proofsValid, matching });
+    return { ok, customers: households.length, readings, bills, proofsValid, billsMatchingCustomer: matching, mismatches, timings, readingsPerSecond, billMsFolded: billMs, audit, totalsKwh: totals };
+}

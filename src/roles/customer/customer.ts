@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module roles/customer/customer
+ * The customer (DESIGN.md §1, §3, §4): owns the root seed, publishes the mpk of coming periods,
+ * reviews tariffs with the privacy guard, issues functional keys sealed to the provider, reads all
+ * of their own data and checks every bill against it.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import type { Bill, Meter } from '../../contract/index.js';
+import { encodeFunctionalKey, encodeMpk } from '../../fe/codec.js';
+import { checkKeySet, GUARD_DEFAULT_K, GUARD_MIN_K, type GuardMode } from '../../fe/guard.js';
+import { groupByName, type AnyGroup } from '../../fe/groups.js';
+import { decryptSlot, keyDer, setup, type DlogSolver, type MasterSecretKey } from '../../fe/ipfe.js';
+import { nextPeriodId } from '../../contract/tariff/index.js';
+import type { FemeterApi } from '../../ledger/api.js';
+import { GuardRefusedError, RoleError } from '../errors.js';
+import { sealToProvider } from '../hpke.js';
+import { meterPeriod, TariffCache, tariffWeightsFor } from '../weights.js';
+import type { Wallet } from './wallet.js';
+import { verifyBillPublic } from '../auditor/bills.js';
+
+export interface CustomerOptions {
+    readonly api: FemeterApi;
+    readonly partyId: string;
+    readonly wallet: Wallet;
+    /** Discrete-log solver per group (for reading own data). */
+    readonly dlog: (group: AnyGroup) => DlogSolver<unknown>;
+    /** Guard class size (default 96, never below 4). */
+    readonly k?: number;
+}
+
+/** One of the customer's own readings, decrypted. */
+export interface OwnReading {
+    readonly slot: number;
+    readonly value: bigint;
+    readonly status: number;
+    readonly seq: number;
+}
+
+/** Result of checking one bill. */
+export interface BillCheck {
+    readonly bill: Bill;
+    readonly proofValid: boolean;
+    /** Σ x_i·y_i from the customer's own decrypted readings. */
+    readonly expected: bigint;
+    readonly matches: boolean;
+}
+
+export class Customer {
+    readonly #o: CustomerOptions;
+    readonly #k: number;
+    readonly #tariffs: TariffCache;
+    constructor(opts: Readonly<CustomerOptions>) {
+        this.#o = opts;
+        this.#k = opts.k ?? GUARD_DEFAULT_K;
+        if (!Number.isInteger(this.#k) || this.#k < GUARD_MIN_K) throw new RoleError('BAD_OPTION', `guard k must be an integer >= ${GUARD_MIN_K}`);
+        this.#tariffs = new TariffCache(opts.api);
+    }
+
+    get partyId(): string {
+        return this.#o.partyId;
+    }
+
+    #msk(meter: Meter, channel: string, period: string): { group: AnyGroup; msk: MasterSecretKey; mpk: ReturnType<typeof setup>['mpk'] } {
+        const group = groupByName(meter.group);
+        const l = meterPeriod(meter, period).slotCount;
+        const { msk, mpk } = setup(group, this.#o.wallet.seed, { meter: meter.id, channel, period }, l);
+        return { group, msk, mpk };
+    }
+
+    /** Publish the mpk for `count` periods from `firstPeriod` (default 12). Idempotent. */
+    async publishMpks(meterId: string, channel: string, firstPeriod: string, count = 12): Promise<string[]> {
+        const meter = await this.#o.api.getMeter(meterId);
+        if (meter.owner !== this.#o.partyId) throw new RoleError('NOT_OWNER', `meter ${meterId} belongs to ${meter.owner}`);
+        const out: string[] = [];
+        let p = firstPeriod;
+        for (let i = 0; i < count; i++, p = nextPeriodId(p)) {
+            const { group, mpk } = this.#msk(meter, channel, p);
+            const rec = await this.#o.api.publishMpk(meterId, channel, p, bytesToHex(encodeMpk(group, mpk)));
+            out.push(rec.digest);
+        }
+        return out;
+    }
+
+    /**
+     * Accept a tariff for some periods: run the guard on the weights, derive sk_y, seal it to the
+     * provider, store it with the consent record. A refusal is recorded on the ledger and thrown.
+     */
+    async acceptTariff(a: { meter: string; channel: string; provider: string; tariff: { id: string; version: number }; periods: readonly string[] }): Promise<void> {
+        const api = this.#o.api;
+        const meter = await api.getMeter(a.meter);
+        const provider = await api.getParty(a.provider);
+        if (provider.role !== 'provider' || provider.hpkePublicKey === undefined) throw new RoleError('NOT_PROVIDER', `${a.provider} is not a provider`);
+        const { tariff } = await this.#tariffs.get(a.tariff.id, a.tariff.version);
+        if (tariff.provider !== provider.id) throw new RoleError('WRONG_PROVIDER', `tariff ${tariff.id} belongs to ${tariff.provider}`);
+        const mode: GuardMode = tariff.kind === 'indexed' ? 'indexed' : 'class';
+        const keys: { period: string; encryptedKey: string }[] = [];
+        for (const period of a.periods) {
+            const y = await tariffWeightsFor(api, meter, period, tariff);
+            const existing: bigint[][] = [];
+            for (const ag of await api.getAgreements(meter.id, a.channel, period)) {
+                existing.push(await tariffWeightsFor(api, meter, period, (await this.#tariffs.get(ag.tariffId, ag.tariffVersion)).tariff));
+            }
+            const d = checkKeySet(existing, y, { mode, k: this.#k });
+            if (!d.allowed) {
+                const reason = `${d.reason}${d.offendingClass ? ` (class of ${d.offendingClass.size} slots starting at slot ${d.offendingClass.slots[0]})` : ''}`;
+                await api.recordRefusal({ meter: meter.id, channel: a.channel, provider: provider.id, tariff: a.tariff, periods: [period], guard: { mode, k: this.#k }, reason });
+                throw new GuardRefusedError(`privacy guard refused ${tariff.id}@${tariff.version} for ${meter.id}/${a.channel}/${period}: ${reason}`, d.offendingClass);
+            }
+            const { group, msk } = this.#msk(meter, a.channel, period);
+            const key = keyDer(group, msk, y);
+            const binding = { meter: meter.id, channel: a.channel, period, provider: provider.id, tariff: `${tariff.id}@${tariff.version}` };
+            keys.push({ period, encryptedKey: await sealToProvider(provider.hpkePublicKey, binding, encodeFunctionalKey(group, key)) });
+        }
+        await api.acceptTariff({ meter: meter.id, channel: a.channel, provider: provider.id, tariff: a.tariff, periods: keys, guard: { mode, k: this.#k } });
+    }
+
+    /** Decrypt all own readings of a period (the customer holds the msk: own data is the customer's). */
+    async readings(meterId: string, channel: string, period: string): Promise<OwnReading[]> {
+        const api = this.#o.api;
+        const meter = await api.getMeter(meterId);
+        const pr = await api.getPeriod(meterId, channel, period);
+        if (!pr?.c0) return [];
+        const { group, msk } = this.#msk(meter, channel, period);
+        const C0 = group.decode(hexToBytes(pr.c0), 'C0');
+        const dlog = this.#o.dlog(group);
+        return (await api.getReadings(meterId, channel, period)).map((r) => ({
+            slot: r.slot,
+            seq: r.seq,
+            status: r.status,
+            value: decryptSlot(group, msk, r.slot, C0, group.decode(hexToBytes(r.c), `C${r.slot}`), dlog, BigInt(meter.maxPerSlot)),
+        }));
+    }
+
+    /** Check every bill of a period: proof valid and value equal to Σ x_i·y_i of own readings. */
+    async checkBills(meterId: string, channel: string, period: string, own?: readonly OwnReading[]): Promise<BillCheck[]> {
+        const api = this.#o.api;
+        const meter = await api.getMeter(meterId);
+        const readings = own ?? (await this.readings(meterId, channel, period));
+        const out: BillCheck[] = [];
+        for (const bill of await api.getBills(meterId, channel, period)) {
+            const { tariff } = await this.#tariffs.get(bill.tariffId, bill.tariffVersion);
+            const y = await tariffWeightsFor(api, meter, period, tariff);
+            const expected = readings.reduce((s, r) => s + r.value * y[r.slot]!, 0n);
+            const proofValid = await verifyBillPublic(api, meter, bill, y);
+            out.push({ bill, proofValid, expected, matches: proofValid && expected === BigInt(bill.m) });
+        }
+        return out;
+    }
+}
+
+/** SHA-256 hex of bytes (helper for reports). */
+export const digestHex = (b: Uint8Array): string => bytesToHex(sha256(b));

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module roles/provider/provider
+ * The energy provider (DESIGN.md §4 steps 3 and 5): publishes tariffs, receives functional keys
+ * (HPKE-sealed on the ledger) and checks each against the mpk, folds every reading into
+ * Σ y_i·C_i as the ledger's event stream delivers it, and at period close decrypts the bill
+ * (sk_y·C_0 and a bounded discrete log remain), proves it and posts it. Any bill can also be
+ * recomputed from scratch from the stored ciphertexts.
+ */
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import type { Agreement, Meter, ReadingEventItem } from '../../contract/index.js';
+import { decodeFunctionalKey, decodeMpk, encodeProof } from '../../fe/codec.js';
+import { groupByName, type AnyGroup } from '../../fe/groups.js';
+import { Accumulator, checkKey, decryptFolded, innerProductBound, weightedSum, type DlogSolver, type FunctionalKey } from '../../fe/ipfe.js';
+import { proveBill } from '../../fe/proof.js';
+import type { FemeterApi } from '../../ledger/api.js';
+import type { ChaincodeEvent, Checkpointer, CloseableAsyncIterable } from '../../ledger/client.js';
+import { BadFunctionalKeyError, RoleError } from '../errors.js';
+import { openFromCustomer, type HpkeKeyPair } from '../hpke.js';
+import { TariffCache, tariffWeightsFor } from '../weights.js';
+
+export interface ProviderOptions {
+    readonly api: FemeterApi;
+    readonly partyId: string;
+    readonly hpke: HpkeKeyPair;
+    readonly dlog: (group: AnyGroup) => DlogSolver<unknown>;
+    /** Fold readings as they arrive (default true). With false, bills are computed from scratch. */
+    readonly fold?: boolean;
+}
+
+/** One functional key the provider holds, with its running sum. */
+interface Held {
+    readonly agreement: Agreement;
+    readonly meter: Meter;
+    readonly group: AnyGroup;
+    readonly key: FunctionalKey;
+    readonly acc: Accumulator<unknown>;
+    c0?: unknown;
+}
+
+/** A posted (or computed) bill. */
+export interface BillResult {
+    readonly meter: string;
+    readonly channel: string;
+    readonly period: string;
+    readonly tariff: string;
+    readonly m: bigint;
+    readonly folded: boolean;
+    readonly ms: number;
+}
+
+const epochKey = (m: string, c: string, p: string): string => `${m}|${c}|${p}`;
+const dec = new TextDecoder();
+
+export class Provider {
+    readonly #o: ProviderOptions;
+    readonly #tariffs: TariffCache;
+    readonly #held = new Map<string, Held[]>(); // by epoch
+    readonly #pending = new Map<string, ReadingEventItem[]>(); // readings seen before their keys
+    readonly #closed = new Set<string>();
+
+    constructor(opts: Readonly<ProviderOptions>) {
+        this.#o = opts;
+        this.#tariffs = new TariffCache(opts.api);
+    }
+
+    get partyId(): string {
+        return this.#o.partyId;
+    }
+
+    publishTariff(doc: Record<string, unknown>): ReturnType<FemeterApi['publishTariff']> {
+        return this.#o.api.publishTariff(doc);
+    }
+
+    /**
+     * Fetch, open and check the functional keys of one epoch. A key that does not open or does not
+     * match the mpk is refused with BadFunctionalKeyError (the customer must re-issue it).
+     */
+    async loadKeys(meterId: string, channel: string, period: string): Promise<number> {
+        const k = epochKey(meterId, channel, period);
+        const api = this.#o.api;
+        const meter = await api.getMeter(meterId);
+        const group = groupByName(meter.group);
+        const agreements = (await api.getAgreements(meterId, channel, period)).filter((a) => a.provider === this.#o.partyId);
+        const held = this.#held.get(k) ?? [];
+        let mpk;
+        for (const a of agreements) {
+            if (held.some((h) => h.agreement.tariffId === a.tariffId)) continue;
+            const tariff = `${a.tariffId}@${a.tariffVersion}`;
+            let key: FunctionalKey;
+            try {
+                key = decodeFunctionalKey(group, await openFromCustomer(this.#o.hpke, { meter: meterId, channel, period, provider: this.#o.partyId, tariff }, a.encryptedKey));
+            } catch (e) {
+                throw new BadFunctionalKeyError(`functional key for ${tariff} on ${meterId}/${channel}/${period} does not open: ${(e as Error).message}`, { cause: e });
+            }
+            const y = await tariffWeightsFor(api, meter, period, (await this.#tariffs.get(a.tariffId, a.tariffVersion)).tariff);
+            if (key.ctx.meter !== meterId || key.ctx.channel !== channel || key.ctx.period !== period) throw new BadFunctionalKeyError(`key for ${tariff} names another epoch`);
+            if (key.y.length !== y.length || key.y.some((v, i) => v !== y[i])) throw new BadFunctionalKeyError(`key for ${tariff} on ${period} is for other weights than the agreed tariff`);
+            mpk ??= decodeMpk(group, hexToBytes((await api.getMpk(meterId, channel, period)).mpk));
+            try {
+                checkKey(group, mpk, key);
+            } catch (e) {
+                throw new BadFunctionalKeyError(`key for ${tariff} on ${meterId}/${channel}/${period} fails the key check against the published mpk: ${(e as Error).message}`, { cause: e });
+            }
+            held.push({ agreement: a, meter, group, key, acc: new Accumulator(group, key.y) });
+        }
+        this.#held.set(k, held);
+        const waiting = this.#pending.get(k);
+        if (waiting && held.length > 0) {
+            this.#pending.delete(k);
+            this.#foldItems(meterId, waiting);
+        }
+        return held.length;
+    }
+
+    #foldItems(meterId: string, items: readonly ReadingEventItem[]): void {
+        const byEpoch = new Map<string, ReadingEventItem[]>();
+        for (const it of items) {
+            const k = epochKey(meterId, it.channel, it.period);
+            byEpoch.set(k, [...(byEpoch.get(k) ?? []), it]);
+        }
+        for (const [k, list] of byEpoch) {
+            const held = this.#held.get(k);
+            if (!held || held.length === 0) {
+                this.#pending.set(k, [...(this.#pending.get(k) ?? []), ...list]);
+                continue;
+            }
+            const g = held[0]!.group;
+            const fresh = list.filter((it) => !held[0]!.acc.has(it.slot));
+            const Cs = fresh.map((it) => g.decode(hexToBytes(it.c), `C${it.slot}`));
+            for (const h of held) {
+                h.acc.addMany(fresh.map((it) => it.slot), Cs);
+                const c0 = list.find((it) => it.c0 !== undefined)?.c0;
+                if (c0 !== undefined) h.c0 = g.decode(hexToBytes(c0), 'C0');
+            }
+        }
+    }
+
+    /**
+     * Handle one chaincode event: fold readings, remember closes, load keys on agreements.
+     * Returns the epochs that became billable.
+     */
+    async onEvent(ev: ChaincodeEvent): Promise<string[]> {
+        const body = JSON.parse(dec.decode(ev.payload)) as Record<string, unknown>;
+        if (ev.eventName === 'readings' && this.#o.fold !== false) {
+            this.#foldItems(body['meter'] as string, body['items'] as ReadingEventItem[]);
+        } else if (ev.eventName === 'agreement' && body['provider'] === this.#o.partyId) {
+            for (const p of body['periods'] as string[]) await this.loadKeys(body['meter'] as string, body['channel'] as string, p);
+        } else if (ev.eventName === 'close') {
+            const k = epochKey(body['meter'] as string, body['channel'] as string, body['period'] as string);
+            this.#closed.add(k);
+            if (this.#held.get(k)?.length) return [k];
+        }
+        return [];
+    }
+
+    /** Consume the ledger's events until `stop()` returns true; checkpoints after each event. */
+    async run(events: CloseableAsyncIterable<ChaincodeEvent>, checkpoint: Checkpointer | undefined, stop: () => boolean, onBillable?: (epoch: string) => Promise<void>): Promise<void> {
+        try {
+            for await (const ev of events) {
+                for (const e of await this.onEvent(ev)) await onBillable?.(e);
+                await checkpoint?.checkpointChaincodeEvent(ev);
+                if (stop()) break;
+            }
+        } finally {
+            events.close();
+        }
+    }
+
+    /** Bill every held tariff of a closed epoch: decrypt, prove, post. */
+    async bill(meterId: string, channel: string, period: string, opts: { fromScratch?: boolean; post?: boolean } = {}): Promise<BillResult[]> {
+        const k = epochKey(meterId, channel, period);
+        if (!this.#held.get(k)?.length) await this.loadKeys(meterId, channel, period);
+        const held = this.#held.get(k) ?? [];
+        const api = this.#o.api;
+        const out: BillResult[] = [];
+        let scratch: { C: unknown[]; C0: unknown } | undefined;
+        for (const h of held) {
+            const t0 = performance.now();
+            const g = h.group;
+            const tariff = `${h.agreement.tariffId}@${h.agreement.tariffVersion}`;
+            const useFold = !opts.fromScratch && this.#o.fold !== false && h.acc.count === h.key.y.length && h.c0 !== undefined;
+            let S: unknown;
+            let C0: unknown;
+            if (useFold) {
+                S = h.acc.value;
+                C0 = h.c0;
+            } else {
+                if (!scratch) {
+                    const pr = await api.getPeriod(meterId, channel, period);
+                    if (!pr?.closed || !pr.c0) throw new RoleError('NOT_CLOSED', `period ${meterId}/${channel}/${period} is not closed`);
+                    const rs = await api.getReadings(meterId, channel, period);
+                    scratch = { C: rs.map((r) => g.decode(hexToBytes(r.c), `C${r.slot}`)), C0: g.decode(hexToBytes(pr.c0), 'C0') };
+                }
+                S = weightedSum(g, h.key.y, scratch.C);
+                C0 = scratch.C0;
+            }
+            const bound = innerProductBound(h.key.y, BigInt(h.meter.maxPerSlot));
+            const m = decryptFolded(g, h.key, C0, S, this.#o.dlog(g), bound);
+            const K = g.mulBase(h.key.sk); // equals K_y = Σ y_i·H_i: checked when the key was loaded
+            const proof = proveBill(g, h.key.sk, { meter: meterId, channel, period, tariff, m, K, C0, S });
+            const ms = performance.now() - t0;
+            if (opts.post !== false) {
+                await api.postBill({ meter: meterId, channel, period, tariff: { id: h.agreement.tariffId, version: h.agreement.tariffVersion }, m: m.toString(), proof: bytesToHex(encodeProof(g, proof)) });
+            }
+            out.push({ meter: meterId, channel, period, tariff, m, folded: useFold, ms });
+        }
+        return out;
+    }
+}
