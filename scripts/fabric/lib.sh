@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # many variables set here are used by the sourcing scripts
 # Shared helpers of scripts/fabric/{up,down,deploy,restart-peer,smoke,env.sh}.
 # Sourced, never executed. Callers set `set -euo pipefail` themselves.
 #
@@ -25,7 +26,6 @@
 _fabric_lib_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.sh
 source "$_fabric_lib_dir/versions.sh"
-FABRIC_SCRIPTS_DIR="$_fabric_lib_dir"
 FEMETER_REPO_ROOT="$(cd "$_fabric_lib_dir/../.." && pwd)"
 
 FABRIC_NET_DIR="${FEMETER_FABRIC_DIR:-$FEMETER_CACHE/fabric-net}"
@@ -204,7 +204,7 @@ start_proc() {
     source "$envfile"
     set +a
     export FEMETER_FABRIC_NET="$FABRIC_NET_DIR"
-    cd "$workdir"
+    cd "$workdir" || exit 1
     # setsid: own session and process group (pgid = pid), detached from the
     # caller's terminal, so Ctrl-C in the caller does not kill the network
     # and `down` can signal the whole group (e.g. a chaincode's children).

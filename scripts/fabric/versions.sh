@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # the variables are used by the scripts that source this file
 # Pinned Hyperledger Fabric version for the native (no-Docker) test network.
 # Sourced by scripts/fabric/{build,up,deploy,...}; not executable on its own.
 #

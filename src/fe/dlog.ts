@@ -41,6 +41,7 @@ export class BsgsTable<E> implements DlogSolver<E> {
     readonly #idx: Uint32Array;
     readonly #mask: number;
     readonly #giant: E; // T·G
+    readonly #minusGiant: E; // −T·G
 
     private constructor(group: Group<E>, logT: number, fp: Uint32Array, idx: Uint32Array) {
         this.group = group;
@@ -49,6 +50,7 @@ export class BsgsTable<E> implements DlogSolver<E> {
         this.#idx = idx;
         this.#mask = idx.length - 1;
         this.#giant = group.mulBase(BigInt(2 ** logT));
+        this.#minusGiant = group.neg(this.#giant);
     }
 
     /** Baby steps T = 2^logT. */
@@ -145,7 +147,7 @@ export class BsgsTable<E> implements DlogSolver<E> {
             found = m;
             return true;
         };
-        const minusGiant = g.neg(this.#giant);
+        const minusGiant = this.#minusGiant;
         let nextPos = 0n; // next k >= 0 to test
         let nextNeg = 1n; // next |k| to test on the negative side
         let chunk = 1;
@@ -157,8 +159,9 @@ export class BsgsTable<E> implements DlogSolver<E> {
                 if (lo > hi) continue;
                 const n = Number(hi - lo + 1n < BigInt(chunk) ? hi - lo + 1n : BigInt(chunk));
                 // side +1: D − k·Γ for k = lo, lo+1, ...;  side −1: D + |k|·Γ
-                const start = side === 1 ? g.add(D, g.mul(minusGiant, mod(lo, g.order))) : g.add(D, g.mul(this.#giant, mod(lo, g.order)));
-                const keys = g.stepKeys(start, side === 1 ? minusGiant : this.#giant, n);
+                const step = side === 1 ? minusGiant : this.#giant;
+                const start = lo === 0n ? D : lo === 1n ? g.add(D, step) : g.add(D, g.mul(step, mod(lo, g.order)));
+                const keys = g.stepKeys(start, step, n);
                 for (let t = 0; t < n; t++) {
                     const k = side === 1 ? lo + BigInt(t) : -(lo + BigInt(t));
                     if (this.#lookup(keys[t]!, check(k))) return found!;

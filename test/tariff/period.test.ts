@@ -18,6 +18,7 @@ import {
     slotWallClocks,
     startOfLocalDay,
     wallClock,
+    wallClockSeries,
 } from '../../src/contract/tariff/index.js';
 
 const H = 3_600_000;
@@ -158,6 +159,49 @@ describe('slots and instants', () => {
         assert.equal(nextPeriodId('2024-12'), '2025-01');
         assert.equal(previousPeriodId('2024-01'), '2023-12');
         assert.throws(() => nextPeriodId('2199-12'), PeriodError);
+    });
+
+    it('computes series of wall clocks exactly as one Intl call per instant would', () => {
+        // months with transitions, some of them exactly on a 6-hour offset sample (a past bug)
+        const months: [string, string, number][] = [
+            ['Europe/Berlin', '2017-10', 15],
+            ['Europe/Berlin', '2021-03', 15],
+            ['Europe/Berlin', '2023-10', 15],
+            ['Europe/Berlin', '2024-03', 5],
+            ['Europe/Berlin', '2024-10', 60],
+            ['America/New_York', '2019-11', 15],
+            ['America/New_York', '2024-03', 15],
+            ['America/Sao_Paulo', '2018-11', 15],
+            ['America/Sao_Paulo', '2019-02', 30],
+            ['Australia/Lord_Howe', '2024-04', 15], // 30-minute DST shift
+            ['Australia/Lord_Howe', '2024-10', 15],
+            ['Africa/Casablanca', '2019-05', 15],
+            ['Africa/Casablanca', '2019-06', 15],
+            ['Asia/Kathmandu', '2024-01', 15],
+        ];
+        for (const [tz, id, interval] of months) {
+            const p = periodSlots(id, tz, interval);
+            const series = slotWallClocks(p);
+            assert.equal(series.length, p.slotCount);
+            for (let i = 0; i < p.slotCount; i++) {
+                const one = wallClock(slotStartMs(p, i), tz);
+                if (JSON.stringify(series[i]) !== JSON.stringify(one)) assert.fail(`${tz} ${id} slot ${i}: ${JSON.stringify(series[i])} ≠ ${JSON.stringify(one)}`);
+            }
+        }
+        fc.assert(
+            fc.property(
+                fc.constantFrom('Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Pacific/Apia', 'Asia/Tehran'),
+                fc.integer({ min: Date.UTC(2015, 0, 1) / 900_000, max: Date.UTC(2025, 0, 1) / 900_000 }),
+                fc.constantFrom(5, 15, 60),
+                fc.integer({ min: 1, max: 800 }),
+                (tz, q, interval, count) => {
+                    const start = q * 900_000;
+                    const series = wallClockSeries(start, interval * 60_000, count, tz);
+                    return series.every((w, i) => JSON.stringify(w) === JSON.stringify(wallClock(start + i * interval * 60_000, tz)));
+                },
+            ),
+            { numRuns: 60 },
+        );
     });
 
     it('reads wall clocks with weekday and offset', () => {

@@ -192,12 +192,15 @@ export function wallClockSeries(start: number, step: number, count: number, time
     if (count <= 0) return out;
     const offsetAt = (i: number): number => wallClock(start + i * step, timeZone).offsetMinutes;
     const stride = Math.max(1, Math.floor(SAMPLE_MS / step));
+    // Segments (i0, i1] share their endpoints, so each offset sample is taken once and a change
+    // exactly at a sample point is seen by the segment that ends there.
     let i0 = 0;
     let o0 = offsetAt(0);
-    while (i0 < count) {
+    out[0] = wallClockAtOffset(start, o0);
+    while (i0 < count - 1) {
         const i1 = Math.min(count - 1, i0 + stride);
-        const o1 = i1 === i0 ? o0 : offsetAt(i1);
-        let change = i1 + 1; // first index with offset o1, when o1 differs from o0
+        const o1 = offsetAt(i1);
+        let change = i1 + 1; // first index with offset o1 when o1 differs from o0
         if (o1 !== o0) {
             let lo = i0; // offset o0
             let hi = i1; // offset o1
@@ -208,8 +211,8 @@ export function wallClockSeries(start: number, step: number, count: number, time
             }
             change = hi;
         }
-        for (let i = i0; i <= i1; i++) out[i] = wallClockAtOffset(start + i * step, i < change ? o0 : o1);
-        i0 = i1 + 1;
+        for (let i = i0 + 1; i <= i1; i++) out[i] = wallClockAtOffset(start + i * step, i < change ? o0 : o1);
+        i0 = i1;
         o0 = o1;
     }
     return out;

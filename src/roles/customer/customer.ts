@@ -12,6 +12,7 @@ import { encodeFunctionalKey, encodeMpk } from '../../fe/codec.js';
 import { checkKeySet, GUARD_DEFAULT_K, GUARD_MIN_K, type GuardMode } from '../../fe/guard.js';
 import { groupByName, type AnyGroup } from '../../fe/groups.js';
 import { decryptSlot, keyDer, setup, type DlogSolver, type MasterSecretKey } from '../../fe/ipfe.js';
+import { deriveScalars, LABELS } from '../../fe/kdf.js';
 import { nextPeriodId } from '../../contract/tariff/index.js';
 import type { FemeterApi } from '../../ledger/api.js';
 import { GuardRefusedError, RoleError } from '../errors.js';
@@ -62,11 +63,19 @@ export class Customer {
         return this.#o.partyId;
     }
 
-    #msk(meter: Meter, channel: string, period: string): { group: AnyGroup; msk: MasterSecretKey; mpk: ReturnType<typeof setup>['mpk'] } {
+    /** Setup of one epoch (msk and mpk: l fixed-base multiplications). */
+    #setup(meter: Meter, channel: string, period: string): { group: AnyGroup; msk: MasterSecretKey; mpk: ReturnType<typeof setup>['mpk'] } {
         const group = groupByName(meter.group);
         const l = meterPeriod(meter, period).slotCount;
         const { msk, mpk } = setup(group, this.#o.wallet.seed, { meter: meter.id, channel, period }, l);
         return { group, msk, mpk };
+    }
+
+    /** The msk alone (scalar derivation only, no group operations). */
+    #msk(meter: Meter, channel: string, period: string): { group: AnyGroup; msk: MasterSecretKey } {
+        const group = groupByName(meter.group);
+        const ctx = { meter: meter.id, channel, period };
+        return { group, msk: { ctx, s: deriveScalars(group, this.#o.wallet.seed, LABELS.masterKey, [ctx.meter, ctx.channel, ctx.period], meterPeriod(meter, period).slotCount) } };
     }
 
     /** Publish the mpk for `count` periods from `firstPeriod` (default 12). Idempotent. */
@@ -76,7 +85,7 @@ export class Customer {
         const out: string[] = [];
         let p = firstPeriod;
         for (let i = 0; i < count; i++, p = nextPeriodId(p)) {
-            const { group, mpk } = this.#msk(meter, channel, p);
+            const { group, mpk } = this.#setup(meter, channel, p);
             const rec = await this.#o.api.publishMpk(meterId, channel, p, bytesToHex(encodeMpk(group, mpk)));
             out.push(rec.digest);
         }

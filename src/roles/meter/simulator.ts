@@ -202,7 +202,7 @@ export function bdewDayType(month: number, day: number, isoWeekday: number, isHo
 /**
  * H0 dynamisation factor of day-of-year d (1–366).
  * @example
- * dynamisationFactor(1); // ≈ 1.2421
+ * dynamisationFactor(1); // ≈ 1.2420
  */
 export function dynamisationFactor(d: number): number {
     // F(d) = −3.92e-10·d⁴ + 3.2e-7·d³ − 7.02e-5·d² + 2.1e-3·d + 1.24 (Horner form, fixed order)
