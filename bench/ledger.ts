@@ -15,7 +15,7 @@
  * Also measured: Ed25519 and SHA-256 with node:crypto and with noble (the engine uses node:crypto; see
  * src/ledger/embedded/crypto.ts).
  *
- * Usage: node dist/bench/ledger.js [--seconds 2.5] [--out results.json] [--concurrency 1,4,16,64] [--records 1,64]
+ * Usage: node dist/bench/ledger.js [--seconds 2] [--out results.json] [--concurrency 1,4,16,64] [--records 1,64]
  *        [--systems engine,baseline] [--crypto no]
  */
 
@@ -54,7 +54,7 @@ function _list(s: string | undefined, fallback: readonly number[]): readonly num
 }
 
 const SETTINGS: Settings = {
-    seconds: Number(_arg('seconds') ?? process.env['BENCH_SECONDS'] ?? 2.5),
+    seconds: Number(_arg('seconds') ?? process.env['BENCH_SECONDS'] ?? 2),
     out: _arg('out'),
     concurrency: _list(_arg('concurrency'), [1, 4, 16, 64]),
     records: _list(_arg('records'), [1, 64]),

@@ -41,7 +41,14 @@ export interface Signer {
     sign(digest: Uint8Array): Promise<Uint8Array>;
 }
 
-/** Outcome of a committed transaction. */
+/**
+ * Outcome of a committed transaction.
+ *
+ * @example
+ * ```ts
+ * const { transactionId, blockNumber, result } = await client.submit('Put', 'k', 'v');
+ * ```
+ */
 export interface SubmitResult {
     /** Transaction id: hex(SHA-256(nonce ‖ serialised creator)), as in Fabric. */
     readonly transactionId: string;
@@ -51,7 +58,14 @@ export interface SubmitResult {
     readonly result: Uint8Array;
 }
 
-/** An event a committed, valid transaction emitted with `ctx.stub.setEvent(name, payload)` (at most one per tx). */
+/**
+ * An event a committed, valid transaction emitted with `ctx.stub.setEvent(name, payload)` (at most one per tx).
+ *
+ * @example
+ * ```ts
+ * for await (const { blockNumber, transactionId, eventName, payload } of events) fold(eventName, payload);
+ * ```
+ */
 export interface ChaincodeEvent {
     readonly blockNumber: bigint;
     readonly transactionId: string;
@@ -84,12 +98,29 @@ export interface Checkpointer {
     checkpointChaincodeEvent(event: ChaincodeEvent): Promise<void>;
 }
 
-/** An async iterable that can be closed from the outside; a pending `next()` then ends the iteration. */
+/**
+ * An async iterable that can be closed from the outside; a pending `next()` then ends the iteration.
+ *
+ * @example
+ * ```ts
+ * const events = await client.events();
+ * setTimeout(() => events.close(), 60_000); // ends the for-await loop below
+ * for await (const e of events) handle(e);
+ * ```
+ */
 export interface CloseableAsyncIterable<T> extends AsyncIterable<T> {
     close(): void;
 }
 
-/** Where an event stream starts. */
+/**
+ * Where an event stream starts.
+ *
+ * @example
+ * ```ts
+ * await client.events({ startBlock: 0n });                  // replay everything, then live
+ * await client.events({ checkpoint, startBlock: 0n });      // resume, or start at 0 the first time
+ * ```
+ */
 export interface EventsOptions {
     /**
      * Resume after the checkpointed position. Takes precedence over `startBlock` when it holds a position
@@ -146,7 +177,14 @@ export interface LedgerClient {
     close(): Promise<void>;
 }
 
-/** What `Ledger.connect` needs. */
+/**
+ * What `Ledger.connect` needs.
+ *
+ * @example
+ * ```ts
+ * const client = ledger.connect({ identity, signer });
+ * ```
+ */
 export interface ConnectOptions {
     readonly identity: Identity;
     readonly signer: Signer;

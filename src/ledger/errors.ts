@@ -15,7 +15,14 @@
  * Engines convert their own failures into these; nothing engine-specific leaks upward.
  */
 
-/** Stable machine-readable reason. */
+/**
+ * Stable machine-readable reason.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof LedgerError && err.code === 'DUPLICATE_TXID') return; // already submitted
+ * ```
+ */
 export type LedgerErrorCode =
     | 'CONTRACT_ERROR'
     | 'UNKNOWN_TRANSACTION'
@@ -31,7 +38,14 @@ export type LedgerErrorCode =
     | 'OVERLOADED'
     | 'STORAGE';
 
-/** Options common to every ledger error. */
+/**
+ * Options common to every ledger error.
+ *
+ * @example
+ * ```ts
+ * new SubmitError('CLOSED', 'the ledger is closed', { transactionId, cause });
+ * ```
+ */
 export interface LedgerErrorOptions {
     readonly transactionId?: string | undefined;
     readonly cause?: unknown;
@@ -62,6 +76,11 @@ export class LedgerError extends Error {
 /**
  * What the contract threw. On the embedded engine all three fields cross; on Fabric only `message` does, so a
  * contract that wants its refusals matched on both engines also puts a stable code into the message.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof EndorseError && err.contractError?.code === 'CONFLICT') return; // slot taken
+ * ```
  */
 export interface ContractErrorInfo {
     /** The thrown error's message, verbatim. */

@@ -20,26 +20,62 @@ import { sha256 } from './crypto.js';
 
 const _MAGIC = new Uint8Array([0x46, 0x4d, 0x42, 0x4b]); // "FMBK"
 const _VERSION = 1;
-/** previousHash of block 0. */
+/**
+ * previousHash of block 0.
+ *
+ * @example
+ * ```ts
+ * equalBytes((await ledger.getBlock(0n))!.previousHash, GENESIS_PREVIOUS_HASH); // true
+ * ```
+ */
 export const GENESIS_PREVIOUS_HASH = new Uint8Array(32);
 
-/** Outcome of a recorded transaction. */
+/**
+ * Outcome of a recorded transaction.
+ *
+ * @example
+ * ```ts
+ * if (tx.validationCode !== 'VALID') console.log('refused:', tx.message);
+ * ```
+ */
 export type ValidationCode = 'VALID' | 'CONTRACT_ERROR' | 'UNKNOWN_TRANSACTION' | 'BAD_ARGUMENTS';
 const _CODES: readonly ValidationCode[] = ['VALID', 'CONTRACT_ERROR', 'UNKNOWN_TRANSACTION', 'BAD_ARGUMENTS'];
 
-/** One entry of a write set: `value === null` deletes the key. */
+/**
+ * One entry of a write set: `value === null` deletes the key.
+ *
+ * @example
+ * ```ts
+ * for (const { key, value } of tx.writes) value === null ? deleted.add(key) : written.set(key, value);
+ * ```
+ */
 export interface WriteOp {
     readonly key: string;
     readonly value: Uint8Array | null;
 }
 
-/** The chaincode event of a transaction. */
+/**
+ * The chaincode event of a transaction.
+ *
+ * @example
+ * ```ts
+ * if (tx.event) console.log(tx.event.name, tx.event.payload.length);
+ * ```
+ */
 export interface TxEvent {
     readonly name: string;
     readonly payload: Uint8Array;
 }
 
-/** A transaction as stored in a block. */
+/**
+ * A transaction as stored in a block.
+ *
+ * @example
+ * ```ts
+ * const tx = (await ledger.getBlock(n))!.txs[0]!;
+ * const proposal = decodeProposal(tx.payload, { maxArgs: 1024 });
+ * ```
+ */
 export interface TxRecord {
     readonly txId: string;
     /** The signed payload bytes (decode with `decodeProposal`). */
@@ -52,7 +88,14 @@ export interface TxRecord {
     readonly event: TxEvent | undefined;
 }
 
-/** The signed part of a block. */
+/**
+ * The signed part of a block.
+ *
+ * @example
+ * ```ts
+ * const hash = sha256(encodeHeader({ number, previousHash, dataHash, timestamp: Date.now(), txCount }));
+ * ```
+ */
 export interface BlockHeader {
     readonly number: bigint;
     readonly previousHash: Uint8Array;
@@ -62,7 +105,15 @@ export interface BlockHeader {
     readonly txCount: number;
 }
 
-/** A decoded block. */
+/**
+ * A decoded block.
+ *
+ * @example
+ * ```ts
+ * const block = await ledger.getBlock(0n);
+ * console.log(block?.number, toHex(block!.hash), block?.txs.length);
+ * ```
+ */
 export interface Block extends BlockHeader {
     /** SHA-256 of the encoded header. */
     readonly hash: Uint8Array;
@@ -196,7 +247,14 @@ export function encodeStoredBlock(headerBytes: Uint8Array, signature: Uint8Array
         .finish();
 }
 
-/** The three stored parts of a block, undecoded. */
+/**
+ * The three stored parts of a block, undecoded.
+ *
+ * @example
+ * ```ts
+ * const { header, headerBytes, signature, data } = splitStoredBlock(stored);
+ * ```
+ */
 export interface StoredBlockParts {
     readonly headerBytes: Uint8Array;
     readonly header: BlockHeader;

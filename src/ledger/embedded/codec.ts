@@ -16,7 +16,14 @@ const MAX_VARINT = Number.MAX_SAFE_INTEGER;
 const _encoder = new TextEncoder();
 const _decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Bytes that do not decode: truncated, non-minimal, out of range, invalid UTF-8, trailing data. */
+/**
+ * Bytes that do not decode: truncated, non-minimal, out of range, invalid UTF-8, trailing data.
+ *
+ * @example
+ * ```ts
+ * try { decodeProposal(bytes, { maxArgs: 8 }); } catch (e) { if (e instanceof CodecError) refuse(e.message); }
+ * ```
+ */
 export class CodecError extends Error {
     constructor(message: string) {
         super(message);
@@ -42,6 +49,11 @@ export function isWellFormed(s: string): boolean {
 /**
  * UTF-8 bytes of a well-formed string.
  * @throws {CodecError} on a lone surrogate (TextEncoder would silently replace it and change the value)
+ *
+ * @example
+ * ```ts
+ * utf8('é'); // Uint8Array [0xc3, 0xa9]
+ * ```
  */
 export function utf8(s: string): Uint8Array {
     if (!isWellFormed(s)) throw new CodecError('string is not well-formed UTF-16 (lone surrogate)');

@@ -23,7 +23,14 @@ import type { KeyObject } from 'node:crypto';
 
 import { ed25519 } from '@noble/curves/ed25519.js';
 
-/** Which Ed25519 implementation to use. */
+/**
+ * Which Ed25519 implementation to use.
+ *
+ * @example
+ * ```ts
+ * await ledgers.embedded({ path, contracts, ed25519: 'noble' });
+ * ```
+ */
 export type Ed25519Backend = 'node' | 'noble';
 
 /** L, the order of the Ed25519 prime-order subgroup (RFC 8032 §5.1). */

@@ -27,10 +27,25 @@ import type { ContractErrorInfo } from '../errors.js';
 import type { EmbeddedClientIdentity } from './identity.js';
 import type { EmbeddedStub } from './stub.js';
 
-/** A fabric-contract-api contract class with a no-argument constructor. */
+/**
+ * A fabric-contract-api contract class with a no-argument constructor.
+ *
+ * @example
+ * ```ts
+ * const contracts: ContractClass[] = [FemeterContract];
+ * ```
+ */
 export type ContractClass = new () => Contract;
 
-/** How a transaction ended. */
+/**
+ * How a transaction ended.
+ *
+ * @example
+ * ```ts
+ * const outcome = await host.invoke(stub, ci, 'Get', ['k']);
+ * if (!outcome.ok) console.log(outcome.code, outcome.error.message);
+ * ```
+ */
 export type InvokeOutcome =
     | { readonly ok: true; readonly payload: Uint8Array }
     | {

@@ -66,7 +66,14 @@ import type { StateCursor, StateEntry, StateView } from './stub.js';
 import { verifyStore } from './verify.js';
 import type { VerifyOptions, VerifyResult } from './verify.js';
 
-/** Default bounds; each is an option. */
+/**
+ * Default bounds; each is an option.
+ *
+ * @example
+ * ```ts
+ * await ledgers.embedded({ path, contracts, maxBlockTxs: EMBEDDED_DEFAULTS.maxBlockTxs * 2 });
+ * ```
+ */
 export const EMBEDDED_DEFAULTS = Object.freeze({
     channel: 'femeter',
     /** Transactions per block at most (the writer takes fewer when it is free sooner). */
@@ -79,6 +86,8 @@ export const EMBEDDED_DEFAULTS = Object.freeze({
     maxArgs: 1024,
     /** Most admitted-but-not-executed transactions; beyond it submit throws OVERLOADED (backpressure, no drop). */
     maxPending: 50_000,
+    /** Most bytes of admitted-but-not-executed envelopes (same backpressure). */
+    maxPendingBytes: 256 * 1024 * 1024,
     /** A contract call that takes longer fails (like Fabric's chaincode execute timeout). */
     executeTimeoutMs: 30_000,
 });
@@ -90,7 +99,18 @@ const _YIELD_EVERY_MS = 4;
 /** Recent blocks whose events are kept in memory for live streams. */
 const _EVENT_CACHE_BLOCKS = 256;
 
-/** Options of {@link EmbeddedLedger.open} / `ledgers.embedded`. */
+/**
+ * Options of {@link EmbeddedLedger.open} / `ledgers.embedded`.
+ *
+ * @example
+ * ```ts
+ * const ledger = await ledgers.embedded({
+ *     path: './data/ledger',
+ *     contracts: [FemeterContract],
+ *     msps: { OperatorMSP: [operatorPublicKey], MeterMSP: '*' },
+ * });
+ * ```
+ */
 export interface EmbeddedLedgerOptions {
     /** Data directory (created if missing): `leveldb/` and `engine.key`. */
     readonly path: string;
@@ -113,12 +133,21 @@ export interface EmbeddedLedgerOptions {
     readonly maxEnvelopeBytes?: number;
     readonly maxArgs?: number;
     readonly maxPending?: number;
+    readonly maxPendingBytes?: number;
     readonly executeTimeoutMs?: number;
     /** Ed25519 implementation for transaction and block signatures. Default `node`. */
     readonly ed25519?: Ed25519Backend;
 }
 
-/** Where a transaction is and how it ended. */
+/**
+ * Where a transaction is and how it ended.
+ *
+ * @example
+ * ```ts
+ * const info = await ledger.getTransaction(txId);
+ * if (info?.validationCode === 'VALID') console.log(`in block ${info.blockNumber}`);
+ * ```
+ */
 export interface TransactionInfo {
     readonly transactionId: string;
     readonly blockNumber: bigint;
@@ -237,6 +266,7 @@ export class EmbeddedLedger implements Ledger {
         readonly maxEnvelopeBytes: number;
         readonly maxArgs: number;
         readonly maxPending: number;
+        readonly maxPendingBytes: number;
         readonly executeTimeoutMs: number;
     };
     readonly #backend: Ed25519Backend;
@@ -244,6 +274,7 @@ export class EmbeddedLedger implements Ledger {
     // Pipeline.
     readonly #queue: _Pending[] = [];
     #queueHead = 0;
+    #queuedBytes = 0;
     #open: _Batch;
     #batchSeq = 0;
     #executing = false;
@@ -292,6 +323,7 @@ export class EmbeddedLedger implements Ledger {
             maxEnvelopeBytes: _positiveInt(options.maxEnvelopeBytes, EMBEDDED_DEFAULTS.maxEnvelopeBytes, 'maxEnvelopeBytes'),
             maxArgs: _positiveInt(options.maxArgs, EMBEDDED_DEFAULTS.maxArgs, 'maxArgs'),
             maxPending: _positiveInt(options.maxPending, EMBEDDED_DEFAULTS.maxPending, 'maxPending'),
+            maxPendingBytes: _positiveInt(options.maxPendingBytes, EMBEDDED_DEFAULTS.maxPendingBytes, 'maxPendingBytes'),
             executeTimeoutMs: _positiveInt(options.executeTimeoutMs, EMBEDDED_DEFAULTS.executeTimeoutMs, 'executeTimeoutMs'),
         };
         if (options.msps !== undefined) {
@@ -338,6 +370,7 @@ export class EmbeddedLedger implements Ledger {
             if (!equalBytes(meta.enginePublicKey, publicKey)) {
                 throw new Error(`${options.path}: the engine key does not match the key this ledger was created with`);
             }
+            await EmbeddedLedger.#checkTip(store, meta.height, meta.lastHash, options.path);
             if (meta.channel !== channel) {
                 throw new Error(`${options.path}: ledger is for channel ${JSON.stringify(meta.channel)}, not ${JSON.stringify(channel)}`);
             }
@@ -346,6 +379,17 @@ export class EmbeddedLedger implements Ledger {
             await store.close();
             throw err;
         }
+    }
+
+    /** Cheap consistency check at open: the recorded tip is the last stored block. Full check: verify(). */
+    static async #checkTip(store: LedgerStore, height: bigint, lastHash: Uint8Array, path: string): Promise<void> {
+        const beyond = await store.blocks.get(blockKey(height));
+        let ok = beyond === undefined;
+        if (ok && height > 0n) {
+            const last = await store.blocks.get(blockKey(height - 1n));
+            ok = last !== undefined && equalBytes(decodeStoredBlock(last).hash, lastHash);
+        }
+        if (!ok) throw new Error(`${path}: the ledger's recorded tip does not match its blocks; run verify`);
     }
 
     static async #engineKeyFor(options: Readonly<EmbeddedLedgerOptions>, exists: boolean): Promise<Uint8Array> {
@@ -413,12 +457,14 @@ export class EmbeddedLedger implements Ledger {
         try {
             this.#assertAccepting();
             const { proposal, txId } = this.#admit(envelope);
-            if (this.#queue.length - this.#queueHead >= this.#limits.maxPending) {
-                throw new SubmitError('OVERLOADED', `more than ${this.#limits.maxPending} transactions pending`, {
+            const size = envelope.payload.length + envelope.signature.length;
+            if (this.#pendingCount() >= this.#limits.maxPending || this.#queuedBytes + size > this.#limits.maxPendingBytes) {
+                throw new SubmitError('OVERLOADED', `too many transactions pending (${this.#pendingCount()})`, {
                     transactionId: txId,
                 });
             }
             return new Promise<SubmitResult>((resolve, reject) => {
+                this.#queuedBytes += size;
                 this.#queue.push({ envelope, proposal, txId, resolve, reject });
                 this.#runExecutor();
             });
@@ -480,6 +526,8 @@ export class EmbeddedLedger implements Ledger {
      * ```
      */
     async getBlock(n: bigint): Promise<Block | undefined> {
+        if (this.#closed) throw new SubmitError('CLOSED', 'the ledger is closed');
+        if (typeof n !== 'bigint') throw new TypeError('"n" expected a bigint');
         if (n < 0n || n >= this.#height) return undefined;
         const bytes = await this.#store.blocks.get(blockKey(n));
         return bytes === undefined ? undefined : decodeStoredBlock(bytes);
@@ -494,6 +542,7 @@ export class EmbeddedLedger implements Ledger {
      * ```
      */
     async getTransaction(txId: string): Promise<TransactionInfo | undefined> {
+        if (this.#closed) throw new SubmitError('CLOSED', 'the ledger is closed');
         let key: Uint8Array;
         try {
             key = txIdKey(txId);
@@ -610,6 +659,7 @@ export class EmbeddedLedger implements Ledger {
         if (p === undefined) return undefined;
         this.#queue[this.#queueHead] = undefined as unknown as _Pending;
         this.#queueHead++;
+        this.#queuedBytes -= p.envelope.payload.length + p.envelope.signature.length;
         if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
             this.#queue.splice(0, this.#queueHead);
             this.#queueHead = 0;
@@ -858,7 +908,7 @@ class _EmbeddedClient implements LedgerClient {
     readonly identity: Identity;
     readonly #ledger: EmbeddedLedger;
     readonly #signer: ConnectOptions['signer'];
-    readonly #streams = new Set<CloseableAsyncIterable<ChaincodeEvent>>();
+    readonly #streams = new Set<EventStream>();
 
     constructor(ledger: EmbeddedLedger, identity: Identity, signer: ConnectOptions['signer']) {
         if (typeof identity?.mspId !== 'string' || !(identity.credentials instanceof Uint8Array)) {
@@ -890,7 +940,8 @@ class _EmbeddedClient implements LedgerClient {
     }
 
     async events(options: Readonly<EventsOptions> = {}): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
-        const stream = await this.#ledger.events(options);
+        for (const s of this.#streams) if (s.closed) this.#streams.delete(s);
+        const stream = (await this.#ledger.events(options)) as EventStream;
         this.#streams.add(stream);
         return stream;
     }

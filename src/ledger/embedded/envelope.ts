@@ -22,20 +22,41 @@ import { sha256 } from './crypto.js';
 /** Domain tag at the start of every payload (never a valid block header, which starts with "FMBK"). */
 const _MAGIC = new Uint8Array([0x46, 0x4d, 0x54, 0x58]); // "FMTX"
 const _VERSION = 1;
-/** Fabric's nonce length. */
+/**
+ * Fabric's nonce length.
+ *
+ * @example
+ * ```ts
+ * newProposal({ channel, txName, args, creator, nonce: randomBytes(NONCE_BYTES) });
+ * ```
+ */
 export const NONCE_BYTES = 24;
 /** Bounds on fields that are never legitimately large (the whole envelope is bounded separately). */
 const _MAX_NAME_BYTES = 1024;
 const _MAX_MSPID_BYTES = 256;
 const _MAX_CREDENTIAL_BYTES = 16 * 1024;
 
-/** Seconds and nanoseconds since the Unix epoch, as in google.protobuf.Timestamp. */
+/**
+ * Seconds and nanoseconds since the Unix epoch, as in google.protobuf.Timestamp.
+ *
+ * @example
+ * ```ts
+ * newProposal({ channel, txName, args, creator, timestamp: { seconds: 1_700_000_000n, nanos: 0 } });
+ * ```
+ */
 export interface TxTimestamp {
     readonly seconds: bigint;
     readonly nanos: number;
 }
 
-/** The decoded content of a transaction payload. */
+/**
+ * The decoded content of a transaction payload.
+ *
+ * @example
+ * ```ts
+ * const { txName, args, creator } = decodeProposal(envelope.payload, { maxArgs: 1024 });
+ * ```
+ */
 export interface Proposal {
     readonly channel: string;
     /** `TxName` (default contract) or `ContractName:TxName`. */
@@ -46,13 +67,28 @@ export interface Proposal {
     readonly timestamp: TxTimestamp;
 }
 
-/** A payload and the creator's signature over SHA-256(payload). This is what travels to the engine. */
+/**
+ * A payload and the creator's signature over SHA-256(payload). This is what travels to the engine.
+ *
+ * @example
+ * ```ts
+ * const envelope: SignedEnvelope = await signPayload(encodeProposal(proposal), signer);
+ * await ledger.submitSigned(envelope);
+ * ```
+ */
 export interface SignedEnvelope {
     readonly payload: Uint8Array;
     readonly signature: Uint8Array;
 }
 
-/** Limits applied while decoding a payload. */
+/**
+ * Limits applied while decoding a payload.
+ *
+ * @example
+ * ```ts
+ * decodeProposal(payload, { maxArgs: 1024 });
+ * ```
+ */
 export interface DecodeLimits {
     readonly maxArgs: number;
 }

@@ -12,14 +12,28 @@
 
 import type { ChaincodeEvent, CloseableAsyncIterable, EventsOptions } from '../client.js';
 
-/** The events of one block, with the order of all its transactions (needed to resume after a tx id). */
+/**
+ * The events of one block, with the order of all its transactions (needed to resume after a tx id).
+ *
+ * @example
+ * ```ts
+ * const { txIds, events } = await source.blockEvents(7n);
+ * ```
+ */
 export interface BlockEvents {
     readonly txIds: readonly string[];
     /** Events of valid transactions, in block order, with the index of their transaction. */
     readonly events: readonly { readonly index: number; readonly event: ChaincodeEvent }[];
 }
 
-/** What an event stream reads from. */
+/**
+ * What an event stream reads from.
+ *
+ * @example
+ * ```ts
+ * const stream = new EventStream(source, { startBlock: 0n });
+ * ```
+ */
 export interface EventSource {
     /** Number of committed (durable) blocks. */
     height(): bigint;
@@ -52,7 +66,13 @@ export class EventStream implements CloseableAsyncIterable<ChaincodeEvent> {
     constructor(source: EventSource, options: Readonly<EventsOptions> = {}, onClose?: () => void) {
         this.#source = source;
         this.#onClose = onClose;
+        if (options.startBlock !== undefined && typeof options.startBlock !== 'bigint') {
+            throw new TypeError('"startBlock" expected a bigint');
+        }
         const checkpointBlock = options.checkpoint?.blockNumber();
+        if (checkpointBlock !== undefined && typeof checkpointBlock !== 'bigint') {
+            throw new TypeError('checkpoint.blockNumber() expected a bigint');
+        }
         if (checkpointBlock !== undefined) {
             this.#nextBlock = checkpointBlock;
             this.#skipThrough = options.checkpoint?.transactionId();
@@ -60,6 +80,11 @@ export class EventStream implements CloseableAsyncIterable<ChaincodeEvent> {
             this.#nextBlock = options.startBlock ?? source.height();
         }
         if (this.#nextBlock < 0n) throw new RangeError('"startBlock" must be >= 0');
+    }
+
+    /** Whether {@link close} was called. */
+    get closed(): boolean {
+        return this.#closed;
     }
 
     /** Stop the stream: a pending or later `next()` ends the iteration. */

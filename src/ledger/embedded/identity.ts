@@ -19,7 +19,14 @@ import { toHex } from './codec.js';
 import { ed25519PrivateKeyObject, ed25519PublicKey, randomEd25519PrivateKey, signEd25519, signEd25519WithKey } from './crypto.js';
 import type { Ed25519Backend } from './crypto.js';
 
-/** Prefix of embedded identity IDs. */
+/**
+ * Prefix of embedded identity IDs.
+ *
+ * @example
+ * ```ts
+ * ctx.clientIdentity.getID().startsWith(ED25519_ID_PREFIX); // true on the embedded engine
+ * ```
+ */
 export const ED25519_ID_PREFIX = 'ed25519::';
 
 /**

@@ -20,12 +20,33 @@ import { ClassicLevel } from 'classic-level';
 
 import { CodecError, fromHex } from './codec.js';
 
-/** Value of the `format` meta key. */
+/**
+ * Value of the `format` meta key.
+ *
+ * @example
+ * ```ts
+ * new TextDecoder().decode(await store.meta.get('format')); // STORE_FORMAT
+ * ```
+ */
 export const STORE_FORMAT = 'femeter-embedded-ledger/1';
-/** Names of the sublevels (tests open the database directly with these). */
+/**
+ * Names of the sublevels (tests open the database directly with these).
+ *
+ * @example
+ * ```ts
+ * const state = db.sublevel<string, Uint8Array>(SUBLEVELS.state, { keyEncoding: 'utf8', valueEncoding: 'view' });
+ * ```
+ */
 export const SUBLEVELS = Object.freeze({ meta: 'meta', blocks: 'blocks', state: 'state', txids: 'txids' });
 
-/** What the `meta` sublevel holds. */
+/**
+ * What the `meta` sublevel holds.
+ *
+ * @example
+ * ```ts
+ * const { height, lastHash } = (await store.readMeta())!;
+ * ```
+ */
 export interface LedgerMeta {
     readonly channel: string;
     readonly enginePublicKey: Uint8Array;
@@ -35,7 +56,14 @@ export interface LedgerMeta {
     readonly lastHash: Uint8Array;
 }
 
-/** Location of a transaction. */
+/**
+ * Location of a transaction.
+ *
+ * @example
+ * ```ts
+ * const { blockNumber, index } = decodeTxLocation(value);
+ * ```
+ */
 export interface TxLocation {
     readonly blockNumber: bigint;
     readonly index: number;

@@ -42,19 +42,41 @@ const _MIN_UNICODE_RUNE = '\u0000';
 const _MAX_UNICODE_RUNE = '\u{10ffff}';
 const _EMPTY_KEY_SUBSTITUTE = '\u0001';
 
-/** One state entry returned by a range read. */
+/**
+ * One state entry returned by a range read.
+ *
+ * @example
+ * ```ts
+ * for (let e = await cursor.next(); e; e = await cursor.next()) console.log(e.key);
+ * ```
+ */
 export interface StateEntry {
     readonly key: string;
     readonly value: Uint8Array;
 }
 
-/** A range cursor over committed state. */
+/**
+ * A range cursor over committed state.
+ *
+ * @example
+ * ```ts
+ * const cursor = view.range('a', 'b');
+ * try { for (let e = await cursor.next(); e; e = await cursor.next()) use(e); } finally { await cursor.close(); }
+ * ```
+ */
 export interface StateCursor {
     next(): Promise<StateEntry | undefined>;
     close(): Promise<void>;
 }
 
-/** The committed state a transaction reads (the engine supplies it). */
+/**
+ * The committed state a transaction reads (the engine supplies it).
+ *
+ * @example
+ * ```ts
+ * const view: StateView = { get: (k) => map.get(k), range: () => emptyCursor };
+ * ```
+ */
 export interface StateView {
     /** The value, or undefined if absent. The returned bytes may be handed to the contract (callers copy). */
     get(key: string): Uint8Array | undefined | Promise<Uint8Array | undefined>;
@@ -62,7 +84,14 @@ export interface StateView {
     range(startKey: string, endKey: string): StateCursor;
 }
 
-/** What a stub needs. */
+/**
+ * What a stub needs.
+ *
+ * @example
+ * ```ts
+ * new EmbeddedStub({ proposal, txId, view, localMspId: 'EmbeddedMSP' });
+ * ```
+ */
 export interface StubOptions {
     readonly proposal: Proposal;
     readonly txId: string;

@@ -26,7 +26,14 @@ import type { Ed25519Backend } from './crypto.js';
 import { decodeProposal, transactionId } from './envelope.js';
 import { blockNumberOf, decodeTxLocation, LedgerStore, txIdKey } from './store.js';
 
-/** Options of a verification. */
+/**
+ * Options of a verification.
+ *
+ * @example
+ * ```ts
+ * await ledgers.verify(path, { enginePublicKey: trustedEngineKey });
+ * ```
+ */
 export interface VerifyOptions {
     /**
      * Public key the blocks must be signed with. Default: the engine's own (for `verifyLedger(path)`: derived
@@ -37,7 +44,15 @@ export interface VerifyOptions {
     readonly ed25519?: Ed25519Backend;
 }
 
-/** Outcome of a verification. */
+/**
+ * Outcome of a verification.
+ *
+ * @example
+ * ```ts
+ * const r = await ledger.verify();
+ * if (!r.ok) console.error(r.firstBadBlock ?? r.badKey, r.reason);
+ * ```
+ */
 export interface VerifyResult {
     readonly ok: boolean;
     /** Blocks checked completely. */
