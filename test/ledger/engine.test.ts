@@ -18,6 +18,7 @@ import {
     EndorseError,
     identities,
     newProposal,
+    signers,
     signPayload,
     SubmitError,
     transactionId,
@@ -140,6 +141,15 @@ describe('embedded engine', () => {
         const admin = connect(ledger, party('AdminMSP'));
         await admin.submit('ResetAdminOnly', 'guarded');
         await assert.rejects(client.evaluate('Get', 'guarded'), /does not exist/);
+    });
+
+    it('honours afterTransaction (a veto there discards the writes)', async () => {
+        await assert.rejects(client.submit('Put', 'after-veto', 'v'), (e: unknown) => {
+            assert.ok(e instanceof EndorseError);
+            assert.equal(e.contractError?.code, 'VETO');
+            return true;
+        });
+        await assert.rejects(client.evaluate('Get', 'after-veto'), /does not exist/);
     });
 
     it('refuses a wrong parameter count before running the contract (BAD_ARGUMENTS)', async () => {
@@ -325,13 +335,36 @@ describe('embedded engine lifecycle', () => {
         try {
             const ledger = await openLedger(dir, { ed25519: 'noble' });
             const key = identities.newPrivateKey();
-            const { signers } = await import('../../src/ledger/index.js');
             const c = ledger.connect({ identity: identities.ed25519('OrgMSP', key), signer: signers.ed25519(key, { backend: 'noble' }) });
             await c.submit('Put', 'n', '1');
             const c2 = ledger.connect({ identity: identities.ed25519('OrgMSP', key), signer: signers.ed25519(key) });
             assert.equal(text(await c2.evaluate('Get', 'n')), '1');
             assert.equal((await ledger.verify()).ok, true);
             assert.equal((await ledger.verify({ ed25519: 'node' })).ok, true);
+            await ledger.close();
+        } finally {
+            await cleanup();
+        }
+    });
+
+    it('pushes back with OVERLOADED when too much is pending, and answers every admitted submit', async () => {
+        const { dir, cleanup } = await tempDir();
+        try {
+            const ledger = await openLedger(dir, { maxPending: 5 });
+            const p = party('OrgMSP');
+            const envelopes = await Promise.all(
+                Array.from({ length: 40 }, (_, i) =>
+                    signPayload(encodeProposal(newProposal({ channel: 'femeter', txName: 'Put', args: [`o${i}`, 'v'], creator: p.identity })), p.signer),
+                ),
+            );
+            const outcomes = await Promise.allSettled(envelopes.map((e) => ledger.submitSigned(e)));
+            const refused = outcomes.filter((o) => o.status === 'rejected');
+            assert.ok(refused.length > 0);
+            for (const o of refused) assert.ok(o.reason instanceof SubmitError && o.reason.code === 'OVERLOADED');
+            const accepted = outcomes.filter((o) => o.status === 'fulfilled').length;
+            assert.equal(accepted + refused.length, 40);
+            const list = JSON.parse(text(await connect(ledger, p).evaluate('List'))) as unknown[];
+            assert.equal(list.length, accepted);
             await ledger.close();
         } finally {
             await cleanup();

@@ -98,6 +98,7 @@ describe('events', () => {
         try {
             const client = connect(ledger, party('OrgMSP'));
             await burst(client, 'c', 40);
+            await client.submit('Put', 'tail', 'x'); // so that a later block always exists
             const all = await chainEvents(ledger);
             // Find a block with at least three events and checkpoint after its second one.
             const counts = new Map<bigint, number>();

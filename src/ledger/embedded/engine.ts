@@ -96,8 +96,9 @@ const _ENGINE_KEY_FILE = 'engine.key';
 const _LEVELDB_DIR = 'leveldb';
 /** Longest stretch of back-to-back executions before the executor yields to the event loop. */
 const _YIELD_EVERY_MS = 4;
-/** Recent blocks whose events are kept in memory for live streams. */
+/** Recent blocks whose events are kept in memory for live streams (at most this many, and this many bytes). */
 const _EVENT_CACHE_BLOCKS = 256;
+const _EVENT_CACHE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Options of {@link EmbeddedLedger.open} / `ledgers.embedded`.
@@ -291,7 +292,8 @@ export class EmbeddedLedger implements Ledger {
     #closed = false;
     #failed: LedgerError | undefined;
     readonly #waiters = new Set<() => void>();
-    readonly #eventCache = new Map<bigint, BlockEvents>();
+    readonly #eventCache = new Map<bigint, { events: BlockEvents; bytes: number }>();
+    #eventCacheBytes = 0;
     readonly #streams = new Set<EventStream>();
     readonly #activeReads = new Set<Promise<unknown>>();
     readonly #liveView: StateView;
@@ -848,8 +850,7 @@ export class EmbeddedLedger implements Ledger {
         // Durable: advance the tip, release the overlay, answer the submitters, wake event streams.
         this.#height = number + 1n;
         this.#tipHash = hash;
-        this.#eventCache.set(number, events);
-        this.#eventCache.delete(number - BigInt(_EVENT_CACHE_BLOCKS));
+        this.#cacheEvents(number, events);
         for (const key of batch.stateOps.keys()) {
             if (this.#overlay.get(key)?.seq === batch.seq) this.#overlay.delete(key);
         }
@@ -881,9 +882,22 @@ export class EmbeddedLedger implements Ledger {
         for (const w of waiters) w();
     }
 
+    #cacheEvents(n: bigint, events: BlockEvents): void {
+        let bytes = events.txIds.length * 64;
+        for (const { event } of events.events) bytes += event.payload.length + event.eventName.length + 64;
+        this.#eventCache.set(n, { events, bytes });
+        this.#eventCacheBytes += bytes;
+        // Map iteration is insertion order: evict the oldest blocks first.
+        for (const [k, v] of this.#eventCache) {
+            if (this.#eventCache.size <= _EVENT_CACHE_BLOCKS && this.#eventCacheBytes <= _EVENT_CACHE_BYTES) break;
+            this.#eventCache.delete(k);
+            this.#eventCacheBytes -= v.bytes;
+        }
+    }
+
     async #blockEvents(n: bigint): Promise<BlockEvents> {
         const cached = this.#eventCache.get(n);
-        if (cached !== undefined) return cached;
+        if (cached !== undefined) return cached.events;
         const bytes = await this.#store.blocks.get(blockKey(n));
         if (bytes === undefined) throw new CodecError(`block ${n} is missing`);
         return _eventsOf(n, decodeStoredBlock(bytes).txs);
