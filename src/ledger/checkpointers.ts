@@ -76,7 +76,8 @@ class FileCheckpointer extends InMemoryCheckpointer {
 
     protected override set(position: Position): Promise<void> {
         void super.set(position);
-        const text = JSON.stringify({ blockNumber: position.blockNumber?.toString(), transactionId: position.transactionId });
+        const { blockNumber, transactionId } = position;
+        const text = JSON.stringify({ blockNumber: blockNumber?.toString(), transactionId });
         // Writes are serialised so that the file always ends with the newest position.
         const write = this.#writes.then(() => writeFileAtomic(this.#path, text));
         this.#writes = write.catch(() => undefined);

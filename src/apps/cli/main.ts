@@ -24,6 +24,9 @@ import { Auditor } from '../../roles/auditor/auditor.js';
 import { Provider } from '../../roles/provider/provider.js';
 import { hpkeKeyPair } from '../../roles/hpke.js';
 import { FileOutbox } from '../../roles/meter/outbox.js';
+import { MeterAgent } from '../../roles/meter/agent.js';
+import { readingsFromSource } from '../../roles/meter/ingest.js';
+import { periodSlots } from '../../contract/tariff/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const DEFAULTS = {
@@ -66,7 +69,13 @@ bill against the customers' own decrypted readings. Exit code 0 only if everythi
   --seed S        world seed (default "demo")`,
     verify: `femeter verify [--data DIR]\n\nRe-checks every block (hash links, signatures, state rebuilt from blocks) and audits readings, sequences, consents and bills.`,
     customer: `femeter customer <readings|bills> --customer ID [--period P] [--data DIR]\n\nreadings: decrypt and summarise the customer's own readings (they hold the master secret key).\nbills:    check every bill of the period against the own readings and its proof.`,
-    meter: `femeter meter status --meter ID [--data DIR]\n\nShows the meter's durable outbox: last sequence number, acknowledged, pending.`,
+    meter: `femeter meter status --meter ID [--data DIR]
+femeter meter ingest --meter ID --source FILE [--kind csv-register|csv-interval|d0-log|sml-log] [--period P] [--data DIR]
+
+status: the meter's durable outbox (last sequence number, acknowledged, pending).
+ingest: read a period's readings from a file (CSV of timestamp,value; or JSON lines of D0/SML
+        telegrams {"t": ISO-8601, "d0": text | "sml": hex}), encrypt, sign, record durably, send.
+        The whole file is validated first: a bad line refuses everything, nothing is recorded.`,
     provider: `femeter provider bill --meter ID [--period P] [--data DIR]\n\nRecomputes the provider's bills of a period from the stored ciphertexts (no posting).`,
     auditor: `femeter auditor report [--data DIR]\n\nAudit report: chain, meter software, reading signatures, sequence gaps, consents, bill proofs.`,
     bench: `femeter bench <fe|ledger|e2e> [-- options]\n\nRuns dist/bench/<name>.js; see README for what each prints.`,
@@ -113,6 +122,30 @@ function printDemo(rep: DemoReport, data: string): void {
     console.log(rep.ok ? '\nOK: every bill verified and equal to the customer\'s own readings.' : '\nFAILED: see above.');
 }
 
+async function meterIngest(data: string, values: { meter?: string | undefined; source?: string | undefined; kind: string; period?: string | undefined }): Promise<number> {
+    if (!values.meter || !values.source) throw new Error('usage: femeter meter ingest --meter ID --source FILE [--kind K]');
+    const kinds = ['csv-register', 'csv-interval', 'd0-log', 'sml-log'] as const;
+    const kind = kinds.find((k) => k === values.kind);
+    if (!kind) throw new Error(`--kind must be one of ${kinds.join(', ')}`);
+    const { engine, world } = await openWorld(data);
+    const outbox = new FileOutbox(join(data, 'meters', values.meter, 'outbox'));
+    try {
+        const period = values.period ?? world.period;
+        const meterP = await engine.connect(values.meter, 'customers');
+        const meter = await meterP.api.getMeter(values.meter);
+        const slots = readingsFromSource(readFileSync(values.source, 'utf8'), kind, periodSlots(period, meter.timeZone, meter.slotMinutes));
+        const agent = new MeterAgent({ api: meterP.api, meterId: values.meter, signingSecret: derive(world.seed, `${values.meter}/signing`), meterSeed: derive(world.seed, `${values.meter}/enc`), outbox });
+        await agent.openPeriod(CHANNEL, period);
+        agent.record(CHANNEL, period, slots);
+        const sent = await agent.flush();
+        console.log(json({ meter: values.meter, period, recorded: slots.length, sent: sent.sent, pending: sent.pending }));
+        return 0;
+    } finally {
+        outbox.close();
+        await engine.close();
+    }
+}
+
 async function main(): Promise<number> {
     const [cmd, sub, ...rest] = process.argv.slice(2);
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -144,6 +177,8 @@ async function main(): Promise<number> {
             seed: { type: 'string', default: 'demo' },
             customer: { type: 'string' },
             meter: { type: 'string' },
+            source: { type: 'string' },
+            kind: { type: 'string', default: 'csv-register' },
         },
     });
     const data = values.data;
@@ -212,7 +247,8 @@ async function main(): Promise<number> {
             }
         }
         case 'meter': {
-            if (sub !== 'status' || !values.meter) throw new Error('usage: femeter meter status --meter ID');
+            if (sub === 'ingest') return meterIngest(data, values);
+            if (sub !== 'status' || !values.meter) throw new Error('usage: femeter meter <status|ingest> --meter ID');
             const ob = new FileOutbox(join(data, 'meters', values.meter, 'outbox'));
             console.log(json({ meter: values.meter, lastSeq: ob.lastSeq, acked: ob.acked, pending: ob.pending().length }));
             ob.close();

@@ -9,13 +9,15 @@
  * - `noble`: `@noble/curves/ed25519`, the audited pure-JS reference, used where node:crypto is unavailable.
  *
  * Acceptance is made strict and backend-independent:
- * - public keys are decoded once with noble (canonical encoding, on the curve, not of small order, torsion-free)
- *   and the verdict cached; R and A are therefore canonical and prime-order;
+ * - public keys are decoded once with noble (canonical encoding, on the curve, not of small order, as libsodium
+ *   requires) and the verdict cached;
  * - S must be canonical (S < L), checked before either backend runs;
- * - `node` checks the cofactorless equation [S]B = R + [k]A; `noble` is run with `zip215: false`.
- * A signature that the engine admits is thus also accepted by every RFC 8032 verifier (cofactored or not), so an
- * auditor with a different library never sees an admitted transaction as forged. Not constant-time concerns here:
- * verification handles public data only; signing uses each backend's constant-time path.
+ * - `node` checks the cofactorless equation [S]B = R + [k]A and compares R by its (canonical) encoding; `noble`
+ *   is run with `zip215: false`.
+ * The cofactorless equation implies the cofactored one, so a signature the engine admits (with the default `node`
+ * backend) is also accepted by RFC 8032 verifiers of either kind, ZIP-215 and libsodium: an auditor using another
+ * library never sees an admitted transaction as forged. Verification handles public data only (variable time is
+ * fine); signing uses each backend's constant-time path.
  */
 
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
@@ -75,15 +77,15 @@ function _keyObject(publicKey: Uint8Array): KeyObject | null {
 function _strictPublicKey(publicKey: Uint8Array): boolean {
     try {
         const point = ed25519.Point.fromBytes(publicKey, false);
-        return !point.isSmallOrder() && point.isTorsionFree();
+        return !point.isSmallOrder();
     } catch {
         return false;
     }
 }
 
 /**
- * Whether `publicKey` is a strict Ed25519 public key: 32 bytes, canonical, on the curve, not of small order and
- * torsion-free. The first check of a key costs a scalar multiplication; the verdict is cached.
+ * Whether `publicKey` is a strict Ed25519 public key: 32 bytes, canonical, on the curve, not of small order.
+ * The first check of a key costs a point decoding; the verdict is cached.
  *
  * @example
  * ```ts

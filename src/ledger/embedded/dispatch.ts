@@ -85,7 +85,8 @@ const _silentLogger = Object.freeze({
  *
  * @example
  * ```ts
- * errorInfo(Object.assign(new Error('taken'), { code: 'SLOT_CONFLICT' })); // { message: 'taken', code: 'SLOT_CONFLICT' }
+ * errorInfo(Object.assign(new Error('taken'), { code: 'SLOT_CONFLICT' }));
+ * // → { message: 'taken', name: undefined, code: 'SLOT_CONFLICT' }
  * ```
  */
 export function errorInfo(err: unknown): ContractErrorInfo {
@@ -174,7 +175,8 @@ export class ContractHost {
         const fn = match?.[2] ?? '';
         const entry = this.#contracts.get(contractName);
         if (entry === undefined) {
-            return { ok: false, code: 'UNKNOWN_TRANSACTION', error: { message: `Contract name is not known: ${contractName}` } };
+            const message = `Contract name is not known: ${contractName}`;
+            return { ok: false, code: 'UNKNOWN_TRANSACTION', error: { message } };
         }
         const { instance } = entry;
         let ctx: Context;

@@ -247,7 +247,8 @@ class _MergedCursor implements StateCursor {
  * ```ts
  * const ledger = await EmbeddedLedger.open({ path: './data/ledger', contracts: [FemeterContract] });
  * const privateKey = identities.newPrivateKey();
- * const client = ledger.connect({ identity: identities.ed25519('OperatorMSP', privateKey), signer: signers.ed25519(privateKey) });
+ * const identity = identities.ed25519('OperatorMSP', privateKey);
+ * const client = ledger.connect({ identity, signer: signers.ed25519(privateKey) });
  * const { blockNumber } = await client.submit('RegisterParty', partyJson);
  * const report = await ledger.verify();
  * await ledger.close();
@@ -319,14 +320,16 @@ export class EmbeddedLedger implements Ledger {
         this.#height = meta.height;
         this.#tipHash = meta.lastHash;
         this.#backend = options.ed25519 ?? 'node';
+        const limit = (name: keyof typeof EMBEDDED_DEFAULTS & keyof EmbeddedLedgerOptions): number =>
+            _positiveInt(options[name] as number | undefined, EMBEDDED_DEFAULTS[name] as number, name);
         this.#limits = {
-            maxBlockTxs: _positiveInt(options.maxBlockTxs, EMBEDDED_DEFAULTS.maxBlockTxs, 'maxBlockTxs'),
-            maxBlockBytes: _positiveInt(options.maxBlockBytes, EMBEDDED_DEFAULTS.maxBlockBytes, 'maxBlockBytes'),
-            maxEnvelopeBytes: _positiveInt(options.maxEnvelopeBytes, EMBEDDED_DEFAULTS.maxEnvelopeBytes, 'maxEnvelopeBytes'),
-            maxArgs: _positiveInt(options.maxArgs, EMBEDDED_DEFAULTS.maxArgs, 'maxArgs'),
-            maxPending: _positiveInt(options.maxPending, EMBEDDED_DEFAULTS.maxPending, 'maxPending'),
-            maxPendingBytes: _positiveInt(options.maxPendingBytes, EMBEDDED_DEFAULTS.maxPendingBytes, 'maxPendingBytes'),
-            executeTimeoutMs: _positiveInt(options.executeTimeoutMs, EMBEDDED_DEFAULTS.executeTimeoutMs, 'executeTimeoutMs'),
+            maxBlockTxs: limit('maxBlockTxs'),
+            maxBlockBytes: limit('maxBlockBytes'),
+            maxEnvelopeBytes: limit('maxEnvelopeBytes'),
+            maxArgs: limit('maxArgs'),
+            maxPending: limit('maxPending'),
+            maxPendingBytes: limit('maxPendingBytes'),
+            executeTimeoutMs: limit('executeTimeoutMs'),
         };
         if (options.msps !== undefined) {
             const msps = new Map<string, ReadonlySet<string> | '*'>();
@@ -374,7 +377,8 @@ export class EmbeddedLedger implements Ledger {
             }
             await EmbeddedLedger.#checkTip(store, meta.height, meta.lastHash, options.path);
             if (meta.channel !== channel) {
-                throw new Error(`${options.path}: ledger is for channel ${JSON.stringify(meta.channel)}, not ${JSON.stringify(channel)}`);
+                const [have, want] = [JSON.stringify(meta.channel), JSON.stringify(channel)];
+                throw new Error(`${options.path}: ledger is for channel ${have}, not ${want}`);
             }
             return new EmbeddedLedger(options, store, host, engineKey, meta);
         } catch (err) {
@@ -460,7 +464,8 @@ export class EmbeddedLedger implements Ledger {
             this.#assertAccepting();
             const { proposal, txId } = this.#admit(envelope);
             const size = envelope.payload.length + envelope.signature.length;
-            if (this.#pendingCount() >= this.#limits.maxPending || this.#queuedBytes + size > this.#limits.maxPendingBytes) {
+            const { maxPending, maxPendingBytes } = this.#limits;
+            if (this.#pendingCount() >= maxPending || this.#queuedBytes + size > maxPendingBytes) {
                 throw new SubmitError('OVERLOADED', `too many transactions pending (${this.#pendingCount()})`, {
                     transactionId: txId,
                 });
@@ -589,7 +594,9 @@ export class EmbeddedLedger implements Ledger {
 
     async #close(): Promise<void> {
         // Let the pipeline drain: everything admitted is executed, written and answered.
-        while (this.#executing || this.#writing !== undefined || this.#pendingCount() > 0 || this.#open.items.length > 0) {
+        const busy = (): boolean =>
+            this.#executing || this.#writing !== undefined || this.#pendingCount() > 0 || this.#open.items.length > 0;
+        while (busy()) {
             if (this.#failed !== undefined) break;
             if (this.#writing !== undefined) await this.#writing;
             else await new Promise((r) => setImmediate(r));
@@ -623,7 +630,8 @@ export class EmbeddedLedger implements Ledger {
             return refuse('MALFORMED', 'envelope payload and signature must be bytes');
         }
         if (payload.length + signature.length > this.#limits.maxEnvelopeBytes) {
-            return refuse('TOO_LARGE', `envelope of ${payload.length + signature.length} bytes exceeds ${this.#limits.maxEnvelopeBytes}`);
+            const size = payload.length + signature.length;
+            return refuse('TOO_LARGE', `envelope of ${size} bytes exceeds ${this.#limits.maxEnvelopeBytes}`);
         }
         let proposal: Proposal;
         try {
@@ -644,7 +652,8 @@ export class EmbeddedLedger implements Ledger {
         if (this.#msps !== undefined) {
             const allowed = this.#msps.get(proposal.creator.mspId);
             if (allowed === undefined || (allowed !== '*' && !allowed.has(toHex(proposal.creator.credentials)))) {
-                return refuse('ACCESS_DENIED', `identity is not a member of ${JSON.stringify(proposal.creator.mspId)}`, txId);
+                const msp = JSON.stringify(proposal.creator.mspId);
+                return refuse('ACCESS_DENIED', `identity is not a member of ${msp}`, txId);
             }
         }
         return { proposal, txId };
@@ -688,7 +697,8 @@ export class EmbeddedLedger implements Ledger {
                 await new Promise((resolve) => setImmediate(resolve));
                 lastYield = performance.now();
             }
-            const full = this.#open.items.length >= this.#limits.maxBlockTxs || this.#open.bytes >= this.#limits.maxBlockBytes;
+            const { maxBlockTxs, maxBlockBytes } = this.#limits;
+            const full = this.#open.items.length >= maxBlockTxs || this.#open.bytes >= maxBlockBytes;
             if (full) {
                 if (this.#writing === undefined) this.#kickWriter();
                 else await this.#writing;
@@ -700,7 +710,8 @@ export class EmbeddedLedger implements Ledger {
                 await this.#execute(p);
             } catch (err) {
                 // An engine bug, not a contract error: refuse this tx, keep going.
-                p.reject(new EndorseError('CONTRACT_ERROR', `engine error: ${(err as Error).message}`, { transactionId: p.txId, cause: err }));
+                const message = `engine error: ${(err as Error).message}`;
+                p.reject(new EndorseError('CONTRACT_ERROR', message, { transactionId: p.txId, cause: err }));
             }
             this.#kickWriter();
         }
@@ -708,7 +719,8 @@ export class EmbeddedLedger implements Ledger {
 
     async #execute(p: _Pending): Promise<void> {
         if (this.#pendingTxIds.has(p.txId) || this.#store.txids.getSync(txIdKey(p.txId)) !== undefined) {
-            p.reject(new EndorseError('DUPLICATE_TXID', `transaction ${p.txId} was already submitted`, { transactionId: p.txId }));
+            const message = `transaction ${p.txId} was already submitted`;
+            p.reject(new EndorseError('DUPLICATE_TXID', message, { transactionId: p.txId }));
             return;
         }
         const stub = new EmbeddedStub({ proposal: p.proposal, txId: p.txId, view: this.#liveView });
@@ -719,17 +731,19 @@ export class EmbeddedLedger implements Ledger {
             return;
         }
         const batch = this.#open;
+        const signed = { txId: p.txId, payload: p.envelope.payload, signature: p.envelope.signature };
         let record: TxRecord;
         let error: EndorseError | undefined;
         if (outcome.ok) {
-            record = { txId: p.txId, payload: p.envelope.payload, signature: p.envelope.signature, validationCode: 'VALID', message: undefined, writes, event };
+            record = { ...signed, validationCode: 'VALID', message: undefined, writes, event };
             for (const w of writes) {
                 this.#overlay.set(w.key, { value: w.value, seq: batch.seq });
                 batch.stateOps.set(w.key, w.value);
             }
         } else {
-            record = { txId: p.txId, payload: p.envelope.payload, signature: p.envelope.signature, validationCode: outcome.code, message: outcome.error.message, writes: [], event: undefined };
-            error = new EndorseError(outcome.code, outcome.error.message, { transactionId: p.txId, contractError: outcome.error });
+            const { code, error: contractError } = outcome;
+            record = { ...signed, validationCode: code, message: contractError.message, writes: [], event: undefined };
+            error = new EndorseError(code, contractError.message, { transactionId: p.txId, contractError });
         }
         this.#pendingTxIds.add(p.txId);
         batch.items.push({ pending: p, record, result: outcome.ok ? outcome.payload : new Uint8Array(0), error });
@@ -773,17 +787,17 @@ export class EmbeddedLedger implements Ledger {
         try {
             const view: StateView = {
                 get: (key) => this.#store.state.getSync(key, { snapshot }),
-                range: (start, end) =>
-                    new _MergedCursor(
-                        [],
-                        this.#store.state.iterator(end === '' ? { gte: start, snapshot } : { gte: start, lt: end, snapshot }),
-                    ),
+                range: (start, end) => {
+                    const bounds = end === '' ? { gte: start, snapshot } : { gte: start, lt: end, snapshot };
+                    return new _MergedCursor([], this.#store.state.iterator(bounds));
+                },
             };
             const stub = new EmbeddedStub({ proposal, txId, view });
             const outcome = await this.#invoke(stub, proposal);
             await stub.seal();
             if (!outcome.ok) {
-                throw new EndorseError(outcome.code, outcome.error.message, { transactionId: txId, contractError: outcome.error });
+                const { code, error: contractError } = outcome;
+                throw new EndorseError(code, contractError.message, { transactionId: txId, contractError });
             }
             return outcome.payload;
         } finally {
@@ -865,7 +879,8 @@ export class EmbeddedLedger implements Ledger {
     #fail(batch: _Batch, cause: unknown): void {
         const message = `block ${this.#height} could not be written: ${(cause as Error)?.message ?? String(cause)}`;
         this.#failed = new CommitError('STORAGE', message, { cause });
-        const commitError = (txId: string): CommitError => new CommitError('STORAGE', message, { transactionId: txId, cause });
+        const commitError = (transactionId: string): CommitError =>
+            new CommitError('STORAGE', message, { transactionId, cause });
         for (const { pending } of [...batch.items, ...this.#open.items]) pending.reject(commitError(pending.txId));
         this.#open = new _Batch(++this.#batchSeq);
         for (let p = this.#dequeue(); p !== undefined; p = this.#dequeue()) {
@@ -937,7 +952,8 @@ class _EmbeddedClient implements LedgerClient {
     async #envelope(txName: string, args: readonly unknown[]): Promise<SignedEnvelope> {
         let payload: Uint8Array;
         try {
-            const proposal = newProposal({ channel: this.#ledger.channel, txName, args: args as string[], creator: this.identity });
+            const channel = this.#ledger.channel;
+            const proposal = newProposal({ channel, txName, args: args as string[], creator: this.identity });
             payload = encodeProposal(proposal);
         } catch (err) {
             throw new EndorseError('MALFORMED', (err as Error).message, { cause: err });

@@ -3,7 +3,7 @@
  * @module ledger/embedded/envelope
  * Signed transaction envelopes of the embedded engine, modelled on Fabric's signed proposal:
  *
- *   payload   = "FMTX" ‖ v1 ‖ channel ‖ txName ‖ args[] ‖ creator ‖ nonce ‖ timestamp      (codec.ts encoding)
+ *   payload   = "FMTX" ‖ v1 ‖ channel ‖ txName ‖ args[] ‖ creator ‖ nonce ‖ timestamp   (codec.ts)
  *   creator   = mspId ‖ credentials                                                          (serialised identity)
  *   txId      = hex(SHA-256(nonce ‖ creator))                                                (as Fabric)
  *   signature = Ed25519(creator key, SHA-256(payload))

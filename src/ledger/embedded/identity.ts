@@ -16,7 +16,13 @@ import type { KeyObject } from 'node:crypto';
 
 import type { Identity, Signer } from '../client.js';
 import { toHex } from './codec.js';
-import { ed25519PrivateKeyObject, ed25519PublicKey, randomEd25519PrivateKey, signEd25519, signEd25519WithKey } from './crypto.js';
+import {
+    ed25519PrivateKeyObject,
+    ed25519PublicKey,
+    randomEd25519PrivateKey,
+    signEd25519,
+    signEd25519WithKey,
+} from './crypto.js';
 import type { Ed25519Backend } from './crypto.js';
 
 /**

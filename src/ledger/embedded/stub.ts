@@ -351,7 +351,8 @@ export class EmbeddedStub implements ChaincodeStub {
 
     splitCompositeKey(compositeKey: string): { objectType: string; attributes: string[] } {
         const result = { objectType: null as unknown as string, attributes: [] as string[] };
-        if (typeof compositeKey === 'string' && compositeKey.length > 1 && compositeKey.charAt(0) === _COMPOSITEKEY_NS) {
+        const isComposite = typeof compositeKey === 'string' && compositeKey.length > 1;
+        if (isComposite && compositeKey.charAt(0) === _COMPOSITEKEY_NS) {
             const parts = compositeKey.substring(1).split(_MIN_UNICODE_RUNE);
             result.objectType = parts[0] ?? '';
             parts.pop();

@@ -19,7 +19,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { splitStoredBlock, decodeData } from './block.js';
+import { decodeData, splitStoredBlock } from './block.js';
+import type { TxRecord } from './block.js';
 import { compareKeys, equalBytes, fromHex, toHex } from './codec.js';
 import { ed25519PublicKey, sha256, verifyEd25519 } from './crypto.js';
 import type { Ed25519Backend } from './crypto.js';
@@ -117,6 +118,18 @@ export async function verifyStore(
 }
 
 type _Snapshot = ReturnType<LedgerStore['db']['snapshot']>;
+type _Rebuilt = Map<string, { digest: Uint8Array; block: bigint }>;
+/** A failure found while checking: the bad block (if a block is to blame), why, and the bad state key. */
+type _Failure = { readonly block?: bigint | undefined; readonly reason: string; readonly badKey?: string };
+
+interface _Context {
+    readonly store: LedgerStore;
+    readonly snapshot: _Snapshot;
+    readonly engineKey: Uint8Array;
+    readonly channel: string;
+    readonly backend: Ed25519Backend;
+    readonly rebuilt: _Rebuilt;
+}
 
 async function _verify(
     store: LedgerStore,
@@ -126,142 +139,173 @@ async function _verify(
 ): Promise<VerifyResult> {
     let blocks = 0;
     let txs = 0;
-    const bad = (n: bigint | undefined, reason: string, badKey?: string): VerifyResult => ({
+    const bad = (f: _Failure): VerifyResult => ({
         ok: false,
         blocks,
         txs,
-        ...(n === undefined ? {} : { firstBadBlock: n }),
-        reason,
-        ...(badKey === undefined ? {} : { badKey }),
+        ...(f.block === undefined ? {} : { firstBadBlock: f.block }),
+        reason: f.reason,
+        ...(f.badKey === undefined ? {} : { badKey: f.badKey }),
     });
 
     let meta;
     try {
         meta = await store.readMeta(snapshot);
     } catch (err) {
-        return bad(undefined, `ledger meta record is damaged: ${(err as Error).message}`);
+        return bad({ reason: `ledger meta record is damaged: ${(err as Error).message}` });
     }
-    if (meta === undefined) return bad(undefined, 'not an embedded ledger (no meta record)');
+    if (meta === undefined) return bad({ reason: 'not an embedded ledger (no meta record)' });
     const engineKey = expectedKey ?? meta.enginePublicKey;
     if (!equalBytes(meta.enginePublicKey, engineKey)) {
-        return bad(undefined, 'the ledger records a different engine public key than expected');
+        return bad({ reason: 'the ledger records a different engine public key than expected' });
     }
 
-    const rebuilt = new Map<string, { digest: Uint8Array; block: bigint }>();
-    let previousHash = new Uint8Array(32);
+    const ctx: _Context = { store, snapshot, engineKey, channel: meta.channel, backend, rebuilt: new Map() };
+    let previousHash: Uint8Array = new Uint8Array(32);
     let expected = 0n;
-    for await (const [k, v] of store.blocks.iterator({ snapshot })) {
-        let n: bigint;
-        try {
-            n = blockNumberOf(k);
-        } catch {
-            return bad(expected, 'a block key is malformed');
+    for await (const [key, value] of store.blocks.iterator({ snapshot })) {
+        if (expected >= meta.height) {
+            return bad({ block: expected, reason: `blocks lie beyond the recorded height ${meta.height}` });
         }
-        if (n !== expected) return bad(expected, `block ${expected} is missing`);
-        if (n >= meta.height) return bad(n, `block ${n} lies beyond the recorded height ${meta.height}`);
-        let parts;
-        let records;
-        try {
-            parts = splitStoredBlock(v);
-            records = decodeData(parts.data);
-        } catch (err) {
-            return bad(n, `block ${n} does not decode: ${(err as Error).message}`);
-        }
-        const { header, headerBytes, signature, data } = parts;
-        if (header.number !== n) return bad(n, `block ${n} says it is block ${header.number}`);
-        if (!equalBytes(header.previousHash, previousHash)) {
-            return bad(n, `block ${n}: previousHash does not match the hash of block ${n - 1n}`);
-        }
-        if (!equalBytes(sha256(data), header.dataHash)) return bad(n, `block ${n}: dataHash does not match its data`);
-        if (records.length !== header.txCount) return bad(n, `block ${n}: header counts ${header.txCount} txs, data has ${records.length}`);
-        const hash = sha256(headerBytes);
-        if (!verifyEd25519(signature, hash, engineKey, backend)) return bad(n, `block ${n}: engine signature is invalid`);
-
-        const locations = await store.txids.getMany(
-            records.map((r) => txIdKey(r.txId)),
-            { snapshot },
-        );
-        for (let i = 0; i < records.length; i++) {
-            const tx = records[i];
-            if (tx === undefined) continue;
-            const where = `block ${n} tx ${i} (${tx.txId})`;
-            let proposal;
-            try {
-                proposal = decodeProposal(tx.payload, { maxArgs: _MAX_ARGS_STORED });
-            } catch (err) {
-                return bad(n, `${where}: payload does not decode: ${(err as Error).message}`);
-            }
-            if (transactionId(proposal.nonce, proposal.creator) !== tx.txId) return bad(n, `${where}: txId does not match nonce and creator`);
-            if (proposal.channel !== meta.channel) return bad(n, `${where}: envelope is for channel ${JSON.stringify(proposal.channel)}`);
-            if (!verifyEd25519(tx.signature, sha256(tx.payload), proposal.creator.credentials, backend)) {
-                return bad(n, `${where}: creator signature is invalid`);
-            }
-            const loc = locations[i];
-            const at = loc === undefined ? undefined : decodeTxLocation(loc);
-            if (at === undefined) return bad(n, `${where}: txId is missing from the txId index`);
-            if (at.blockNumber !== n || at.index !== i) {
-                return bad(n, `${where}: txId also appears at block ${at.blockNumber} tx ${at.index} (duplicate txId or damaged index)`);
-            }
-            if (tx.validationCode !== 'VALID') {
-                if (tx.writes.length > 0 || tx.event !== undefined) return bad(n, `${where}: invalid tx carries writes or an event`);
-                continue;
-            }
-            let previousKey: string | undefined;
-            for (const w of tx.writes) {
-                if (previousKey !== undefined && compareKeys(previousKey, w.key) >= 0) {
-                    return bad(n, `${where}: write set is not sorted or repeats a key`);
-                }
-                previousKey = w.key;
-                if (w.value === null) rebuilt.delete(w.key);
-                else rebuilt.set(w.key, { digest: sha256(w.value), block: n });
-            }
-        }
-        previousHash = new Uint8Array(hash);
+        const checked = await _checkBlock(ctx, expected, previousHash, key, value);
+        if ('reason' in checked) return bad(checked);
+        previousHash = checked.hash;
         expected++;
         blocks++;
-        txs += records.length;
+        txs += checked.txs;
     }
-    if (expected !== meta.height) return bad(expected, `block ${expected} is missing (recorded height ${meta.height})`);
+    if (expected !== meta.height) {
+        return bad({ block: expected, reason: `block ${expected} is missing (recorded height ${meta.height})` });
+    }
     if (!equalBytes(previousHash, meta.lastHash)) {
-        return bad(expected === 0n ? undefined : expected - 1n, 'recorded lastHash does not match the last block');
+        const block = expected === 0n ? undefined : expected - 1n;
+        return bad({ block, reason: 'recorded lastHash does not match the last block' });
     }
 
     let indexed = 0;
     for await (const _ of store.txids.keys({ snapshot })) indexed++;
-    if (indexed !== txs) return bad(undefined, `the txId index has ${indexed} entries for ${txs} transactions`);
+    if (indexed !== txs) return bad({ reason: `the txId index has ${indexed} entries for ${txs} transactions` });
 
-    return (await _compareState(store, snapshot, rebuilt, bad)) ?? { ok: true, blocks, txs };
+    const mismatch = await _compareState(ctx);
+    return mismatch === undefined ? { ok: true, blocks, txs } : bad(mismatch);
 }
 
-async function _compareState(
-    store: LedgerStore,
-    snapshot: _Snapshot,
-    rebuilt: Map<string, { digest: Uint8Array; block: bigint }>,
-    bad: (n: bigint | undefined, reason: string, badKey?: string) => VerifyResult,
-): Promise<VerifyResult | undefined> {
+/** Check block `n` (stored under `key`) and fold its write sets into ctx.rebuilt. */
+async function _checkBlock(
+    ctx: _Context,
+    n: bigint,
+    previousHash: Uint8Array,
+    key: Uint8Array,
+    value: Uint8Array,
+): Promise<_Failure | { hash: Uint8Array; txs: number }> {
+    const fail = (reason: string): _Failure => ({ block: n, reason: `block ${n}: ${reason}` });
+    let stored: bigint;
+    try {
+        stored = blockNumberOf(key);
+    } catch {
+        return fail('a block key is malformed');
+    }
+    if (stored !== n) return fail('is missing');
+    let parts;
+    let records;
+    try {
+        parts = splitStoredBlock(value);
+        records = decodeData(parts.data);
+    } catch (err) {
+        return fail(`does not decode: ${(err as Error).message}`);
+    }
+    const { header, headerBytes, signature, data } = parts;
+    if (header.number !== n) return fail(`says it is block ${header.number}`);
+    if (!equalBytes(header.previousHash, previousHash)) {
+        return fail(`previousHash does not match the hash of block ${n - 1n}`);
+    }
+    if (!equalBytes(sha256(data), header.dataHash)) return fail('dataHash does not match its data');
+    if (records.length !== header.txCount) {
+        return fail(`header counts ${header.txCount} txs, data has ${records.length}`);
+    }
+    const hash = sha256(headerBytes);
+    if (!verifyEd25519(signature, hash, ctx.engineKey, ctx.backend)) return fail('engine signature is invalid');
+
+    const locations = await ctx.store.txids.getMany(
+        records.map((r) => txIdKey(r.txId)),
+        { snapshot: ctx.snapshot },
+    );
+    for (let i = 0; i < records.length; i++) {
+        const tx = records[i];
+        const loc = locations[i];
+        if (tx === undefined) continue;
+        const reason = _checkTx(ctx, n, i, tx, loc === undefined ? undefined : decodeTxLocation(loc));
+        if (reason !== undefined) return fail(`tx ${i} (${tx.txId}): ${reason}`);
+    }
+    return { hash: new Uint8Array(hash), txs: records.length };
+}
+
+/** Check one transaction; apply its write set if valid. Returns why it is bad, or undefined. */
+function _checkTx(
+    ctx: _Context,
+    n: bigint,
+    i: number,
+    tx: TxRecord,
+    at: { blockNumber: bigint; index: number } | undefined,
+): string | undefined {
+    let proposal;
+    try {
+        proposal = decodeProposal(tx.payload, { maxArgs: _MAX_ARGS_STORED });
+    } catch (err) {
+        return `payload does not decode: ${(err as Error).message}`;
+    }
+    if (transactionId(proposal.nonce, proposal.creator) !== tx.txId) return 'txId does not match nonce and creator';
+    if (proposal.channel !== ctx.channel) return `envelope is for channel ${JSON.stringify(proposal.channel)}`;
+    if (!verifyEd25519(tx.signature, sha256(tx.payload), proposal.creator.credentials, ctx.backend)) {
+        return 'creator signature is invalid';
+    }
+    if (at === undefined) return 'txId is missing from the txId index';
+    if (at.blockNumber !== n || at.index !== i) {
+        return `txId also appears at block ${at.blockNumber} tx ${at.index} (duplicate txId or damaged index)`;
+    }
+    if (tx.validationCode !== 'VALID') {
+        return tx.writes.length > 0 || tx.event !== undefined ? 'invalid tx carries writes or an event' : undefined;
+    }
+    let previousKey: string | undefined;
+    for (const w of tx.writes) {
+        if (previousKey !== undefined && compareKeys(previousKey, w.key) >= 0) {
+            return 'write set is not sorted or repeats a key';
+        }
+        previousKey = w.key;
+        if (w.value === null) ctx.rebuilt.delete(w.key);
+        else ctx.rebuilt.set(w.key, { digest: sha256(w.value), block: n });
+    }
+    return undefined;
+}
+
+/** Compare the stored state with the replayed write sets, key by key in key order. */
+async function _compareState(ctx: _Context): Promise<_Failure | undefined> {
+    const { rebuilt } = ctx;
     const keys = [...rebuilt.keys()].sort(compareKeys);
     const show = (k: string): string => JSON.stringify(k);
+    const missing = (k: string): _Failure => ({
+        reason: `state mismatch: key ${show(k)} (written in block ${rebuilt.get(k)?.block}) is missing from the state`,
+        badKey: k,
+    });
     let i = 0;
-    for await (const [key, value] of store.state.iterator({ snapshot })) {
+    for await (const [key, value] of ctx.store.state.iterator({ snapshot: ctx.snapshot })) {
         const want = keys[i];
-        if (want !== undefined && compareKeys(want, key) < 0) {
-            const block = rebuilt.get(want)?.block;
-            return bad(undefined, `state mismatch: key ${show(want)} (written in block ${block}) is missing from the state`, want);
+        if (want !== undefined && compareKeys(want, key) < 0) return missing(want);
+        if (want !== key) {
+            return { reason: `state mismatch: key ${show(key)} is in the state but no block wrote it`, badKey: key };
         }
-        if (want !== key) return bad(undefined, `state mismatch: key ${show(key)} is in the state but no block wrote it`, key);
         const entry = rebuilt.get(key);
-        if (entry === undefined || !equalBytes(entry.digest, sha256(value))) {
-            return bad(
-                undefined,
-                `state mismatch: value of key ${show(key)} differs from the write set of block ${entry?.block} (digest ${toHex(sha256(value)).slice(0, 16)}…)`,
-                key,
-            );
+        const digest = sha256(value);
+        if (entry === undefined || !equalBytes(entry.digest, digest)) {
+            return {
+                reason:
+                    `state mismatch: value of key ${show(key)} differs from the write set of block ${entry?.block} ` +
+                    `(stored digest ${toHex(digest).slice(0, 16)}…)`,
+                badKey: key,
+            };
         }
         i++;
     }
-    const missing = keys[i];
-    if (missing !== undefined) {
-        return bad(undefined, `state mismatch: key ${show(missing)} (written in block ${rebuilt.get(missing)?.block}) is missing from the state`, missing);
-    }
-    return undefined;
+    const rest = keys[i];
+    return rest === undefined ? undefined : missing(rest);
 }

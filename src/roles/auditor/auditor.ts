@@ -11,7 +11,7 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { readingPayload, verifyEd25519, type Meter } from '../../contract/index.js';
 import type { FemeterApi } from '../../ledger/api.js';
 import { TariffCache, tariffWeightsFor } from '../weights.js';
-import { verifyBillPublic } from './bills.js';
+import { fetchEpoch, verifyBillPublic } from './bills.js';
 
 export interface AuditReport {
     readonly ok: boolean;
@@ -45,7 +45,8 @@ export class Auditor {
         const pub = hexToBytes(meter.signingKey);
         const seqs: number[] = [];
         for (const p of await api.listPeriods(meter.id)) {
-            for (const r of await api.getReadings(meter.id, p.channel, p.period)) {
+            const epoch = await fetchEpoch(api, meter.id, p.channel, p.period);
+            for (const r of epoch.readings) {
                 acc.readings++;
                 seqs.push(r.seq);
                 const payload = readingPayload({ meter: meter.id, channel: p.channel, period: p.period, slot: r.slot, c: hexToBytes(r.c), c0: r.c0 === undefined ? undefined : hexToBytes(r.c0), seq: r.seq, status: r.status });
@@ -62,7 +63,7 @@ export class Auditor {
             for (const b of await api.getBills(meter.id, p.channel, p.period)) {
                 acc.bills++;
                 const y = await tariffWeightsFor(api, meter, p.period, (await this.#tariffs.get(b.tariffId, b.tariffVersion)).tariff);
-                if (!(await verifyBillPublic(api, meter, b, y))) acc.badBills.push(`${meter.id}/${p.channel}/${p.period} ${b.tariffId}: proof does not verify`);
+                if (!(await verifyBillPublic(api, meter, b, y, epoch))) acc.badBills.push(`${meter.id}/${p.channel}/${p.period} ${b.tariffId}: proof does not verify`);
             }
         }
         const state = await api.getMeterSequence(meter.id);

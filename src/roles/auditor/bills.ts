@@ -11,14 +11,27 @@ import { decodeMpk, decodeProof } from '../../fe/codec.js';
 import { mod } from '../../fe/group.js';
 import { groupByName } from '../../fe/groups.js';
 import { verifyBill } from '../../fe/proof.js';
-import type { FemeterApi } from '../../ledger/api.js';
+import type { FemeterApi, StoredReading } from '../../ledger/api.js';
 
-export async function verifyBillPublic(api: FemeterApi, meter: Meter, bill: Bill, y: readonly bigint[]): Promise<boolean> {
+/** Ledger data of one epoch, fetched once and reused for all its bills. */
+export interface EpochData {
+    readonly mpkHex: string;
+    readonly c0: string | undefined;
+    readonly readings: readonly StoredReading[];
+}
+
+export async function fetchEpoch(api: FemeterApi, meter: string, channel: string, period: string): Promise<EpochData> {
+    const [mpk, pr, readings] = await Promise.all([api.getMpk(meter, channel, period), api.getPeriod(meter, channel, period), api.getReadings(meter, channel, period)]);
+    return { mpkHex: mpk.mpk, c0: pr?.c0, readings };
+}
+
+export async function verifyBillPublic(api: FemeterApi, meter: Meter, bill: Bill, y: readonly bigint[], epoch?: EpochData): Promise<boolean> {
     const g = groupByName(meter.group);
     try {
-        const mpk = decodeMpk(g, hexToBytes((await api.getMpk(bill.meter, bill.channel, bill.period)).mpk));
-        const pr = await api.getPeriod(bill.meter, bill.channel, bill.period);
-        const readings = await api.getReadings(bill.meter, bill.channel, bill.period);
+        const e = epoch ?? (await fetchEpoch(api, bill.meter, bill.channel, bill.period));
+        const mpk = decodeMpk(g, hexToBytes(e.mpkHex));
+        const pr = { c0: e.c0 };
+        const readings = e.readings;
         if (!pr?.c0 || readings.length !== mpk.H.length || y.length !== mpk.H.length) return false;
         const C = readings.map((r) => g.decode(hexToBytes(r.c), `C${r.slot}`));
         const ys = y.map((v) => mod(v, g.order));

@@ -19,7 +19,7 @@ import { GuardRefusedError, RoleError } from '../errors.js';
 import { sealToProvider } from '../hpke.js';
 import { meterPeriod, TariffCache, tariffWeightsFor } from '../weights.js';
 import type { Wallet } from './wallet.js';
-import { verifyBillPublic } from '../auditor/bills.js';
+import { fetchEpoch, verifyBillPublic, type EpochData } from '../auditor/bills.js';
 
 export interface CustomerOptions {
     readonly api: FemeterApi;
@@ -126,15 +126,15 @@ export class Customer {
     }
 
     /** Decrypt all own readings of a period (the customer holds the msk: own data is the customer's). */
-    async readings(meterId: string, channel: string, period: string): Promise<OwnReading[]> {
+    async readings(meterId: string, channel: string, period: string, epoch?: EpochData): Promise<OwnReading[]> {
         const api = this.#o.api;
         const meter = await api.getMeter(meterId);
-        const pr = await api.getPeriod(meterId, channel, period);
-        if (!pr?.c0) return [];
+        const e = epoch ?? (await fetchEpoch(api, meterId, channel, period));
+        if (!e.c0) return [];
         const { group, msk } = this.#msk(meter, channel, period);
-        const C0 = group.decode(hexToBytes(pr.c0), 'C0');
+        const C0 = group.decode(hexToBytes(e.c0), 'C0');
         const dlog = this.#o.dlog(group);
-        return (await api.getReadings(meterId, channel, period)).map((r) => ({
+        return e.readings.map((r) => ({
             slot: r.slot,
             seq: r.seq,
             status: r.status,
@@ -146,13 +146,14 @@ export class Customer {
     async checkBills(meterId: string, channel: string, period: string, own?: readonly OwnReading[]): Promise<BillCheck[]> {
         const api = this.#o.api;
         const meter = await api.getMeter(meterId);
-        const readings = own ?? (await this.readings(meterId, channel, period));
+        const epoch = await fetchEpoch(api, meterId, channel, period);
+        const readings = own ?? (await this.readings(meterId, channel, period, epoch));
         const out: BillCheck[] = [];
         for (const bill of await api.getBills(meterId, channel, period)) {
             const { tariff } = await this.#tariffs.get(bill.tariffId, bill.tariffVersion);
             const y = await tariffWeightsFor(api, meter, period, tariff);
             const expected = readings.reduce((s, r) => s + r.value * y[r.slot]!, 0n);
-            const proofValid = await verifyBillPublic(api, meter, bill, y);
+            const proofValid = await verifyBillPublic(api, meter, bill, y, epoch);
             out.push({ bill, proofValid, expected, matches: proofValid && expected === BigInt(bill.m) });
         }
         return out;

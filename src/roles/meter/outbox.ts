@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module roles/meter/outbox
- * The meter's durable outbox (DESIGN.md §4, WELMEC L8/T8: no silent loss). Every signed reading is
- * appended to `readings.jsonl` and fsync'ed before the meter counts it as measured; the highest
+ * The meter's durable outbox (DESIGN.md §4, WELMEC L8/T8: no silent loss). Every batch of signed
+ * readings is appended to `readings.jsonl` as ONE line (so a batch is all or nothing) and fsync'ed
+ * before the meter counts it as measured; the highest
  * sequence number the ledger acknowledged is kept in `acked.json` (written atomically: temp file,
  * fsync, rename). After a crash the outbox is replayed: readings above `acked` are resent in order
  * (the contract treats identical resends as no-ops). A torn last line (crash during append) was
@@ -30,22 +31,24 @@ export class FileOutbox {
             mkdirSync(dir, { recursive: true });
             const path = join(dir, 'readings.jsonl');
             if (existsSync(path)) {
-                const lines = readFileSync(path, 'utf8').split('\n');
-                let valid = 0;
+                const text = readFileSync(path, 'utf8');
+                const lines = text.split('\n');
+                const good: string[] = [];
                 for (const [i, line] of lines.entries()) {
                     if (line === '') continue;
                     try {
-                        this.#entries.push(JSON.parse(line) as OutboxEntry);
-                        valid += Buffer.byteLength(line) + 1;
+                        this.#entries.push(...(JSON.parse(line) as OutboxEntry[]));
+                        good.push(line);
                     } catch (e) {
                         if (i < lines.length - 1) throw new OutboxError(`outbox ${path} line ${i + 1} is corrupt (not the last line): refusing to guess`, { cause: e });
                     }
                 }
-                // drop a torn tail so new appends start on a line boundary
-                if (valid !== Buffer.byteLength(lines.join('\n'))) {
+                // a torn tail (crash during append) is dropped so new appends start on a line boundary
+                const clean = good.map((l) => l + '\n').join('');
+                if (clean !== text) {
                     const tmp = `${path}.tmp`;
                     const fd2 = openSync(tmp, 'w');
-                    writeSync(fd2, this.#entries.map((e) => JSON.stringify(e) + '\n').join(''));
+                    writeSync(fd2, clean);
                     fsyncSync(fd2);
                     closeSync(fd2);
                     renameSync(tmp, path);
@@ -80,7 +83,7 @@ export class FileOutbox {
     append(entries: readonly OutboxEntry[]): void {
         if (entries.length === 0) return;
         try {
-            writeSync(this.#fd, entries.map((e) => JSON.stringify(e) + '\n').join(''));
+            writeSync(this.#fd, JSON.stringify(entries) + '\n');
             fsyncSync(this.#fd);
         } catch (e) {
             throw new OutboxError(`outbox write failed: ${(e as Error).message}; the readings were NOT recorded, retry`, { cause: e });
