@@ -17,6 +17,7 @@ import {
     innerProductBound, type AnyGroup,
 } from '../src/fe/index.js';
 import { loadOrBuildTable } from '../src/fe/dlog-file.js';
+import { checkKeySet } from '../src/fe/guard.js';
 import { arg, fmtMs, measure, printTable } from './timing.js';
 
 const quick = process.argv.includes('--quick');
@@ -95,6 +96,19 @@ function benchGroup(fast: AnyGroup, base: AnyGroup, label: { backend: string; ba
     return { group: fast.name, backend: label.backend, baseline: label.baseline, l, rows, bytesPerCiphertext: fast.elementBytes };
 }
 
+/** Baseline for the guard: the obvious implementation, a Map keyed by each slot's joined weight string. */
+function naiveClasses(keys: readonly (readonly bigint[])[]): number {
+    const sizes = new Map<string, number>();
+    const l = keys[0]!.length;
+    for (let i = 0; i < l; i++) {
+        const k = keys.map((key) => key[i]!.toString()).join(',');
+        sizes.set(k, (sizes.get(k) ?? 0) + 1);
+    }
+    return [...sizes.values()].filter((n) => n < 96).length;
+}
+
+let guardJson: Record<string, unknown> = {};
+
 async function main(): Promise<void> {
     console.log(`femeter bench:fe — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, dlog table 2^${logT}`);
     const pairs: [AnyGroup, AnyGroup, { backend: string; baseline: string }][] = [];
@@ -144,10 +158,21 @@ async function main(): Promise<void> {
             dlogJson.push({ group: fast.name, boundBits: bits, tableLog2: table.logT, tableSource: source, tableMs: buildMs, worstCaseMs: ms, scaled: note !== '' });
         }
     }
+    // privacy guard: 12 keys of one epoch (l = 2976) — hashing classes vs the naive pairwise comparison
+    {
+        const l = 2976;
+        const keys = Array.from({ length: 12 }, (_, k) => Array.from({ length: l }, (_, i) => BigInt(k === 0 ? 1 : 100 + ((Math.floor(i / 96) + k) % 4) * 10)));
+        const cand = keys.pop()!;
+        const fast = measure(() => checkKeySet(keys, cand, { mode: 'class', k: 96 }), { minRuns: 3, budgetMs: 300 }).ms;
+        const naive = measure(() => naiveClasses([...keys, cand]), { minRuns: 1, maxRuns: 2, budgetMs: 100 }).ms;
+        console.log('\nprivacy guard, 12 keys × 2976 slots (target ≤ 10 ms)');
+        printTable(['implementation', 'time'], [['hashing slot weight tuples (fe/guard)', fmtMs(fast)], ['baseline: Map keyed by joined weight strings', fmtMs(naive)]]);
+        guardJson = { keys: 12, slots: l, ms: fast, naiveMs: naive };
+    }
     console.log('\nbounded discrete log, worst case (m = −bound, searched last; ≈ = scaled from 20,000 timed giant steps)');
     printTable(['group', 'bound', 'table', 'table load/build', 'worst case', 'target'], dlogRows);
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, results, dlog: dlogJson }, null, 1));
+    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, results, dlog: dlogJson, guard: guardJson }, null, 1));
     console.log(`\nresults written to ${out}`);
 }
 
