@@ -40,7 +40,7 @@ function timed(fn: () => unknown, budgetMs = 400): number {
     return measure(fn, { minRuns: 2, maxRuns: 200, budgetMs }).ms;
 }
 
-function benchGroup(fast: AnyGroup, base: AnyGroup, label: { backend: string; baseline: string }, l: number, tables: Map<string, BsgsTable<unknown>>): GroupResult {
+function benchGroup(fast: AnyGroup, base: AnyGroup, label: { backend: string; baseline: string }, l: number, tables: Map<AnyGroup, BsgsTable<unknown>>): GroupResult {
     const ctx = { meter: 'bench', channel: '1-0:1.8.0', period: '2024-01' };
     const y = Array.from({ length: l }, (_, i) => BigInt(200 + ((i * 7) % 150) - (i % 97 === 0 ? 400 : 0))); // ToU-like prices, some negative
     const x = Array.from({ length: l }, (_, i) => BigInt((i * 131) % 400));
@@ -67,7 +67,7 @@ function benchGroup(fast: AnyGroup, base: AnyGroup, label: { backend: string; ba
         r['enc (no precompute)'] = timed(() => encNoPre.slot(i++ % n, 5n));
         const C = x.slice(0, n).map((xi, j) => enc.slot(j, xi));
         const Cbytes = C.map((c) => g.encode(c));
-        const table = tables.get(g.name)!;
+        const table = tables.get(g)!; // each backend solves with a table built by itself
         const bound = innerProductBound(y.slice(0, n), MAXREAD);
         // from scratch = decode every ciphertext + Σ y_i·C_i + sk·C_0 + dlog
         r['decrypt from scratch'] = (timed(() => decrypt(g, key, C0, Cbytes.map((b, j) => g.decode(b, `C${j}`)), table, bound)) * l) / n;
@@ -124,11 +124,12 @@ async function main(): Promise<void> {
         const { table, source } = await loadOrBuildTable(fast, small, cacheDir);
         const buildMs = performance.now() - t0;
         const smallBase = BsgsTable.build(base, 10);
-        const tables = new Map<string, BsgsTable<unknown>>([[fast.name, table]]);
+        const tables = new Map<AnyGroup, BsgsTable<unknown>>([
+            [fast, table],
+            [base, smallBase],
+        ]);
         for (const l of lengths) {
-            // the baseline group shares the name; give it a small table of its own
             const r = benchGroup(fast, base, label, l, tables);
-            tables.set(base.name, smallBase);
             results.push(r);
             console.log(`\n${fast.name}, l = ${l}: ${label.backend} vs baseline ${label.baseline}; ${r.bytesPerCiphertext} bytes per ciphertext element`);
             printTable(['operation', 'target', label.backend, `baseline (${label.baseline})`, 'speed-up'], r.rows.map((row) => [

@@ -2,8 +2,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module apps/cli/femeter
- * Entry point of the `femeter` command: fabric-contract-api logs every decorator at info level on
- * import, so its level is set before the program (and the contract) is loaded.
+ * Entry point of the `femeter` command. fabric-contract-api (loaded with the contract) logs every
+ * decorator at info level on import, and installs process-wide handlers that log uncaught errors
+ * instead of ending the process; the first is silenced before loading, the second undone after.
  */
 process.env['CORE_CHAINCODE_LOGGING_LEVEL'] ??= 'error';
 await import('./main.js');
+process.removeAllListeners('uncaughtException');
+process.removeAllListeners('unhandledRejection');

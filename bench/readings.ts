@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `npm run bench:ledger` (second part) — real signed, encrypted readings through the femeter
+ * contract on the embedded engine: C meters (1, 4, 16, 64) submit SubmitReadings with R readings per
+ * transaction (1 = one per 15-minute slot as it happens; 96 = a day's catch-up batch) and wait for
+ * each to be durable. The contract checks every reading (meter identity, Ed25519 signature, point
+ * validity, write-once slot, sequence number, period bounds). Readings are encrypted and signed
+ * before the clock starts: this measures the ledger. Baseline in the same run: the same request bytes
+ * written straight into classic-level with one `batch(…, { sync: true })` per transaction.
+ * Options: --seconds S per cell (default 3), --out PATH (default bench-results/ledger-readings.json).
+ */
+import '../test/ledger/fixtures/quiet.js';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ClassicLevel } from 'classic-level';
+import { embeddedEngine, type Participant } from '../src/apps/engines.js';
+import { ed25519Signer, readingPayload, type ReadingInput } from '../src/contract/index.js';
+import { periodSlots } from '../src/contract/tariff/index.js';
+import { encodeMpk } from '../src/fe/codec.js';
+import { ristretto255 as g } from '../src/fe/ristretto255.js';
+import { Encryptor, setup } from '../src/fe/ipfe.js';
+import { arg, printTable } from './timing.js';
+
+const SECONDS = Number(arg('seconds', '3'));
+const OUT = arg('out', 'bench-results/ledger-readings.json');
+const PERIOD = '2024-03';
+const CHANNEL = '1-0:1.8.0';
+const L = periodSlots(PERIOD).slotCount;
+
+function du(dir: string): number {
+    let n = 0;
+    for (const f of readdirSync(dir, { recursive: true }) as string[]) {
+        const s = statSync(join(dir, f));
+        if (s.isFile()) n += s.size;
+    }
+    return n;
+}
+
+interface Cell { system: string; concurrency: number; perTx: number; readingsPerSec: number; txPerSec: number; p50: number; p99: number; bytesPerReading: number }
+
+function pct(xs: number[], p: number): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
+}
+
+/** Pre-generate the signed readings of one meter for the period. */
+function meterReadings(meterId: string, seed: Uint8Array, signer: ReturnType<typeof ed25519Signer>): ReadingInput[] {
+    const { mpk } = setup(g, seed, { meter: meterId, channel: CHANNEL, period: PERIOD }, L);
+    const enc = new Encryptor(g, mpk, seed, { maxReading: 20_000n, precompute: true });
+    const c0 = g.encode(enc.open());
+    return Array.from({ length: L }, (_, slot) => {
+        const c = g.encode(enc.slot(slot, BigInt(slot % 500)));
+        const first = slot === 0;
+        const sig = signer.sign(readingPayload({ meter: meterId, channel: CHANNEL, period: PERIOD, slot, c, c0: first ? c0 : undefined, seq: slot + 1, status: 0 }));
+        return { channel: CHANNEL, period: PERIOD, slot, seq: slot + 1, status: 0, c: bytesToHex(c), ...(first ? { c0: bytesToHex(c0) } : {}), sig: bytesToHex(sig) };
+    });
+}
+
+async function runEngine(concurrency: number, perTx: number): Promise<Cell> {
+    const dir = mkdtempSync(join(tmpdir(), 'femeter-bench-readings-'));
+    const engine = await embeddedEngine(join(dir, 'ledger'), sha256(new Uint8Array([1])));
+    try {
+        const op = await engine.connect('operator', 'operator');
+        await op.api.bootstrap('operator', 'op');
+        const cust = await engine.connect('customer', 'customers');
+        await op.api.registerParty({ id: 'customer', role: 'customer', name: 'c', identity: cust.identity });
+        const meters: { id: string; p: Participant; readings: ReadingInput[] }[] = [];
+        for (let i = 0; i < concurrency; i++) {
+            const id = `m${i}`;
+            const seed = sha256(new Uint8Array([2, i]));
+            const signer = ed25519Signer(seed);
+            const p = await engine.connect(id, 'customers');
+            await op.api.registerMeter({ id, owner: 'customer', identity: p.identity, signingKey: bytesToHex(signer.publicKey), channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }], maxPerSlot: 20_000, software: { id: 'bench', digest: bytesToHex(sha256(new Uint8Array())) } });
+            const { mpk } = setup(g, seed, { meter: id, channel: CHANNEL, period: PERIOD }, L);
+            await cust.api.publishMpk(id, CHANNEL, PERIOD, bytesToHex(encodeMpk(g, mpk)));
+            meters.push({ id, p, readings: meterReadings(id, seed, signer) });
+        }
+        const before = du(dir);
+        const lat: number[] = [];
+        let readings = 0;
+        let txs = 0;
+        const t0 = performance.now();
+        const deadline = t0 + SECONDS * 1000;
+        await Promise.all(meters.map(async (m) => {
+            for (let i = 0; i < m.readings.length && performance.now() < deadline; i += perTx) {
+                const batch = m.readings.slice(i, i + perTx);
+                const s = performance.now();
+                await m.p.api.submitReadings(m.id, batch);
+                lat.push(performance.now() - s);
+                readings += batch.length;
+                txs++;
+            }
+        }));
+        const secs = (performance.now() - t0) / 1000;
+        await engine.close();
+        const bytes = du(dir) - before;
+        return { system: 'femeter contract (embedded)', concurrency, perTx, readingsPerSec: readings / secs, txPerSec: txs / secs, p50: pct(lat, 50), p99: pct(lat, 99), bytesPerReading: bytes / readings };
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+async function runBaseline(concurrency: number, perTx: number, sample: ReadingInput[]): Promise<Cell> {
+    const dir = mkdtempSync(join(tmpdir(), 'femeter-bench-raw-'));
+    const db = new ClassicLevel<string, string>(dir);
+    await db.open();
+    const lat: number[] = [];
+    let readings = 0;
+    let txs = 0;
+    const t0 = performance.now();
+    const deadline = t0 + SECONDS * 1000;
+    await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
+        for (let i = 0; performance.now() < deadline; i += perTx) {
+            const ops = Array.from({ length: perTx }, (__, j) => ({ type: 'put' as const, key: `w${w}/${String(i + j).padStart(8, '0')}`, value: JSON.stringify(sample[(i + j) % sample.length]) }));
+            const s = performance.now();
+            await db.batch(ops, { sync: true });
+            lat.push(performance.now() - s);
+            readings += perTx;
+            txs++;
+        }
+    }));
+    const secs = (performance.now() - t0) / 1000;
+    await db.close();
+    const bytes = du(dir);
+    rmSync(dir, { recursive: true, force: true });
+    return { system: 'baseline: raw classic-level', concurrency, perTx, readingsPerSec: readings / secs, txPerSec: txs / secs, p50: pct(lat, 50), p99: pct(lat, 99), bytesPerReading: bytes / readings };
+}
+
+async function main(): Promise<void> {
+    console.log(`femeter bench: signed readings through the contract — ${cpus().length} cores, node ${process.version}, ${SECONDS} s per cell`);
+    const sample = meterReadings('sample', sha256(new Uint8Array([9])), ed25519Signer(sha256(new Uint8Array([9]))));
+    const cells: Cell[] = [];
+    for (const perTx of [1, 96]) {
+        for (const c of [1, 4, 16, 64]) {
+            cells.push(await runEngine(c, perTx));
+            cells.push(await runBaseline(c, perTx, sample));
+            process.stderr.write('.');
+        }
+    }
+    process.stderr.write('\n');
+    printTable(['system', 'readings/tx', 'meters', 'readings/s', 'tx/s', 'p50 ms', 'p99 ms', 'bytes/reading'], cells.map((x) => [x.system, String(x.perTx), String(x.concurrency), x.readingsPerSec.toFixed(0), x.txPerSec.toFixed(0), x.p50.toFixed(1), x.p99.toFixed(1), x.bytesPerReading.toFixed(0)]));
+    console.log('targets (DESIGN.md §7): ≥ 10,000 signed readings/s durable; ≤ 160 bytes per reading on disk');
+    mkdirSync(dirname(OUT), { recursive: true });
+    writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), cells }, null, 1));
+    console.log(`results written to ${OUT}`);
+}
+
+main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+});
