@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Test helper: where the shared data files (BDEW load profiles, day-ahead prices) live. They sit
- * beside the repository in ../shared/data; FEMETER_DATA_DIR overrides that. A missing file fails the
+ * beside the repository in ../shared/data; FEMETER_SHARED overrides that. A missing file fails the
  * test with a message saying where it was looked for.
  */
 
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Directory of the shared data files. */
 export function dataDir(): string {
-    const fromEnv = process.env.FEMETER_DATA_DIR;
+    const fromEnv = process.env.FEMETER_SHARED;
     if (fromEnv !== undefined && fromEnv !== '') return resolve(fromEnv);
     // this file runs as dist/test/<suite>/data.helpers.js; the repository root is three levels up
     return resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', '..', 'shared', 'data');
@@ -21,7 +21,7 @@ export function dataDir(): string {
 export function readDataFile(name: string): string {
     const path = join(dataDir(), name);
     if (!existsSync(path)) {
-        throw new Error(`test data ${name} not found at ${path}; put the shared data there or set FEMETER_DATA_DIR`);
+        throw new Error(`test data ${name} not found at ${path}; put the shared data there or set FEMETER_SHARED`);
     }
     return readFileSync(path, 'utf8');
 }
