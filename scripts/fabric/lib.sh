@@ -87,7 +87,27 @@ fabric_load_settings() {
 # The two organisations. Keys are short lower-case names used in file and
 # process names and on the command line of restart-peer.
 FABRIC_ORGS=(operator customers)
-FABRIC_USERS_PER_ORG=8
+
+# Client users (User1..UserN) per org, made by cryptogen in `up` and listed in
+# connection.json. The femeter Fabric engine maps every participant (the
+# operator, providers, customers, meters, ...) to its own user, so the demo
+# (100 customers + 100 meters + an auditor in CustomersMSP) needs > 200
+# customer-side users. Set by `up` from FEMETER_FABRIC_USERS_OPERATOR /
+# FEMETER_FABRIC_USERS_CUSTOMERS (or FEMETER_FABRIC_USERS for both) and kept in
+# network.env (FABRIC_NET_USERS_<ORG>) so deploy rewrites the same list.
+FABRIC_DEFAULT_USERS_OPERATOR=16
+FABRIC_DEFAULT_USERS_CUSTOMERS=250
+# fabric_users <org key>: the number of client users of that org.
+fabric_users() {
+  local n
+  case "$1" in
+    operator)  n="${FABRIC_NET_USERS_OPERATOR:-${FEMETER_FABRIC_USERS_OPERATOR:-${FEMETER_FABRIC_USERS:-$FABRIC_DEFAULT_USERS_OPERATOR}}}" ;;
+    customers) n="${FABRIC_NET_USERS_CUSTOMERS:-${FEMETER_FABRIC_USERS_CUSTOMERS:-${FEMETER_FABRIC_USERS:-$FABRIC_DEFAULT_USERS_CUSTOMERS}}}" ;;
+    *) die "fabric_users: unknown org '$1'" ;;
+  esac
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] && ((n <= 5000)) || die "the number of users of $1 must be 1..5000 (got '$n'; FEMETER_FABRIC_USERS[_${1^^}])"
+  echo "$n"
+}
 
 # Set ORG_* variables for one org: ORG_KEY ORG_MSP ORG_NAME ORG_DOMAIN
 # PEER_HOST PEER_PORT PEER_CC_PORT PEER_OPS_PORT PEER_TLS_CA ORG_CRYPTO
@@ -210,7 +230,20 @@ start_proc() {
     # and `down` can signal the whole group (e.g. a chaincode's children).
     exec setsid "$@"
   ) >> "$log" 2>&1 < /dev/null &
-  echo "$!" > "$(pid_file "$name")"
+  local pid=$!
+  echo "$pid" > "$(pid_file "$name")"
+  # Until the subshell above has exec'd, /proc/<pid>/environ still shows the
+  # environment this script was started with (no marker), so proc_alive would
+  # call the new process dead and wait_for would give up at once. That race
+  # hit deploy under load (several deploys per test run): wait here until
+  # the exec has happened (marker visible) or the process is gone.
+  local i
+  for ((i = 0; i < 500; i++)); do
+    proc_is_ours "$pid" && return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.01
+  done
+  warn "$name (pid $pid) has not started its command after 5 s"
 }
 
 # Send a signal to a process group if the pid leads one, else to the pid.
@@ -405,7 +438,7 @@ write_connection_json() {
       echo '      },'
       echo '      "users": {'
       usep=""
-      for u in Admin $(seq -f 'User%g' 1 "$FABRIC_USERS_PER_ORG"); do
+      for u in Admin $(seq -f 'User%g' 1 "$(fabric_users "$ORG_KEY")"); do
         cert=("$ORG_CRYPTO/users/$u@$ORG_DOMAIN/msp/signcerts/"*.pem)
         key="$ORG_CRYPTO/users/$u@$ORG_DOMAIN/msp/keystore/priv_sk"
         [[ -f "${cert[0]}" && -f "$key" ]] || { echo "missing cert/key of $u@$ORG_DOMAIN" >&2; return 1; }

@@ -66,10 +66,20 @@ export type { VerifyOptions, VerifyResult } from './embedded/verify.js';
  * const report = await ledgers.verify(dir); // with the ledger closed
  * ```
  */
+import type { FabricLedger, FabricLedgerOptions } from './fabric/index.js';
+
 export const ledgers = Object.freeze({
     /** Open (or create) an embedded ledger in a directory. */
     embedded(options: Readonly<EmbeddedLedgerOptions>): Promise<EmbeddedLedger> {
         return EmbeddedLedger.open(options);
+    },
+    /**
+     * Open a Hyperledger Fabric ledger (the adapter and its Fabric packages load only here).
+     * @example const ledger = await ledgers.fabric({ connectionPath: '~/.cache/femeter/fabric-net/connection.json' });
+     */
+    async fabric(options: Readonly<FabricLedgerOptions> = {}): Promise<FabricLedger> {
+        const m = await import('./fabric/index.js');
+        return m.FabricLedger.open(options);
     },
     /** Verify a closed embedded ledger directory (chain, signatures, txIds, state). */
     verify(path: string, options: Readonly<VerifyOptions> = {}): Promise<VerifyResult> {

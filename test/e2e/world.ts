@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { embeddedEngine, type Engine, type Participant } from '../../src/apps/engines.js';
+import { embeddedEngine, fabricEngine, type Engine, type Participant } from '../../src/apps/engines.js';
+import { defaultConnectionPath } from '../../src/ledger/fabric/index.js';
 import { dlogSolvers } from '../../src/apps/demo/demo.js';
 import { ENERGY_TARIFF, FLAT_TARIFF, TWO_ZONE_TARIFF } from '../../src/apps/demo/tariffs.js';
 import { ed25519Signer } from '../../src/contract/index.js';
@@ -55,9 +56,17 @@ export interface World {
     close(): Promise<void>;
 }
 
+/**
+ * The engine named by FEMETER_E2E_ENGINE: 'embedded' (default) on `dir`, or 'fabric' on the running
+ * local network (connection file `$FEMETER_FABRIC_CONNECTION`, default
+ * `~/.cache/femeter/fabric-net/connection.json`). Every Fabric world deploys a chaincode of its own
+ * (`e2e-<time>-<pid>-<n>`, ~2 s): a fresh ledger, like a fresh embedded directory, so `Bootstrap` and
+ * the fixed party/meter ids work unchanged; its server is stopped when the engine closes.
+ */
 export async function openEngine(dir: string): Promise<Engine> {
     const which = process.env['FEMETER_E2E_ENGINE'] ?? 'embedded';
-    if (which !== 'embedded') throw new Error(`engine ${which} is not available in this build`);
+    if (which === 'fabric') return fabricEngine(defaultConnectionPath(), { freshChaincode: 'e2e' });
+    if (which !== 'embedded') throw new Error(`engine ${which} is not available in this build (FEMETER_E2E_ENGINE: embedded | fabric)`);
     return embeddedEngine(join(dir, 'ledger'), derive('engine'));
 }
 

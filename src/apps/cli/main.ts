@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { embeddedEngine, type Engine } from '../engines.js';
+import { embeddedEngine, fabricEngine, type Engine } from '../engines.js';
+import { defaultConnectionPath, stopChaincode } from '../../ledger/fabric/index.js';
 import { CHANNEL, dlogSolvers, runDemo, type DemoReport } from '../demo/demo.js';
 import { terminalReporter } from './progress.js';
 import { softwareIdentity } from './version.js';
@@ -43,7 +44,7 @@ const HELP: Record<string, string> = {
 Usage: femeter <command> [options]
 
 Commands:
-  demo       run the whole flow on a fresh embedded ledger (the main job)
+  demo       run the whole flow on a fresh ledger (embedded, or Fabric with --engine fabric)
   verify     re-check the embedded ledger's chain and audit everything on it
   customer   a customer's view: decrypt own readings, check bills
   meter      a meter's outbox status
@@ -54,9 +55,10 @@ Commands:
 
 Run 'femeter <command> --help' for a command's options.`,
     demo: `femeter demo [--customers N] [--period YYYY-MM] [--data DIR] [--shared DIR] [--keep] [--no-fold] [--log-json] [--seed S]
+            [--engine embedded|fabric] [--fabric-connection PATH] [--fabric-chaincode NAME]
 
 Registers an operator, a provider, an index publisher, an auditor and N customers with meters on a
-fresh embedded ledger in DIR, agrees a flat, a two-zone and a spot-price tariff (plus the total-energy
+fresh ledger (embedded in DIR, or on Fabric with --engine fabric), agrees a flat, a two-zone and a spot-price tariff (plus the total-energy
 function), simulates one month of 15-minute BDEW-profile readings, bills with proofs and checks every
 bill against the customers' own decrypted readings. Exit code 0 only if everything agreed.
 
@@ -66,7 +68,15 @@ bill against the customers' own decrypted readings. Exit code 0 only if everythi
   --shared DIR    directory with the BDEW profiles and day-ahead prices (default ../shared/data)
   --no-fold       provider computes bills from scratch instead of folding the event stream
   --log-json      structured JSON-lines logs on stderr instead of progress bars
-  --seed S        world seed (default "demo")`,
+  --seed S        world seed (default "demo")
+  --engine E      embedded (default): a ledger in DIR/ledger; fabric: the running local Fabric network
+                  (scripts/fabric/build && scripts/fabric/up): a fresh chaincode "demo-…" is deployed
+                  for the run (a fresh ledger) and left running for the role commands; the previous
+                  demo's chaincode in DIR is stopped. Each participant is its own user of the
+                  network's MSPs (mapping kept in <network data dir>/participants.json).
+  --fabric-connection PATH   the network's connection.json (default $FEMETER_FABRIC_CONNECTION or
+                  ~/.cache/femeter/fabric-net/connection.json)
+  --fabric-chaincode NAME    use this already deployed, never bootstrapped chaincode instead`,
     verify: `femeter verify [--data DIR]\n\nRe-checks every block (hash links, signatures, state rebuilt from blocks) and audits readings, sequences, consents and bills.`,
     customer: `femeter customer <readings|bills> --customer ID [--period P] [--data DIR]\n\nreadings: decrypt and summarise the customer's own readings (they hold the master secret key).\nbills:    check every bill of the period against the own readings and its proof.`,
     meter: `femeter meter status --meter ID [--data DIR]
@@ -85,6 +95,9 @@ interface World {
     seed: string;
     period: string;
     customers: number;
+    /** Absent for the embedded engine. */
+    engine?: 'embedded' | 'fabric';
+    fabric?: { connection: string; chaincode: string; deployedByDemo: boolean };
 }
 
 function engineSecret(seed: string): Uint8Array {
@@ -95,6 +108,7 @@ async function openWorld(data: string): Promise<{ world: World; engine: Engine }
     const wf = join(data, 'world.json');
     if (!existsSync(wf)) throw new Error(`no deployment in ${data}: run 'femeter demo --data ${data}' first`);
     const world = JSON.parse(readFileSync(wf, 'utf8')) as World;
+    if (world.engine === 'fabric' && world.fabric) return { world, engine: await fabricEngine(world.fabric.connection, { chaincode: world.fabric.chaincode }) };
     return { world, engine: await embeddedEngine(join(data, 'ledger'), engineSecret(world.seed)) };
 }
 
@@ -113,13 +127,26 @@ function printDemo(rep: DemoReport, data: string): void {
     console.log(`  bills = own readings      ${rep.billsMatchingCustomer}/${rep.bills}  (customers' own decrypted totals, exact)`);
     const folded = [...rep.billMsFolded].sort((a, b) => a - b);
     console.log(`  provider time per bill    median ${(folded[Math.floor(folded.length / 2)] ?? 0).toFixed(1)} ms (decrypt + proof; folding happened while readings arrived)`);
-    console.log(`  audit                     ${rep.audit.ok ? 'ok' : 'FAILED'}: chain ${rep.audit.chain.blocks} blocks / ${rep.audit.chain.txs} txs, ${rep.audit.readingsChecked} reading signatures, ${rep.audit.billsChecked} bill proofs, ${rep.audit.sequenceGaps.length} sequence gaps`);
+    const chain = rep.audit.chain.checked ? `chain ${rep.audit.chain.blocks} blocks / ${rep.audit.chain.txs} txs` : 'chain validated by the Fabric peers';
+    console.log(`  audit                     ${rep.audit.ok ? 'ok' : 'FAILED'}: ${chain}, ${rep.audit.readingsChecked} reading signatures, ${rep.audit.billsChecked} bill proofs, ${rep.audit.sequenceGaps.length} sequence gaps`);
     console.log(`  timings                   ${Object.entries(rep.timings).map(([k, v]) => `${k} ${s(v)}`).join(', ')}`);
     console.log('  sample bills (µEUR → EUR):');
     for (const t of rep.totalsKwh.slice(0, 6)) console.log(`    ${t.customer}  ${t.tariff.padEnd(16)} ${kwh(t.energyWh).padStart(7)} kWh  ${eur(t.bill).padStart(8)} EUR`);
     for (const m of rep.mismatches.slice(0, 10)) console.log(`  MISMATCH ${m}`);
-    console.log(`  data                      ${resolve(data)} (ledger/, meters/*/outbox, world.json)`);
+    console.log(`  data                      ${resolve(data)} (${rep.audit.chain.checked ? 'ledger/, ' : ''}meters/*/outbox, world.json)`);
     console.log(rep.ok ? '\nOK: every bill verified and equal to the customer\'s own readings.' : '\nFAILED: see above.');
+}
+
+/** Stop the chaincode server a previous `femeter demo --engine fabric` in this data dir deployed (best effort). */
+async function stopPreviousDemoChaincode(data: string): Promise<void> {
+    try {
+        const old = JSON.parse(readFileSync(join(data, 'world.json'), 'utf8')) as World;
+        if (old.engine !== 'fabric' || !old.fabric?.deployedByDemo) return;
+        const conn = JSON.parse(readFileSync(old.fabric.connection, 'utf8')) as { dataDir: string };
+        await stopChaincode({ dataDir: conn.dataDir, name: old.fabric.chaincode });
+    } catch {
+        // no previous demo, another network, or already stopped
+    }
 }
 
 async function meterIngest(data: string, values: { meter?: string | undefined; source?: string | undefined; kind: string; period?: string | undefined }): Promise<number> {
@@ -179,6 +206,9 @@ async function main(): Promise<number> {
             meter: { type: 'string' },
             source: { type: 'string' },
             kind: { type: 'string', default: 'csv-register' },
+            engine: { type: 'string', default: 'embedded' },
+            'fabric-connection': { type: 'string' },
+            'fabric-chaincode': { type: 'string' },
         },
     });
     const data = values.data;
@@ -188,13 +218,28 @@ async function main(): Promise<number> {
             if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new Error('--customers must be an integer in 1..10000');
             const period = values.period ?? DEFAULTS.period;
             if (!existsSync(join(values.shared, 'bdew-standard-load-profiles.csv'))) throw new Error(`shared data not found in ${values.shared}: pass --shared DIR (the folder with bdew-standard-load-profiles.csv)`);
-            if (!values.keep) rmSync(data, { recursive: true, force: true });
+            if (values.engine !== 'embedded' && values.engine !== 'fabric') throw new Error('--engine must be embedded or fabric');
+            if (!values.keep) {
+                await stopPreviousDemoChaincode(data);
+                rmSync(data, { recursive: true, force: true });
+            }
             mkdirSync(data, { recursive: true });
-            const world: World = { seed: values.seed, period, customers: n };
-            writeFileSync(join(data, 'world.json'), json(world));
             const id = softwareIdentity();
-            console.error(`femeter ${id.version} sha256:${id.digest.slice(0, 16)}… — demo: ${n} customers, ${period}, embedded ledger in ${resolve(data)}`);
-            const engine = await embeddedEngine(join(data, 'ledger'), engineSecret(values.seed));
+            let engine: Engine;
+            const world: World = { seed: values.seed, period, customers: n };
+            if (values.engine === 'fabric') {
+                const connection = resolve(values['fabric-connection'] ?? defaultConnectionPath());
+                const chaincode = values['fabric-chaincode'];
+                console.error(`femeter ${id.version} sha256:${id.digest.slice(0, 16)}… — demo: ${n} customers, ${period}, Fabric network of ${connection}${chaincode ? `, chaincode ${chaincode}` : ' (deploying a fresh chaincode)'}`);
+                const fabric = await fabricEngine(connection, chaincode ? { chaincode } : { freshChaincode: 'demo', stopChaincodeOnClose: false });
+                engine = fabric;
+                Object.assign(world, { engine: 'fabric', fabric: { connection, chaincode: fabric.chaincode, deployedByDemo: chaincode === undefined } });
+                console.error(`femeter: chaincode ${fabric.chaincode} on channel ${fabric.ledger.channel}`);
+            } else {
+                console.error(`femeter ${id.version} sha256:${id.digest.slice(0, 16)}… — demo: ${n} customers, ${period}, embedded ledger in ${resolve(data)}`);
+                engine = await embeddedEngine(join(data, 'ledger'), engineSecret(values.seed));
+            }
+            writeFileSync(join(data, 'world.json'), json(world));
             const rep = terminalReporter({ json: values['log-json'], quiet: values.quiet });
             try {
                 const report = await runDemo({ engine, dataDir: data, sharedData: values.shared, customers: n, period, fold: !values['no-fold'], seed: values.seed, cacheDir: join(DEFAULTS.cache, 'dlog') }, rep);
