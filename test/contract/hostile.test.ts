@@ -87,6 +87,7 @@ describe('contract rules under hostile input', () => {
         await refused(() => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), channel: '1-0:2.8.0' }]), 'NOT_FOUND');
         await refused(() => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), period: '2024-13' }]), 'BAD_REQUEST');
         await refused(() => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), status: 8 }]), 'BAD_REQUEST');
+        await refused(() => meterApi().submitReadings('meter-0', [{ ...mk(0, 3, 1n, { withC0: true }), period: '2024-05' }]), 'NOT_FOUND'); // no mpk for that period
         await refused(() => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), extra: 1 } as unknown as ReadingInput]), 'BAD_REQUEST');
         await refused(() => meterApi().submitReadings('meter-0', []), 'BAD_REQUEST');
         await refused(() => meterApi().submitReadings('meter-0', Array.from({ length: 1001 }, (_, i) => mk(2 + (i % 100), 3 + i, 1n))), 'BAD_REQUEST');
