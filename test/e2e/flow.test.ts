@@ -149,7 +149,6 @@ describe('privacy guard', () => {
             assert.match(consents.find((c) => c.decision === 'refused')!.reason, /class/);
             assert.equal((await h.party.api.getAgreements(h.meterId, CHANNEL, PERIOD)).length, 1);
             // the contract enforces the guard too: a customer app that skips it is refused
-            const g = groupByName('ristretto255');
             await assert.rejects(
                 h.party.api.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.spy', version: 1 }, periods: [{ period: PERIOD, encryptedKey: '00'.repeat(64) }], guard: { mode: 'class', k: 96 } }),
                 (e) => code(e) === 'GUARD',
@@ -158,7 +157,6 @@ describe('privacy guard', () => {
                 h.party.api.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.spy', version: 1 }, periods: [{ period: PERIOD, encryptedKey: '00' }], guard: { mode: 'class', k: 2 } }),
                 (e) => code(e) === 'BAD_REQUEST',
             );
-            void g;
         } finally {
             await w.close();
         }

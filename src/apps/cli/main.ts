@@ -254,12 +254,11 @@ async function main(): Promise<number> {
         case 'verify':
         case 'auditor': {
             if (cmd === 'auditor' && sub !== 'report') throw new Error("usage: femeter auditor report [--data DIR]");
-            const { engine, world } = await openWorld(data);
+            const { engine } = await openWorld(data);
             try {
                 const p = await engine.connect('auditor', 'customers');
                 const report = await new Auditor({ api: p.api }).audit({ engine });
                 console.log(json(report));
-                void world;
                 return report.ok ? 0 : 1;
             } finally {
                 await engine.close();

@@ -20,6 +20,7 @@ import { BsgsTable } from '../../fe/dlog.js';
 import { loadOrBuildTable } from '../../fe/dlog-file.js';
 import type { DlogSolver } from '../../fe/ipfe.js';
 import { periodSlots } from '../../contract/tariff/index.js';
+import { ed25519Signer } from '../../contract/signing.js';
 import { checkpointers } from '../../ledger/index.js';
 import { Customer } from '../../roles/customer/customer.js';
 import { Wallet } from '../../roles/customer/wallet.js';
@@ -145,9 +146,9 @@ export async function runDemo(o: DemoOptions, r: DemoReporter = silentReporter):
         await operator.api.registerParty({ id: cid, role: 'customer', name: `Household ${i + 1}`, identity: party.identity });
         const meterP = await e.connect(mid, 'customers');
         const signingSecret = derive(seed, `${mid}/signing`);
-        const agentDummy = (await import('../../contract/signing.js')).ed25519Signer(signingSecret);
+        const meterKey = ed25519Signer(signingSecret);
         await operator.api.registerMeter({
-            id: mid, owner: cid, identity: meterP.identity, signingKey: bytesToHex(agentDummy.publicKey), channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
+            id: mid, owner: cid, identity: meterP.identity, signingKey: bytesToHex(meterKey.publicKey), channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
             maxPerSlot: MAX_PER_SLOT, software: { id: 'femeter-meter-agent/0.1.0', digest: softwareDigest },
         });
         const wallet = Wallet.fromSeed(derive(seed, `${cid}/root`));

@@ -5,7 +5,6 @@
  * reviews tariffs with the privacy guard, issues functional keys sealed to the provider, reads all
  * of their own data and checks every bill against it.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { Bill, Meter } from '../../contract/index.js';
 import { encodeFunctionalKey, encodeMpk } from '../../fe/codec.js';
@@ -159,6 +158,3 @@ export class Customer {
         return out;
     }
 }
-
-/** SHA-256 hex of bytes (helper for reports). */
-export const digestHex = (b: Uint8Array): string => bytesToHex(sha256(b));
