@@ -40,11 +40,24 @@ import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { embeddedEngine, fabricEngine, type Engine } from '../src/apps/engines.js';
 import { dlogSolvers } from '../src/apps/demo/demo.js';
 import { ENERGY_TARIFF } from '../src/apps/demo/tariffs.js';
-import { closePayload, ed25519Signer, readingPayload, type ReadingInput } from '../src/contract/index.js';
+import {
+    closePayload,
+    ed25519Signer,
+    readingPayload,
+    type ReadingInput,
+} from '../src/contract/index.js';
 import { periodSlots } from '../src/contract/tariff/index.js';
 import { encodeMpk, encodeProof } from '../src/fe/codec.js';
 import { groupByName } from '../src/fe/groups.js';
-import { decryptFolded, Encryptor, innerProductBound, keyDer, setup, weightedSum, type DlogSolver } from '../src/fe/ipfe.js';
+import {
+    decryptFolded,
+    Encryptor,
+    innerProductBound,
+    keyDer,
+    setup,
+    weightedSum,
+    type DlogSolver,
+} from '../src/fe/ipfe.js';
 import { proveBill } from '../src/fe/proof.js';
 import type { FemeterApi } from '../src/ledger/api.js';
 import { defaultConnectionPath, repositoryRoot } from '../src/ledger/fabric/index.js';
@@ -74,7 +87,8 @@ const derive = (label: string): Uint8Array => sha256(utf8ToBytes(`femeter-bench-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Value of slot i of a meter: small and deterministic. */
-const valueOf = (meter: string, slot: number): bigint => BigInt(((slot + 1) * 37 + meter.length * 11) % 900);
+const valueOf = (meter: string, slot: number): bigint =>
+    BigInt(((slot + 1) * 37 + meter.length * 11) % 900);
 
 /** A meter that encrypts and signs each reading right before sending it. */
 class BenchMeter {
@@ -87,8 +101,16 @@ class BenchMeter {
     constructor(id: string, api: FemeterApi, customerSeed: Uint8Array) {
         this.id = id;
         this.api = api;
-        const { mpk } = setup(g, customerSeed, { meter: id, channel: CHANNEL, period: PERIOD }, SLOTS);
-        this.#enc = new Encryptor(g, mpk, derive(`${id}/enc`), { maxReading: BigInt(MAX), precompute: true });
+        const { mpk } = setup(
+            g,
+            customerSeed,
+            { meter: id, channel: CHANNEL, period: PERIOD },
+            SLOTS,
+        );
+        this.#enc = new Encryptor(g, mpk, derive(`${id}/enc`), {
+            maxReading: BigInt(MAX),
+            precompute: true,
+        });
         this.#signer = ed25519Signer(derive(`${id}/sign`));
         this.#c0 = g.encode(this.#enc.open());
     }
@@ -106,8 +128,28 @@ class BenchMeter {
             const c = g.encode(this.#enc.slot(slot, valueOf(this.id, slot)));
             const c0 = slot === 0 ? this.#c0 : undefined;
             const seq = slot + 1;
-            const sig = this.#signer.sign(readingPayload({ meter: this.id, channel: CHANNEL, period: PERIOD, slot, c, c0, seq, status: 0 }));
-            out.push({ channel: CHANNEL, period: PERIOD, slot, seq, status: 0, c: bytesToHex(c), ...(c0 ? { c0: bytesToHex(c0) } : {}), sig: bytesToHex(sig) });
+            const sig = this.#signer.sign(
+                readingPayload({
+                    meter: this.id,
+                    channel: CHANNEL,
+                    period: PERIOD,
+                    slot,
+                    c,
+                    c0,
+                    seq,
+                    status: 0,
+                }),
+            );
+            out.push({
+                channel: CHANNEL,
+                period: PERIOD,
+                slot,
+                seq,
+                status: 0,
+                c: bytesToHex(c),
+                ...(c0 ? { c0: bytesToHex(c0) } : {}),
+                sig: bytesToHex(sig),
+            });
         }
         return out;
     }
@@ -123,14 +165,20 @@ interface World {
     readonly customers: Customer[];
 }
 
-async function pool<T>(items: readonly T[], n: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
+async function pool<T>(
+    items: readonly T[],
+    n: number,
+    fn: (t: T, i: number) => Promise<void>,
+): Promise<void> {
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-        while (next < items.length) {
-            const i = next++;
-            await fn(items[i]!, i);
-        }
-    }));
+    await Promise.all(
+        Array.from({ length: Math.min(n, items.length) }, async () => {
+            while (next < items.length) {
+                const i = next++;
+                await fn(items[i]!, i);
+            }
+        }),
+    );
 }
 
 /** Operator, provider with the energy tariff, and `n` customers with one meter each (mpk published). */
@@ -139,28 +187,53 @@ async function buildWorld(engine: Engine, n: number): Promise<World> {
     await operator.api.bootstrap('operator', 'Operator');
     const provider = await engine.connect('provider', 'operator');
     const hpke = await hpkeKeyPair(derive('provider/hpke'));
-    await operator.api.registerParty({ id: 'provider', role: 'provider', name: 'Provider', identity: provider.identity, hpkePublicKey: hpke.publicKeyHex });
+    await operator.api.registerParty({
+        id: 'provider',
+        role: 'provider',
+        name: 'Provider',
+        identity: provider.identity,
+        hpkePublicKey: hpke.publicKeyHex,
+    });
     await provider.api.publishTariff(ENERGY_TARIFF('provider'));
     const meters: BenchMeter[] = [];
     const customers: Customer[] = [];
-    await pool(Array.from({ length: n }, (_, i) => i), 8, async (i) => {
-        const cid = `cust-${i}`;
-        const mid = `meter-${i}`;
-        const cp = await engine.connect(cid, 'customers');
-        await operator.api.registerParty({ id: cid, role: 'customer', name: cid, identity: cp.identity });
-        const mp = await engine.connect(mid, 'customers');
-        const seed = derive(`${cid}/root`);
-        const meter = new BenchMeter(mid, mp.api, seed);
-        await operator.api.registerMeter({
-            id: mid, owner: cid, identity: mp.identity, signingKey: meter.publicKey, channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }], maxPerSlot: MAX,
-            software: { id: 'bench-meter/1', digest: bytesToHex(sha256(utf8ToBytes('bench'))) },
-        });
-        const customer = new Customer({ api: cp.api, partyId: cid, wallet: Wallet.fromSeed(seed), dlog: () => ({ solve: () => 0n }) });
-        const { mpk } = setup(g, seed, { meter: mid, channel: CHANNEL, period: PERIOD }, SLOTS);
-        await cp.api.publishMpk(mid, CHANNEL, PERIOD, bytesToHex(encodeMpk(g, mpk)));
-        meters[i] = meter;
-        customers[i] = customer;
-    });
+    await pool(
+        Array.from({ length: n }, (_, i) => i),
+        8,
+        async (i) => {
+            const cid = `cust-${i}`;
+            const mid = `meter-${i}`;
+            const cp = await engine.connect(cid, 'customers');
+            await operator.api.registerParty({
+                id: cid,
+                role: 'customer',
+                name: cid,
+                identity: cp.identity,
+            });
+            const mp = await engine.connect(mid, 'customers');
+            const seed = derive(`${cid}/root`);
+            const meter = new BenchMeter(mid, mp.api, seed);
+            await operator.api.registerMeter({
+                id: mid,
+                owner: cid,
+                identity: mp.identity,
+                signingKey: meter.publicKey,
+                channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
+                maxPerSlot: MAX,
+                software: { id: 'bench-meter/1', digest: bytesToHex(sha256(utf8ToBytes('bench'))) },
+            });
+            const customer = new Customer({
+                api: cp.api,
+                partyId: cid,
+                wallet: Wallet.fromSeed(seed),
+                dlog: () => ({ solve: () => 0n }),
+            });
+            const { mpk } = setup(g, seed, { meter: mid, channel: CHANNEL, period: PERIOD }, SLOTS);
+            await cp.api.publishMpk(mid, CHANNEL, PERIOD, bytesToHex(encodeMpk(g, mpk)));
+            meters[i] = meter;
+            customers[i] = customer;
+        },
+    );
     return { operator: operator.api, provider: provider.api, meters, customers };
 }
 
@@ -180,30 +253,47 @@ interface Sweep {
 }
 
 /** `clients` meters in a closed loop, `perTx` readings per transaction, for `seconds` (or until done). */
-async function closedLoop(meters: readonly BenchMeter[], perTx: number, seconds: number, maxTxPerMeter: number): Promise<Sweep & { readings: number }> {
+async function closedLoop(
+    meters: readonly BenchMeter[],
+    perTx: number,
+    seconds: number,
+    maxTxPerMeter: number,
+): Promise<Sweep & { readings: number }> {
     const lat: number[] = [];
     let errors = 0;
     let readings = 0;
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
-    await Promise.all(meters.map(async (m) => {
-        for (let k = 0; k < maxTxPerMeter && performance.now() < end && m.next < SLOTS; k++) {
-            const batch = m.take(perTx);
-            const s = performance.now();
-            try {
-                await m.api.submitReadings(m.id, batch);
-                lat.push(performance.now() - s);
-                readings += batch.length;
-            } catch (e) {
-                errors++;
-                if (errors <= 3) console.error(`  ${m.id}: ${(e as Error).message.slice(0, 200)}`);
-                m.next -= batch.length; // resend later
-                await sleep(50);
+    await Promise.all(
+        meters.map(async (m) => {
+            for (let k = 0; k < maxTxPerMeter && performance.now() < end && m.next < SLOTS; k++) {
+                const batch = m.take(perTx);
+                const s = performance.now();
+                try {
+                    await m.api.submitReadings(m.id, batch);
+                    lat.push(performance.now() - s);
+                    readings += batch.length;
+                } catch (e) {
+                    errors++;
+                    if (errors <= 3)
+                        console.error(`  ${m.id}: ${(e as Error).message.slice(0, 200)}`);
+                    m.next -= batch.length; // resend later
+                    await sleep(50);
+                }
             }
-        }
-    }));
+        }),
+    );
     const secs = (performance.now() - t0) / 1000;
-    return { clients: meters.length, txs: lat.length, seconds: secs, txPerSecond: lat.length / secs, p50ms: percentile(lat, 0.5), p99ms: percentile(lat, 0.99), errors, readings };
+    return {
+        clients: meters.length,
+        txs: lat.length,
+        seconds: secs,
+        txPerSecond: lat.length / secs,
+        p50ms: percentile(lat, 0.5),
+        p99ms: percentile(lat, 0.99),
+        errors,
+        readings,
+    };
 }
 
 interface ProviderTimes {
@@ -219,22 +309,42 @@ interface ProviderTimes {
  * The provider's work for one meter: fetch the stored readings, Σ y_i·C_i, decrypt with sk_y·C_0
  * and the discrete log, prove; for a whole closed month also post (the contract verifies the proof).
  */
-async function providerBill(w: World, index: number, values: number, dlog: DlogSolver<unknown>): Promise<ProviderTimes> {
+async function providerBill(
+    w: World,
+    index: number,
+    values: number,
+    dlog: DlogSolver<unknown>,
+): Promise<ProviderTimes> {
     const meter = w.meters[index]!;
     const seed = derive(`cust-${index}/root`);
     const { msk } = setup(g, seed, { meter: meter.id, channel: CHANNEL, period: PERIOD }, SLOTS);
     const full = values === SLOTS;
     const y = Array.from({ length: SLOTS }, (_, i) => (i < values ? 1n : 0n)); // energy over the first `values` slots
     const key = keyDer(g, msk, y); // for a full month: what the customer seals to the provider in AcceptTariff
-    if (full) await w.customers[index]!.acceptTariff({ meter: meter.id, channel: CHANNEL, provider: 'provider', tariff: { id: 'provider.energy', version: 1 }, periods: [PERIOD] });
-    while (meter.next < values) await meter.api.submitReadings(meter.id, meter.take(Math.min(480, values - meter.next)));
+    if (full)
+        await w.customers[index]!.acceptTariff({
+            meter: meter.id,
+            channel: CHANNEL,
+            provider: 'provider',
+            tariff: { id: 'provider.energy', version: 1 },
+            periods: [PERIOD],
+        });
+    while (meter.next < values)
+        await meter.api.submitReadings(meter.id, meter.take(Math.min(480, values - meter.next)));
     if (full) {
         const all = new Uint8Array((SLOTS + 1) * 32);
         all.set(g.encode(meter.c0), 0);
         const stored = await meter.api.getReadings(meter.id, CHANNEL, PERIOD);
         stored.forEach((r, i) => all.set(hexToBytes(r.c), (i + 1) * 32));
         const digest = sha256(all);
-        await meter.api.closePeriod({ meter: meter.id, channel: CHANNEL, period: PERIOD, count: SLOTS, digest: bytesToHex(digest), signature: meter.sign(closePayload(meter.id, CHANNEL, PERIOD, SLOTS, digest)) });
+        await meter.api.closePeriod({
+            meter: meter.id,
+            channel: CHANNEL,
+            period: PERIOD,
+            count: SLOTS,
+            digest: bytesToHex(digest),
+            signature: meter.sign(closePayload(meter.id, CHANNEL, PERIOD, SLOTS, digest)),
+        });
     }
     // -- timed: the provider
     let t = performance.now();
@@ -247,17 +357,40 @@ async function providerBill(w: World, index: number, values: number, dlog: DlogS
     const yUsed = y.slice(0, C.length);
     const S = weightedSum(g, yUsed, C);
     const m = decryptFolded(g, key, C0, S, dlog, innerProductBound(y, BigInt(MAX)));
-    const proof = proveBill(g, key.sk, { meter: meter.id, channel: CHANNEL, period: PERIOD, tariff: 'provider.energy@1', m, K: g.mulBase(key.sk), C0, S });
+    const proof = proveBill(g, key.sk, {
+        meter: meter.id,
+        channel: CHANNEL,
+        period: PERIOD,
+        tariff: 'provider.energy@1',
+        m,
+        K: g.mulBase(key.sk),
+        C0,
+        S,
+    });
     const computeMs = performance.now() - t;
     let postMs: number | undefined;
     if (full) {
         t = performance.now();
-        await w.provider.postBill({ meter: meter.id, channel: CHANNEL, period: PERIOD, tariff: { id: 'provider.energy', version: 1 }, m: m.toString(), proof: bytesToHex(encodeProof(g, proof)) });
+        await w.provider.postBill({
+            meter: meter.id,
+            channel: CHANNEL,
+            period: PERIOD,
+            tariff: { id: 'provider.energy', version: 1 },
+            m: m.toString(),
+            proof: bytesToHex(encodeProof(g, proof)),
+        });
         postMs = performance.now() - t;
     }
     let expected = 0n;
     for (let i = 0; i < values; i++) expected += valueOf(meter.id, i);
-    return { values: readings.length, fetchMs, computeMs, postMs, m: m.toString(), correct: m === expected };
+    return {
+        values: readings.length,
+        fetchMs,
+        computeMs,
+        postMs,
+        m: m.toString(),
+        correct: m === expected,
+    };
 }
 
 interface EngineResult {
@@ -265,17 +398,27 @@ interface EngineResult {
     readonly setupSeconds: number;
     readonly single: { readonly samples: number; readonly p50ms: number; readonly meanMs: number };
     readonly sweep: Sweep[];
-    readonly batched: (Sweep & { readonly perTx: number; readonly readings: number; readonly readingsPerSecond: number })[];
+    readonly batched: (Sweep & {
+        readonly perTx: number;
+        readonly readings: number;
+        readonly readingsPerSecond: number;
+    })[];
     readonly provider50: ProviderTimes;
     readonly providerMonth: ProviderTimes;
     readonly adapterStats?: unknown;
 }
 
-async function runEngine(name: string, engine: Engine, dlog: DlogSolver<unknown>): Promise<EngineResult> {
+async function runEngine(
+    name: string,
+    engine: Engine,
+    dlog: DlogSolver<unknown>,
+): Promise<EngineResult> {
     const s = SETTINGS;
     const nSweep = Math.max(...s.concurrency);
     const n = 1 + nSweep + s.batches.length * s.batchMeters + 2;
-    console.log(`\n[${name}] setting up ${n} customers with meters (registration, mpk publication)…`);
+    console.log(
+        `\n[${name}] setting up ${n} customers with meters (registration, mpk publication)…`,
+    );
     const t0 = performance.now();
     const w = await buildWorld(engine, n);
     const setupSeconds = (performance.now() - t0) / 1000;
@@ -293,8 +436,14 @@ async function runEngine(name: string, engine: Engine, dlog: DlogSolver<unknown>
         await single.api.submitReadings(single.id, batch);
         lat.push(performance.now() - t);
     }
-    const singleRes = { samples: lat.length, p50ms: percentile(lat, 0.5), meanMs: lat.reduce((a, b) => a + b, 0) / lat.length };
-    console.log(`[${name}] time to store one reading: p50 ${fmtMs(singleRes.p50ms)} (${lat.length} sequential submits)`);
+    const singleRes = {
+        samples: lat.length,
+        p50ms: percentile(lat, 0.5),
+        meanMs: lat.reduce((a, b) => a + b, 0) / lat.length,
+    };
+    console.log(
+        `[${name}] time to store one reading: p50 ${fmtMs(singleRes.p50ms)} (${lat.length} sequential submits)`,
+    );
 
     // 2. concurrency sweep, one reading per transaction
     const sweepMeters = take(nSweep);
@@ -302,36 +451,64 @@ async function runEngine(name: string, engine: Engine, dlog: DlogSolver<unknown>
     for (const c of s.concurrency) {
         const r = await closedLoop(sweepMeters.slice(0, c), 1, s.seconds, s.maxTxPerMeter);
         sweep.push(r);
-        console.log(`[${name}] ${String(c).padStart(2)} clients: ${r.txPerSecond.toFixed(1)} tx/s, p50 ${fmtMs(r.p50ms)}, p99 ${fmtMs(r.p99ms)}${r.errors ? `, ${r.errors} errors` : ''}`);
+        console.log(
+            `[${name}] ${String(c).padStart(2)} clients: ${r.txPerSecond.toFixed(1)} tx/s, p50 ${fmtMs(r.p50ms)}, p99 ${fmtMs(r.p99ms)}${r.errors ? `, ${r.errors} errors` : ''}`,
+        );
     }
 
     // 3. batched readings
     const batched: EngineResult['batched'] = [];
     for (const perTx of s.batches) {
-        const r = await closedLoop(take(s.batchMeters), perTx, s.seconds * 2, Number.MAX_SAFE_INTEGER);
+        const r = await closedLoop(
+            take(s.batchMeters),
+            perTx,
+            s.seconds * 2,
+            Number.MAX_SAFE_INTEGER,
+        );
         batched.push({ ...r, perTx, readingsPerSecond: r.readings / r.seconds });
-        console.log(`[${name}] ${s.batchMeters} meters × ${perTx} readings/tx: ${(r.readings / r.seconds).toFixed(0)} readings/s (${r.txPerSecond.toFixed(1)} tx/s, p50 ${fmtMs(r.p50ms)})${r.errors ? `, ${r.errors} errors` : ''}`);
+        console.log(
+            `[${name}] ${s.batchMeters} meters × ${perTx} readings/tx: ${(r.readings / r.seconds).toFixed(0)} readings/s (${r.txPerSecond.toFixed(1)} tx/s, p50 ${fmtMs(r.p50ms)})${r.errors ? `, ${r.errors} errors` : ''}`,
+        );
     }
 
     // 4. provider
     const [m50, mMonth] = take(2).map((m) => w.meters.indexOf(m));
     const provider50 = await providerBill(w, m50!, 50, dlog);
     const providerMonth = await providerBill(w, mMonth!, SLOTS, dlog);
-    console.log(`[${name}] provider, 50 values: fetch ${fmtMs(provider50.fetchMs)} + bill ${fmtMs(provider50.computeMs)}; one meter-month: fetch ${fmtMs(providerMonth.fetchMs)} + bill ${fmtMs(providerMonth.computeMs)} + post ${fmtMs(providerMonth.postMs)}`);
+    console.log(
+        `[${name}] provider, 50 values: fetch ${fmtMs(provider50.fetchMs)} + bill ${fmtMs(provider50.computeMs)}; one meter-month: fetch ${fmtMs(providerMonth.fetchMs)} + bill ${fmtMs(providerMonth.computeMs)} + post ${fmtMs(providerMonth.postMs)}`,
+    );
     const stats = (engine as { ledger?: { stats?: () => unknown } }).ledger?.stats?.();
-    return { engine: name, setupSeconds, single: singleRes, sweep, batched, provider50, providerMonth, ...(stats ? { adapterStats: stats } : {}) };
+    return {
+        engine: name,
+        setupSeconds,
+        single: singleRes,
+        sweep,
+        batched,
+        provider50,
+        providerMonth,
+        ...(stats ? { adapterStats: stats } : {}),
+    };
 }
 
 function script(name: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
-        execFile(join(repositoryRoot(), 'scripts', 'fabric', name), args, { env, timeout: 600_000, maxBuffer: 16 << 20 }, (err, out, errOut) =>
-            err ? reject(new Error(`scripts/fabric/${name}: ${err.message}\n${out}${errOut}`)) : resolve(out + errOut),
+        execFile(
+            join(repositoryRoot(), 'scripts', 'fabric', name),
+            args,
+            { env, timeout: 600_000, maxBuffer: 16 << 20 },
+            (err, out, errOut) =>
+                err
+                    ? reject(new Error(`scripts/fabric/${name}: ${err.message}\n${out}${errOut}`))
+                    : resolve(out + errOut),
         );
     });
 }
 
 async function main(): Promise<void> {
-    console.log(`femeter bench:fabric — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}; period ${PERIOD} (${SLOTS} slots)`);
+    console.log(
+        `femeter bench:fabric — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}; period ${PERIOD} (${SLOTS} slots)`,
+    );
     const cache = process.env['FEMETER_CACHE'] ?? join(homedir(), '.cache', 'femeter');
     const dlog = (await dlogSolvers(join(cache, 'dlog'), 20))(g);
     const results: EngineResult[] = [];
@@ -353,15 +530,24 @@ async function main(): Promise<void> {
                     console.log(`\n[fabric] using the running network of ${SETTINGS.connection}`);
                 } else {
                     const dir = join(cache, 'fabric-bench');
-                    const env = { ...process.env, FEMETER_FABRIC_DIR: dir, FEMETER_FABRIC_BASE_PORT: process.env['FEMETER_FABRIC_BASE_PORT'] ?? '17350' };
-                    console.log(`\n[fabric] no network at ${SETTINGS.connection}: bringing one up in ${dir}`);
+                    const env = {
+                        ...process.env,
+                        FEMETER_FABRIC_DIR: dir,
+                        FEMETER_FABRIC_BASE_PORT:
+                            process.env['FEMETER_FABRIC_BASE_PORT'] ?? '17350',
+                    };
+                    console.log(
+                        `\n[fabric] no network at ${SETTINGS.connection}: bringing one up in ${dir}`,
+                    );
                     await script('build', env);
                     await script('down', env);
                     await script('up', env);
                     network = { connection: join(dir, 'connection.json'), own: true, env };
                 }
                 const engine = await fabricEngine(network.connection, { freshChaincode: 'bench' });
-                console.log(`[fabric] chaincode ${engine.chaincode}, BatchTimeout ${engine.ledger.profile.orderer.batchTimeout}, endorsement ${engine.ledger.profile.chaincodes[engine.chaincode]?.endorsementPolicy}`);
+                console.log(
+                    `[fabric] chaincode ${engine.chaincode}, BatchTimeout ${engine.ledger.profile.orderer.batchTimeout}, endorsement ${engine.ledger.profile.chaincodes[engine.chaincode]?.endorsementPolicy}`,
+                );
                 try {
                     results.push(await runEngine('fabric', engine, dlog));
                 } finally {
@@ -372,44 +558,100 @@ async function main(): Promise<void> {
             }
         }
     } finally {
-        if (network?.own && network.env) await script('down', network.env).catch((e: unknown) => console.error(String(e)));
+        if (network?.own && network.env)
+            await script('down', network.env).catch((e: unknown) => console.error(String(e)));
     }
 
     const by = (e: string): EngineResult | undefined => results.find((r) => r.engine === e);
     const emb = by('embedded');
     const fab = by('fabric');
-    const col = (f: (r: EngineResult) => string): [string, string] => [emb ? f(emb) : '—', fab ? f(fab) : '—'];
-    const rows: string[][] = [['time to store one reading (p50, sequential, commit awaited)', ...col((r) => fmtMs(r.single.p50ms)), '~500 ms']];
+    const col = (f: (r: EngineResult) => string): [string, string] => [
+        emb ? f(emb) : '—',
+        fab ? f(fab) : '—',
+    ];
+    const rows: string[][] = [
+        [
+            'time to store one reading (p50, sequential, commit awaited)',
+            ...col((r) => fmtMs(r.single.p50ms)),
+            '~500 ms',
+        ],
+    ];
     for (const [i, c] of SETTINGS.concurrency.entries()) {
-        rows.push([`${c} concurrent meter clients, 1 reading/tx: tx/s (p50 / p99)`, ...col((r) => {
-            const x = r.sweep[i]!;
-            return `${x.txPerSecond.toFixed(0)} (${fmtMs(x.p50ms)} / ${fmtMs(x.p99ms)})`;
-        }), c === 8 ? 'breakdown from 8 clients' : '']);
+        rows.push([
+            `${c} concurrent meter clients, 1 reading/tx: tx/s (p50 / p99)`,
+            ...col((r) => {
+                const x = r.sweep[i]!;
+                return `${x.txPerSecond.toFixed(0)} (${fmtMs(x.p50ms)} / ${fmtMs(x.p99ms)})`;
+            }),
+            c === 8 ? 'breakdown from 8 clients' : '',
+        ]);
     }
     for (const [i, b] of SETTINGS.batches.entries()) {
-        rows.push([`${SETTINGS.batchMeters} meters, ${b} readings/tx: readings/s`, ...col((r) => r.batched[i]!.readingsPerSecond.toFixed(0)), b === SETTINGS.batches[0] ? '~2 sustained' : '']);
+        rows.push([
+            `${SETTINGS.batchMeters} meters, ${b} readings/tx: readings/s`,
+            ...col((r) => r.batched[i]!.readingsPerSecond.toFixed(0)),
+            b === SETTINGS.batches[0] ? '~2 sustained' : '',
+        ]);
     }
-    rows.push(['provider: fetch + bill 50 values', ...col((r) => `${fmtMs(r.provider50.fetchMs + r.provider50.computeMs)} (fetch ${fmtMs(r.provider50.fetchMs)})`), '']);
-    rows.push(['provider: fetch + bill one meter-month (2972)', ...col((r) => `${fmtMs(r.providerMonth.fetchMs + r.providerMonth.computeMs)} (fetch ${fmtMs(r.providerMonth.fetchMs)})`), '']);
-    rows.push(['  + PostBill (contract verifies the proof), commit', ...col((r) => fmtMs(r.providerMonth.postMs)), '']);
-    rows.push(['bills exact', ...col((r) => String(r.provider50.correct && r.providerMonth.correct)), '']);
+    rows.push([
+        'provider: fetch + bill 50 values',
+        ...col(
+            (r) =>
+                `${fmtMs(r.provider50.fetchMs + r.provider50.computeMs)} (fetch ${fmtMs(r.provider50.fetchMs)})`,
+        ),
+        '',
+    ]);
+    rows.push([
+        'provider: fetch + bill one meter-month (2972)',
+        ...col(
+            (r) =>
+                `${fmtMs(r.providerMonth.fetchMs + r.providerMonth.computeMs)} (fetch ${fmtMs(r.providerMonth.fetchMs)})`,
+        ),
+        '',
+    ]);
+    rows.push([
+        '  + PostBill (contract verifies the proof), commit',
+        ...col((r) => fmtMs(r.providerMonth.postMs)),
+        '',
+    ]);
+    rows.push([
+        'bills exact',
+        ...col((r) => String(r.provider50.correct && r.providerMonth.correct)),
+        '',
+    ]);
     console.log('');
     printTable(['figure', 'embedded', 'Fabric 2.5 (local)', 'seed paper (Fabric 1.4)'], rows);
 
     mkdirSync(dirname(SETTINGS.out), { recursive: true });
     writeFileSync(
         SETTINGS.out,
-        JSON.stringify({
-            date: new Date().toISOString(),
-            machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-            settings: { ...SETTINGS, connection: network?.connection },
-            fabric: fab ? { network: { connection: network?.connection, broughtUpByBench: network?.own ?? false } } : undefined,
-            paper: { msPerReading: 500, breakdownFromClients: 8, readingsPerSecondSustained: 2 },
-            results,
-        }, null, 1) + '\n',
+        JSON.stringify(
+            {
+                date: new Date().toISOString(),
+                machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+                settings: { ...SETTINGS, connection: network?.connection },
+                fabric: fab
+                    ? {
+                          network: {
+                              connection: network?.connection,
+                              broughtUpByBench: network?.own ?? false,
+                          },
+                      }
+                    : undefined,
+                paper: {
+                    msPerReading: 500,
+                    breakdownFromClients: 8,
+                    readingsPerSecondSustained: 2,
+                },
+                results,
+            },
+            null,
+            1,
+        ) + '\n',
     );
     console.log(`results written to ${SETTINGS.out}`);
-    if (results.some((r) => !r.provider50.correct || !r.providerMonth.correct)) process.exitCode = 1;
+    if (results.some((r) => !r.provider50.correct || !r.providerMonth.correct))
+        process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {

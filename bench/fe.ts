@@ -13,8 +13,21 @@ import { homedir, cpus } from 'node:os';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import {
-    BsgsTable, checkKey, decrypt, decryptFolded, Encryptor, keyDer, keyImage, makeFfdhe, makeRistretto255, proveBill, setup, verifyBill, weightedSum,
-    innerProductBound, type AnyGroup,
+    BsgsTable,
+    checkKey,
+    decrypt,
+    decryptFolded,
+    Encryptor,
+    keyDer,
+    keyImage,
+    makeFfdhe,
+    makeRistretto255,
+    proveBill,
+    setup,
+    verifyBill,
+    weightedSum,
+    innerProductBound,
+    type AnyGroup,
 } from '../src/fe/index.js';
 import { loadOrBuildTable } from '../src/fe/dlog-file.js';
 import { checkKeySet } from '../src/fe/guard.js';
@@ -27,8 +40,21 @@ const cacheDir = join(process.env['FEMETER_CACHE'] ?? join(homedir(), '.cache', 
 const lengths = quick ? [96] : [96, 2976];
 const MAXREAD = 10_000n; // Wh per 15 min: 40 kW
 
-interface Row { op: string; target?: string; fast?: number; base?: number; baseNote?: string; }
-interface GroupResult { group: string; backend: string; baseline: string; l: number; rows: Row[]; bytesPerCiphertext: number; }
+interface Row {
+    op: string;
+    target?: string;
+    fast?: number;
+    base?: number;
+    baseNote?: string;
+}
+interface GroupResult {
+    group: string;
+    backend: string;
+    baseline: string;
+    l: number;
+    rows: Row[];
+    bytesPerCiphertext: number;
+}
 
 const seed = new Uint8Array(32).fill(1);
 const meterSeed = new Uint8Array(32).fill(2);
@@ -40,9 +66,17 @@ function timed(fn: () => unknown, budgetMs = 400): number {
     return measure(fn, { minRuns: 2, maxRuns: 200, budgetMs }).ms;
 }
 
-function benchGroup(fast: AnyGroup, base: AnyGroup, label: { backend: string; baseline: string }, l: number, tables: Map<AnyGroup, BsgsTable<unknown>>): GroupResult {
+function benchGroup(
+    fast: AnyGroup,
+    base: AnyGroup,
+    label: { backend: string; baseline: string },
+    l: number,
+    tables: Map<AnyGroup, BsgsTable<unknown>>,
+): GroupResult {
     const ctx = { meter: 'bench', channel: '1-0:1.8.0', period: '2024-01' };
-    const y = Array.from({ length: l }, (_, i) => BigInt(200 + ((i * 7) % 150) - (i % 97 === 0 ? 400 : 0))); // ToU-like prices, some negative
+    const y = Array.from({ length: l }, (_, i) =>
+        BigInt(200 + ((i * 7) % 150) - (i % 97 === 0 ? 400 : 0)),
+    ); // ToU-like prices, some negative
     const x = Array.from({ length: l }, (_, i) => BigInt((i * 131) % 400));
     const rows: Row[] = [];
     const perGroup = (g: AnyGroup, scaleSample: boolean) => {
@@ -70,7 +104,19 @@ function benchGroup(fast: AnyGroup, base: AnyGroup, label: { backend: string; ba
         const table = tables.get(g)!; // each backend solves with a table built by itself
         const bound = innerProductBound(y.slice(0, n), MAXREAD);
         // from scratch = decode every ciphertext + Σ y_i·C_i + sk·C_0 + dlog
-        r['decrypt from scratch'] = (timed(() => decrypt(g, key, C0, Cbytes.map((b, j) => g.decode(b, `C${j}`)), table, bound)) * l) / n;
+        r['decrypt from scratch'] =
+            (timed(() =>
+                decrypt(
+                    g,
+                    key,
+                    C0,
+                    Cbytes.map((b, j) => g.decode(b, `C${j}`)),
+                    table,
+                    bound,
+                ),
+            ) *
+                l) /
+            n;
         const S = weightedSum(g, key.y, C);
         r['decrypt folded'] = timed(() => decryptFolded(g, key, C0, S, table, bound));
         const m = decryptFolded(g, key, C0, S, table, bound);
@@ -80,20 +126,63 @@ function benchGroup(fast: AnyGroup, base: AnyGroup, label: { backend: string; ba
         const proof = proveBill(g, key.sk, st);
         // verify as a third party does: decode mpk and ciphertexts, K_y and Σ y_i·C_i by MSM, check proof
         const mpkBytes = mpk.H.map((h) => g.encode(h));
-        r['verify (from ledger data)'] = (timed(() => {
-            const H = mpkBytes.map((b, j) => g.decode(b, `H${j}`));
-            const Cs = Cbytes.map((b, j) => g.decode(b, `C${j}`));
-            return verifyBill(g, { ...st, K: g.msmVartime(H, key.y.map((v) => ((v % g.order) + g.order) % g.order)), S: weightedSum(g, key.y, Cs) }, proof);
-        }) * l) / n;
+        r['verify (from ledger data)'] =
+            (timed(() => {
+                const H = mpkBytes.map((b, j) => g.decode(b, `H${j}`));
+                const Cs = Cbytes.map((b, j) => g.decode(b, `C${j}`));
+                return verifyBill(
+                    g,
+                    {
+                        ...st,
+                        K: g.msmVartime(
+                            H,
+                            key.y.map((v) => ((v % g.order) + g.order) % g.order),
+                        ),
+                        S: weightedSum(g, key.y, Cs),
+                    },
+                    proof,
+                );
+            }) *
+                l) /
+            n;
         return r;
     };
     const f = perGroup(fast, false);
     const b = perGroup(base, true);
     const targets: Record<string, string> = {
-        setup: l === 2976 ? '≤ 100 ms' : '', 'enc+sign': '≤ 0.1 ms', 'decrypt folded': '≤ 5 ms', 'decrypt from scratch': l === 2976 ? '≤ 50 ms' : '', keyder: '≤ 5 ms', 'verify (from ledger data)': '≤ 50 ms',
+        setup: l === 2976 ? '≤ 100 ms' : '',
+        'enc+sign': '≤ 0.1 ms',
+        'decrypt folded': '≤ 5 ms',
+        'decrypt from scratch': l === 2976 ? '≤ 50 ms' : '',
+        keyder: '≤ 5 ms',
+        'verify (from ledger data)': '≤ 50 ms',
     };
-    for (const op of Object.keys(f)) rows.push({ op, target: targets[op] ?? '', fast: f[op], base: b[op], baseNote: l > 16 && ['setup', 'keyder', 'keycheck', 'decrypt from scratch', 'verify (from ledger data)'].includes(op) ? '≈ ' : '' });
-    return { group: fast.name, backend: label.backend, baseline: label.baseline, l, rows, bytesPerCiphertext: fast.elementBytes };
+    for (const op of Object.keys(f))
+        rows.push({
+            op,
+            target: targets[op] ?? '',
+            fast: f[op],
+            base: b[op],
+            baseNote:
+                l > 16 &&
+                [
+                    'setup',
+                    'keyder',
+                    'keycheck',
+                    'decrypt from scratch',
+                    'verify (from ledger data)',
+                ].includes(op)
+                    ? '≈ '
+                    : '',
+        });
+    return {
+        group: fast.name,
+        backend: label.backend,
+        baseline: label.baseline,
+        l,
+        rows,
+        bytesPerCiphertext: fast.elementBytes,
+    };
 }
 
 /** Baseline for the guard: the obvious implementation, a Map keyed by each slot's joined weight string. */
@@ -110,11 +199,25 @@ function naiveClasses(keys: readonly (readonly bigint[])[]): number {
 let guardJson: Record<string, unknown> = {};
 
 async function main(): Promise<void> {
-    console.log(`femeter bench:fe — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, dlog table 2^${logT}`);
+    console.log(
+        `femeter bench:fe — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, dlog table 2^${logT}`,
+    );
     const pairs: [AnyGroup, AnyGroup, { backend: string; baseline: string }][] = [];
     const nat = makeRistretto255('auto');
-    pairs.push([nat, makeRistretto255('noble'), { backend: nat.backend === 'native' ? 'native (dalek)' : 'noble (native not built)', baseline: 'noble (pure JS)' }]);
-    for (const n of ['ffdhe2048', 'ffdhe3072', 'ffdhe4096'] as const) pairs.push([makeFfdhe(n), makeFfdhe(n, 'bigint'), { backend: 'OpenSSL via node:crypto', baseline: 'BigInt' }]);
+    pairs.push([
+        nat,
+        makeRistretto255('noble'),
+        {
+            backend: nat.backend === 'native' ? 'native (dalek)' : 'noble (native not built)',
+            baseline: 'noble (pure JS)',
+        },
+    ]);
+    for (const n of ['ffdhe2048', 'ffdhe3072', 'ffdhe4096'] as const)
+        pairs.push([
+            makeFfdhe(n),
+            makeFfdhe(n, 'bigint'),
+            { backend: 'OpenSSL via node:crypto', baseline: 'BigInt' },
+        ]);
     const results: GroupResult[] = [];
     const dlogRows: string[][] = [];
     const dlogJson: Record<string, unknown>[] = [];
@@ -131,10 +234,19 @@ async function main(): Promise<void> {
         for (const l of lengths) {
             const r = benchGroup(fast, base, label, l, tables);
             results.push(r);
-            console.log(`\n${fast.name}, l = ${l}: ${label.backend} vs baseline ${label.baseline}; ${r.bytesPerCiphertext} bytes per ciphertext element`);
-            printTable(['operation', 'target', label.backend, `baseline (${label.baseline})`, 'speed-up'], r.rows.map((row) => [
-                row.op, row.target ?? '', fmtMs(row.fast), `${row.baseNote ?? ''}${fmtMs(row.base)}`, row.fast && row.base ? `${(row.base / row.fast).toFixed(1)}×` : '',
-            ]));
+            console.log(
+                `\n${fast.name}, l = ${l}: ${label.backend} vs baseline ${label.baseline}; ${r.bytesPerCiphertext} bytes per ciphertext element`,
+            );
+            printTable(
+                ['operation', 'target', label.backend, `baseline (${label.baseline})`, 'speed-up'],
+                r.rows.map((row) => [
+                    row.op,
+                    row.target ?? '',
+                    fmtMs(row.fast),
+                    `${row.baseNote ?? ''}${fmtMs(row.base)}`,
+                    row.fast && row.base ? `${(row.base / row.fast).toFixed(1)}×` : '',
+                ]),
+            );
         }
         // dlog worst case: m at ±bound is the last place an outward search looks.
         for (const bits of [32, 40]) {
@@ -155,25 +267,73 @@ async function main(): Promise<void> {
                 ms = ((performance.now() - s) / 20_000) * steps;
                 note = '≈ ';
             }
-            dlogRows.push([fast.name, `2^${bits}`, `2^${table.logT}`, `${source} in ${fmtMs(buildMs)}`, `${note}${fmtMs(ms)}`, bits === 40 ? '≤ 1 s' : '']);
-            dlogJson.push({ group: fast.name, boundBits: bits, tableLog2: table.logT, tableSource: source, tableMs: buildMs, worstCaseMs: ms, scaled: note !== '' });
+            dlogRows.push([
+                fast.name,
+                `2^${bits}`,
+                `2^${table.logT}`,
+                `${source} in ${fmtMs(buildMs)}`,
+                `${note}${fmtMs(ms)}`,
+                bits === 40 ? '≤ 1 s' : '',
+            ]);
+            dlogJson.push({
+                group: fast.name,
+                boundBits: bits,
+                tableLog2: table.logT,
+                tableSource: source,
+                tableMs: buildMs,
+                worstCaseMs: ms,
+                scaled: note !== '',
+            });
         }
     }
     // privacy guard: 12 keys of one epoch (l = 2976) — hashing classes vs the naive pairwise comparison
     {
         const l = 2976;
-        const keys = Array.from({ length: 12 }, (_, k) => Array.from({ length: l }, (_, i) => BigInt(k === 0 ? 1 : 100 + ((Math.floor(i / 96) + k) % 4) * 10)));
+        const keys = Array.from({ length: 12 }, (_, k) =>
+            Array.from({ length: l }, (_, i) =>
+                BigInt(k === 0 ? 1 : 100 + ((Math.floor(i / 96) + k) % 4) * 10),
+            ),
+        );
         const cand = keys.pop()!;
-        const fast = measure(() => checkKeySet(keys, cand, { mode: 'class', k: 96 }), { minRuns: 3, budgetMs: 300 }).ms;
-        const naive = measure(() => naiveClasses([...keys, cand]), { minRuns: 1, maxRuns: 2, budgetMs: 100 }).ms;
+        const fast = measure(() => checkKeySet(keys, cand, { mode: 'class', k: 96 }), {
+            minRuns: 3,
+            budgetMs: 300,
+        }).ms;
+        const naive = measure(() => naiveClasses([...keys, cand]), {
+            minRuns: 1,
+            maxRuns: 2,
+            budgetMs: 100,
+        }).ms;
         console.log('\nprivacy guard, 12 keys × 2976 slots (target ≤ 10 ms)');
-        printTable(['implementation', 'time'], [['hashing slot weight tuples (fe/guard)', fmtMs(fast)], ['baseline: Map keyed by joined weight strings', fmtMs(naive)]]);
+        printTable(
+            ['implementation', 'time'],
+            [
+                ['hashing slot weight tuples (fe/guard)', fmtMs(fast)],
+                ['baseline: Map keyed by joined weight strings', fmtMs(naive)],
+            ],
+        );
         guardJson = { keys: 12, slots: l, ms: fast, naiveMs: naive };
     }
-    console.log('\nbounded discrete log, worst case (m = −bound, searched last; ≈ = scaled from 20,000 timed giant steps)');
+    console.log(
+        '\nbounded discrete log, worst case (m = −bound, searched last; ≈ = scaled from 20,000 timed giant steps)',
+    );
     printTable(['group', 'bound', 'table', 'table load/build', 'worst case', 'target'], dlogRows);
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, results, dlog: dlogJson, guard: guardJson }, null, 1));
+    writeFileSync(
+        out,
+        JSON.stringify(
+            {
+                date: new Date().toISOString(),
+                node: process.version,
+                cpus: cpus().length,
+                results,
+                dlog: dlogJson,
+                guard: guardJson,
+            },
+            null,
+            1,
+        ),
+    );
     console.log(`\nresults written to ${out}`);
 }
 

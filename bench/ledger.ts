@@ -31,7 +31,12 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { ClassicLevel } from 'classic-level';
 
 import { identities, ledgers, signers } from '../src/ledger/index.js';
-import { ed25519PrivateKeyObject, signEd25519, signEd25519WithKey, verifyEd25519 } from '../src/ledger/embedded/crypto.js';
+import {
+    ed25519PrivateKeyObject,
+    signEd25519,
+    signEd25519WithKey,
+    verifyEd25519,
+} from '../src/ledger/embedded/crypto.js';
 import { contracts } from '../test/ledger/fixtures/kv-contract.js';
 
 interface Settings {
@@ -101,7 +106,10 @@ async function _du(dir: string): Promise<number> {
 }
 
 async function _compact(location: string): Promise<void> {
-    const db = new ClassicLevel<Uint8Array, Uint8Array>(location, { keyEncoding: 'view', valueEncoding: 'view' });
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(location, {
+        keyEncoding: 'view',
+        valueEncoding: 'view',
+    });
     await db.open();
     await db.compactRange(new Uint8Array([0]), new Uint8Array(64).fill(0xff));
     await db.close();
@@ -127,7 +135,11 @@ async function _drive(
             }
         }),
     );
-    return { latencies: latencies.sort((a, b) => a - b), txs, elapsed: (performance.now() - start) / 1000 };
+    return {
+        latencies: latencies.sort((a, b) => a - b),
+        txs,
+        elapsed: (performance.now() - start) / 1000,
+    };
 }
 
 /** The records of one transaction: distinct keys (meter/sequence/index) and fresh random values. */
@@ -145,16 +157,25 @@ async function runEngine(concurrency: number, recordsPerTx: number): Promise<Run
         const ledger = await ledgers.embedded({ path: dir, contracts });
         const clients = Array.from({ length: concurrency }, (_, i) => {
             const key = identities.newPrivateKey();
-            return ledger.connect({ identity: identities.ed25519(`Org${i % 4}MSP`, key), signer: signers.ed25519(key) });
+            return ledger.connect({
+                identity: identities.ed25519(`Org${i % 4}MSP`, key),
+                signer: signers.ed25519(key),
+            });
         });
         // Warm-up (JIT, LevelDB files), not measured: written under other keys.
-        await Promise.all(clients.map((c, w) => c.submit('PutMany', JSON.stringify(_items(w, 99_999_999, 1)))));
+        await Promise.all(
+            clients.map((c, w) => c.submit('PutMany', JSON.stringify(_items(w, 99_999_999, 1)))),
+        );
         const heightBefore = ledger.height;
-        const { latencies, txs, elapsed } = await _drive(concurrency, SETTINGS.seconds, async (w, seq) => {
-            const client = clients[w];
-            if (client === undefined) throw new Error('no client');
-            await client.submit('PutMany', JSON.stringify(_items(w, seq, recordsPerTx)));
-        });
+        const { latencies, txs, elapsed } = await _drive(
+            concurrency,
+            SETTINGS.seconds,
+            async (w, seq) => {
+                const client = clients[w];
+                if (client === undefined) throw new Error('no client');
+                await client.submit('PutMany', JSON.stringify(_items(w, seq, recordsPerTx)));
+            },
+        );
         const blocks = Number(ledger.height - heightBefore);
         await ledger.close();
         await _compact(join(dir, 'leveldb'));
@@ -190,14 +211,18 @@ async function runBaseline(concurrency: number, recordsPerTx: number): Promise<R
         });
         await db.open();
         const utf8 = new TextEncoder();
-        const { latencies, txs, elapsed } = await _drive(concurrency, SETTINGS.seconds, async (w, seq) => {
-            const ops = _items(w, seq, recordsPerTx).map(([key, value]) => ({
-                type: 'put' as const,
-                key,
-                value: utf8.encode(value),
-            }));
-            await db.batch(ops, { sync: true });
-        });
+        const { latencies, txs, elapsed } = await _drive(
+            concurrency,
+            SETTINGS.seconds,
+            async (w, seq) => {
+                const ops = _items(w, seq, recordsPerTx).map(([key, value]) => ({
+                    type: 'put' as const,
+                    key,
+                    value: utf8.encode(value),
+                }));
+                await db.batch(ops, { sync: true });
+            },
+        );
         await db.close();
         await _compact(join(dir, 'leveldb'));
         const bytes = await _du(dir);
@@ -269,7 +294,10 @@ function runCrypto(): CryptoResult[] {
 }
 
 function _fmt(n: number, digits = 0): string {
-    return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+    return n.toLocaleString('en-US', {
+        maximumFractionDigits: digits,
+        minimumFractionDigits: digits,
+    });
 }
 
 async function main(): Promise<void> {
@@ -281,16 +309,22 @@ async function main(): Promise<void> {
     const crypto = SETTINGS.crypto ? runCrypto() : [];
     console.log('\ncrypto (node:crypto vs noble, same run):');
     for (const c of crypto) {
-        console.log(`  ${c.op.padEnd(32)} node ${_fmt(c.node).padStart(9)}  noble ${_fmt(c.noble).padStart(9)} ${c.unit}`);
+        console.log(
+            `  ${c.op.padEnd(32)} node ${_fmt(c.node).padStart(9)}  noble ${_fmt(c.noble).padStart(9)} ${c.unit}`,
+        );
     }
     const results: RunResult[] = [];
     for (const recordsPerTx of SETTINGS.records) {
         for (const concurrency of SETTINGS.concurrency) {
-            if (SETTINGS.systems.includes('engine')) results.push(await runEngine(concurrency, recordsPerTx));
-            if (SETTINGS.systems.includes('baseline')) results.push(await runBaseline(concurrency, recordsPerTx));
+            if (SETTINGS.systems.includes('engine'))
+                results.push(await runEngine(concurrency, recordsPerTx));
+            if (SETTINGS.systems.includes('baseline'))
+                results.push(await runBaseline(concurrency, recordsPerTx));
         }
     }
-    console.log('\nsystem    rec/tx  conc      tx/s     rec/s   p50 ms   p99 ms  tx/block  bytes/rec');
+    console.log(
+        '\nsystem    rec/tx  conc      tx/s     rec/s   p50 ms   p99 ms  tx/block  bytes/rec',
+    );
     for (const r of results) {
         console.log(
             [

@@ -11,7 +11,12 @@ import { availableParallelism, cpus } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ristretto255 } from '@noble/curves/ed25519.js';
 import { pippenger } from '@noble/curves/abstract/curve.js';
-import { loadNative, nativeLoadError, nativeAddonPath, type NativeRistretto } from '../src/fe/native.js';
+import {
+    loadNative,
+    nativeLoadError,
+    nativeAddonPath,
+    type NativeRistretto,
+} from '../src/fe/native.js';
 
 const Point = ristretto255.Point;
 type NoblePoint = InstanceType<typeof Point>;
@@ -56,7 +61,11 @@ interface Row {
 function fmtOps(us: number | undefined): string {
     if (us === undefined) return '—';
     const ops = 1e6 / us;
-    return ops >= 1e6 ? `${(ops / 1e6).toFixed(2)}M` : ops >= 1e3 ? `${(ops / 1e3).toFixed(1)}k` : ops.toFixed(1);
+    return ops >= 1e6
+        ? `${(ops / 1e6).toFixed(2)}M`
+        : ops >= 1e3
+          ? `${(ops / 1e3).toFixed(1)}k`
+          : ops.toFixed(1);
 }
 function fmtUs(us: number | undefined): string {
     if (us === undefined) return '—';
@@ -64,7 +73,15 @@ function fmtUs(us: number | undefined): string {
 }
 
 function printTable(rows: Row[]): void {
-    const head = ['operation', 'n', 'native /call', 'native ops/s', 'noble /call', 'noble ops/s', 'speed-up'];
+    const head = [
+        'operation',
+        'n',
+        'native /call',
+        'native ops/s',
+        'noble /call',
+        'noble ops/s',
+        'speed-up',
+    ];
     const body = rows.map((r) => [
         r.op,
         String(r.items),
@@ -75,17 +92,24 @@ function printTable(rows: Row[]): void {
         r.nativeUs === undefined ? '—' : `${(r.nobleUs / r.nativeUs).toFixed(1)}×`,
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-    const line = (cells: string[]): string => `| ${cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+    const line = (cells: string[]): string =>
+        `| ${cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
     console.log(line(head));
-    console.log(`|${widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+    console.log(
+        `|${widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    );
     for (const b of body) console.log(line(b));
-    console.log('ops/s counts items (points, scalars or keys) per second; /call is per whole call of n items.');
+    console.log(
+        'ops/s counts items (points, scalars or keys) per second; /call is per whole call of n items.',
+    );
 }
 
 function main(): void {
     const n: NativeRistretto | undefined = loadNative();
     if (n === undefined) {
-        const why = nativeLoadError()?.message ?? `${nativeAddonPath() ?? 'native/femeter_native.node'} not found or FEMETER_NO_NATIVE=1`;
+        const why =
+            nativeLoadError()?.message ??
+            `${nativeAddonPath() ?? 'native/femeter_native.node'} not found or FEMETER_NO_NATIVE=1`;
         console.error(`bench/native: addon unavailable (${why}); run scripts/build-native first`);
         process.exitCode = 1;
         return;
@@ -110,17 +134,53 @@ function main(): void {
     const p1 = pb[1]!;
     const k0 = Fn.toBytes(sFull[0]!);
     const rows: Row[] = [];
-    const add = (op: string, items: number, nat: (() => unknown) | undefined, noble: () => unknown, nobleMs?: number): void => {
-        rows.push({ op, items, nativeUs: nat ? time(nat) : undefined, nobleUs: time(noble, nobleMs) });
+    const add = (
+        op: string,
+        items: number,
+        nat: (() => unknown) | undefined,
+        noble: () => unknown,
+        nobleMs?: number,
+    ): void => {
+        rows.push({
+            op,
+            items,
+            nativeUs: nat ? time(nat) : undefined,
+            nobleUs: time(noble, nobleMs),
+        });
         process.stderr.write('.');
     };
 
-    add('decode+validate (1 point)', 1, () => n.decodeCheck(p0), () => Point.fromBytes(p0));
-    add(`decode+validate (batch)`, BIG, () => n.decodeCheck(pts), () => pb.forEach((b) => Point.fromBytes(b)));
+    add(
+        'decode+validate (1 point)',
+        1,
+        () => n.decodeCheck(p0),
+        () => Point.fromBytes(p0),
+    );
+    add(
+        `decode+validate (batch)`,
+        BIG,
+        () => n.decodeCheck(pts),
+        () => pb.forEach((b) => Point.fromBytes(b)),
+    );
     add('encode (noble only; fused in native ops)', 1, undefined, () => ps[0]!.toBytes());
-    add('add', 1, () => n.add(p0, p1), () => Point.fromBytes(p0).add(Point.fromBytes(p1)).toBytes());
-    add('mul (variable base, const-time)', 1, () => n.mul(p0, k0), () => Point.fromBytes(p0).multiply(sFull[0]!).toBytes());
-    add('mulBase (const-time)', 1, () => n.mulBase(k0), () => Point.BASE.multiply(sFull[0]!).toBytes());
+    add(
+        'add',
+        1,
+        () => n.add(p0, p1),
+        () => Point.fromBytes(p0).add(Point.fromBytes(p1)).toBytes(),
+    );
+    add(
+        'mul (variable base, const-time)',
+        1,
+        () => n.mul(p0, k0),
+        () => Point.fromBytes(p0).multiply(sFull[0]!).toBytes(),
+    );
+    add(
+        'mulBase (const-time)',
+        1,
+        () => n.mulBase(k0),
+        () => Point.BASE.multiply(sFull[0]!).toBytes(),
+    );
     const NB = 256;
     add(
         'mulBaseMany',
@@ -146,14 +206,25 @@ function main(): void {
             `msmVartime ${label} (incl. decode)`,
             count,
             () => n.msmVartime(pts.subarray(0, 32 * count), kb.subarray(0, 32 * count)),
-            () => pippenger(Point, pb.slice(0, count).map((b) => Point.fromBytes(b)), ks.slice(0, count)).toBytes(),
+            () =>
+                pippenger(
+                    Point,
+                    pb.slice(0, count).map((b) => Point.fromBytes(b)),
+                    ks.slice(0, count),
+                ).toBytes(),
             count > 100 ? 1 : undefined,
         );
     msm(96, s16, s16b, '16-bit');
     msm(96, sFull, sFullb, 'full');
     msm(BIG, s16, s16b, '16-bit');
     msm(BIG, sFull, sFullb, 'full');
-    add('addMany', BIG, () => n.addMany(pts), () => pb.reduce((a, b) => a.add(Point.fromBytes(b)), Point.ZERO).toBytes(), 1);
+    add(
+        'addMany',
+        BIG,
+        () => n.addMany(pts),
+        () => pb.reduce((a, b) => a.add(Point.fromBytes(b)), Point.ZERO).toBytes(),
+        1,
+    );
     const KEYS = 65536;
     const NOBLE_KEYS = 4096;
     rows.push({
@@ -171,7 +242,9 @@ function main(): void {
     });
     process.stderr.write('\n');
     printTable(rows);
-    console.log(`stepKeys: native over ${KEYS} keys per call, noble add+toBytes over ${NOBLE_KEYS}.`);
+    console.log(
+        `stepKeys: native over ${KEYS} keys per call, noble add+toBytes over ${NOBLE_KEYS}.`,
+    );
 }
 
 main();

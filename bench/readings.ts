@@ -39,7 +39,16 @@ function du(dir: string): number {
     return n;
 }
 
-interface Cell { system: string; concurrency: number; perTx: number; readingsPerSec: number; txPerSec: number; p50: number; p99: number; bytesPerReading: number }
+interface Cell {
+    system: string;
+    concurrency: number;
+    perTx: number;
+    readingsPerSec: number;
+    txPerSec: number;
+    p50: number;
+    p99: number;
+    bytesPerReading: number;
+}
 
 function pct(xs: number[], p: number): number {
     const s = [...xs].sort((a, b) => a - b);
@@ -47,15 +56,39 @@ function pct(xs: number[], p: number): number {
 }
 
 /** Pre-generate the signed readings of one meter for the period. */
-function meterReadings(meterId: string, seed: Uint8Array, signer: ReturnType<typeof ed25519Signer>): ReadingInput[] {
+function meterReadings(
+    meterId: string,
+    seed: Uint8Array,
+    signer: ReturnType<typeof ed25519Signer>,
+): ReadingInput[] {
     const { mpk } = setup(g, seed, { meter: meterId, channel: CHANNEL, period: PERIOD }, L);
     const enc = new Encryptor(g, mpk, seed, { maxReading: 20_000n, precompute: true });
     const c0 = g.encode(enc.open());
     return Array.from({ length: L }, (_, slot) => {
         const c = g.encode(enc.slot(slot, BigInt(slot % 500)));
         const first = slot === 0;
-        const sig = signer.sign(readingPayload({ meter: meterId, channel: CHANNEL, period: PERIOD, slot, c, c0: first ? c0 : undefined, seq: slot + 1, status: 0 }));
-        return { channel: CHANNEL, period: PERIOD, slot, seq: slot + 1, status: 0, c: bytesToHex(c), ...(first ? { c0: bytesToHex(c0) } : {}), sig: bytesToHex(sig) };
+        const sig = signer.sign(
+            readingPayload({
+                meter: meterId,
+                channel: CHANNEL,
+                period: PERIOD,
+                slot,
+                c,
+                c0: first ? c0 : undefined,
+                seq: slot + 1,
+                status: 0,
+            }),
+        );
+        return {
+            channel: CHANNEL,
+            period: PERIOD,
+            slot,
+            seq: slot + 1,
+            status: 0,
+            c: bytesToHex(c),
+            ...(first ? { c0: bytesToHex(c0) } : {}),
+            sig: bytesToHex(sig),
+        };
     });
 }
 
@@ -66,14 +99,27 @@ async function runEngine(concurrency: number, perTx: number): Promise<Cell> {
         const op = await engine.connect('operator', 'operator');
         await op.api.bootstrap('operator', 'op');
         const cust = await engine.connect('customer', 'customers');
-        await op.api.registerParty({ id: 'customer', role: 'customer', name: 'c', identity: cust.identity });
+        await op.api.registerParty({
+            id: 'customer',
+            role: 'customer',
+            name: 'c',
+            identity: cust.identity,
+        });
         const meters: { id: string; p: Participant; readings: ReadingInput[] }[] = [];
         for (let i = 0; i < concurrency; i++) {
             const id = `m${i}`;
             const seed = sha256(new Uint8Array([2, i]));
             const signer = ed25519Signer(seed);
             const p = await engine.connect(id, 'customers');
-            await op.api.registerMeter({ id, owner: 'customer', identity: p.identity, signingKey: bytesToHex(signer.publicKey), channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }], maxPerSlot: 20_000, software: { id: 'bench', digest: bytesToHex(sha256(new Uint8Array())) } });
+            await op.api.registerMeter({
+                id,
+                owner: 'customer',
+                identity: p.identity,
+                signingKey: bytesToHex(signer.publicKey),
+                channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
+                maxPerSlot: 20_000,
+                software: { id: 'bench', digest: bytesToHex(sha256(new Uint8Array())) },
+            });
             const { mpk } = setup(g, seed, { meter: id, channel: CHANNEL, period: PERIOD }, L);
             await cust.api.publishMpk(id, CHANNEL, PERIOD, bytesToHex(encodeMpk(g, mpk)));
             meters.push({ id, p, readings: meterReadings(id, seed, signer) });
@@ -84,26 +130,41 @@ async function runEngine(concurrency: number, perTx: number): Promise<Cell> {
         let txs = 0;
         const t0 = performance.now();
         const deadline = t0 + SECONDS * 1000;
-        await Promise.all(meters.map(async (m) => {
-            for (let i = 0; i < m.readings.length && performance.now() < deadline; i += perTx) {
-                const batch = m.readings.slice(i, i + perTx);
-                const s = performance.now();
-                await m.p.api.submitReadings(m.id, batch);
-                lat.push(performance.now() - s);
-                readings += batch.length;
-                txs++;
-            }
-        }));
+        await Promise.all(
+            meters.map(async (m) => {
+                for (let i = 0; i < m.readings.length && performance.now() < deadline; i += perTx) {
+                    const batch = m.readings.slice(i, i + perTx);
+                    const s = performance.now();
+                    await m.p.api.submitReadings(m.id, batch);
+                    lat.push(performance.now() - s);
+                    readings += batch.length;
+                    txs++;
+                }
+            }),
+        );
         const secs = (performance.now() - t0) / 1000;
         await engine.close();
         const bytes = du(dir) - before;
-        return { system: 'femeter contract (embedded)', concurrency, perTx, readingsPerSec: readings / secs, txPerSec: txs / secs, p50: pct(lat, 50), p99: pct(lat, 99), bytesPerReading: bytes / readings };
+        return {
+            system: 'femeter contract (embedded)',
+            concurrency,
+            perTx,
+            readingsPerSec: readings / secs,
+            txPerSec: txs / secs,
+            p50: pct(lat, 50),
+            p99: pct(lat, 99),
+            bytesPerReading: bytes / readings,
+        };
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
 }
 
-async function runBaseline(concurrency: number, perTx: number, sample: ReadingInput[]): Promise<Cell> {
+async function runBaseline(
+    concurrency: number,
+    perTx: number,
+    sample: ReadingInput[],
+): Promise<Cell> {
     const dir = mkdtempSync(join(tmpdir(), 'femeter-bench-raw-'));
     const db = new ClassicLevel<string, string>(dir);
     await db.open();
@@ -112,26 +173,47 @@ async function runBaseline(concurrency: number, perTx: number, sample: ReadingIn
     let txs = 0;
     const t0 = performance.now();
     const deadline = t0 + SECONDS * 1000;
-    await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
-        for (let i = 0; performance.now() < deadline; i += perTx) {
-            const ops = Array.from({ length: perTx }, (__, j) => ({ type: 'put' as const, key: `w${w}/${String(i + j).padStart(8, '0')}`, value: JSON.stringify(sample[(i + j) % sample.length]) }));
-            const s = performance.now();
-            await db.batch(ops, { sync: true });
-            lat.push(performance.now() - s);
-            readings += perTx;
-            txs++;
-        }
-    }));
+    await Promise.all(
+        Array.from({ length: concurrency }, async (_, w) => {
+            for (let i = 0; performance.now() < deadline; i += perTx) {
+                const ops = Array.from({ length: perTx }, (__, j) => ({
+                    type: 'put' as const,
+                    key: `w${w}/${String(i + j).padStart(8, '0')}`,
+                    value: JSON.stringify(sample[(i + j) % sample.length]),
+                }));
+                const s = performance.now();
+                await db.batch(ops, { sync: true });
+                lat.push(performance.now() - s);
+                readings += perTx;
+                txs++;
+            }
+        }),
+    );
     const secs = (performance.now() - t0) / 1000;
     await db.close();
     const bytes = du(dir);
     rmSync(dir, { recursive: true, force: true });
-    return { system: 'baseline: raw classic-level', concurrency, perTx, readingsPerSec: readings / secs, txPerSec: txs / secs, p50: pct(lat, 50), p99: pct(lat, 99), bytesPerReading: bytes / readings };
+    return {
+        system: 'baseline: raw classic-level',
+        concurrency,
+        perTx,
+        readingsPerSec: readings / secs,
+        txPerSec: txs / secs,
+        p50: pct(lat, 50),
+        p99: pct(lat, 99),
+        bytesPerReading: bytes / readings,
+    };
 }
 
 async function main(): Promise<void> {
-    console.log(`femeter bench: signed readings through the contract — ${cpus().length} cores, node ${process.version}, ${SECONDS} s per cell`);
-    const sample = meterReadings('sample', sha256(new Uint8Array([9])), ed25519Signer(sha256(new Uint8Array([9]))));
+    console.log(
+        `femeter bench: signed readings through the contract — ${cpus().length} cores, node ${process.version}, ${SECONDS} s per cell`,
+    );
+    const sample = meterReadings(
+        'sample',
+        sha256(new Uint8Array([9])),
+        ed25519Signer(sha256(new Uint8Array([9]))),
+    );
     const cells: Cell[] = [];
     for (const perTx of [1, 96]) {
         for (const c of [1, 4, 16, 64]) {
@@ -141,8 +223,31 @@ async function main(): Promise<void> {
         }
     }
     process.stderr.write('\n');
-    printTable(['system', 'readings/tx', 'meters', 'readings/s', 'tx/s', 'p50 ms', 'p99 ms', 'bytes/reading'], cells.map((x) => [x.system, String(x.perTx), String(x.concurrency), x.readingsPerSec.toFixed(0), x.txPerSec.toFixed(0), x.p50.toFixed(1), x.p99.toFixed(1), x.bytesPerReading.toFixed(0)]));
-    console.log('targets (DESIGN.md §7): ≥ 10,000 signed readings/s durable; ≤ 160 bytes per reading on disk');
+    printTable(
+        [
+            'system',
+            'readings/tx',
+            'meters',
+            'readings/s',
+            'tx/s',
+            'p50 ms',
+            'p99 ms',
+            'bytes/reading',
+        ],
+        cells.map((x) => [
+            x.system,
+            String(x.perTx),
+            String(x.concurrency),
+            x.readingsPerSec.toFixed(0),
+            x.txPerSec.toFixed(0),
+            x.p50.toFixed(1),
+            x.p99.toFixed(1),
+            x.bytesPerReading.toFixed(0),
+        ]),
+    );
+    console.log(
+        'targets (DESIGN.md §7): ≥ 10,000 signed readings/s durable; ≤ 160 bytes per reading on disk',
+    );
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), cells }, null, 1));
     console.log(`results written to ${OUT}`);

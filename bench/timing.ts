@@ -2,14 +2,20 @@
 /** Small timing helpers shared by the benchmarks (median of repeated runs, bounded by time). */
 
 /** Median milliseconds per call of `fn`, over at least `minRuns` and until `budgetMs` is spent (max `maxRuns`). */
-export function measure(fn: () => unknown, opts: { minRuns?: number; maxRuns?: number; budgetMs?: number } = {}): { ms: number; runs: number } {
+export function measure(
+    fn: () => unknown,
+    opts: { minRuns?: number; maxRuns?: number; budgetMs?: number } = {},
+): { ms: number; runs: number } {
     const minRuns = opts.minRuns ?? 3;
     const maxRuns = opts.maxRuns ?? 1000;
     const budget = opts.budgetMs ?? 500;
     const samples: number[] = [];
     const t0 = performance.now();
     fn(); // warm-up
-    while (samples.length < maxRuns && (samples.length < minRuns || performance.now() - t0 < budget)) {
+    while (
+        samples.length < maxRuns &&
+        (samples.length < minRuns || performance.now() - t0 < budget)
+    ) {
         const s = performance.now();
         fn();
         samples.push(performance.now() - s);
@@ -29,8 +35,11 @@ export function fmtMs(ms: number | undefined): string {
 
 /** Print a table with padded columns. */
 export function printTable(header: readonly string[], rows: readonly (readonly string[])[]): void {
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const line = (r: readonly string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
+    const widths = header.map((h, i) =>
+        Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)),
+    );
+    const line = (r: readonly string[]): string =>
+        r.map((c, i) => c.padEnd(widths[i]!)).join(' | ');
     console.log(line(header));
     console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
     for (const r of rows) console.log(line(r));

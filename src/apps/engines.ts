@@ -14,12 +14,22 @@ import type { LedgerIdentity } from '../contract/index.js';
 import { FemeterApi } from '../ledger/api.js';
 import { EmbeddedLedger, identities, signers } from '../ledger/index.js';
 import {
-    clientUsers, defaultConnectionPath, deployChaincode, FabricLedger, freshChaincodeName, loadConnectionProfile, ParticipantDirectory, stopChaincode,
+    clientUsers,
+    defaultConnectionPath,
+    deployChaincode,
+    FabricLedger,
+    freshChaincodeName,
+    loadConnectionProfile,
+    ParticipantDirectory,
+    stopChaincode,
 } from '../ledger/fabric/index.js';
 
 /** The two organisations of a deployment (Fabric: two MSPs; embedded: two MSP ids). */
 export type Org = 'operator' | 'customers';
-export const MSP_IDS: Readonly<Record<Org, string>> = Object.freeze({ operator: 'OperatorMSP', customers: 'CustomersMSP' });
+export const MSP_IDS: Readonly<Record<Org, string>> = Object.freeze({
+    operator: 'OperatorMSP',
+    customers: 'CustomersMSP',
+});
 
 /** A participant's connection. */
 export interface Participant {
@@ -32,23 +42,37 @@ export interface Engine {
     readonly name: 'embedded' | 'fabric';
     connect(name: string, org: Org): Promise<Participant>;
     /** Embedded only: re-check the whole chain. */
-    verify?(): Promise<{ ok: boolean; blocks: number; txs: number; firstBadBlock?: bigint | number; reason?: string }>;
+    verify?(): Promise<{
+        ok: boolean;
+        blocks: number;
+        txs: number;
+        firstBadBlock?: bigint | number;
+        reason?: string;
+    }>;
     close(): Promise<void>;
 }
 
 /** The embedded engine on a data directory. */
-export async function embeddedEngine(path: string, secret: Uint8Array): Promise<Engine & { readonly ledger: EmbeddedLedger }> {
+export async function embeddedEngine(
+    path: string,
+    secret: Uint8Array,
+): Promise<Engine & { readonly ledger: EmbeddedLedger }> {
     const ledger = await EmbeddedLedger.open({ path, contracts: [FemeterContract] });
     const clients: FemeterApi[] = [];
     return {
         name: 'embedded',
         ledger,
         connect(name, org) {
-            const key = sha256(new Uint8Array([...secret, ...utf8ToBytes(`femeter/v1/ledger-identity/${name}`)]));
+            const key = sha256(
+                new Uint8Array([...secret, ...utf8ToBytes(`femeter/v1/ledger-identity/${name}`)]),
+            );
             const identity = identities.ed25519(MSP_IDS[org], key);
             const api = new FemeterApi(ledger.connect({ identity, signer: signers.ed25519(key) }));
             clients.push(api);
-            return Promise.resolve({ api, identity: { mspId: identity.mspId, id: identities.id(identity) } });
+            return Promise.resolve({
+                api,
+                identity: { mspId: identity.mspId, id: identities.id(identity) },
+            });
         },
         async verify() {
             return ledger.verify();
@@ -107,11 +131,18 @@ export async function fabricEngine(
         profile = await loadConnectionProfile(connectionPath);
     }
     chaincode ??= profile.chaincode ?? undefined;
-    if (chaincode === undefined) throw new Error(`no chaincode is deployed on the Fabric network of ${connectionPath}: run scripts/fabric/deploy`);
-    if (profile.chaincodes[chaincode] === undefined) throw new Error(`chaincode ${chaincode} is not deployed on the Fabric network of ${connectionPath} (deployed: ${Object.keys(profile.chaincodes).join(', ') || 'none'})`);
+    if (chaincode === undefined)
+        throw new Error(
+            `no chaincode is deployed on the Fabric network of ${connectionPath}: run scripts/fabric/deploy`,
+        );
+    if (profile.chaincodes[chaincode] === undefined)
+        throw new Error(
+            `chaincode ${chaincode} is not deployed on the Fabric network of ${connectionPath} (deployed: ${Object.keys(profile.chaincodes).join(', ') || 'none'})`,
+        );
     const ledger = await FabricLedger.open({ profile, chaincode });
     const users: Record<string, string[]> = {};
-    for (const [mspId, org] of Object.entries(profile.organizations)) users[mspId] = clientUsers(org);
+    for (const [mspId, org] of Object.entries(profile.organizations))
+        users[mspId] = clientUsers(org);
     const directory = new ParticipantDirectory({ dataDir: profile.dataDir, users });
     const name = chaincode;
     return {
@@ -123,7 +154,10 @@ export async function fabricEngine(
             const user = await directory.userFor(name, mspId, participant);
             const api = new FemeterApi(await ledger.connectUser(mspId, user));
             const who = await api.whoAmI();
-            if (who.identity.mspId !== mspId) throw new Error(`Fabric user ${user} of ${mspId} is seen by the contract as a member of ${who.identity.mspId}`);
+            if (who.identity.mspId !== mspId)
+                throw new Error(
+                    `Fabric user ${user} of ${mspId} is seen by the contract as a member of ${who.identity.mspId}`,
+                );
             return { api, identity: who.identity };
         },
         async close() {
@@ -133,7 +167,9 @@ export async function fabricEngine(
                     await stopChaincode({ dataDir: profile.dataDir, name });
                 } catch (err) {
                     // e.g. the network was taken down first: nothing left to stop
-                    process.emitWarning(`could not stop chaincode server ${name}: ${(err as Error).message.split('\n')[0]}`);
+                    process.emitWarning(
+                        `could not stop chaincode server ${name}: ${(err as Error).message.split('\n')[0]}`,
+                    );
                 }
             }
         },

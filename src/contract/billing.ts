@@ -39,11 +39,27 @@ export async function verifyBillOnLedger(
         if (e instanceof FeError) throw new ContractError('BAD_PROOF', `${what}: ${e.message}`);
         throw e;
     }
-    const mpkRec = await mustGet<MpkRecord>(ctx, keys.mpk(ctx.stub, meter.id, period.channel, period.period), `mpk of ${meter.id}/${period.channel}/${period.period}`);
+    const mpkRec = await mustGet<MpkRecord>(
+        ctx,
+        keys.mpk(ctx.stub, meter.id, period.channel, period.period),
+        `mpk of ${meter.id}/${period.channel}/${period.period}`,
+    );
     const mpk = decodeMpk(g, hexToBytes(mpkRec.mpk));
-    if (y.length !== mpk.H.length) throw new ContractError('BAD_PROOF', `${what}: tariff has ${y.length} weights, mpk ${mpk.H.length} slots`);
-    const slots = await listByPrefix<SlotRecord>(ctx, 'slot', [meter.id, period.channel, period.period]);
-    if (slots.length !== period.slots) throw new ContractError('INCOMPLETE', `${what}: ${slots.length} of ${period.slots} slots stored`);
+    if (y.length !== mpk.H.length)
+        throw new ContractError(
+            'BAD_PROOF',
+            `${what}: tariff has ${y.length} weights, mpk ${mpk.H.length} slots`,
+        );
+    const slots = await listByPrefix<SlotRecord>(ctx, 'slot', [
+        meter.id,
+        period.channel,
+        period.period,
+    ]);
+    if (slots.length !== period.slots)
+        throw new ContractError(
+            'INCOMPLETE',
+            `${what}: ${slots.length} of ${period.slots} slots stored`,
+        );
     const Cbytes = new Uint8Array(slots.length * g.elementBytes);
     slots.forEach((s, i) => Cbytes.set(hexToBytes(s.value.c), i * g.elementBytes));
     const C = g.decodeMany(Cbytes, slots.length, 'C');
@@ -59,6 +75,9 @@ export async function verifyBillOnLedger(
         S: g.msmVartime(C, ys),
     };
     if (!verifyBill(g, statement, proof)) {
-        throw new ContractError('BAD_PROOF', `${what}: the proof does not verify for m = ${m}; the bill is refused`);
+        throw new ContractError(
+            'BAD_PROOF',
+            `${what}: the proof does not verify for m = ${m}; the bill is refused`,
+        );
     }
 }

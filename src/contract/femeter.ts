@@ -20,13 +20,61 @@ import { keys } from './keys.js';
 import { marshalString, parseArg } from './marshal.js';
 import { applyReadings } from './readings.js';
 import {
-    MEDIA, ROLES, UNITS, type Agreement, type Bill, type Consent, type IdentityRef, type Meter, type MeterChannel, type MeterSequence, type MpkAck, type MpkRecord,
-    type Party, type PeriodRecord, type SeriesRecord, type SlotRecord, type TariffRecord,
+    MEDIA,
+    ROLES,
+    UNITS,
+    type Agreement,
+    type Bill,
+    type Consent,
+    type IdentityRef,
+    type Meter,
+    type MeterChannel,
+    type MeterSequence,
+    type MpkAck,
+    type MpkRecord,
+    type Party,
+    type PeriodRecord,
+    type SeriesRecord,
+    type SlotRecord,
+    type TariffRecord,
 } from './records.js';
 import { closePayload, mpkAckPayload, verifyEd25519 } from './signing.js';
-import { channelOf, getJson, getMeter, listByPrefix, mustGet, putJson, requireMeter, requireParty, requireRegistered, submitter, txTime, whoIs } from './state.js';
-import { assertPriceSeries, assertTimeZone, assertIntervalMinutes, parsePeriodId, parseTariff, TariffError } from './tariff/index.js';
-import { arr, asObj, bytesToHex, hex, hexToBytes, id, int, obj, oneOf, onlyFields, optStr, str } from './validate.js';
+import {
+    channelOf,
+    getJson,
+    getMeter,
+    listByPrefix,
+    mustGet,
+    putJson,
+    requireMeter,
+    requireParty,
+    requireRegistered,
+    submitter,
+    txTime,
+    whoIs,
+} from './state.js';
+import {
+    assertPriceSeries,
+    assertTimeZone,
+    assertIntervalMinutes,
+    parsePeriodId,
+    parseTariff,
+    TariffError,
+} from './tariff/index.js';
+import {
+    arr,
+    asObj,
+    bytesToHex,
+    hex,
+    hexToBytes,
+    id,
+    int,
+    obj,
+    oneOf,
+    onlyFields,
+    optStr,
+    str,
+} from './validate.js';
 import { getTariff, meterPeriod, weightsDigest, weightsFor } from './weights.js';
 
 const { Contract, Info, Returns, Transaction } = fabric;
@@ -44,7 +92,10 @@ const CONFIG_KEY = 'config';
 function identityOf(o: Record<string, unknown>, what: string): { mspId: string; id: string } {
     const i = obj(o, 'identity', what);
     onlyFields(i, ['mspId', 'id'], `${what}.identity`);
-    return { mspId: str(i, 'mspId', `${what}.identity`, 64), id: str(i, 'id', `${what}.identity`, 1024) };
+    return {
+        mspId: str(i, 'mspId', `${what}.identity`, 64),
+        id: str(i, 'id', `${what}.identity`, 1024),
+    };
 }
 
 function period(o: Record<string, unknown>, k: string, what: string): string {
@@ -61,7 +112,11 @@ function event(ctx: Context, name: string, payload: unknown): void {
     ctx.stub.setEvent(name, new TextEncoder().encode(marshalString(payload)));
 }
 
-@Info({ title: 'femeter', description: 'Privacy-preserving smart metering: encrypted readings, functional keys, verifiable bills' })
+@Info({
+    title: 'femeter',
+    description:
+        'Privacy-preserving smart metering: encrypted readings, functional keys, verifiable bills',
+})
 export class FemeterContract extends Contract {
     constructor() {
         super('femeter');
@@ -75,11 +130,24 @@ export class FemeterContract extends Contract {
     async Bootstrap(ctx: Context, json: string): Promise<string> {
         const b = parseArg(json, 'Bootstrap');
         onlyFields(b, ['id', 'name'], 'Bootstrap');
-        if (await getJson(ctx, CONFIG_KEY)) throw new ContractError('EXISTS', 'the ledger already has an operator; Bootstrap runs once');
-        const party: Party = { id: id(b, 'id', 'Bootstrap'), role: 'operator', name: str(b, 'name', 'Bootstrap'), identity: submitter(ctx), registeredAt: txTime(ctx) };
+        if (await getJson(ctx, CONFIG_KEY))
+            throw new ContractError(
+                'EXISTS',
+                'the ledger already has an operator; Bootstrap runs once',
+            );
+        const party: Party = {
+            id: id(b, 'id', 'Bootstrap'),
+            role: 'operator',
+            name: str(b, 'name', 'Bootstrap'),
+            identity: submitter(ctx),
+            registeredAt: txTime(ctx),
+        };
         await putJson(ctx, CONFIG_KEY, { operator: party.id });
         await putJson(ctx, keys.party(ctx.stub, party.id), party);
-        await putJson(ctx, keys.ident(ctx.stub, party.identity.mspId, party.identity.id), { kind: 'party', id: party.id } satisfies IdentityRef);
+        await putJson(ctx, keys.ident(ctx.stub, party.identity.mspId, party.identity.id), {
+            kind: 'party',
+            id: party.id,
+        } satisfies IdentityRef);
         return marshalString(party);
     }
 
@@ -95,12 +163,19 @@ export class FemeterContract extends Contract {
             role: oneOf(b, 'role', 'RegisterParty', ROLES),
             name: str(b, 'name', 'RegisterParty'),
             identity: identityOf(b, 'RegisterParty'),
-            ...(b['hpkePublicKey'] === undefined ? {} : { hpkePublicKey: hex(b, 'hpkePublicKey', 'RegisterParty', 32) }),
+            ...(b['hpkePublicKey'] === undefined
+                ? {}
+                : { hpkePublicKey: hex(b, 'hpkePublicKey', 'RegisterParty', 32) }),
             registeredAt: txTime(ctx),
         };
-        if (party.role === 'provider' && party.hpkePublicKey === undefined) throw new ContractError('BAD_REQUEST', 'RegisterParty.hpkePublicKey: a provider needs an X25519 key to receive functional keys');
+        if (party.role === 'provider' && party.hpkePublicKey === undefined)
+            throw new ContractError(
+                'BAD_REQUEST',
+                'RegisterParty.hpkePublicKey: a provider needs an X25519 key to receive functional keys',
+            );
         await this.#claimIdentity(ctx, party.identity, { kind: 'party', id: party.id });
-        if (await getJson(ctx, keys.party(ctx.stub, party.id))) throw new ContractError('EXISTS', `party ${party.id} already exists`);
+        if (await getJson(ctx, keys.party(ctx.stub, party.id)))
+            throw new ContractError('EXISTS', `party ${party.id} already exists`);
         await putJson(ctx, keys.party(ctx.stub, party.id), party);
         return marshalString(party);
     }
@@ -112,16 +187,40 @@ export class FemeterContract extends Contract {
         await requireParty(ctx, ['operator'], 'RegisterMeter');
         const b = parseArg(json, 'RegisterMeter');
         const w = 'RegisterMeter';
-        onlyFields(b, ['id', 'owner', 'identity', 'signingKey', 'channels', 'slotMinutes', 'maxPerSlot', 'timeZone', 'software', 'group'], w);
+        onlyFields(
+            b,
+            [
+                'id',
+                'owner',
+                'identity',
+                'signingKey',
+                'channels',
+                'slotMinutes',
+                'maxPerSlot',
+                'timeZone',
+                'software',
+                'group',
+            ],
+            w,
+        );
         const owner = id(b, 'owner', w);
         const ownerParty = await mustGet<Party>(ctx, keys.party(ctx.stub, owner), `owner ${owner}`);
-        if (ownerParty.role !== 'customer') throw new ContractError('BAD_REQUEST', `${w}.owner: ${owner} is a ${ownerParty.role}, not a customer`);
+        if (ownerParty.role !== 'customer')
+            throw new ContractError(
+                'BAD_REQUEST',
+                `${w}.owner: ${owner} is a ${ownerParty.role}, not a customer`,
+            );
         const channels: MeterChannel[] = arr(b, 'channels', w, 1, 8).map((c, i) => {
             const o = asObj(c, `${w}.channels[${i}]`);
             onlyFields(o, ['id', 'unit', 'medium'], `${w}.channels[${i}]`);
-            return { id: id(o, 'id', `${w}.channels[${i}]`), unit: oneOf(o, 'unit', `${w}.channels[${i}]`, UNITS), medium: oneOf(o, 'medium', `${w}.channels[${i}]`, MEDIA) };
+            return {
+                id: id(o, 'id', `${w}.channels[${i}]`),
+                unit: oneOf(o, 'unit', `${w}.channels[${i}]`, UNITS),
+                medium: oneOf(o, 'medium', `${w}.channels[${i}]`, MEDIA),
+            };
         });
-        if (new Set(channels.map((c) => c.id)).size !== channels.length) throw new ContractError('BAD_REQUEST', `${w}.channels: duplicate channel id`);
+        if (new Set(channels.map((c) => c.id)).size !== channels.length)
+            throw new ContractError('BAD_REQUEST', `${w}.channels: duplicate channel id`);
         const software = obj(b, 'software', w);
         onlyFields(software, ['id', 'digest'], `${w}.software`);
         let timeZone: string;
@@ -141,19 +240,33 @@ export class FemeterContract extends Contract {
             slotMinutes,
             maxPerSlot: int(b, 'maxPerSlot', w, 1, 2 ** 32),
             timeZone,
-            software: { id: str(software, 'id', `${w}.software`), digest: hex(software, 'digest', `${w}.software`, 32) },
-            group: (b['group'] === undefined ? 'ristretto255' : oneOf(b, 'group', w, GROUP_NAMES)) as GroupName,
+            software: {
+                id: str(software, 'id', `${w}.software`),
+                digest: hex(software, 'digest', `${w}.software`, 32),
+            },
+            group: (b['group'] === undefined
+                ? 'ristretto255'
+                : oneOf(b, 'group', w, GROUP_NAMES)) as GroupName,
             registeredAt: txTime(ctx),
         };
-        if (await getJson(ctx, keys.meter(ctx.stub, meter.id))) throw new ContractError('EXISTS', `meter ${meter.id} already exists`);
+        if (await getJson(ctx, keys.meter(ctx.stub, meter.id)))
+            throw new ContractError('EXISTS', `meter ${meter.id} already exists`);
         await this.#claimIdentity(ctx, meter.identity, { kind: 'meter', id: meter.id });
         await putJson(ctx, keys.meter(ctx.stub, meter.id), meter);
         return marshalString(meter);
     }
 
-    async #claimIdentity(ctx: Context, identity: { mspId: string; id: string }, ref: IdentityRef): Promise<void> {
+    async #claimIdentity(
+        ctx: Context,
+        identity: { mspId: string; id: string },
+        ref: IdentityRef,
+    ): Promise<void> {
         const k = keys.ident(ctx.stub, identity.mspId, identity.id);
-        if (await getJson(ctx, k)) throw new ContractError('EXISTS', `identity ${identity.mspId}/${identity.id.slice(0, 40)}… is already registered`);
+        if (await getJson(ctx, k))
+            throw new ContractError(
+                'EXISTS',
+                `identity ${identity.mspId}/${identity.id.slice(0, 40)}… is already registered`,
+            );
         await putJson(ctx, k, ref);
     }
 
@@ -168,7 +281,11 @@ export class FemeterContract extends Contract {
         onlyFields(b, ['meter', 'channel', 'period', 'mpk'], w);
         const meter = await getMeter(ctx, id(b, 'meter', w));
         const customer = await requireParty(ctx, ['customer'], w);
-        if (meter.owner !== customer.id) throw new ContractError('FORBIDDEN', `${w}: meter ${meter.id} belongs to ${meter.owner}, not ${customer.id}`);
+        if (meter.owner !== customer.id)
+            throw new ContractError(
+                'FORBIDDEN',
+                `${w}: meter ${meter.id} belongs to ${meter.owner}, not ${customer.id}`,
+            );
         const channel = id(b, 'channel', w);
         channelOf(meter, channel);
         const p = period(b, 'period', w);
@@ -182,16 +299,36 @@ export class FemeterContract extends Contract {
             if (e instanceof FeError) throw new ContractError('BAD_KEY', `${w}: ${e.message}`);
             throw e;
         }
-        if (mpk.ctx.meter !== meter.id || mpk.ctx.channel !== channel || mpk.ctx.period !== p) throw new ContractError('BAD_KEY', `${w}: the mpk is for ${mpk.ctx.meter}/${mpk.ctx.channel}/${mpk.ctx.period}`);
-        if (mpk.H.length !== slots) throw new ContractError('BAD_KEY', `${w}: the mpk has ${mpk.H.length} slots, period ${p} has ${slots}`);
+        if (mpk.ctx.meter !== meter.id || mpk.ctx.channel !== channel || mpk.ctx.period !== p)
+            throw new ContractError(
+                'BAD_KEY',
+                `${w}: the mpk is for ${mpk.ctx.meter}/${mpk.ctx.channel}/${mpk.ctx.period}`,
+            );
+        if (mpk.H.length !== slots)
+            throw new ContractError(
+                'BAD_KEY',
+                `${w}: the mpk has ${mpk.H.length} slots, period ${p} has ${slots}`,
+            );
         const k = keys.mpk(ctx.stub, meter.id, channel, p);
         const digest = bytesToHex(sha256(hexToBytes(mpkHex)));
         const existing = await getJson<MpkRecord>(ctx, k);
         if (existing) {
             if (existing.digest === digest) return marshalString({ ...existing, mpk: undefined });
-            throw new ContractError('EXISTS', `${w}: an mpk for ${meter.id}/${channel}/${p} is already published; mpks are write-once`);
+            throw new ContractError(
+                'EXISTS',
+                `${w}: an mpk for ${meter.id}/${channel}/${p} is already published; mpks are write-once`,
+            );
         }
-        const rec: MpkRecord = { meter: meter.id, channel, period: p, group: meter.group, slots, mpk: mpkHex, digest, publishedAt: txTime(ctx) };
+        const rec: MpkRecord = {
+            meter: meter.id,
+            channel,
+            period: p,
+            group: meter.group,
+            slots,
+            mpk: mpkHex,
+            digest,
+            publishedAt: txTime(ctx),
+        };
         await putJson(ctx, k, rec);
         event(ctx, 'mpk', { meter: meter.id, channel, period: p, digest });
         return marshalString({ ...rec, mpk: undefined });
@@ -207,12 +344,26 @@ export class FemeterContract extends Contract {
         const meter = await requireMeter(ctx, id(b, 'meter', w), w);
         const channel = id(b, 'channel', w);
         const p = period(b, 'period', w);
-        const rec = await mustGet<MpkRecord>(ctx, keys.mpk(ctx.stub, meter.id, channel, p), `mpk ${meter.id}/${channel}/${p}`);
+        const rec = await mustGet<MpkRecord>(
+            ctx,
+            keys.mpk(ctx.stub, meter.id, channel, p),
+            `mpk ${meter.id}/${channel}/${p}`,
+        );
         const digest = hex(b, 'digest', w, 32);
-        if (digest !== rec.digest) throw new ContractError('BAD_KEY', `${w}: digest does not match the published mpk`);
+        if (digest !== rec.digest)
+            throw new ContractError('BAD_KEY', `${w}: digest does not match the published mpk`);
         const sig = hex(b, 'signature', w, 64);
-        if (!verifyEd25519(hexToBytes(meter.signingKey), mpkAckPayload(meter.id, channel, p, hexToBytes(digest)), hexToBytes(sig))) {
-            throw new ContractError('BAD_SIGNATURE', `${w}: signature does not verify under meter ${meter.id}'s key`);
+        if (
+            !verifyEd25519(
+                hexToBytes(meter.signingKey),
+                mpkAckPayload(meter.id, channel, p, hexToBytes(digest)),
+                hexToBytes(sig),
+            )
+        ) {
+            throw new ContractError(
+                'BAD_SIGNATURE',
+                `${w}: signature does not verify under meter ${meter.id}'s key`,
+            );
         }
         const ack: MpkAck = { digest, signature: sig, at: txTime(ctx) };
         await putJson(ctx, keys.mpkAck(ctx.stub, meter.id, channel, p), ack);
@@ -231,16 +382,37 @@ export class FemeterContract extends Contract {
         try {
             tariff = parseTariff(doc);
         } catch (e) {
-            if (e instanceof TariffError) throw new ContractError('BAD_REQUEST', `PublishTariff: ${e.message}`);
+            if (e instanceof TariffError)
+                throw new ContractError('BAD_REQUEST', `PublishTariff: ${e.message}`);
             throw e;
         }
-        if (tariff.provider !== provider.id) throw new ContractError('FORBIDDEN', `PublishTariff: the document names provider ${tariff.provider}, submitter is ${provider.id}`);
+        if (tariff.provider !== provider.id)
+            throw new ContractError(
+                'FORBIDDEN',
+                `PublishTariff: the document names provider ${tariff.provider}, submitter is ${provider.id}`,
+            );
         const k = keys.tariff(ctx.stub, tariff.id, tariff.version);
-        if (await getJson(ctx, k)) throw new ContractError('EXISTS', `tariff ${tariff.id}@${tariff.version} already exists; publish a new version`);
+        if (await getJson(ctx, k))
+            throw new ContractError(
+                'EXISTS',
+                `tariff ${tariff.id}@${tariff.version} already exists; publish a new version`,
+            );
         const canonical = marshalString(doc);
-        const rec: TariffRecord = { id: tariff.id, version: tariff.version, provider: provider.id, doc, digest: bytesToHex(sha256(new TextEncoder().encode(canonical))), publishedAt: txTime(ctx) };
+        const rec: TariffRecord = {
+            id: tariff.id,
+            version: tariff.version,
+            provider: provider.id,
+            doc,
+            digest: bytesToHex(sha256(new TextEncoder().encode(canonical))),
+            publishedAt: txTime(ctx),
+        };
         await putJson(ctx, k, rec);
-        event(ctx, 'tariff', { id: rec.id, version: rec.version, provider: rec.provider, digest: rec.digest });
+        event(ctx, 'tariff', {
+            id: rec.id,
+            version: rec.version,
+            provider: rec.provider,
+            digest: rec.digest,
+        });
         return marshalString(rec);
     }
 
@@ -254,19 +426,33 @@ export class FemeterContract extends Contract {
         onlyFields(b, ['id', 'period', 'startMs', 'intervalMinutes', 'prices'], w);
         const p = period(b, 'period', w);
         try {
-            assertPriceSeries({ id: b['id'], startMs: b['startMs'], intervalMinutes: b['intervalMinutes'], prices: b['prices'] });
+            assertPriceSeries({
+                id: b['id'],
+                startMs: b['startMs'],
+                intervalMinutes: b['intervalMinutes'],
+                prices: b['prices'],
+            });
         } catch (e) {
             throw new ContractError('BAD_REQUEST', `${w}: ${(e as Error).message}`);
         }
         const rec: SeriesRecord = {
-            id: b['id'] as string, period: p, startMs: b['startMs'] as number, intervalMinutes: b['intervalMinutes'] as 60 | 15, prices: b['prices'] as number[],
-            publisher: publisher.id, digest: bytesToHex(sha256(new TextEncoder().encode(marshalString(b)))), publishedAt: txTime(ctx),
+            id: b['id'] as string,
+            period: p,
+            startMs: b['startMs'] as number,
+            intervalMinutes: b['intervalMinutes'] as 60 | 15,
+            prices: b['prices'] as number[],
+            publisher: publisher.id,
+            digest: bytesToHex(sha256(new TextEncoder().encode(marshalString(b)))),
+            publishedAt: txTime(ctx),
         };
         const k = keys.series(ctx.stub, rec.id, p);
         const existing = await getJson<SeriesRecord>(ctx, k);
         if (existing) {
             if (existing.digest === rec.digest) return marshalString(existing);
-            throw new ContractError('EXISTS', `${w}: series ${rec.id} for ${p} is already published with other prices`);
+            throw new ContractError(
+                'EXISTS',
+                `${w}: series ${rec.id} for ${p} is already published with other prices`,
+            );
         }
         await putJson(ctx, k, rec);
         return marshalString({ ...rec, prices: undefined, count: rec.prices.length });
@@ -283,31 +469,88 @@ export class FemeterContract extends Contract {
         const w = 'AcceptTariff';
         const b = parseArg(json, w);
         onlyFields(b, ['meter', 'channel', 'provider', 'tariff', 'periods', 'guard'], w);
-        const { meter, provider, tariff, tariffRec, channel, mode, k } = await this.#agreementContext(ctx, b, w);
+        const { meter, provider, tariff, tariffRec, channel, mode, k } =
+            await this.#agreementContext(ctx, b, w);
         const periods = arr(b, 'periods', w, 1, MAX_AGREEMENT_PERIODS).map((x, i) => {
             const o = asObj(x, `${w}.periods[${i}]`);
             onlyFields(o, ['period', 'encryptedKey'], `${w}.periods[${i}]`);
-            return { period: period(o, 'period', `${w}.periods[${i}]`), encryptedKey: hex(o, 'encryptedKey', `${w}.periods[${i}]`, undefined, 128 * 1024) };
+            return {
+                period: period(o, 'period', `${w}.periods[${i}]`),
+                encryptedKey: hex(o, 'encryptedKey', `${w}.periods[${i}]`, undefined, 128 * 1024),
+            };
         });
         const now = txTime(ctx);
         const txId = ctx.stub.getTxID();
         for (const pp of periods) {
-            await mustGet<MpkRecord>(ctx, keys.mpk(ctx.stub, meter.id, channel, pp.period), `mpk ${meter.id}/${channel}/${pp.period}`);
-            const pr = await getJson<PeriodRecord>(ctx, keys.period(ctx.stub, meter.id, channel, pp.period));
-            if (pr?.closed) throw new ContractError('CLOSED', `${w}: period ${pp.period} is already closed`);
+            await mustGet<MpkRecord>(
+                ctx,
+                keys.mpk(ctx.stub, meter.id, channel, pp.period),
+                `mpk ${meter.id}/${channel}/${pp.period}`,
+            );
+            const pr = await getJson<PeriodRecord>(
+                ctx,
+                keys.period(ctx.stub, meter.id, channel, pp.period),
+            );
+            if (pr?.closed)
+                throw new ContractError('CLOSED', `${w}: period ${pp.period} is already closed`);
             const y = await weightsFor(ctx, meter, pp.period, tariff);
             const aKey = keys.agree(ctx.stub, meter.id, channel, pp.period, provider.id, tariff.id);
-            if (await getJson(ctx, aKey)) throw new ContractError('EXISTS', `${w}: ${provider.id} already holds a key for ${tariff.id} in ${pp.period}`);
+            if (await getJson(ctx, aKey))
+                throw new ContractError(
+                    'EXISTS',
+                    `${w}: ${provider.id} already holds a key for ${tariff.id} in ${pp.period}`,
+                );
             const existing = await this.#issuedWeights(ctx, meter, channel, pp.period);
             const decision = checkKeySet(existing, y, { mode, k });
-            if (!decision.allowed) throw new ContractError('GUARD', `${w}: privacy guard refuses ${tariff.id}@${tariff.version} for ${pp.period}: ${decision.reason}`);
-            const agreement: Agreement = { meter: meter.id, channel, period: pp.period, provider: provider.id, tariffId: tariff.id, tariffVersion: tariff.version, weightsDigest: weightsDigest(y), encryptedKey: pp.encryptedKey, agreedAt: now, txId };
+            if (!decision.allowed)
+                throw new ContractError(
+                    'GUARD',
+                    `${w}: privacy guard refuses ${tariff.id}@${tariff.version} for ${pp.period}: ${decision.reason}`,
+                );
+            const agreement: Agreement = {
+                meter: meter.id,
+                channel,
+                period: pp.period,
+                provider: provider.id,
+                tariffId: tariff.id,
+                tariffVersion: tariff.version,
+                weightsDigest: weightsDigest(y),
+                encryptedKey: pp.encryptedKey,
+                agreedAt: now,
+                txId,
+            };
             await putJson(ctx, aKey, agreement);
-            const consent: Consent = { meter: meter.id, channel, period: pp.period, provider: provider.id, tariffId: tariff.id, tariffVersion: tariff.version, decision: 'allowed', reason: decision.reason, guard: { mode, k, code: decision.code }, at: now, txId };
+            const consent: Consent = {
+                meter: meter.id,
+                channel,
+                period: pp.period,
+                provider: provider.id,
+                tariffId: tariff.id,
+                tariffVersion: tariff.version,
+                decision: 'allowed',
+                reason: decision.reason,
+                guard: { mode, k, code: decision.code },
+                at: now,
+                txId,
+            };
             await putJson(ctx, keys.consent(ctx.stub, meter.id, channel, pp.period, txId), consent);
         }
-        event(ctx, 'agreement', { meter: meter.id, channel, provider: provider.id, tariff: tariff.id, version: tariff.version, digest: tariffRec.digest, periods: periods.map((x) => x.period) });
-        return marshalString({ meter: meter.id, channel, provider: provider.id, tariff: `${tariff.id}@${tariff.version}`, periods: periods.map((x) => x.period) });
+        event(ctx, 'agreement', {
+            meter: meter.id,
+            channel,
+            provider: provider.id,
+            tariff: tariff.id,
+            version: tariff.version,
+            digest: tariffRec.digest,
+            periods: periods.map((x) => x.period),
+        });
+        return marshalString({
+            meter: meter.id,
+            channel,
+            provider: provider.id,
+            tariff: `${tariff.id}@${tariff.version}`,
+            periods: periods.map((x) => x.period),
+        });
     }
 
     /** The customer records a refusal (e.g. the guard refused): the consent record says why. */
@@ -317,43 +560,95 @@ export class FemeterContract extends Contract {
         const w = 'RecordRefusal';
         const b = parseArg(json, w);
         onlyFields(b, ['meter', 'channel', 'provider', 'tariff', 'periods', 'guard', 'reason'], w);
-        const { meter, provider, tariff, channel, mode, k } = await this.#agreementContext(ctx, b, w);
+        const { meter, provider, tariff, channel, mode, k } = await this.#agreementContext(
+            ctx,
+            b,
+            w,
+        );
         const reason = str(b, 'reason', w, 1024);
         const periods = arr(b, 'periods', w, 1, MAX_AGREEMENT_PERIODS).map((x, i) => {
-            if (typeof x !== 'string') throw new ContractError('BAD_REQUEST', `${w}.periods[${i}]: expected a period id`);
+            if (typeof x !== 'string')
+                throw new ContractError('BAD_REQUEST', `${w}.periods[${i}]: expected a period id`);
             return period({ p: x }, 'p', `${w}.periods[${i}]`);
         });
         const now = txTime(ctx);
         const txId = ctx.stub.getTxID();
         for (const p of periods) {
-            const consent: Consent = { meter: meter.id, channel, period: p, provider: provider.id, tariffId: tariff.id, tariffVersion: tariff.version, decision: 'refused', reason, guard: { mode, k, code: 'refused' }, at: now, txId };
+            const consent: Consent = {
+                meter: meter.id,
+                channel,
+                period: p,
+                provider: provider.id,
+                tariffId: tariff.id,
+                tariffVersion: tariff.version,
+                decision: 'refused',
+                reason,
+                guard: { mode, k, code: 'refused' },
+                at: now,
+                txId,
+            };
             await putJson(ctx, keys.consent(ctx.stub, meter.id, channel, p, txId), consent);
         }
-        event(ctx, 'refusal', { meter: meter.id, channel, provider: provider.id, tariff: tariff.id, periods, reason });
+        event(ctx, 'refusal', {
+            meter: meter.id,
+            channel,
+            provider: provider.id,
+            tariff: tariff.id,
+            periods,
+            reason,
+        });
         return marshalString({ refused: periods.length, reason });
     }
 
     async #agreementContext(ctx: Context, b: Record<string, unknown>, w: string) {
         const meter = await getMeter(ctx, id(b, 'meter', w));
         const customer = await requireParty(ctx, ['customer'], w);
-        if (meter.owner !== customer.id) throw new ContractError('FORBIDDEN', `${w}: meter ${meter.id} belongs to ${meter.owner}, not ${customer.id}`);
+        if (meter.owner !== customer.id)
+            throw new ContractError(
+                'FORBIDDEN',
+                `${w}: meter ${meter.id} belongs to ${meter.owner}, not ${customer.id}`,
+            );
         const channel = id(b, 'channel', w);
         channelOf(meter, channel);
-        const provider = await mustGet<Party>(ctx, keys.party(ctx.stub, id(b, 'provider', w)), `provider ${String(b['provider'])}`);
-        if (provider.role !== 'provider') throw new ContractError('BAD_REQUEST', `${w}.provider: ${provider.id} is not a provider`);
+        const provider = await mustGet<Party>(
+            ctx,
+            keys.party(ctx.stub, id(b, 'provider', w)),
+            `provider ${String(b['provider'])}`,
+        );
+        if (provider.role !== 'provider')
+            throw new ContractError(
+                'BAD_REQUEST',
+                `${w}.provider: ${provider.id} is not a provider`,
+            );
         const t = obj(b, 'tariff', w);
         onlyFields(t, ['id', 'version'], `${w}.tariff`);
-        const { rec: tariffRec, tariff } = await getTariff(ctx, id(t, 'id', `${w}.tariff`), int(t, 'version', `${w}.tariff`, 1, 2 ** 31 - 1));
-        if (tariff.provider !== provider.id) throw new ContractError('BAD_REQUEST', `${w}: tariff ${tariff.id} belongs to ${tariff.provider}, not ${provider.id}`);
+        const { rec: tariffRec, tariff } = await getTariff(
+            ctx,
+            id(t, 'id', `${w}.tariff`),
+            int(t, 'version', `${w}.tariff`, 1, 2 ** 31 - 1),
+        );
+        if (tariff.provider !== provider.id)
+            throw new ContractError(
+                'BAD_REQUEST',
+                `${w}: tariff ${tariff.id} belongs to ${tariff.provider}, not ${provider.id}`,
+            );
         const g = obj(b, 'guard', w);
         onlyFields(g, ['mode', 'k'], `${w}.guard`);
-        const mode: GuardMode = tariff.kind === 'indexed' ? 'indexed' : oneOf(g, 'mode', `${w}.guard`, ['class', 'indexed'] as const);
+        const mode: GuardMode =
+            tariff.kind === 'indexed'
+                ? 'indexed'
+                : oneOf(g, 'mode', `${w}.guard`, ['class', 'indexed'] as const);
         const k = int(g, 'k', `${w}.guard`, GUARD_MIN_K, 100_000);
         return { meter, customer, provider, tariff, tariffRec, channel, mode, k };
     }
 
     /** Weights of every key already issued for an epoch (all providers: the guard is about what leaks at all). */
-    async #issuedWeights(ctx: Context, meter: Meter, channel: string, p: string): Promise<bigint[][]> {
+    async #issuedWeights(
+        ctx: Context,
+        meter: Meter,
+        channel: string,
+        p: string,
+    ): Promise<bigint[][]> {
         const list = await listByPrefix<Agreement>(ctx, 'agree', [meter.id, channel, p]);
         const out: bigint[][] = [];
         for (const a of list) {
@@ -373,7 +668,10 @@ export class FemeterContract extends Contract {
         const meter = await requireMeter(ctx, id(b, 'meter', 'SubmitReadings'), 'SubmitReadings');
         const stored = await applyReadings(ctx, meter, b);
         if (stored.length > 0) event(ctx, 'readings', { meter: meter.id, items: stored });
-        return marshalString({ stored: stored.length, duplicates: (b['readings'] as unknown[]).length - stored.length });
+        return marshalString({
+            stored: stored.length,
+            duplicates: (b['readings'] as unknown[]).length - stored.length,
+        });
     }
 
     /** Close a period: all slots present, count and digest signed by the meter. */
@@ -393,17 +691,34 @@ export class FemeterContract extends Contract {
         const count = int(b, 'count', w, 1, 99_999);
         const digest = hex(b, 'digest', w, 32);
         const sig = hex(b, 'signature', w, 64);
-        if (!verifyEd25519(hexToBytes(meter.signingKey), closePayload(meter.id, channel, p, count, hexToBytes(digest)), hexToBytes(sig))) {
-            throw new ContractError('BAD_SIGNATURE', `${w}: signature does not verify under meter ${meter.id}'s key`);
+        if (
+            !verifyEd25519(
+                hexToBytes(meter.signingKey),
+                closePayload(meter.id, channel, p, count, hexToBytes(digest)),
+                hexToBytes(sig),
+            )
+        ) {
+            throw new ContractError(
+                'BAD_SIGNATURE',
+                `${w}: signature does not verify under meter ${meter.id}'s key`,
+            );
         }
-        if (pr.count !== pr.slots || count !== pr.slots) throw new ContractError('INCOMPLETE', `${w}: ${pr.count} of ${pr.slots} slots stored (meter says ${count}); submit the missing slots first`);
+        if (pr.count !== pr.slots || count !== pr.slots)
+            throw new ContractError(
+                'INCOMPLETE',
+                `${w}: ${pr.count} of ${pr.slots} slots stored (meter says ${count}); submit the missing slots first`,
+            );
         const slots = await listByPrefix<SlotRecord>(ctx, 'slot', [meter.id, channel, p]);
         const g = groupByName(meter.group);
         const all = new Uint8Array((slots.length + 1) * g.elementBytes);
         all.set(hexToBytes(pr.c0!), 0);
         slots.forEach((s, i) => all.set(hexToBytes(s.value.c), (i + 1) * g.elementBytes));
         const actual = bytesToHex(sha256(all));
-        if (actual !== digest) throw new ContractError('CONFLICT', `${w}: digest of the stored ciphertexts is ${actual}, the meter signed ${digest}`);
+        if (actual !== digest)
+            throw new ContractError(
+                'CONFLICT',
+                `${w}: digest of the stored ciphertexts is ${actual}, the meter signed ${digest}`,
+            );
         const closed: PeriodRecord = { ...pr, closed: true, digest, closedAt: txTime(ctx) };
         await putJson(ctx, pKey, closed);
         event(ctx, 'close', { meter: meter.id, channel, period: p, count, digest });
@@ -429,19 +744,49 @@ export class FemeterContract extends Contract {
         const tariffId = id(t, 'id', `${w}.tariff`);
         const version = int(t, 'version', `${w}.tariff`, 1, 2 ** 31 - 1);
         const mStr = str(b, 'm', w, 40);
-        if (!/^-?(0|[1-9][0-9]*)$/.test(mStr)) throw new ContractError('BAD_REQUEST', `${w}.m: expected a decimal integer`);
+        if (!/^-?(0|[1-9][0-9]*)$/.test(mStr))
+            throw new ContractError('BAD_REQUEST', `${w}.m: expected a decimal integer`);
         const m = BigInt(mStr);
         const proof = hex(b, 'proof', w, undefined, 2048);
-        const agreement = await getJson<Agreement>(ctx, keys.agree(ctx.stub, meter.id, channel, p, provider.id, tariffId));
-        if (!agreement || agreement.tariffVersion !== version) throw new ContractError('FORBIDDEN', `${w}: ${provider.id} holds no agreement for ${tariffId}@${version} on ${meter.id}/${channel}/${p}`);
-        const pr = await mustGet<PeriodRecord>(ctx, keys.period(ctx.stub, meter.id, channel, p), `period ${meter.id}/${channel}/${p}`);
-        if (!pr.closed) throw new ContractError('INCOMPLETE', `${w}: period ${p} is not closed yet`);
+        const agreement = await getJson<Agreement>(
+            ctx,
+            keys.agree(ctx.stub, meter.id, channel, p, provider.id, tariffId),
+        );
+        if (!agreement || agreement.tariffVersion !== version)
+            throw new ContractError(
+                'FORBIDDEN',
+                `${w}: ${provider.id} holds no agreement for ${tariffId}@${version} on ${meter.id}/${channel}/${p}`,
+            );
+        const pr = await mustGet<PeriodRecord>(
+            ctx,
+            keys.period(ctx.stub, meter.id, channel, p),
+            `period ${meter.id}/${channel}/${p}`,
+        );
+        if (!pr.closed)
+            throw new ContractError('INCOMPLETE', `${w}: period ${p} is not closed yet`);
         const bKey = keys.bill(ctx.stub, meter.id, channel, p, provider.id, tariffId);
-        if (await getJson(ctx, bKey)) throw new ContractError('EXISTS', `${w}: a bill for ${tariffId} in ${p} is already posted`);
+        if (await getJson(ctx, bKey))
+            throw new ContractError(
+                'EXISTS',
+                `${w}: a bill for ${tariffId} in ${p} is already posted`,
+            );
         const { tariff } = await getTariff(ctx, tariffId, version);
         const y = await weightsFor(ctx, meter, p, tariff);
         await verifyBillOnLedger(ctx, meter, pr, `${tariffId}@${version}`, y, m, proof);
-        const bill: Bill = { meter: meter.id, channel, period: p, provider: provider.id, tariffId, tariffVersion: version, m: m.toString(), proof, slots: pr.slots, flags: pr.flags, postedAt: txTime(ctx), txId: ctx.stub.getTxID() };
+        const bill: Bill = {
+            meter: meter.id,
+            channel,
+            period: p,
+            provider: provider.id,
+            tariffId,
+            tariffVersion: version,
+            m: m.toString(),
+            proof,
+            slots: pr.slots,
+            flags: pr.flags,
+            postedAt: txTime(ctx),
+            txId: ctx.stub.getTxID(),
+        };
         await putJson(ctx, bKey, bill);
         event(ctx, 'bill', bill);
         return marshalString(bill);
@@ -460,7 +805,9 @@ export class FemeterContract extends Contract {
     @Returns('string')
     async GetParty(ctx: Context, partyId: string): Promise<string> {
         await requireRegistered(ctx, 'GetParty');
-        return marshalString(await mustGet<Party>(ctx, keys.party(ctx.stub, partyId), `party ${partyId}`));
+        return marshalString(
+            await mustGet<Party>(ctx, keys.party(ctx.stub, partyId), `party ${partyId}`),
+        );
     }
 
     @Transaction(false)
@@ -488,7 +835,11 @@ export class FemeterContract extends Contract {
     @Returns('string')
     async GetMpk(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
         await requireRegistered(ctx, 'GetMpk');
-        const rec = await mustGet<MpkRecord>(ctx, keys.mpk(ctx.stub, meterId, channel, p), `mpk ${meterId}/${channel}/${p}`);
+        const rec = await mustGet<MpkRecord>(
+            ctx,
+            keys.mpk(ctx.stub, meterId, channel, p),
+            `mpk ${meterId}/${channel}/${p}`,
+        );
         const ack = await getJson<MpkAck>(ctx, keys.mpkAck(ctx.stub, meterId, channel, p));
         return marshalString({ ...rec, ack: ack ?? null });
     }
@@ -504,30 +855,55 @@ export class FemeterContract extends Contract {
     @Returns('string')
     async ListTariffs(ctx: Context): Promise<string> {
         await requireRegistered(ctx, 'ListTariffs');
-        return marshalString((await listByPrefix<TariffRecord>(ctx, 'tariff', [])).map((x) => x.value));
+        return marshalString(
+            (await listByPrefix<TariffRecord>(ctx, 'tariff', [])).map((x) => x.value),
+        );
     }
 
     @Transaction(false)
     @Returns('string')
     async GetPriceSeries(ctx: Context, seriesId: string, p: string): Promise<string> {
         await requireRegistered(ctx, 'GetPriceSeries');
-        return marshalString(await mustGet<SeriesRecord>(ctx, keys.series(ctx.stub, seriesId, p), `series ${seriesId} ${p}`));
+        return marshalString(
+            await mustGet<SeriesRecord>(
+                ctx,
+                keys.series(ctx.stub, seriesId, p),
+                `series ${seriesId} ${p}`,
+            ),
+        );
     }
 
     /** Agreements of an epoch: the owner, auditors and the operator see all; a provider only its own. */
     @Transaction(false)
     @Returns('string')
-    async GetAgreements(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
+    async GetAgreements(
+        ctx: Context,
+        meterId: string,
+        channel: string,
+        p: string,
+    ): Promise<string> {
         const ref = await requireRegistered(ctx, 'GetAgreements');
         const meter = await getMeter(ctx, meterId);
-        const all = (await listByPrefix<Agreement>(ctx, 'agree', [meterId, channel, p])).map((x) => x.value);
+        const all = (await listByPrefix<Agreement>(ctx, 'agree', [meterId, channel, p])).map(
+            (x) => x.value,
+        );
         if (ref.kind === 'party' && ref.id !== meter.owner) {
-            const party = await mustGet<Party>(ctx, keys.party(ctx.stub, ref.id), `party ${ref.id}`);
-            if (party.role === 'provider') return marshalString(all.filter((a) => a.provider === party.id));
-            if (party.role === 'customer') throw new ContractError('FORBIDDEN', 'GetAgreements: only the meter owner, its providers, auditors and the operator may read agreements');
+            const party = await mustGet<Party>(
+                ctx,
+                keys.party(ctx.stub, ref.id),
+                `party ${ref.id}`,
+            );
+            if (party.role === 'provider')
+                return marshalString(all.filter((a) => a.provider === party.id));
+            if (party.role === 'customer')
+                throw new ContractError(
+                    'FORBIDDEN',
+                    'GetAgreements: only the meter owner, its providers, auditors and the operator may read agreements',
+                );
             return marshalString(all.map((a) => ({ ...a, encryptedKey: undefined })));
         }
-        if (ref.kind === 'meter') throw new ContractError('FORBIDDEN', 'GetAgreements: meters do not read agreements');
+        if (ref.kind === 'meter')
+            throw new ContractError('FORBIDDEN', 'GetAgreements: meters do not read agreements');
         return marshalString(all);
     }
 
@@ -535,14 +911,20 @@ export class FemeterContract extends Contract {
     @Returns('string')
     async GetConsents(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
         await requireRegistered(ctx, 'GetConsents');
-        return marshalString((await listByPrefix<Consent>(ctx, 'consent', [meterId, channel, p])).map((x) => x.value));
+        return marshalString(
+            (await listByPrefix<Consent>(ctx, 'consent', [meterId, channel, p])).map(
+                (x) => x.value,
+            ),
+        );
     }
 
     @Transaction(false)
     @Returns('string')
     async GetPeriod(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
         await requireRegistered(ctx, 'GetPeriod');
-        return marshalString((await getJson<PeriodRecord>(ctx, keys.period(ctx.stub, meterId, channel, p))) ?? null);
+        return marshalString(
+            (await getJson<PeriodRecord>(ctx, keys.period(ctx.stub, meterId, channel, p))) ?? null,
+        );
     }
 
     /** Stored readings (ciphertexts are public to registered parties: privacy comes from encryption). */
@@ -551,7 +933,12 @@ export class FemeterContract extends Contract {
     async GetReadings(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
         await requireRegistered(ctx, 'GetReadings');
         const list = await listByPrefix<SlotRecord>(ctx, 'slot', [meterId, channel, p]);
-        return marshalString(list.map((x) => ({ slot: Number(ctx.stub.splitCompositeKey(x.key).attributes[3]), ...x.value })));
+        return marshalString(
+            list.map((x) => ({
+                slot: Number(ctx.stub.splitCompositeKey(x.key).attributes[3]),
+                ...x.value,
+            })),
+        );
     }
 
     /** Every period record of a meter (all channels). */
@@ -559,27 +946,38 @@ export class FemeterContract extends Contract {
     @Returns('string')
     async ListPeriods(ctx: Context, meterId: string): Promise<string> {
         await requireRegistered(ctx, 'ListPeriods');
-        return marshalString((await listByPrefix<PeriodRecord>(ctx, 'period', [meterId])).map((x) => x.value));
+        return marshalString(
+            (await listByPrefix<PeriodRecord>(ctx, 'period', [meterId])).map((x) => x.value),
+        );
     }
 
     @Transaction(false)
     @Returns('string')
     async GetMeterSequence(ctx: Context, meterId: string): Promise<string> {
         await requireRegistered(ctx, 'GetMeterSequence');
-        return marshalString((await getJson<MeterSequence>(ctx, keys.seq(ctx.stub, meterId))) ?? { last: 0, gaps: [] });
+        return marshalString(
+            (await getJson<MeterSequence>(ctx, keys.seq(ctx.stub, meterId))) ?? {
+                last: 0,
+                gaps: [],
+            },
+        );
     }
 
     @Transaction(false)
     @Returns('string')
     async GetBills(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
         await requireRegistered(ctx, 'GetBills');
-        return marshalString((await listByPrefix<Bill>(ctx, 'bill', [meterId, channel, p])).map((x) => x.value));
+        return marshalString(
+            (await listByPrefix<Bill>(ctx, 'bill', [meterId, channel, p])).map((x) => x.value),
+        );
     }
 
     @Transaction(false)
     @Returns('string')
     async ListBills(ctx: Context, meterId: string): Promise<string> {
         await requireRegistered(ctx, 'ListBills');
-        return marshalString((await listByPrefix<Bill>(ctx, 'bill', meterId ? [meterId] : [])).map((x) => x.value));
+        return marshalString(
+            (await listByPrefix<Bill>(ctx, 'bill', meterId ? [meterId] : [])).map((x) => x.value),
+        );
     }
 }

@@ -8,7 +8,15 @@ import { FemeterContract } from './femeter.js';
 export { FemeterContract } from './femeter.js';
 export { ContractError, contractErrorCode, type ContractErrorCode } from './errors.js';
 export * from './records.js';
-export { readingPayload, mpkAckPayload, closePayload, verifyEd25519, ed25519Signer, STATUS, STATUS_MASK } from './signing.js';
+export {
+    readingPayload,
+    mpkAckPayload,
+    closePayload,
+    verifyEd25519,
+    ed25519Signer,
+    STATUS,
+    STATUS_MASK,
+} from './signing.js';
 export { marshal, marshalString, unmarshal } from './marshal.js';
 export { MAX_BATCH, type ReadingInput, type ReadingEventItem } from './readings.js';
 export { weightsDigest } from './weights.js';

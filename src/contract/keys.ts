@@ -28,16 +28,25 @@ export const pad = (n: number, width: number): string => n.toString().padStart(w
 
 export const keys = {
     party: (s: KeyBuilder, id: string) => s.createCompositeKey('party', [id]),
-    ident: (s: KeyBuilder, mspId: string, clientId: string) => s.createCompositeKey('ident', [mspId, clientId]),
+    ident: (s: KeyBuilder, mspId: string, clientId: string) =>
+        s.createCompositeKey('ident', [mspId, clientId]),
     meter: (s: KeyBuilder, id: string) => s.createCompositeKey('meter', [id]),
     mpk: (s: KeyBuilder, m: string, c: string, p: string) => s.createCompositeKey('mpk', [m, c, p]),
-    mpkAck: (s: KeyBuilder, m: string, c: string, p: string) => s.createCompositeKey('mpkack', [m, c, p]),
-    tariff: (s: KeyBuilder, id: string, version: number) => s.createCompositeKey('tariff', [id, pad(version, 10)]),
-    series: (s: KeyBuilder, id: string, period: string) => s.createCompositeKey('series', [id, period]),
-    agree: (s: KeyBuilder, m: string, c: string, p: string, provider: string, tariff: string) => s.createCompositeKey('agree', [m, c, p, provider, tariff]),
-    consent: (s: KeyBuilder, m: string, c: string, p: string, txId: string) => s.createCompositeKey('consent', [m, c, p, txId]),
+    mpkAck: (s: KeyBuilder, m: string, c: string, p: string) =>
+        s.createCompositeKey('mpkack', [m, c, p]),
+    tariff: (s: KeyBuilder, id: string, version: number) =>
+        s.createCompositeKey('tariff', [id, pad(version, 10)]),
+    series: (s: KeyBuilder, id: string, period: string) =>
+        s.createCompositeKey('series', [id, period]),
+    agree: (s: KeyBuilder, m: string, c: string, p: string, provider: string, tariff: string) =>
+        s.createCompositeKey('agree', [m, c, p, provider, tariff]),
+    consent: (s: KeyBuilder, m: string, c: string, p: string, txId: string) =>
+        s.createCompositeKey('consent', [m, c, p, txId]),
     seq: (s: KeyBuilder, m: string) => s.createCompositeKey('seq', [m]),
-    period: (s: KeyBuilder, m: string, c: string, p: string) => s.createCompositeKey('period', [m, c, p]),
-    slot: (s: KeyBuilder, m: string, c: string, p: string, slot: number) => s.createCompositeKey('slot', [m, c, p, pad(slot, 5)]),
-    bill: (s: KeyBuilder, m: string, c: string, p: string, provider: string, tariff: string) => s.createCompositeKey('bill', [m, c, p, provider, tariff]),
+    period: (s: KeyBuilder, m: string, c: string, p: string) =>
+        s.createCompositeKey('period', [m, c, p]),
+    slot: (s: KeyBuilder, m: string, c: string, p: string, slot: number) =>
+        s.createCompositeKey('slot', [m, c, p, pad(slot, 5)]),
+    bill: (s: KeyBuilder, m: string, c: string, p: string, provider: string, tariff: string) =>
+        s.createCompositeKey('bill', [m, c, p, provider, tariff]),
 };

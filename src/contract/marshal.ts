@@ -12,7 +12,8 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function canon(v: unknown): Json {
     if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
     if (typeof v === 'number') {
-        if (!Number.isFinite(v)) throw new ContractError('BAD_REQUEST', 'non-finite number cannot be stored');
+        if (!Number.isFinite(v))
+            throw new ContractError('BAD_REQUEST', 'non-finite number cannot be stored');
         return v;
     }
     if (typeof v === 'bigint') return v.toString();
@@ -48,14 +49,20 @@ export const MAX_ARG_BYTES = 2 * 1024 * 1024;
 
 /** Parse a transaction argument (untrusted). */
 export function parseArg(arg: unknown, what: string): Record<string, unknown> {
-    if (typeof arg !== 'string') throw new ContractError('BAD_REQUEST', `${what}: expected a JSON string argument`);
-    if (arg.length > MAX_ARG_BYTES) throw new ContractError('BAD_REQUEST', `${what}: argument of ${arg.length} bytes exceeds ${MAX_ARG_BYTES}; split the batch`);
+    if (typeof arg !== 'string')
+        throw new ContractError('BAD_REQUEST', `${what}: expected a JSON string argument`);
+    if (arg.length > MAX_ARG_BYTES)
+        throw new ContractError(
+            'BAD_REQUEST',
+            `${what}: argument of ${arg.length} bytes exceeds ${MAX_ARG_BYTES}; split the batch`,
+        );
     let v: unknown;
     try {
         v = JSON.parse(arg);
     } catch {
         throw new ContractError('BAD_REQUEST', `${what}: argument is not valid JSON`);
     }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ContractError('BAD_REQUEST', `${what}: expected a JSON object`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+        throw new ContractError('BAD_REQUEST', `${what}: expected a JSON object`);
     return v as Record<string, unknown>;
 }

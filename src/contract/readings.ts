@@ -79,12 +79,24 @@ function parseReading(v: unknown, i: number, elementBytes: number): ReadingInput
 }
 
 /** Apply a batch; returns the newly stored readings (resends that were no-ops are not repeated). */
-export async function applyReadings(ctx: Context, meter: Meter, body: Record<string, unknown>): Promise<ReadingEventItem[]> {
+export async function applyReadings(
+    ctx: Context,
+    meter: Meter,
+    body: Record<string, unknown>,
+): Promise<ReadingEventItem[]> {
     onlyFields(body, ['meter', 'readings'], 'SubmitReadings');
     id(body, 'meter', 'SubmitReadings');
     const list = body['readings'];
-    if (!Array.isArray(list) || list.length < 1) throw new ContractError('BAD_REQUEST', 'SubmitReadings.readings: expected a non-empty array');
-    if (list.length > MAX_BATCH) throw new ContractError('BAD_REQUEST', `SubmitReadings.readings: ${list.length} readings exceed the batch limit of ${MAX_BATCH}; split the batch`);
+    if (!Array.isArray(list) || list.length < 1)
+        throw new ContractError(
+            'BAD_REQUEST',
+            'SubmitReadings.readings: expected a non-empty array',
+        );
+    if (list.length > MAX_BATCH)
+        throw new ContractError(
+            'BAD_REQUEST',
+            `SubmitReadings.readings: ${list.length} readings exceed the batch limit of ${MAX_BATCH}; split the batch`,
+        );
     const group = groupByName(meter.group);
     const readings = list.map((r, i) => parseReading(r, i, group.elementBytes));
     const pub = hexToBytes(meter.signingKey);
@@ -108,26 +120,66 @@ export async function applyReadings(ctx: Context, meter: Meter, body: Record<str
         // skip re-reading the mpk (l points, ~190 KB) on every later batch
         if (period === undefined && !mpkSeen.has(pKey)) {
             const mpk = await ctx.stub.getState(keys.mpk(ctx.stub, meter.id, r.channel, r.period));
-            if (!mpk || mpk.length === 0) throw new ContractError('NOT_FOUND', `${what}: no mpk published for this period; the customer must publish it before the meter encrypts`);
+            if (!mpk || mpk.length === 0)
+                throw new ContractError(
+                    'NOT_FOUND',
+                    `${what}: no mpk published for this period; the customer must publish it before the meter encrypts`,
+                );
             mpkSeen.add(pKey);
         }
         const slots = period?.slots ?? meterPeriod(meter, r.period).slotCount;
-        if (r.slot >= slots) throw new ContractError('OUT_OF_RANGE', `${what}: slot outside the period (0..${slots - 1})`);
-        if (period?.closed) throw new ContractError('CLOSED', `${what}: period is closed; nothing can be added after close`);
+        if (r.slot >= slots)
+            throw new ContractError(
+                'OUT_OF_RANGE',
+                `${what}: slot outside the period (0..${slots - 1})`,
+            );
+        if (period?.closed)
+            throw new ContractError(
+                'CLOSED',
+                `${what}: period is closed; nothing can be added after close`,
+            );
 
         // signature over exactly what is stored
         const c = hexToBytes(r.c);
         const c0 = r.c0 === undefined ? undefined : hexToBytes(r.c0);
-        const payload = readingPayload({ meter: meter.id, channel: r.channel, period: r.period, slot: r.slot, c, c0, seq: r.seq, status: r.status });
-        if (!verifyEd25519(pub, payload, hexToBytes(r.sig))) throw new ContractError('BAD_SIGNATURE', `${what}: signature does not verify under meter ${meter.id}'s registered key`);
+        const payload = readingPayload({
+            meter: meter.id,
+            channel: r.channel,
+            period: r.period,
+            slot: r.slot,
+            c,
+            c0,
+            seq: r.seq,
+            status: r.status,
+        });
+        if (!verifyEd25519(pub, payload, hexToBytes(r.sig)))
+            throw new ContractError(
+                'BAD_SIGNATURE',
+                `${what}: signature does not verify under meter ${meter.id}'s registered key`,
+            );
 
         // write-once slot
         const sKey = keys.slot(ctx.stub, meter.id, r.channel, r.period, r.slot);
         const existing = written.get(sKey) ?? (await getJson<SlotRecord>(ctx, sKey));
-        const record: SlotRecord = { c: r.c, seq: r.seq, status: r.status, sig: r.sig, ...(r.c0 === undefined ? {} : { c0: r.c0 }) };
+        const record: SlotRecord = {
+            c: r.c,
+            seq: r.seq,
+            status: r.status,
+            sig: r.sig,
+            ...(r.c0 === undefined ? {} : { c0: r.c0 }),
+        };
         if (existing) {
-            if (existing.c === r.c && existing.seq === r.seq && existing.status === r.status && existing.c0 === r.c0) continue; // identical resend
-            throw new ContractError('CONFLICT', `${what}: slot already holds another reading (seq ${existing.seq}); slots are write-once`);
+            if (
+                existing.c === r.c &&
+                existing.seq === r.seq &&
+                existing.status === r.status &&
+                existing.c0 === r.c0
+            )
+                continue; // identical resend
+            throw new ContractError(
+                'CONFLICT',
+                `${what}: slot already holds another reading (seq ${existing.seq}); slots are write-once`,
+            );
         }
 
         // points
@@ -140,22 +192,38 @@ export async function applyReadings(ctx: Context, meter: Meter, body: Record<str
         }
 
         // C_0 with the first reading of the period
-        if (period?.c0 === undefined && r.c0 === undefined) throw new ContractError('BAD_REQUEST', `${what}: the first reading of a period must carry C_0`);
-        if (period?.c0 !== undefined && r.c0 !== undefined && r.c0 !== period.c0) throw new ContractError('CONFLICT', `${what}: C_0 differs from the one stored for this period`);
+        if (period?.c0 === undefined && r.c0 === undefined)
+            throw new ContractError(
+                'BAD_REQUEST',
+                `${what}: the first reading of a period must carry C_0`,
+            );
+        if (period?.c0 !== undefined && r.c0 !== undefined && r.c0 !== period.c0)
+            throw new ContractError(
+                'CONFLICT',
+                `${what}: C_0 differs from the one stored for this period`,
+            );
 
         // sequence numbers
         let afterGap = 0;
         let lateFilled = 0;
         if (r.seq > last) {
             if (r.seq > last + 1) {
-                if (gaps.length >= MAX_OPEN_GAPS) throw new ContractError('CONFLICT', `${what}: meter has ${gaps.length} open sequence gaps; the operator must investigate before more readings are accepted`);
+                if (gaps.length >= MAX_OPEN_GAPS)
+                    throw new ContractError(
+                        'CONFLICT',
+                        `${what}: meter has ${gaps.length} open sequence gaps; the operator must investigate before more readings are accepted`,
+                    );
                 gaps.push([last + 1, r.seq - 1]);
                 afterGap = 1;
             }
             last = r.seq;
         } else {
             const gi = gaps.findIndex(([a, b]) => r.seq >= a && r.seq <= b);
-            if (gi === -1) throw new ContractError('CONFLICT', `${what}: sequence number ${r.seq} was already used for another reading`);
+            if (gi === -1)
+                throw new ContractError(
+                    'CONFLICT',
+                    `${what}: sequence number ${r.seq} was already used for another reading`,
+                );
             const [a, b] = gaps[gi]!;
             const rest: [number, number][] = [];
             if (a <= r.seq - 1) rest.push([a, r.seq - 1]);
@@ -165,7 +233,15 @@ export async function applyReadings(ctx: Context, meter: Meter, body: Record<str
         }
         seqChanged = true;
 
-        const prev = period ?? { meter: meter.id, channel: r.channel, period: r.period, slots, count: 0, closed: false, flags: { unsynced: 0, catchUp: 0, substitute: 0, afterGap: 0, lateFilled: 0 } };
+        const prev = period ?? {
+            meter: meter.id,
+            channel: r.channel,
+            period: r.period,
+            slots,
+            count: 0,
+            closed: false,
+            flags: { unsynced: 0, catchUp: 0, substitute: 0, afterGap: 0, lateFilled: 0 },
+        };
         period = {
             ...prev,
             ...(prev.c0 === undefined ? { c0: r.c0 } : {}),
@@ -180,7 +256,14 @@ export async function applyReadings(ctx: Context, meter: Meter, body: Record<str
         };
         periods.set(pKey, period);
         written.set(sKey, record);
-        out.push({ channel: r.channel, period: r.period, slot: r.slot, seq: r.seq, c: r.c, ...(r.c0 && prev.c0 === undefined ? { c0: r.c0 } : {}) });
+        out.push({
+            channel: r.channel,
+            period: r.period,
+            slot: r.slot,
+            seq: r.seq,
+            c: r.c,
+            ...(r.c0 && prev.c0 === undefined ? { c0: r.c0 } : {}),
+        });
     }
     for (const [k, v] of written) await putJson(ctx, k, v);
     for (const [k, v] of periods) await putJson(ctx, k, v);

@@ -147,7 +147,13 @@ export interface PeriodRecord {
     readonly digest?: string;
     readonly closedAt?: string;
     /** Readings with each status bit, and readings that arrived after a sequence gap. */
-    readonly flags: { readonly unsynced: number; readonly catchUp: number; readonly substitute: number; readonly afterGap: number; readonly lateFilled: number };
+    readonly flags: {
+        readonly unsynced: number;
+        readonly catchUp: number;
+        readonly substitute: number;
+        readonly afterGap: number;
+        readonly lateFilled: number;
+    };
 }
 
 export interface SlotRecord {

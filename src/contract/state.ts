@@ -43,18 +43,34 @@ export async function whoIs(ctx: Context): Promise<IdentityRef | undefined> {
 }
 
 /** The submitter's party record, refusing unknown identities and roles not in `roles`. */
-export async function requireParty(ctx: Context, roles: readonly Role[], action: string): Promise<Party> {
+export async function requireParty(
+    ctx: Context,
+    roles: readonly Role[],
+    action: string,
+): Promise<Party> {
     const ref = await whoIs(ctx);
-    if (ref?.kind !== 'party') throw new ContractError('FORBIDDEN', `${action}: the submitting identity is not a registered party; ask the operator to register it`);
+    if (ref?.kind !== 'party')
+        throw new ContractError(
+            'FORBIDDEN',
+            `${action}: the submitting identity is not a registered party; ask the operator to register it`,
+        );
     const p = await mustGet<Party>(ctx, keys.party(ctx.stub, ref.id), `party ${ref.id}`);
-    if (!roles.includes(p.role)) throw new ContractError('FORBIDDEN', `${action}: party ${p.id} is a ${p.role}; only ${roles.join(' or ')} may do this`);
+    if (!roles.includes(p.role))
+        throw new ContractError(
+            'FORBIDDEN',
+            `${action}: party ${p.id} is a ${p.role}; only ${roles.join(' or ')} may do this`,
+        );
     return p;
 }
 
 /** Any registered party or meter (for reads). */
 export async function requireRegistered(ctx: Context, action: string): Promise<IdentityRef> {
     const ref = await whoIs(ctx);
-    if (ref === undefined) throw new ContractError('FORBIDDEN', `${action}: the submitting identity is not registered`);
+    if (ref === undefined)
+        throw new ContractError(
+            'FORBIDDEN',
+            `${action}: the submitting identity is not registered`,
+        );
     return ref;
 }
 
@@ -67,17 +83,26 @@ export async function requireMeter(ctx: Context, meterId: string, action: string
     const meter = await getMeter(ctx, meterId);
     const me = submitter(ctx);
     if (meter.identity.mspId !== me.mspId || meter.identity.id !== me.id) {
-        throw new ContractError('FORBIDDEN', `${action}: only meter ${meterId}'s registered identity may do this`);
+        throw new ContractError(
+            'FORBIDDEN',
+            `${action}: only meter ${meterId}'s registered identity may do this`,
+        );
     }
     return meter;
 }
 
 export function channelOf(meter: Meter, channel: string): void {
-    if (!meter.channels.some((c) => c.id === channel)) throw new ContractError('NOT_FOUND', `meter ${meter.id} has no channel ${channel}`);
+    if (!meter.channels.some((c) => c.id === channel))
+        throw new ContractError('NOT_FOUND', `meter ${meter.id} has no channel ${channel}`);
 }
 
 /** Collect all values of a partial composite key. */
-export async function listByPrefix<T>(ctx: Context, type: string, attrs: string[], limit = 100_000): Promise<{ key: string; value: T }[]> {
+export async function listByPrefix<T>(
+    ctx: Context,
+    type: string,
+    attrs: string[],
+    limit = 100_000,
+): Promise<{ key: string; value: T }[]> {
     const it = await ctx.stub.getStateByPartialCompositeKey(type, attrs);
     const out: { key: string; value: T }[] = [];
     try {
@@ -85,7 +110,11 @@ export async function listByPrefix<T>(ctx: Context, type: string, attrs: string[
             const r = await it.next();
             if (r.value) out.push({ key: r.value.key, value: unmarshal<T>(r.value.value) });
             if (r.done) break;
-            if (out.length > limit) throw new ContractError('BAD_REQUEST', `more than ${limit} ${type} records: narrow the query`);
+            if (out.length > limit)
+                throw new ContractError(
+                    'BAD_REQUEST',
+                    `more than ${limit} ${type} records: narrow the query`,
+                );
         }
     } finally {
         await it.close();

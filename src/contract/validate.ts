@@ -8,63 +8,109 @@ import { ContractError } from './errors.js';
 /** Allowed shape of an identifier (party, meter, channel, tariff, series ids). */
 export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@\-/]{0,63}$/;
 
-const bad = (field: string, why: string): ContractError => new ContractError('BAD_REQUEST', `${field}: ${why}`);
+const bad = (field: string, why: string): ContractError =>
+    new ContractError('BAD_REQUEST', `${field}: ${why}`);
 
 /** Refuse fields outside the allowed set. */
-export function onlyFields(o: Record<string, unknown>, allowed: readonly string[], what: string): void {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) throw bad(`${what}.${k}`, 'unknown field');
+export function onlyFields(
+    o: Record<string, unknown>,
+    allowed: readonly string[],
+    what: string,
+): void {
+    for (const k of Object.keys(o))
+        if (!allowed.includes(k)) throw bad(`${what}.${k}`, 'unknown field');
 }
 
 export function str(o: Record<string, unknown>, k: string, what: string, max = 128): string {
     const v = o[k];
-    if (typeof v !== 'string' || v.length < 1 || v.length > max) throw bad(`${what}.${k}`, `expected a string of 1..${max} characters`);
+    if (typeof v !== 'string' || v.length < 1 || v.length > max)
+        throw bad(`${what}.${k}`, `expected a string of 1..${max} characters`);
     return v;
 }
 
-export function optStr(o: Record<string, unknown>, k: string, what: string, max = 128): string | undefined {
+export function optStr(
+    o: Record<string, unknown>,
+    k: string,
+    what: string,
+    max = 128,
+): string | undefined {
     return o[k] === undefined ? undefined : str(o, k, what, max);
 }
 
 export function id(o: Record<string, unknown>, k: string, what: string): string {
     const v = str(o, k, what, 64);
-    if (!ID_RE.test(v)) throw bad(`${what}.${k}`, 'not a valid identifier ([A-Za-z0-9._:@-/], 1..64, starting alphanumeric)');
+    if (!ID_RE.test(v))
+        throw bad(
+            `${what}.${k}`,
+            'not a valid identifier ([A-Za-z0-9._:@-/], 1..64, starting alphanumeric)',
+        );
     return v;
 }
 
-export function int(o: Record<string, unknown>, k: string, what: string, min: number, max: number): number {
+export function int(
+    o: Record<string, unknown>,
+    k: string,
+    what: string,
+    min: number,
+    max: number,
+): number {
     const v = o[k];
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) throw bad(`${what}.${k}`, `expected an integer in [${min}, ${max}]`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max)
+        throw bad(`${what}.${k}`, `expected an integer in [${min}, ${max}]`);
     return v;
 }
 
-export function hex(o: Record<string, unknown>, k: string, what: string, bytes?: number, maxBytes = 1 << 20): string {
+export function hex(
+    o: Record<string, unknown>,
+    k: string,
+    what: string,
+    bytes?: number,
+    maxBytes = 1 << 20,
+): string {
     const v = o[k];
-    if (typeof v !== 'string' || !/^([0-9a-f]{2})*$/.test(v)) throw bad(`${what}.${k}`, 'expected lower-case hex');
-    if (bytes !== undefined && v.length !== bytes * 2) throw bad(`${what}.${k}`, `expected ${bytes} bytes`);
+    if (typeof v !== 'string' || !/^([0-9a-f]{2})*$/.test(v))
+        throw bad(`${what}.${k}`, 'expected lower-case hex');
+    if (bytes !== undefined && v.length !== bytes * 2)
+        throw bad(`${what}.${k}`, `expected ${bytes} bytes`);
     if (v.length > maxBytes * 2) throw bad(`${what}.${k}`, `longer than ${maxBytes} bytes`);
     return v;
 }
 
 export function obj(o: Record<string, unknown>, k: string, what: string): Record<string, unknown> {
     const v = o[k];
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`${what}.${k}`, 'expected an object');
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+        throw bad(`${what}.${k}`, 'expected an object');
     return v as Record<string, unknown>;
 }
 
-export function arr(o: Record<string, unknown>, k: string, what: string, min: number, max: number): unknown[] {
+export function arr(
+    o: Record<string, unknown>,
+    k: string,
+    what: string,
+    min: number,
+    max: number,
+): unknown[] {
     const v = o[k];
-    if (!Array.isArray(v) || v.length < min || v.length > max) throw bad(`${what}.${k}`, `expected an array of ${min}..${max} entries`);
+    if (!Array.isArray(v) || v.length < min || v.length > max)
+        throw bad(`${what}.${k}`, `expected an array of ${min}..${max} entries`);
     return v;
 }
 
-export function oneOf<T extends string>(o: Record<string, unknown>, k: string, what: string, values: readonly T[]): T {
+export function oneOf<T extends string>(
+    o: Record<string, unknown>,
+    k: string,
+    what: string,
+    values: readonly T[],
+): T {
     const v = o[k];
-    if (typeof v !== 'string' || !values.includes(v as T)) throw bad(`${what}.${k}`, `expected one of ${values.join(', ')}`);
+    if (typeof v !== 'string' || !values.includes(v as T))
+        throw bad(`${what}.${k}`, `expected one of ${values.join(', ')}`);
     return v as T;
 }
 
 export function asObj(v: unknown, what: string): Record<string, unknown> {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(what, 'expected an object');
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+        throw bad(what, 'expected an object');
     return v as Record<string, unknown>;
 }
 

@@ -11,7 +11,14 @@ import { ContractError } from './errors.js';
 import { keys } from './keys.js';
 import type { Meter, SeriesRecord, TariffRecord } from './records.js';
 import { getJson, mustGet } from './state.js';
-import { parseTariff, periodSlots, tariffWeights, TariffError, type BillingPeriod, type Tariff } from './tariff/index.js';
+import {
+    parseTariff,
+    periodSlots,
+    tariffWeights,
+    TariffError,
+    type BillingPeriod,
+    type Tariff,
+} from './tariff/index.js';
 import { bytesToHex } from './validate.js';
 
 /** The billing period of a meter (slot grid in the meter's time zone). */
@@ -23,24 +30,53 @@ export function meterPeriod(meter: Meter, period: string): BillingPeriod {
     }
 }
 
-export async function getTariff(ctx: Context, id: string, version: number): Promise<{ rec: TariffRecord; tariff: Tariff }> {
-    const rec = await mustGet<TariffRecord>(ctx, keys.tariff(ctx.stub, id, version), `tariff ${id}@${version}`);
+export async function getTariff(
+    ctx: Context,
+    id: string,
+    version: number,
+): Promise<{ rec: TariffRecord; tariff: Tariff }> {
+    const rec = await mustGet<TariffRecord>(
+        ctx,
+        keys.tariff(ctx.stub, id, version),
+        `tariff ${id}@${version}`,
+    );
     return { rec, tariff: parseTariff(rec.doc) };
 }
 
 /** y for (meter, period, tariff). */
-export async function weightsFor(ctx: Context, meter: Meter, period: string, tariff: Tariff): Promise<bigint[]> {
+export async function weightsFor(
+    ctx: Context,
+    meter: Meter,
+    period: string,
+    tariff: Tariff,
+): Promise<bigint[]> {
     if (tariff.timeZone !== meter.timeZone) {
-        throw new ContractError('BAD_REQUEST', `tariff ${tariff.id} is defined in ${tariff.timeZone}, meter ${meter.id} cuts periods in ${meter.timeZone}`);
+        throw new ContractError(
+            'BAD_REQUEST',
+            `tariff ${tariff.id} is defined in ${tariff.timeZone}, meter ${meter.id} cuts periods in ${meter.timeZone}`,
+        );
     }
     const bp = meterPeriod(meter, period);
     let series: SeriesRecord | undefined;
     if (tariff.kind === 'indexed') {
         series = await getJson<SeriesRecord>(ctx, keys.series(ctx.stub, tariff.series, period));
-        if (!series) throw new ContractError('NOT_FOUND', `price series ${tariff.series} for ${period} is not published yet; the index publisher must publish it first`);
+        if (!series)
+            throw new ContractError(
+                'NOT_FOUND',
+                `price series ${tariff.series} for ${period} is not published yet; the index publisher must publish it first`,
+            );
     }
     try {
-        return tariffWeights(tariff, bp, series && { id: series.id, startMs: series.startMs, intervalMinutes: series.intervalMinutes, prices: series.prices });
+        return tariffWeights(
+            tariff,
+            bp,
+            series && {
+                id: series.id,
+                startMs: series.startMs,
+                intervalMinutes: series.intervalMinutes,
+                prices: series.prices,
+            },
+        );
     } catch (e) {
         if (e instanceof TariffError) throw new ContractError('BAD_REQUEST', e.message);
         throw e;

@@ -15,7 +15,14 @@
  */
 import { DecodeError } from './errors.js';
 import { GROUP_IDS, type Group } from './group.js';
-import { checkWeights, MAX_SLOTS, MAX_WEIGHT, type EpochContext, type FunctionalKey, type MasterPublicKey } from './ipfe.js';
+import {
+    checkWeights,
+    MAX_SLOTS,
+    MAX_WEIGHT,
+    type EpochContext,
+    type FunctionalKey,
+    type MasterPublicKey,
+} from './ipfe.js';
 import type { BillProof } from './proof.js';
 
 const VERSION = 1;
@@ -70,7 +77,11 @@ class Reader {
         this.#what = what;
     }
     take(n: number, field: string): Uint8Array {
-        if (this.#o + n > this.#b.length) throw new DecodeError(`${this.#what}.${field}`, `truncated: need ${n} bytes at offset ${this.#o}, have ${this.#b.length - this.#o}`);
+        if (this.#o + n > this.#b.length)
+            throw new DecodeError(
+                `${this.#what}.${field}`,
+                `truncated: need ${n} bytes at offset ${this.#o}, have ${this.#b.length - this.#o}`,
+            );
         const out = this.#b.subarray(this.#o, this.#o + n);
         this.#o += n;
         return out;
@@ -91,7 +102,8 @@ class Reader {
         return this.#view.getBigInt64(this.#o - 8);
     }
     end(): void {
-        if (this.#o !== this.#b.length) throw new DecodeError(this.#what, `${this.#b.length - this.#o} trailing bytes`);
+        if (this.#o !== this.#b.length)
+            throw new DecodeError(this.#what, `${this.#b.length - this.#o} trailing bytes`);
     }
 }
 
@@ -101,17 +113,31 @@ function header(w: Writer, magic: string, group: Group<unknown>): Writer {
 
 function readHeader(r: Reader, magic: string, group: Group<unknown>, what: string): void {
     const m = dec.decode(r.take(4, 'magic'));
-    if (m !== magic) throw new DecodeError(`${what}.magic`, `expected "${magic}", got "${m.replace(/[^\x20-\x7e]/g, '?')}"`);
+    if (m !== magic)
+        throw new DecodeError(
+            `${what}.magic`,
+            `expected "${magic}", got "${m.replace(/[^\x20-\x7e]/g, '?')}"`,
+        );
     const v = r.u8('version');
-    if (v !== VERSION) throw new DecodeError(`${what}.version`, `unsupported version ${v} (this build reads ${VERSION})`);
+    if (v !== VERSION)
+        throw new DecodeError(
+            `${what}.version`,
+            `unsupported version ${v} (this build reads ${VERSION})`,
+        );
     const id = r.u8('group');
-    if (id !== GROUP_IDS[group.name]) throw new DecodeError(`${what}.group`, `group id ${id} does not match ${group.name}`);
+    if (id !== GROUP_IDS[group.name])
+        throw new DecodeError(`${what}.group`, `group id ${id} does not match ${group.name}`);
 }
 
 function writeCtx(w: Writer, c: EpochContext): void {
-    for (const [k, v] of [['meter', c.meter], ['channel', c.channel], ['period', c.period]] as const) {
+    for (const [k, v] of [
+        ['meter', c.meter],
+        ['channel', c.channel],
+        ['period', c.period],
+    ] as const) {
         const b = enc.encode(v);
-        if (b.length < 1 || b.length > MAX_CTX_FIELD) throw new DecodeError(`context.${k}`, `must be 1..${MAX_CTX_FIELD} bytes`);
+        if (b.length < 1 || b.length > MAX_CTX_FIELD)
+            throw new DecodeError(`context.${k}`, `must be 1..${MAX_CTX_FIELD} bytes`);
         w.u16(b.length).bytes(b);
     }
 }
@@ -119,7 +145,11 @@ function writeCtx(w: Writer, c: EpochContext): void {
 function readCtx(r: Reader, what: string): EpochContext {
     const f = (k: string): string => {
         const n = r.u16(`context.${k}.length`);
-        if (n < 1 || n > MAX_CTX_FIELD) throw new DecodeError(`${what}.context.${k}`, `length ${n} outside 1..${MAX_CTX_FIELD}`);
+        if (n < 1 || n > MAX_CTX_FIELD)
+            throw new DecodeError(
+                `${what}.context.${k}`,
+                `length ${n} outside 1..${MAX_CTX_FIELD}`,
+            );
         try {
             return dec.decode(r.take(n, `context.${k}`));
         } catch (e) {
@@ -132,7 +162,8 @@ function readCtx(r: Reader, what: string): EpochContext {
 
 function readLength(r: Reader, what: string): number {
     const l = r.u32('l');
-    if (l < 1 || l > MAX_SLOTS) throw new DecodeError(`${what}.l`, `vector length ${l} outside 1..${MAX_SLOTS}`);
+    if (l < 1 || l > MAX_SLOTS)
+        throw new DecodeError(`${what}.l`, `vector length ${l} outside 1..${MAX_SLOTS}`);
     return l;
 }
 
@@ -175,7 +206,8 @@ export function decodeFunctionalKey<E>(group: Group<E>, bytes: Uint8Array): Func
     const y: bigint[] = [];
     for (let i = 0; i < l; i++) {
         const v = r.i64(`y[${i}]`);
-        if (v > MAX_WEIGHT || v < -MAX_WEIGHT) throw new DecodeError(`key.y[${i}]`, 'weight out of range');
+        if (v > MAX_WEIGHT || v < -MAX_WEIGHT)
+            throw new DecodeError(`key.y[${i}]`, 'weight out of range');
         y.push(v);
     }
     checkWeights(y, l);
@@ -186,7 +218,10 @@ export function decodeFunctionalKey<E>(group: Group<E>, bytes: Uint8Array): Func
 
 /** Serialize a bill proof. */
 export function encodeProof<E>(group: Group<E>, p: BillProof): Uint8Array {
-    return header(new Writer(), 'FMPF', group as Group<unknown>).bytes(group.encodeScalar(p.c)).bytes(group.encodeScalar(p.s)).finish();
+    return header(new Writer(), 'FMPF', group as Group<unknown>)
+        .bytes(group.encodeScalar(p.c))
+        .bytes(group.encodeScalar(p.s))
+        .finish();
 }
 
 /** Parse a bill proof. */

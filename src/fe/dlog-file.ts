@@ -33,7 +33,14 @@ export async function loadOrBuildTable<E>(
     let reason: string | undefined;
     try {
         const bytes = await readFile(path);
-        return { table: BsgsTable.fromBytes(group, logT, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)), source: 'loaded' };
+        return {
+            table: BsgsTable.fromBytes(
+                group,
+                logT,
+                new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length),
+            ),
+            source: 'loaded',
+        };
     } catch (e) {
         if (e instanceof TableIntegrityError) reason = e.message;
         else if ((e as { code?: string }).code !== 'ENOENT') throw e;
@@ -49,5 +56,7 @@ export async function loadOrBuildTable<E>(
         await fh.close();
     }
     await rename(tmp, path);
-    return reason === undefined ? { table, source: 'built' } : { table, source: 'rebuilt-corrupt', reason };
+    return reason === undefined
+        ? { table, source: 'built' }
+        : { table, source: 'rebuilt-corrupt', reason };
 }

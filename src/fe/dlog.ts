@@ -93,7 +93,10 @@ export class BsgsTable<E> implements DlogSolver<E> {
         out.set(utf8ToBytes(this.group.name), 8);
         new DataView(out.buffer).setUint32(24, this.logT);
         out.set(new Uint8Array(this.#fp.buffer, this.#fp.byteOffset, this.#fp.byteLength), HEADER);
-        out.set(new Uint8Array(this.#idx.buffer, this.#idx.byteOffset, this.#idx.byteLength), HEADER + this.#fp.byteLength);
+        out.set(
+            new Uint8Array(this.#idx.buffer, this.#idx.byteOffset, this.#idx.byteLength),
+            HEADER + this.#fp.byteLength,
+        );
         out.set(sha256(out.subarray(0, body)), body);
         return out;
     }
@@ -103,13 +106,20 @@ export class BsgsTable<E> implements DlogSolver<E> {
         checkLogT(logT);
         const cap = 2 ** (logT + 1);
         const body = HEADER + cap * 8;
-        if (bytes.length !== body + 32) throw new TableIntegrityError(`table file has ${bytes.length} bytes, expected ${body + 32}`);
+        if (bytes.length !== body + 32)
+            throw new TableIntegrityError(
+                `table file has ${bytes.length} bytes, expected ${body + 32}`,
+            );
         const digest = sha256(bytes.subarray(0, body));
-        if (!digest.every((b, i) => b === bytes[body + i])) throw new TableIntegrityError('table checksum mismatch (corrupt file)');
-        if (!MAGIC.every((b, i) => b === bytes[i])) throw new TableIntegrityError('not a femeter dlog table');
+        if (!digest.every((b, i) => b === bytes[body + i]))
+            throw new TableIntegrityError('table checksum mismatch (corrupt file)');
+        if (!MAGIC.every((b, i) => b === bytes[i]))
+            throw new TableIntegrityError('not a femeter dlog table');
         const name = new TextDecoder().decode(bytes.subarray(8, 24)).replace(/\0+$/, '');
-        if (name !== group.name) throw new TableIntegrityError(`table is for ${name}, not ${group.name}`);
-        if (new DataView(bytes.buffer, bytes.byteOffset).getUint32(24) !== logT) throw new TableIntegrityError('table size mismatch');
+        if (name !== group.name)
+            throw new TableIntegrityError(`table is for ${name}, not ${group.name}`);
+        if (new DataView(bytes.buffer, bytes.byteOffset).getUint32(24) !== logT)
+            throw new TableIntegrityError('table size mismatch');
         const copy = bytes.slice(HEADER, body); // aligned copy
         const fp = new Uint32Array(copy.buffer, 0, cap);
         const idx = new Uint32Array(copy.buffer, cap * 4, cap);
@@ -133,20 +143,23 @@ export class BsgsTable<E> implements DlogSolver<E> {
      * @throws DlogBoundError when no such m exists.
      */
     solve(D: E, bound: bigint, progress?: Progress): bigint {
-        if (typeof bound !== 'bigint' || bound < 0n) throw new RangeCheckError('bound must be a non-negative bigint');
+        if (typeof bound !== 'bigint' || bound < 0n)
+            throw new RangeCheckError('bound must be a non-negative bigint');
         const g = this.group;
         if (bound >= g.order >> 1n) throw new RangeCheckError('bound must be below q/2');
         const T = BigInt(this.size);
         const kPos = bound / T; // largest k >= 0 with k·T <= bound
         const kNeg = (bound + T - 1n) / T; // largest |k| for negative side: k·T + (T-1) >= -bound
         let found: bigint | undefined;
-        const check = (k: bigint) => (j: number): boolean => {
-            const m = k * T + BigInt(j);
-            if (m > bound || m < -bound) return false;
-            if (!g.equals(g.mulBase(mod(m, g.order)), D)) return false;
-            found = m;
-            return true;
-        };
+        const check =
+            (k: bigint) =>
+            (j: number): boolean => {
+                const m = k * T + BigInt(j);
+                if (m > bound || m < -bound) return false;
+                if (!g.equals(g.mulBase(mod(m, g.order)), D)) return false;
+                found = m;
+                return true;
+            };
         const minusGiant = this.#minusGiant;
         let nextPos = 0n; // next k >= 0 to test
         let nextNeg = 1n; // next |k| to test on the negative side
@@ -160,7 +173,12 @@ export class BsgsTable<E> implements DlogSolver<E> {
                 const n = Number(hi - lo + 1n < BigInt(chunk) ? hi - lo + 1n : BigInt(chunk));
                 // side +1: D − k·Γ for k = lo, lo+1, ...;  side −1: D + |k|·Γ
                 const step = side === 1 ? minusGiant : this.#giant;
-                const start = lo === 0n ? D : lo === 1n ? g.add(D, step) : g.add(D, g.mul(step, mod(lo, g.order)));
+                const start =
+                    lo === 0n
+                        ? D
+                        : lo === 1n
+                          ? g.add(D, step)
+                          : g.add(D, g.mul(step, mod(lo, g.order)));
                 const keys = g.stepKeys(start, step, n);
                 for (let t = 0; t < n; t++) {
                     const k = side === 1 ? lo + BigInt(t) : -(lo + BigInt(t));

@@ -35,8 +35,10 @@ interface DhLike {
 }
 
 /** node:crypto without a static import, so this module also loads in browsers. */
-function nodeCrypto(): { createDiffieHellman(prime: Uint8Array, gen: Uint8Array): DhLike } | undefined {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+function nodeCrypto():
+    { createDiffieHellman(prime: Uint8Array, gen: Uint8Array): DhLike } | undefined {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+        .process;
     return proc?.getBuiltinModule?.('node:crypto') as ReturnType<typeof nodeCrypto>;
 }
 
@@ -104,8 +106,12 @@ function bucketProduct(ps: readonly bigint[], ks: readonly bigint[], p: bigint):
  * Build an ffdhe group. `exp` picks the exponentiation backend: 'auto' (node:crypto when present)
  * or 'bigint' (the pure baseline).
  */
-export function makeFfdhe(name: 'ffdhe2048' | 'ffdhe3072' | 'ffdhe4096', exp: 'auto' | 'bigint' = 'auto'): Group<FfElement> {
-    const hex = name === 'ffdhe2048' ? FFDHE2048_P : name === 'ffdhe3072' ? FFDHE3072_P : FFDHE4096_P;
+export function makeFfdhe(
+    name: 'ffdhe2048' | 'ffdhe3072' | 'ffdhe4096',
+    exp: 'auto' | 'bigint' = 'auto',
+): Group<FfElement> {
+    const hex =
+        name === 'ffdhe2048' ? FFDHE2048_P : name === 'ffdhe3072' ? FFDHE3072_P : FFDHE4096_P;
     const p = BigInt('0x' + hex);
     const q = (p - 1n) / 2n;
     const pLen = hex.length / 2;
@@ -115,7 +121,8 @@ export function makeFfdhe(name: 'ffdhe2048' | 'ffdhe3072' | 'ffdhe4096', exp: 'a
     const dh = nc?.createDiffieHellman(numberToBytesBE(p, pLen), Uint8Array.of(2));
 
     const checkScalar = (k: bigint): void => {
-        if (typeof k !== 'bigint' || k < 0n || k >= q) throw new RangeCheckError(`${name}: scalar must be in [0, q)`);
+        if (typeof k !== 'bigint' || k < 0n || k >= q)
+            throw new RangeCheckError(`${name}: scalar must be in [0, q)`);
     };
     /** base^k mod p; constant-time in k on the OpenSSL path. */
     const pow = (base: bigint, k: bigint): bigint => {
@@ -130,11 +137,17 @@ export function makeFfdhe(name: 'ffdhe2048' | 'ffdhe3072' | 'ffdhe4096', exp: 'a
 
     const decodeOne = (bytes: Uint8Array, field: string, opts?: DecodeOptions): FfElement => {
         if (!(bytes instanceof Uint8Array)) throw new DecodeError(field, 'expected Uint8Array');
-        if (bytes.length !== pLen) throw new DecodeError(field, `expected ${pLen} bytes, got ${bytes.length}`);
+        if (bytes.length !== pLen)
+            throw new DecodeError(field, `expected ${pLen} bytes, got ${bytes.length}`);
         const v = bytesToNumberBE(bytes);
         if (v === 0n || v >= p) throw new DecodeError(field, `not an integer in [1, p) of ${name}`);
-        if (v === 1n && !opts?.allowIdentity) throw new DecodeError(field, 'identity element not allowed');
-        if (jacobi(v, p) !== 1) throw new DecodeError(field, `not in the prime-order subgroup of ${name} (not a quadratic residue)`);
+        if (v === 1n && !opts?.allowIdentity)
+            throw new DecodeError(field, 'identity element not allowed');
+        if (jacobi(v, p) !== 1)
+            throw new DecodeError(
+                field,
+                `not in the prime-order subgroup of ${name} (not a quadratic residue)`,
+            );
         return el(v);
     };
 
@@ -154,7 +167,8 @@ export function makeFfdhe(name: 'ffdhe2048' | 'ffdhe3072' | 'ffdhe4096', exp: 'a
         mulBaseMany: (ks) => ks.map((k) => (checkScalar(k), el(pow(2n, k)))),
         mulMany: (ps, k) => (checkScalar(k), ps.map((P) => el(pow(P.value, k)))),
         msmVartime: (ps, ks) => {
-            if (ps.length !== ks.length) throw new RangeCheckError(`msm: ${ps.length} points but ${ks.length} scalars`);
+            if (ps.length !== ks.length)
+                throw new RangeCheckError(`msm: ${ps.length} points but ${ks.length} scalars`);
             // Small signed exponents (weights) go to the bucket method; large ones to exponentiation.
             const posP: bigint[] = [];
             const posK: bigint[] = [];
@@ -183,24 +197,33 @@ export function makeFfdhe(name: 'ffdhe2048' | 'ffdhe3072' | 'ffdhe4096', exp: 'a
         decode: decodeOne,
         decodeMany: (bytes, n, field, opts) => {
             if (!(bytes instanceof Uint8Array)) throw new DecodeError(field, 'expected Uint8Array');
-            if (bytes.length !== n * pLen) throw new DecodeError(field, `expected ${n * pLen} bytes, got ${bytes.length}`);
+            if (bytes.length !== n * pLen)
+                throw new DecodeError(field, `expected ${n * pLen} bytes, got ${bytes.length}`);
             const out: FfElement[] = [];
-            for (let i = 0; i < n; i++) out.push(decodeOne(bytes.subarray(i * pLen, (i + 1) * pLen), `${field}[${i}]`, opts));
+            for (let i = 0; i < n; i++)
+                out.push(
+                    decodeOne(bytes.subarray(i * pLen, (i + 1) * pLen), `${field}[${i}]`, opts),
+                );
             return out;
         },
         encodeScalar: (k) => (checkScalar(k), numberToBytesBE(k, qLen)),
         decodeScalar: (bytes, field) => {
-            if (!(bytes instanceof Uint8Array) || bytes.length !== qLen) throw new DecodeError(field, `expected ${qLen}-byte scalar`);
+            if (!(bytes instanceof Uint8Array) || bytes.length !== qLen)
+                throw new DecodeError(field, `expected ${qLen}-byte scalar`);
             const k = bytesToNumberBE(bytes);
             if (k >= q) throw new DecodeError(field, 'scalar not canonical (>= q)');
             return k;
         },
         scalarFromWide: (bytes) => {
-            if (bytes.length !== wideBytes) throw new RangeCheckError(`wide reduction needs ${wideBytes} bytes, got ${bytes.length}`);
+            if (bytes.length !== wideBytes)
+                throw new RangeCheckError(
+                    `wide reduction needs ${wideBytes} bytes, got ${bytes.length}`,
+                );
             return bytesToNumberBE(bytes) % q;
         },
         stepKeys: (start, step, count) => {
-            if (!Number.isSafeInteger(count) || count < 0) throw new RangeCheckError('stepKeys: bad count');
+            if (!Number.isSafeInteger(count) || count < 0)
+                throw new RangeCheckError('stepKeys: bad count');
             const out = new BigUint64Array(count);
             let x = start.value;
             const s = step.value;

@@ -12,15 +12,29 @@ import { ristretto255 } from './ristretto255.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyGroup = Group<any>;
 
-const BY_NAME: Readonly<Record<GroupName, AnyGroup>> = Object.freeze({ ristretto255, ffdhe2048, ffdhe3072, ffdhe4096 });
+const BY_NAME: Readonly<Record<GroupName, AnyGroup>> = Object.freeze({
+    ristretto255,
+    ffdhe2048,
+    ffdhe3072,
+    ffdhe4096,
+});
 
 /** All group names, default first. */
-export const GROUP_NAMES: readonly GroupName[] = Object.freeze(['ristretto255', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096']);
+export const GROUP_NAMES: readonly GroupName[] = Object.freeze([
+    'ristretto255',
+    'ffdhe2048',
+    'ffdhe3072',
+    'ffdhe4096',
+]);
 
 /** Look up a group by name; throws DecodeError for unknown names. */
 export function groupByName(name: string): AnyGroup {
     const g = (BY_NAME as Record<string, AnyGroup | undefined>)[name];
-    if (g === undefined) throw new DecodeError('group', `unknown group "${name}" (supported: ${GROUP_NAMES.join(', ')})`);
+    if (g === undefined)
+        throw new DecodeError(
+            'group',
+            `unknown group "${name}" (supported: ${GROUP_NAMES.join(', ')})`,
+        );
     return g;
 }
 

@@ -106,10 +106,14 @@ export function checkKeySet(
 ): GuardDecision {
     const k = opts.k ?? GUARD_DEFAULT_K;
     if (!Number.isSafeInteger(k) || k < GUARD_MIN_K) {
-        throw new GuardInputError(`guard k must be an integer ≥ ${GUARD_MIN_K}, got ${String(k)}; the default is ${GUARD_DEFAULT_K}`);
+        throw new GuardInputError(
+            `guard k must be an integer ≥ ${GUARD_MIN_K}, got ${String(k)}; the default is ${GUARD_DEFAULT_K}`,
+        );
     }
     if (opts.mode !== 'class' && opts.mode !== 'indexed') {
-        throw new GuardInputError(`guard mode must be "class" or "indexed", got ${String(opts.mode)}`);
+        throw new GuardInputError(
+            `guard mode must be "class" or "indexed", got ${String(opts.mode)}`,
+        );
     }
     const keys = [...existing, candidate];
     validateKeys(keys);
@@ -142,7 +146,8 @@ function validateKeys(keys: readonly (readonly bigint[])[]): void {
             );
         }
         for (let i = 0; i < l; i++) {
-            if (typeof key[i] !== 'bigint') throw new GuardInputError(`key ${j}, slot ${i}: weight must be a bigint`);
+            if (typeof key[i] !== 'bigint')
+                throw new GuardInputError(`key ${j}, slot ${i}: weight must be a bigint`);
         }
     });
 }
@@ -156,7 +161,9 @@ function refine(keys: readonly (readonly bigint[])[]): SlotClasses {
         if (count === l) break; // all classes are single slots already: nothing left to split
         const next = new Int32Array(l);
         // tables[c] maps a weight to the new class of (old class c, weight)
-        const tables: (Map<bigint, number> | undefined)[] = new Array<Map<bigint, number> | undefined>(count);
+        const tables: (Map<bigint, number> | undefined)[] = new Array<
+            Map<bigint, number> | undefined
+        >(count);
         let nextCount = 0;
         for (let i = 0; i < l; i++) {
             const c = classOf[i] ?? 0;
@@ -206,7 +213,8 @@ function classRule(keys: readonly (readonly bigint[])[], k: number): GuardDecisi
         };
     }
     const slots: number[] = [];
-    for (let i = 0; i < classOf.length && slots.length < GUARD_REPORTED_SLOTS; i++) if (classOf[i] === worst) slots.push(i);
+    for (let i = 0; i < classOf.length && slots.length < GUARD_REPORTED_SLOTS; i++)
+        if (classOf[i] === worst) slots.push(i);
     const at = firstSlot[worst] ?? 0;
     const weight = keys.map((key) => key[at] ?? 0n);
     const n = size[worst] ?? 0;
@@ -223,7 +231,11 @@ function classRule(keys: readonly (readonly bigint[])[], k: number): GuardDecisi
     };
 }
 
-function indexedRule(keys: readonly (readonly bigint[])[], k: number, maxKeys = GUARD_DEFAULT_MAX_INDEXED_KEYS): GuardDecision {
+function indexedRule(
+    keys: readonly (readonly bigint[])[],
+    k: number,
+    maxKeys = GUARD_DEFAULT_MAX_INDEXED_KEYS,
+): GuardDecision {
     if (!Number.isSafeInteger(maxKeys) || maxKeys < 1) {
         throw new GuardInputError(`maxKeysPerEpoch must be an integer ≥ 1, got ${String(maxKeys)}`);
     }

@@ -6,7 +6,12 @@
  */
 export * from './errors.js';
 export * from './group.js';
-export { makeRistretto255, ristretto255, RistrettoElement, type RistrettoBackend } from './ristretto255.js';
+export {
+    makeRistretto255,
+    ristretto255,
+    RistrettoElement,
+    type RistrettoBackend,
+} from './ristretto255.js';
 export { makeFfdhe, ffdhe2048, ffdhe3072, ffdhe4096, FfElement, modPowBigInt } from './ffdhe.js';
 export * from './groups.js';
 export * from './kdf.js';

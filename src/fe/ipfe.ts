@@ -54,19 +54,29 @@ function ctxTuple(c: EpochContext): string[] {
 }
 
 function checkLength(l: number): void {
-    if (!Number.isSafeInteger(l) || l < 1 || l > MAX_SLOTS) throw new RangeCheckError(`vector length must be in [1, ${MAX_SLOTS}], got ${l}`);
+    if (!Number.isSafeInteger(l) || l < 1 || l > MAX_SLOTS)
+        throw new RangeCheckError(`vector length must be in [1, ${MAX_SLOTS}], got ${l}`);
 }
 
 /** Check a weight vector: integers with |y_i| <= MAX_WEIGHT. */
 export function checkWeights(y: readonly bigint[], l: number): void {
-    if (y.length !== l) throw new RangeCheckError(`weight vector has ${y.length} entries, the epoch has ${l} slots`);
+    if (y.length !== l)
+        throw new RangeCheckError(
+            `weight vector has ${y.length} entries, the epoch has ${l} slots`,
+        );
     y.forEach((v, i) => {
-        if (typeof v !== 'bigint' || v > MAX_WEIGHT || v < -MAX_WEIGHT) throw new RangeCheckError(`weight y[${i}] out of range (|y| <= 2^48-1)`);
+        if (typeof v !== 'bigint' || v > MAX_WEIGHT || v < -MAX_WEIGHT)
+            throw new RangeCheckError(`weight y[${i}] out of range (|y| <= 2^48-1)`);
     });
 }
 
 /** Setup: derive msk and mpk of one epoch from the customer's 32-byte root seed. */
-export function setup<E>(group: Group<E>, rootSeed: Uint8Array, ctx: EpochContext, l: number): { msk: MasterSecretKey; mpk: MasterPublicKey<E> } {
+export function setup<E>(
+    group: Group<E>,
+    rootSeed: Uint8Array,
+    ctx: EpochContext,
+    l: number,
+): { msk: MasterSecretKey; mpk: MasterPublicKey<E> } {
     checkLength(l);
     const s = deriveScalars(group, rootSeed, LABELS.masterKey, ctxTuple(ctx), l);
     // H_i = s_i·G
@@ -75,7 +85,11 @@ export function setup<E>(group: Group<E>, rootSeed: Uint8Array, ctx: EpochContex
 }
 
 /** KeyDer: sk_y = Σ y_i·s_i mod q. */
-export function keyDer<E>(group: Group<E>, msk: MasterSecretKey, y: readonly bigint[]): FunctionalKey {
+export function keyDer<E>(
+    group: Group<E>,
+    msk: MasterSecretKey,
+    y: readonly bigint[],
+): FunctionalKey {
     checkWeights(y, msk.s.length);
     let sk = 0n;
     for (let i = 0; i < y.length; i++) sk += y[i]! * msk.s[i]!;
@@ -85,12 +99,16 @@ export function keyDer<E>(group: Group<E>, msk: MasterSecretKey, y: readonly big
 /** K_y = Σ y_i·H_i: the public image of a functional key (used by key check and proofs). Variable-time. */
 export function keyImage<E>(group: Group<E>, mpk: MasterPublicKey<E>, y: readonly bigint[]): E {
     checkWeights(y, mpk.H.length);
-    return group.msmVartime(mpk.H, y.map((v) => mod(v, group.order)));
+    return group.msmVartime(
+        mpk.H,
+        y.map((v) => mod(v, group.order)),
+    );
 }
 
 /** Key check: throws KeyCheckError unless sk_y·G == Σ y_i·H_i. */
 export function checkKey<E>(group: Group<E>, mpk: MasterPublicKey<E>, key: FunctionalKey): void {
-    if (key.y.length !== mpk.H.length) throw new KeyCheckError(`key has ${key.y.length} weights, mpk has ${mpk.H.length} slots`);
+    if (key.y.length !== mpk.H.length)
+        throw new KeyCheckError(`key has ${key.y.length} weights, mpk has ${mpk.H.length} slots`);
     if (!group.equals(group.mulBase(key.sk), keyImage(group, mpk, key.y))) {
         throw new KeyCheckError(
             `functional key for ${key.ctx.meter}/${key.ctx.channel}/${key.ctx.period} does not match the published mpk: refuse it and ask the customer to re-issue`,
@@ -99,7 +117,11 @@ export function checkKey<E>(group: Group<E>, mpk: MasterPublicKey<E>, key: Funct
 }
 
 /** Per-period encryption randomness r, derived from the meter's seed so a restarted meter resumes byte-identically. */
-export function encRandomness<E>(group: Group<E>, meterSeed: Uint8Array, ctx: EpochContext): bigint {
+export function encRandomness<E>(
+    group: Group<E>,
+    meterSeed: Uint8Array,
+    ctx: EpochContext,
+): bigint {
     let r = deriveScalars(group, meterSeed, LABELS.encRandomness, ctxTuple(ctx), 1)[0]!;
     if (r === 0n) r = 1n; // probability 2^-252; keeps C_0 != identity
     return r;
@@ -117,7 +139,12 @@ export class Encryptor<E> {
     readonly #maxReading: bigint;
     #pads: E[] | undefined;
 
-    constructor(group: Group<E>, mpk: MasterPublicKey<E>, meterSeed: Uint8Array, opts: Readonly<{ maxReading: bigint; precompute?: boolean }>) {
+    constructor(
+        group: Group<E>,
+        mpk: MasterPublicKey<E>,
+        meterSeed: Uint8Array,
+        opts: Readonly<{ maxReading: bigint; precompute?: boolean }>,
+    ) {
         this.#group = group;
         this.#mpk = mpk;
         this.#r = encRandomness(group, meterSeed, mpk.ctx);
@@ -131,8 +158,10 @@ export class Encryptor<E> {
     /** C_i = r·H_i + x_i·G for slot i (0-based), 0 <= x_i <= maxReading. */
     slot(i: number, x: bigint): E {
         const g = this.#group;
-        if (!Number.isSafeInteger(i) || i < 0 || i >= this.#mpk.H.length) throw new RangeCheckError(`slot ${i} outside [0, ${this.#mpk.H.length})`);
-        if (typeof x !== 'bigint' || x < 0n || x > this.#maxReading) throw new RangeCheckError(`reading ${x} outside [0, ${this.#maxReading}]`);
+        if (!Number.isSafeInteger(i) || i < 0 || i >= this.#mpk.H.length)
+            throw new RangeCheckError(`slot ${i} outside [0, ${this.#mpk.H.length})`);
+        if (typeof x !== 'bigint' || x < 0n || x > this.#maxReading)
+            throw new RangeCheckError(`reading ${x} outside [0, ${this.#maxReading}]`);
         const pad = this.#pads?.[i] ?? g.mul(this.#mpk.H[i]!, this.#r);
         return g.add(pad, g.mulBase(x));
     }
@@ -157,23 +186,31 @@ export class Accumulator<E> {
     }
     /** Add y_i·C_i. */
     add(i: number, Ci: E): void {
-        if (!Number.isSafeInteger(i) || i < 0 || i >= this.#y.length) throw new RangeCheckError(`slot ${i} outside [0, ${this.#y.length})`);
+        if (!Number.isSafeInteger(i) || i < 0 || i >= this.#y.length)
+            throw new RangeCheckError(`slot ${i} outside [0, ${this.#y.length})`);
         if (this.#seen[i]) throw new RangeCheckError(`slot ${i} already folded`);
         const w = this.#y[i]!;
-        if (w !== 0n) this.#sum = this.#group.add(this.#sum, this.#group.msmVartime([Ci], [mod(w, this.#group.order)]));
+        if (w !== 0n)
+            this.#sum = this.#group.add(
+                this.#sum,
+                this.#group.msmVartime([Ci], [mod(w, this.#group.order)]),
+            );
         this.#seen[i] = 1;
         this.#count++;
     }
     /** Add Σ y_i·C_i for many slots at once (one multi-scalar multiplication). */
     addMany(indices: readonly number[], Cs: readonly E[]): void {
-        if (indices.length !== Cs.length) throw new RangeCheckError('addMany: indices and ciphertexts differ in length');
+        if (indices.length !== Cs.length)
+            throw new RangeCheckError('addMany: indices and ciphertexts differ in length');
         const q = this.#group.order;
         const pts: E[] = [];
         const ks: bigint[] = [];
         const fresh = new Set<number>();
         indices.forEach((i, j) => {
-            if (!Number.isSafeInteger(i) || i < 0 || i >= this.#y.length) throw new RangeCheckError(`slot ${i} outside [0, ${this.#y.length})`);
-            if (this.#seen[i] || fresh.has(i)) throw new RangeCheckError(`slot ${i} already folded`);
+            if (!Number.isSafeInteger(i) || i < 0 || i >= this.#y.length)
+                throw new RangeCheckError(`slot ${i} outside [0, ${this.#y.length})`);
+            if (this.#seen[i] || fresh.has(i))
+                throw new RangeCheckError(`slot ${i} already folded`);
             fresh.add(i);
             const w = this.#y[i]!;
             if (w !== 0n) {
@@ -202,7 +239,10 @@ export class Accumulator<E> {
 /** Σ y_i·C_i from scratch over all slots (MSM). */
 export function weightedSum<E>(group: Group<E>, y: readonly bigint[], C: readonly E[]): E {
     checkWeights(y, C.length);
-    return group.msmVartime(C, y.map((v) => mod(v, group.order)));
+    return group.msmVartime(
+        C,
+        y.map((v) => mod(v, group.order)),
+    );
 }
 
 /** Bound on |<x,y>| for readings in [0, B_x]: Σ|y_i|·B_x. */
@@ -219,7 +259,14 @@ export interface DlogSolver<E> {
  * Dec given the folded sum: D = Σ y_i·C_i − sk_y·C_0, m = dlog(D). Throws DlogBoundError when
  * |m| would exceed `bound` (never a wrong number).
  */
-export function decryptFolded<E>(group: Group<E>, key: FunctionalKey, C0: E, folded: E, dlog: DlogSolver<E>, bound: bigint): bigint {
+export function decryptFolded<E>(
+    group: Group<E>,
+    key: FunctionalKey,
+    C0: E,
+    folded: E,
+    dlog: DlogSolver<E>,
+    bound: bigint,
+): bigint {
     const D = group.sub(folded, group.mul(C0, key.sk));
     const m = dlog.solve(D, bound);
     if (m > bound || m < -bound) throw new DlogBoundError(bound);
@@ -227,12 +274,27 @@ export function decryptFolded<E>(group: Group<E>, key: FunctionalKey, C0: E, fol
 }
 
 /** Dec from scratch over all ciphertexts. */
-export function decrypt<E>(group: Group<E>, key: FunctionalKey, C0: E, C: readonly E[], dlog: DlogSolver<E>, bound: bigint): bigint {
+export function decrypt<E>(
+    group: Group<E>,
+    key: FunctionalKey,
+    C0: E,
+    C: readonly E[],
+    dlog: DlogSolver<E>,
+    bound: bigint,
+): bigint {
     return decryptFolded(group, key, C0, weightedSum(group, key.y, C), dlog, bound);
 }
 
 /** The customer's view: x_i = dlog(C_i − s_i·C_0), one slot at a time (bound = the meter's maximum). */
-export function decryptSlot<E>(group: Group<E>, msk: MasterSecretKey, i: number, C0: E, Ci: E, dlog: DlogSolver<E>, maxReading: bigint): bigint {
+export function decryptSlot<E>(
+    group: Group<E>,
+    msk: MasterSecretKey,
+    i: number,
+    C0: E,
+    Ci: E,
+    dlog: DlogSolver<E>,
+    maxReading: bigint,
+): bigint {
     const s = msk.s[i];
     if (s === undefined) throw new RangeCheckError(`slot ${i} outside the epoch`);
     const m = dlog.solve(group.sub(Ci, group.mul(C0, s)), maxReading);

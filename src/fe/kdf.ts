@@ -47,8 +47,10 @@ export function deriveScalars<E>(
     context: readonly (string | Uint8Array)[],
     count: number,
 ): bigint[] {
-    if (!(seed instanceof Uint8Array) || seed.length < 32) throw new RangeCheckError('seed must be at least 32 bytes');
-    if (!Number.isSafeInteger(count) || count < 0) throw new RangeCheckError('count must be a non-negative integer');
+    if (!(seed instanceof Uint8Array) || seed.length < 32)
+        throw new RangeCheckError('seed must be at least 32 bytes');
+    if (!Number.isSafeInteger(count) || count < 0)
+        throw new RangeCheckError('count must be a non-negative integer');
     const w = group.wideBytes;
     const msg = encodeTuple([group.name, ...context]);
     const out = kmac256xof(seed, msg, { dkLen: w * count, personalization: utf8ToBytes(label) });
@@ -58,7 +60,13 @@ export function deriveScalars<E>(
 }
 
 /** Hash public data to a scalar (Fiat–Shamir). */
-export function hashToScalar<E>(group: Group<E>, label: string, parts: readonly (string | Uint8Array)[]): bigint {
+export function hashToScalar<E>(
+    group: Group<E>,
+    label: string,
+    parts: readonly (string | Uint8Array)[],
+): bigint {
     const msgs = [group.name, ...parts].map((p) => (typeof p === 'string' ? utf8ToBytes(p) : p));
-    return group.scalarFromWide(tuplehash256xof(msgs, { dkLen: group.wideBytes, personalization: utf8ToBytes(label) }));
+    return group.scalarFromWide(
+        tuplehash256xof(msgs, { dkLen: group.wideBytes, personalization: utf8ToBytes(label) }),
+    );
 }

@@ -30,7 +30,9 @@ interface KeyFileJson {
 
 function aad(f: KeyFileJson): Uint8Array {
     const k = f.kdf;
-    return utf8ToBytes(JSON.stringify([f.format, f.kind, k.name, k.N, k.r, k.p, k.salt, f.aead, f.nonce]));
+    return utf8ToBytes(
+        JSON.stringify([f.format, f.kind, k.name, k.N, k.r, k.p, k.salt, f.aead, f.nonce]),
+    );
 }
 
 function random(n: number): Uint8Array {
@@ -43,10 +45,16 @@ function random(n: number): Uint8Array {
  * Encrypt a secret under a passphrase. Returns the file contents (UTF-8 JSON).
  * @example const text = await sealKeyFile(seed, 'correct horse', 'customer-root-seed');
  */
-export async function sealKeyFile(secret: Uint8Array, passphrase: string, kind: string, opts?: { logN?: number }): Promise<string> {
+export async function sealKeyFile(
+    secret: Uint8Array,
+    passphrase: string,
+    kind: string,
+    opts?: { logN?: number },
+): Promise<string> {
     if (passphrase.length < 1) throw new KeyFileError('empty passphrase: choose a passphrase');
     const logN = opts?.logN ?? DEFAULT_SCRYPT_LOG_N;
-    if (!Number.isInteger(logN) || logN < 10 || logN > 20) throw new KeyFileError('scrypt logN must be in 10..20');
+    if (!Number.isInteger(logN) || logN < 10 || logN > 20)
+        throw new KeyFileError('scrypt logN must be in 10..20');
     const f: KeyFileJson = {
         format: FORMAT,
         kind,
@@ -55,22 +63,34 @@ export async function sealKeyFile(secret: Uint8Array, passphrase: string, kind: 
         nonce: bytesToHex(random(24)),
         ciphertext: '',
     };
-    const key = await scryptAsync(utf8ToBytes(passphrase), hexToBytes(f.kdf.salt), { N: f.kdf.N, r: 8, p: 1, dkLen: 32 });
+    const key = await scryptAsync(utf8ToBytes(passphrase), hexToBytes(f.kdf.salt), {
+        N: f.kdf.N,
+        r: 8,
+        p: 1,
+        dkLen: 32,
+    });
     f.ciphertext = bytesToHex(xchacha20poly1305(key, hexToBytes(f.nonce), aad(f)).encrypt(secret));
     key.fill(0);
     return JSON.stringify(f, null, 2) + '\n';
 }
 
 function parse(text: string): KeyFileJson {
-    if (typeof text !== 'string' || text.length > MAX_KEYFILE_BYTES) throw new KeyFileError(`not a femeter key file (over ${MAX_KEYFILE_BYTES} bytes)`);
+    if (typeof text !== 'string' || text.length > MAX_KEYFILE_BYTES)
+        throw new KeyFileError(`not a femeter key file (over ${MAX_KEYFILE_BYTES} bytes)`);
     let j: unknown;
     try {
         j = JSON.parse(text);
     } catch (e) {
-        throw new KeyFileError('not a femeter key file (invalid JSON): the file is damaged; restore it from backup or the mnemonic', { cause: e });
+        throw new KeyFileError(
+            'not a femeter key file (invalid JSON): the file is damaged; restore it from backup or the mnemonic',
+            { cause: e },
+        );
     }
     const f = j as Partial<KeyFileJson>;
-    const hex = (s: unknown, n?: number): boolean => typeof s === 'string' && /^([0-9a-f]{2})*$/.test(s) && (n === undefined || s.length === 2 * n);
+    const hex = (s: unknown, n?: number): boolean =>
+        typeof s === 'string' &&
+        /^([0-9a-f]{2})*$/.test(s) &&
+        (n === undefined || s.length === 2 * n);
     const k = f.kdf;
     if (
         f.format !== FORMAT ||
@@ -99,14 +119,29 @@ function parse(text: string): KeyFileJson {
  * Decrypt a key file. Throws KeyFileError on a wrong passphrase, a modified or truncated file, or a
  * different `kind` than expected.
  */
-export async function openKeyFile(text: string, passphrase: string, expectedKind?: string): Promise<Uint8Array> {
+export async function openKeyFile(
+    text: string,
+    passphrase: string,
+    expectedKind?: string,
+): Promise<Uint8Array> {
     const f = parse(text);
-    if (expectedKind !== undefined && f.kind !== expectedKind) throw new KeyFileError(`key file holds a "${f.kind}", expected "${expectedKind}"`);
-    const key = await scryptAsync(utf8ToBytes(passphrase), hexToBytes(f.kdf.salt), { N: f.kdf.N, r: 8, p: 1, dkLen: 32, maxmem: 2 ** 31 });
+    if (expectedKind !== undefined && f.kind !== expectedKind)
+        throw new KeyFileError(`key file holds a "${f.kind}", expected "${expectedKind}"`);
+    const key = await scryptAsync(utf8ToBytes(passphrase), hexToBytes(f.kdf.salt), {
+        N: f.kdf.N,
+        r: 8,
+        p: 1,
+        dkLen: 32,
+        maxmem: 2 ** 31,
+    });
     try {
-        return xchacha20poly1305(key, hexToBytes(f.nonce), aad(f)).decrypt(hexToBytes(f.ciphertext));
+        return xchacha20poly1305(key, hexToBytes(f.nonce), aad(f)).decrypt(
+            hexToBytes(f.ciphertext),
+        );
     } catch (e) {
-        throw new KeyFileError('cannot open key file: wrong passphrase, or the file was modified', { cause: e });
+        throw new KeyFileError('cannot open key file: wrong passphrase, or the file was modified', {
+            cause: e,
+        });
     } finally {
         key.fill(0);
     }

@@ -86,7 +86,9 @@ interface NodeUrlApi {
     fileURLToPath(url: URL): string;
 }
 
-let cached: { addon: NativeRistretto | undefined; path: string | undefined; error: Error | undefined } | undefined;
+let cached:
+    | { addon: NativeRistretto | undefined; path: string | undefined; error: Error | undefined }
+    | undefined;
 
 /** `process` of Node.js, or undefined on other platforms (browsers, workers without it). */
 function nodeProcess(): NodeJS.Process | undefined {
@@ -131,32 +133,55 @@ function bytesArg(fn: string, name: string, v: unknown): Uint8Array {
 
 /** Returns a plain Uint8Array view of the addon's result (never a Buffer). */
 function bytesOut(v: unknown): Uint8Array {
-    if (!(v instanceof Uint8Array)) throw new Error('femeter-native: addon returned a non-Uint8Array value');
-    return Object.getPrototypeOf(v) === Uint8Array.prototype ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    if (!(v instanceof Uint8Array))
+        throw new Error('femeter-native: addon returned a non-Uint8Array value');
+    return Object.getPrototypeOf(v) === Uint8Array.prototype
+        ? v
+        : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
 
 /** Type-checks the arguments in JS (clear errors) and types the raw addon. */
 function wrap(raw: RawAddon): NativeRistretto {
     const b = bytesArg;
     return Object.freeze({
-        decodeCheck: (points: Uint8Array): number => raw.decodeCheck(b('decodeCheck', 'points', points)) as number,
-        add: (x: Uint8Array, y: Uint8Array): Uint8Array => bytesOut(raw.add(b('add', 'a', x), b('add', 'b', y))),
-        sub: (x: Uint8Array, y: Uint8Array): Uint8Array => bytesOut(raw.sub(b('sub', 'a', x), b('sub', 'b', y))),
+        decodeCheck: (points: Uint8Array): number =>
+            raw.decodeCheck(b('decodeCheck', 'points', points)) as number,
+        add: (x: Uint8Array, y: Uint8Array): Uint8Array =>
+            bytesOut(raw.add(b('add', 'a', x), b('add', 'b', y))),
+        sub: (x: Uint8Array, y: Uint8Array): Uint8Array =>
+            bytesOut(raw.sub(b('sub', 'a', x), b('sub', 'b', y))),
         mul: (point: Uint8Array, scalar: Uint8Array): Uint8Array =>
             bytesOut(raw.mul(b('mul', 'point', point), b('mul', 'scalar', scalar))),
-        mulBase: (scalar: Uint8Array): Uint8Array => bytesOut(raw.mulBase(b('mulBase', 'scalar', scalar))),
+        mulBase: (scalar: Uint8Array): Uint8Array =>
+            bytesOut(raw.mulBase(b('mulBase', 'scalar', scalar))),
         mulBaseMany: (scalars: Uint8Array): Uint8Array =>
             bytesOut(raw.mulBaseMany(b('mulBaseMany', 'scalars', scalars))),
         mulMany: (points: Uint8Array, scalar: Uint8Array): Uint8Array =>
             bytesOut(raw.mulMany(b('mulMany', 'points', points), b('mulMany', 'scalar', scalar))),
         msmVartime: (points: Uint8Array, scalars: Uint8Array): Uint8Array =>
-            bytesOut(raw.msmVartime(b('msmVartime', 'points', points), b('msmVartime', 'scalars', scalars))),
-        addMany: (points: Uint8Array): Uint8Array => bytesOut(raw.addMany(b('addMany', 'points', points))),
+            bytesOut(
+                raw.msmVartime(
+                    b('msmVartime', 'points', points),
+                    b('msmVartime', 'scalars', scalars),
+                ),
+            ),
+        addMany: (points: Uint8Array): Uint8Array =>
+            bytesOut(raw.addMany(b('addMany', 'points', points))),
         stepKeys: (start: Uint8Array, step: Uint8Array, count: number): Uint8Array => {
-            if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > MAX_STEP_KEYS) {
-                fail('stepKeys', `count must be an integer in [0, ${MAX_STEP_KEYS}], got ${String(count)}`);
+            if (
+                typeof count !== 'number' ||
+                !Number.isInteger(count) ||
+                count < 0 ||
+                count > MAX_STEP_KEYS
+            ) {
+                fail(
+                    'stepKeys',
+                    `count must be an integer in [0, ${MAX_STEP_KEYS}], got ${String(count)}`,
+                );
             }
-            return bytesOut(raw.stepKeys(b('stepKeys', 'start', start), b('stepKeys', 'step', step), count));
+            return bytesOut(
+                raw.stepKeys(b('stepKeys', 'start', start), b('stepKeys', 'step', step), count),
+            );
         },
         version: (): string => raw.version() as string,
     });
@@ -174,7 +199,9 @@ function load(): NonNullable<typeof cached> {
         const raw = mod.createRequire(import.meta.url)(path) as Partial<RawAddon> | null;
         const missing = REQUIRED.filter((k) => typeof raw?.[k] !== 'function');
         if (raw == null || missing.length > 0) {
-            throw new Error(`${path} lacks ${missing.join(', ')}: rebuild it with scripts/build-native`);
+            throw new Error(
+                `${path} lacks ${missing.join(', ')}: rebuild it with scripts/build-native`,
+            );
         }
         return { addon: wrap(raw as RawAddon), path, error: undefined };
     } catch (e) {

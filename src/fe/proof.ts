@@ -38,8 +38,26 @@ export interface BillProof {
     readonly s: bigint;
 }
 
-function transcript<E>(g: Group<E>, st: BillStatement<E>, Z: E, A: E, B: E): (string | Uint8Array)[] {
-    return [st.meter, st.channel, st.period, st.tariff, st.m.toString(), g.encode(g.generator), g.encode(st.K), g.encode(st.C0), g.encode(Z), g.encode(A), g.encode(B)];
+function transcript<E>(
+    g: Group<E>,
+    st: BillStatement<E>,
+    Z: E,
+    A: E,
+    B: E,
+): (string | Uint8Array)[] {
+    return [
+        st.meter,
+        st.channel,
+        st.period,
+        st.tariff,
+        st.m.toString(),
+        g.encode(g.generator),
+        g.encode(st.K),
+        g.encode(st.C0),
+        g.encode(Z),
+        g.encode(A),
+        g.encode(B),
+    ];
 }
 
 function randomBytes(n: number): Uint8Array {
@@ -57,7 +75,11 @@ export function proveBill<E>(g: Group<E>, sk: bigint, st: BillStatement<E>): Bil
     if (!g.equals(g.mul(st.C0, sk), Z) || !g.equals(g.mulBase(sk), st.K)) {
         throw new ProofError(`cannot prove m = ${st.m}: it is not the decryption under this key`);
     }
-    const w = hashToScalar(g, LABELS.proofNonce, [g.encodeScalar(sk), ...transcript(g, st, Z, g.identity, g.identity), randomBytes(32)]);
+    const w = hashToScalar(g, LABELS.proofNonce, [
+        g.encodeScalar(sk),
+        ...transcript(g, st, Z, g.identity, g.identity),
+        randomBytes(32),
+    ]);
     const A = g.mulBase(w);
     const B = g.mul(st.C0, w);
     const c = hashToScalar(g, LABELS.proofChallenge, transcript(g, st, Z, A, B));
@@ -79,6 +101,8 @@ export function verifyBill<E>(g: Group<E>, st: BillStatement<E>, proof: BillProo
 /** Like {@link verifyBill} but throws a ProofError naming the bill. */
 export function assertBill<E>(g: Group<E>, st: BillStatement<E>, proof: BillProof): void {
     if (!verifyBill(g, st, proof)) {
-        throw new ProofError(`bill proof for ${st.meter}/${st.channel}/${st.period} (tariff ${st.tariff}, m = ${st.m}) does not verify`);
+        throw new ProofError(
+            `bill proof for ${st.meter}/${st.channel}/${st.period} (tariff ${st.tariff}, m = ${st.m}) does not verify`,
+        );
     }
 }

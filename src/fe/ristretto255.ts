@@ -47,7 +47,10 @@ export class RistrettoElement {
 }
 
 function scalarLE(k: bigint, field = 'scalar'): Uint8Array {
-    if (k < 0n || k >= Q) throw new RangeCheckError(`${field} must be in [0, q), got ${k < 0n ? 'negative' : '>= q'}`);
+    if (k < 0n || k >= Q)
+        throw new RangeCheckError(
+            `${field} must be in [0, q), got ${k < 0n ? 'negative' : '>= q'}`,
+        );
     return numberToBytesLE(k, LEN);
 }
 
@@ -59,7 +62,8 @@ function concat32(items: readonly Uint8Array[]): Uint8Array {
 
 function split32(all: Uint8Array): RistrettoElement[] {
     const out: RistrettoElement[] = [];
-    for (let i = 0; i < all.length; i += LEN) out.push(new RistrettoElement(all.slice(i, i + LEN), undefined));
+    for (let i = 0; i < all.length; i += LEN)
+        out.push(new RistrettoElement(all.slice(i, i + LEN), undefined));
     return out;
 }
 
@@ -78,7 +82,9 @@ export function makeRistretto255(
 ): Group<RistrettoElement> & { readonly backend: RistrettoBackend } {
     const nat: NativeRistretto | undefined = backend === 'noble' ? undefined : loadNative();
     if (backend === 'native' && nat === undefined) {
-        throw new RangeCheckError('native ristretto255 backend requested but not built: run scripts/build-native');
+        throw new RangeCheckError(
+            'native ristretto255 backend requested but not built: run scripts/build-native',
+        );
     }
     const wrapB = (b: Uint8Array): RistrettoElement => new RistrettoElement(b, undefined);
     const wrapP = (p: NoblePoint): RistrettoElement => new RistrettoElement(undefined, p);
@@ -86,12 +92,19 @@ export function makeRistretto255(
     const identity = new RistrettoElement(Point.ZERO.toBytes(), Point.ZERO);
     const isZeroBytes = (b: Uint8Array): boolean => b.every((x) => x === 0);
 
-    const decodeOne = (bytes: Uint8Array, field: string, opts?: DecodeOptions): RistrettoElement => {
+    const decodeOne = (
+        bytes: Uint8Array,
+        field: string,
+        opts?: DecodeOptions,
+    ): RistrettoElement => {
         if (!(bytes instanceof Uint8Array)) throw new DecodeError(field, 'expected Uint8Array');
-        if (bytes.length !== LEN) throw new DecodeError(field, `expected ${LEN} bytes, got ${bytes.length}`);
-        if (isZeroBytes(bytes) && !opts?.allowIdentity) throw new DecodeError(field, 'identity element not allowed');
+        if (bytes.length !== LEN)
+            throw new DecodeError(field, `expected ${LEN} bytes, got ${bytes.length}`);
+        if (isZeroBytes(bytes) && !opts?.allowIdentity)
+            throw new DecodeError(field, 'identity element not allowed');
         if (nat) {
-            if (nat.decodeCheck(bytes) !== -1) throw new DecodeError(field, 'not a canonical ristretto255 encoding');
+            if (nat.decodeCheck(bytes) !== -1)
+                throw new DecodeError(field, 'not a canonical ristretto255 encoding');
             return wrapB(bytes.slice());
         }
         let p: NoblePoint;
@@ -127,7 +140,9 @@ export function makeRistretto255(
         },
         mulBaseMany: (ks) => {
             if (nat) return split32(nat.mulBaseMany(concat32(ks.map((k) => scalarLE(k)))));
-            return ks.map((k) => (scalarLE(k), k === 0n ? identity : wrapP(Point.BASE.multiply(k))));
+            return ks.map(
+                (k) => (scalarLE(k), k === 0n ? identity : wrapP(Point.BASE.multiply(k))),
+            );
         },
         mulMany: (ps, k) => {
             const s = scalarLE(k);
@@ -135,9 +150,16 @@ export function makeRistretto255(
             return ps.map((p) => (k === 0n ? identity : wrapP(p.point.multiply(k))));
         },
         msmVartime: (ps, ks) => {
-            if (ps.length !== ks.length) throw new RangeCheckError(`msm: ${ps.length} points but ${ks.length} scalars`);
+            if (ps.length !== ks.length)
+                throw new RangeCheckError(`msm: ${ps.length} points but ${ks.length} scalars`);
             if (ps.length === 0) return identity;
-            if (nat) return wrapB(nat.msmVartime(concat32(ps.map((p) => p.bytes)), concat32(ks.map((k) => scalarLE(k)))));
+            if (nat)
+                return wrapB(
+                    nat.msmVartime(
+                        concat32(ps.map((p) => p.bytes)),
+                        concat32(ks.map((k) => scalarLE(k))),
+                    ),
+                );
             // Small negative weights arrive as q - |y|: negate the point instead of multiplying by a 253-bit scalar.
             const pts: NoblePoint[] = [];
             const sc: bigint[] = [];
@@ -160,19 +182,26 @@ export function makeRistretto255(
         decode: decodeOne,
         decodeMany: (bytes, n, field, opts) => {
             if (!(bytes instanceof Uint8Array)) throw new DecodeError(field, 'expected Uint8Array');
-            if (bytes.length !== n * LEN) throw new DecodeError(field, `expected ${n * LEN} bytes, got ${bytes.length}`);
+            if (bytes.length !== n * LEN)
+                throw new DecodeError(field, `expected ${n * LEN} bytes, got ${bytes.length}`);
             if (nat) {
                 const bad = nat.decodeCheck(bytes);
-                if (bad !== -1) throw new DecodeError(`${field}[${bad}]`, 'not a canonical ristretto255 encoding');
+                if (bad !== -1)
+                    throw new DecodeError(
+                        `${field}[${bad}]`,
+                        'not a canonical ristretto255 encoding',
+                    );
                 const out = split32(bytes);
                 if (!opts?.allowIdentity) {
                     const z = out.findIndex((e) => isZeroBytes(e.bytes));
-                    if (z !== -1) throw new DecodeError(`${field}[${z}]`, 'identity element not allowed');
+                    if (z !== -1)
+                        throw new DecodeError(`${field}[${z}]`, 'identity element not allowed');
                 }
                 return out;
             }
             const out: RistrettoElement[] = [];
-            for (let i = 0; i < n; i++) out.push(decodeOne(bytes.subarray(i * LEN, (i + 1) * LEN), `${field}[${i}]`, opts));
+            for (let i = 0; i < n; i++)
+                out.push(decodeOne(bytes.subarray(i * LEN, (i + 1) * LEN), `${field}[${i}]`, opts));
             return out;
         },
         encodeScalar: (k) => scalarLE(k),
@@ -185,11 +214,13 @@ export function makeRistretto255(
             return k;
         },
         scalarFromWide: (bytes) => {
-            if (bytes.length !== 64) throw new RangeCheckError(`wide reduction needs 64 bytes, got ${bytes.length}`);
+            if (bytes.length !== 64)
+                throw new RangeCheckError(`wide reduction needs 64 bytes, got ${bytes.length}`);
             return bytesToNumberLE(bytes) % Q;
         },
         stepKeys: (start, step, count) => {
-            if (!Number.isSafeInteger(count) || count < 0) throw new RangeCheckError('stepKeys: bad count');
+            if (!Number.isSafeInteger(count) || count < 0)
+                throw new RangeCheckError('stepKeys: bad count');
             if (nat && count <= 8) {
                 // a few steps: cheaper as single additions than one batched native call
                 const out = new BigUint64Array(count);
@@ -202,7 +233,9 @@ export function makeRistretto255(
             }
             if (nat) {
                 const raw = nat.stepKeys(start.bytes, step.bytes, count);
-                return new BigUint64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + count * 8));
+                return new BigUint64Array(
+                    raw.buffer.slice(raw.byteOffset, raw.byteOffset + count * 8),
+                );
             }
             const out = new BigUint64Array(count);
             let p = start.point;

@@ -7,7 +7,21 @@
  * Contract refusals arrive as the engine's EndorseError; {@link contractErrorCode} reads their code.
  */
 import type {
-    Agreement, Bill, Consent, LedgerIdentity, Meter, MeterSequence, MpkAck, MpkRecord, Party, PeriodRecord, ReadingInput, Role, SeriesRecord, SlotRecord, TariffRecord,
+    Agreement,
+    Bill,
+    Consent,
+    LedgerIdentity,
+    Meter,
+    MeterSequence,
+    MpkAck,
+    MpkRecord,
+    Party,
+    PeriodRecord,
+    ReadingInput,
+    Role,
+    SeriesRecord,
+    SlotRecord,
+    TariffRecord,
 } from '../contract/index.js';
 import type { LedgerClient } from './client.js';
 
@@ -23,7 +37,8 @@ export interface PartyInput {
 }
 
 /** Registration of a meter by the operator. */
-export type MeterInput = Omit<Meter, 'registeredAt' | 'timeZone' | 'slotMinutes' | 'group'> & Partial<Pick<Meter, 'timeZone' | 'slotMinutes' | 'group'>>;
+export type MeterInput = Omit<Meter, 'registeredAt' | 'timeZone' | 'slotMinutes' | 'group'> &
+    Partial<Pick<Meter, 'timeZone' | 'slotMinutes' | 'group'>>;
 
 /** A stored reading as returned by GetReadings. */
 export interface StoredReading extends SlotRecord {
@@ -58,37 +73,79 @@ export class FemeterApi {
     publishMpk(meter: string, channel: string, period: string, mpkHex: string): Promise<MpkRecord> {
         return this.#submit('PublishMpk', { meter, channel, period, mpk: mpkHex });
     }
-    ackMpk(meter: string, channel: string, period: string, digest: string, signature: string): Promise<MpkAck> {
+    ackMpk(
+        meter: string,
+        channel: string,
+        period: string,
+        digest: string,
+        signature: string,
+    ): Promise<MpkAck> {
         return this.#submit('AckMpk', { meter, channel, period, digest, signature });
     }
     publishTariff(doc: Record<string, unknown>): Promise<TariffRecord> {
         return this.#submit('PublishTariff', doc);
     }
-    publishPriceSeries(s: { id: string; period: string; startMs: number; intervalMinutes: 60 | 15; prices: readonly number[] }): Promise<unknown> {
+    publishPriceSeries(s: {
+        id: string;
+        period: string;
+        startMs: number;
+        intervalMinutes: 60 | 15;
+        prices: readonly number[];
+    }): Promise<unknown> {
         return this.#submit('PublishPriceSeries', s);
     }
     acceptTariff(a: {
-        meter: string; channel: string; provider: string; tariff: { id: string; version: number };
-        periods: { period: string; encryptedKey: string }[]; guard: { mode: 'class' | 'indexed'; k: number };
+        meter: string;
+        channel: string;
+        provider: string;
+        tariff: { id: string; version: number };
+        periods: { period: string; encryptedKey: string }[];
+        guard: { mode: 'class' | 'indexed'; k: number };
     }): Promise<unknown> {
         return this.#submit('AcceptTariff', a);
     }
     recordRefusal(r: {
-        meter: string; channel: string; provider: string; tariff: { id: string; version: number }; periods: string[]; guard: { mode: 'class' | 'indexed'; k: number }; reason: string;
+        meter: string;
+        channel: string;
+        provider: string;
+        tariff: { id: string; version: number };
+        periods: string[];
+        guard: { mode: 'class' | 'indexed'; k: number };
+        reason: string;
     }): Promise<unknown> {
         return this.#submit('RecordRefusal', r);
     }
-    submitReadings(meter: string, readings: readonly ReadingInput[]): Promise<{ stored: number; duplicates: number }> {
+    submitReadings(
+        meter: string,
+        readings: readonly ReadingInput[],
+    ): Promise<{ stored: number; duplicates: number }> {
         return this.#submit('SubmitReadings', { meter, readings });
     }
-    closePeriod(c: { meter: string; channel: string; period: string; count: number; digest: string; signature: string }): Promise<PeriodRecord> {
+    closePeriod(c: {
+        meter: string;
+        channel: string;
+        period: string;
+        count: number;
+        digest: string;
+        signature: string;
+    }): Promise<PeriodRecord> {
         return this.#submit('ClosePeriod', c);
     }
-    postBill(b: { meter: string; channel: string; period: string; tariff: { id: string; version: number }; m: string; proof: string }): Promise<Bill> {
+    postBill(b: {
+        meter: string;
+        channel: string;
+        period: string;
+        tariff: { id: string; version: number };
+        m: string;
+        proof: string;
+    }): Promise<Bill> {
         return this.#submit('PostBill', b);
     }
 
-    whoAmI(): Promise<{ identity: LedgerIdentity; ref: { kind: 'party' | 'meter'; id: string } | null }> {
+    whoAmI(): Promise<{
+        identity: LedgerIdentity;
+        ref: { kind: 'party' | 'meter'; id: string } | null;
+    }> {
         return this.#eval('WhoAmI');
     }
     getParty(id: string): Promise<Party> {
@@ -103,7 +160,11 @@ export class FemeterApi {
     listMeters(): Promise<Meter[]> {
         return this.#eval('ListMeters');
     }
-    getMpk(meter: string, channel: string, period: string): Promise<MpkRecord & { ack: MpkAck | null }> {
+    getMpk(
+        meter: string,
+        channel: string,
+        period: string,
+    ): Promise<MpkRecord & { ack: MpkAck | null }> {
         return this.#eval('GetMpk', meter, channel, period);
     }
     getTariff(id: string, version: number): Promise<TariffRecord> {

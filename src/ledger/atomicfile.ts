@@ -19,7 +19,11 @@ let _tmpCounter = 0;
  * await writeFileAtomic('./data/engine.key', keyHex, 0o600);
  * ```
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+    path: string,
+    data: string | Uint8Array,
+    mode = 0o644,
+): Promise<void> {
     const dir = dirname(path);
     const tmp = join(dir, `.${basename(path)}.${process.pid}.${++_tmpCounter}.tmp`);
     const file = await open(tmp, 'w', mode);

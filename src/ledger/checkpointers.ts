@@ -62,7 +62,10 @@ class FileCheckpointer extends InMemoryCheckpointer {
         if (text.length === 0) return;
         const parsed = JSON.parse(text) as { blockNumber?: unknown; transactionId?: unknown };
         const { blockNumber, transactionId } = parsed;
-        if (blockNumber !== undefined && (typeof blockNumber !== 'string' || !/^\d+$/.test(blockNumber))) {
+        if (
+            blockNumber !== undefined &&
+            (typeof blockNumber !== 'string' || !/^\d+$/.test(blockNumber))
+        ) {
             throw new Error(`checkpoint file ${this.#path}: blockNumber must be a decimal string`);
         }
         if (transactionId !== undefined && typeof transactionId !== 'string') {

@@ -65,7 +65,11 @@ export class LedgerError extends Error {
     readonly code: LedgerErrorCode;
     /** The transaction concerned, when one was built. */
     readonly transactionId: string | undefined;
-    constructor(code: LedgerErrorCode, message: string, options: Readonly<LedgerErrorOptions> = {}) {
+    constructor(
+        code: LedgerErrorCode,
+        message: string,
+        options: Readonly<LedgerErrorOptions> = {},
+    ) {
         super(message, options.cause === undefined ? undefined : { cause: options.cause });
         this.name = new.target.name;
         this.code = code;
@@ -107,7 +111,9 @@ export class EndorseError extends LedgerError {
     constructor(
         code: LedgerErrorCode,
         message: string,
-        options: Readonly<LedgerErrorOptions & { contractError?: ContractErrorInfo | undefined }> = {},
+        options: Readonly<
+            LedgerErrorOptions & { contractError?: ContractErrorInfo | undefined }
+        > = {},
     ) {
         super(code, message, options);
         this.contractError = options.contractError;

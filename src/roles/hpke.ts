@@ -11,7 +11,11 @@ import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { encodeTuple } from '../fe/kdf.js';
 
-const suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
+const suite = new CipherSuite({
+    kem: new DhkemX25519HkdfSha256(),
+    kdf: new HkdfSha256(),
+    aead: new Aes128Gcm(),
+});
 
 /** What a sealed functional key is bound to. */
 export interface KeyBinding {
@@ -22,7 +26,8 @@ export interface KeyBinding {
     readonly tariff: string;
 }
 
-const info = (b: KeyBinding): Uint8Array => encodeTuple(['femeter/v1/functional-key', b.meter, b.channel, b.period, b.provider, b.tariff]);
+const info = (b: KeyBinding): Uint8Array =>
+    encodeTuple(['femeter/v1/functional-key', b.meter, b.channel, b.period, b.provider, b.tariff]);
 
 /** A provider's X25519 key pair, derived from a 32-byte secret (RFC 9180 DeriveKeyPair). */
 export interface HpkeKeyPair {
@@ -32,12 +37,23 @@ export interface HpkeKeyPair {
 
 export async function hpkeKeyPair(secret: Uint8Array): Promise<HpkeKeyPair> {
     const keyPair = await suite.kem.deriveKeyPair(secret);
-    return { keyPair, publicKeyHex: bytesToHex(new Uint8Array(await suite.kem.serializePublicKey(keyPair.publicKey))) };
+    return {
+        keyPair,
+        publicKeyHex: bytesToHex(
+            new Uint8Array(await suite.kem.serializePublicKey(keyPair.publicKey)),
+        ),
+    };
 }
 
 /** Seal a functional key to the provider's public key. */
-export async function sealToProvider(providerPublicKeyHex: string, binding: KeyBinding, plaintext: Uint8Array): Promise<string> {
-    const recipientPublicKey = await suite.kem.deserializePublicKey(hexToBytes(providerPublicKeyHex));
+export async function sealToProvider(
+    providerPublicKeyHex: string,
+    binding: KeyBinding,
+    plaintext: Uint8Array,
+): Promise<string> {
+    const recipientPublicKey = await suite.kem.deserializePublicKey(
+        hexToBytes(providerPublicKeyHex),
+    );
     const sender = await suite.createSenderContext({ recipientPublicKey, info: info(binding) });
     const ct = new Uint8Array(await sender.seal(plaintext));
     const enc = new Uint8Array(sender.enc);
@@ -48,9 +64,17 @@ export async function sealToProvider(providerPublicKeyHex: string, binding: KeyB
 }
 
 /** Open a sealed functional key; throws if it was sealed for another binding or tampered with. */
-export async function openFromCustomer(kp: HpkeKeyPair, binding: KeyBinding, sealedHex: string): Promise<Uint8Array> {
+export async function openFromCustomer(
+    kp: HpkeKeyPair,
+    binding: KeyBinding,
+    sealedHex: string,
+): Promise<Uint8Array> {
     const all = hexToBytes(sealedHex);
     if (all.length < 32 + 16) throw new Error('sealed key too short');
-    const recipient = await suite.createRecipientContext({ recipientKey: kp.keyPair, enc: all.slice(0, 32).buffer, info: info(binding) });
+    const recipient = await suite.createRecipientContext({
+        recipientKey: kp.keyPair,
+        enc: all.slice(0, 32).buffer,
+        info: info(binding),
+    });
     return new Uint8Array(await recipient.open(all.slice(32).buffer));
 }

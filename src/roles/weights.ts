@@ -5,7 +5,13 @@
  * does (same code: contract/tariff), from the tariff document and price series read from the ledger.
  */
 import type { Meter, TariffRecord } from '../contract/index.js';
-import { parseTariff, periodSlots, tariffWeights, type BillingPeriod, type Tariff } from '../contract/tariff/index.js';
+import {
+    parseTariff,
+    periodSlots,
+    tariffWeights,
+    type BillingPeriod,
+    type Tariff,
+} from '../contract/tariff/index.js';
 import type { FemeterApi } from '../ledger/api.js';
 
 export function meterPeriod(meter: Meter, period: string): BillingPeriod {
@@ -13,11 +19,21 @@ export function meterPeriod(meter: Meter, period: string): BillingPeriod {
 }
 
 /** y of `tariff` for `period` of `meter`; fetches the price series of indexed tariffs. */
-export async function tariffWeightsFor(api: FemeterApi, meter: Meter, period: string, tariff: Tariff): Promise<bigint[]> {
+export async function tariffWeightsFor(
+    api: FemeterApi,
+    meter: Meter,
+    period: string,
+    tariff: Tariff,
+): Promise<bigint[]> {
     const bp = meterPeriod(meter, period);
     if (tariff.kind !== 'indexed') return tariffWeights(tariff, bp);
     const s = await api.getPriceSeries(tariff.series, period);
-    return tariffWeights(tariff, bp, { id: s.id, startMs: s.startMs, intervalMinutes: s.intervalMinutes, prices: s.prices });
+    return tariffWeights(tariff, bp, {
+        id: s.id,
+        startMs: s.startMs,
+        intervalMinutes: s.intervalMinutes,
+        prices: s.prices,
+    });
 }
 
 /** Cache of tariff documents by id@version. */
@@ -31,7 +47,9 @@ export class TariffCache {
         const k = `${id}@${version}`;
         let p = this.#docs.get(k);
         if (!p) {
-            p = this.#api.getTariff(id, version).then((rec) => ({ rec, tariff: parseTariff(rec.doc) }));
+            p = this.#api
+                .getTariff(id, version)
+                .then((rec) => ({ rec, tariff: parseTariff(rec.doc) }));
             this.#docs.set(k, p);
         }
         return p;

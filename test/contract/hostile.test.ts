@@ -6,13 +6,20 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { closePayload, contractErrorCode, ed25519Signer, readingPayload, type ReadingInput } from '../../src/contract/index.js';
+import {
+    closePayload,
+    contractErrorCode,
+    ed25519Signer,
+    readingPayload,
+    type ReadingInput,
+} from '../../src/contract/index.js';
 import { decodeMpk } from '../../src/fe/codec.js';
 import { groupByName } from '../../src/fe/groups.js';
 import { Encryptor } from '../../src/fe/ipfe.js';
 import { CHANNEL, derive, makeWorld, PERIOD, type World } from '../e2e/world.js';
 
-const code = (e: unknown): string | undefined => contractErrorCode(e instanceof Error ? e.message : String(e));
+const code = (e: unknown): string | undefined =>
+    contractErrorCode(e instanceof Error ? e.message : String(e));
 const g = groupByName('ristretto255');
 
 describe('contract rules under hostile input', () => {
@@ -20,13 +27,41 @@ describe('contract rules under hostile input', () => {
     let enc: Encryptor<unknown>;
     let c0: string;
     const signer = ed25519Signer(derive('meter-0/sign'));
-    const mk = (slot: number, seq: number, x: bigint, o: { withC0?: boolean; status?: number; signer?: typeof signer; c?: string } = {}): ReadingInput => {
+    const mk = (
+        slot: number,
+        seq: number,
+        x: bigint,
+        o: { withC0?: boolean; status?: number; signer?: typeof signer; c?: string } = {},
+    ): ReadingInput => {
         const c = o.c ?? bytesToHex(g.encode(enc.slot(Math.min(slot, 2971), x)));
         const status = o.status ?? 0;
-        const payload = readingPayload({ meter: 'meter-0', channel: CHANNEL, period: PERIOD, slot, c: hexToBytes(c), c0: o.withC0 ? hexToBytes(c0) : undefined, seq, status });
-        return { channel: CHANNEL, period: PERIOD, slot, seq, status, c, ...(o.withC0 ? { c0 } : {}), sig: bytesToHex((o.signer ?? signer).sign(payload)) };
+        const payload = readingPayload({
+            meter: 'meter-0',
+            channel: CHANNEL,
+            period: PERIOD,
+            slot,
+            c: hexToBytes(c),
+            c0: o.withC0 ? hexToBytes(c0) : undefined,
+            seq,
+            status,
+        });
+        return {
+            channel: CHANNEL,
+            period: PERIOD,
+            slot,
+            seq,
+            status,
+            c,
+            ...(o.withC0 ? { c0 } : {}),
+            sig: bytesToHex((o.signer ?? signer).sign(payload)),
+        };
     };
-    const snapshot = async (): Promise<string> => JSON.stringify([await w.operator.api.getReadings('meter-0', CHANNEL, PERIOD), await w.operator.api.getMeterSequence('meter-0'), await w.operator.api.getPeriod('meter-0', CHANNEL, PERIOD)]);
+    const snapshot = async (): Promise<string> =>
+        JSON.stringify([
+            await w.operator.api.getReadings('meter-0', CHANNEL, PERIOD),
+            await w.operator.api.getMeterSequence('meter-0'),
+            await w.operator.api.getPeriod('meter-0', CHANNEL, PERIOD),
+        ]);
     const refused = async (p: () => Promise<unknown>, expected: string): Promise<void> => {
         const before = await snapshot();
         await assert.rejects(p(), (e) => {
@@ -38,7 +73,10 @@ describe('contract rules under hostile input', () => {
 
     before(async () => {
         w = await makeWorld(1);
-        const mpk = decodeMpk(g, hexToBytes((await w.operator.api.getMpk('meter-0', CHANNEL, PERIOD)).mpk));
+        const mpk = decodeMpk(
+            g,
+            hexToBytes((await w.operator.api.getMpk('meter-0', CHANNEL, PERIOD)).mpk),
+        );
         enc = new Encryptor(g, mpk, derive('meter-0/enc'), { maxReading: 20_000n });
         c0 = bytesToHex(g.encode(enc.open()));
     });
@@ -48,54 +86,174 @@ describe('contract rules under hostile input', () => {
 
     it('readings: first needs C_0, then accepted; identical resend is a no-op', async () => {
         await refused(() => meterApi().submitReadings('meter-0', [mk(0, 1, 5n)]), 'BAD_REQUEST');
-        assert.deepEqual(await meterApi().submitReadings('meter-0', [mk(0, 1, 5n, { withC0: true }), mk(1, 2, 6n)]), { stored: 2, duplicates: 0 });
-        assert.deepEqual(await meterApi().submitReadings('meter-0', [mk(0, 1, 5n, { withC0: true }), mk(1, 2, 6n)]), { stored: 0, duplicates: 2 });
+        assert.deepEqual(
+            await meterApi().submitReadings('meter-0', [
+                mk(0, 1, 5n, { withC0: true }),
+                mk(1, 2, 6n),
+            ]),
+            { stored: 2, duplicates: 0 },
+        );
+        assert.deepEqual(
+            await meterApi().submitReadings('meter-0', [
+                mk(0, 1, 5n, { withC0: true }),
+                mk(1, 2, 6n),
+            ]),
+            { stored: 0, duplicates: 2 },
+        );
     });
 
     it('wrong role and wrong submitter', async () => {
-        await refused(() => w.households[0]!.party.api.submitReadings('meter-0', [mk(2, 3, 1n)]), 'FORBIDDEN'); // the customer is not the meter
+        await refused(
+            () => w.households[0]!.party.api.submitReadings('meter-0', [mk(2, 3, 1n)]),
+            'FORBIDDEN',
+        ); // the customer is not the meter
         await refused(() => w.operator.api.submitReadings('meter-0', [mk(2, 3, 1n)]), 'FORBIDDEN');
-        await refused(() => w.households[0]!.party.api.registerParty({ id: 'x', role: 'auditor', name: 'x', identity: { mspId: 'M', id: 'y' } }), 'FORBIDDEN');
-        await refused(() => w.providers[0]!.party.api.publishMpk('meter-0', CHANNEL, '2024-05', '00'), 'FORBIDDEN');
-        await refused(() => w.households[0]!.party.api.publishTariff({ format: 'femeter-tariff/1' }), 'FORBIDDEN');
+        await refused(
+            () =>
+                w.households[0]!.party.api.registerParty({
+                    id: 'x',
+                    role: 'auditor',
+                    name: 'x',
+                    identity: { mspId: 'M', id: 'y' },
+                }),
+            'FORBIDDEN',
+        );
+        await refused(
+            () => w.providers[0]!.party.api.publishMpk('meter-0', CHANNEL, '2024-05', '00'),
+            'FORBIDDEN',
+        );
+        await refused(
+            () => w.households[0]!.party.api.publishTariff({ format: 'femeter-tariff/1' }),
+            'FORBIDDEN',
+        );
         await refused(() => w.operator.api.bootstrap('again', 'again'), 'EXISTS');
     });
 
     it('wrong signer, tampered signature, tampered ciphertext', async () => {
-        await refused(() => meterApi().submitReadings('meter-0', [mk(2, 3, 1n, { signer: ed25519Signer(derive('mallory')) })]), 'BAD_SIGNATURE');
+        await refused(
+            () =>
+                meterApi().submitReadings('meter-0', [
+                    mk(2, 3, 1n, { signer: ed25519Signer(derive('mallory')) }),
+                ]),
+            'BAD_SIGNATURE',
+        );
         const r = mk(2, 3, 1n);
-        await refused(() => meterApi().submitReadings('meter-0', [{ ...r, sig: r.sig.replace(/^./, (ch) => (ch === '0' ? '1' : '0')) }]), 'BAD_SIGNATURE');
-        await refused(() => meterApi().submitReadings('meter-0', [{ ...r, c: bytesToHex(g.encode(enc.slot(2, 2n))) }]), 'BAD_SIGNATURE');
-        await refused(() => meterApi().submitReadings('meter-0', [{ ...r, status: 1 }]), 'BAD_SIGNATURE');
+        await refused(
+            () =>
+                meterApi().submitReadings('meter-0', [
+                    { ...r, sig: r.sig.replace(/^./, (ch) => (ch === '0' ? '1' : '0')) },
+                ]),
+            'BAD_SIGNATURE',
+        );
+        await refused(
+            () =>
+                meterApi().submitReadings('meter-0', [
+                    { ...r, c: bytesToHex(g.encode(enc.slot(2, 2n))) },
+                ]),
+            'BAD_SIGNATURE',
+        );
+        await refused(
+            () => meterApi().submitReadings('meter-0', [{ ...r, status: 1 }]),
+            'BAD_SIGNATURE',
+        );
     });
 
     it('conflicting slot and reused sequence number', async () => {
         await refused(() => meterApi().submitReadings('meter-0', [mk(1, 3, 7n)]), 'CONFLICT'); // slot 1 holds another reading
         await refused(() => meterApi().submitReadings('meter-0', [mk(5, 2, 7n)]), 'CONFLICT'); // seq 2 already used
-        await refused(() => meterApi().submitReadings('meter-0', [mk(0, 1, 5n, { withC0: false })]), 'CONFLICT'); // resend without C_0 differs
+        await refused(
+            () => meterApi().submitReadings('meter-0', [mk(0, 1, 5n, { withC0: false })]),
+            'CONFLICT',
+        ); // resend without C_0 differs
     });
 
     it('invalid points: non-canonical, identity, not on the curve', async () => {
-        for (const bad of ['ff'.repeat(32), '00'.repeat(32), 'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f']) {
-            await refused(() => meterApi().submitReadings('meter-0', [mk(2, 3, 0n, { c: bad })]), 'BAD_POINT');
+        for (const bad of [
+            'ff'.repeat(32),
+            '00'.repeat(32),
+            'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+        ]) {
+            await refused(
+                () => meterApi().submitReadings('meter-0', [mk(2, 3, 0n, { c: bad })]),
+                'BAD_POINT',
+            );
         }
-        await refused(() => meterApi().submitReadings('meter-0', [mk(2, 3, 0n, { c: 'abcd' })]), 'BAD_REQUEST'); // wrong length
+        await refused(
+            () => meterApi().submitReadings('meter-0', [mk(2, 3, 0n, { c: 'abcd' })]),
+            'BAD_REQUEST',
+        ); // wrong length
     });
 
     it('slot outside the period, unknown channel, malformed and oversized requests', async () => {
-        await refused(() => meterApi().submitReadings('meter-0', [mk(2972, 3, 1n)]), 'OUT_OF_RANGE'); // March has 2972 slots
-        await refused(() => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), channel: '1-0:2.8.0' }]), 'NOT_FOUND');
-        await refused(() => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), period: '2024-13' }]), 'BAD_REQUEST');
-        await refused(() => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), status: 8 }]), 'BAD_REQUEST');
-        await refused(() => meterApi().submitReadings('meter-0', [{ ...mk(0, 3, 1n, { withC0: true }), period: '2024-05' }]), 'NOT_FOUND'); // no mpk for that period
-        await refused(() => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), extra: 1 } as unknown as ReadingInput]), 'BAD_REQUEST');
+        await refused(
+            () => meterApi().submitReadings('meter-0', [mk(2972, 3, 1n)]),
+            'OUT_OF_RANGE',
+        ); // March has 2972 slots
+        await refused(
+            () => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), channel: '1-0:2.8.0' }]),
+            'NOT_FOUND',
+        );
+        await refused(
+            () => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), period: '2024-13' }]),
+            'BAD_REQUEST',
+        );
+        await refused(
+            () => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), status: 8 }]),
+            'BAD_REQUEST',
+        );
+        await refused(
+            () =>
+                meterApi().submitReadings('meter-0', [
+                    { ...mk(0, 3, 1n, { withC0: true }), period: '2024-05' },
+                ]),
+            'NOT_FOUND',
+        ); // no mpk for that period
+        await refused(
+            () =>
+                meterApi().submitReadings('meter-0', [
+                    { ...mk(2, 3, 1n), extra: 1 } as unknown as ReadingInput,
+                ]),
+            'BAD_REQUEST',
+        );
         await refused(() => meterApi().submitReadings('meter-0', []), 'BAD_REQUEST');
-        await refused(() => meterApi().submitReadings('meter-0', Array.from({ length: 1001 }, (_, i) => mk(2 + (i % 100), 3 + i, 1n))), 'BAD_REQUEST');
+        await refused(
+            () =>
+                meterApi().submitReadings(
+                    'meter-0',
+                    Array.from({ length: 1001 }, (_, i) => mk(2 + (i % 100), 3 + i, 1n)),
+                ),
+            'BAD_REQUEST',
+        );
         await refused(() => meterApi().client.submit('SubmitReadings', '{not json'), 'BAD_REQUEST');
         await refused(() => meterApi().client.submit('SubmitReadings', '[]'), 'BAD_REQUEST');
-        await refused(() => meterApi().client.submit('SubmitReadings', JSON.stringify({ meter: 'meter-0', readings: 'x'.repeat(3 * 1024 * 1024) })), 'BAD_REQUEST');
-        await refused(() => w.operator.api.registerParty({ id: 'x'.repeat(65), role: 'auditor', name: 'n', identity: { mspId: 'M', id: 'i' } }), 'BAD_REQUEST');
-        await refused(() => w.operator.api.registerParty({ id: 'ok', role: 'king' as 'auditor', name: 'n', identity: { mspId: 'M', id: 'i' } }), 'BAD_REQUEST');
+        await refused(
+            () =>
+                meterApi().client.submit(
+                    'SubmitReadings',
+                    JSON.stringify({ meter: 'meter-0', readings: 'x'.repeat(3 * 1024 * 1024) }),
+                ),
+            'BAD_REQUEST',
+        );
+        await refused(
+            () =>
+                w.operator.api.registerParty({
+                    id: 'x'.repeat(65),
+                    role: 'auditor',
+                    name: 'n',
+                    identity: { mspId: 'M', id: 'i' },
+                }),
+            'BAD_REQUEST',
+        );
+        await refused(
+            () =>
+                w.operator.api.registerParty({
+                    id: 'ok',
+                    role: 'king' as 'auditor',
+                    name: 'n',
+                    identity: { mspId: 'M', id: 'i' },
+                }),
+            'BAD_REQUEST',
+        );
     });
 
     it('a sequence gap is recorded and flagged, and filled by a late reading', async () => {
@@ -108,15 +266,50 @@ describe('contract rules under hostile input', () => {
     });
 
     it('close: incomplete refused, wrong digest refused, then nothing after close', async () => {
-        const sign = (count: number, digest: Uint8Array): string => bytesToHex(signer.sign(closePayload('meter-0', CHANNEL, PERIOD, count, digest)));
+        const sign = (count: number, digest: Uint8Array): string =>
+            bytesToHex(signer.sign(closePayload('meter-0', CHANNEL, PERIOD, count, digest)));
         const d0 = new Uint8Array(32);
-        await refused(() => meterApi().closePeriod({ meter: 'meter-0', channel: CHANNEL, period: PERIOD, count: 4, digest: bytesToHex(d0), signature: sign(4, d0) }), 'INCOMPLETE');
+        await refused(
+            () =>
+                meterApi().closePeriod({
+                    meter: 'meter-0',
+                    channel: CHANNEL,
+                    period: PERIOD,
+                    count: 4,
+                    digest: bytesToHex(d0),
+                    signature: sign(4, d0),
+                }),
+            'INCOMPLETE',
+        );
         // fill the period (seq 4 fills the gap)
         const rest: ReadingInput[] = [mk(4, 4, 1n)];
         for (let s = 5, q = 6; s < 2972; s++, q++) rest.push(mk(s, q, 1n));
-        for (let i = 0; i < rest.length; i += 500) await meterApi().submitReadings('meter-0', rest.slice(i, i + 500));
-        await refused(() => meterApi().closePeriod({ meter: 'meter-0', channel: CHANNEL, period: PERIOD, count: 2972, digest: bytesToHex(d0), signature: sign(2972, d0) }), 'CONFLICT');
-        await refused(() => meterApi().closePeriod({ meter: 'meter-0', channel: CHANNEL, period: PERIOD, count: 2972, digest: bytesToHex(d0), signature: sign(2971, d0) }), 'BAD_SIGNATURE');
+        for (let i = 0; i < rest.length; i += 500)
+            await meterApi().submitReadings('meter-0', rest.slice(i, i + 500));
+        await refused(
+            () =>
+                meterApi().closePeriod({
+                    meter: 'meter-0',
+                    channel: CHANNEL,
+                    period: PERIOD,
+                    count: 2972,
+                    digest: bytesToHex(d0),
+                    signature: sign(2972, d0),
+                }),
+            'CONFLICT',
+        );
+        await refused(
+            () =>
+                meterApi().closePeriod({
+                    meter: 'meter-0',
+                    channel: CHANNEL,
+                    period: PERIOD,
+                    count: 2972,
+                    digest: bytesToHex(d0),
+                    signature: sign(2971, d0),
+                }),
+            'BAD_SIGNATURE',
+        );
         const h = w.households[0]!;
         h.agent.recordedSlots(CHANNEL, PERIOD);
         const readings = await meterApi().getReadings('meter-0', CHANNEL, PERIOD);
@@ -125,8 +318,29 @@ describe('contract rules under hostile input', () => {
         readings.forEach((r, i) => all.set(hexToBytes(r.c), (i + 1) * 32));
         const { sha256 } = await import('@noble/hashes/sha2.js');
         const digest = sha256(all);
-        await meterApi().closePeriod({ meter: 'meter-0', channel: CHANNEL, period: PERIOD, count: 2972, digest: bytesToHex(digest), signature: sign(2972, digest) });
-        await refused(() => meterApi().submitReadings('meter-0', [mk(0, 1, 5n, { withC0: true })]), 'CLOSED');
-        await refused(() => meterApi().closePeriod({ meter: 'meter-0', channel: CHANNEL, period: PERIOD, count: 2972, digest: bytesToHex(digest), signature: sign(2972, digest) }), 'CLOSED');
+        await meterApi().closePeriod({
+            meter: 'meter-0',
+            channel: CHANNEL,
+            period: PERIOD,
+            count: 2972,
+            digest: bytesToHex(digest),
+            signature: sign(2972, digest),
+        });
+        await refused(
+            () => meterApi().submitReadings('meter-0', [mk(0, 1, 5n, { withC0: true })]),
+            'CLOSED',
+        );
+        await refused(
+            () =>
+                meterApi().closePeriod({
+                    meter: 'meter-0',
+                    channel: CHANNEL,
+                    period: PERIOD,
+                    count: 2972,
+                    digest: bytesToHex(digest),
+                    signature: sign(2972, digest),
+                }),
+            'CLOSED',
+        );
     });
 });

@@ -19,17 +19,37 @@ import { deriveScalars, LABELS } from '../../src/fe/kdf.js';
 import { keyDer } from '../../src/fe/ipfe.js';
 import { BadFunctionalKeyError, GuardRefusedError } from '../../src/roles/errors.js';
 import { sealToProvider } from '../../src/roles/hpke.js';
-import { CHANNEL, derive, dot, makeWorld, meterPeriod, NEXT, openEngine, PERIOD, readingsFor, type World } from './world.js';
+import {
+    CHANNEL,
+    derive,
+    dot,
+    makeWorld,
+    meterPeriod,
+    NEXT,
+    openEngine,
+    PERIOD,
+    readingsFor,
+    type World,
+} from './world.js';
 
 const SHARED = process.env['FEMETER_SHARED'] ?? join(process.cwd(), '..', 'shared', 'data');
-const code = (e: unknown): string | undefined => contractErrorCode(e instanceof Error ? e.message : String(e));
+const code = (e: unknown): string | undefined =>
+    contractErrorCode(e instanceof Error ? e.message : String(e));
 
 describe('the demo flow at small scale', () => {
     it('bills exactly, proofs verify, audit passes', async () => {
         const dir = mkdtempSync(join(tmpdir(), 'femeter-demo-'));
         const engine = await openEngine(dir);
         try {
-            const rep = await runDemo({ engine, dataDir: dir, sharedData: SHARED, customers: 3, period: PERIOD, dlogLogT: 16, cacheDir: join(dir, 'cache') });
+            const rep = await runDemo({
+                engine,
+                dataDir: dir,
+                sharedData: SHARED,
+                customers: 3,
+                period: PERIOD,
+                dlogLogT: 16,
+                cacheDir: join(dir, 'cache'),
+            });
             assert.equal(rep.ok, true, JSON.stringify(rep.mismatches));
             assert.equal(rep.bills, 6);
             assert.equal(rep.proofsValid, 6);
@@ -54,33 +74,85 @@ describe('tariff change, provider switch, wrong bills and bad keys', () => {
     it('a tariff change at a period boundary bills each period with its own weights', async () => {
         const h = w.households[0]!;
         const pa = w.providers[0]!;
-        await h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.flat', version: 1 }, periods: [PERIOD] });
-        await h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.htnt', version: 1 }, periods: [NEXT] });
+        await h.customer.acceptTariff({
+            meter: h.meterId,
+            channel: CHANNEL,
+            provider: 'provider-a',
+            tariff: { id: 'provider-a.flat', version: 1 },
+            periods: [PERIOD],
+        });
+        await h.customer.acceptTariff({
+            meter: h.meterId,
+            channel: CHANNEL,
+            provider: 'provider-a',
+            tariff: { id: 'provider-a.htnt', version: 1 },
+            periods: [NEXT],
+        });
         const x1 = await meterPeriod(h, PERIOD);
         const x2 = await meterPeriod(h, NEXT);
         const [b1] = await pa.provider.bill(h.meterId, CHANNEL, PERIOD);
         const [b2] = await pa.provider.bill(h.meterId, CHANNEL, NEXT);
-        const flat = tariffWeights(parseTariff((await w.operator.api.getTariff('provider-a.flat', 1)).doc), periodSlots(PERIOD));
-        const htnt = tariffWeights(parseTariff((await w.operator.api.getTariff('provider-a.htnt', 1)).doc), periodSlots(NEXT));
+        const flat = tariffWeights(
+            parseTariff((await w.operator.api.getTariff('provider-a.flat', 1)).doc),
+            periodSlots(PERIOD),
+        );
+        const htnt = tariffWeights(
+            parseTariff((await w.operator.api.getTariff('provider-a.htnt', 1)).doc),
+            periodSlots(NEXT),
+        );
         assert.equal(b1!.m, dot(x1, flat));
         assert.equal(b2!.m, dot(x2, htnt));
-        const checks = [...(await h.customer.checkBills(h.meterId, CHANNEL, PERIOD)), ...(await h.customer.checkBills(h.meterId, CHANNEL, NEXT))];
-        assert.deepEqual(checks.map((c) => c.matches), [true, true]);
+        const checks = [
+            ...(await h.customer.checkBills(h.meterId, CHANNEL, PERIOD)),
+            ...(await h.customer.checkBills(h.meterId, CHANNEL, NEXT)),
+        ];
+        assert.deepEqual(
+            checks.map((c) => c.matches),
+            [true, true],
+        );
     });
 
     it('a provider switch: the old provider gets no later keys and cannot bill them', async () => {
         const h = w.households[1]!;
-        await h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.flat', version: 1 }, periods: [PERIOD] });
-        await h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-b', tariff: { id: 'provider-b.flat', version: 1 }, periods: [NEXT] });
+        await h.customer.acceptTariff({
+            meter: h.meterId,
+            channel: CHANNEL,
+            provider: 'provider-a',
+            tariff: { id: 'provider-a.flat', version: 1 },
+            periods: [PERIOD],
+        });
+        await h.customer.acceptTariff({
+            meter: h.meterId,
+            channel: CHANNEL,
+            provider: 'provider-b',
+            tariff: { id: 'provider-b.flat', version: 1 },
+            periods: [NEXT],
+        });
         await meterPeriod(h, PERIOD);
         await meterPeriod(h, NEXT);
-        assert.deepEqual(await w.providers[0]!.party.api.getAgreements(h.meterId, CHANNEL, NEXT), []);
+        assert.deepEqual(
+            await w.providers[0]!.party.api.getAgreements(h.meterId, CHANNEL, NEXT),
+            [],
+        );
         assert.equal(await w.providers[0]!.provider.loadKeys(h.meterId, CHANNEL, NEXT), 0);
         const [bb] = await w.providers[1]!.provider.bill(h.meterId, CHANNEL, NEXT);
-        assert.equal(bb!.m, dot(readingsFor(h.meterId, NEXT), new Array<bigint>(bb ? readingsFor(h.meterId, NEXT).length : 0).fill(320n)));
+        assert.equal(
+            bb!.m,
+            dot(
+                readingsFor(h.meterId, NEXT),
+                new Array<bigint>(bb ? readingsFor(h.meterId, NEXT).length : 0).fill(320n),
+            ),
+        );
         // provider A forges a bill for NEXT with its own (PERIOD) key: refused for lack of agreement
         await assert.rejects(
-            w.providers[0]!.party.api.postBill({ meter: h.meterId, channel: CHANNEL, period: NEXT, tariff: { id: 'provider-a.flat', version: 1 }, m: '1', proof: '00' }),
+            w.providers[0]!.party.api.postBill({
+                meter: h.meterId,
+                channel: CHANNEL,
+                period: NEXT,
+                tariff: { id: 'provider-a.flat', version: 1 },
+                m: '1',
+                proof: '00',
+            }),
             (e) => code(e) === 'FORBIDDEN',
         );
     });
@@ -94,17 +166,50 @@ describe('tariff change, provider switch, wrong bills and bad keys', () => {
         assert.equal(before.length, 0);
         // m + 1 with a proof for m
         const g = groupByName('ristretto255');
-        await assert.rejects(pa.party.api.postBill({ meter: h.meterId, channel: CHANNEL, period: PERIOD, tariff: { id: 'provider-a.flat', version: 1 }, m: (good!.m + 1n).toString(), proof: bytesToHex(encodeProof(g, { c: 1n, s: 2n })) }), (e) => code(e) === 'BAD_PROOF');
+        await assert.rejects(
+            pa.party.api.postBill({
+                meter: h.meterId,
+                channel: CHANNEL,
+                period: PERIOD,
+                tariff: { id: 'provider-a.flat', version: 1 },
+                m: (good!.m + 1n).toString(),
+                proof: bytesToHex(encodeProof(g, { c: 1n, s: 2n })),
+            }),
+            (e) => code(e) === 'BAD_PROOF',
+        );
         // a valid proof of the other household's bill (another meter/period context)
         const other = w.households[0]!;
         const bills = await w.operator.api.getBills(other.meterId, CHANNEL, PERIOD);
-        await assert.rejects(pa.party.api.postBill({ meter: h.meterId, channel: CHANNEL, period: PERIOD, tariff: { id: 'provider-a.flat', version: 1 }, m: bills[0]!.m, proof: bills[0]!.proof }), (e) => code(e) === 'BAD_PROOF');
-        await assert.rejects(pa.party.api.postBill({ meter: h.meterId, channel: CHANNEL, period: PERIOD, tariff: { id: 'provider-a.flat', version: 1 }, m: 'ten', proof: '00' }), (e) => code(e) === 'BAD_REQUEST');
+        await assert.rejects(
+            pa.party.api.postBill({
+                meter: h.meterId,
+                channel: CHANNEL,
+                period: PERIOD,
+                tariff: { id: 'provider-a.flat', version: 1 },
+                m: bills[0]!.m,
+                proof: bills[0]!.proof,
+            }),
+            (e) => code(e) === 'BAD_PROOF',
+        );
+        await assert.rejects(
+            pa.party.api.postBill({
+                meter: h.meterId,
+                channel: CHANNEL,
+                period: PERIOD,
+                tariff: { id: 'provider-a.flat', version: 1 },
+                m: 'ten',
+                proof: '00',
+            }),
+            (e) => code(e) === 'BAD_REQUEST',
+        );
         assert.equal((await pa.party.api.getBills(h.meterId, CHANNEL, PERIOD)).length, 0);
         // the honest bill goes through, once
         await pa.provider.bill(h.meterId, CHANNEL, PERIOD);
         assert.equal((await pa.party.api.getBills(h.meterId, CHANNEL, PERIOD)).length, 1);
-        await assert.rejects(pa.provider.bill(h.meterId, CHANNEL, PERIOD), (e) => code(e) === 'EXISTS');
+        await assert.rejects(
+            pa.provider.bill(h.meterId, CHANNEL, PERIOD),
+            (e) => code(e) === 'EXISTS',
+        );
     });
 
     it('a customer handing over a key that does not match the mpk is detected by the provider', async () => {
@@ -114,12 +219,42 @@ describe('tariff change, provider switch, wrong bills and bad keys', () => {
             const g = groupByName('ristretto255');
             const y = new Array<bigint>(2972).fill(1n);
             // a key from another seed: well-formed, sealed correctly, but not for this mpk
-            const s = deriveScalars(g, derive('not-the-root'), LABELS.masterKey, [h.meterId, CHANNEL, PERIOD], 2972);
-            const key = keyDer(g, { ctx: { meter: h.meterId, channel: CHANNEL, period: PERIOD }, s }, y);
+            const s = deriveScalars(
+                g,
+                derive('not-the-root'),
+                LABELS.masterKey,
+                [h.meterId, CHANNEL, PERIOD],
+                2972,
+            );
+            const key = keyDer(
+                g,
+                { ctx: { meter: h.meterId, channel: CHANNEL, period: PERIOD }, s },
+                y,
+            );
             const pa = w2.providers[0]!;
-            const sealed = await sealToProvider(pa.hpke.publicKeyHex, { meter: h.meterId, channel: CHANNEL, period: PERIOD, provider: 'provider-a', tariff: 'provider-a.energy@1' }, encodeFunctionalKey(g, key));
-            await h.party.api.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.energy', version: 1 }, periods: [{ period: PERIOD, encryptedKey: sealed }], guard: { mode: 'class', k: 96 } });
-            await assert.rejects(pa.provider.loadKeys(h.meterId, CHANNEL, PERIOD), (e) => e instanceof BadFunctionalKeyError && /key check/.test(e.message));
+            const sealed = await sealToProvider(
+                pa.hpke.publicKeyHex,
+                {
+                    meter: h.meterId,
+                    channel: CHANNEL,
+                    period: PERIOD,
+                    provider: 'provider-a',
+                    tariff: 'provider-a.energy@1',
+                },
+                encodeFunctionalKey(g, key),
+            );
+            await h.party.api.acceptTariff({
+                meter: h.meterId,
+                channel: CHANNEL,
+                provider: 'provider-a',
+                tariff: { id: 'provider-a.energy', version: 1 },
+                periods: [{ period: PERIOD, encryptedKey: sealed }],
+                guard: { mode: 'class', k: 96 },
+            });
+            await assert.rejects(
+                pa.provider.loadKeys(h.meterId, CHANNEL, PERIOD),
+                (e) => e instanceof BadFunctionalKeyError && /key check/.test(e.message),
+            );
             // a key sealed for another binding does not even open
             const w3 = await pa.party.api.getAgreements(h.meterId, CHANNEL, PERIOD);
             assert.equal(w3.length, 1);
@@ -136,13 +271,39 @@ describe('privacy guard', () => {
             const h = w.households[0]!;
             const pa = w.providers[0]!;
             await pa.provider.publishTariff({
-                format: 'femeter-tariff/1', id: 'provider-a.spy', version: 1, name: 'looks like ToU', provider: 'provider-a', timeZone: 'Europe/Berlin', currencyUnit: 'µEUR',
-                kind: 'zones', holidays: { country: 'DE' }, defaultPrice: 300, zones: [{ name: 'one slot', price: 3000, days: ['mon'], from: '00:00', to: '00:15' }],
+                format: 'femeter-tariff/1',
+                id: 'provider-a.spy',
+                version: 1,
+                name: 'looks like ToU',
+                provider: 'provider-a',
+                timeZone: 'Europe/Berlin',
+                currencyUnit: 'µEUR',
+                kind: 'zones',
+                holidays: { country: 'DE' },
+                defaultPrice: 300,
+                zones: [
+                    { name: 'one slot', price: 3000, days: ['mon'], from: '00:00', to: '00:15' },
+                ],
             });
-            await h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.energy', version: 1 }, periods: [PERIOD] });
+            await h.customer.acceptTariff({
+                meter: h.meterId,
+                channel: CHANNEL,
+                provider: 'provider-a',
+                tariff: { id: 'provider-a.energy', version: 1 },
+                periods: [PERIOD],
+            });
             await assert.rejects(
-                h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.spy', version: 1 }, periods: [PERIOD] }),
-                (e) => e instanceof GuardRefusedError && e.offendingClass !== undefined && e.offendingClass.size < 96,
+                h.customer.acceptTariff({
+                    meter: h.meterId,
+                    channel: CHANNEL,
+                    provider: 'provider-a',
+                    tariff: { id: 'provider-a.spy', version: 1 },
+                    periods: [PERIOD],
+                }),
+                (e) =>
+                    e instanceof GuardRefusedError &&
+                    e.offendingClass !== undefined &&
+                    e.offendingClass.size < 96,
             );
             const consents = await h.party.api.getConsents(h.meterId, CHANNEL, PERIOD);
             assert.deepEqual(consents.map((c) => c.decision).sort(), ['allowed', 'refused']);
@@ -150,11 +311,25 @@ describe('privacy guard', () => {
             assert.equal((await h.party.api.getAgreements(h.meterId, CHANNEL, PERIOD)).length, 1);
             // the contract enforces the guard too: a customer app that skips it is refused
             await assert.rejects(
-                h.party.api.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.spy', version: 1 }, periods: [{ period: PERIOD, encryptedKey: '00'.repeat(64) }], guard: { mode: 'class', k: 96 } }),
+                h.party.api.acceptTariff({
+                    meter: h.meterId,
+                    channel: CHANNEL,
+                    provider: 'provider-a',
+                    tariff: { id: 'provider-a.spy', version: 1 },
+                    periods: [{ period: PERIOD, encryptedKey: '00'.repeat(64) }],
+                    guard: { mode: 'class', k: 96 },
+                }),
                 (e) => code(e) === 'GUARD',
             );
             await assert.rejects(
-                h.party.api.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.spy', version: 1 }, periods: [{ period: PERIOD, encryptedKey: '00' }], guard: { mode: 'class', k: 2 } }),
+                h.party.api.acceptTariff({
+                    meter: h.meterId,
+                    channel: CHANNEL,
+                    provider: 'provider-a',
+                    tariff: { id: 'provider-a.spy', version: 1 },
+                    periods: [{ period: PERIOD, encryptedKey: '00' }],
+                    guard: { mode: 'class', k: 2 },
+                }),
                 (e) => code(e) === 'BAD_REQUEST',
             );
         } finally {
@@ -168,12 +343,26 @@ describe('meter crash mid-period', () => {
         const w = await makeWorld(1);
         try {
             const h = w.households[0]!;
-            await h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.energy', version: 1 }, periods: [PERIOD] });
+            await h.customer.acceptTariff({
+                meter: h.meterId,
+                channel: CHANNEL,
+                provider: 'provider-a',
+                tariff: { id: 'provider-a.energy', version: 1 },
+                periods: [PERIOD],
+            });
             const x = readingsFor(h.meterId, PERIOD);
             await h.agent.openPeriod(CHANNEL, PERIOD);
-            h.agent.record(CHANNEL, PERIOD, x.slice(0, 1000).map((value, slot) => ({ slot, value })));
+            h.agent.record(
+                CHANNEL,
+                PERIOD,
+                x.slice(0, 1000).map((value, slot) => ({ slot, value })),
+            );
             await h.agent.flush();
-            h.agent.record(CHANNEL, PERIOD, x.slice(1000, 1500).map((value, i) => ({ slot: 1000 + i, value })));
+            h.agent.record(
+                CHANNEL,
+                PERIOD,
+                x.slice(1000, 1500).map((value, i) => ({ slot: 1000 + i, value })),
+            );
             // crash: recorded but not sent, plus half a line written when the power went
             h.outbox.close();
             appendFileSync(join(h.outboxDir, 'readings.jsonl'), '{"meter":"meter-0","chan');
@@ -182,11 +371,18 @@ describe('meter crash mid-period', () => {
             await h.agent.openPeriod(CHANNEL, PERIOD);
             const done = h.agent.recordedSlots(CHANNEL, PERIOD);
             assert.equal(done.size, 1500);
-            h.agent.record(CHANNEL, PERIOD, x.slice(1500).map((value, i) => ({ slot: 1500 + i, value })));
+            h.agent.record(
+                CHANNEL,
+                PERIOD,
+                x.slice(1500).map((value, i) => ({ slot: 1500 + i, value })),
+            );
             await h.agent.flush();
             await h.agent.closePeriod(CHANNEL, PERIOD);
             const [bill] = await w.providers[0]!.provider.bill(h.meterId, CHANNEL, PERIOD);
-            assert.equal(bill!.m, x.reduce((s, v) => s + v, 0n));
+            assert.equal(
+                bill!.m,
+                x.reduce((s, v) => s + v, 0n),
+            );
             const seq = await h.party.api.getMeterSequence(h.meterId);
             assert.deepEqual(seq, { last: 2972, gaps: [] });
         } finally {

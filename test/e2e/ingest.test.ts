@@ -28,7 +28,13 @@ function registerCsv(gapSlots: readonly number[] = []): { text: string; total: b
 function d0Log(): { text: string; total: bigint } {
     const lines: string[] = [];
     let regWh = 5_000_000n;
-    const tele = (wh: bigint): string => ['/ESY5Q3DA1024 V3.03', '', `1-0:1.8.0*255(${(Number(wh) / 1000).toFixed(3).padStart(12, '0')}*kWh)`, '!'].join('\r\n') + '\r\n';
+    const tele = (wh: bigint): string =>
+        [
+            '/ESY5Q3DA1024 V3.03',
+            '',
+            `1-0:1.8.0*255(${(Number(wh) / 1000).toFixed(3).padStart(12, '0')}*kWh)`,
+            '!',
+        ].join('\r\n') + '\r\n';
     lines.push(JSON.stringify({ t: iso(bp.startMs), d0: tele(regWh) }));
     for (let i = 0; i < bp.slotCount; i++) {
         regWh += BigInt(((i * 7) % 50) + 1);
@@ -41,7 +47,14 @@ describe('meter sources into the ledger', () => {
     let w: World;
     before(async () => {
         w = await makeWorld(2);
-        for (const h of w.households) await h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider-a', tariff: { id: 'provider-a.energy', version: 1 }, periods: [PERIOD] });
+        for (const h of w.households)
+            await h.customer.acceptTariff({
+                meter: h.meterId,
+                channel: CHANNEL,
+                provider: 'provider-a',
+                tariff: { id: 'provider-a.energy', version: 1 },
+                periods: [PERIOD],
+            });
     });
     after(async () => w.close());
 
@@ -81,17 +94,31 @@ describe('meter sources into the ledger', () => {
         const { text } = registerCsv();
         const lines = text.split('\n');
         const bad = [
-            [...lines.slice(0, 50), '2024-03-01T12:00:00Z,not-a-number', ...lines.slice(50)].join('\n'),
+            [...lines.slice(0, 50), '2024-03-01T12:00:00Z,not-a-number', ...lines.slice(50)].join(
+                '\n',
+            ),
             [...lines.slice(0, 50), lines[49], ...lines.slice(50)].join('\n'), // repeated timestamp
             lines.map((l, i) => (i === 60 ? l.replace(/,\d+$/, ',5') : l)).join('\n'), // decreasing register
         ];
-        for (const b of bad) assert.throws(() => readingsFromSource(b, 'csv-register', bp), SourceError);
+        for (const b of bad)
+            assert.throws(() => readingsFromSource(b, 'csv-register', bp), SourceError);
         const log = d0Log().text.split('\n');
         log[10] = log[10]!.replace('1-0:1.8.0', '1-0:1.8.0(broken');
         assert.throws(() => readingsFromSource(log.join('\n'), 'd0-log', bp), /line 11/);
-        assert.throws(() => readingsFromSource('{"t":"2024-03-01T00:00:00Z","sml":"zz"}\n', 'sml-log', bp), /line 1/);
+        assert.throws(
+            () => readingsFromSource('{"t":"2024-03-01T00:00:00Z","sml":"zz"}\n', 'sml-log', bp),
+            /line 1/,
+        );
         // a valid source for slots already recorded: refused as a whole by the agent
-        assert.throws(() => h.agent.record(CHANNEL, PERIOD, readingsFromSource(registerCsv().text, 'csv-register', bp)), /already recorded/);
+        assert.throws(
+            () =>
+                h.agent.record(
+                    CHANNEL,
+                    PERIOD,
+                    readingsFromSource(registerCsv().text, 'csv-register', bp),
+                ),
+            /already recorded/,
+        );
         assert.equal(h.outbox.entries.length, before);
     });
 });

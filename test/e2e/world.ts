@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { embeddedEngine, fabricEngine, type Engine, type Participant } from '../../src/apps/engines.js';
+import {
+    embeddedEngine,
+    fabricEngine,
+    type Engine,
+    type Participant,
+} from '../../src/apps/engines.js';
 import { defaultConnectionPath } from '../../src/ledger/fabric/index.js';
 import { dlogSolvers } from '../../src/apps/demo/demo.js';
 import { ENERGY_TARIFF, FLAT_TARIFF, TWO_ZONE_TARIFF } from '../../src/apps/demo/tariffs.js';
@@ -66,7 +71,10 @@ export interface World {
 export async function openEngine(dir: string): Promise<Engine> {
     const which = process.env['FEMETER_E2E_ENGINE'] ?? 'embedded';
     if (which === 'fabric') return fabricEngine(defaultConnectionPath(), { freshChaincode: 'e2e' });
-    if (which !== 'embedded') throw new Error(`engine ${which} is not available in this build (FEMETER_E2E_ENGINE: embedded | fabric)`);
+    if (which !== 'embedded')
+        throw new Error(
+            `engine ${which} is not available in this build (FEMETER_E2E_ENGINE: embedded | fabric)`,
+        );
     return embeddedEngine(join(dir, 'ledger'), derive('engine'));
 }
 
@@ -77,7 +85,10 @@ export function readingsFor(meterId: string, period: string): bigint[] {
     return Array.from({ length: n }, (_, i) => BigInt((seed[i % 32]! * (i + 1)) % 700));
 }
 
-export async function makeWorld(customers: number, opts: { periods?: string[] } = {}): Promise<World> {
+export async function makeWorld(
+    customers: number,
+    opts: { periods?: string[] } = {},
+): Promise<World> {
     const dir = mkdtempSync(join(tmpdir(), 'femeter-e2e-'));
     const engine = await openEngine(dir);
     const operator = await engine.connect('operator', 'operator');
@@ -87,37 +98,88 @@ export async function makeWorld(customers: number, opts: { periods?: string[] } 
     for (const pid of ['provider-a', 'provider-b']) {
         const party = await engine.connect(pid, 'operator');
         const hpke = await hpkeKeyPair(derive(`${pid}/hpke`));
-        await operator.api.registerParty({ id: pid, role: 'provider', name: pid, identity: party.identity, hpkePublicKey: hpke.publicKeyHex });
+        await operator.api.registerParty({
+            id: pid,
+            role: 'provider',
+            name: pid,
+            identity: party.identity,
+            hpkePublicKey: hpke.publicKeyHex,
+        });
         const provider = new Provider({ api: party.api, partyId: pid, hpke, dlog });
-        for (const doc of [ENERGY_TARIFF(pid), FLAT_TARIFF(pid), TWO_ZONE_TARIFF(pid)]) await provider.publishTariff(doc);
+        for (const doc of [ENERGY_TARIFF(pid), FLAT_TARIFF(pid), TWO_ZONE_TARIFF(pid)])
+            await provider.publishTariff(doc);
         providers.push({ party, hpke, provider });
     }
     const auditor = await engine.connect('auditor', 'customers');
-    await operator.api.registerParty({ id: 'auditor', role: 'auditor', name: 'Auditor', identity: auditor.identity });
+    await operator.api.registerParty({
+        id: 'auditor',
+        role: 'auditor',
+        name: 'Auditor',
+        identity: auditor.identity,
+    });
     const households: Household[] = [];
     const newAgent = (h: Household): Household => {
         h.outbox = new FileOutbox(h.outboxDir);
-        h.agent = new MeterAgent({ api: h.meterParty.api, meterId: h.meterId, signingSecret: h.signingSecret, meterSeed: h.meterSeed, outbox: h.outbox, batchSize: 200 });
+        h.agent = new MeterAgent({
+            api: h.meterParty.api,
+            meterId: h.meterId,
+            signingSecret: h.signingSecret,
+            meterSeed: h.meterSeed,
+            outbox: h.outbox,
+            batchSize: 200,
+        });
         return h;
     };
     for (let i = 0; i < customers; i++) {
         const id = `cust-${i}`;
         const meterId = `meter-${i}`;
         const party = await engine.connect(id, 'customers');
-        await operator.api.registerParty({ id, role: 'customer', name: id, identity: party.identity });
+        await operator.api.registerParty({
+            id,
+            role: 'customer',
+            name: id,
+            identity: party.identity,
+        });
         const meterParty = await engine.connect(meterId, 'customers');
         const signingSecret = derive(`${meterId}/sign`);
         await operator.api.registerMeter({
-            id: meterId, owner: id, identity: meterParty.identity, signingKey: bytesToHex(ed25519Signer(signingSecret).publicKey),
-            channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }], maxPerSlot: MAX, software: { id: 'e2e-meter/1', digest: bytesToHex(sha256(utf8ToBytes('e2e'))) },
+            id: meterId,
+            owner: id,
+            identity: meterParty.identity,
+            signingKey: bytesToHex(ed25519Signer(signingSecret).publicKey),
+            channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
+            maxPerSlot: MAX,
+            software: { id: 'e2e-meter/1', digest: bytesToHex(sha256(utf8ToBytes('e2e'))) },
         });
-        const customer = new Customer({ api: party.api, partyId: id, wallet: Wallet.fromSeed(derive(`${id}/root`)), dlog });
-        for (const p of opts.periods ?? [PERIOD]) await customer.publishMpks(meterId, CHANNEL, p, 1);
-        const h = { id, meterId, party, meterParty, customer, signingSecret, meterSeed: derive(`${meterId}/enc`), outboxDir: join(dir, 'meters', meterId) } as Household;
+        const customer = new Customer({
+            api: party.api,
+            partyId: id,
+            wallet: Wallet.fromSeed(derive(`${id}/root`)),
+            dlog,
+        });
+        for (const p of opts.periods ?? [PERIOD])
+            await customer.publishMpks(meterId, CHANNEL, p, 1);
+        const h = {
+            id,
+            meterId,
+            party,
+            meterParty,
+            customer,
+            signingSecret,
+            meterSeed: derive(`${meterId}/enc`),
+            outboxDir: join(dir, 'meters', meterId),
+        } as Household;
         households.push(newAgent(h));
     }
     return {
-        engine, dir, operator, providers, auditor, households, dlog, newAgent,
+        engine,
+        dir,
+        operator,
+        providers,
+        auditor,
+        households,
+        dlog,
+        newAgent,
         async close() {
             for (const h of households) h.outbox.close();
             await engine.close();
@@ -126,12 +188,21 @@ export async function makeWorld(customers: number, opts: { periods?: string[] } 
 }
 
 /** Record, send and close a full period for a household. */
-export async function meterPeriod(h: Household, period: string, x = readingsFor(h.meterId, period)): Promise<bigint[]> {
+export async function meterPeriod(
+    h: Household,
+    period: string,
+    x = readingsFor(h.meterId, period),
+): Promise<bigint[]> {
     await h.agent.openPeriod(CHANNEL, period);
-    h.agent.record(CHANNEL, period, x.map((value, slot) => ({ slot, value })));
+    h.agent.record(
+        CHANNEL,
+        period,
+        x.map((value, slot) => ({ slot, value })),
+    );
     await h.agent.flush();
     await h.agent.closePeriod(CHANNEL, period);
     return x;
 }
 
-export const dot = (x: readonly bigint[], y: readonly bigint[]): bigint => x.reduce((s, v, i) => s + v * y[i]!, 0n);
+export const dot = (x: readonly bigint[], y: readonly bigint[]): bigint =>
+    x.reduce((s, v, i) => s + v * y[i]!, 0n);

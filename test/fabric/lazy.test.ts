@@ -18,7 +18,8 @@ import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 
 const ENGINES = new URL('../../src/apps/engines.js', import.meta.url).href;
-const FABRIC = /\/node_modules\/(@hyperledger\/fabric-gateway|@hyperledger\/fabric-protos|@grpc\/grpc-js|@grpc\/proto-loader|fabric-shim)\//;
+const FABRIC =
+    /\/node_modules\/(@hyperledger\/fabric-gateway|@hyperledger\/fabric-protos|@grpc\/grpc-js|@grpc\/proto-loader|fabric-shim)\//;
 
 const HOOK = `
 import { appendFileSync } from 'node:fs';
@@ -62,10 +63,18 @@ function loadedBy(scenario: keyof typeof SCENARIOS): { esm: string[]; cjs: strin
              ${SCENARIOS[scenario]}
              writeFileSync(join(dir, 'cjs.json'), JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`,
         );
-        const r = spawnSync(process.execPath, [script], { env: { ...process.env, FEMETER_LAZY_LOG: log }, encoding: 'utf8', timeout: 60_000 });
+        const r = spawnSync(process.execPath, [script], {
+            env: { ...process.env, FEMETER_LAZY_LOG: log },
+            encoding: 'utf8',
+            timeout: 60_000,
+        });
         assert.equal(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
-        const esm = readFileSync(log, 'utf8').split('\n').filter((u) => u !== '');
-        const cjs = (JSON.parse(readFileSync(join(dir, 'cjs.json'), 'utf8')) as string[]).map((p) => pathToFileURL(p).href);
+        const esm = readFileSync(log, 'utf8')
+            .split('\n')
+            .filter((u) => u !== '');
+        const cjs = (JSON.parse(readFileSync(join(dir, 'cjs.json'), 'utf8')) as string[]).map(
+            (p) => pathToFileURL(p).href,
+        );
         return { esm, cjs };
     } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -75,18 +84,47 @@ function loadedBy(scenario: keyof typeof SCENARIOS): { esm: string[]; cjs: strin
 describe('Fabric packages are loaded lazily', () => {
     it('an embedded deployment through the apps engine module loads nothing of Fabric or gRPC', () => {
         const { esm, cjs } = loadedBy('embedded');
-        assert.ok(esm.some((u) => u.endsWith('/src/apps/engines.js')), 'the resolve hook saw the engines module');
-        assert.ok(esm.some((u) => u.endsWith('/src/ledger/fabric/index.js')), 'the Fabric adapter module itself is imported (statically, by engines.js)');
-        assert.ok(cjs.some((u) => u.includes('/node_modules/fabric-contract-api/')), 'the CommonJS cache saw fabric-contract-api (the contract)');
-        assert.deepEqual(esm.filter((u) => FABRIC.test(u)), [], 'ESM imports of Fabric packages');
-        assert.deepEqual(cjs.filter((u) => FABRIC.test(u)), [], 'CommonJS loads of Fabric packages');
+        assert.ok(
+            esm.some((u) => u.endsWith('/src/apps/engines.js')),
+            'the resolve hook saw the engines module',
+        );
+        assert.ok(
+            esm.some((u) => u.endsWith('/src/ledger/fabric/index.js')),
+            'the Fabric adapter module itself is imported (statically, by engines.js)',
+        );
+        assert.ok(
+            cjs.some((u) => u.includes('/node_modules/fabric-contract-api/')),
+            'the CommonJS cache saw fabric-contract-api (the contract)',
+        );
+        assert.deepEqual(
+            esm.filter((u) => FABRIC.test(u)),
+            [],
+            'ESM imports of Fabric packages',
+        );
+        assert.deepEqual(
+            cjs.filter((u) => FABRIC.test(u)),
+            [],
+            'CommonJS loads of Fabric packages',
+        );
     });
 
     it('positive control: opening a FabricLedger loads fabric-gateway and grpc-js (both detectors see them)', () => {
         const { esm, cjs } = loadedBy('fabric');
-        assert.ok(esm.some((u) => u.includes('/node_modules/@hyperledger/fabric-gateway/')), 'ESM hook sees fabric-gateway');
-        assert.ok(esm.some((u) => u.includes('/node_modules/@grpc/grpc-js/')), 'ESM hook sees grpc-js');
-        assert.ok(cjs.some((u) => u.includes('/node_modules/@hyperledger/fabric-gateway/')), 'CommonJS cache sees fabric-gateway');
-        assert.ok(cjs.some((u) => u.includes('/node_modules/@grpc/grpc-js/')), 'CommonJS cache sees grpc-js');
+        assert.ok(
+            esm.some((u) => u.includes('/node_modules/@hyperledger/fabric-gateway/')),
+            'ESM hook sees fabric-gateway',
+        );
+        assert.ok(
+            esm.some((u) => u.includes('/node_modules/@grpc/grpc-js/')),
+            'ESM hook sees grpc-js',
+        );
+        assert.ok(
+            cjs.some((u) => u.includes('/node_modules/@hyperledger/fabric-gateway/')),
+            'CommonJS cache sees fabric-gateway',
+        );
+        assert.ok(
+            cjs.some((u) => u.includes('/node_modules/@grpc/grpc-js/')),
+            'CommonJS cache sees grpc-js',
+        );
     });
 });

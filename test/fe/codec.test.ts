@@ -3,7 +3,16 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
-    decodeFunctionalKey, decodeMpk, decodeProof, DecodeError, encodeFunctionalKey, encodeMpk, encodeProof, keyDer, MAX_SLOTS, setup,
+    decodeFunctionalKey,
+    decodeMpk,
+    decodeProof,
+    DecodeError,
+    encodeFunctionalKey,
+    encodeMpk,
+    encodeProof,
+    keyDer,
+    MAX_SLOTS,
+    setup,
 } from './exports.js';
 import { groupsUnderTest, seed } from './helpers.js';
 
@@ -30,7 +39,12 @@ for (const { label, group: g } of groupsUnderTest().filter((x) => x.fast)) {
                 ['key', keyBytes, (b: Uint8Array) => decodeFunctionalKey(g, b)],
                 ['proof', proofBytes, (b: Uint8Array) => decodeProof(g, b)],
             ] as const) {
-                for (let n = 0; n < bytes.length; n++) assert.throws(() => decode(bytes.subarray(0, n)), DecodeError, `${name} cut at ${n}`);
+                for (let n = 0; n < bytes.length; n++)
+                    assert.throws(
+                        () => decode(bytes.subarray(0, n)),
+                        DecodeError,
+                        `${name} cut at ${n}`,
+                    );
                 const longer = new Uint8Array(bytes.length + 1);
                 longer.set(bytes);
                 assert.throws(() => decode(longer), /trailing/);

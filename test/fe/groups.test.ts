@@ -28,9 +28,13 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
         it('aG + bG = (a+b)G and b(aG) = (ab)G', () => {
             fc.assert(
                 fc.property(scalar, scalar, (a, b) => {
-                    assert.ok(g.equals(g.add(g.mulBase(a), g.mulBase(b)), g.mulBase(mod(a + b, g.order))));
+                    assert.ok(
+                        g.equals(g.add(g.mulBase(a), g.mulBase(b)), g.mulBase(mod(a + b, g.order))),
+                    );
                     assert.ok(g.equals(g.mul(g.mulBase(a), b), g.mulBase(mod(a * b, g.order))));
-                    assert.ok(g.equals(g.sub(g.mulBase(a), g.mulBase(b)), g.mulBase(mod(a - b, g.order))));
+                    assert.ok(
+                        g.equals(g.sub(g.mulBase(a), g.mulBase(b)), g.mulBase(mod(a - b, g.order))),
+                    );
                     assert.ok(g.isIdentity(g.add(g.mulBase(a), g.neg(g.mulBase(a)))));
                 }),
                 { numRuns: runs },
@@ -60,7 +64,9 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
             const ks = [1n, 2n, g.order - 1n, 99n];
             g.mulBaseMany(ks).forEach((P, i) => assert.ok(g.equals(P, g.mulBase(ks[i]!))));
             const P = g.mulBase(77n);
-            g.mulMany([P, g.generator], 5n).forEach((Q, i) => assert.ok(g.equals(Q, g.mul(i === 0 ? P : g.generator, 5n))));
+            g.mulMany([P, g.generator], 5n).forEach((Q, i) =>
+                assert.ok(g.equals(Q, g.mul(i === 0 ? P : g.generator, 5n))),
+            );
         });
         it('stepKeys fingerprints start + j·step', () => {
             const start = g.mulBase(10n);
@@ -73,17 +79,31 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
         it('rejects out-of-range scalars', () => {
             assert.throws(() => g.mulBase(g.order), /scalar/);
             assert.throws(() => g.mulBase(-1n), /scalar/);
-            assert.throws(() => g.decodeScalar(g.encodeScalar(0n).map(() => 0xff), 's'), DecodeError);
+            assert.throws(
+                () =>
+                    g.decodeScalar(
+                        g.encodeScalar(0n).map(() => 0xff),
+                        's',
+                    ),
+                DecodeError,
+            );
         });
         it('hostile decodings: wrong length, identity, garbage', () => {
             const good = g.encode(g.mulBase(5n));
-            for (const bad of [new Uint8Array(0), good.subarray(1), new Uint8Array(g.elementBytes + 1)]) {
+            for (const bad of [
+                new Uint8Array(0),
+                good.subarray(1),
+                new Uint8Array(g.elementBytes + 1),
+            ]) {
                 assert.throws(() => g.decode(bad, 'P'), DecodeError);
             }
             assert.throws(() => g.decode(g.encode(g.identity), 'P'), /identity/);
             assert.ok(g.isIdentity(g.decode(g.encode(g.identity), 'P', { allowIdentity: true })));
             assert.throws(() => g.decode('nope' as unknown as Uint8Array, 'P'), DecodeError);
-            assert.throws(() => g.decodeMany(new Uint8Array(g.elementBytes * 2 - 1), 2, 'C'), DecodeError);
+            assert.throws(
+                () => g.decodeMany(new Uint8Array(g.elementBytes * 2 - 1), 2, 'C'),
+                DecodeError,
+            );
             const two = new Uint8Array(g.elementBytes * 2);
             two.set(good, 0);
             two.set(g.encode(g.identity), g.elementBytes);
@@ -99,13 +119,18 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
                 });
             }
             it('matches @noble/curves on the first 16 multiples of G', () => {
-                for (let k = 1n; k <= 16n; k++) assert.deepEqual(g.encode(g.mulBase(k)), nobleR.Point.BASE.multiply(k).toBytes());
+                for (let k = 1n; k <= 16n; k++)
+                    assert.deepEqual(
+                        g.encode(g.mulBase(k)),
+                        nobleR.Point.BASE.multiply(k).toBytes(),
+                    );
             });
         } else {
             it('rejects 0, p, values above p and non-residues (off-group)', () => {
                 const p = FFDHE_P_FOR_TESTS(g.name);
                 const q = (p - 1n) / 2n;
-                const be = (v: bigint): Uint8Array => unhex(v.toString(16).padStart(g.elementBytes * 2, '0'));
+                const be = (v: bigint): Uint8Array =>
+                    unhex(v.toString(16).padStart(g.elementBytes * 2, '0'));
                 assert.throws(() => g.decode(be(0n), 'P'), /\[1, p\)/);
                 assert.throws(() => g.decode(be(p), 'P'), /\[1, p\)/);
                 assert.throws(() => g.decode(be(p - 1n), 'P'), /subgroup/); // -1 is a non-residue for p ≡ 3 mod 4

@@ -8,7 +8,8 @@ export function groupsUnderTest(): { label: string; group: AnyGroup; fast: boole
     const out: { label: string; group: AnyGroup; fast: boolean }[] = [
         { label: 'ristretto255/noble', group: makeRistretto255('noble'), fast: true },
     ];
-    if (loadNative() !== undefined) out.push({ label: 'ristretto255/native', group: makeRistretto255('native'), fast: true });
+    if (loadNative() !== undefined)
+        out.push({ label: 'ristretto255/native', group: makeRistretto255('native'), fast: true });
     out.push({ label: 'ffdhe2048', group: makeFfdhe('ffdhe2048'), fast: true });
     out.push({ label: 'ffdhe2048/bigint', group: makeFfdhe('ffdhe2048', 'bigint'), fast: false });
     out.push({ label: 'ffdhe3072', group: makeFfdhe('ffdhe3072'), fast: false });

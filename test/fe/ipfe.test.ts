@@ -4,8 +4,21 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-    Accumulator, BsgsTable, checkKey, decrypt, decryptFolded, decryptSlot, DlogBoundError, Encryptor, innerProductBound,
-    KeyCheckError, keyDer, RangeCheckError, setup, weightedSum, type AnyGroup,
+    Accumulator,
+    BsgsTable,
+    checkKey,
+    decrypt,
+    decryptFolded,
+    decryptSlot,
+    DlogBoundError,
+    Encryptor,
+    innerProductBound,
+    KeyCheckError,
+    keyDer,
+    RangeCheckError,
+    setup,
+    weightedSum,
+    type AnyGroup,
 } from './exports.js';
 import { groupsUnderTest, seed } from './helpers.js';
 
@@ -34,7 +47,10 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
                         const key = keyDer(g, msk, y);
                         checkKey(g, mpk, key);
                         const m = decrypt(g, key, C0, C, tableFor(g), innerProductBound(y, B));
-                        assert.equal(m, x.reduce((s, xi, i) => s + xi * y[i]!, 0n));
+                        assert.equal(
+                            m,
+                            x.reduce((s, xi, i) => s + xi * y[i]!, 0n),
+                        );
                     },
                 ),
                 { numRuns: fast ? 8 : 2 },
@@ -49,7 +65,10 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
             const y2 = y.map((v, i) => (i === 0 ? 2n : v));
             const key = keyDer(g, msk, y);
             // Using y2's weights with y's key leaves r·(K_y2 − K_y) in D: a random element, not in the bound.
-            assert.throws(() => decrypt(g, { ...key, y: y2 }, C0, C, tableFor(g), innerProductBound(y2, B)), DlogBoundError);
+            assert.throws(
+                () => decrypt(g, { ...key, y: y2 }, C0, C, tableFor(g), innerProductBound(y2, B)),
+                DlogBoundError,
+            );
             assert.throws(() => checkKey(g, mpk, { ...key, y: y2 }), KeyCheckError);
             assert.throws(() => checkKey(g, mpk, { ...key, sk: key.sk ^ 1n }), KeyCheckError);
         });
@@ -67,7 +86,10 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
             assert.equal(acc.count, l);
             assert.ok(g.equals(acc.value, weightedSum(g, y, C)));
             const key = keyDer(g, msk, y);
-            assert.equal(decryptFolded(g, key, e1.open(), acc.value, tableFor(g), innerProductBound(y, B)), x.reduce((s, v, i) => s + v * y[i]!, 0n));
+            assert.equal(
+                decryptFolded(g, key, e1.open(), acc.value, tableFor(g), innerProductBound(y, B)),
+                x.reduce((s, v, i) => s + v * y[i]!, 0n),
+            );
             assert.equal(decryptSlot(g, msk, 5, e1.open(), C[5], tableFor(g), B), x[5]);
         });
         it('refuses readings outside [0, B] and slots outside the epoch', () => {
@@ -76,7 +98,15 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
             assert.throws(() => enc.slot(0, -1n), RangeCheckError);
             assert.throws(() => enc.slot(l, 1n), RangeCheckError);
             assert.throws(() => keyDer(g, msk, [1n]), /weight vector/);
-            assert.throws(() => keyDer(g, msk, Array.from({ length: l }, () => 1n << 50n)), /out of range/);
+            assert.throws(
+                () =>
+                    keyDer(
+                        g,
+                        msk,
+                        Array.from({ length: l }, () => 1n << 50n),
+                    ),
+                /out of range/,
+            );
         });
         it('other periods derive independent keys', () => {
             const other = setup(g, seed(1), { ...ctx, period: '2024-04' }, l);
@@ -96,7 +126,10 @@ describe('bounded discrete log', () => {
                 assert.equal(t.solve(g.mulBase(((m % g.order) + g.order) % g.order), bound), m);
             }
             for (const m of [bound + 1n, -(bound + 1n), 5000n]) {
-                assert.throws(() => t.solve(g.mulBase(((m % g.order) + g.order) % g.order), bound), (e: unknown) => e instanceof DlogBoundError && e.bound === bound);
+                assert.throws(
+                    () => t.solve(g.mulBase(((m % g.order) + g.order) % g.order), bound),
+                    (e: unknown) => e instanceof DlogBoundError && e.bound === bound,
+                );
             }
             assert.throws(() => t.solve(g.mulBase(123456789n), 10_000n), DlogBoundError);
             assert.equal(t.solve(g.mulBase(0n), 0n), 0n);

@@ -9,10 +9,16 @@ describe('key files', async () => {
     const text = await sealKeyFile(secret, 'correct horse', 'customer-root-seed', { logN: 10 });
     it('round-trips and checks the kind', async () => {
         assert.deepEqual(await openKeyFile(text, 'correct horse', 'customer-root-seed'), secret);
-        await assert.rejects(openKeyFile(text, 'correct horse', 'meter-key'), /holds a "customer-root-seed"/);
+        await assert.rejects(
+            openKeyFile(text, 'correct horse', 'meter-key'),
+            /holds a "customer-root-seed"/,
+        );
     });
     it('refuses a wrong passphrase', async () => {
-        await assert.rejects(openKeyFile(text, 'wrong', 'customer-root-seed'), (e: unknown) => e instanceof KeyFileError && /wrong passphrase/.test(e.message));
+        await assert.rejects(
+            openKeyFile(text, 'wrong', 'customer-root-seed'),
+            (e: unknown) => e instanceof KeyFileError && /wrong passphrase/.test(e.message),
+        );
     });
     it('refuses flipped bits in ciphertext, nonce, salt, kind', async () => {
         const j = JSON.parse(text) as Record<string, unknown> & { kdf: Record<string, unknown> };
@@ -24,14 +30,25 @@ describe('key files', async () => {
             { ...j, kdf: { ...j.kdf, salt: flip(j.kdf.salt as string) } },
             { ...j, kdf: { ...j.kdf, N: 2048 } },
         ];
-        for (const v of variants) await assert.rejects(openKeyFile(JSON.stringify(v), 'correct horse'), KeyFileError);
+        for (const v of variants)
+            await assert.rejects(openKeyFile(JSON.stringify(v), 'correct horse'), KeyFileError);
     });
     it('refuses malformed, truncated and oversized files with a clear error', async () => {
-        for (const bad of ['', '{', text.slice(0, text.length / 2), '[]', '{"format":"femeter-keyfile/1"}', 'x'.repeat(70_000)]) {
+        for (const bad of [
+            '',
+            '{',
+            text.slice(0, text.length / 2),
+            '[]',
+            '{"format":"femeter-keyfile/1"}',
+            'x'.repeat(70_000),
+        ]) {
             await assert.rejects(openKeyFile(bad, 'correct horse'), KeyFileError);
         }
         const j = JSON.parse(text) as { kdf: Record<string, unknown> };
-        await assert.rejects(openKeyFile(JSON.stringify({ ...j, kdf: { ...j.kdf, N: 2 ** 30 } }), 'x'), /out of range/);
+        await assert.rejects(
+            openKeyFile(JSON.stringify({ ...j, kdf: { ...j.kdf, N: 2 ** 30 } }), 'x'),
+            /out of range/,
+        );
         await assert.rejects(sealKeyFile(secret, '', 'k'), /empty passphrase/);
     });
 });

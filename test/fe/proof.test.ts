@@ -2,7 +2,17 @@
 /** Chaum–Pedersen bill proofs: completeness and every way a forged bill must fail. */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { assertBill, Encryptor, keyDer, keyImage, ProofError, proveBill, setup, verifyBill, weightedSum } from './exports.js';
+import {
+    assertBill,
+    Encryptor,
+    keyDer,
+    keyImage,
+    ProofError,
+    proveBill,
+    setup,
+    verifyBill,
+    weightedSum,
+} from './exports.js';
 import { groupsUnderTest, seed } from './helpers.js';
 
 for (const { label, group: g } of groupsUnderTest().filter((x) => x.fast)) {
@@ -16,7 +26,14 @@ for (const { label, group: g } of groupsUnderTest().filter((x) => x.fast)) {
         const y = [1n, 2n, -3n, 1n, 1n, 1n, 0n, 4n];
         const key = keyDer(g, msk, y);
         const m = x.reduce((s, v, i) => s + v * y[i]!, 0n);
-        const st = { ...ctx, tariff: 'flat@1', m, K: keyImage(g, mpk, y), C0: enc.open(), S: weightedSum(g, y, C) };
+        const st = {
+            ...ctx,
+            tariff: 'flat@1',
+            m,
+            K: keyImage(g, mpk, y),
+            C0: enc.open(),
+            S: weightedSum(g, y, C),
+        };
         const proof = proveBill(g, key.sk, st);
         it('verifies for the true m', () => {
             assert.ok(verifyBill(g, st, proof));

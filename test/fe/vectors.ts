@@ -8,7 +8,18 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-    encodeFunctionalKey, encodeMpk, encodeProof, encRandomness, Encryptor, groupByName, GROUP_NAMES, keyDer, keyImage, proveBill, setup, weightedSum,
+    encodeFunctionalKey,
+    encodeMpk,
+    encodeProof,
+    encRandomness,
+    Encryptor,
+    groupByName,
+    GROUP_NAMES,
+    keyDer,
+    keyImage,
+    proveBill,
+    setup,
+    weightedSum,
 } from './exports.js';
 import { hex } from './helpers.js';
 
@@ -47,7 +58,14 @@ export function makeVectors(): Vector[] {
         const C = x.map((xi, i) => enc.slot(i, xi));
         const key = keyDer(g, msk, y);
         const m = x.reduce((s, v, i) => s + v * y[i]!, 0n);
-        const proof = proveBill(g, key.sk, { ...ctx, tariff: 'vector@1', m, K: keyImage(g, mpk, y), C0, S: weightedSum(g, y, C) });
+        const proof = proveBill(g, key.sk, {
+            ...ctx,
+            tariff: 'vector@1',
+            m,
+            K: keyImage(g, mpk, y),
+            C0,
+            S: weightedSum(g, y, C),
+        });
         return {
             group: name,
             rootSeed: hex(rootSeed),

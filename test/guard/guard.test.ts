@@ -91,14 +91,31 @@ describe('class rule', () => {
 
     it('throws for k below 4 and for malformed input', () => {
         for (const k of [3, 0, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-            assert.throws(() => checkKeySet([], total, { mode: 'class', k }), GuardInputError, String(k));
-            assert.throws(() => checkKeySet([], total, { mode: 'indexed', k }), GuardInputError, String(k));
+            assert.throws(
+                () => checkKeySet([], total, { mode: 'class', k }),
+                GuardInputError,
+                String(k),
+            );
+            assert.throws(
+                () => checkKeySet([], total, { mode: 'indexed', k }),
+                GuardInputError,
+                String(k),
+            );
         }
-        assert.throws(() => checkKeySet([total], total.slice(1), { mode: 'class' }), GuardInputError);
+        assert.throws(
+            () => checkKeySet([total], total.slice(1), { mode: 'class' }),
+            GuardInputError,
+        );
         assert.throws(() => checkKeySet([], [], { mode: 'class' }), GuardInputError);
-        assert.throws(() => checkKeySet([], [1, 2, 3, 4] as unknown as bigint[], { mode: 'class', k: 4 }), GuardInputError);
+        assert.throws(
+            () => checkKeySet([], [1, 2, 3, 4] as unknown as bigint[], { mode: 'class', k: 4 }),
+            GuardInputError,
+        );
         assert.throws(() => checkKeySet([], total, { mode: 'spy' as 'class' }), GuardInputError);
-        assert.throws(() => checkKeySet([null as unknown as bigint[]], total, { mode: 'class' }), GuardInputError);
+        assert.throws(
+            () => checkKeySet([null as unknown as bigint[]], total, { mode: 'class' }),
+            GuardInputError,
+        );
     });
 });
 
@@ -116,8 +133,14 @@ describe('indexed mode', () => {
         const d = checkKeySet([total, cost], dayNight, { mode: 'indexed' });
         assert.equal(d.allowed, false);
         assert.equal(d.code, 'too-many-keys');
-        assert.equal(checkKeySet([total, cost], dayNight, { mode: 'indexed', maxKeysPerEpoch: 3 }).allowed, true);
-        assert.throws(() => checkKeySet([], total, { mode: 'indexed', maxKeysPerEpoch: 0 }), GuardInputError);
+        assert.equal(
+            checkKeySet([total, cost], dayNight, { mode: 'indexed', maxKeysPerEpoch: 3 }).allowed,
+            true,
+        );
+        assert.throws(
+            () => checkKeySet([], total, { mode: 'indexed', maxKeysPerEpoch: 0 }),
+            GuardInputError,
+        );
     });
 
     it('refuses keys with a non-zero weight on fewer than k slots', () => {
@@ -129,7 +152,15 @@ describe('indexed mode', () => {
         assert.equal(d.offendingClass?.size, 50);
         assert.equal(d.offendingClass?.slots[0], 10);
         assert.match(d.reason, /candidate key/);
-        assert.equal(checkKeySet([], vec(() => 0n), { mode: 'indexed' }).allowed, true, 'an all-zero key reveals nothing');
+        assert.equal(
+            checkKeySet(
+                [],
+                vec(() => 0n),
+                { mode: 'indexed' },
+            ).allowed,
+            true,
+            'an all-zero key reveals nothing',
+        );
     });
 });
 
@@ -154,10 +185,17 @@ describe('properties', () => {
     }
 
     const keySet = fc
-        .record({ l: fc.integer({ min: 1, max: 48 }), m: fc.integer({ min: 1, max: 4 }), k: fc.integer({ min: 4, max: 10 }) })
+        .record({
+            l: fc.integer({ min: 1, max: 48 }),
+            m: fc.integer({ min: 1, max: 4 }),
+            k: fc.integer({ min: 4, max: 10 }),
+        })
         .chain(({ l, m, k }) =>
             fc.record({
-                keys: fc.array(fc.array(fc.bigInt({ min: -2n, max: 2n }), { minLength: l, maxLength: l }), { minLength: m, maxLength: m }),
+                keys: fc.array(
+                    fc.array(fc.bigInt({ min: -2n, max: 2n }), { minLength: l, maxLength: l }),
+                    { minLength: m, maxLength: m },
+                ),
                 k: fc.constant(k),
             }),
         );
@@ -168,11 +206,18 @@ describe('properties', () => {
                 const existing = keys.slice(0, -1);
                 const candidate = keys[keys.length - 1] ?? [];
                 const d: GuardDecision = checkKeySet(existing, candidate, { mode: 'class', k });
-                const small = bruteClasses(keys).filter((c) => c.length < k && keys.some((key) => key[c[0] ?? 0] !== 0n));
+                const small = bruteClasses(keys).filter(
+                    (c) => c.length < k && keys.some((key) => key[c[0] ?? 0] !== 0n),
+                );
                 if (d.allowed) return small.length === 0;
                 const smallest = Math.min(...small.map((c) => c.length));
                 const named = small.find((c) => c[0] === d.offendingClass?.slots[0]);
-                return small.length > 0 && d.offendingClass?.size === smallest && named !== undefined && named.length === smallest;
+                return (
+                    small.length > 0 &&
+                    d.offendingClass?.size === smallest &&
+                    named !== undefined &&
+                    named.length === smallest
+                );
             }),
             { numRuns: 300 },
         );
@@ -183,7 +228,10 @@ describe('properties', () => {
             fc.property(keySet, ({ keys }) => {
                 const { classOf, count } = slotClasses(keys);
                 const brute = bruteClasses(keys);
-                return count === brute.length && brute.every((c) => c.every((s) => classOf[s] === classOf[c[0] ?? 0]));
+                return (
+                    count === brute.length &&
+                    brute.every((c) => c.every((s) => classOf[s] === classOf[c[0] ?? 0]))
+                );
             }),
             { numRuns: 200 },
         );
@@ -193,13 +241,27 @@ describe('properties', () => {
         fc.assert(
             fc.property(
                 keySet.chain((s) =>
-                    fc.record({ s: fc.constant(s), perm: fc.shuffledSubarray([...Array((s.keys[0] ?? []).length).keys()], { minLength: (s.keys[0] ?? []).length }) }),
+                    fc.record({
+                        s: fc.constant(s),
+                        perm: fc.shuffledSubarray([...Array((s.keys[0] ?? []).length).keys()], {
+                            minLength: (s.keys[0] ?? []).length,
+                        }),
+                    }),
                 ),
                 ({ s, perm }) => {
                     const permuted = s.keys.map((key) => perm.map((p) => key[p] ?? 0n));
-                    const a = checkKeySet(s.keys.slice(0, -1), s.keys[s.keys.length - 1] ?? [], { mode: 'class', k: s.k });
-                    const b = checkKeySet(permuted.slice(0, -1), permuted[permuted.length - 1] ?? [], { mode: 'class', k: s.k });
-                    return a.allowed === b.allowed && a.offendingClass?.size === b.offendingClass?.size;
+                    const a = checkKeySet(s.keys.slice(0, -1), s.keys[s.keys.length - 1] ?? [], {
+                        mode: 'class',
+                        k: s.k,
+                    });
+                    const b = checkKeySet(
+                        permuted.slice(0, -1),
+                        permuted[permuted.length - 1] ?? [],
+                        { mode: 'class', k: s.k },
+                    );
+                    return (
+                        a.allowed === b.allowed && a.offendingClass?.size === b.offendingClass?.size
+                    );
                 },
             ),
             { numRuns: 200 },
@@ -210,7 +272,9 @@ describe('properties', () => {
 describe('cost', () => {
     it('decides 12 keys × 2976 slots in linear time (DESIGN §7 target ≤ 10 ms; asserted loosely here)', () => {
         // 11 issued keys with day-aligned zones of varying width plus a candidate; and a worst case of all-distinct weights
-        const existing = Array.from({ length: 11 }, (_, j) => vec((i) => BigInt(Math.floor(i / (96 * (1 + (j % 3)))) % (j + 2))));
+        const existing = Array.from({ length: 11 }, (_, j) =>
+            vec((i) => BigInt(Math.floor(i / (96 * (1 + (j % 3)))) % (j + 2))),
+        );
         const candidate = vec((i) => BigInt(Math.floor(i / 96)));
         const distinct = Array.from({ length: 11 }, (_, j) => vec((i) => BigInt(i * (j + 1))));
         const times: number[] = [];

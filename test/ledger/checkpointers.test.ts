@@ -14,8 +14,18 @@ import { checkpointers } from '../../src/ledger/checkpointers.js';
 import type { Checkpointer } from '../../src/ledger/client.js';
 import { tempDir } from './helpers.js';
 
-const implementations: [string, () => Promise<{ checkpointer: Checkpointer; done: () => Promise<void> }>][] = [
-    ['inMemory', () => Promise.resolve({ checkpointer: checkpointers.inMemory(), done: () => Promise.resolve() })],
+const implementations: [
+    string,
+    () => Promise<{ checkpointer: Checkpointer; done: () => Promise<void> }>,
+][] = [
+    [
+        'inMemory',
+        () =>
+            Promise.resolve({
+                checkpointer: checkpointers.inMemory(),
+                done: () => Promise.resolve(),
+            }),
+    ],
     [
         'file',
         async () => {
@@ -46,7 +56,12 @@ for (const [name, make] of implementations) {
             await checkpointer.checkpointTransaction(4n, 'bb');
             assert.equal(checkpointer.blockNumber(), 4n);
             assert.equal(checkpointer.transactionId(), 'bb');
-            await checkpointer.checkpointChaincodeEvent({ blockNumber: 5n, transactionId: 'cc', eventName: 'E', payload: new Uint8Array() });
+            await checkpointer.checkpointChaincodeEvent({
+                blockNumber: 5n,
+                transactionId: 'cc',
+                eventName: 'E',
+                payload: new Uint8Array(),
+            });
             assert.equal(checkpointer.blockNumber(), 5n);
             assert.equal(checkpointer.transactionId(), 'cc');
             await done();
@@ -60,11 +75,16 @@ describe('checkpointers.file', () => {
         try {
             const path = join(dir, 'cp.json');
             const a = await checkpointers.file(path);
-            await Promise.all(Array.from({ length: 20 }, (_, i) => a.checkpointTransaction(BigInt(i), `tx${i}`)));
+            await Promise.all(
+                Array.from({ length: 20 }, (_, i) => a.checkpointTransaction(BigInt(i), `tx${i}`)),
+            );
             const b = await checkpointers.file(path);
             assert.equal(b.blockNumber(), 19n);
             assert.equal(b.transactionId(), 'tx19');
-            assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), { blockNumber: '19', transactionId: 'tx19' });
+            assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), {
+                blockNumber: '19',
+                transactionId: 'tx19',
+            });
             assert.deepEqual(await readdir(dir), ['cp.json']);
         } finally {
             await cleanup();

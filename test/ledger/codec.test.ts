@@ -12,11 +12,22 @@ import { describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
-import { decodeData, decodeStoredBlock, encodeData, encodeHeader, encodeStoredBlock } from '../../src/ledger/embedded/block.js';
+import {
+    decodeData,
+    decodeStoredBlock,
+    encodeData,
+    encodeHeader,
+    encodeStoredBlock,
+} from '../../src/ledger/embedded/block.js';
 import type { TxRecord } from '../../src/ledger/embedded/block.js';
 import { CodecError, compareKeys, Reader, Writer } from '../../src/ledger/embedded/codec.js';
 import { sha256, signEd25519, verifyEd25519 } from '../../src/ledger/embedded/crypto.js';
-import { decodeProposal, encodeProposal, newProposal, transactionId } from '../../src/ledger/embedded/envelope.js';
+import {
+    decodeProposal,
+    encodeProposal,
+    newProposal,
+    transactionId,
+} from '../../src/ledger/embedded/envelope.js';
 import { EmbeddedStub } from '../../src/ledger/embedded/stub.js';
 import type { StateView } from '../../src/ledger/embedded/stub.js';
 import { identities } from '../../src/ledger/index.js';
@@ -34,7 +45,13 @@ describe('codec', () => {
         );
         assert.throws(() => new Reader(Uint8Array.from([0x80, 0x00])).varint(), /non-minimal/);
         assert.throws(() => new Reader(Uint8Array.from([0x80])).varint(), /truncated/);
-        assert.throws(() => new Reader(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])).varint(), /range/);
+        assert.throws(
+            () =>
+                new Reader(
+                    Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]),
+                ).varint(),
+            /range/,
+        );
         assert.throws(() => new Writer().varint(-1), CodecError);
         assert.throws(() => new Writer().varint(2 ** 53), CodecError);
         assert.throws(() => new Writer().varint(1.5), CodecError);
@@ -50,7 +67,9 @@ describe('codec', () => {
     it('orders keys as LevelDB and Fabric do (UTF-8 bytes)', () => {
         fc.assert(
             fc.property(wellFormed, wellFormed, (a, b) => {
-                const expected = Math.sign(Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+                const expected = Math.sign(
+                    Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')),
+                );
                 assert.equal(Math.sign(compareKeys(a, b)), expected);
             }),
             { numRuns: 2000 },
@@ -61,32 +80,79 @@ describe('codec', () => {
     it('round-trips proposals canonically and refuses every truncation', () => {
         const creator = identities.ed25519('OrgMSP', identities.newPrivateKey());
         fc.assert(
-            fc.property(wellFormed, fc.array(wellFormed, { maxLength: 6 }), fc.nat({ max: 999_999_999 }), (txName, args, nanos) => {
-                fc.pre(txName.length > 0);
-                const p = newProposal({ channel: 'ch', txName, args, creator, timestamp: { seconds: 1_700_000_000n, nanos } });
-                const bytes = encodeProposal(p);
-                const back = decodeProposal(bytes, { maxArgs: 16 });
-                assert.deepEqual({ ...back, nonce: [...back.nonce], creator: { ...back.creator, credentials: [...back.creator.credentials] } }, {
-                    ...p,
-                    nonce: [...p.nonce],
-                    creator: { mspId: p.creator.mspId, credentials: [...p.creator.credentials] },
-                });
-                assert.deepEqual(encodeProposal(back), bytes);
-                assert.equal(transactionId(back.nonce, back.creator), transactionId(p.nonce, p.creator));
-                const cut = bytes.length - 1 - (nanos % bytes.length);
-                assert.throws(() => decodeProposal(bytes.subarray(0, cut), { maxArgs: 16 }), CodecError);
-            }),
+            fc.property(
+                wellFormed,
+                fc.array(wellFormed, { maxLength: 6 }),
+                fc.nat({ max: 999_999_999 }),
+                (txName, args, nanos) => {
+                    fc.pre(txName.length > 0);
+                    const p = newProposal({
+                        channel: 'ch',
+                        txName,
+                        args,
+                        creator,
+                        timestamp: { seconds: 1_700_000_000n, nanos },
+                    });
+                    const bytes = encodeProposal(p);
+                    const back = decodeProposal(bytes, { maxArgs: 16 });
+                    assert.deepEqual(
+                        {
+                            ...back,
+                            nonce: [...back.nonce],
+                            creator: {
+                                ...back.creator,
+                                credentials: [...back.creator.credentials],
+                            },
+                        },
+                        {
+                            ...p,
+                            nonce: [...p.nonce],
+                            creator: {
+                                mspId: p.creator.mspId,
+                                credentials: [...p.creator.credentials],
+                            },
+                        },
+                    );
+                    assert.deepEqual(encodeProposal(back), bytes);
+                    assert.equal(
+                        transactionId(back.nonce, back.creator),
+                        transactionId(p.nonce, p.creator),
+                    );
+                    const cut = bytes.length - 1 - (nanos % bytes.length);
+                    assert.throws(
+                        () => decodeProposal(bytes.subarray(0, cut), { maxArgs: 16 }),
+                        CodecError,
+                    );
+                },
+            ),
             { numRuns: 300 },
         );
         const p = newProposal({ channel: 'ch', txName: 'T', args: ['a', 'b', 'c'], creator });
-        assert.throws(() => decodeProposal(encodeProposal(p), { maxArgs: 2 }), /too many arguments/);
-        assert.throws(() => newProposal({ channel: 'ch', txName: 'T', args: [1 as unknown as string], creator }), TypeError);
-        assert.throws(() => newProposal({ channel: 'ch', txName: '', args: [], creator }), TypeError);
+        assert.throws(
+            () => decodeProposal(encodeProposal(p), { maxArgs: 2 }),
+            /too many arguments/,
+        );
+        assert.throws(
+            () =>
+                newProposal({
+                    channel: 'ch',
+                    txName: 'T',
+                    args: [1 as unknown as string],
+                    creator,
+                }),
+            TypeError,
+        );
+        assert.throws(
+            () => newProposal({ channel: 'ch', txName: '', args: [], creator }),
+            TypeError,
+        );
     });
 
     it('round-trips blocks and detects a wrong tx count', () => {
         const creator = identities.ed25519('OrgMSP', identities.newPrivateKey());
-        const payload = encodeProposal(newProposal({ channel: 'ch', txName: 'T', args: [], creator }));
+        const payload = encodeProposal(
+            newProposal({ channel: 'ch', txName: 'T', args: [], creator }),
+        );
         const txs: TxRecord[] = [
             {
                 txId: 'ab'.repeat(32),
@@ -111,19 +177,34 @@ describe('codec', () => {
             },
         ];
         const data = encodeData(txs);
-        const header = { number: 5n, previousHash: new Uint8Array(32).fill(3), dataHash: sha256(data), timestamp: 1, txCount: 2 };
+        const header = {
+            number: 5n,
+            previousHash: new Uint8Array(32).fill(3),
+            dataHash: sha256(data),
+            timestamp: 1,
+            txCount: 2,
+        };
         const headerBytes = encodeHeader(header);
         const engineKey = identities.newPrivateKey();
         const signature = signEd25519(sha256(headerBytes), engineKey);
         const block = decodeStoredBlock(encodeStoredBlock(headerBytes, signature, data));
         assert.equal(block.number, 5n);
         assert.deepEqual(block.hash, sha256(headerBytes));
-        assert.ok(verifyEd25519(block.signature, block.hash, identities.ed25519('e', engineKey).credentials));
+        assert.ok(
+            verifyEd25519(
+                block.signature,
+                block.hash,
+                identities.ed25519('e', engineKey).credentials,
+            ),
+        );
         assert.deepEqual(encodeData(decodeData(data)), data);
         assert.equal(block.txs[1]?.message, 'no');
         assert.equal(block.txs[0]?.writes[1]?.value, null);
         const wrongCount = encodeHeader({ ...header, txCount: 3 });
-        assert.throws(() => decodeStoredBlock(encodeStoredBlock(wrongCount, signature, data)), /tx count/);
+        assert.throws(
+            () => decodeStoredBlock(encodeStoredBlock(wrongCount, signature, data)),
+            /tx count/,
+        );
     });
 });
 
@@ -134,14 +215,27 @@ describe('stub', () => {
         range: () => ({ next: () => Promise.resolve(undefined), close: () => Promise.resolve() }),
     };
     const stub = (): EmbeddedStub =>
-        new EmbeddedStub({ proposal: newProposal({ channel: 'ch', txName: 'T', args: ['x'], creator }), txId: 'f'.repeat(64), view });
+        new EmbeddedStub({
+            proposal: newProposal({ channel: 'ch', txName: 'T', args: ['x'], creator }),
+            txId: 'f'.repeat(64),
+            view,
+        });
 
     it("builds and splits composite keys in Fabric's exact format", () => {
         const s = stub();
-        assert.equal(s.createCompositeKey('slot', ['m1', '0007']), '\u0000slot\u0000m1\u00000007\u0000');
+        assert.equal(
+            s.createCompositeKey('slot', ['m1', '0007']),
+            '\u0000slot\u0000m1\u00000007\u0000',
+        );
         assert.equal(s.createCompositeKey('slot', []), '\u0000slot\u0000');
-        assert.deepEqual(s.splitCompositeKey('\u0000slot\u0000m1\u00000007\u0000'), { objectType: 'slot', attributes: ['m1', '0007'] });
-        assert.deepEqual(s.splitCompositeKey('\u0000slot\u0000'), { objectType: 'slot', attributes: [] });
+        assert.deepEqual(s.splitCompositeKey('\u0000slot\u0000m1\u00000007\u0000'), {
+            objectType: 'slot',
+            attributes: ['m1', '0007'],
+        });
+        assert.deepEqual(s.splitCompositeKey('\u0000slot\u0000'), {
+            objectType: 'slot',
+            attributes: [],
+        });
         assert.throws(() => s.createCompositeKey('', ['a']), /non-zero length/);
         assert.throws(() => s.createCompositeKey('slot', ['']), /non-zero length/);
         assert.throws(() => s.createCompositeKey('slot', 'a' as unknown as string[]), /array/);
@@ -161,7 +255,10 @@ describe('stub', () => {
         await s.putState('a', Uint8Array.from([2]));
         await s.deleteState('m');
         const sealed = await s.seal();
-        assert.deepEqual(sealed.writes.map((w) => w.key), ['a', 'm', 'z']);
+        assert.deepEqual(
+            sealed.writes.map((w) => w.key),
+            ['a', 'm', 'z'],
+        );
         await assert.rejects(s.getState('a'), /has ended/);
         await assert.rejects(s.putState('b', Uint8Array.from([1])), /has ended/);
     });

@@ -31,7 +31,10 @@ interface RoundOutput {
 /** Run the child and SIGKILL it `delayMs` after it is ready (or after spawn when `early`). */
 function runChild(dir: string, delayMs: number, early: boolean): Promise<RoundOutput> {
     return new Promise((resolve, reject) => {
-        const child = fork(CHILD, [dir, '12'], { silent: true, env: { ...process.env, CORE_CHAINCODE_LOGGING_LEVEL: 'ERROR' } });
+        const child = fork(CHILD, [dir, '12'], {
+            silent: true,
+            env: { ...process.env, CORE_CHAINCODE_LOGGING_LEVEL: 'ERROR' },
+        });
         const acked: { txId: string; key: string }[] = [];
         const nacked: string[] = [];
         let ready = false;
@@ -53,7 +56,8 @@ function runChild(dir: string, delayMs: number, early: boolean): Promise<RoundOu
                 if (kind === 'ready') {
                     ready = true;
                     if (!early) timer = setTimeout(kill, delayMs);
-                } else if (kind === 'ack' && txId !== undefined && key !== undefined) acked.push({ txId, key });
+                } else if (kind === 'ack' && txId !== undefined && key !== undefined)
+                    acked.push({ txId, key });
                 else if (kind === 'nack' && txId !== undefined) nacked.push(txId);
             }
         });
@@ -63,7 +67,8 @@ function runChild(dir: string, delayMs: number, early: boolean): Promise<RoundOu
         child.on('error', reject);
         child.on('close', (code, signal) => {
             clearTimeout(timer);
-            if (signal !== 'SIGKILL') reject(new Error(`child ended with code ${code}, signal ${signal}: ${stderr}`));
+            if (signal !== 'SIGKILL')
+                reject(new Error(`child ended with code ${code}, signal ${signal}: ${stderr}`));
             else resolve({ acked, nacked, ready });
         });
     });
@@ -86,7 +91,15 @@ describe('crash safety', () => {
                 const delay = early ? Math.floor(random() * 400) : 20 + Math.floor(random() * 350);
                 const out = await runChild(path, delay, early);
                 totalAcked += out.acked.length;
-                if (process.env["LEDGER_CRASH_DEBUG"]) console.log(round, delay, early, out.ready, out.acked.length, out.nacked.length);
+                if (process.env['LEDGER_CRASH_DEBUG'])
+                    console.log(
+                        round,
+                        delay,
+                        early,
+                        out.ready,
+                        out.acked.length,
+                        out.nacked.length,
+                    );
                 const ctx = `round ${round} (seed ${seed}, delay ${delay} ms, early ${early})`;
                 if (!out.ready) continue; // killed before the ledger was even open: reopen happens next round
 
@@ -94,14 +107,23 @@ describe('crash safety', () => {
                 try {
                     for (const { txId } of out.acked) {
                         const info = await ledger.getTransaction(txId);
-                        assert.equal(info?.validationCode, 'VALID', `${ctx}: acknowledged ${txId} missing`);
+                        assert.equal(
+                            info?.validationCode,
+                            'VALID',
+                            `${ctx}: acknowledged ${txId} missing`,
+                        );
                     }
                     for (const txId of out.nacked) {
                         const info = await ledger.getTransaction(txId);
-                        assert.equal(info?.validationCode, 'CONTRACT_ERROR', `${ctx}: acknowledged refusal ${txId} missing`);
+                        assert.equal(
+                            info?.validationCode,
+                            'CONTRACT_ERROR',
+                            `${ctx}: acknowledged refusal ${txId} missing`,
+                        );
                     }
                     const client = connect(ledger, party('AuditMSP'));
-                    for (const { key } of out.acked.slice(-5)) assert.equal(text(await client.evaluate('Get', key)), key, ctx);
+                    for (const { key } of out.acked.slice(-5))
+                        assert.equal(text(await client.evaluate('Get', key)), key, ctx);
                     const report = await ledger.verify();
                     assert.equal(report.ok, true, `${ctx}: ${report.reason}`);
                     await client.submit('Put', `after-${round}`, 'ok'); // still writable

@@ -56,11 +56,23 @@ describe('embedded engine', () => {
     });
 
     it('returns the contract result serialised as Fabric does', async () => {
-        const r = await client.submit('PutMany', JSON.stringify([['b', '1'], ['c', '2']]));
+        const r = await client.submit(
+            'PutMany',
+            JSON.stringify([
+                ['b', '1'],
+                ['c', '2'],
+            ]),
+        );
         assert.equal(text(r.result), '2'); // number → text
         assert.equal(text(await client.evaluate('Double', '21')), '42'); // declared number parameter is converted
-        assert.equal(text(await client.submit('PutOnce', 'once', 'x').then((x) => x.result)), 'stored');
-        assert.equal(text(await client.submit('PutOnce', 'once', 'x').then((x) => x.result)), 'unchanged');
+        assert.equal(
+            text(await client.submit('PutOnce', 'once', 'x').then((x) => x.result)),
+            'stored',
+        );
+        assert.equal(
+            text(await client.submit('PutOnce', 'once', 'x').then((x) => x.result)),
+            'unchanged',
+        );
     });
 
     it('computes the txId as hex(SHA-256(nonce ‖ creator)) and exposes it to the contract', async () => {
@@ -71,7 +83,12 @@ describe('embedded engine', () => {
         const proposal = decodeProposal(tx.payload, { maxArgs: 16 });
         assert.equal(proposal.nonce.length, 24);
         // creator = varint(len) ‖ mspId ‖ varint(32) ‖ public key
-        const creator = Buffer.concat([Buffer.from([6]), Buffer.from('OrgMSP'), Buffer.from([32]), alice.identity.credentials]);
+        const creator = Buffer.concat([
+            Buffer.from([6]),
+            Buffer.from('OrgMSP'),
+            Buffer.from([32]),
+            alice.identity.credentials,
+        ]);
         const expected = createHash('sha256').update(proposal.nonce).update(creator).digest('hex');
         assert.equal(r.transactionId, expected);
         assert.deepEqual(proposal.args, ['tx', 'id']);
@@ -94,7 +111,10 @@ describe('embedded engine', () => {
         });
         const envelope = await signPayload(encodeProposal(proposal), alice.signer);
         for (let i = 0; i < 2; i++) {
-            const info = JSON.parse(text(await ledger.evaluateSigned(envelope))) as Record<string, unknown>;
+            const info = JSON.parse(text(await ledger.evaluateSigned(envelope))) as Record<
+                string,
+                unknown
+            >;
             assert.equal(info['seconds'], 1_700_000_000);
             assert.equal(info['nanos'], 123_000_000);
             assert.equal(info['txId'], transactionId(proposal.nonce, alice.identity));
@@ -104,7 +124,10 @@ describe('embedded engine', () => {
     it('shows the contract the caller as ed25519::<hex key> with its MSP, and no attributes', async () => {
         const who = JSON.parse(text(await client.evaluate('WhoAmI'))) as Record<string, unknown>;
         assert.equal(who['id'], identities.id(alice.identity));
-        assert.equal(who['id'], 'ed25519::' + Buffer.from(alice.identity.credentials).toString('hex'));
+        assert.equal(
+            who['id'],
+            'ed25519::' + Buffer.from(alice.identity.credentials).toString('hex'),
+        );
         assert.equal(who['mspId'], 'OrgMSP');
         assert.equal(who['creatorMsp'], 'OrgMSP');
         assert.equal(who['attr'], null);
@@ -125,7 +148,11 @@ describe('embedded engine', () => {
         await assert.rejects(client.submit('NoSuchTx', 'x'), (e: unknown) => {
             assert.ok(e instanceof EndorseError);
             assert.equal(e.code, 'UNKNOWN_TRANSACTION');
-            assert.deepEqual(e.contractError, { message: 'no such transaction: NoSuchTx', name: 'KvError', code: 'NO_SUCH_TX' });
+            assert.deepEqual(e.contractError, {
+                message: 'no such transaction: NoSuchTx',
+                name: 'KvError',
+                code: 'NO_SUCH_TX',
+            });
             return true;
         });
     });
@@ -159,7 +186,10 @@ describe('embedded engine', () => {
             assert.match(e.message, /Expected 2 parameters, but 1 have been supplied/);
             return true;
         });
-        await assert.rejects(client.evaluate('Double', 'abc'), (e: unknown) => e instanceof EndorseError && e.code === 'BAD_ARGUMENTS');
+        await assert.rejects(
+            client.evaluate('Double', 'abc'),
+            (e: unknown) => e instanceof EndorseError && e.code === 'BAD_ARGUMENTS',
+        );
     });
 
     it('leaves state and events unchanged when the contract throws, and records the refusal', async () => {
@@ -168,7 +198,11 @@ describe('embedded engine', () => {
         await assert.rejects(client.submit('PutThenFail', 'doomed', 'v'), (e: unknown) => {
             assert.ok(e instanceof EndorseError);
             assert.equal(e.code, 'CONTRACT_ERROR');
-            assert.deepEqual(e.contractError, { message: 'refused doomed', name: 'KvError', code: 'DELIBERATE' });
+            assert.deepEqual(e.contractError, {
+                message: 'refused doomed',
+                name: 'KvError',
+                code: 'DELIBERATE',
+            });
             txId = e.transactionId;
             return true;
         });
@@ -185,7 +219,11 @@ describe('embedded engine', () => {
         // A plain Error carries only its message.
         await assert.rejects(client.submit('Fail', 'plain'), (e: unknown) => {
             assert.ok(e instanceof EndorseError);
-            assert.deepEqual(e.contractError, { message: 'plain', name: undefined, code: undefined });
+            assert.deepEqual(e.contractError, {
+                message: 'plain',
+                name: undefined,
+                code: undefined,
+            });
             return true;
         });
     });
@@ -217,7 +255,10 @@ describe('embedded engine', () => {
         const expected = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
         assert.deepEqual(all, expected);
         assert.ok(all.indexOf('a\uFFFF') < all.indexOf('a\u{1F600}')); // code point order, not UTF-16
-        assert.deepEqual(JSON.parse(text(await client.evaluate('Range', 'a', 'c'))), expected.filter((k) => k >= 'a' && k < 'c'));
+        assert.deepEqual(
+            JSON.parse(text(await client.evaluate('Range', 'a', 'c'))),
+            expected.filter((k) => k >= 'a' && k < 'c'),
+        );
         // Composite keys never appear in simple-key ranges.
         assert.ok(all.every((k) => !k.startsWith('\u0000')));
     });
@@ -225,7 +266,10 @@ describe('embedded engine', () => {
     it('lists composite keys by partial key in order', async () => {
         const list = JSON.parse(text(await client.evaluate('List'))) as [string, string][];
         const names = list.map(([k]) => k);
-        assert.deepEqual(names, [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
+        assert.deepEqual(
+            names,
+            [...names].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))),
+        );
         assert.ok(names.includes('a'));
     });
 
@@ -234,14 +278,20 @@ describe('embedded engine', () => {
         const n = 200;
         const clients = Array.from({ length: 8 }, () => connect(ledger, party('OrgMSP')));
         const results = await Promise.all(
-            Array.from({ length: n }, (_, i) => (clients[i % clients.length] as LedgerClient).submit('Put', `g${i}`, String(i))),
+            Array.from({ length: n }, (_, i) =>
+                (clients[i % clients.length] as LedgerClient).submit('Put', `g${i}`, String(i)),
+            ),
         );
         assert.equal(new Set(results.map((r) => r.transactionId)).size, n);
         const blocks = Number(ledger.height - before);
         assert.ok(blocks < n, `expected grouping, got ${blocks} blocks for ${n} txs`);
-        for (const i of [0, 57, 199]) assert.equal(text(await client.evaluate('Get', `g${i}`)), String(i));
+        for (const i of [0, 57, 199])
+            assert.equal(text(await client.evaluate('Get', `g${i}`)), String(i));
         // A later transaction sees every earlier one (serial execution): PutOnce after Put conflicts.
-        await assert.rejects(client.submit('PutOnce', 'g3', 'different'), (e: unknown) => e instanceof EndorseError && e.contractError?.code === 'CONFLICT');
+        await assert.rejects(
+            client.submit('PutOnce', 'g3', 'different'),
+            (e: unknown) => e instanceof EndorseError && e.contractError?.code === 'CONFLICT',
+        );
     });
 
     it('executes in arrival order even within one block', async () => {
@@ -271,7 +321,14 @@ describe('embedded engine lifecycle', () => {
             const envelopes = await Promise.all(
                 Array.from({ length: 50 }, (_, i) =>
                     signPayload(
-                        encodeProposal(newProposal({ channel: 'femeter', txName: 'Put', args: [`k${i}`, `v${i}`], creator: p.identity })),
+                        encodeProposal(
+                            newProposal({
+                                channel: 'femeter',
+                                txName: 'Put',
+                                args: [`k${i}`, `v${i}`],
+                                creator: p.identity,
+                            }),
+                        ),
                         p.signer,
                     ),
                 ),
@@ -280,7 +337,10 @@ describe('embedded engine lifecycle', () => {
             const closing = ledger.close();
             const results = await Promise.all(pending); // every admitted submit is answered
             await closing;
-            await assert.rejects(client.submit('Put', 'late', 'x'), (e: unknown) => e instanceof SubmitError && e.code === 'CLOSED');
+            await assert.rejects(
+                client.submit('Put', 'late', 'x'),
+                (e: unknown) => e instanceof SubmitError && e.code === 'CLOSED',
+            );
             const height = ledger.height;
 
             ledger = await openLedger(dir);
@@ -306,7 +366,10 @@ describe('embedded engine lifecycle', () => {
             const again = await openLedger(dir);
             assert.deepEqual(again.enginePublicKey, publicKey);
             await again.close();
-            await assert.rejects(openLedger(dir, { engineKey: identities.newPrivateKey() }), /engine key does not match/);
+            await assert.rejects(
+                openLedger(dir, { engineKey: identities.newPrivateKey() }),
+                /engine key does not match/,
+            );
             await assert.rejects(openLedger(dir, { channel: 'elsewhere' }), /channel/);
         } finally {
             await cleanup();
@@ -319,11 +382,19 @@ describe('embedded engine lifecycle', () => {
             const member = party('MeterMSP');
             const stranger = party('MeterMSP');
             const anyone = party('AuditorMSP');
-            const ledger = await openLedger(dir, { msps: { MeterMSP: [member.identity.credentials], AuditorMSP: '*' } });
+            const ledger = await openLedger(dir, {
+                msps: { MeterMSP: [member.identity.credentials], AuditorMSP: '*' },
+            });
             await connect(ledger, member).submit('Put', 'm', '1');
             assert.equal(text(await connect(ledger, anyone).evaluate('Get', 'm')), '1');
-            await assert.rejects(connect(ledger, stranger).submit('Put', 'm', '2'), (e: unknown) => e instanceof EndorseError && e.code === 'ACCESS_DENIED');
-            await assert.rejects(connect(ledger, party('OtherMSP')).evaluate('Get', 'm'), (e: unknown) => e instanceof EndorseError && e.code === 'ACCESS_DENIED');
+            await assert.rejects(
+                connect(ledger, stranger).submit('Put', 'm', '2'),
+                (e: unknown) => e instanceof EndorseError && e.code === 'ACCESS_DENIED',
+            );
+            await assert.rejects(
+                connect(ledger, party('OtherMSP')).evaluate('Get', 'm'),
+                (e: unknown) => e instanceof EndorseError && e.code === 'ACCESS_DENIED',
+            );
             await ledger.close();
         } finally {
             await cleanup();
@@ -335,9 +406,15 @@ describe('embedded engine lifecycle', () => {
         try {
             const ledger = await openLedger(dir, { ed25519: 'noble' });
             const key = identities.newPrivateKey();
-            const c = ledger.connect({ identity: identities.ed25519('OrgMSP', key), signer: signers.ed25519(key, { backend: 'noble' }) });
+            const c = ledger.connect({
+                identity: identities.ed25519('OrgMSP', key),
+                signer: signers.ed25519(key, { backend: 'noble' }),
+            });
             await c.submit('Put', 'n', '1');
-            const c2 = ledger.connect({ identity: identities.ed25519('OrgMSP', key), signer: signers.ed25519(key) });
+            const c2 = ledger.connect({
+                identity: identities.ed25519('OrgMSP', key),
+                signer: signers.ed25519(key),
+            });
             assert.equal(text(await c2.evaluate('Get', 'n')), '1');
             assert.equal((await ledger.verify()).ok, true);
             assert.equal((await ledger.verify({ ed25519: 'node' })).ok, true);
@@ -354,13 +431,24 @@ describe('embedded engine lifecycle', () => {
             const p = party('OrgMSP');
             const envelopes = await Promise.all(
                 Array.from({ length: 40 }, (_, i) =>
-                    signPayload(encodeProposal(newProposal({ channel: 'femeter', txName: 'Put', args: [`o${i}`, 'v'], creator: p.identity })), p.signer),
+                    signPayload(
+                        encodeProposal(
+                            newProposal({
+                                channel: 'femeter',
+                                txName: 'Put',
+                                args: [`o${i}`, 'v'],
+                                creator: p.identity,
+                            }),
+                        ),
+                        p.signer,
+                    ),
                 ),
             );
             const outcomes = await Promise.allSettled(envelopes.map((e) => ledger.submitSigned(e)));
             const refused = outcomes.filter((o) => o.status === 'rejected');
             assert.ok(refused.length > 0);
-            for (const o of refused) assert.ok(o.reason instanceof SubmitError && o.reason.code === 'OVERLOADED');
+            for (const o of refused)
+                assert.ok(o.reason instanceof SubmitError && o.reason.code === 'OVERLOADED');
             const accepted = outcomes.filter((o) => o.status === 'fulfilled').length;
             assert.equal(accepted + refused.length, 40);
             const list = JSON.parse(text(await connect(ledger, p).evaluate('List'))) as unknown[];
@@ -376,7 +464,10 @@ describe('embedded engine lifecycle', () => {
         try {
             const ledger = await openLedger(dir, { executeTimeoutMs: 50 });
             const c = connect(ledger, party('OrgMSP'));
-            await assert.rejects(c.submit('Hang'), (e: unknown) => e instanceof EndorseError && /timed out/.test(e.message));
+            await assert.rejects(
+                c.submit('Hang'),
+                (e: unknown) => e instanceof EndorseError && /timed out/.test(e.message),
+            );
             await c.submit('Put', 'still', 'working');
             assert.equal(text(await c.evaluate('Get', 'still')), 'working');
             await ledger.close();

@@ -13,10 +13,18 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { checkpointers } from '../../src/ledger/index.js';
-import type { ChaincodeEvent, CloseableAsyncIterable, EmbeddedLedger, LedgerClient } from '../../src/ledger/index.js';
+import type {
+    ChaincodeEvent,
+    CloseableAsyncIterable,
+    EmbeddedLedger,
+    LedgerClient,
+} from '../../src/ledger/index.js';
 import { connect, openLedger, party, tempDir, text } from './helpers.js';
 
-async function take(stream: CloseableAsyncIterable<ChaincodeEvent>, n: number): Promise<ChaincodeEvent[]> {
+async function take(
+    stream: CloseableAsyncIterable<ChaincodeEvent>,
+    n: number,
+): Promise<ChaincodeEvent[]> {
     const out: ChaincodeEvent[] = [];
     const it = stream[Symbol.asyncIterator]();
     while (out.length < n) {
@@ -28,12 +36,15 @@ async function take(stream: CloseableAsyncIterable<ChaincodeEvent>, n: number): 
 }
 
 /** Every valid event on the chain, in order, read from the blocks. */
-async function chainEvents(ledger: EmbeddedLedger): Promise<{ block: bigint; txId: string; name: string }[]> {
+async function chainEvents(
+    ledger: EmbeddedLedger,
+): Promise<{ block: bigint; txId: string; name: string }[]> {
     const out: { block: bigint; txId: string; name: string }[] = [];
     for (let n = 0n; n < ledger.height; n++) {
         const block = await ledger.getBlock(n);
         for (const tx of block?.txs ?? []) {
-            if (tx.validationCode === 'VALID' && tx.event !== undefined) out.push({ block: n, txId: tx.txId, name: tx.event.name });
+            if (tx.validationCode === 'VALID' && tx.event !== undefined)
+                out.push({ block: n, txId: tx.txId, name: tx.event.name });
         }
     }
     return out;
@@ -41,7 +52,9 @@ async function chainEvents(ledger: EmbeddedLedger): Promise<{ block: bigint; txI
 
 /** Submit `n` Puts concurrently so that several land in one block. */
 function burst(client: LedgerClient, prefix: string, n: number): Promise<unknown> {
-    return Promise.all(Array.from({ length: n }, (_, i) => client.submit('Put', `${prefix}${i}`, String(i))));
+    return Promise.all(
+        Array.from({ length: n }, (_, i) => client.submit('Put', `${prefix}${i}`, String(i))),
+    );
 }
 
 describe('events', () => {
@@ -65,7 +78,10 @@ describe('events', () => {
                     [b.blockNumber, b.transactionId, 'Delete'],
                 ],
             );
-            assert.deepEqual(JSON.parse(text(events[0]?.payload ?? new Uint8Array())), { key: 'k', value: 'v' });
+            assert.deepEqual(JSON.parse(text(events[0]?.payload ?? new Uint8Array())), {
+                key: 'k',
+                value: 'v',
+            });
             stream.close();
         } finally {
             await ledger.close();
@@ -84,7 +100,10 @@ describe('events', () => {
             await burst(client, 'b', 10);
             const rest = await take(stream, 10);
             const expected = await chainEvents(ledger);
-            assert.deepEqual([...first, ...rest].map((e) => e.transactionId), expected.map((e) => e.txId));
+            assert.deepEqual(
+                [...first, ...rest].map((e) => e.transactionId),
+                expected.map((e) => e.txId),
+            );
             stream.close();
         } finally {
             await ledger.close();
@@ -111,7 +130,10 @@ describe('events', () => {
             const stream = await client.events({ checkpoint, startBlock: 0n });
             const from = all.findIndex((e) => e.txId === inBlock[2]?.txId);
             const got = await take(stream, all.length - from);
-            assert.deepEqual(got.map((e) => e.transactionId), all.slice(from).map((e) => e.txId));
+            assert.deepEqual(
+                got.map((e) => e.transactionId),
+                all.slice(from).map((e) => e.txId),
+            );
             stream.close();
 
             // checkpointBlock(n) resumes at n + 1.
@@ -185,11 +207,15 @@ describe('events', () => {
             const all = await chainEvents(ledger);
             const checkpoint = await checkpointers.file(checkpointFile);
             const stream = await ledger.events({ checkpoint, startBlock: 0n });
-            for (const e of await take(stream, all.length - seen.length)) seen.push(e.transactionId);
+            for (const e of await take(stream, all.length - seen.length))
+                seen.push(e.transactionId);
             stream.close();
             await ledger.close();
             assert.equal(new Set(seen).size, seen.length, 'duplicates');
-            assert.deepEqual(seen, all.map((e) => e.txId));
+            assert.deepEqual(
+                seen,
+                all.map((e) => e.txId),
+            );
         } finally {
             await cleanup();
         }

@@ -24,7 +24,9 @@ describe('storage failure', () => {
         // Reach classic-level's ChainedBatch class through a scratch database.
         const scratch = new ClassicLevel(join(dir, 'scratch'));
         await scratch.open();
-        const proto = Object.getPrototypeOf(scratch.batch()) as { _write: (o: unknown) => Promise<void> };
+        const proto = Object.getPrototypeOf(scratch.batch()) as {
+            _write: (o: unknown) => Promise<void>;
+        };
         await scratch.close();
         const realWrite = proto._write;
         let failing = false;
@@ -45,18 +47,29 @@ describe('storage failure', () => {
             })();
 
             failing = true;
-            const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => client.submit('Put', `lost${i}`, 'x')));
+            const outcomes = await Promise.allSettled(
+                Array.from({ length: 20 }, (_, i) => client.submit('Put', `lost${i}`, 'x')),
+            );
             for (const o of outcomes) {
                 assert.equal(o.status, 'rejected');
                 const e = o.reason as unknown;
                 assert.ok(
-                    (e instanceof CommitError && e.code === 'STORAGE') || (e instanceof SubmitError && e.code === 'FAILED'),
+                    (e instanceof CommitError && e.code === 'STORAGE') ||
+                        (e instanceof SubmitError && e.code === 'FAILED'),
                     String(e),
                 );
             }
-            assert.ok(outcomes.some((o) => o.status === 'rejected' && o.reason instanceof CommitError));
-            await assert.rejects(client.submit('Put', 'later', 'x'), (e: unknown) => e instanceof SubmitError && e.code === 'FAILED');
-            await assert.rejects(client.evaluate('Get', 'kept'), (e: unknown) => e instanceof SubmitError && e.code === 'FAILED');
+            assert.ok(
+                outcomes.some((o) => o.status === 'rejected' && o.reason instanceof CommitError),
+            );
+            await assert.rejects(
+                client.submit('Put', 'later', 'x'),
+                (e: unknown) => e instanceof SubmitError && e.code === 'FAILED',
+            );
+            await assert.rejects(
+                client.evaluate('Get', 'kept'),
+                (e: unknown) => e instanceof SubmitError && e.code === 'FAILED',
+            );
             await assert.rejects(streamOutcome, (e: unknown) => e instanceof CommitError);
             await ledger.close();
 

@@ -11,14 +11,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { identities, ledgers, signers } from '../../src/ledger/index.js';
-import type { EmbeddedLedger, EmbeddedLedgerOptions, Identity, LedgerClient, Signer } from '../../src/ledger/index.js';
+import type {
+    EmbeddedLedger,
+    EmbeddedLedgerOptions,
+    Identity,
+    LedgerClient,
+    Signer,
+} from '../../src/ledger/index.js';
 import { contracts } from './fixtures/kv-contract.js';
 
 export const dec = new TextDecoder();
 export const text = (b: Uint8Array): string => dec.decode(b);
 
 /** A fresh temporary directory, removed by the returned cleanup. */
-export async function tempDir(prefix = 'femeter-ledger-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+    prefix = 'femeter-ledger-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
     const dir = await mkdtemp(join(tmpdir(), prefix));
     return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
@@ -32,11 +40,18 @@ export interface Party {
 
 export function party(mspId: string): Party {
     const privateKey = identities.newPrivateKey();
-    return { privateKey, identity: identities.ed25519(mspId, privateKey), signer: signers.ed25519(privateKey) };
+    return {
+        privateKey,
+        identity: identities.ed25519(mspId, privateKey),
+        signer: signers.ed25519(privateKey),
+    };
 }
 
 /** Open a ledger on `dir` with the fixture contracts. */
-export function openLedger(dir: string, options: Partial<EmbeddedLedgerOptions> = {}): Promise<EmbeddedLedger> {
+export function openLedger(
+    dir: string,
+    options: Partial<EmbeddedLedgerOptions> = {},
+): Promise<EmbeddedLedger> {
     return ledgers.embedded({ path: dir, contracts, ...options });
 }
 

@@ -34,8 +34,16 @@ describe('hostile input', () => {
     let alice: Party;
     let client: LedgerClient;
 
-    async function envelope(p: Party, txName: string, args: string[], channel = 'femeter'): Promise<SignedEnvelope> {
-        return signPayload(encodeProposal(newProposal({ channel, txName, args, creator: p.identity })), p.signer);
+    async function envelope(
+        p: Party,
+        txName: string,
+        args: string[],
+        channel = 'femeter',
+    ): Promise<SignedEnvelope> {
+        return signPayload(
+            encodeProposal(newProposal({ channel, txName, args, creator: p.identity })),
+            p.signer,
+        );
     }
 
     /** Height and the full kv listing: what must not change when input is refused. */
@@ -61,22 +69,40 @@ describe('hostile input', () => {
         const good = await envelope(alice, 'Put', ['sig', 'x']);
         const flipped = new Uint8Array(good.signature);
         flipped[5] = (flipped[5] ?? 0) ^ 0x01;
-        await assert.rejects(ledger.submitSigned({ payload: good.payload, signature: flipped }), isEndorse('BAD_SIGNATURE'));
+        await assert.rejects(
+            ledger.submitSigned({ payload: good.payload, signature: flipped }),
+            isEndorse('BAD_SIGNATURE'),
+        );
         const foreign = await signPayload(good.payload, mallory.signer);
         await assert.rejects(ledger.submitSigned(foreign), isEndorse('BAD_SIGNATURE'));
-        await assert.rejects(ledger.submitSigned({ payload: good.payload, signature: new Uint8Array(64) }), isEndorse('BAD_SIGNATURE'));
-        await assert.rejects(ledger.submitSigned({ payload: good.payload, signature: good.signature.slice(0, 63) }), isEndorse('BAD_SIGNATURE'));
+        await assert.rejects(
+            ledger.submitSigned({ payload: good.payload, signature: new Uint8Array(64) }),
+            isEndorse('BAD_SIGNATURE'),
+        );
+        await assert.rejects(
+            ledger.submitSigned({ payload: good.payload, signature: good.signature.slice(0, 63) }),
+            isEndorse('BAD_SIGNATURE'),
+        );
         // S + L: same point equation, non-canonical S (malleability) is refused.
         const malleable = new Uint8Array(good.signature);
         let carry = 0;
-        const L = [0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14];
+        const L = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14,
+        ];
         for (let i = 0; i < 32; i++) {
             const sum = (malleable[32 + i] ?? 0) + (L[i] ?? (i === 31 ? 0x10 : 0)) + carry;
             malleable[32 + i] = sum & 0xff;
             carry = sum >> 8;
         }
-        await assert.rejects(ledger.submitSigned({ payload: good.payload, signature: malleable }), isEndorse('BAD_SIGNATURE'));
-        await assert.rejects(ledger.evaluateSigned({ payload: good.payload, signature: flipped }), isEndorse('BAD_SIGNATURE'));
+        await assert.rejects(
+            ledger.submitSigned({ payload: good.payload, signature: malleable }),
+            isEndorse('BAD_SIGNATURE'),
+        );
+        await assert.rejects(
+            ledger.evaluateSigned({ payload: good.payload, signature: flipped }),
+            isEndorse('BAD_SIGNATURE'),
+        );
         assert.deepEqual(await snapshot(), before);
         // The untouched envelope still goes through.
         await ledger.submitSigned(good);
@@ -90,9 +116,12 @@ describe('hostile input', () => {
         assert.deepEqual(await snapshot(), before);
 
         const twice = await envelope(alice, 'Put', ['replay-concurrent', '1']);
-        const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => ledger.submitSigned(twice)));
+        const outcomes = await Promise.allSettled(
+            Array.from({ length: 5 }, () => ledger.submitSigned(twice)),
+        );
         assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
-        for (const o of outcomes) if (o.status === 'rejected') isEndorse('DUPLICATE_TXID')(o.reason);
+        for (const o of outcomes)
+            if (o.status === 'rejected') isEndorse('DUPLICATE_TXID')(o.reason);
 
         const refused = await envelope(alice, 'PutThenFail', ['r', '1']);
         await assert.rejects(ledger.submitSigned(refused), isEndorse('CONTRACT_ERROR'));
@@ -114,7 +143,10 @@ describe('hostile input', () => {
             ['truncated', good.payload.slice(0, good.payload.length - 1)],
             ['trailing byte', Uint8Array.from([...good.payload, 0])],
             ['bad magic', Uint8Array.from([0x58, ...good.payload.slice(1)])],
-            ['unknown version', Uint8Array.from([...good.payload.slice(0, 4), 2, ...good.payload.slice(5)])],
+            [
+                'unknown version',
+                Uint8Array.from([...good.payload.slice(0, 4), 2, ...good.payload.slice(5)]),
+            ],
         ];
         for (const [name, payload] of cases) {
             const signed = await signPayload(payload, alice.signer); // correctly signed garbage
@@ -124,11 +156,20 @@ describe('hostile input', () => {
         const i = good.payload.indexOf(0x78, 20);
         const badUtf8 = new Uint8Array(good.payload);
         badUtf8[i] = 0xff;
-        await assert.rejects(ledger.submitSigned(await signPayload(badUtf8, alice.signer)), isEndorse('MALFORMED'));
-        // Not even an envelope.
-        await assert.rejects(ledger.submitSigned(null as unknown as SignedEnvelope), isEndorse('MALFORMED'));
         await assert.rejects(
-            ledger.submitSigned({ payload: 'abc', signature: good.signature } as unknown as SignedEnvelope),
+            ledger.submitSigned(await signPayload(badUtf8, alice.signer)),
+            isEndorse('MALFORMED'),
+        );
+        // Not even an envelope.
+        await assert.rejects(
+            ledger.submitSigned(null as unknown as SignedEnvelope),
+            isEndorse('MALFORMED'),
+        );
+        await assert.rejects(
+            ledger.submitSigned({
+                payload: 'abc',
+                signature: good.signature,
+            } as unknown as SignedEnvelope),
             isEndorse('MALFORMED'),
         );
         assert.deepEqual(await snapshot(), before);
@@ -136,23 +177,38 @@ describe('hostile input', () => {
 
     it('refuses arguments that are not strings or not well-formed, and too many arguments', async () => {
         const before = await snapshot();
-        await assert.rejects(client.submit('Put', 1 as unknown as string, 'x'), isEndorse('MALFORMED'));
-        await assert.rejects(client.submit('Put', 'k', { toString: () => 'x' } as unknown as string), isEndorse('MALFORMED'));
+        await assert.rejects(
+            client.submit('Put', 1 as unknown as string, 'x'),
+            isEndorse('MALFORMED'),
+        );
+        await assert.rejects(
+            client.submit('Put', 'k', { toString: () => 'x' } as unknown as string),
+            isEndorse('MALFORMED'),
+        );
         await assert.rejects(client.submit('Put', 'k\uD800', 'x'), isEndorse('MALFORMED')); // lone surrogate
         await assert.rejects(client.submit(42 as unknown as string), isEndorse('MALFORMED'));
-        await assert.rejects(client.submit('PutMany', ...Array.from({ length: 9 }, () => '[]')), isEndorse('MALFORMED'));
+        await assert.rejects(
+            client.submit('PutMany', ...Array.from({ length: 9 }, () => '[]')),
+            isEndorse('MALFORMED'),
+        );
         assert.deepEqual(await snapshot(), before);
     });
 
     it('refuses oversized envelopes', async () => {
         const before = await snapshot();
-        await assert.rejects(client.submit('Put', 'big', 'x'.repeat(64 * 1024)), isEndorse('TOO_LARGE'));
+        await assert.rejects(
+            client.submit('Put', 'big', 'x'.repeat(64 * 1024)),
+            isEndorse('TOO_LARGE'),
+        );
         assert.deepEqual(await snapshot(), before);
     });
 
     it('refuses an envelope for another channel', async () => {
         const before = await snapshot();
-        await assert.rejects(ledger.submitSigned(await envelope(alice, 'Put', ['ch', 'x'], 'other')), isEndorse('WRONG_CHANNEL'));
+        await assert.rejects(
+            ledger.submitSigned(await envelope(alice, 'Put', ['ch', 'x'], 'other')),
+            isEndorse('WRONG_CHANNEL'),
+        );
         assert.deepEqual(await snapshot(), before);
     });
 
@@ -162,8 +218,18 @@ describe('hostile input', () => {
         smallOrder[0] = 1; // the identity point
         const nonCanonical = new Uint8Array(32).fill(0xff);
         nonCanonical[31] = 0x7f; // y = 2^255 − 1 ≥ p
-        for (const credentials of [smallOrder, nonCanonical, new Uint8Array(31), new Uint8Array(33)]) {
-            const p = newProposal({ channel: 'femeter', txName: 'Put', args: ['k', 'v'], creator: { mspId: 'OrgMSP', credentials } });
+        for (const credentials of [
+            smallOrder,
+            nonCanonical,
+            new Uint8Array(31),
+            new Uint8Array(33),
+        ]) {
+            const p = newProposal({
+                channel: 'femeter',
+                txName: 'Put',
+                args: ['k', 'v'],
+                creator: { mspId: 'OrgMSP', credentials },
+            });
             const signed = await signPayload(encodeProposal(p), alice.signer);
             await assert.rejects(ledger.submitSigned(signed), isEndorse('MALFORMED'));
         }

@@ -29,7 +29,10 @@ function blockKey(n: number): Uint8Array {
 
 /** Open the ledger's LevelDB directly, run `fn`, close. */
 async function withDb<T>(dir: string, fn: (db: Db) => Promise<T>): Promise<T> {
-    const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, 'leveldb'), { keyEncoding: 'view', valueEncoding: 'view' });
+    const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(join(dir, 'leveldb'), {
+        keyEncoding: 'view',
+        valueEncoding: 'view',
+    });
     await db.open();
     try {
         return await fn(db);
@@ -38,9 +41,21 @@ async function withDb<T>(dir: string, fn: (db: Db) => Promise<T>): Promise<T> {
     }
 }
 
-const blocksOf = (db: Db) => db.sublevel<Uint8Array, Uint8Array>(SUBLEVELS.blocks, { keyEncoding: 'view', valueEncoding: 'view' });
-const stateOf = (db: Db) => db.sublevel<string, Uint8Array>(SUBLEVELS.state, { keyEncoding: 'utf8', valueEncoding: 'view' });
-const txidsOf = (db: Db) => db.sublevel<Uint8Array, Uint8Array>(SUBLEVELS.txids, { keyEncoding: 'view', valueEncoding: 'view' });
+const blocksOf = (db: Db) =>
+    db.sublevel<Uint8Array, Uint8Array>(SUBLEVELS.blocks, {
+        keyEncoding: 'view',
+        valueEncoding: 'view',
+    });
+const stateOf = (db: Db) =>
+    db.sublevel<string, Uint8Array>(SUBLEVELS.state, {
+        keyEncoding: 'utf8',
+        valueEncoding: 'view',
+    });
+const txidsOf = (db: Db) =>
+    db.sublevel<Uint8Array, Uint8Array>(SUBLEVELS.txids, {
+        keyEncoding: 'view',
+        valueEncoding: 'view',
+    });
 
 describe('verify', () => {
     let dir: string;
@@ -52,7 +67,9 @@ describe('verify', () => {
         const ledger = await openLedger(dir);
         const client = connect(ledger, party('OrgMSP'));
         for (let i = 0; i < 12; i++) await client.submit('Put', `s${i}`, `value-${i}`);
-        await Promise.all(Array.from({ length: 30 }, (_, i) => client.submit('Put', `c${i}`, `value-${i}`)));
+        await Promise.all(
+            Array.from({ length: 30 }, (_, i) => client.submit('Put', `c${i}`, `value-${i}`)),
+        );
         await client.submit('Delete', 's3');
         await assert.rejects(client.submit('PutThenFail', 'x', 'y'));
         height = Number(ledger.height);
@@ -72,26 +89,31 @@ describe('verify', () => {
 
     it('names the block when any byte of a stored block is flipped (property)', async () => {
         await fc.assert(
-            fc.asyncProperty(fc.nat({ max: height - 1 }), fc.nat(), fc.integer({ min: 1, max: 255 }), async (k, pos, xor) => {
-                const original = await withDb(dir, async (db) => {
-                    const blocks = blocksOf(db);
-                    const value = await blocks.get(blockKey(k));
-                    assert.ok(value);
-                    const tampered = new Uint8Array(value);
-                    const at = pos % tampered.length;
-                    tampered[at] = (tampered[at] ?? 0) ^ xor;
-                    await blocks.put(blockKey(k), tampered);
-                    return value;
-                });
-                try {
-                    const r = await ledgers.verify(dir);
-                    assert.equal(r.ok, false);
-                    assert.equal(r.firstBadBlock, BigInt(k), r.reason);
-                    assert.equal(r.blocks, k); // everything before it was fine
-                } finally {
-                    await withDb(dir, (db) => blocksOf(db).put(blockKey(k), original));
-                }
-            }),
+            fc.asyncProperty(
+                fc.nat({ max: height - 1 }),
+                fc.nat(),
+                fc.integer({ min: 1, max: 255 }),
+                async (k, pos, xor) => {
+                    const original = await withDb(dir, async (db) => {
+                        const blocks = blocksOf(db);
+                        const value = await blocks.get(blockKey(k));
+                        assert.ok(value);
+                        const tampered = new Uint8Array(value);
+                        const at = pos % tampered.length;
+                        tampered[at] = (tampered[at] ?? 0) ^ xor;
+                        await blocks.put(blockKey(k), tampered);
+                        return value;
+                    });
+                    try {
+                        const r = await ledgers.verify(dir);
+                        assert.equal(r.ok, false);
+                        assert.equal(r.firstBadBlock, BigInt(k), r.reason);
+                        assert.equal(r.blocks, k); // everything before it was fine
+                    } finally {
+                        await withDb(dir, (db) => blocksOf(db).put(blockKey(k), original));
+                    }
+                },
+            ),
             { numRuns: 25 },
         );
         assert.equal((await ledgers.verify(dir)).ok, true);
@@ -190,7 +212,9 @@ describe('verify', () => {
         const ledger = await openLedger(dir);
         try {
             const client = connect(ledger, party('OrgMSP'));
-            const writes = Promise.all(Array.from({ length: 40 }, (_, i) => client.submit('Put', `live${i}`, 'x')));
+            const writes = Promise.all(
+                Array.from({ length: 40 }, (_, i) => client.submit('Put', `live${i}`, 'x')),
+            );
             const r = await ledger.verify();
             await writes;
             assert.equal(r.ok, true, r.reason);

@@ -41,13 +41,19 @@ function aliases(): Uint8Array[] {
 }
 
 /** Non-canonical scalars: ℓ, ℓ + 1, 2^252 + 2^253, 2^256 − 1, ℓ + 2^255. */
-const BAD_SCALARS = [L, L + 1n, 2n ** 253n + 2n ** 252n, 2n ** 256n - 1n, L + 2n ** 255n].map(rawLE);
+const BAD_SCALARS = [L, L + 1n, 2n ** 253n + 2n ** 252n, 2n ** 256n - 1n, L + 2n ** 255n].map(
+    rawLE,
+);
 
 function throwsNaming(fn: () => unknown, ...parts: (string | RegExp)[]): void {
     assert.throws(fn, (e: unknown) => {
         assert.ok(e instanceof Error, 'expected an Error');
         for (const p of parts) {
-            if (typeof p === 'string') assert.ok(e.message.includes(p), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(p)}`);
+            if (typeof p === 'string')
+                assert.ok(
+                    e.message.includes(p),
+                    `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(p)}`,
+                );
             else assert.match(e.message, p);
         }
         return true;
@@ -56,7 +62,8 @@ function throwsNaming(fn: () => unknown, ...parts: (string | RegExp)[]): void {
 
 describe('native rejects invalid point encodings', () => {
     it('noble agrees that every test encoding is invalid (sanity of the vectors)', () => {
-        for (const bad of [...ALL_BAD, ...aliases()]) assert.throws(() => Point.fromBytes(bad), hex(bad));
+        for (const bad of [...ALL_BAD, ...aliases()])
+            assert.throws(() => Point.fromBytes(bad), hex(bad));
     });
 
     for (const [reason, list] of Object.entries(RFC_BAD)) {
@@ -81,7 +88,12 @@ describe('native rejects invalid point encodings', () => {
         for (const count of [1, 2, 33, 1000, 3000]) {
             const items = Array.from({ length: count }, (_, i) => pick(i));
             assert.equal(n.decodeCheck(concat(items)), -1, `count ${count}`);
-            for (const at of new Set([0, count - 1, Math.floor(count / 2), Math.floor((count * 3) / 4)])) {
+            for (const at of new Set([
+                0,
+                count - 1,
+                Math.floor(count / 2),
+                Math.floor((count * 3) / 4),
+            ])) {
                 const bad = ALL_BAD[at % ALL_BAD.length]!;
                 const withBad = items.slice();
                 withBad[at] = bad;
@@ -128,8 +140,18 @@ describe('native rejects non-canonical scalars', () => {
             throwsNaming(() => n.mul(B, s), 'mul', 'scalar', 'canonical');
             throwsNaming(() => n.mulBase(s), 'mulBase', 'scalar', 'canonical');
             throwsNaming(() => n.mulMany(concat([B, B]), s), 'mulMany', 'scalar', 'canonical');
-            throwsNaming(() => n.mulBaseMany(concat([S1, S1, s])), 'mulBaseMany', 'scalars[2]', 'canonical');
-            throwsNaming(() => n.msmVartime(concat([B, B]), concat([s, S1])), 'msmVartime', 'scalars[0]', 'canonical');
+            throwsNaming(
+                () => n.mulBaseMany(concat([S1, S1, s])),
+                'mulBaseMany',
+                'scalars[2]',
+                'canonical',
+            );
+            throwsNaming(
+                () => n.msmVartime(concat([B, B]), concat([s, S1])),
+                'msmVartime',
+                'scalars[0]',
+                'canonical',
+            );
         }
         // ℓ − 1 is the largest canonical scalar.
         assert.equal(hex(n.mulBase(rawLE(L - 1n))), hex(Point.BASE.negate().toBytes()));
@@ -168,10 +190,24 @@ describe('native rejects wrong lengths and types', () => {
             throwsNaming(() => n.addMany(x), 'addMany', 'multiple of 32');
             throwsNaming(() => n.mulMany(x, S1), 'mulMany', 'multiple of 32');
             throwsNaming(() => n.mulBaseMany(x), 'mulBaseMany', 'multiple of 32');
-            throwsNaming(() => n.msmVartime(x, new Uint8Array(32)), 'msmVartime', 'points', 'multiple of 32');
-            throwsNaming(() => n.msmVartime(new Uint8Array(32), x), 'msmVartime', 'scalars', 'multiple of 32');
+            throwsNaming(
+                () => n.msmVartime(x, new Uint8Array(32)),
+                'msmVartime',
+                'points',
+                'multiple of 32',
+            );
+            throwsNaming(
+                () => n.msmVartime(new Uint8Array(32), x),
+                'msmVartime',
+                'scalars',
+                'multiple of 32',
+            );
         }
-        throwsNaming(() => n.msmVartime(concat([B, B]), S1), 'msmVartime', '2 points but 1 scalars');
+        throwsNaming(
+            () => n.msmVartime(concat([B, B]), S1),
+            'msmVartime',
+            '2 points but 1 scalars',
+        );
     });
 
     it('stepKeys count must be an integer in [0, 2^27]', (t) => {
@@ -186,10 +222,22 @@ describe('native rejects wrong lengths and types', () => {
     it('non-Uint8Array arguments throw a TypeError naming the argument', (t) => {
         const n = nativeOrSkip(t);
         if (!n) return;
-        const wrong: unknown[] = [Array.from(B), hex(B), new Uint16Array(16), new DataView(B.buffer), null, undefined, 42];
+        const wrong: unknown[] = [
+            Array.from(B),
+            hex(B),
+            new Uint16Array(16),
+            new DataView(B.buffer),
+            null,
+            undefined,
+            42,
+        ];
         for (const w of wrong) {
             const x = w as Uint8Array;
-            assert.throws(() => n.add(x, B), (e: unknown) => e instanceof TypeError && /add: a must be a Uint8Array/.test(e.message));
+            assert.throws(
+                () => n.add(x, B),
+                (e: unknown) =>
+                    e instanceof TypeError && /add: a must be a Uint8Array/.test(e.message),
+            );
             assert.throws(() => n.decodeCheck(x), TypeError);
             assert.throws(() => n.msmVartime(B, x), /msmVartime: scalars must be a Uint8Array/);
             assert.throws(() => n.stepKeys(B, x, 1), /stepKeys: step must be a Uint8Array/);

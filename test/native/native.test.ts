@@ -33,7 +33,8 @@ const arbPoint = arbScalar.map((k) => nobleMul(Point.BASE, k));
 const enc = (p: NoblePoint): Uint8Array => p.toBytes();
 const encAll = (ps: readonly NoblePoint[]): Uint8Array => concat(ps.map(enc));
 const sum = (ps: readonly NoblePoint[]): NoblePoint => ps.reduce((a, p) => a.add(p), Point.ZERO);
-const isPlainUint8Array = (v: unknown): boolean => v instanceof Uint8Array && Object.getPrototypeOf(v) === Uint8Array.prototype;
+const isPlainUint8Array = (v: unknown): boolean =>
+    v instanceof Uint8Array && Object.getPrototypeOf(v) === Uint8Array.prototype;
 
 describe('native loader', () => {
     it('loads the built addon and reports its version', (t) => {
@@ -86,7 +87,10 @@ describe('native vs RFC 9496 vectors', () => {
         });
         const all = concat(RFC_MULTIPLES.map(unhex));
         assert.equal(n.decodeCheck(all), -1);
-        assert.equal(hex(n.mulBaseMany(concat(RFC_MULTIPLES.map((_, k) => scalarBytes(BigInt(k)))))), hex(all));
+        assert.equal(
+            hex(n.mulBaseMany(concat(RFC_MULTIPLES.map((_, k) => scalarBytes(BigInt(k)))))),
+            hex(all),
+        );
         const keys = n.stepKeys(new Uint8Array(32), B, 16);
         assert.deepEqual(
             split(keys, 8).map(hex),
@@ -100,7 +104,10 @@ describe('native vs @noble/curves (random inputs)', () => {
         const n = nativeOrSkip(t);
         if (!n) return;
         fc.assert(
-            fc.property(fc.array(arbPoint, { maxLength: 8 }), (ps) => n.decodeCheck(encAll([Point.ZERO, ...ps])) === -1),
+            fc.property(
+                fc.array(arbPoint, { maxLength: 8 }),
+                (ps) => n.decodeCheck(encAll([Point.ZERO, ...ps])) === -1,
+            ),
             { numRuns: RUNS },
         );
     });
@@ -136,10 +143,16 @@ describe('native vs @noble/curves (random inputs)', () => {
         const n = nativeOrSkip(t);
         if (!n) return;
         for (const count of [0, 1, 5, 1500]) {
-            const ks = Array.from({ length: count }, (_, i) => (i % 97 === 3 ? 0n : randomScalar()));
+            const ks = Array.from({ length: count }, (_, i) =>
+                i % 97 === 3 ? 0n : randomScalar(),
+            );
             const got = n.mulBaseMany(concat(ks.map(scalarBytes)));
             assert.equal(got.length, 32 * count);
-            assert.equal(hex(got), hex(encAll(ks.map((k) => nobleMul(Point.BASE, k)))), `count ${count}`);
+            assert.equal(
+                hex(got),
+                hex(encAll(ks.map((k) => nobleMul(Point.BASE, k)))),
+                `count ${count}`,
+            );
         }
     });
 
@@ -147,12 +160,17 @@ describe('native vs @noble/curves (random inputs)', () => {
         const n = nativeOrSkip(t);
         if (!n) return;
         for (const count of [0, 1, 3, 1100]) {
-            const ps = Array.from({ length: count }, (_, i) => (i % 101 === 7 ? Point.ZERO : randomPoint()));
+            const ps = Array.from({ length: count }, (_, i) =>
+                i % 101 === 7 ? Point.ZERO : randomPoint(),
+            );
             const r = randomScalar();
             const got = n.mulMany(encAll(ps), scalarBytes(r));
             assert.equal(hex(got), hex(encAll(ps.map((p) => nobleMul(p, r)))), `count ${count}`);
             if (count > 0 && count < 10) {
-                assert.equal(hex(n.mulMany(encAll(ps), scalarBytes(0n))), hex(encAll(ps.map(() => Point.ZERO))));
+                assert.equal(
+                    hex(n.mulMany(encAll(ps), scalarBytes(0n))),
+                    hex(encAll(ps.map(() => Point.ZERO))),
+                );
             }
         }
     });
@@ -166,15 +184,28 @@ describe('native vs @noble/curves (random inputs)', () => {
             for (const gen of [() => randomSmallScalar(16), randomScalar]) {
                 const ks = ps.map(() => gen());
                 const want = sum(ps.map((p, i) => nobleMul(p, ks[i]!)));
-                assert.equal(hex(n.msmVartime(encAll(ps), concat(ks.map(scalarBytes)))), hex(enc(want)), `count ${count}`);
+                assert.equal(
+                    hex(n.msmVartime(encAll(ps), concat(ks.map(scalarBytes)))),
+                    hex(enc(want)),
+                    `count ${count}`,
+                );
             }
         }
         fc.assert(
-            fc.property(fc.array(fc.tuple(arbPoint, fc.oneof(arbScalar, fc.bigInt({ min: 0n, max: 0xffffn }))), { maxLength: 6 }), (pairs) => {
-                const want = sum(pairs.map(([p, k]) => nobleMul(p, k)));
-                const got = n.msmVartime(encAll(pairs.map(([p]) => p)), concat(pairs.map(([, k]) => scalarBytes(k))));
-                assert.equal(hex(got), hex(enc(want)));
-            }),
+            fc.property(
+                fc.array(
+                    fc.tuple(arbPoint, fc.oneof(arbScalar, fc.bigInt({ min: 0n, max: 0xffffn }))),
+                    { maxLength: 6 },
+                ),
+                (pairs) => {
+                    const want = sum(pairs.map(([p, k]) => nobleMul(p, k)));
+                    const got = n.msmVartime(
+                        encAll(pairs.map(([p]) => p)),
+                        concat(pairs.map(([, k]) => scalarBytes(k))),
+                    );
+                    assert.equal(hex(got), hex(enc(want)));
+                },
+            ),
             { numRuns: 15 },
         );
     });
@@ -188,7 +219,11 @@ describe('native vs @noble/curves (random inputs)', () => {
         const ps: NoblePoint[] = [randomPoint()];
         for (let i = 1; i < count; i++) ps.push(ps[i - 1]!.add(d));
         const pts = encAll(ps);
-        for (const gen of [() => randomSmallScalar(16), () => randomSmallScalar(32), randomScalar]) {
+        for (const gen of [
+            () => randomSmallScalar(16),
+            () => randomSmallScalar(32),
+            randomScalar,
+        ]) {
             const ks = ps.map(() => gen());
             ks[5] = 0n;
             const want = pippenger(Point, ps, ks);
@@ -200,7 +235,9 @@ describe('native vs @noble/curves (random inputs)', () => {
         const n = nativeOrSkip(t);
         if (!n) return;
         for (const count of [0, 1, 2, 700]) {
-            const ps = Array.from({ length: count }, (_, i) => (i === 1 ? Point.ZERO : randomPoint()));
+            const ps = Array.from({ length: count }, (_, i) =>
+                i === 1 ? Point.ZERO : randomPoint(),
+            );
             assert.equal(hex(n.addMany(encAll(ps))), hex(enc(sum(ps))), `count ${count}`);
         }
     });
@@ -213,7 +250,11 @@ describe('native vs @noble/curves (random inputs)', () => {
             assert.equal(got.length, 8 * count);
             let cur = start;
             for (let j = 0; j < count; j++) {
-                assert.equal(hex(got.subarray(8 * j, 8 * j + 8)), hex(enc(cur).subarray(0, 8)), `j = ${j}`);
+                assert.equal(
+                    hex(got.subarray(8 * j, 8 * j + 8)),
+                    hex(enc(cur).subarray(0, 8)),
+                    `j = ${j}`,
+                );
                 cur = cur.add(step);
             }
         };
@@ -226,7 +267,9 @@ describe('native vs @noble/curves (random inputs)', () => {
         check(step.multiply(5n).negate(), step, 12);
         check(randomPoint(), randomPoint(), 2100);
         fc.assert(
-            fc.property(arbPoint, arbPoint, fc.integer({ min: 0, max: 20 }), (a, b, c) => check(a, b, c)),
+            fc.property(arbPoint, arbPoint, fc.integer({ min: 0, max: 20 }), (a, b, c) =>
+                check(a, b, c),
+            ),
             { numRuns: 10 },
         );
     });

@@ -7,7 +7,12 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { ristretto255 } from '@noble/curves/ed25519.js';
-import { loadNative, nativeAddonPath, nativeLoadError, type NativeRistretto } from '../../src/fe/native.js';
+import {
+    loadNative,
+    nativeAddonPath,
+    nativeLoadError,
+    type NativeRistretto,
+} from '../../src/fe/native.js';
 
 export const Point: typeof ristretto255.Point = ristretto255.Point;
 export type NoblePoint = InstanceType<typeof Point>;
@@ -25,9 +30,13 @@ export function nativeOrSkip(t: TestContext): NativeRistretto | undefined {
     const path = nativeAddonPath();
     if (path === undefined || !existsSync(path)) {
         if (process.env['FEMETER_REQUIRE_NATIVE'] === '1') {
-            throw new Error(`FEMETER_REQUIRE_NATIVE=1 but the native addon is not built (${path ?? 'native/femeter_native.node'}): run scripts/build-native`);
+            throw new Error(
+                `FEMETER_REQUIRE_NATIVE=1 but the native addon is not built (${path ?? 'native/femeter_native.node'}): run scripts/build-native`,
+            );
         }
-        t.skip(`native addon not built (${path ?? 'native/femeter_native.node'} missing): run scripts/build-native`);
+        t.skip(
+            `native addon not built (${path ?? 'native/femeter_native.node'} missing): run scripts/build-native`,
+        );
         return undefined;
     }
     const saved = process.env['FEMETER_NO_NATIVE'];
@@ -35,7 +44,9 @@ export function nativeOrSkip(t: TestContext): NativeRistretto | undefined {
     try {
         const n = loadNative();
         if (n === undefined) {
-            throw new Error(`native addon at ${path} exists but did not load: ${nativeLoadError()?.message ?? 'unknown error'}`);
+            throw new Error(
+                `native addon at ${path} exists but did not load: ${nativeLoadError()?.message ?? 'unknown error'}`,
+            );
         }
         return n;
     } finally {
@@ -93,7 +104,8 @@ export function randomSmallScalar(bits: number): bigint {
 }
 
 /** k·P with noble, allowing k = 0 (noble's constant-time multiply refuses it). */
-export const nobleMul = (p: NoblePoint, k: bigint): NoblePoint => (Fn.create(k) === 0n ? Point.ZERO : p.multiply(Fn.create(k)));
+export const nobleMul = (p: NoblePoint, k: bigint): NoblePoint =>
+    Fn.create(k) === 0n ? Point.ZERO : p.multiply(Fn.create(k));
 
 /** A random group element (noble). */
 export const randomPoint = (): NoblePoint => nobleMul(Point.BASE, randomScalar());

@@ -9,13 +9,24 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { periodSlots } from '../../src/contract/tariff/index.js';
-import { CsvSourceError, SourceError, assignSlots, readCsvSource, type CsvSourceOptions } from '../../src/roles/meter/sources/index.js';
+import {
+    CsvSourceError,
+    SourceError,
+    assignSlots,
+    readCsvSource,
+    type CsvSourceOptions,
+} from '../../src/roles/meter/sources/index.js';
 
 const Q = 900_000;
 const T0 = Date.UTC(2024, 0, 1);
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function fails(text: string | Uint8Array, options: CsvSourceOptions, line: number, pattern?: RegExp): void {
+function fails(
+    text: string | Uint8Array,
+    options: CsvSourceOptions,
+    line: number,
+    pattern?: RegExp,
+): void {
     assert.throws(
         () => readCsvSource(text, options),
         (e: unknown) => {
@@ -30,9 +41,12 @@ function fails(text: string | Uint8Array, options: CsvSourceOptions, line: numbe
 
 describe('register mode', () => {
     it('turns register readings into per-slot deltas', () => {
-        const r = readCsvSource(`timestamp,value\n${iso(T0)},1000\n${iso(T0 + Q)},1012\n${iso(T0 + 2 * Q)},1012\n${iso(T0 + 3 * Q)},1100\n`, {
-            mode: 'register',
-        });
+        const r = readCsvSource(
+            `timestamp,value\n${iso(T0)},1000\n${iso(T0 + Q)},1012\n${iso(T0 + 2 * Q)},1012\n${iso(T0 + 3 * Q)},1100\n`,
+            {
+                mode: 'register',
+            },
+        );
         assert.deepEqual(
             r.map((x) => [x.startMs - T0, x.wh, x.catchUp, x.powerLoss]),
             [
@@ -46,19 +60,30 @@ describe('register mode', () => {
 
     it('floors kWh registers to whole Wh so that the deltas telescope', () => {
         const r = readCsvSource(
-            ['2024-01-01T00:00:00Z,123.4567', '2024-01-01T00:15:00Z,123.4575', '2024-01-01T00:30:00Z,123.4581', '2024-01-01T00:45:00Z,124'].join('\r\n'),
+            [
+                '2024-01-01T00:00:00Z,123.4567',
+                '2024-01-01T00:15:00Z,123.4575',
+                '2024-01-01T00:30:00Z,123.4581',
+                '2024-01-01T00:45:00Z,124',
+            ].join('\r\n'),
             { mode: 'register', unit: 'kWh' },
         );
         assert.deepEqual(
             r.map((x) => x.wh),
             [1n, 1n, 542n], // 123456 → 123457 → 123458 → 124000
         );
-        assert.equal(r.reduce((a, x) => a + x.wh, 0n), 124_000n - 123_456n);
+        assert.equal(
+            r.reduce((a, x) => a + x.wh, 0n),
+            124_000n - 123_456n,
+        );
     });
 
     it('books a power loss in the first slot after the meter resumes', () => {
         // readings at 00:00 and 00:15, then nothing until 01:15: slots 00:15–00:45 lost, 01:00 catches up
-        const r = readCsvSource(`${iso(T0)},500\n${iso(T0 + Q)},510\n${iso(T0 + 5 * Q)},590\n${iso(T0 + 6 * Q)},600\n`, { mode: 'register' });
+        const r = readCsvSource(
+            `${iso(T0)},500\n${iso(T0 + Q)},510\n${iso(T0 + 5 * Q)},590\n${iso(T0 + 6 * Q)},600\n`,
+            { mode: 'register' },
+        );
         assert.deepEqual(
             r.map((x) => [(x.startMs - T0) / Q, x.wh, x.catchUp, x.powerLoss]),
             [
@@ -94,14 +119,26 @@ describe('register mode', () => {
     });
 
     it('refuses decreasing registers', () => {
-        fails(`${iso(T0)},1000\n${iso(T0 + Q)},999.9\n`, { mode: 'register' }, 2, /register decreased from 1000 to 999.9/);
-        fails(`${iso(T0)},1.0005\n${iso(T0 + Q)},1.0004\n`, { mode: 'register', unit: 'kWh' }, 2, /decreased/);
+        fails(
+            `${iso(T0)},1000\n${iso(T0 + Q)},999.9\n`,
+            { mode: 'register' },
+            2,
+            /register decreased from 1000 to 999.9/,
+        );
+        fails(
+            `${iso(T0)},1.0005\n${iso(T0 + Q)},1.0004\n`,
+            { mode: 'register', unit: 'kWh' },
+            2,
+            /decreased/,
+        );
     });
 });
 
 describe('interval mode', () => {
     it('reads interval energies and flags gaps', () => {
-        const r = readCsvSource(`${iso(T0)},5\n${iso(T0 + Q)},7\n${iso(T0 + 4 * Q)},30\n`, { mode: 'interval' });
+        const r = readCsvSource(`${iso(T0)},5\n${iso(T0 + Q)},7\n${iso(T0 + 4 * Q)},30\n`, {
+            mode: 'interval',
+        });
         assert.deepEqual(
             r.map((x) => [(x.startMs - T0) / Q, x.wh, x.catchUp, x.powerLoss]),
             [
@@ -124,7 +161,10 @@ describe('interval mode', () => {
     });
 
     it('works with hourly slots', () => {
-        const r = readCsvSource(`${iso(T0)},100\n${iso(T0 + 3_600_000)},110\n`, { mode: 'register', intervalMinutes: 60 });
+        const r = readCsvSource(`${iso(T0)},100\n${iso(T0 + 3_600_000)},110\n`, {
+            mode: 'register',
+            intervalMinutes: 60,
+        });
         assert.deepEqual(
             r.map((x) => x.wh),
             [10n],
@@ -150,9 +190,24 @@ describe('malformed input', () => {
         fails(`timestamp,value\n2024-01-01T00:07:00Z,5\n`, reg, 2, /slot boundary/);
         fails(`${iso(T0)},1\n\n${iso(T0 + Q)},2\n`, reg, 2, /empty line/);
         fails(`${iso(T0)},1\n${iso(T0 + Q)},2\n${iso(T0 + Q)},3\n`, reg, 3, /strictly increasing/);
-        fails(`${iso(T0)},1\n${iso(T0 + 2 * Q)},2\n${iso(T0 + Q)},3\n`, reg, 3, /strictly increasing/);
-        fails(`${iso(T0)},1\n${iso(T0 + 10 * Q)},2\n`, { mode: 'register', maxSlots: 5 }, 2, /more than 5 slots/);
-        fails(`${iso(T0)},1\n${iso(T0 + Q)},2\n`, { mode: 'register', maxRows: 1 }, 2, /more than 1 rows/);
+        fails(
+            `${iso(T0)},1\n${iso(T0 + 2 * Q)},2\n${iso(T0 + Q)},3\n`,
+            reg,
+            3,
+            /strictly increasing/,
+        );
+        fails(
+            `${iso(T0)},1\n${iso(T0 + 10 * Q)},2\n`,
+            { mode: 'register', maxSlots: 5 },
+            2,
+            /more than 5 slots/,
+        );
+        fails(
+            `${iso(T0)},1\n${iso(T0 + Q)},2\n`,
+            { mode: 'register', maxRows: 1 },
+            2,
+            /more than 1 rows/,
+        );
         fails(Uint8Array.from([0x32, 0x30, 0xff, 0x0a]), reg, 1, /UTF-8/);
         fails('x', { mode: 'cumulative' as 'register' }, 1, /mode/);
         fails('x', { mode: 'register', unit: 'MWh' as 'Wh' }, 1, /unit/);
@@ -160,7 +215,9 @@ describe('malformed input', () => {
     });
 
     it('returns nothing partial and leaves the input untouched', () => {
-        const bytes = new TextEncoder().encode(`${iso(T0)},1\n${iso(T0 + Q)},2\n${iso(T0 + 2 * Q)},x\n`);
+        const bytes = new TextEncoder().encode(
+            `${iso(T0)},1\n${iso(T0 + Q)},2\n${iso(T0 + 2 * Q)},x\n`,
+        );
         const copy = bytes.slice();
         let result: unknown = 'unset';
         try {
@@ -177,13 +234,20 @@ describe('properties', () => {
     it('slots always add up to the floored register difference, with a catch-up after every gap', () => {
         fc.assert(
             fc.property(
-                fc.array(fc.record({ step: fc.integer({ min: 1, max: 6 }), inc: fc.integer({ min: 0, max: 100_000 }) }), { minLength: 1, maxLength: 60 }),
+                fc.array(
+                    fc.record({
+                        step: fc.integer({ min: 1, max: 6 }),
+                        inc: fc.integer({ min: 0, max: 100_000 }),
+                    }),
+                    { minLength: 1, maxLength: 60 },
+                ),
                 fc.integer({ min: 0, max: 10_000_000 }),
                 (rows, start) => {
                     // registers in kWh with 3–4 decimals: start + increments, in units of 0.1 Wh
                     let ms = T0;
                     let reg = start;
-                    const kwh = (tenthsWh: number): string => `${Math.floor(tenthsWh / 10_000)}.${String(tenthsWh % 10_000).padStart(4, '0')}`;
+                    const kwh = (tenthsWh: number): string =>
+                        `${Math.floor(tenthsWh / 10_000)}.${String(tenthsWh % 10_000).padStart(4, '0')}`;
                     const lines = [`${iso(ms)},${kwh(reg)}`];
                     for (const r of rows) {
                         ms += r.step * Q;
@@ -197,7 +261,12 @@ describe('properties', () => {
                     return (
                         sum === expected &&
                         out.length === (ms - T0) / Q &&
-                        out.every((x, k) => x.startMs === T0 + k * Q && x.wh >= 0n && (!x.powerLoss || x.wh === 0n)) &&
+                        out.every(
+                            (x, k) =>
+                                x.startMs === T0 + k * Q &&
+                                x.wh >= 0n &&
+                                (!x.powerLoss || x.wh === 0n),
+                        ) &&
                         catchUps === rows.filter((r) => r.step > 1).length
                     );
                 },
@@ -210,12 +279,22 @@ describe('properties', () => {
 describe('assignSlots', () => {
     it('places readings into a period and refuses misaligned or duplicate ones', () => {
         const jan = periodSlots('2024-01'); // starts 2023-12-31T23:00Z
-        const r = readCsvSource(`${iso(jan.startMs - Q)},0\n${iso(jan.startMs)},5\n${iso(jan.startMs + Q)},9\n`, { mode: 'register' });
+        const r = readCsvSource(
+            `${iso(jan.startMs - Q)},0\n${iso(jan.startMs)},5\n${iso(jan.startMs + Q)},9\n`,
+            { mode: 'register' },
+        );
         assert.deepEqual(
             assignSlots(r, jan).map((s) => [s.slot, s.wh]),
             [[0, 4n]],
         );
-        assert.throws(() => assignSlots([{ startMs: jan.startMs + 60_000, wh: 1n, catchUp: false, powerLoss: false }], jan), SourceError);
+        assert.throws(
+            () =>
+                assignSlots(
+                    [{ startMs: jan.startMs + 60_000, wh: 1n, catchUp: false, powerLoss: false }],
+                    jan,
+                ),
+            SourceError,
+        );
         const one = { startMs: jan.startMs, wh: 1n, catchUp: false, powerLoss: false };
         assert.throws(() => assignSlots([one, one], jan), SourceError);
     });

@@ -6,7 +6,12 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { D0Error, d0EnergyWh, decimalToString, parseD0 } from '../../src/roles/meter/sources/index.js';
+import {
+    D0Error,
+    d0EnergyWh,
+    decimalToString,
+    parseD0,
+} from '../../src/roles/meter/sources/index.js';
 
 const CRLF = '\r\n';
 const STX = '\x02';
@@ -70,7 +75,14 @@ describe('parseD0', () => {
     });
 
     it('reads a mode C readout and checks its BCC', () => {
-        const t = parseD0(modeC(['0.0.0(12345678)', '1.8.0(0012345.6*kWh)', '1.8.1(0000100*kWh)2.8.0(0000001.001*MWh)', 'C.1.0(ABC)']));
+        const t = parseD0(
+            modeC([
+                '0.0.0(12345678)',
+                '1.8.0(0012345.6*kWh)',
+                '1.8.1(0000100*kWh)2.8.0(0000001.001*MWh)',
+                'C.1.0(ABC)',
+            ]),
+        );
         assert.equal(t.bcc, 'valid');
         assert.equal(t.manufacturer, 'ISk');
         assert.equal(t.records.length, 5);
@@ -82,14 +94,23 @@ describe('parseD0', () => {
     });
 
     it('normalises full OBIS addresses and keeps several values', () => {
-        const t = parseD0(modeD('1-0:1.8.0(000001.000*kWh)', '1-0:99.1.0*255(2301011200)(00000001.5*kWh)(00000002.5*kWh)', '1-0:1.8.0*1(000000000123*Wh)'));
+        const t = parseD0(
+            modeD(
+                '1-0:1.8.0(000001.000*kWh)',
+                '1-0:99.1.0*255(2301011200)(00000001.5*kWh)(00000002.5*kWh)',
+                '1-0:1.8.0*1(000000000123*Wh)',
+            ),
+        );
         assert.equal(t.records[0]?.obis, '1-0:1.8.0*255');
         assert.equal(t.records[0]?.wh, 1000n);
         assert.equal(t.records[1]?.values.length, 3);
         assert.equal(t.records[1]?.values[2]?.unit, 'kWh');
         assert.equal(t.records[2]?.obis, '1-0:1.8.0*1');
         assert.equal(t.records[2]?.wh, 123n);
-        assert.equal(parseD0(new TextEncoder().encode(modeD('1-0:1.8.0*255(5*Wh)'))).records[0]?.wh, 5n);
+        assert.equal(
+            parseD0(new TextEncoder().encode(modeD('1-0:1.8.0*255(5*Wh)'))).records[0]?.wh,
+            5n,
+        );
     });
 
     it('refuses structural faults with the line number', () => {
@@ -128,8 +149,14 @@ describe('parseD0', () => {
 
     it('refuses to read a non-energy or missing register as Wh', () => {
         const t = parseD0(modeD('1-0:16.7.0*255(000125*W)', '1-0:0.0.0*255(12345)'));
-        assert.throws(() => d0EnergyWh(t, '1-0:16.7.0*255'), (e: unknown) => e instanceof D0Error && /"W", not an energy unit/.test(e.message));
+        assert.throws(
+            () => d0EnergyWh(t, '1-0:16.7.0*255'),
+            (e: unknown) => e instanceof D0Error && /"W", not an energy unit/.test(e.message),
+        );
         assert.throws(() => d0EnergyWh(t, '1-0:0.0.0*255'), D0Error);
-        assert.throws(() => d0EnergyWh(t), (e: unknown) => e instanceof D0Error && /no data set/.test(e.message));
+        assert.throws(
+            () => d0EnergyWh(t),
+            (e: unknown) => e instanceof D0Error && /no data set/.test(e.message),
+        );
     });
 });

@@ -36,20 +36,47 @@ function sum(xs: readonly bigint[], from = 0, to = xs.length): bigint {
 function year(profile: string, y: number, extra: Partial<SimulationOptions> = {}): bigint {
     let total = 0n;
     for (let m = 1; m <= 12; m++) {
-        total += sum(simulatePeriod({ profiles, profile, annualKwh: 1000, period: `${y}-${String(m).padStart(2, '0')}`, seed: 'annual', ...extra }));
+        total += sum(
+            simulatePeriod({
+                profiles,
+                profile,
+                annualKwh: 1000,
+                period: `${y}-${String(m).padStart(2, '0')}`,
+                seed: 'annual',
+                ...extra,
+            }),
+        );
     }
     return total;
 }
 
 /** Independent expectation: energy of one local day (no DST change) from the table, in Wh. */
-function dayEnergy(profile: string, season: Season, day: DayType, annualKwh: number, factor: number): number {
+function dayEnergy(
+    profile: string,
+    season: Season,
+    day: DayType,
+    annualKwh: number,
+    factor: number,
+): number {
     const watts = profiles.get(profile)?.[season][day] ?? [];
     return watts.reduce((a, w) => a + (w / 4) * (annualKwh / 1000) * factor, 0);
 }
 
 describe('parseProfiles', () => {
     it('reads the BDEW table', () => {
-        assert.deepEqual([...profiles.keys()].sort(), ['G0', 'G1', 'G2', 'G3', 'G4', 'G5', 'G6', 'H0', 'L0', 'L1', 'L2']);
+        assert.deepEqual([...profiles.keys()].sort(), [
+            'G0',
+            'G1',
+            'G2',
+            'G3',
+            'G4',
+            'G5',
+            'G6',
+            'H0',
+            'L0',
+            'L1',
+            'L2',
+        ]);
         assert.equal(profiles.get('H0')?.winter.saturday[0], 70.8);
         assert.equal(profiles.get('H0')?.summer.workday.length, 96);
     });
@@ -59,7 +86,8 @@ describe('parseProfiles', () => {
         const bad = (text: string, line: number | undefined, pattern: RegExp): void =>
             assert.throws(
                 () => parseProfiles(text),
-                (e: unknown) => e instanceof SimulatorError && e.line === line && pattern.test(e.message),
+                (e: unknown) =>
+                    e instanceof SimulatorError && e.line === line && pattern.test(e.message),
             );
         bad('', 1, /header/);
         bad(`${header}\n`, 2, /no rows/);
@@ -107,23 +135,59 @@ describe('BDEW rules', () => {
     });
 
     it('prices a holiday like a Sunday and a workday like a workday (H0, 3 Oct 2024, transition)', () => {
-        const oct = simulatePeriod({ profiles, profile: 'H0', annualKwh: 4000, period: '2024-10', seed: 's' });
+        const oct = simulatePeriod({
+            profiles,
+            profile: 'H0',
+            annualKwh: 4000,
+            period: '2024-10',
+            seed: 's',
+        });
         // 3 Oct 2024 (Thursday, German Unity Day) is day-of-year 277; 2 Oct is 276
         const d3 = Number(sum(oct, 2 * 96, 3 * 96));
         const d2 = Number(sum(oct, 1 * 96, 2 * 96));
-        assert.ok(Math.abs(d3 - dayEnergy('H0', 'transition', 'sunday', 4000, dynamisationFactor(277))) <= 1);
-        assert.ok(Math.abs(d2 - dayEnergy('H0', 'transition', 'workday', 4000, dynamisationFactor(276))) <= 1);
+        assert.ok(
+            Math.abs(d3 - dayEnergy('H0', 'transition', 'sunday', 4000, dynamisationFactor(277))) <=
+                1,
+        );
+        assert.ok(
+            Math.abs(
+                d2 - dayEnergy('H0', 'transition', 'workday', 4000, dynamisationFactor(276)),
+            ) <= 1,
+        );
     });
 
     it('treats 24 December as a Saturday and state holidays as Sundays when asked', () => {
-        const dec = simulatePeriod({ profiles, profile: 'G0', annualKwh: 10_000, period: '2024-12', seed: 's' });
+        const dec = simulatePeriod({
+            profiles,
+            profile: 'G0',
+            annualKwh: 10_000,
+            period: '2024-12',
+            seed: 's',
+        });
         const d24 = Number(sum(dec, 23 * 96, 24 * 96)); // Tuesday
         assert.ok(Math.abs(d24 - dayEnergy('G0', 'winter', 'saturday', 10_000, 1)) <= 1);
         const jan = (state?: 'BY'): bigint[] =>
-            simulatePeriod({ profiles, profile: 'G0', annualKwh: 10_000, period: '2024-01', seed: 's', holidays: state === undefined ? { country: 'DE' } : { country: 'DE', state } });
+            simulatePeriod({
+                profiles,
+                profile: 'G0',
+                annualKwh: 10_000,
+                period: '2024-01',
+                seed: 's',
+                holidays: state === undefined ? { country: 'DE' } : { country: 'DE', state },
+            });
         // 6 Jan 2024 is a Saturday; Epiphany in Bavaria turns it into a Sunday
-        assert.ok(Math.abs(Number(sum(jan('BY'), 5 * 96, 6 * 96)) - dayEnergy('G0', 'winter', 'sunday', 10_000, 1)) <= 1);
-        assert.ok(Math.abs(Number(sum(jan(), 5 * 96, 6 * 96)) - dayEnergy('G0', 'winter', 'saturday', 10_000, 1)) <= 1);
+        assert.ok(
+            Math.abs(
+                Number(sum(jan('BY'), 5 * 96, 6 * 96)) -
+                    dayEnergy('G0', 'winter', 'sunday', 10_000, 1),
+            ) <= 1,
+        );
+        assert.ok(
+            Math.abs(
+                Number(sum(jan(), 5 * 96, 6 * 96)) -
+                    dayEnergy('G0', 'winter', 'saturday', 10_000, 1),
+            ) <= 1,
+        );
     });
 });
 
@@ -139,11 +203,25 @@ describe('simulatePeriod', () => {
 
     it('has one value per slot on DST months, none negative, and the repeated hour twice', () => {
         for (const id of ['2024-03', '2024-10', '2023-03', '2023-10']) {
-            const wh = simulatePeriod({ profiles, profile: 'H0', annualKwh: 3500, period: id, seed: 'dst', noise: 0.5, spikes: 4 });
+            const wh = simulatePeriod({
+                profiles,
+                profile: 'H0',
+                annualKwh: 3500,
+                period: id,
+                seed: 'dst',
+                noise: 0.5,
+                spikes: 4,
+            });
             assert.equal(wh.length, periodSlots(id).slotCount);
             assert.ok(wh.every((x) => x >= 0n));
         }
-        const oct = simulatePeriod({ profiles, profile: 'H0', annualKwh: 100_000, period: '2024-10', seed: 'dst' });
+        const oct = simulatePeriod({
+            profiles,
+            profile: 'H0',
+            annualKwh: 100_000,
+            period: '2024-10',
+            seed: 'dst',
+        });
         const d27 = 26 * 96;
         const first = Number(sum(oct, d27 + 8, d27 + 12)); // 02:00–02:59 CEST
         const second = Number(sum(oct, d27 + 12, d27 + 16)); // 02:00–02:59 CET
@@ -151,16 +229,36 @@ describe('simulatePeriod', () => {
     });
 
     it('is reproducible for a seed and differs between seeds', () => {
-        const opts: SimulationOptions = { profiles, profile: 'H0', annualKwh: 3500, period: '2024-05', seed: 'household-42', noise: 0.3, spikes: 3 };
+        const opts: SimulationOptions = {
+            profiles,
+            profile: 'H0',
+            annualKwh: 3500,
+            period: '2024-05',
+            seed: 'household-42',
+            noise: 0.3,
+            spikes: 3,
+        };
         assert.deepEqual(simulatePeriod(opts), simulatePeriod(opts));
-        assert.deepEqual(simulatePeriod(opts), simulatePeriod({ ...opts, seed: new TextEncoder().encode('household-42') }));
-        assert.notDeepEqual(simulatePeriod(opts), simulatePeriod({ ...opts, seed: 'household-43' }));
+        assert.deepEqual(
+            simulatePeriod(opts),
+            simulatePeriod({ ...opts, seed: new TextEncoder().encode('household-42') }),
+        );
+        assert.notDeepEqual(
+            simulatePeriod(opts),
+            simulatePeriod({ ...opts, seed: 'household-43' }),
+        );
         const smooth = { ...opts, noise: 0, spikes: 0 };
         assert.deepEqual(simulatePeriod(smooth), simulatePeriod({ ...smooth, seed: 'other' }));
     });
 
     it('keeps the period total exact: register deltas carry the fraction; spikes are energy-neutral', () => {
-        const base: SimulationOptions = { profiles, profile: 'H0', annualKwh: 3500, period: '2024-06', seed: 'x' };
+        const base: SimulationOptions = {
+            profiles,
+            profile: 'H0',
+            annualKwh: 3500,
+            period: '2024-06',
+            seed: 'x',
+        };
         const smooth = simulatePeriod(base);
         let expected = 0;
         const june = periodSlots('2024-06');
@@ -171,21 +269,42 @@ describe('simulatePeriod', () => {
         }
         assert.equal(smooth.length, june.slotCount);
         assert.ok(Math.abs(Number(sum(smooth)) - expected) <= 1, `${sum(smooth)} vs ${expected}`);
-        const spiky = simulatePeriod({ ...base, spikes: { perDay: 3, minWatts: 2000, maxWatts: 2000, maxQuarterHours: 2 } });
+        const spiky = simulatePeriod({
+            ...base,
+            spikes: { perDay: 3, minWatts: 2000, maxWatts: 2000, maxQuarterHours: 2 },
+        });
         assert.ok(Math.abs(Number(sum(spiky)) - Number(sum(smooth))) <= 1);
         const max = (xs: bigint[]): bigint => xs.reduce((a, b) => (b > a ? b : a), 0n);
         assert.ok(max(spiky) > max(smooth) + 300n, 'a 2 kW spike puts 500 Wh into a quarter hour');
     });
 
     it('accepts hourly periods by summing quarter hours', () => {
-        const hourly = simulatePeriod({ profiles, profile: 'L0', annualKwh: 20_000, period: periodSlots('2024-02', 'Europe/Berlin', 60), seed: 'h' });
-        const quarterly = simulatePeriod({ profiles, profile: 'L0', annualKwh: 20_000, period: '2024-02', seed: 'h' });
+        const hourly = simulatePeriod({
+            profiles,
+            profile: 'L0',
+            annualKwh: 20_000,
+            period: periodSlots('2024-02', 'Europe/Berlin', 60),
+            seed: 'h',
+        });
+        const quarterly = simulatePeriod({
+            profiles,
+            profile: 'L0',
+            annualKwh: 20_000,
+            period: '2024-02',
+            seed: 'h',
+        });
         assert.equal(hourly.length, 696);
         assert.ok(sum(hourly) - sum(quarterly) <= 1n && sum(quarterly) - sum(hourly) <= 1n);
     });
 
     it('refuses bad options', () => {
-        const ok: SimulationOptions = { profiles, profile: 'H0', annualKwh: 1000, period: '2024-01', seed: 's' };
+        const ok: SimulationOptions = {
+            profiles,
+            profile: 'H0',
+            annualKwh: 1000,
+            period: '2024-01',
+            seed: 's',
+        };
         for (const patch of [
             { profile: 'X9' },
             { annualKwh: 0 },
@@ -202,7 +321,11 @@ describe('simulatePeriod', () => {
             { period: periodSlots('2024-01', 'Europe/Berlin', 5) },
             { profiles: new Map() },
         ] as Partial<SimulationOptions>[]) {
-            assert.throws(() => simulatePeriod({ ...ok, ...patch }), SimulatorError, JSON.stringify(patch, (_, v: unknown) => (v instanceof Map ? 'Map' : v)));
+            assert.throws(
+                () => simulatePeriod({ ...ok, ...patch }),
+                SimulatorError,
+                JSON.stringify(patch, (_, v: unknown) => (v instanceof Map ? 'Map' : v)),
+            );
         }
     });
 });
@@ -214,11 +337,21 @@ describe('HashDrbg', () => {
         const rng = new HashDrbg(seed, label);
         const first8 = Array.from({ length: 9 }, () => rng.nextUint32());
         const block = (n: number): Buffer => {
-            const u32 = (x: number): Buffer => Buffer.from([x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255]);
+            const u32 = (x: number): Buffer =>
+                Buffer.from([x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255]);
             const ctr = Buffer.alloc(8);
             ctr.writeBigUInt64BE(BigInt(n));
             return createHash('sha256')
-                .update(Buffer.concat([Buffer.from('femeter/simulator/v1'), u32(4), Buffer.from('seed'), u32(5), Buffer.from('label'), ctr]))
+                .update(
+                    Buffer.concat([
+                        Buffer.from('femeter/simulator/v1'),
+                        u32(4),
+                        Buffer.from('seed'),
+                        u32(5),
+                        Buffer.from('label'),
+                        ctr,
+                    ]),
+                )
                 .digest();
         };
         const b0 = block(0);

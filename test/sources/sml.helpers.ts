@@ -15,7 +15,10 @@ export type Sml =
     | { t: 'absent' }
     | { t: 'raw'; v: Uint8Array };
 
-export const octets = (v: Uint8Array | string): Sml => ({ t: 'octets', v: typeof v === 'string' ? new TextEncoder().encode(v) : v });
+export const octets = (v: Uint8Array | string): Sml => ({
+    t: 'octets',
+    v: typeof v === 'string' ? new TextEncoder().encode(v) : v,
+});
 export const u = (v: number | bigint, n = 1): Sml => ({ t: 'uint', v: BigInt(v), n });
 export const i = (v: number | bigint, n = 1): Sml => ({ t: 'int', v: BigInt(v), n });
 export const bool = (v: boolean): Sml => ({ t: 'bool', v });
@@ -95,8 +98,22 @@ export function encode(value: Sml): Uint8Array {
 }
 
 /** One SML message with a correct (or deliberately wrong) CRC. */
-export function message(transactionId: string, tag: number, body: Sml, opts: { badCrc?: boolean; groupNo?: number } = {}): Uint8Array {
-    const head = encode(list(octets(transactionId), u(opts.groupNo ?? 0), u(0), list(u(tag, 4), body), u(0, 2), raw()));
+export function message(
+    transactionId: string,
+    tag: number,
+    body: Sml,
+    opts: { badCrc?: boolean; groupNo?: number } = {},
+): Uint8Array {
+    const head = encode(
+        list(
+            octets(transactionId),
+            u(opts.groupNo ?? 0),
+            u(0),
+            list(u(tag, 4), body),
+            u(0, 2),
+            raw(),
+        ),
+    );
     // the list TL says 6 elements; drop the placeholder crc (3 bytes) and end marker to rebuild the tail
     const upToCrc = head.subarray(0, head.length - 3);
     const x = crcX25Bitwise(upToCrc);
@@ -106,7 +123,10 @@ export function message(transactionId: string, tag: number, body: Sml, opts: { b
 }
 
 /** Transport v1 frame: escape 1b1b1b1b blocks, pad to 4 bytes, append the end sequence and CRC. */
-export function frame(payload: Uint8Array, opts: { badCrc?: boolean; fill?: number } = {}): Uint8Array {
+export function frame(
+    payload: Uint8Array,
+    opts: { badCrc?: boolean; fill?: number } = {},
+): Uint8Array {
     const fill = opts.fill ?? (4 - (payload.length % 4)) % 4;
     const padded = Uint8Array.from([...payload, ...new Array<number>(fill).fill(0)]);
     const out: number[] = [0x1b, 0x1b, 0x1b, 0x1b, 0x01, 0x01, 0x01, 0x01];
@@ -131,16 +151,35 @@ export function obis(code: string): Uint8Array {
 
 /** An SML_ListEntry. */
 export function entry(code: string, value: Sml, unit?: number, scaler?: number): Sml {
-    return list(octets(obis(code)), absent, absent, unit === undefined ? absent : u(unit), scaler === undefined ? absent : i(scaler), value, absent);
+    return list(
+        octets(obis(code)),
+        absent,
+        absent,
+        unit === undefined ? absent : u(unit),
+        scaler === undefined ? absent : i(scaler),
+        value,
+        absent,
+    );
 }
 
 /** A typical meter push: OpenResponse, GetListResponse with the given entries, CloseResponse. */
 export function meterFrame(entries: Sml[], opts: { badMessageCrc?: boolean } = {}): Uint8Array {
-    const serverId = octets(Uint8Array.from([0x0a, 0x01, 0x45, 0x4d, 0x48, 0x00, 0x00, 0x12, 0x34, 0x56]));
-    const open = message('t1', 0x0101, list(absent, absent, octets('req'), serverId, absent, absent));
-    const getList = message('t2', 0x0701, list(absent, serverId, absent, absent, list(...entries), absent, absent), {
-        badCrc: opts.badMessageCrc === true,
-    });
+    const serverId = octets(
+        Uint8Array.from([0x0a, 0x01, 0x45, 0x4d, 0x48, 0x00, 0x00, 0x12, 0x34, 0x56]),
+    );
+    const open = message(
+        't1',
+        0x0101,
+        list(absent, absent, octets('req'), serverId, absent, absent),
+    );
+    const getList = message(
+        't2',
+        0x0701,
+        list(absent, serverId, absent, absent, list(...entries), absent, absent),
+        {
+            badCrc: opts.badMessageCrc === true,
+        },
+    );
     const close = message('t3', 0x0201, list(absent));
     return frame(Uint8Array.from([...open, ...getList, ...close]));
 }

@@ -66,7 +66,9 @@ describe('CRC-16/X-25', () => {
     it('has the catalogue check value and matches a bitwise implementation', () => {
         assert.equal(crc16x25(new TextEncoder().encode('123456789')), 0x906e);
         assert.equal(crc16x25(new Uint8Array(0)), 0x0000);
-        fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => crc16x25(b) === crcX25Bitwise(b)));
+        fc.assert(
+            fc.property(fc.uint8Array({ maxLength: 300 }), (b) => crc16x25(b) === crcX25Bitwise(b)),
+        );
     });
 });
 
@@ -104,14 +106,34 @@ describe('SML frames built by the test encoder', () => {
 
     it('round-trip every payload length (padding 0–3) and escaped 1b1b1b1b blocks', () => {
         for (let extra = 0; extra < 4; extra++) {
-            const body = list(absent, octets('x'), absent, absent, list(entry('1-0:1.8.0*255', u(42), 30, 0)), octets('y'.repeat(extra)), absent);
+            const body = list(
+                absent,
+                octets('x'),
+                absent,
+                absent,
+                list(entry('1-0:1.8.0*255', u(42), 30, 0)),
+                octets('y'.repeat(extra)),
+                absent,
+            );
             const f = frame(message('t', 0x0701, body));
             assert.equal(f.length % 4, 0);
             assert.equal(smlEnergyWh(smlReadings(f)), 42n);
         }
         // an octet string full of 0x1b puts 1b1b1b1b blocks into the payload, escaped on the wire
         for (let pad = 0; pad < 4; pad++) {
-            const payload = message('t', 0x0701, list(absent, octets('x'.repeat(pad)), absent, absent, list(entry('1-0:1.8.0*255', u(7), 30, 0)), octets(new Uint8Array(13).fill(0x1b)), absent));
+            const payload = message(
+                't',
+                0x0701,
+                list(
+                    absent,
+                    octets('x'.repeat(pad)),
+                    absent,
+                    absent,
+                    list(entry('1-0:1.8.0*255', u(7), 30, 0)),
+                    octets(new Uint8Array(13).fill(0x1b)),
+                    absent,
+                ),
+            );
             const f = frame(payload);
             assert.deepEqual(unframeSml(f), payload);
             assert.equal(smlEnergyWh(smlReadings(f)), 7n);
@@ -151,7 +173,17 @@ describe('hostile SML input', () => {
     const good = standard();
 
     it('truncated frames', () => {
-        for (const n of [0, 3, 8, 15, 16, good.length - 8, good.length - 4, good.length - 2, good.length - 1]) {
+        for (const n of [
+            0,
+            3,
+            8,
+            15,
+            16,
+            good.length - 8,
+            good.length - 4,
+            good.length - 2,
+            good.length - 1,
+        ]) {
             refused(() => smlReadings(good.slice(0, n)));
         }
         // cut at a 4-byte boundary before the end sequence
@@ -168,8 +200,17 @@ describe('hostile SML input', () => {
     });
 
     it('bad message CRC under a valid transport CRC', () => {
-        refused(() => smlReadings(meterFrame([entry('1-0:1.8.0*255', u(1), 30, 0)], { badMessageCrc: true })), /message CRC mismatch/);
-        const lenient = smlReadings(meterFrame([entry('1-0:1.8.0*255', u(1), 30, 0)], { badMessageCrc: true }), { verifyMessageCrc: false });
+        refused(
+            () =>
+                smlReadings(
+                    meterFrame([entry('1-0:1.8.0*255', u(1), 30, 0)], { badMessageCrc: true }),
+                ),
+            /message CRC mismatch/,
+        );
+        const lenient = smlReadings(
+            meterFrame([entry('1-0:1.8.0*255', u(1), 30, 0)], { badMessageCrc: true }),
+            { verifyMessageCrc: false },
+        );
         assert.equal(smlEnergyWh(lenient), 1n);
     });
 
@@ -181,9 +222,19 @@ describe('hostile SML input', () => {
             const c = crcX25Bitwise(Uint8Array.from([...out, 0x1b, 0x1b, 0x1b, 0x1b, 0x1a, 0]));
             return Uint8Array.from([...out, 0x1b, 0x1b, 0x1b, 0x1b, 0x1a, 0, c & 0xff, c >>> 8]);
         };
-        refused(() => unframeSml(reframe([0x1b, 0x1b, 0x1b, 0x1b, 0x02, 0x02, 0x02, 0x02])), /unknown escape/);
-        refused(() => unframeSml(reframe([0x1b, 0x1b, 0x1b, 0x1b, 0x01, 0x01, 0x01, 0x01])), /start sequence inside/);
-        refused(() => unframeSml(Uint8Array.from([0x1b, 0x1b, 0x1b, 0x1c, 1, 1, 1, 1, ...good.slice(8)])), /must start/);
+        refused(
+            () => unframeSml(reframe([0x1b, 0x1b, 0x1b, 0x1b, 0x02, 0x02, 0x02, 0x02])),
+            /unknown escape/,
+        );
+        refused(
+            () => unframeSml(reframe([0x1b, 0x1b, 0x1b, 0x1b, 0x01, 0x01, 0x01, 0x01])),
+            /start sequence inside/,
+        );
+        refused(
+            () =>
+                unframeSml(Uint8Array.from([0x1b, 0x1b, 0x1b, 0x1c, 1, 1, 1, 1, ...good.slice(8)])),
+            /must start/,
+        );
         refused(() => unframeSml(Uint8Array.from([...good, 0, 0, 0, 0])), /after the end sequence/);
         refused(() => unframeSml(Uint8Array.from([...good, 0])), /multiple of 4/);
         refused(() => unframeSml(frame(payload, { fill: 4 })), /multiple of 4|fill/);
@@ -201,11 +252,44 @@ describe('hostile SML input', () => {
     it('oversized frames and lengths', () => {
         refused(() => unframeSml(good, { maxBytes: 64 }), /larger than 64/);
         // an octet string claiming 200 bytes at the end of the payload
-        refused(() => parseSmlPayload(encode(list(octets('t'), u(0), u(0), list(u(0x0701, 4), raw(0x80 | 0x0c, 0x08), absent), u(0, 2), raw(0)))), /runs past the end/);
+        refused(
+            () =>
+                parseSmlPayload(
+                    encode(
+                        list(
+                            octets('t'),
+                            u(0),
+                            u(0),
+                            list(u(0x0701, 4), raw(0x80 | 0x0c, 0x08), absent),
+                            u(0, 2),
+                            raw(0),
+                        ),
+                    ),
+                ),
+            /runs past the end/,
+        );
         // a list claiming 0xFFFF elements
-        refused(() => parseSmlPayload(encode(list(octets('t'), u(0), u(0), list(u(0x0701, 4), raw(0xff, 0x8f, 0x8f, 0x0f)), u(0, 2), raw(0)))), /cannot fit/);
+        refused(
+            () =>
+                parseSmlPayload(
+                    encode(
+                        list(
+                            octets('t'),
+                            u(0),
+                            u(0),
+                            list(u(0x0701, 4), raw(0xff, 0x8f, 0x8f, 0x0f)),
+                            u(0, 2),
+                            raw(0),
+                        ),
+                    ),
+                ),
+            /cannot fit/,
+        );
         // five TL bytes
-        refused(() => parseSmlPayload(Uint8Array.from([0x76, 0x81, 0x81, 0x81, 0x81, 0x01])), /TL bytes/);
+        refused(
+            () => parseSmlPayload(Uint8Array.from([0x76, 0x81, 0x81, 0x81, 0x81, 0x01])),
+            /TL bytes/,
+        );
         // a continuation byte with type bits
         refused(() => parseSmlPayload(Uint8Array.from([0x76, 0x81, 0x72])), /continuation/);
         // a TL length shorter than the TL itself
@@ -217,7 +301,10 @@ describe('hostile SML input', () => {
         for (let k = 0; k < 30; k++) deep = list(deep);
         const f = frame(message('t', 0x0701, deep));
         refused(() => smlReadings(f), /nested deeper than 16/);
-        refused(() => smlReadings(meterFrame([entry('1-0:1.8.0*255', u(1), 30, 0)]), { maxDepth: 3 }), /nested deeper than 3/);
+        refused(
+            () => smlReadings(meterFrame([entry('1-0:1.8.0*255', u(1), 30, 0)]), { maxDepth: 3 }),
+            /nested deeper than 3/,
+        );
     });
 
     it('wrong types in the message structure', () => {
@@ -225,23 +312,124 @@ describe('hostile SML input', () => {
         refused(() => parseSmlPayload(msg(0x72, 0x01, 0x01)), /list of 6/);
         refused(() => parseSmlPayload(new Uint8Array(0)), /no SML message/);
         refused(() => parseSmlPayload(Uint8Array.from([0x00])), /list of 6/);
-        refused(() => parseSmlPayload(encode(list(octets('t'), u(0), u(0), list(u(1, 4), absent), u(0, 2), u(0)))), /endOfSmlMsg/);
-        refused(() => parseSmlPayload(encode(list(u(1), u(0), u(0), list(u(1, 4), absent), u(0, 2), raw(0)))), /transactionId/);
-        refused(() => parseSmlPayload(encode(list(octets('t'), u(0), u(0), list(u(1, 4)), u(0, 2), raw(0)))), /list of 2/);
-        refused(() => parseSmlPayload(encode(list(octets('t'), u(0), u(0), list(u(1, 4), absent), u(0, 4), raw(0)))), /Unsigned16/);
+        refused(
+            () =>
+                parseSmlPayload(
+                    encode(list(octets('t'), u(0), u(0), list(u(1, 4), absent), u(0, 2), u(0))),
+                ),
+            /endOfSmlMsg/,
+        );
+        refused(
+            () =>
+                parseSmlPayload(
+                    encode(list(u(1), u(0), u(0), list(u(1, 4), absent), u(0, 2), raw(0))),
+                ),
+            /transactionId/,
+        );
+        refused(
+            () =>
+                parseSmlPayload(
+                    encode(list(octets('t'), u(0), u(0), list(u(1, 4)), u(0, 2), raw(0))),
+                ),
+            /list of 2/,
+        );
+        refused(
+            () =>
+                parseSmlPayload(
+                    encode(list(octets('t'), u(0), u(0), list(u(1, 4), absent), u(0, 4), raw(0))),
+                ),
+            /Unsigned16/,
+        );
         refused(() => parseSmlPayload(Uint8Array.from([0x76, 0x31])), /unknown TL type/);
-        refused(() => parseSmlPayload(encode(list(octets('t'), u(0), u(0), list(u(1, 4), list(raw(0x00))), u(0, 2), raw(0)))), /inside a list/);
-        refused(() => parseSmlPayload(encode(list(octets('t'), u(0), u(0), list(u(1, 4), raw(0x51)), u(0, 2), raw(0)))), /1–8 data bytes/);
-        refused(() => parseSmlPayload(encode(list(octets('t'), u(0), u(0), list(u(1, 4), u(1, 9)), u(0, 2), raw(0)))), /1–8 data bytes/);
-        refused(() => parseSmlPayload(encode(list(octets('t'), u(0), u(0), list(u(1, 4), raw(0x43, 1, 1)), u(0, 2), raw(0)))), /boolean/);
+        refused(
+            () =>
+                parseSmlPayload(
+                    encode(
+                        list(
+                            octets('t'),
+                            u(0),
+                            u(0),
+                            list(u(1, 4), list(raw(0x00))),
+                            u(0, 2),
+                            raw(0),
+                        ),
+                    ),
+                ),
+            /inside a list/,
+        );
+        refused(
+            () =>
+                parseSmlPayload(
+                    encode(
+                        list(octets('t'), u(0), u(0), list(u(1, 4), raw(0x51)), u(0, 2), raw(0)),
+                    ),
+                ),
+            /1–8 data bytes/,
+        );
+        refused(
+            () =>
+                parseSmlPayload(
+                    encode(list(octets('t'), u(0), u(0), list(u(1, 4), u(1, 9)), u(0, 2), raw(0))),
+                ),
+            /1–8 data bytes/,
+        );
+        refused(
+            () =>
+                parseSmlPayload(
+                    encode(
+                        list(
+                            octets('t'),
+                            u(0),
+                            u(0),
+                            list(u(1, 4), raw(0x43, 1, 1)),
+                            u(0, 2),
+                            raw(0),
+                        ),
+                    ),
+                ),
+            /boolean/,
+        );
         assert.equal(encode(bool(true)).length, 2);
     });
 
     it('malformed list entries', () => {
-        refused(() => smlReadings(meterFrame([list(octets('short'), absent, absent, u(30), i(0), u(1), absent)])), /6-byte OBIS/);
-        refused(() => smlReadings(meterFrame([list(octets(new Uint8Array(6)), absent, absent, u(30, 2), i(0), u(1), absent)])), /Unsigned8/);
-        refused(() => smlReadings(meterFrame([list(octets(new Uint8Array(6)), absent, absent, u(30), u(0), u(1), absent)])), /Integer8/);
-        refused(() => smlReadings(meterFrame([list(octets(new Uint8Array(6)), absent)])), /list of 7/);
+        refused(
+            () =>
+                smlReadings(
+                    meterFrame([list(octets('short'), absent, absent, u(30), i(0), u(1), absent)]),
+                ),
+            /6-byte OBIS/,
+        );
+        refused(
+            () =>
+                smlReadings(
+                    meterFrame([
+                        list(
+                            octets(new Uint8Array(6)),
+                            absent,
+                            absent,
+                            u(30, 2),
+                            i(0),
+                            u(1),
+                            absent,
+                        ),
+                    ]),
+                ),
+            /Unsigned8/,
+        );
+        refused(
+            () =>
+                smlReadings(
+                    meterFrame([
+                        list(octets(new Uint8Array(6)), absent, absent, u(30), u(0), u(1), absent),
+                    ]),
+                ),
+            /Integer8/,
+        );
+        refused(
+            () => smlReadings(meterFrame([list(octets(new Uint8Array(6)), absent)])),
+            /list of 7/,
+        );
         refused(() => obisToString(new Uint8Array(5)), /6 bytes/);
     });
 
@@ -257,7 +445,10 @@ describe('hostile SML input', () => {
     it('never throws anything but SmlError on mutated frames', () => {
         fc.assert(
             fc.property(
-                fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 6 }),
+                fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), {
+                    minLength: 1,
+                    maxLength: 6,
+                }),
                 fc.boolean(),
                 (mutations, fixCrc) => {
                     const f = good.slice();

@@ -14,14 +14,24 @@ export function dataDir(): string {
     const fromEnv = process.env.FEMETER_SHARED;
     if (fromEnv !== undefined && fromEnv !== '') return resolve(fromEnv);
     // this file runs as dist/test/<suite>/data.helpers.js; the repository root is three levels up
-    return resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', '..', 'shared', 'data');
+    return resolve(
+        fileURLToPath(new URL('.', import.meta.url)),
+        '..',
+        '..',
+        '..',
+        '..',
+        'shared',
+        'data',
+    );
 }
 
 /** Text of a shared data file. */
 export function readDataFile(name: string): string {
     const path = join(dataDir(), name);
     if (!existsSync(path)) {
-        throw new Error(`test data ${name} not found at ${path}; put the shared data there or set FEMETER_SHARED`);
+        throw new Error(
+            `test data ${name} not found at ${path}; put the shared data there or set FEMETER_SHARED`,
+        );
     }
     return readFileSync(path, 'utf8');
 }

@@ -66,7 +66,10 @@ describe('germanHolidays', () => {
     }
 
     it('applies year-dependent rules', () => {
-        assert.ok(!dates(2018, 'BE').includes('2018-03-08'), 'Women’s Day in Berlin only from 2019');
+        assert.ok(
+            !dates(2018, 'BE').includes('2018-03-08'),
+            'Women’s Day in Berlin only from 2019',
+        );
         assert.ok(dates(2019, 'BE').includes('2019-03-08'));
         assert.ok(!dates(2022, 'MV').includes('2022-03-08'));
         assert.ok(dates(2020, 'BE').includes('2020-05-08'), 'Berlin Liberation Day 2020');
@@ -93,7 +96,8 @@ describe('germanHolidays', () => {
             [2038, 4, 25],
             [2100, 3, 28],
         ];
-        for (const [y, m, d] of known) assert.deepEqual(easterSunday(y), { month: m, day: d }, String(y));
+        for (const [y, m, d] of known)
+            assert.deepEqual(easterSunday(y), { month: m, day: d }, String(y));
     });
 
     it('gives every state a sorted list without duplicates', () => {
@@ -111,7 +115,8 @@ describe('germanHolidays', () => {
     });
 
     it('refuses years and states it has no rules for', () => {
-        for (const y of [1994, 2200, 2024.5, Number.NaN]) assert.throws(() => germanHolidays(y), PeriodError);
+        for (const y of [1994, 2200, 2024.5, Number.NaN])
+            assert.throws(() => germanHolidays(y), PeriodError);
         assert.throws(() => germanHolidays(2024, 'XX' as GermanState), PeriodError);
         assert.throws(() => isPublicHoliday({ country: 'AT' as 'DE' }, 2024, 1, 1), PeriodError);
     });

@@ -87,7 +87,19 @@ describe('periodSlots', () => {
     });
 
     it('refuses bad period ids', () => {
-        for (const bad of ['2024-13', '2024-00', '24-01', '2024-1', ' 2024-01', '2024-01\n', '2024/01', '1994-12', '2200-01', '', 'x']) {
+        for (const bad of [
+            '2024-13',
+            '2024-00',
+            '24-01',
+            '2024-1',
+            ' 2024-01',
+            '2024-01\n',
+            '2024/01',
+            '1994-12',
+            '2200-01',
+            '',
+            'x',
+        ]) {
             assert.throws(() => periodSlots(bad), PeriodError, bad);
         }
         for (const bad of [202401, null, undefined, {}, ['2024-01']]) {
@@ -96,11 +108,23 @@ describe('periodSlots', () => {
     });
 
     it('refuses bad time zones and intervals', () => {
-        for (const tz of ['Mars/Olympus_Mons', 'Europe/Berlin; x', '', '../../etc/passwd', 'a'.repeat(100), 'europe/berlin', 'EUROPE/BERLIN']) {
+        for (const tz of [
+            'Mars/Olympus_Mons',
+            'Europe/Berlin; x',
+            '',
+            '../../etc/passwd',
+            'a'.repeat(100),
+            'europe/berlin',
+            'EUROPE/BERLIN',
+        ]) {
             assert.throws(() => periodSlots('2024-01', tz), PeriodError, tz);
         }
         for (const iv of [0, 7, 45, 90, 15.5, -15, Number.NaN]) {
-            assert.throws(() => periodSlots('2024-01', 'Europe/Berlin', iv), PeriodError, String(iv));
+            assert.throws(
+                () => periodSlots('2024-01', 'Europe/Berlin', iv),
+                PeriodError,
+                String(iv),
+            );
         }
     });
 });
@@ -115,12 +139,16 @@ describe('slots and instants', () => {
         assert.equal(slotOfInstant(march, march.endMs - 1), 2971);
         assert.equal(slotOfInstant(march, march.startMs + 16 * 60_000), 1);
         fc.assert(
-            fc.property(fc.integer({ min: 0, max: march.slotCount - 1 }), (i) => slotOfInstant(march, slotStartMs(march, i)) === i),
+            fc.property(
+                fc.integer({ min: 0, max: march.slotCount - 1 }),
+                (i) => slotOfInstant(march, slotStartMs(march, i)) === i,
+            ),
         );
     });
 
     it('refuses slots and instants outside the period', () => {
-        for (const i of [-1, 2972, 1.5, Number.NaN]) assert.throws(() => slotStartMs(march, i), PeriodError);
+        for (const i of [-1, 2972, 1.5, Number.NaN])
+            assert.throws(() => slotStartMs(march, i), PeriodError);
         for (const t of [march.startMs - 1, march.endMs, Number.NaN, Number.POSITIVE_INFINITY]) {
             assert.throws(() => slotOfInstant(march, t), PeriodError);
         }
@@ -185,19 +213,35 @@ describe('slots and instants', () => {
             assert.equal(series.length, p.slotCount);
             for (let i = 0; i < p.slotCount; i++) {
                 const one = wallClock(slotStartMs(p, i), tz);
-                if (JSON.stringify(series[i]) !== JSON.stringify(one)) assert.fail(`${tz} ${id} slot ${i}: ${JSON.stringify(series[i])} ≠ ${JSON.stringify(one)}`);
+                if (JSON.stringify(series[i]) !== JSON.stringify(one))
+                    assert.fail(
+                        `${tz} ${id} slot ${i}: ${JSON.stringify(series[i])} ≠ ${JSON.stringify(one)}`,
+                    );
             }
         }
         fc.assert(
             fc.property(
-                fc.constantFrom('Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Pacific/Apia', 'Asia/Tehran'),
-                fc.integer({ min: Date.UTC(2015, 0, 1) / 900_000, max: Date.UTC(2025, 0, 1) / 900_000 }),
+                fc.constantFrom(
+                    'Europe/Berlin',
+                    'America/New_York',
+                    'Australia/Lord_Howe',
+                    'Pacific/Apia',
+                    'Asia/Tehran',
+                ),
+                fc.integer({
+                    min: Date.UTC(2015, 0, 1) / 900_000,
+                    max: Date.UTC(2025, 0, 1) / 900_000,
+                }),
                 fc.constantFrom(5, 15, 60),
                 fc.integer({ min: 1, max: 800 }),
                 (tz, q, interval, count) => {
                     const start = q * 900_000;
                     const series = wallClockSeries(start, interval * 60_000, count, tz);
-                    return series.every((w, i) => JSON.stringify(w) === JSON.stringify(wallClock(start + i * interval * 60_000, tz)));
+                    return series.every(
+                        (w, i) =>
+                            JSON.stringify(w) ===
+                            JSON.stringify(wallClock(start + i * interval * 60_000, tz)),
+                    );
                 },
             ),
             { numRuns: 60 },
@@ -206,11 +250,16 @@ describe('slots and instants', () => {
 
     it('reads wall clocks with weekday and offset', () => {
         const w = wallClock(Date.UTC(2024, 2, 31, 1, 0), 'Europe/Berlin');
-        assert.deepEqual([w.year, w.month, w.day, w.hour, w.minute, w.weekday, w.offsetMinutes], [2024, 3, 31, 3, 0, 7, 120]);
+        assert.deepEqual(
+            [w.year, w.month, w.day, w.hour, w.minute, w.weekday, w.offsetMinutes],
+            [2024, 3, 31, 3, 0, 7, 120],
+        );
         assert.equal(wallClock(Date.UTC(2024, 0, 1) - H, 'Europe/Berlin').hour, 0);
     });
 });
 
-function pick(c: { day: number; hour: number; minute: number } | undefined): [number, number, number] | undefined {
+function pick(
+    c: { day: number; hour: number; minute: number } | undefined,
+): [number, number, number] | undefined {
     return c === undefined ? undefined : [c.day, c.hour, c.minute];
 }

@@ -60,7 +60,10 @@ describe('parseDayAheadCsv', () => {
     });
 
     it('detects quarter-hour files, accepts CRLF and a BOM, takes a series id', () => {
-        const s = parseDayAheadCsv(`\uFEFF${HEADER}\r\n2025-10-01T00:00:00Z,1.00\r\n2025-10-01T00:15:00Z,2.00\r\n`, { seriesId: 'DE-LU/da-15' });
+        const s = parseDayAheadCsv(
+            `\uFEFF${HEADER}\r\n2025-10-01T00:00:00Z,1.00\r\n2025-10-01T00:15:00Z,2.00\r\n`,
+            { seriesId: 'DE-LU/da-15' },
+        );
         assert.equal(s.intervalMinutes, 15);
         assert.deepEqual(s.prices, [100, 200]);
         assert.equal(s.id, 'DE-LU/da-15');
@@ -79,8 +82,16 @@ describe('parseDayAheadCsv', () => {
         failsOn(csv('2023-01-01T00:00:00Z,1', '2023-01-01 01:00:00,2'), 3, /start_utc/);
         failsOn(csv('2023-01-01T00:00:00Z,1', '2023-02-30T01:00:00Z,2'), 3, /not a valid date/);
         failsOn(csv('2023-01-01T00:00:00Z,1', '2023-01-01T01:00:00+01:00,2'), 3);
-        failsOn(csv('2023-01-01T00:00:00Z,1', '2023-01-01T01:00:00Z,2', '2023-01-01T03:00:00Z,3'), 4, /gap/);
-        failsOn(csv('2023-01-01T00:00:00Z,1', '2023-01-01T01:00:00Z,2', '2023-01-01T01:00:00Z,3'), 4, /overlaps/);
+        failsOn(
+            csv('2023-01-01T00:00:00Z,1', '2023-01-01T01:00:00Z,2', '2023-01-01T03:00:00Z,3'),
+            4,
+            /gap/,
+        );
+        failsOn(
+            csv('2023-01-01T00:00:00Z,1', '2023-01-01T01:00:00Z,2', '2023-01-01T01:00:00Z,3'),
+            4,
+            /overlaps/,
+        );
         failsOn(csv('2023-01-01T00:00:00Z,1', '2023-01-01T00:30:00Z,2'), 3, /60 or 15/);
         failsOn(csv('2023-01-01T00:30:00Z,1', '2023-01-01T01:30:00Z,2'), 2, /boundary/);
         failsOn(csv('2023-01-01T00:00:00Z,1', '', '2023-01-01T01:00:00Z,2'), 3);
@@ -118,6 +129,9 @@ describe('the DE-LU day-ahead file', () => {
         assert.deepEqual(s.prices, [-50_000, -39_900]);
         assert.throws(() => seriesForPeriod(series, periodSlots('2025-01')), PriceSeriesError);
         assert.throws(() => seriesForPeriod(series, periodSlots('2022-12')), PriceSeriesError);
-        assert.throws(() => sliceSeries(series, Date.UTC(2023, 6, 2, 12, 30), Date.UTC(2023, 6, 2, 14)), PriceSeriesError);
+        assert.throws(
+            () => sliceSeries(series, Date.UTC(2023, 6, 2, 12, 30), Date.UTC(2023, 6, 2, 14)),
+            PriceSeriesError,
+        );
     });
 });

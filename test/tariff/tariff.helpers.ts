@@ -33,9 +33,21 @@ export function zonesDoc(state?: string): Record<string, unknown> {
         defaultPrice: 300,
         zones: [
             { name: 'holiday', price: 100, days: ['holiday'], from: '00:00', to: '24:00' },
-            { name: 'peak', price: 400, days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '07:00', to: '20:00' },
+            {
+                name: 'peak',
+                price: 400,
+                days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+                from: '07:00',
+                to: '20:00',
+            },
             { name: 'weekend day', price: 250, days: ['sat', 'sun'], from: '08:00', to: '20:00' },
-            { name: 'night', price: 150, days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '22:00', to: '06:00' },
+            {
+                name: 'night',
+                price: 150,
+                days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+                from: '22:00',
+                to: '06:00',
+            },
         ],
     };
 }

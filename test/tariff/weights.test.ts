@@ -50,7 +50,10 @@ describe('flat and energy weights', () => {
     });
 
     it('refuse a period cut in another time zone', () => {
-        assert.throws(() => tariffWeights(parseTariff(flatDoc()), periodSlots('2024-01', 'UTC')), TariffWeightsError);
+        assert.throws(
+            () => tariffWeights(parseTariff(flatDoc()), periodSlots('2024-01', 'UTC')),
+            TariffWeightsError,
+        );
     });
 });
 
@@ -103,7 +106,13 @@ describe('zone weights', () => {
     it('price holidays like Sundays when no earlier zone names "holiday"', () => {
         const doc = zonesDoc('BY');
         doc.zones = [
-            { name: 'weekday', price: 400, days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '07:00', to: '20:00' },
+            {
+                name: 'weekday',
+                price: 400,
+                days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+                from: '07:00',
+                to: '20:00',
+            },
             { name: 'sunday', price: 200, days: ['sun'], from: '00:00', to: '24:00' },
         ];
         const w = tariffWeights(parseTariff(doc), jan);
@@ -126,7 +135,15 @@ describe('zone weights', () => {
 
     it('map every slot by its local time on the spring-forward day (31 March 2024)', () => {
         const doc = zonesDoc();
-        doc.zones = [{ name: 'night', price: 150, days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '22:00', to: '06:00' }];
+        doc.zones = [
+            {
+                name: 'night',
+                price: 150,
+                days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+                from: '22:00',
+                to: '06:00',
+            },
+        ];
         const march = periodSlots('2024-03');
         const w = tariffWeights(parseTariff(doc), march);
         assert.equal(w.length, 2972);
@@ -145,7 +162,13 @@ describe('zone weights', () => {
         const doc = zonesDoc();
         doc.zones = [
             { name: 'two', price: 222, days: ['sun'], from: '02:00', to: '03:00' },
-            { name: 'night', price: 150, days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: '22:00', to: '06:00' },
+            {
+                name: 'night',
+                price: 150,
+                days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+                from: '22:00',
+                to: '06:00',
+            },
         ];
         const october = periodSlots('2024-10');
         const w = tariffWeights(parseTariff(doc), october);
@@ -217,13 +240,18 @@ describe('indexed weights', () => {
         for (const [hour, rounding, expected] of cases) {
             const w = tariffWeights(indexed({ rounding }), july, julySeries);
             const s = slotOfHour(hour);
-            for (let q = 0; q < 4; q++) assert.equal(w[s + q], expected, `${hour} ${rounding} quarter ${q}`);
+            for (let q = 0; q < 4; q++)
+                assert.equal(w[s + q], expected, `${hour} ${rounding} quarter ${q}`);
         }
     });
 
     it('apply factor and markup: gross with 19 % VAT plus 25 ct/kWh, negative prices give lower weights', () => {
         // y = half-up(p · 119 / 10000) + 250
-        const w = tariffWeights(indexed({ factorNum: 119, factorDen: 100, markup: 250, rounding: 'half-up' }), july, julySeries);
+        const w = tariffWeights(
+            indexed({ factorNum: 119, factorDen: 100, markup: 250, rounding: 'half-up' }),
+            july,
+            julySeries,
+        );
         assert.equal(w[slotOfHour('2023-07-02T12:00:00Z')], -345n); // −500 · 1.19 = −595, + 250
         assert.equal(w[slotOfHour('2023-06-30T22:00:00Z')], 381n); // 109.74 · 1.19 = 130.5906 → 131, + 250
         assert.equal(w[slotOfHour('2023-07-02T05:00:00Z')], 249n); // −0.50 · 1.19 = −0.595 → −1, + 250
@@ -236,12 +264,20 @@ describe('indexed weights', () => {
 
     it('follow the repeated and the skipped hour of DST days', () => {
         const march = periodSlots('2024-03');
-        const wm = tariffWeights(indexed({ currencyUnit: 'nEUR' }), march, seriesForPeriod(all, march));
+        const wm = tariffWeights(
+            indexed({ currencyUnit: 'nEUR' }),
+            march,
+            seriesForPeriod(all, march),
+        );
         const d31 = 30 * 96;
         assert.equal(wm[d31 + 4], 66_710n); // 01:00 CET = 00:00Z: 66.71
         assert.equal(wm[d31 + 8], 64_980n); // 03:00 CEST = 01:00Z: 64.98
         const october = periodSlots('2024-10');
-        const wo = tariffWeights(indexed({ currencyUnit: 'nEUR' }), october, seriesForPeriod(all, october));
+        const wo = tariffWeights(
+            indexed({ currencyUnit: 'nEUR' }),
+            october,
+            seriesForPeriod(all, october),
+        );
         const d27 = 26 * 96;
         assert.equal(wo[d27 + 8], 82_230n); // 02:00 CEST = 00:00Z: 82.23
         assert.equal(wo[d27 + 12], 80_430n); // 02:00 CET = 01:00Z: 80.43
@@ -250,17 +286,34 @@ describe('indexed weights', () => {
     it('refuse a missing, foreign, short, finer or misaligned series', () => {
         const t = indexed();
         assert.throws(() => tariffWeights(t, july), PriceSeriesError);
-        assert.throws(() => tariffWeights(t, july, { ...julySeries, id: 'EPEX/other' }), PriceSeriesError);
+        assert.throws(
+            () => tariffWeights(t, july, { ...julySeries, id: 'EPEX/other' }),
+            PriceSeriesError,
+        );
         const short: PriceSeries = { ...julySeries, prices: julySeries.prices.slice(0, 240) };
         assert.throws(
             () => tariffWeights(t, july, short),
-            (e: unknown) => e instanceof PriceSeriesError && e.slot === 960 && /no price for slot 960/.test(e.message),
+            (e: unknown) =>
+                e instanceof PriceSeriesError &&
+                e.slot === 960 &&
+                /no price for slot 960/.test(e.message),
         );
         const late: PriceSeries = { ...julySeries, startMs: julySeries.startMs + 3_600_000 };
-        assert.throws(() => tariffWeights(t, july, late), (e: unknown) => e instanceof PriceSeriesError && e.slot === 0);
-        const quarter: PriceSeries = { id: julySeries.id, startMs: july.startMs, intervalMinutes: 15, prices: new Array<number>(2976).fill(100) };
+        assert.throws(
+            () => tariffWeights(t, july, late),
+            (e: unknown) => e instanceof PriceSeriesError && e.slot === 0,
+        );
+        const quarter: PriceSeries = {
+            id: julySeries.id,
+            startMs: july.startMs,
+            intervalMinutes: 15,
+            prices: new Array<number>(2976).fill(100),
+        };
         assert.equal(tariffWeights(t, july, quarter).length, 2976);
-        assert.throws(() => tariffWeights(t, periodSlots('2023-07', 'Europe/Berlin', 60), quarter), PriceSeriesError);
+        assert.throws(
+            () => tariffWeights(t, periodSlots('2023-07', 'Europe/Berlin', 60), quarter),
+            PriceSeriesError,
+        );
         for (const bad of [
             { ...julySeries, prices: [1.5] },
             { ...julySeries, prices: [] },
@@ -269,7 +322,10 @@ describe('indexed weights', () => {
             { ...julySeries, extra: 1 },
             null,
         ]) {
-            assert.throws(() => tariffWeights(t, july, bad as unknown as PriceSeries), PriceSeriesError);
+            assert.throws(
+                () => tariffWeights(t, july, bad as unknown as PriceSeries),
+                PriceSeriesError,
+            );
         }
     });
 
@@ -282,12 +338,84 @@ describe('indexed weights', () => {
 describe('divRound', () => {
     it('rounds ties and non-ties in every mode', () => {
         const table: [bigint, bigint, Record<RoundingMode, bigint>][] = [
-            [5n, 2n, { 'half-even': 2n, 'half-up': 3n, 'half-down': 2n, floor: 2n, ceiling: 3n, down: 2n, up: 3n }],
-            [-5n, 2n, { 'half-even': -2n, 'half-up': -3n, 'half-down': -2n, floor: -3n, ceiling: -2n, down: -2n, up: -3n }],
-            [7n, 2n, { 'half-even': 4n, 'half-up': 4n, 'half-down': 3n, floor: 3n, ceiling: 4n, down: 3n, up: 4n }],
-            [7n, 3n, { 'half-even': 2n, 'half-up': 2n, 'half-down': 2n, floor: 2n, ceiling: 3n, down: 2n, up: 3n }],
-            [-8n, 3n, { 'half-even': -3n, 'half-up': -3n, 'half-down': -3n, floor: -3n, ceiling: -2n, down: -2n, up: -3n }],
-            [6n, 3n, { 'half-even': 2n, 'half-up': 2n, 'half-down': 2n, floor: 2n, ceiling: 2n, down: 2n, up: 2n }],
+            [
+                5n,
+                2n,
+                {
+                    'half-even': 2n,
+                    'half-up': 3n,
+                    'half-down': 2n,
+                    floor: 2n,
+                    ceiling: 3n,
+                    down: 2n,
+                    up: 3n,
+                },
+            ],
+            [
+                -5n,
+                2n,
+                {
+                    'half-even': -2n,
+                    'half-up': -3n,
+                    'half-down': -2n,
+                    floor: -3n,
+                    ceiling: -2n,
+                    down: -2n,
+                    up: -3n,
+                },
+            ],
+            [
+                7n,
+                2n,
+                {
+                    'half-even': 4n,
+                    'half-up': 4n,
+                    'half-down': 3n,
+                    floor: 3n,
+                    ceiling: 4n,
+                    down: 3n,
+                    up: 4n,
+                },
+            ],
+            [
+                7n,
+                3n,
+                {
+                    'half-even': 2n,
+                    'half-up': 2n,
+                    'half-down': 2n,
+                    floor: 2n,
+                    ceiling: 3n,
+                    down: 2n,
+                    up: 3n,
+                },
+            ],
+            [
+                -8n,
+                3n,
+                {
+                    'half-even': -3n,
+                    'half-up': -3n,
+                    'half-down': -3n,
+                    floor: -3n,
+                    ceiling: -2n,
+                    down: -2n,
+                    up: -3n,
+                },
+            ],
+            [
+                6n,
+                3n,
+                {
+                    'half-even': 2n,
+                    'half-up': 2n,
+                    'half-down': 2n,
+                    floor: 2n,
+                    ceiling: 2n,
+                    down: 2n,
+                    up: 2n,
+                },
+            ],
         ];
         for (const [n, d, modes] of table) {
             for (const [mode, expected] of Object.entries(modes) as [RoundingMode, bigint][]) {

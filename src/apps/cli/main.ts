@@ -106,14 +106,23 @@ function engineSecret(seed: string): Uint8Array {
 
 async function openWorld(data: string): Promise<{ world: World; engine: Engine }> {
     const wf = join(data, 'world.json');
-    if (!existsSync(wf)) throw new Error(`no deployment in ${data}: run 'femeter demo --data ${data}' first`);
+    if (!existsSync(wf))
+        throw new Error(`no deployment in ${data}: run 'femeter demo --data ${data}' first`);
     const world = JSON.parse(readFileSync(wf, 'utf8')) as World;
-    if (world.engine === 'fabric' && world.fabric) return { world, engine: await fabricEngine(world.fabric.connection, { chaincode: world.fabric.chaincode }) };
+    if (world.engine === 'fabric' && world.fabric)
+        return {
+            world,
+            engine: await fabricEngine(world.fabric.connection, {
+                chaincode: world.fabric.chaincode,
+            }),
+        };
     return { world, engine: await embeddedEngine(join(data, 'ledger'), engineSecret(world.seed)) };
 }
 
-const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2);
-const derive = (seed: string, label: string): Uint8Array => sha256(utf8ToBytes(`femeter-demo/${seed}/${label}`));
+const json = (v: unknown): string =>
+    JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2);
+const derive = (seed: string, label: string): Uint8Array =>
+    sha256(utf8ToBytes(`femeter-demo/${seed}/${label}`));
 
 function printDemo(rep: DemoReport, data: string): void {
     const s = (ms: number | undefined): string => `${((ms ?? 0) / 1000).toFixed(1)} s`;
@@ -121,20 +130,47 @@ function printDemo(rep: DemoReport, data: string): void {
     const eur = (u: bigint): string => (Number(u) / 1e6).toFixed(2);
     console.log('\nfemeter demo — summary');
     console.log(`  customers / meters        ${rep.customers}`);
-    console.log(`  readings stored           ${rep.readings}  (${rep.readingsPerSecond.toFixed(0)} readings/s end to end: encrypt, sign, contract checks, durable commit)`);
-    console.log(`  bills posted              ${rep.bills}  (each verified by the contract before it was stored)`);
-    console.log(`  bill proofs valid         ${rep.proofsValid}/${rep.bills}  (re-verified from public data)`);
-    console.log(`  bills = own readings      ${rep.billsMatchingCustomer}/${rep.bills}  (customers' own decrypted totals, exact)`);
+    console.log(
+        `  readings stored           ${rep.readings}  (${rep.readingsPerSecond.toFixed(0)} readings/s end to end: encrypt, sign, contract checks, durable commit)`,
+    );
+    console.log(
+        `  bills posted              ${rep.bills}  (each verified by the contract before it was stored)`,
+    );
+    console.log(
+        `  bill proofs valid         ${rep.proofsValid}/${rep.bills}  (re-verified from public data)`,
+    );
+    console.log(
+        `  bills = own readings      ${rep.billsMatchingCustomer}/${rep.bills}  (customers' own decrypted totals, exact)`,
+    );
     const folded = [...rep.billMsFolded].sort((a, b) => a - b);
-    console.log(`  provider time per bill    median ${(folded[Math.floor(folded.length / 2)] ?? 0).toFixed(1)} ms (decrypt + proof; folding happened while readings arrived)`);
-    const chain = rep.audit.chain.checked ? `chain ${rep.audit.chain.blocks} blocks / ${rep.audit.chain.txs} txs` : 'chain validated by the Fabric peers';
-    console.log(`  audit                     ${rep.audit.ok ? 'ok' : 'FAILED'}: ${chain}, ${rep.audit.readingsChecked} reading signatures, ${rep.audit.billsChecked} bill proofs, ${rep.audit.sequenceGaps.length} sequence gaps`);
-    console.log(`  timings                   ${Object.entries(rep.timings).map(([k, v]) => `${k} ${s(v)}`).join(', ')}`);
+    console.log(
+        `  provider time per bill    median ${(folded[Math.floor(folded.length / 2)] ?? 0).toFixed(1)} ms (decrypt + proof; folding happened while readings arrived)`,
+    );
+    const chain = rep.audit.chain.checked
+        ? `chain ${rep.audit.chain.blocks} blocks / ${rep.audit.chain.txs} txs`
+        : 'chain validated by the Fabric peers';
+    console.log(
+        `  audit                     ${rep.audit.ok ? 'ok' : 'FAILED'}: ${chain}, ${rep.audit.readingsChecked} reading signatures, ${rep.audit.billsChecked} bill proofs, ${rep.audit.sequenceGaps.length} sequence gaps`,
+    );
+    console.log(
+        `  timings                   ${Object.entries(rep.timings)
+            .map(([k, v]) => `${k} ${s(v)}`)
+            .join(', ')}`,
+    );
     console.log('  sample bills (µEUR → EUR):');
-    for (const t of rep.totalsKwh.slice(0, 6)) console.log(`    ${t.customer}  ${t.tariff.padEnd(16)} ${kwh(t.energyWh).padStart(7)} kWh  ${eur(t.bill).padStart(8)} EUR`);
+    for (const t of rep.totalsKwh.slice(0, 6))
+        console.log(
+            `    ${t.customer}  ${t.tariff.padEnd(16)} ${kwh(t.energyWh).padStart(7)} kWh  ${eur(t.bill).padStart(8)} EUR`,
+        );
     for (const m of rep.mismatches.slice(0, 10)) console.log(`  MISMATCH ${m}`);
-    console.log(`  data                      ${resolve(data)} (${rep.audit.chain.checked ? 'ledger/, ' : ''}meters/*/outbox, world.json)`);
-    console.log(rep.ok ? '\nOK: every bill verified and equal to the customer\'s own readings.' : '\nFAILED: see above.');
+    console.log(
+        `  data                      ${resolve(data)} (${rep.audit.chain.checked ? 'ledger/, ' : ''}meters/*/outbox, world.json)`,
+    );
+    console.log(
+        rep.ok
+            ? "\nOK: every bill verified and equal to the customer's own readings."
+            : '\nFAILED: see above.',
+    );
 }
 
 /** Stop the chaincode server a previous `femeter demo --engine fabric` in this data dir deployed (best effort). */
@@ -149,8 +185,17 @@ async function stopPreviousDemoChaincode(data: string): Promise<void> {
     }
 }
 
-async function meterIngest(data: string, values: { meter?: string | undefined; source?: string | undefined; kind: string; period?: string | undefined }): Promise<number> {
-    if (!values.meter || !values.source) throw new Error('usage: femeter meter ingest --meter ID --source FILE [--kind K]');
+async function meterIngest(
+    data: string,
+    values: {
+        meter?: string | undefined;
+        source?: string | undefined;
+        kind: string;
+        period?: string | undefined;
+    },
+): Promise<number> {
+    if (!values.meter || !values.source)
+        throw new Error('usage: femeter meter ingest --meter ID --source FILE [--kind K]');
     const kinds = ['csv-register', 'csv-interval', 'd0-log', 'sml-log'] as const;
     const kind = kinds.find((k) => k === values.kind);
     if (!kind) throw new Error(`--kind must be one of ${kinds.join(', ')}`);
@@ -160,12 +205,30 @@ async function meterIngest(data: string, values: { meter?: string | undefined; s
         const period = values.period ?? world.period;
         const meterP = await engine.connect(values.meter, 'customers');
         const meter = await meterP.api.getMeter(values.meter);
-        const slots = readingsFromSource(readFileSync(values.source, 'utf8'), kind, periodSlots(period, meter.timeZone, meter.slotMinutes));
-        const agent = new MeterAgent({ api: meterP.api, meterId: values.meter, signingSecret: derive(world.seed, `${values.meter}/signing`), meterSeed: derive(world.seed, `${values.meter}/enc`), outbox });
+        const slots = readingsFromSource(
+            readFileSync(values.source, 'utf8'),
+            kind,
+            periodSlots(period, meter.timeZone, meter.slotMinutes),
+        );
+        const agent = new MeterAgent({
+            api: meterP.api,
+            meterId: values.meter,
+            signingSecret: derive(world.seed, `${values.meter}/signing`),
+            meterSeed: derive(world.seed, `${values.meter}/enc`),
+            outbox,
+        });
         await agent.openPeriod(CHANNEL, period);
         agent.record(CHANNEL, period, slots);
         const sent = await agent.flush();
-        console.log(json({ meter: values.meter, period, recorded: slots.length, sent: sent.sent, pending: sent.pending }));
+        console.log(
+            json({
+                meter: values.meter,
+                period,
+                recorded: slots.length,
+                sent: sent.sent,
+                pending: sent.pending,
+            }),
+        );
         return 0;
     } finally {
         outbox.close();
@@ -181,7 +244,9 @@ async function main(): Promise<number> {
     }
     if (cmd === '--version' || cmd === '-V') {
         const id = softwareIdentity();
-        console.log(`${id.name} ${id.version} sha256:${id.digest} (${id.files} files, node ${process.version})`);
+        console.log(
+            `${id.name} ${id.version} sha256:${id.digest} (${id.files} files, node ${process.version})`,
+        );
         return 0;
     }
     const args = [sub, ...rest].filter((x): x is string => x !== undefined);
@@ -215,10 +280,15 @@ async function main(): Promise<number> {
     switch (cmd) {
         case 'demo': {
             const n = Number(values.customers);
-            if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new Error('--customers must be an integer in 1..10000');
+            if (!Number.isInteger(n) || n < 1 || n > 10_000)
+                throw new Error('--customers must be an integer in 1..10000');
             const period = values.period ?? DEFAULTS.period;
-            if (!existsSync(join(values.shared, 'bdew-standard-load-profiles.csv'))) throw new Error(`shared data not found in ${values.shared}: pass --shared DIR (the folder with bdew-standard-load-profiles.csv)`);
-            if (values.engine !== 'embedded' && values.engine !== 'fabric') throw new Error('--engine must be embedded or fabric');
+            if (!existsSync(join(values.shared, 'bdew-standard-load-profiles.csv')))
+                throw new Error(
+                    `shared data not found in ${values.shared}: pass --shared DIR (the folder with bdew-standard-load-profiles.csv)`,
+                );
+            if (values.engine !== 'embedded' && values.engine !== 'fabric')
+                throw new Error('--engine must be embedded or fabric');
             if (!values.keep) {
                 await stopPreviousDemoChaincode(data);
                 rmSync(data, { recursive: true, force: true });
@@ -230,19 +300,49 @@ async function main(): Promise<number> {
             if (values.engine === 'fabric') {
                 const connection = resolve(values['fabric-connection'] ?? defaultConnectionPath());
                 const chaincode = values['fabric-chaincode'];
-                console.error(`femeter ${id.version} sha256:${id.digest.slice(0, 16)}… — demo: ${n} customers, ${period}, Fabric network of ${connection}${chaincode ? `, chaincode ${chaincode}` : ' (deploying a fresh chaincode)'}`);
-                const fabric = await fabricEngine(connection, chaincode ? { chaincode } : { freshChaincode: 'demo', stopChaincodeOnClose: false });
+                console.error(
+                    `femeter ${id.version} sha256:${id.digest.slice(0, 16)}… — demo: ${n} customers, ${period}, Fabric network of ${connection}${chaincode ? `, chaincode ${chaincode}` : ' (deploying a fresh chaincode)'}`,
+                );
+                const fabric = await fabricEngine(
+                    connection,
+                    chaincode
+                        ? { chaincode }
+                        : { freshChaincode: 'demo', stopChaincodeOnClose: false },
+                );
                 engine = fabric;
-                Object.assign(world, { engine: 'fabric', fabric: { connection, chaincode: fabric.chaincode, deployedByDemo: chaincode === undefined } });
-                console.error(`femeter: chaincode ${fabric.chaincode} on channel ${fabric.ledger.channel}`);
+                Object.assign(world, {
+                    engine: 'fabric',
+                    fabric: {
+                        connection,
+                        chaincode: fabric.chaincode,
+                        deployedByDemo: chaincode === undefined,
+                    },
+                });
+                console.error(
+                    `femeter: chaincode ${fabric.chaincode} on channel ${fabric.ledger.channel}`,
+                );
             } else {
-                console.error(`femeter ${id.version} sha256:${id.digest.slice(0, 16)}… — demo: ${n} customers, ${period}, embedded ledger in ${resolve(data)}`);
+                console.error(
+                    `femeter ${id.version} sha256:${id.digest.slice(0, 16)}… — demo: ${n} customers, ${period}, embedded ledger in ${resolve(data)}`,
+                );
                 engine = await embeddedEngine(join(data, 'ledger'), engineSecret(values.seed));
             }
             writeFileSync(join(data, 'world.json'), json(world));
             const rep = terminalReporter({ json: values['log-json'], quiet: values.quiet });
             try {
-                const report = await runDemo({ engine, dataDir: data, sharedData: values.shared, customers: n, period, fold: !values['no-fold'], seed: values.seed, cacheDir: join(DEFAULTS.cache, 'dlog') }, rep);
+                const report = await runDemo(
+                    {
+                        engine,
+                        dataDir: data,
+                        sharedData: values.shared,
+                        customers: n,
+                        period,
+                        fold: !values['no-fold'],
+                        seed: values.seed,
+                        cacheDir: join(DEFAULTS.cache, 'dlog'),
+                    },
+                    rep,
+                );
                 rep.done();
                 printDemo(report, data);
                 writeFileSync(join(data, 'report.json'), json(report));
@@ -253,7 +353,8 @@ async function main(): Promise<number> {
         }
         case 'verify':
         case 'auditor': {
-            if (cmd === 'auditor' && sub !== 'report') throw new Error("usage: femeter auditor report [--data DIR]");
+            if (cmd === 'auditor' && sub !== 'report')
+                throw new Error('usage: femeter auditor report [--data DIR]');
             const { engine } = await openWorld(data);
             try {
                 const p = await engine.connect('auditor', 'customers');
@@ -265,13 +366,19 @@ async function main(): Promise<number> {
             }
         }
         case 'customer': {
-            if (sub !== 'readings' && sub !== 'bills') throw new Error('usage: femeter customer <readings|bills> --customer ID');
+            if (sub !== 'readings' && sub !== 'bills')
+                throw new Error('usage: femeter customer <readings|bills> --customer ID');
             const cid = values.customer ?? 'customer-0001';
             const { engine, world } = await openWorld(data);
             try {
                 const p = await engine.connect(cid, 'customers');
                 const dlog = await dlogSolvers(join(DEFAULTS.cache, 'dlog'), 20);
-                const c = new Customer({ api: p.api, partyId: cid, wallet: Wallet.fromSeed(derive(world.seed, `${cid}/root`)), dlog });
+                const c = new Customer({
+                    api: p.api,
+                    partyId: cid,
+                    wallet: Wallet.fromSeed(derive(world.seed, `${cid}/root`)),
+                    dlog,
+                });
                 const meter = (await p.api.listMeters()).find((m) => m.owner === cid);
                 if (!meter) throw new Error(`${cid} owns no meter`);
                 const period = values.period ?? world.period;
@@ -279,11 +386,23 @@ async function main(): Promise<number> {
                 if (sub === 'readings') {
                     const total = own.reduce((s, r) => s + r.value, 0n);
                     const days = new Map<number, bigint>();
-                    for (const r of own) days.set(Math.floor(r.slot / 96), (days.get(Math.floor(r.slot / 96)) ?? 0n) + r.value);
-                    console.log(`${cid} / ${meter.id} / ${period}: ${own.length} slots, ${total} Wh`);
-                    for (const [d, wh] of days) console.log(`  day ${String(d + 1).padStart(2)}  ${'▇'.repeat(Math.round(Number(wh) / 1000))} ${wh} Wh`);
+                    for (const r of own)
+                        days.set(
+                            Math.floor(r.slot / 96),
+                            (days.get(Math.floor(r.slot / 96)) ?? 0n) + r.value,
+                        );
+                    console.log(
+                        `${cid} / ${meter.id} / ${period}: ${own.length} slots, ${total} Wh`,
+                    );
+                    for (const [d, wh] of days)
+                        console.log(
+                            `  day ${String(d + 1).padStart(2)}  ${'▇'.repeat(Math.round(Number(wh) / 1000))} ${wh} Wh`,
+                        );
                 } else {
-                    for (const b of await c.checkBills(meter.id, CHANNEL, period, own)) console.log(`${b.bill.tariffId}@${b.bill.tariffVersion}: bill ${b.bill.m}, own readings give ${b.expected}, proof ${b.proofValid ? 'valid' : 'INVALID'} → ${b.matches ? 'OK' : 'MISMATCH'}`);
+                    for (const b of await c.checkBills(meter.id, CHANNEL, period, own))
+                        console.log(
+                            `${b.bill.tariffId}@${b.bill.tariffVersion}: bill ${b.bill.m}, own readings give ${b.expected}, proof ${b.proofValid ? 'valid' : 'INVALID'} → ${b.matches ? 'OK' : 'MISMATCH'}`,
+                        );
                 }
                 return 0;
             } finally {
@@ -292,20 +411,41 @@ async function main(): Promise<number> {
         }
         case 'meter': {
             if (sub === 'ingest') return meterIngest(data, values);
-            if (sub !== 'status' || !values.meter) throw new Error('usage: femeter meter <status|ingest> --meter ID');
+            if (sub !== 'status' || !values.meter)
+                throw new Error('usage: femeter meter <status|ingest> --meter ID');
             const ob = new FileOutbox(join(data, 'meters', values.meter, 'outbox'));
-            console.log(json({ meter: values.meter, lastSeq: ob.lastSeq, acked: ob.acked, pending: ob.pending().length }));
+            console.log(
+                json({
+                    meter: values.meter,
+                    lastSeq: ob.lastSeq,
+                    acked: ob.acked,
+                    pending: ob.pending().length,
+                }),
+            );
             ob.close();
             return 0;
         }
         case 'provider': {
-            if (sub !== 'bill' || !values.meter) throw new Error('usage: femeter provider bill --meter ID [--period P]');
+            if (sub !== 'bill' || !values.meter)
+                throw new Error('usage: femeter provider bill --meter ID [--period P]');
             const { engine, world } = await openWorld(data);
             try {
                 const p = await engine.connect('provider', 'operator');
                 const dlog = await dlogSolvers(join(DEFAULTS.cache, 'dlog'), 20);
-                const prov = new Provider({ api: p.api, partyId: 'provider', hpke: await hpkeKeyPair(derive(world.seed, 'provider-hpke')), dlog, fold: false });
-                for (const b of await prov.bill(values.meter, CHANNEL, values.period ?? world.period, { fromScratch: true, post: false })) console.log(`${b.tariff}: m = ${b.m} (from scratch, ${b.ms.toFixed(1)} ms)`);
+                const prov = new Provider({
+                    api: p.api,
+                    partyId: 'provider',
+                    hpke: await hpkeKeyPair(derive(world.seed, 'provider-hpke')),
+                    dlog,
+                    fold: false,
+                });
+                for (const b of await prov.bill(
+                    values.meter,
+                    CHANNEL,
+                    values.period ?? world.period,
+                    { fromScratch: true, post: false },
+                ))
+                    console.log(`${b.tariff}: m = ${b.m} (from scratch, ${b.ms.toFixed(1)} ms)`);
                 return 0;
             } finally {
                 await engine.close();
@@ -313,8 +453,15 @@ async function main(): Promise<number> {
         }
         case 'bench': {
             const name = sub ?? '';
-            if (!['fe', 'ledger', 'e2e', 'native'].includes(name)) throw new Error('usage: femeter bench <fe|ledger|e2e|native>');
-            return spawnSync(process.execPath, [join(ROOT, 'dist', 'bench', `${name}.js`), ...positionals.slice(1)], { stdio: 'inherit' }).status ?? 1;
+            if (!['fe', 'ledger', 'e2e', 'native'].includes(name))
+                throw new Error('usage: femeter bench <fe|ledger|e2e|native>');
+            return (
+                spawnSync(
+                    process.execPath,
+                    [join(ROOT, 'dist', 'bench', `${name}.js`), ...positionals.slice(1)],
+                    { stdio: 'inherit' },
+                ).status ?? 1
+            );
         }
         default:
             console.error(`unknown command "${cmd}"\n\n${HELP['main']}`);

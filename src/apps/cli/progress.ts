@@ -6,7 +6,10 @@
  */
 import type { DemoReporter } from '../demo/demo.js';
 
-export function terminalReporter(opts: { json: boolean; quiet: boolean }): DemoReporter & { done(): void } {
+export function terminalReporter(opts: {
+    json: boolean;
+    quiet: boolean;
+}): DemoReporter & { done(): void } {
     const tty = process.stderr.isTTY && !opts.json;
     const started = performance.now();
     let last = 0;
@@ -18,8 +21,14 @@ export function terminalReporter(opts: { json: boolean; quiet: boolean }): DemoR
         step(name) {
             if (open && tty) process.stderr.write('\n');
             open = false;
-            if (opts.json) process.stderr.write(JSON.stringify({ t: new Date().toISOString(), event: 'step', name }) + '\n');
-            else if (!opts.quiet) process.stderr.write(`${tty ? '' : ''}▸ ${name}  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+            if (opts.json)
+                process.stderr.write(
+                    JSON.stringify({ t: new Date().toISOString(), event: 'step', name }) + '\n',
+                );
+            else if (!opts.quiet)
+                process.stderr.write(
+                    `${tty ? '' : ''}▸ ${name}  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`,
+                );
         },
         progress(name, done, total) {
             const now = performance.now();
@@ -28,10 +37,15 @@ export function terminalReporter(opts: { json: boolean; quiet: boolean }): DemoR
             const w = 30;
             const f = total > 0 ? Math.min(1, done / total) : 1;
             open = true;
-            line(`  ${name.padEnd(10)} [${'█'.repeat(Math.round(f * w)).padEnd(w, '·')}] ${done}/${total}`);
+            line(
+                `  ${name.padEnd(10)} [${'█'.repeat(Math.round(f * w)).padEnd(w, '·')}] ${done}/${total}`,
+            );
         },
         log(event, fields) {
-            if (opts.json) process.stderr.write(JSON.stringify({ t: new Date().toISOString(), event, ...fields }) + '\n');
+            if (opts.json)
+                process.stderr.write(
+                    JSON.stringify({ t: new Date().toISOString(), event, ...fields }) + '\n',
+                );
         },
         done() {
             if (open && tty) process.stderr.write('\n');

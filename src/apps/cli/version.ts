@@ -22,8 +22,16 @@ function files(dir: string): string[] {
         });
 }
 
-export function softwareIdentity(): { name: string; version: string; digest: string; files: number } {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+export function softwareIdentity(): {
+    name: string;
+    version: string;
+    digest: string;
+    files: number;
+} {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+        name: string;
+        version: string;
+    };
     const src = join(ROOT, 'dist', 'src');
     const list = files(src);
     const h = sha256.create();
@@ -31,5 +39,10 @@ export function softwareIdentity(): { name: string; version: string; digest: str
         h.update(utf8ToBytes(relative(src, f) + '\n'));
         h.update(readFileSync(f));
     }
-    return { name: pkg.name, version: pkg.version, digest: bytesToHex(h.digest()), files: list.length };
+    return {
+        name: pkg.name,
+        version: pkg.version,
+        digest: bytesToHex(h.digest()),
+        files: list.length,
+    };
 }

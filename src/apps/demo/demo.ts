@@ -30,7 +30,11 @@ import { FileOutbox } from '../../roles/meter/outbox.js';
 import { parseProfiles, simulatePeriod, type ProfileTable } from '../../roles/meter/simulator.js';
 import { Provider } from '../../roles/provider/provider.js';
 import { Auditor, type AuditReport } from '../../roles/auditor/auditor.js';
-import { parseDayAheadCsv, seriesForPeriod, DEFAULT_SERIES_ID } from '../../roles/index-publisher/prices.js';
+import {
+    parseDayAheadCsv,
+    seriesForPeriod,
+    DEFAULT_SERIES_ID,
+} from '../../roles/index-publisher/prices.js';
 import type { Engine, Participant } from '../engines.js';
 import { ENERGY_TARIFF, FLAT_TARIFF, SPOT_TARIFF, TWO_ZONE_TARIFF } from './tariffs.js';
 
@@ -69,7 +73,13 @@ export interface DemoReport {
     readonly readingsPerSecond: number;
     readonly billMsFolded: number[];
     readonly audit: AuditReport;
-    readonly totalsKwh: { customer: string; tariff: string; energyWh: bigint; bill: bigint; unit: string }[];
+    readonly totalsKwh: {
+        customer: string;
+        tariff: string;
+        energyWh: bigint;
+        bill: bigint;
+        unit: string;
+    }[];
 }
 
 /** Progress and log sinks (the CLI renders bars; tests ignore them). */
@@ -79,13 +89,21 @@ export interface DemoReporter {
     log(event: string, fields?: Record<string, unknown>): void;
 }
 
-export const silentReporter: DemoReporter = { step: () => undefined, progress: () => undefined, log: () => undefined };
+export const silentReporter: DemoReporter = {
+    step: () => undefined,
+    progress: () => undefined,
+    log: () => undefined,
+};
 
 function derive(seed: string, label: string): Uint8Array {
     return sha256(utf8ToBytes(`femeter-demo/${seed}/${label}`));
 }
 
-async function pool<T>(items: readonly T[], n: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
+async function pool<T>(
+    items: readonly T[],
+    n: number,
+    fn: (t: T, i: number) => Promise<void>,
+): Promise<void> {
     let next = 0;
     const worker = async (): Promise<void> => {
         while (next < items.length) {
@@ -97,10 +115,16 @@ async function pool<T>(items: readonly T[], n: number, fn: (t: T, i: number) => 
 }
 
 /** Discrete-log solvers per group, tables cached on disk. */
-export async function dlogSolvers(cacheDir: string, logT: number): Promise<(g: AnyGroup) => DlogSolver<unknown>> {
+export async function dlogSolvers(
+    cacheDir: string,
+    logT: number,
+): Promise<(g: AnyGroup) => DlogSolver<unknown>> {
     const tables = new Map<string, BsgsTable<unknown>>();
     const { ristretto255 } = await import('../../fe/ristretto255.js');
-    tables.set('ristretto255', (await loadOrBuildTable(ristretto255 as AnyGroup, logT, cacheDir)).table);
+    tables.set(
+        'ristretto255',
+        (await loadOrBuildTable(ristretto255 as AnyGroup, logT, cacheDir)).table,
+    );
     return (g) => {
         let t = tables.get(g.name);
         if (!t) tables.set(g.name, (t = BsgsTable.build(g, 16)));
@@ -108,7 +132,10 @@ export async function dlogSolvers(cacheDir: string, logT: number): Promise<(g: A
     };
 }
 
-export async function runDemo(o: DemoOptions, r: DemoReporter = silentReporter): Promise<DemoReport> {
+export async function runDemo(
+    o: DemoOptions,
+    r: DemoReporter = silentReporter,
+): Promise<DemoReport> {
     const seed = o.seed ?? 'demo';
     const timings: Record<string, number> = {};
     const t = (name: string, since: number): void => {
@@ -129,34 +156,87 @@ export async function runDemo(o: DemoOptions, r: DemoReporter = silentReporter):
     await operator.api.bootstrap('operator', 'Metering point operator');
     const providerP = await e.connect('provider', 'operator');
     const hpke = await hpkeKeyPair(derive(seed, 'provider-hpke'));
-    await operator.api.registerParty({ id: 'provider', role: 'provider', name: 'Stadtwerke Demo', identity: providerP.identity, hpkePublicKey: hpke.publicKeyHex });
+    await operator.api.registerParty({
+        id: 'provider',
+        role: 'provider',
+        name: 'Stadtwerke Demo',
+        identity: providerP.identity,
+        hpkePublicKey: hpke.publicKeyHex,
+    });
     const publisherP = await e.connect('index-publisher', 'operator');
-    await operator.api.registerParty({ id: 'index-publisher', role: 'indexPublisher', name: 'Day-ahead index (SMARD data)', identity: publisherP.identity });
+    await operator.api.registerParty({
+        id: 'index-publisher',
+        role: 'indexPublisher',
+        name: 'Day-ahead index (SMARD data)',
+        identity: publisherP.identity,
+    });
     const auditorP = await e.connect('auditor', 'customers');
-    await operator.api.registerParty({ id: 'auditor', role: 'auditor', name: 'Market surveillance', identity: auditorP.identity });
+    await operator.api.registerParty({
+        id: 'auditor',
+        role: 'auditor',
+        name: 'Market surveillance',
+        identity: auditorP.identity,
+    });
 
     const softwareDigest = bytesToHex(sha256(utf8ToBytes('femeter-meter-agent/0.1.0')));
-    interface Household { id: string; meterId: string; customer: Customer; agent: MeterAgent; outbox: FileOutbox; tariff: string; annualKwh: number; profile: string; party: Participant }
+    interface Household {
+        id: string;
+        meterId: string;
+        customer: Customer;
+        agent: MeterAgent;
+        outbox: FileOutbox;
+        tariff: string;
+        annualKwh: number;
+        profile: string;
+        party: Participant;
+    }
     const households: Household[] = [];
     const ids = Array.from({ length: o.customers }, (_, i) => i);
     await pool(ids, 8, async (i) => {
         const cid = `customer-${String(i + 1).padStart(4, '0')}`;
         const mid = `meter-${String(i + 1).padStart(4, '0')}`;
         const party = await e.connect(cid, 'customers');
-        await operator.api.registerParty({ id: cid, role: 'customer', name: `Household ${i + 1}`, identity: party.identity });
+        await operator.api.registerParty({
+            id: cid,
+            role: 'customer',
+            name: `Household ${i + 1}`,
+            identity: party.identity,
+        });
         const meterP = await e.connect(mid, 'customers');
         const signingSecret = derive(seed, `${mid}/signing`);
         const meterKey = ed25519Signer(signingSecret);
         await operator.api.registerMeter({
-            id: mid, owner: cid, identity: meterP.identity, signingKey: bytesToHex(meterKey.publicKey), channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
-            maxPerSlot: MAX_PER_SLOT, software: { id: 'femeter-meter-agent/0.1.0', digest: softwareDigest },
+            id: mid,
+            owner: cid,
+            identity: meterP.identity,
+            signingKey: bytesToHex(meterKey.publicKey),
+            channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
+            maxPerSlot: MAX_PER_SLOT,
+            software: { id: 'femeter-meter-agent/0.1.0', digest: softwareDigest },
         });
         const wallet = Wallet.fromSeed(derive(seed, `${cid}/root`));
         const customer = new Customer({ api: party.api, partyId: cid, wallet, dlog });
         const outbox = new FileOutbox(join(o.dataDir, 'meters', mid, 'outbox'));
-        const agent = new MeterAgent({ api: meterP.api, meterId: mid, signingSecret, meterSeed: derive(seed, `${mid}/enc`), outbox, batchSize: o.batchSize ?? 96 });
+        const agent = new MeterAgent({
+            api: meterP.api,
+            meterId: mid,
+            signingSecret,
+            meterSeed: derive(seed, `${mid}/enc`),
+            outbox,
+            batchSize: o.batchSize ?? 96,
+        });
         const tariff = ['flat', 'htnt', 'spot'][i % 3]!;
-        households[i] = { id: cid, meterId: mid, customer, agent, outbox, tariff, annualKwh: 1500 + ((i * 577) % 4000), profile: i % 10 === 9 ? 'G0' : 'H0', party };
+        households[i] = {
+            id: cid,
+            meterId: mid,
+            customer,
+            agent,
+            outbox,
+            tariff,
+            annualKwh: 1500 + ((i * 577) % 4000),
+            profile: i % 10 === 9 ? 'G0' : 'H0',
+            party,
+        };
         r.progress('registration', households.filter(Boolean).length, o.customers);
     });
     t('registration', t0);
@@ -164,11 +244,32 @@ export async function runDemo(o: DemoOptions, r: DemoReporter = silentReporter):
     // ---- tariffs and index
     r.step('tariffs and price index');
     t0 = performance.now();
-    const provider = new Provider({ api: providerP.api, partyId: 'provider', hpke, dlog, fold: o.fold !== false });
-    for (const doc of [ENERGY_TARIFF('provider'), FLAT_TARIFF('provider'), TWO_ZONE_TARIFF('provider'), SPOT_TARIFF('provider', DEFAULT_SERIES_ID)]) await provider.publishTariff(doc);
+    const provider = new Provider({
+        api: providerP.api,
+        partyId: 'provider',
+        hpke,
+        dlog,
+        fold: o.fold !== false,
+    });
+    for (const doc of [
+        ENERGY_TARIFF('provider'),
+        FLAT_TARIFF('provider'),
+        TWO_ZONE_TARIFF('provider'),
+        SPOT_TARIFF('provider', DEFAULT_SERIES_ID),
+    ])
+        await provider.publishTariff(doc);
     const bp = periodSlots(o.period, 'Europe/Berlin', 15);
-    const series = seriesForPeriod(parseDayAheadCsv(readFileSync(join(o.sharedData, 'de-day-ahead-prices.csv'), 'utf8')), bp);
-    await publisherP.api.publishPriceSeries({ id: series.id, period: o.period, startMs: series.startMs, intervalMinutes: series.intervalMinutes, prices: series.prices });
+    const series = seriesForPeriod(
+        parseDayAheadCsv(readFileSync(join(o.sharedData, 'de-day-ahead-prices.csv'), 'utf8')),
+        bp,
+    );
+    await publisherP.api.publishPriceSeries({
+        id: series.id,
+        period: o.period,
+        startMs: series.startMs,
+        intervalMinutes: series.intervalMinutes,
+        prices: series.prices,
+    });
     t('tariffs', t0);
 
     // ---- provider listens to the event stream from here on
@@ -176,9 +277,14 @@ export async function runDemo(o: DemoOptions, r: DemoReporter = silentReporter):
     const events = await providerP.api.client.events({ checkpoint, startBlock: 0n });
     let stop = false;
     const billable: string[] = [];
-    const providerLoop = provider.run(events, checkpoint, () => stop, async (epoch) => {
-        billable.push(epoch);
-    });
+    const providerLoop = provider.run(
+        events,
+        checkpoint,
+        () => stop,
+        async (epoch) => {
+            billable.push(epoch);
+        },
+    );
 
     // ---- keys: mpk + acceptance
     r.step('key setup (mpk) and tariff agreements');
@@ -186,8 +292,20 @@ export async function runDemo(o: DemoOptions, r: DemoReporter = silentReporter):
     let done = 0;
     await pool(households, 4, async (h) => {
         await h.customer.publishMpks(h.meterId, CHANNEL, o.period, 1);
-        await h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider', tariff: { id: 'provider.energy', version: 1 }, periods: [o.period] });
-        await h.customer.acceptTariff({ meter: h.meterId, channel: CHANNEL, provider: 'provider', tariff: { id: `provider.${h.tariff}`, version: 1 }, periods: [o.period] });
+        await h.customer.acceptTariff({
+            meter: h.meterId,
+            channel: CHANNEL,
+            provider: 'provider',
+            tariff: { id: 'provider.energy', version: 1 },
+            periods: [o.period],
+        });
+        await h.customer.acceptTariff({
+            meter: h.meterId,
+            channel: CHANNEL,
+            provider: 'provider',
+            tariff: { id: `provider.${h.tariff}`, version: 1 },
+            periods: [o.period],
+        });
         r.progress('keys', ++done, households.length);
     });
     t('keys', t0);
@@ -195,14 +313,27 @@ export async function runDemo(o: DemoOptions, r: DemoReporter = silentReporter):
     // ---- metering
     r.step(`metering: ${o.customers} meters × ${bp.slotCount} slots (${o.period})`);
     t0 = performance.now();
-    const profiles: ProfileTable = parseProfiles(readFileSync(join(o.sharedData, 'bdew-standard-load-profiles.csv'), 'utf8'));
+    const profiles: ProfileTable = parseProfiles(
+        readFileSync(join(o.sharedData, 'bdew-standard-load-profiles.csv'), 'utf8'),
+    );
     let readings = 0;
     await pool(households, o.concurrency ?? 16, async (h) => {
         await h.agent.openPeriod(CHANNEL, o.period);
-        const x = simulatePeriod({ profiles, profile: h.profile, annualKwh: h.annualKwh, period: bp, seed: `${seed}/${h.meterId}`, noise: 0.3, spikes: 2 });
+        const x = simulatePeriod({
+            profiles,
+            profile: h.profile,
+            annualKwh: h.annualKwh,
+            period: bp,
+            seed: `${seed}/${h.meterId}`,
+            noise: 0.3,
+            spikes: 2,
+        });
         const done = h.agent.recordedSlots(CHANNEL, o.period);
         for (let day = 0; day * 96 < x.length; day++) {
-            const slots = x.slice(day * 96, day * 96 + 96).map((value, j) => ({ slot: day * 96 + j, value })).filter((s) => !done.has(s.slot));
+            const slots = x
+                .slice(day * 96, day * 96 + 96)
+                .map((value, j) => ({ slot: day * 96 + j, value }))
+                .filter((s) => !done.has(s.slot));
             h.agent.record(CHANNEL, o.period, slots);
             await h.agent.flush();
             readings += slots.length;
@@ -218,7 +349,8 @@ export async function runDemo(o: DemoOptions, r: DemoReporter = silentReporter):
     t0 = performance.now();
     // the provider's fold follows the event stream; wait until it has seen every close
     const deadline = Date.now() + 60_000;
-    while (billable.length < households.length && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    while (billable.length < households.length && Date.now() < deadline)
+        await new Promise((res) => setTimeout(res, 20));
     stop = true;
     r.log('provider.caught-up', { closesSeen: billable.length, meters: households.length });
     const billMs: number[] = [];
@@ -248,8 +380,18 @@ export async function runDemo(o: DemoOptions, r: DemoReporter = silentReporter):
             bills++;
             if (c.proofValid) proofsValid++;
             if (c.matches) matching++;
-            else mismatches.push(`${h.meterId} ${c.bill.tariffId}: bill ${c.bill.m} vs own ${c.expected} (proof ${c.proofValid ? 'ok' : 'BAD'})`);
-            if (c.bill.tariffId !== 'provider.energy') totals.push({ customer: h.id, tariff: c.bill.tariffId, energyWh: energy, bill: BigInt(c.bill.m), unit: 'µEUR' });
+            else
+                mismatches.push(
+                    `${h.meterId} ${c.bill.tariffId}: bill ${c.bill.m} vs own ${c.expected} (proof ${c.proofValid ? 'ok' : 'BAD'})`,
+                );
+            if (c.bill.tariffId !== 'provider.energy')
+                totals.push({
+                    customer: h.id,
+                    tariff: c.bill.tariffId,
+                    energyWh: energy,
+                    bill: BigInt(c.bill.m),
+                    unit: 'µEUR',
+                });
         }
         r.progress('checks', totals.length, households.length);
     }
@@ -262,7 +404,24 @@ export async function runDemo(o: DemoOptions, r: DemoReporter = silentReporter):
     const audit = await auditor.audit({ engine: e });
     t('audit', t0);
 
-    const ok = mismatches.length === 0 && bills === households.length * 2 && proofsValid === bills && audit.ok;
+    const ok =
+        mismatches.length === 0 &&
+        bills === households.length * 2 &&
+        proofsValid === bills &&
+        audit.ok;
     r.log('demo.finished', { ok, bills, proofsValid, matching });
-    return { ok, customers: households.length, readings, bills, proofsValid, billsMatchingCustomer: matching, mismatches, timings, readingsPerSecond, billMsFolded: billMs, audit, totalsKwh: totals };
+    return {
+        ok,
+        customers: households.length,
+        readings,
+        bills,
+        proofsValid,
+        billsMatchingCustomer: matching,
+        mismatches,
+        timings,
+        readingsPerSecond,
+        billMsFolded: billMs,
+        audit,
+        totalsKwh: totals,
+    };
 }

@@ -46,7 +46,16 @@ export type DayName = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 /** A zone day: a weekday or "holiday". */
 export type ZoneDay = DayName | 'holiday';
 /** Zone days in weekday order (ISO weekday n is `ZONE_DAYS[n - 1]`), then "holiday". */
-export const ZONE_DAYS: readonly ZoneDay[] = Object.freeze(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'holiday'] as const);
+export const ZONE_DAYS: readonly ZoneDay[] = Object.freeze([
+    'mon',
+    'tue',
+    'wed',
+    'thu',
+    'fri',
+    'sat',
+    'sun',
+    'holiday',
+] as const);
 
 /** Fields every tariff has. */
 export interface TariffCommon {
@@ -104,11 +113,25 @@ export interface IndexedTariff extends TariffCommon {
 /** A validated tariff document. */
 export type Tariff = FlatTariff | ZonesTariff | IndexedTariff;
 
-const COMMON_REQUIRED = ['format', 'id', 'version', 'name', 'provider', 'timeZone', 'currencyUnit', 'kind'] as const;
-const KIND_FIELDS: Readonly<Record<Tariff['kind'], { required: readonly string[]; optional: readonly string[] }>> = {
+const COMMON_REQUIRED = [
+    'format',
+    'id',
+    'version',
+    'name',
+    'provider',
+    'timeZone',
+    'currencyUnit',
+    'kind',
+] as const;
+const KIND_FIELDS: Readonly<
+    Record<Tariff['kind'], { required: readonly string[]; optional: readonly string[] }>
+> = {
     flat: { required: ['price'], optional: ['holidays'] },
     zones: { required: ['holidays', 'defaultPrice', 'zones'], optional: [] },
-    indexed: { required: ['series', 'markup', 'factorNum', 'factorDen', 'rounding'], optional: ['holidays'] },
+    indexed: {
+        required: ['series', 'markup', 'factorNum', 'factorDen', 'rounding'],
+        optional: ['holidays'],
+    },
 };
 const HHMM_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
 // Control characters (C0, DEL, C1) and lone surrogates are refused in free text.
@@ -128,18 +151,27 @@ const BAD_TEXT_RE = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
  */
 export function parseTariff(json: unknown): Tariff {
     if (typeof json === 'string') {
-        throw new TariffDocumentError('$', 'expected the parsed JSON object, got a string; call JSON.parse first');
+        throw new TariffDocumentError(
+            '$',
+            'expected the parsed JSON object, got a string; call JSON.parse first',
+        );
     }
     const doc = expectObject(json, '$');
     const kind = doc.kind;
     if (kind !== 'flat' && kind !== 'zones' && kind !== 'indexed') {
-        throw new TariffDocumentError('kind', `expected "flat", "zones" or "indexed", got ${show(kind)}`);
+        throw new TariffDocumentError(
+            'kind',
+            `expected "flat", "zones" or "indexed", got ${show(kind)}`,
+        );
     }
     const spec = KIND_FIELDS[kind];
     checkKeys(doc, '$', [...COMMON_REQUIRED, ...spec.required], spec.optional);
 
     if (doc.format !== TARIFF_FORMAT) {
-        throw new TariffDocumentError('format', `expected "${TARIFF_FORMAT}", got ${show(doc.format)}; this software reads only that format`);
+        throw new TariffDocumentError(
+            'format',
+            `expected "${TARIFF_FORMAT}", got ${show(doc.format)}; this software reads only that format`,
+        );
     }
     const common = {
         format: TARIFF_FORMAT,
@@ -150,7 +182,8 @@ export function parseTariff(json: unknown): Tariff {
         timeZone: expectTimeZone(doc.timeZone, 'timeZone'),
         currencyUnit: expectCurrencyUnit(doc.currencyUnit, 'currencyUnit'),
     } as const;
-    const holidays = doc.holidays === undefined ? undefined : expectHolidays(doc.holidays, 'holidays');
+    const holidays =
+        doc.holidays === undefined ? undefined : expectHolidays(doc.holidays, 'holidays');
     const withHolidays = holidays === undefined ? {} : { holidays };
 
     switch (kind) {
@@ -162,7 +195,8 @@ export function parseTariff(json: unknown): Tariff {
                 price: expectInt(doc.price, 'price', INT32_MIN, INT32_MAX),
             });
         case 'zones': {
-            if (holidays === undefined) throw new TariffDocumentError('holidays', 'required for zone tariffs');
+            if (holidays === undefined)
+                throw new TariffDocumentError('holidays', 'required for zone tariffs');
             return deepFreeze<ZonesTariff>({
                 ...common,
                 holidays,
@@ -194,17 +228,24 @@ export function parseTariff(json: unknown): Tariff {
 export function zoneMinutes(hhmm: string, field = 'time'): number {
     if (hhmm === '24:00') return 1440;
     const m = HHMM_RE.exec(hhmm);
-    if (m === null) throw new TariffDocumentError(field, `expected "HH:MM" (00:00–23:59), got ${show(hhmm)}`);
+    if (m === null)
+        throw new TariffDocumentError(field, `expected "HH:MM" (00:00–23:59), got ${show(hhmm)}`);
     return Number(m[1]) * 60 + Number(m[2]);
 }
 
 function expectZones(value: unknown, path: string): TariffZone[] {
     if (!Array.isArray(value)) throw new TariffDocumentError(path, 'expected an array of zones');
     if (value.length === 0) {
-        throw new TariffDocumentError(path, 'expected at least one zone; a tariff without zones is kind "flat"');
+        throw new TariffDocumentError(
+            path,
+            'expected at least one zone; a tariff without zones is kind "flat"',
+        );
     }
     if (value.length > MAX_ZONES) {
-        throw new TariffDocumentError(path, `at most ${MAX_ZONES} zones are allowed, got ${value.length}`);
+        throw new TariffDocumentError(
+            path,
+            `at most ${MAX_ZONES} zones are allowed, got ${value.length}`,
+        );
     }
     const names = new Set<string>();
     return value.map((z: unknown, i): TariffZone => {
@@ -212,21 +253,37 @@ function expectZones(value: unknown, path: string): TariffZone[] {
         const zone = expectObject(z, p);
         checkKeys(zone, p, ['name', 'price', 'days', 'from', 'to'], []);
         const name = expectText(zone.name, `${p}.name`);
-        if (names.has(name)) throw new TariffDocumentError(`${p}.name`, `duplicate zone name ${show(name)}; give every zone its own name`);
+        if (names.has(name))
+            throw new TariffDocumentError(
+                `${p}.name`,
+                `duplicate zone name ${show(name)}; give every zone its own name`,
+            );
         names.add(name);
         const from = expectString(zone.from, `${p}.from`, 5);
         if (!HHMM_RE.test(from)) {
-            throw new TariffDocumentError(`${p}.from`, `expected "HH:MM" (00:00–23:59), got ${show(from)}`);
+            throw new TariffDocumentError(
+                `${p}.from`,
+                `expected "HH:MM" (00:00–23:59), got ${show(from)}`,
+            );
         }
         const to = expectString(zone.to, `${p}.to`, 5);
         if (to === '00:00') {
-            throw new TariffDocumentError(`${p}.to`, 'write midnight at the end of a day as "24:00", not "00:00"');
+            throw new TariffDocumentError(
+                `${p}.to`,
+                'write midnight at the end of a day as "24:00", not "00:00"',
+            );
         }
         if (to !== '24:00' && !HHMM_RE.test(to)) {
-            throw new TariffDocumentError(`${p}.to`, `expected "HH:MM" (00:01–24:00), got ${show(to)}`);
+            throw new TariffDocumentError(
+                `${p}.to`,
+                `expected "HH:MM" (00:01–24:00), got ${show(to)}`,
+            );
         }
         if (from === to) {
-            throw new TariffDocumentError(`${p}.to`, `equals "from" (${from}); a whole day is "00:00" to "24:00"`);
+            throw new TariffDocumentError(
+                `${p}.to`,
+                `equals "from" (${from}); a whole day is "00:00" to "24:00"`,
+            );
         }
         return {
             name,
@@ -240,12 +297,18 @@ function expectZones(value: unknown, path: string): TariffZone[] {
 
 function expectDays(value: unknown, path: string): ZoneDay[] {
     if (!Array.isArray(value) || value.length === 0 || value.length > ZONE_DAYS.length) {
-        throw new TariffDocumentError(path, `expected a non-empty array of distinct days from ${ZONE_DAYS.join(', ')}`);
+        throw new TariffDocumentError(
+            path,
+            `expected a non-empty array of distinct days from ${ZONE_DAYS.join(', ')}`,
+        );
     }
     const seen = new Set<string>();
     return value.map((d: unknown, i): ZoneDay => {
         if (typeof d !== 'string' || !(ZONE_DAYS as readonly string[]).includes(d)) {
-            throw new TariffDocumentError(`${path}[${i}]`, `expected one of ${ZONE_DAYS.join(', ')}, got ${show(d)}`);
+            throw new TariffDocumentError(
+                `${path}[${i}]`,
+                `expected one of ${ZONE_DAYS.join(', ')}, got ${show(d)}`,
+            );
         }
         if (seen.has(d)) throw new TariffDocumentError(`${path}[${i}]`, `duplicate day "${d}"`);
         seen.add(d);
@@ -257,11 +320,17 @@ function expectHolidays(value: unknown, path: string): HolidayCalendar {
     const h = expectObject(value, path);
     checkKeys(h, path, ['country'], ['state']);
     if (h.country !== 'DE') {
-        throw new TariffDocumentError(`${path}.country`, `only "DE" is supported, got ${show(h.country)}`);
+        throw new TariffDocumentError(
+            `${path}.country`,
+            `only "DE" is supported, got ${show(h.country)}`,
+        );
     }
     if (h.state === undefined) return { country: 'DE' };
     if (typeof h.state !== 'string' || !(GERMAN_STATES as readonly string[]).includes(h.state)) {
-        throw new TariffDocumentError(`${path}.state`, `expected a state code (${GERMAN_STATES.join(', ')}), got ${show(h.state)}`);
+        throw new TariffDocumentError(
+            `${path}.state`,
+            `expected a state code (${GERMAN_STATES.join(', ')}), got ${show(h.state)}`,
+        );
     }
     return { country: 'DE', state: h.state as GermanState };
 }
@@ -272,12 +341,19 @@ function expectCurrencyUnit(value: unknown, path: string): CurrencyUnit {
         value === '\u03bcEUR' || value === 'uEUR'
             ? ' (write the MICRO SIGN U+00B5, "\u00b5EUR")'
             : '';
-    throw new TariffDocumentError(path, `expected "\u00b5EUR" or "nEUR", got ${show(value)}${hint}`);
+    throw new TariffDocumentError(
+        path,
+        `expected "\u00b5EUR" or "nEUR", got ${show(value)}${hint}`,
+    );
 }
 
 function expectRounding(value: unknown, path: string): RoundingMode {
-    if (typeof value === 'string' && (ROUNDING_MODES as readonly string[]).includes(value)) return value as RoundingMode;
-    throw new TariffDocumentError(path, `expected one of ${ROUNDING_MODES.join(', ')}, got ${show(value)}`);
+    if (typeof value === 'string' && (ROUNDING_MODES as readonly string[]).includes(value))
+        return value as RoundingMode;
+    throw new TariffDocumentError(
+        path,
+        `expected one of ${ROUNDING_MODES.join(', ')}, got ${show(value)}`,
+    );
 }
 
 function expectTimeZone(value: unknown, path: string): string {
@@ -293,7 +369,10 @@ function expectTimeZone(value: unknown, path: string): string {
 function expectId(value: unknown, path: string): string {
     const s = expectString(value, path, MAX_STRING_LENGTH);
     if (!ID_RE.test(s)) {
-        throw new TariffDocumentError(path, `expected an id of letters, digits and . _ : / - starting with a letter or digit, got ${show(s)}`);
+        throw new TariffDocumentError(
+            path,
+            `expected an id of letters, digits and . _ : / - starting with a letter or digit, got ${show(s)}`,
+        );
     }
     return s;
 }
@@ -301,13 +380,22 @@ function expectId(value: unknown, path: string): string {
 function expectText(value: unknown, path: string): string {
     const s = expectString(value, path, MAX_STRING_LENGTH);
     if (s.trim().length === 0) throw new TariffDocumentError(path, 'must not be empty');
-    if (BAD_TEXT_RE.test(s)) throw new TariffDocumentError(path, 'contains a control character or an unpaired surrogate');
+    if (BAD_TEXT_RE.test(s))
+        throw new TariffDocumentError(
+            path,
+            'contains a control character or an unpaired surrogate',
+        );
     return s;
 }
 
 function expectString(value: unknown, path: string, max: number): string {
-    if (typeof value !== 'string') throw new TariffDocumentError(path, `expected a string, got ${show(value)}`);
-    if (value.length > max) throw new TariffDocumentError(path, `at most ${max} characters are allowed, got ${value.length}`);
+    if (typeof value !== 'string')
+        throw new TariffDocumentError(path, `expected a string, got ${show(value)}`);
+    if (value.length > max)
+        throw new TariffDocumentError(
+            path,
+            `at most ${max} characters are allowed, got ${value.length}`,
+        );
     return value;
 }
 
@@ -315,7 +403,8 @@ function expectInt(value: unknown, path: string, min: number, max: number): numb
     if (typeof value !== 'number' || !Number.isInteger(value)) {
         throw new TariffDocumentError(path, `expected an integer, got ${show(value)}`);
     }
-    if (value < min || value > max) throw new TariffDocumentError(path, `must be in [${min}, ${max}], got ${value}`);
+    if (value < min || value > max)
+        throw new TariffDocumentError(path, `must be in [${min}, ${max}], got ${value}`);
     return value === 0 ? 0 : value; // no -0
 }
 
@@ -330,22 +419,33 @@ function expectObject(value: unknown, path: string): Record<string, unknown> {
     return value as Record<string, unknown>;
 }
 
-function checkKeys(obj: Record<string, unknown>, path: string, required: readonly string[], optional: readonly string[]): void {
+function checkKeys(
+    obj: Record<string, unknown>,
+    path: string,
+    required: readonly string[],
+    optional: readonly string[],
+): void {
     const prefix = path === '$' ? '' : `${path}.`;
     for (const key of Object.keys(obj)) {
         if (!required.includes(key) && !optional.includes(key)) {
             const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key;
-            throw new TariffDocumentError(`${prefix}${shown}`, `unknown field; allowed here: ${[...required, ...optional].join(', ')}`);
+            throw new TariffDocumentError(
+                `${prefix}${shown}`,
+                `unknown field; allowed here: ${[...required, ...optional].join(', ')}`,
+            );
         }
     }
     for (const key of required) {
-        if (obj[key] === undefined) throw new TariffDocumentError(`${prefix}${key}`, 'required field is missing');
+        if (obj[key] === undefined)
+            throw new TariffDocumentError(`${prefix}${key}`, 'required field is missing');
     }
 }
 
 function show(value: unknown): string {
-    if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+    if (typeof value === 'string')
+        return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+        return String(value);
     if (value === null) return 'null';
     if (Array.isArray(value)) return 'an array';
     return typeof value === 'object' ? 'an object' : typeof value;

@@ -117,7 +117,9 @@ export function easterSunday(year: number): { month: number; day: number } {
 export function germanHolidays(year: number, state?: GermanState): PublicHoliday[] {
     assertYear(year);
     if (state !== undefined && !GERMAN_STATES.includes(state)) {
-        throw new PeriodError(`holidays.state: unknown German state ${JSON.stringify(state)}; use one of ${GERMAN_STATES.join(', ')}`);
+        throw new PeriodError(
+            `holidays.state: unknown German state ${JSON.stringify(state)}; use one of ${GERMAN_STATES.join(', ')}`,
+        );
     }
     const easter = easterSunday(year);
     const easterMs = Date.UTC(year, easter.month - 1, easter.day);
@@ -129,7 +131,8 @@ export function germanHolidays(year: number, state?: GermanState): PublicHoliday
         const d = new Date(easterMs + offsetDays * 86_400_000);
         list.push(holiday(year, d.getUTCMonth() + 1, d.getUTCDate(), name));
     };
-    const inState = (...states: GermanState[]): boolean => state !== undefined && states.includes(state);
+    const inState = (...states: GermanState[]): boolean =>
+        state !== undefined && states.includes(state);
 
     fixed(1, 1, "New Year's Day (Neujahr)");
     movable(-2, 'Good Friday (Karfreitag)');
@@ -149,7 +152,8 @@ export function germanHolidays(year: number, state?: GermanState): PublicHoliday
         movable(0, 'Easter Sunday (Ostersonntag)');
         movable(49, 'Whit Sunday (Pfingstsonntag)');
     }
-    if (inState('BE') && (year === 2020 || year === 2025)) fixed(5, 8, 'Liberation Day (Tag der Befreiung)');
+    if (inState('BE') && (year === 2020 || year === 2025))
+        fixed(5, 8, 'Liberation Day (Tag der Befreiung)');
     if (inState('BW', 'BY', 'HE', 'NW', 'RP', 'SL')) movable(60, 'Corpus Christi (Fronleichnam)');
     if (inState('SL')) fixed(8, 15, 'Assumption Day (Mariä Himmelfahrt)');
     if (inState('TH') && year >= 2019) fixed(9, 20, "World Children's Day (Weltkindertag)");
@@ -176,9 +180,14 @@ export function germanHolidays(year: number, state?: GermanState): PublicHoliday
  * @example
  * holidayLookup({ country: 'DE', state: 'BY' }, 2024)(1, 6); // true
  */
-export function holidayLookup(calendar: HolidayCalendar, year: number): (month: number, day: number) => boolean {
+export function holidayLookup(
+    calendar: HolidayCalendar,
+    year: number,
+): (month: number, day: number) => boolean {
     if (calendar.country !== 'DE') {
-        throw new PeriodError(`holidays.country: only "DE" is supported, got ${JSON.stringify(calendar.country)}`);
+        throw new PeriodError(
+            `holidays.country: only "DE" is supported, got ${JSON.stringify(calendar.country)}`,
+        );
     }
     const set = new Set(germanHolidays(year, calendar.state).map((h) => h.month * 100 + h.day));
     return (month, day) => set.has(month * 100 + day);
@@ -189,7 +198,12 @@ export function holidayLookup(calendar: HolidayCalendar, year: number): (month: 
  * @example
  * isPublicHoliday({ country: 'DE', state: 'BE' }, 2024, 3, 8); // true
  */
-export function isPublicHoliday(calendar: HolidayCalendar, year: number, month: number, day: number): boolean {
+export function isPublicHoliday(
+    calendar: HolidayCalendar,
+    year: number,
+    month: number,
+    day: number,
+): boolean {
     return holidayLookup(calendar, year)(month, day);
 }
 

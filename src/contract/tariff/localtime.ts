@@ -106,7 +106,8 @@ function formatterFor(timeZone: string, field = 'timeZone'): Intl.DateTimeFormat
  * wallClock(Date.UTC(2024, 2, 31, 1, 0), 'Europe/Berlin'); // 2024-03-31 03:00, offsetMinutes 120
  */
 export function wallClock(ms: number, timeZone: string): WallClock {
-    if (!Number.isSafeInteger(ms)) throw new PeriodError(`instant: expected integer epoch milliseconds, got ${ms}`);
+    if (!Number.isSafeInteger(ms))
+        throw new PeriodError(`instant: expected integer epoch milliseconds, got ${ms}`);
     const parts = formatterFor(timeZone).formatToParts(ms);
     let year = NaN;
     let month = NaN;
@@ -139,7 +140,9 @@ export function wallClock(ms: number, timeZone: string): WallClock {
         }
     }
     if (![year, month, day, hour, minute, second].every(Number.isInteger)) {
-        throw new PeriodError(`cannot read the local time of ${ms} in ${timeZone} from Intl.DateTimeFormat`);
+        throw new PeriodError(
+            `cannot read the local time of ${ms} in ${timeZone} from Intl.DateTimeFormat`,
+        );
     }
     const localMs = Date.UTC(year, month - 1, day, hour, minute, second);
     const wholeSecondMs = Math.floor(ms / 1000) * 1000;
@@ -187,7 +190,12 @@ export function wallClockAtOffset(ms: number, offsetMinutes: number): WallClock 
  * @example
  * wallClockSeries(Date.UTC(2024, 2, 30, 23), 900_000, 96, 'Europe/Berlin')[8].hour; // 3 (31 March)
  */
-export function wallClockSeries(start: number, step: number, count: number, timeZone: string): WallClock[] {
+export function wallClockSeries(
+    start: number,
+    step: number,
+    count: number,
+    timeZone: string,
+): WallClock[] {
     const out = new Array<WallClock>(count);
     if (count <= 0) return out;
     const offsetAt = (i: number): number => wallClock(start + i * step, timeZone).offsetMinutes;
@@ -211,7 +219,8 @@ export function wallClockSeries(start: number, step: number, count: number, time
             }
             change = hi;
         }
-        for (let i = i0 + 1; i <= i1; i++) out[i] = wallClockAtOffset(start + i * step, i < change ? o0 : o1);
+        for (let i = i0 + 1; i <= i1; i++)
+            out[i] = wallClockAtOffset(start + i * step, i < change ? o0 : o1);
         i0 = i1;
         o0 = o1;
     }
@@ -234,7 +243,10 @@ export function isoWeekday(year: number, month: number, day: number): number {
 /** Local wall-clock time of `ms` expressed as if it were UTC (ms since epoch of the local clock). */
 function localMsOf(ms: number, timeZone: string): number {
     const w = wallClock(ms, timeZone);
-    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) + (ms - Math.floor(ms / 1000) * 1000);
+    return (
+        Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) +
+        (ms - Math.floor(ms / 1000) * 1000)
+    );
 }
 
 /**
@@ -246,7 +258,12 @@ function localMsOf(ms: number, timeZone: string): number {
  * @example
  * startOfLocalDay(2024, 3, 1, 'Europe/Berlin'); // Date.UTC(2024, 1, 29, 23, 0)
  */
-export function startOfLocalDay(year: number, month: number, day: number, timeZone: string): number {
+export function startOfLocalDay(
+    year: number,
+    month: number,
+    day: number,
+    timeZone: string,
+): number {
     const target = Date.UTC(year, month - 1, day, 0, 0, 0);
     // Offsets on both sides of any transition near the target: a candidate t = target - offset is
     // right when its own wall clock reads the target.
@@ -277,7 +294,8 @@ export function startOfLocalDay(year: number, month: number, day: number, timeZo
 }
 
 function describe(value: unknown): string {
-    if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    if (typeof value === 'string')
+        return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
     if (value === null) return 'null';
     return typeof value;
 }

@@ -11,7 +11,13 @@
  */
 
 import { PeriodError } from './errors.js';
-import { assertTimeZone, startOfLocalDay, wallClock, wallClockSeries, type WallClock } from './localtime.js';
+import {
+    assertTimeZone,
+    startOfLocalDay,
+    wallClock,
+    wallClockSeries,
+    type WallClock,
+} from './localtime.js';
 
 /** Time zone of a billing period unless the caller says otherwise. */
 export const DEFAULT_TIME_ZONE = 'Europe/Berlin';
@@ -24,7 +30,9 @@ export const PERIOD_YEAR_MAX = 2199;
  * Slot lengths allowed: divisors of 60, so that every slot starts on a local wall-clock boundary
  * after a whole-hour DST shift.
  */
-export const ALLOWED_INTERVAL_MINUTES: readonly number[] = Object.freeze([1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60]);
+export const ALLOWED_INTERVAL_MINUTES: readonly number[] = Object.freeze([
+    1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60,
+]);
 
 const PERIOD_ID_RE = /^(\d{4})-(\d{2})$/;
 
@@ -108,7 +116,10 @@ export function previousPeriodId(periodId: string): string {
  * @throws {PeriodError} unless it is one of {@link ALLOWED_INTERVAL_MINUTES}.
  */
 export function assertIntervalMinutes(intervalMinutes: unknown): number {
-    if (typeof intervalMinutes !== 'number' || !ALLOWED_INTERVAL_MINUTES.includes(intervalMinutes)) {
+    if (
+        typeof intervalMinutes !== 'number' ||
+        !ALLOWED_INTERVAL_MINUTES.includes(intervalMinutes)
+    ) {
         throw new PeriodError(
             `intervalMinutes: expected one of ${ALLOWED_INTERVAL_MINUTES.join(', ')} (a divisor of 60), got ${String(intervalMinutes)}`,
         );
@@ -136,7 +147,10 @@ export function periodSlots(
     assertTimeZone(timeZone);
     assertIntervalMinutes(intervalMinutes);
     const startMs = startOfLocalDay(year, month, 1, timeZone);
-    const endMs = month === 12 ? startOfLocalDay(year + 1, 1, 1, timeZone) : startOfLocalDay(year, month + 1, 1, timeZone);
+    const endMs =
+        month === 12
+            ? startOfLocalDay(year + 1, 1, 1, timeZone)
+            : startOfLocalDay(year, month + 1, 1, timeZone);
     const stepMs = intervalMinutes * 60_000;
     const span = endMs - startMs;
     if (span <= 0 || span % stepMs !== 0) {
@@ -145,7 +159,14 @@ export function periodSlots(
                 `${intervalMinutes}-minute slots; choose a shorter interval for this time zone`,
         );
     }
-    return Object.freeze({ periodId, timeZone, startMs, endMs, intervalMinutes, slotCount: span / stepMs });
+    return Object.freeze({
+        periodId,
+        timeZone,
+        startMs,
+        endMs,
+        intervalMinutes,
+        slotCount: span / stepMs,
+    });
 }
 
 /**
@@ -156,7 +177,9 @@ export function periodSlots(
  */
 export function slotStartMs(period: BillingPeriod, i: number): number {
     if (!Number.isInteger(i) || i < 0 || i >= period.slotCount) {
-        throw new PeriodError(`slot ${i} is outside period ${period.periodId} (0 ≤ slot < ${period.slotCount})`);
+        throw new PeriodError(
+            `slot ${i} is outside period ${period.periodId} (0 ≤ slot < ${period.slotCount})`,
+        );
     }
     return period.startMs + i * period.intervalMinutes * 60_000;
 }
@@ -197,5 +220,10 @@ export function periodIdOfInstant(ms: number, timeZone: string = DEFAULT_TIME_ZO
  * slotWallClocks(periodSlots('2024-03'))[8]; // 2024-03-01 02:00 local
  */
 export function slotWallClocks(period: BillingPeriod): WallClock[] {
-    return wallClockSeries(period.startMs, period.intervalMinutes * 60_000, period.slotCount, period.timeZone);
+    return wallClockSeries(
+        period.startMs,
+        period.intervalMinutes * 60_000,
+        period.slotCount,
+        period.timeZone,
+    );
 }

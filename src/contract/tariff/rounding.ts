@@ -11,7 +11,8 @@
  */
 
 /** Rounding modes a tariff may name. */
-export type RoundingMode = 'half-even' | 'half-up' | 'half-down' | 'floor' | 'ceiling' | 'down' | 'up';
+export type RoundingMode =
+    'half-even' | 'half-up' | 'half-down' | 'floor' | 'ceiling' | 'down' | 'up';
 
 /** All rounding modes. */
 export const ROUNDING_MODES: readonly RoundingMode[] = Object.freeze([

@@ -40,28 +40,42 @@ export interface PriceSeries {
  */
 export function assertPriceSeries(value: unknown): PriceSeries {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new PriceSeriesError('priceSeries: expected an object { id, startMs, intervalMinutes, prices }');
+        throw new PriceSeriesError(
+            'priceSeries: expected an object { id, startMs, intervalMinutes, prices }',
+        );
     }
     const v = value as Record<string, unknown>;
     for (const key of Object.keys(v)) {
         if (!['id', 'startMs', 'intervalMinutes', 'prices'].includes(key)) {
-            throw new PriceSeriesError(`priceSeries.${key}: unknown field; allowed are id, startMs, intervalMinutes, prices`);
+            throw new PriceSeriesError(
+                `priceSeries.${key}: unknown field; allowed are id, startMs, intervalMinutes, prices`,
+            );
         }
     }
     if (typeof v.id !== 'string' || !ID_RE.test(v.id)) {
-        throw new PriceSeriesError('priceSeries.id: expected an id of letters, digits and . _ : / - (≤ 128 characters)');
+        throw new PriceSeriesError(
+            'priceSeries.id: expected an id of letters, digits and . _ : / - (≤ 128 characters)',
+        );
     }
     if (v.intervalMinutes !== 60 && v.intervalMinutes !== 15) {
-        throw new PriceSeriesError(`priceSeries.intervalMinutes: expected 60 or 15, got ${String(v.intervalMinutes)}`);
+        throw new PriceSeriesError(
+            `priceSeries.intervalMinutes: expected 60 or 15, got ${String(v.intervalMinutes)}`,
+        );
     }
     const stepMs = v.intervalMinutes * 60_000;
-    if (typeof v.startMs !== 'number' || !Number.isSafeInteger(v.startMs) || v.startMs % stepMs !== 0) {
+    if (
+        typeof v.startMs !== 'number' ||
+        !Number.isSafeInteger(v.startMs) ||
+        v.startMs % stepMs !== 0
+    ) {
         throw new PriceSeriesError(
             `priceSeries.startMs: expected integer epoch ms on a ${v.intervalMinutes}-minute boundary, got ${String(v.startMs)}`,
         );
     }
     if (!Array.isArray(v.prices) || v.prices.length === 0 || v.prices.length > MAX_SERIES_LENGTH) {
-        throw new PriceSeriesError(`priceSeries.prices: expected a non-empty array of at most ${MAX_SERIES_LENGTH} prices`);
+        throw new PriceSeriesError(
+            `priceSeries.prices: expected a non-empty array of at most ${MAX_SERIES_LENGTH} prices`,
+        );
     }
     const prices = v.prices as unknown[];
     for (let j = 0; j < prices.length; j++) {

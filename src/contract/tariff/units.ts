@@ -24,7 +24,7 @@ export interface UnitConversion {
 /** Every currency unit with its conversion from ct/MWh (the unit of price series). */
 export const CURRENCY_UNITS: Readonly<Record<CurrencyUnit, UnitConversion>> = Object.freeze({
     // 1 ct/MWh = 1/100 µEUR/Wh
-    'µEUR': Object.freeze({ num: 1n, den: 100n }),
+    µEUR: Object.freeze({ num: 1n, den: 100n }),
     // 1 ct/MWh = 10 nEUR/Wh
     nEUR: Object.freeze({ num: 10n, den: 1n }),
 });

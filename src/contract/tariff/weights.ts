@@ -45,7 +45,11 @@ export function energyWeights(period: BillingPeriod): bigint[] {
  * @example
  * const w = tariffWeights(parseTariff(doc), periodSlots('2024-03', 'Europe/Berlin'));
  */
-export function tariffWeights(tariff: Tariff, period: BillingPeriod, priceSeries?: PriceSeries): bigint[] {
+export function tariffWeights(
+    tariff: Tariff,
+    period: BillingPeriod,
+    priceSeries?: PriceSeries,
+): bigint[] {
     if (tariff.timeZone !== period.timeZone) {
         throw new TariffWeightsError(
             `tariff ${tariff.id} is defined in ${tariff.timeZone} but period ${period.periodId} is cut in ` +
@@ -94,7 +98,9 @@ function compileZone(zone: TariffZone, index: number, intervalMinutes: number): 
 
 function zoneMatches(z: CompiledZone, dayBit: number, minuteOfDay: number): boolean {
     if ((z.dayMask & dayBit) === 0) return false;
-    return z.from < z.to ? minuteOfDay >= z.from && minuteOfDay < z.to : minuteOfDay >= z.from || minuteOfDay < z.to;
+    return z.from < z.to
+        ? minuteOfDay >= z.from && minuteOfDay < z.to
+        : minuteOfDay >= z.from || minuteOfDay < z.to;
 }
 
 function zoneWeights(tariff: ZonesTariff, period: BillingPeriod): bigint[] {
@@ -126,7 +132,11 @@ function zoneWeights(tariff: ZonesTariff, period: BillingPeriod): bigint[] {
     return out;
 }
 
-function indexedWeights(tariff: IndexedTariff, period: BillingPeriod, priceSeries: PriceSeries | undefined): bigint[] {
+function indexedWeights(
+    tariff: IndexedTariff,
+    period: BillingPeriod,
+    priceSeries: PriceSeries | undefined,
+): bigint[] {
     if (priceSeries === undefined) {
         throw new PriceSeriesError(
             `tariff ${tariff.id} is indexed: pass the price series "${tariff.series}" covering period ${period.periodId}`,
@@ -134,7 +144,9 @@ function indexedWeights(tariff: IndexedTariff, period: BillingPeriod, priceSerie
     }
     const series = assertPriceSeries(priceSeries);
     if (series.id !== tariff.series) {
-        throw new PriceSeriesError(`tariff ${tariff.id} follows series "${tariff.series}", got series "${series.id}"`);
+        throw new PriceSeriesError(
+            `tariff ${tariff.id} follows series "${tariff.series}", got series "${series.id}"`,
+        );
     }
     if (series.intervalMinutes < period.intervalMinutes) {
         throw new PriceSeriesError(

@@ -39,7 +39,12 @@ export const GENESIS_PREVIOUS_HASH = new Uint8Array(32);
  * ```
  */
 export type ValidationCode = 'VALID' | 'CONTRACT_ERROR' | 'UNKNOWN_TRANSACTION' | 'BAD_ARGUMENTS';
-const _CODES: readonly ValidationCode[] = ['VALID', 'CONTRACT_ERROR', 'UNKNOWN_TRANSACTION', 'BAD_ARGUMENTS'];
+const _CODES: readonly ValidationCode[] = [
+    'VALID',
+    'CONTRACT_ERROR',
+    'UNKNOWN_TRANSACTION',
+    'BAD_ARGUMENTS',
+];
 
 /**
  * One entry of a write set: `value === null` deletes the key.
@@ -172,7 +177,8 @@ export function encodeData(txs: readonly TxRecord[]): Uint8Array {
     for (const tx of txs) {
         estimate += tx.payload.length + 160;
         for (const w of tx.writes) estimate += w.key.length * 3 + (w.value?.length ?? 0) + 12;
-        if (tx.event !== undefined) estimate += tx.event.name.length * 3 + tx.event.payload.length + 12;
+        if (tx.event !== undefined)
+            estimate += tx.event.name.length * 3 + tx.event.payload.length + 12;
     }
     const w = new Writer(estimate).varint(txs.length);
     for (const tx of txs) {
@@ -239,7 +245,11 @@ export function decodeData(data: Uint8Array): TxRecord[] {
  * const stored = encodeStoredBlock(headerBytes, signature, data);
  * ```
  */
-export function encodeStoredBlock(headerBytes: Uint8Array, signature: Uint8Array, data: Uint8Array): Uint8Array {
+export function encodeStoredBlock(
+    headerBytes: Uint8Array,
+    signature: Uint8Array,
+    data: Uint8Array,
+): Uint8Array {
     return new Writer(headerBytes.length + signature.length + data.length + 8)
         .bytes(headerBytes)
         .fixed(signature)

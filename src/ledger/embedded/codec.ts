@@ -87,7 +87,8 @@ export class Writer {
     }
 
     u8(n: number): this {
-        if (!Number.isInteger(n) || n < 0 || n > 0xff) throw new CodecError(`u8 out of range: ${n}`);
+        if (!Number.isInteger(n) || n < 0 || n > 0xff)
+            throw new CodecError(`u8 out of range: ${n}`);
         this.#reserve(1);
         this.#buf[this.#len++] = n;
         return this;
@@ -103,7 +104,8 @@ export class Writer {
     }
 
     varint(n: number): this {
-        if (!Number.isInteger(n) || n < 0 || n > MAX_VARINT) throw new CodecError(`varint out of range: ${n}`);
+        if (!Number.isInteger(n) || n < 0 || n > MAX_VARINT)
+            throw new CodecError(`varint out of range: ${n}`);
         this.#reserve(8);
         while (n >= 0x80) {
             this.#buf[this.#len++] = (n % 0x80) | 0x80;

@@ -20,7 +20,13 @@
  * fine); signing uses each backend's constant-time path.
  */
 
-import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import {
+    createHash,
+    createPrivateKey,
+    createPublicKey,
+    sign as nodeSign,
+    verify as nodeVerify,
+} from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -62,12 +68,18 @@ const _keyVerdicts = new Map<string, KeyObject | null>();
 
 /** The node:crypto key for a strict public key, or null if the key is not strict; cached per key. */
 function _keyObject(publicKey: Uint8Array): KeyObject | null {
-    const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex');
+    const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString(
+        'hex',
+    );
     const cached = _keyVerdicts.get(id);
     if (cached !== undefined) return cached;
     let verdict: KeyObject | null = null;
     if (_strictPublicKey(publicKey)) {
-        verdict = createPublicKey({ key: Buffer.concat([_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+        verdict = createPublicKey({
+            key: Buffer.concat([_SPKI_PREFIX, publicKey]),
+            format: 'der',
+            type: 'spki',
+        });
     }
     if (_keyVerdicts.size >= _KEY_CACHE_MAX) _keyVerdicts.clear();
     _keyVerdicts.set(id, verdict);
@@ -117,12 +129,19 @@ export function verifyEd25519(
     publicKey: Uint8Array,
     backend: Ed25519Backend = 'node',
 ): boolean {
-    if (!(signature instanceof Uint8Array) || signature.length !== 64 || !_canonicalS(signature)) return false;
-    if (!(message instanceof Uint8Array) || !(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
+    if (!(signature instanceof Uint8Array) || signature.length !== 64 || !_canonicalS(signature))
+        return false;
+    if (
+        !(message instanceof Uint8Array) ||
+        !(publicKey instanceof Uint8Array) ||
+        publicKey.length !== 32
+    )
+        return false;
     const key = _keyObject(publicKey);
     if (key === null) return false;
     try {
-        if (backend === 'noble') return ed25519.verify(signature, message, publicKey, { zip215: false });
+        if (backend === 'noble')
+            return ed25519.verify(signature, message, publicKey, { zip215: false });
         return nodeVerify(null, message, key, signature);
     } catch {
         return false;
@@ -137,7 +156,11 @@ export function verifyEd25519(
  * const signature = signEd25519(digest, privateKey);
  * ```
  */
-export function signEd25519(message: Uint8Array, privateKey: Uint8Array, backend: Ed25519Backend = 'node'): Uint8Array {
+export function signEd25519(
+    message: Uint8Array,
+    privateKey: Uint8Array,
+    backend: Ed25519Backend = 'node',
+): Uint8Array {
     if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32) {
         throw new TypeError('"privateKey" expected a 32-byte Uint8Array');
     }
@@ -158,7 +181,11 @@ export function ed25519PrivateKeyObject(privateKey: Uint8Array): KeyObject {
 }
 
 function _privateKeyObject(privateKey: Uint8Array): KeyObject {
-    return createPrivateKey({ key: Buffer.concat([_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+    return createPrivateKey({
+        key: Buffer.concat([_PKCS8_PREFIX, privateKey]),
+        format: 'der',
+        type: 'pkcs8',
+    });
 }
 
 /**

@@ -94,7 +94,8 @@ export function errorInfo(err: unknown): ContractErrorInfo {
         const e = err as { message?: unknown; name?: unknown; code?: unknown };
         const message = typeof e.message === 'string' ? e.message : String(e.message);
         const name = typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
-        const code = typeof e.code === 'string' || typeof e.code === 'number' ? String(e.code) : undefined;
+        const code =
+            typeof e.code === 'string' || typeof e.code === 'number' ? String(e.code) : undefined;
         return { message, name, code };
     }
     return { message: String(err) };
@@ -140,25 +141,37 @@ export class ContractHost {
         let defaultName = _reflect.getMetadata('fabric:default', globalThis) as string | undefined;
         for (const cls of contracts) {
             const instance = new cls();
-            if (!(instance instanceof fabric.Contract) && !(instance as { __isContract?: boolean }).__isContract) {
+            if (
+                !(instance instanceof fabric.Contract) &&
+                !(instance as { __isContract?: boolean }).__isContract
+            ) {
                 throw new TypeError(`${cls.name} is not a fabric-contract-api Contract`);
             }
             const name = instance.getName();
-            if (this.#contracts.has(name)) throw new TypeError(`two contracts are named ${JSON.stringify(name)}`);
+            if (this.#contracts.has(name))
+                throw new TypeError(`two contracts are named ${JSON.stringify(name)}`);
             this.#contracts.set(name, { instance, transactions: _transactionsOf(instance) });
             defaultName ??= name;
         }
         if (!this.#contracts.has(defaultName ?? '')) {
-            throw new TypeError(`the default contract ${JSON.stringify(defaultName)} is not among the contracts given`);
+            throw new TypeError(
+                `the default contract ${JSON.stringify(defaultName)} is not among the contracts given`,
+            );
         }
         this.#defaultName = defaultName as string;
         this.#serializer = new fabric.JSONSerializer() as unknown as _Serializer;
-        this.#components = (_reflect.getMetadata('fabric:objects', globalThis) ?? {}) as Record<string, unknown>;
+        this.#components = (_reflect.getMetadata('fabric:objects', globalThis) ?? {}) as Record<
+            string,
+            unknown
+        >;
     }
 
     /** Names of the hosted contracts, the default first. */
     get contractNames(): string[] {
-        return [this.#defaultName, ...[...this.#contracts.keys()].filter((n) => n !== this.#defaultName)];
+        return [
+            this.#defaultName,
+            ...[...this.#contracts.keys()].filter((n) => n !== this.#defaultName),
+        ];
     }
 
     /**
@@ -203,10 +216,17 @@ export class ContractHost {
         try {
             await instance.beforeTransaction(ctx);
             // aroundTransaction takes the method *name* (typed `Function` in fabric-contract-api's .d.ts).
-            const result: unknown = await instance.aroundTransaction(ctx, fn as unknown as () => void, params);
+            const result: unknown = await instance.aroundTransaction(
+                ctx,
+                fn as unknown as () => void,
+                params,
+            );
             await instance.afterTransaction(ctx, result);
             const wire = this.#serializer.toBuffer(result, {}, '');
-            return { ok: true, payload: wire === undefined ? new Uint8Array(0) : new Uint8Array(wire) };
+            return {
+                ok: true,
+                payload: wire === undefined ? new Uint8Array(0) : new Uint8Array(wire),
+            };
         } catch (err) {
             return { ok: false, code: 'CONTRACT_ERROR', error: errorInfo(err) };
         }
@@ -224,7 +244,8 @@ export class ContractHost {
         else ctx.clientIdentity = ci as unknown as Context['clientIdentity'];
         ctx.logging = {
             setLevel: () => undefined,
-            getLogger: () => _silentLogger as unknown as ReturnType<Context['logging']['getLogger']>,
+            getLogger: () =>
+                _silentLogger as unknown as ReturnType<Context['logging']['getLogger']>,
         };
         return ctx;
     }
@@ -234,14 +255,19 @@ export class ContractHost {
         const expected = tx.parameters;
         if (expected === undefined) return [...args];
         if (expected.length !== args.length) {
-            throw new Error(`Expected ${expected.length} parameters, but ${args.length} have been supplied`);
+            throw new Error(
+                `Expected ${expected.length} parameters, but ${args.length} have been supplied`,
+            );
         }
         return expected.map((param, i) => {
             const schema = param.schema ?? {};
             if (!('type' in schema) && !('$ref' in schema)) {
                 throw new Error(`Incorrect type information ${JSON.stringify(schema)}`);
             }
-            const full = { properties: { prop: schema }, components: { schemas: this.#components } };
+            const full = {
+                properties: { prop: schema },
+                components: { schemas: this.#components },
+            };
             return this.#serializer.fromBuffer(Buffer.from(args[i] ?? '', 'utf8'), full, '').value;
         });
     }

@@ -55,7 +55,13 @@ import {
 import type { Ed25519Backend } from './crypto.js';
 import { ContractHost } from './dispatch.js';
 import type { ContractClass } from './dispatch.js';
-import { decodeProposal, encodeProposal, newProposal, signPayload, transactionId } from './envelope.js';
+import {
+    decodeProposal,
+    encodeProposal,
+    newProposal,
+    signPayload,
+    transactionId,
+} from './envelope.js';
 import type { Proposal, SignedEnvelope } from './envelope.js';
 import { EventStream } from './events.js';
 import type { BlockEvents, EventSource } from './events.js';
@@ -184,7 +190,8 @@ class _Batch {
 
 function _positiveInt(value: number | undefined, fallback: number, name: string): number {
     const v = value ?? fallback;
-    if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`"${name}" must be a positive integer, got ${v}`);
+    if (!Number.isSafeInteger(v) || v <= 0)
+        throw new RangeError(`"${name}" must be a positive integer, got ${v}`);
     return v;
 }
 
@@ -320,8 +327,14 @@ export class EmbeddedLedger implements Ledger {
         this.#height = meta.height;
         this.#tipHash = meta.lastHash;
         this.#backend = options.ed25519 ?? 'node';
-        const limit = (name: keyof typeof EMBEDDED_DEFAULTS & keyof EmbeddedLedgerOptions): number =>
-            _positiveInt(options[name] as number | undefined, EMBEDDED_DEFAULTS[name] as number, name);
+        const limit = (
+            name: keyof typeof EMBEDDED_DEFAULTS & keyof EmbeddedLedgerOptions,
+        ): number =>
+            _positiveInt(
+                options[name] as number | undefined,
+                EMBEDDED_DEFAULTS[name] as number,
+                name,
+            );
         this.#limits = {
             maxBlockTxs: limit('maxBlockTxs'),
             maxBlockBytes: limit('maxBlockBytes'),
@@ -373,7 +386,9 @@ export class EmbeddedLedger implements Ledger {
                 if (meta === undefined) throw new Error('ledger meta record was not written');
             }
             if (!equalBytes(meta.enginePublicKey, publicKey)) {
-                throw new Error(`${options.path}: the engine key does not match the key this ledger was created with`);
+                throw new Error(
+                    `${options.path}: the engine key does not match the key this ledger was created with`,
+                );
             }
             await EmbeddedLedger.#checkTip(store, meta.height, meta.lastHash, options.path);
             if (meta.channel !== channel) {
@@ -388,17 +403,28 @@ export class EmbeddedLedger implements Ledger {
     }
 
     /** Cheap consistency check at open: the recorded tip is the last stored block. Full check: verify(). */
-    static async #checkTip(store: LedgerStore, height: bigint, lastHash: Uint8Array, path: string): Promise<void> {
+    static async #checkTip(
+        store: LedgerStore,
+        height: bigint,
+        lastHash: Uint8Array,
+        path: string,
+    ): Promise<void> {
         const beyond = await store.blocks.get(blockKey(height));
         let ok = beyond === undefined;
         if (ok && height > 0n) {
             const last = await store.blocks.get(blockKey(height - 1n));
             ok = last !== undefined && equalBytes(decodeStoredBlock(last).hash, lastHash);
         }
-        if (!ok) throw new Error(`${path}: the ledger's recorded tip does not match its blocks; run verify`);
+        if (!ok)
+            throw new Error(
+                `${path}: the ledger's recorded tip does not match its blocks; run verify`,
+            );
     }
 
-    static async #engineKeyFor(options: Readonly<EmbeddedLedgerOptions>, exists: boolean): Promise<Uint8Array> {
+    static async #engineKeyFor(
+        options: Readonly<EmbeddedLedgerOptions>,
+        exists: boolean,
+    ): Promise<Uint8Array> {
         if (options.engineKey !== undefined) {
             if (!(options.engineKey instanceof Uint8Array) || options.engineKey.length !== 32) {
                 throw new TypeError('"engineKey" expected a 32-byte Uint8Array');
@@ -413,7 +439,10 @@ export class EmbeddedLedger implements Ledger {
         } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
-        if (exists) throw new Error(`${file} is missing: the engine key of this ledger is needed to sign new blocks`);
+        if (exists)
+            throw new Error(
+                `${file} is missing: the engine key of this ledger is needed to sign new blocks`,
+            );
         const key = randomEd25519PrivateKey();
         await writeFileAtomic(file, toHex(key) + '\n', 0o600);
         return key;
@@ -466,9 +495,13 @@ export class EmbeddedLedger implements Ledger {
             const size = envelope.payload.length + envelope.signature.length;
             const { maxPending, maxPendingBytes } = this.#limits;
             if (this.#pendingCount() >= maxPending || this.#queuedBytes + size > maxPendingBytes) {
-                throw new SubmitError('OVERLOADED', `too many transactions pending (${this.#pendingCount()})`, {
-                    transactionId: txId,
-                });
+                throw new SubmitError(
+                    'OVERLOADED',
+                    `too many transactions pending (${this.#pendingCount()})`,
+                    {
+                        transactionId: txId,
+                    },
+                );
             }
             return new Promise<SubmitResult>((resolve, reject) => {
                 this.#queuedBytes += size;
@@ -514,9 +547,14 @@ export class EmbeddedLedger implements Ledger {
                     this.#waiters.add(wake);
                     return () => this.#waiters.delete(wake);
                 },
-                terminal: () => ({ closed: this.#closed || this.#closing !== undefined, error: this.#failed }),
+                terminal: () => ({
+                    closed: this.#closed || this.#closing !== undefined,
+                    error: this.#failed,
+                }),
             };
-            const stream: EventStream = new EventStream(source, options, () => this.#streams.delete(stream));
+            const stream: EventStream = new EventStream(source, options, () =>
+                this.#streams.delete(stream),
+            );
             this.#streams.add(stream);
             return Promise.resolve(stream);
         } catch (err) {
@@ -562,7 +600,13 @@ export class EmbeddedLedger implements Ledger {
         const block = await this.getBlock(blockNumber);
         const tx = block?.txs[index];
         if (tx === undefined || tx.txId !== txId) return undefined;
-        return { transactionId: txId, blockNumber, index, validationCode: tx.validationCode, message: tx.message };
+        return {
+            transactionId: txId,
+            blockNumber,
+            index,
+            validationCode: tx.validationCode,
+            message: tx.message,
+        };
     }
 
     /**
@@ -595,7 +639,10 @@ export class EmbeddedLedger implements Ledger {
     async #close(): Promise<void> {
         // Let the pipeline drain: everything admitted is executed, written and answered.
         const busy = (): boolean =>
-            this.#executing || this.#writing !== undefined || this.#pendingCount() > 0 || this.#open.items.length > 0;
+            this.#executing ||
+            this.#writing !== undefined ||
+            this.#pendingCount() > 0 ||
+            this.#open.items.length > 0;
         while (busy()) {
             if (this.#failed !== undefined) break;
             if (this.#writing !== undefined) await this.#writing;
@@ -612,11 +659,16 @@ export class EmbeddedLedger implements Ledger {
     // ---- admission ------------------------------------------------------------------------------------------
 
     #assertAccepting(): void {
-        if (this.#closed || this.#closing !== undefined) throw new SubmitError('CLOSED', 'the ledger is closed');
+        if (this.#closed || this.#closing !== undefined)
+            throw new SubmitError('CLOSED', 'the ledger is closed');
         if (this.#failed !== undefined) {
-            throw new SubmitError('FAILED', `the ledger stopped after a storage failure: ${this.#failed.message}`, {
-                cause: this.#failed,
-            });
+            throw new SubmitError(
+                'FAILED',
+                `the ledger stopped after a storage failure: ${this.#failed.message}`,
+                {
+                    cause: this.#failed,
+                },
+            );
         }
     }
 
@@ -624,14 +676,18 @@ export class EmbeddedLedger implements Ledger {
         const refuse = (code: LedgerErrorCode, message: string, txId?: string): never => {
             throw new EndorseError(code, message, { transactionId: txId });
         };
-        if (typeof envelope !== 'object' || envelope === null) return refuse('MALFORMED', 'envelope must be an object');
+        if (typeof envelope !== 'object' || envelope === null)
+            return refuse('MALFORMED', 'envelope must be an object');
         const { payload, signature } = envelope;
         if (!(payload instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
             return refuse('MALFORMED', 'envelope payload and signature must be bytes');
         }
         if (payload.length + signature.length > this.#limits.maxEnvelopeBytes) {
             const size = payload.length + signature.length;
-            return refuse('TOO_LARGE', `envelope of ${size} bytes exceeds ${this.#limits.maxEnvelopeBytes}`);
+            return refuse(
+                'TOO_LARGE',
+                `envelope of ${size} bytes exceeds ${this.#limits.maxEnvelopeBytes}`,
+            );
         }
         let proposal: Proposal;
         try {
@@ -641,17 +697,34 @@ export class EmbeddedLedger implements Ledger {
         }
         const txId = transactionId(proposal.nonce, proposal.creator);
         if (proposal.channel !== this.#channel) {
-            return refuse('WRONG_CHANNEL', `envelope is for channel ${JSON.stringify(proposal.channel)}`, txId);
+            return refuse(
+                'WRONG_CHANNEL',
+                `envelope is for channel ${JSON.stringify(proposal.channel)}`,
+                txId,
+            );
         }
         if (!isValidEd25519PublicKey(proposal.creator.credentials)) {
-            return refuse('MALFORMED', 'creator credentials are not a valid Ed25519 public key', txId);
+            return refuse(
+                'MALFORMED',
+                'creator credentials are not a valid Ed25519 public key',
+                txId,
+            );
         }
-        if (!verifyEd25519(signature, sha256(payload), proposal.creator.credentials, this.#backend)) {
-            return refuse('BAD_SIGNATURE', 'the signature does not match the creator and payload', txId);
+        if (
+            !verifyEd25519(signature, sha256(payload), proposal.creator.credentials, this.#backend)
+        ) {
+            return refuse(
+                'BAD_SIGNATURE',
+                'the signature does not match the creator and payload',
+                txId,
+            );
         }
         if (this.#msps !== undefined) {
             const allowed = this.#msps.get(proposal.creator.mspId);
-            if (allowed === undefined || (allowed !== '*' && !allowed.has(toHex(proposal.creator.credentials)))) {
+            if (
+                allowed === undefined ||
+                (allowed !== '*' && !allowed.has(toHex(proposal.creator.credentials)))
+            ) {
                 const msp = JSON.stringify(proposal.creator.mspId);
                 return refuse('ACCESS_DENIED', `identity is not a member of ${msp}`, txId);
             }
@@ -698,7 +771,8 @@ export class EmbeddedLedger implements Ledger {
                 lastYield = performance.now();
             }
             const { maxBlockTxs, maxBlockBytes } = this.#limits;
-            const full = this.#open.items.length >= maxBlockTxs || this.#open.bytes >= maxBlockBytes;
+            const full =
+                this.#open.items.length >= maxBlockTxs || this.#open.bytes >= maxBlockBytes;
             if (full) {
                 if (this.#writing === undefined) this.#kickWriter();
                 else await this.#writing;
@@ -711,14 +785,22 @@ export class EmbeddedLedger implements Ledger {
             } catch (err) {
                 // An engine bug, not a contract error: refuse this tx, keep going.
                 const message = `engine error: ${(err as Error).message}`;
-                p.reject(new EndorseError('CONTRACT_ERROR', message, { transactionId: p.txId, cause: err }));
+                p.reject(
+                    new EndorseError('CONTRACT_ERROR', message, {
+                        transactionId: p.txId,
+                        cause: err,
+                    }),
+                );
             }
             this.#kickWriter();
         }
     }
 
     async #execute(p: _Pending): Promise<void> {
-        if (this.#pendingTxIds.has(p.txId) || this.#store.txids.getSync(txIdKey(p.txId)) !== undefined) {
+        if (
+            this.#pendingTxIds.has(p.txId) ||
+            this.#store.txids.getSync(txIdKey(p.txId)) !== undefined
+        ) {
             const message = `transaction ${p.txId} was already submitted`;
             p.reject(new EndorseError('DUPLICATE_TXID', message, { transactionId: p.txId }));
             return;
@@ -727,11 +809,20 @@ export class EmbeddedLedger implements Ledger {
         const outcome = await this.#invoke(stub, p.proposal);
         const { writes, event } = await stub.seal();
         if (this.#failed !== undefined) {
-            p.reject(new CommitError('STORAGE', this.#failed.message, { transactionId: p.txId, cause: this.#failed }));
+            p.reject(
+                new CommitError('STORAGE', this.#failed.message, {
+                    transactionId: p.txId,
+                    cause: this.#failed,
+                }),
+            );
             return;
         }
         const batch = this.#open;
-        const signed = { txId: p.txId, payload: p.envelope.payload, signature: p.envelope.signature };
+        const signed = {
+            txId: p.txId,
+            payload: p.envelope.payload,
+            signature: p.envelope.signature,
+        };
         let record: TxRecord;
         let error: EndorseError | undefined;
         if (outcome.ok) {
@@ -742,12 +833,30 @@ export class EmbeddedLedger implements Ledger {
             }
         } else {
             const { code, error: contractError } = outcome;
-            record = { ...signed, validationCode: code, message: contractError.message, writes: [], event: undefined };
-            error = new EndorseError(code, contractError.message, { transactionId: p.txId, contractError });
+            record = {
+                ...signed,
+                validationCode: code,
+                message: contractError.message,
+                writes: [],
+                event: undefined,
+            };
+            error = new EndorseError(code, contractError.message, {
+                transactionId: p.txId,
+                contractError,
+            });
         }
         this.#pendingTxIds.add(p.txId);
-        batch.items.push({ pending: p, record, result: outcome.ok ? outcome.payload : new Uint8Array(0), error });
-        batch.bytes += p.envelope.payload.length + _writeBytes(record.writes) + (event?.payload.length ?? 0) + 128;
+        batch.items.push({
+            pending: p,
+            record,
+            result: outcome.ok ? outcome.payload : new Uint8Array(0),
+            error,
+        });
+        batch.bytes +=
+            p.envelope.payload.length +
+            _writeBytes(record.writes) +
+            (event?.payload.length ?? 0) +
+            128;
     }
 
     async #invoke(stub: EmbeddedStub, proposal: Proposal): ReturnType<ContractHost['invoke']> {
@@ -759,13 +868,18 @@ export class EmbeddedLedger implements Ledger {
                     resolve({
                         ok: false,
                         code: 'CONTRACT_ERROR',
-                        error: { message: `transaction timed out after ${this.#limits.executeTimeoutMs} ms` },
+                        error: {
+                            message: `transaction timed out after ${this.#limits.executeTimeoutMs} ms`,
+                        },
                     }),
                 this.#limits.executeTimeoutMs,
             );
         });
         try {
-            return await Promise.race([this.#host.invoke(stub, ci, proposal.txName, proposal.args), timeout]);
+            return await Promise.race([
+                this.#host.invoke(stub, ci, proposal.txName, proposal.args),
+                timeout,
+            ]);
         } finally {
             clearTimeout(timer);
         }
@@ -775,10 +889,13 @@ export class EmbeddedLedger implements Ledger {
         // Snapshot the overlay entries in range now; the LevelDB iterator snapshots durable state now, too.
         const overlay: [string, Uint8Array | null][] = [];
         for (const [key, { value }] of this.#overlay) {
-            if (compareKeys(key, start) >= 0 && (end === '' || compareKeys(key, end) < 0)) overlay.push([key, value]);
+            if (compareKeys(key, start) >= 0 && (end === '' || compareKeys(key, end) < 0))
+                overlay.push([key, value]);
         }
         overlay.sort((a, b) => compareKeys(a[0], b[0]));
-        const it = this.#store.state.iterator(end === '' ? { gte: start } : { gte: start, lt: end });
+        const it = this.#store.state.iterator(
+            end === '' ? { gte: start } : { gte: start, lt: end },
+        );
         return new _MergedCursor(overlay, it);
     }
 
@@ -788,7 +905,8 @@ export class EmbeddedLedger implements Ledger {
             const view: StateView = {
                 get: (key) => this.#store.state.getSync(key, { snapshot }),
                 range: (start, end) => {
-                    const bounds = end === '' ? { gte: start, snapshot } : { gte: start, lt: end, snapshot };
+                    const bounds =
+                        end === '' ? { gte: start, snapshot } : { gte: start, lt: end, snapshot };
                     return new _MergedCursor([], this.#store.state.iterator(bounds));
                 },
             };
@@ -797,7 +915,10 @@ export class EmbeddedLedger implements Ledger {
             await stub.seal();
             if (!outcome.ok) {
                 const { code, error: contractError } = outcome;
-                throw new EndorseError(code, contractError.message, { transactionId: txId, contractError });
+                throw new EndorseError(code, contractError.message, {
+                    transactionId: txId,
+                    contractError,
+                });
             }
             return outcome.payload;
         } finally {
@@ -817,7 +938,12 @@ export class EmbeddedLedger implements Ledger {
     // ---- group commit ---------------------------------------------------------------------------------------
 
     #kickWriter(): void {
-        if (this.#writing !== undefined || this.#open.items.length === 0 || this.#failed !== undefined) return;
+        if (
+            this.#writing !== undefined ||
+            this.#open.items.length === 0 ||
+            this.#failed !== undefined
+        )
+            return;
         const batch = this.#open;
         this.#open = new _Batch(++this.#batchSeq);
         this.#writing = this.#write(batch).finally(() => {
@@ -845,13 +971,17 @@ export class EmbeddedLedger implements Ledger {
             const signature = this.#signBlock(hash);
             const { db, blocks, state, txids, meta } = this.#store;
             const ops = db.batch();
-            ops.put(blockKey(number), encodeStoredBlock(headerBytes, signature, data), { sublevel: blocks });
+            ops.put(blockKey(number), encodeStoredBlock(headerBytes, signature, data), {
+                sublevel: blocks,
+            });
             for (const [key, value] of batch.stateOps) {
                 if (value === null) ops.del(key, { sublevel: state });
                 else ops.put(key, value, { sublevel: state });
             }
             records.forEach((r, index) => {
-                ops.put(txIdKey(r.txId), encodeTxLocation({ blockNumber: number, index }), { sublevel: txids });
+                ops.put(txIdKey(r.txId), encodeTxLocation({ blockNumber: number, index }), {
+                    sublevel: txids,
+                });
             });
             ops.put('height', blockKey(number + 1n), { sublevel: meta });
             ops.put('lastHash', hash, { sublevel: meta });
@@ -881,7 +1011,8 @@ export class EmbeddedLedger implements Ledger {
         this.#failed = new CommitError('STORAGE', message, { cause });
         const commitError = (transactionId: string): CommitError =>
             new CommitError('STORAGE', message, { transactionId, cause });
-        for (const { pending } of [...batch.items, ...this.#open.items]) pending.reject(commitError(pending.txId));
+        for (const { pending } of [...batch.items, ...this.#open.items])
+            pending.reject(commitError(pending.txId));
         this.#open = new _Batch(++this.#batchSeq);
         for (let p = this.#dequeue(); p !== undefined; p = this.#dequeue()) {
             p.reject(new SubmitError('FAILED', message, { transactionId: p.txId, cause }));
@@ -899,12 +1030,17 @@ export class EmbeddedLedger implements Ledger {
 
     #cacheEvents(n: bigint, events: BlockEvents): void {
         let bytes = events.txIds.length * 64;
-        for (const { event } of events.events) bytes += event.payload.length + event.eventName.length + 64;
+        for (const { event } of events.events)
+            bytes += event.payload.length + event.eventName.length + 64;
         this.#eventCache.set(n, { events, bytes });
         this.#eventCacheBytes += bytes;
         // Map iteration is insertion order: evict the oldest blocks first.
         for (const [k, v] of this.#eventCache) {
-            if (this.#eventCache.size <= _EVENT_CACHE_BLOCKS && this.#eventCacheBytes <= _EVENT_CACHE_BYTES) break;
+            if (
+                this.#eventCache.size <= _EVENT_CACHE_BLOCKS &&
+                this.#eventCacheBytes <= _EVENT_CACHE_BYTES
+            )
+                break;
             this.#eventCache.delete(k);
             this.#eventCacheBytes -= v.bytes;
         }
@@ -925,7 +1061,12 @@ function _eventsOf(blockNumber: bigint, txs: readonly TxRecord[]): BlockEvents {
         if (tx.validationCode === 'VALID' && tx.event !== undefined) {
             events.push({
                 index,
-                event: { blockNumber, transactionId: tx.txId, eventName: tx.event.name, payload: tx.event.payload },
+                event: {
+                    blockNumber,
+                    transactionId: tx.txId,
+                    eventName: tx.event.name,
+                    payload: tx.event.payload,
+                },
             });
         }
     });
@@ -943,9 +1084,13 @@ class _EmbeddedClient implements LedgerClient {
         if (typeof identity?.mspId !== 'string' || !(identity.credentials instanceof Uint8Array)) {
             throw new TypeError('"identity" expected { mspId: string, credentials: Uint8Array }');
         }
-        if (typeof signer?.sign !== 'function') throw new TypeError('"signer" expected { sign(digest) }');
+        if (typeof signer?.sign !== 'function')
+            throw new TypeError('"signer" expected { sign(digest) }');
         this.#ledger = ledger;
-        this.identity = Object.freeze({ mspId: identity.mspId, credentials: new Uint8Array(identity.credentials) });
+        this.identity = Object.freeze({
+            mspId: identity.mspId,
+            credentials: new Uint8Array(identity.credentials),
+        });
         this.#signer = signer;
     }
 
@@ -953,7 +1098,12 @@ class _EmbeddedClient implements LedgerClient {
         let payload: Uint8Array;
         try {
             const channel = this.#ledger.channel;
-            const proposal = newProposal({ channel, txName, args: args as string[], creator: this.identity });
+            const proposal = newProposal({
+                channel,
+                txName,
+                args: args as string[],
+                creator: this.identity,
+            });
             payload = encodeProposal(proposal);
         } catch (err) {
             throw new EndorseError('MALFORMED', (err as Error).message, { cause: err });
@@ -969,7 +1119,9 @@ class _EmbeddedClient implements LedgerClient {
         return this.#ledger.evaluateSigned(await this.#envelope(txName, args));
     }
 
-    async events(options: Readonly<EventsOptions> = {}): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
+    async events(
+        options: Readonly<EventsOptions> = {},
+    ): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
         for (const s of this.#streams) if (s.closed) this.#streams.delete(s);
         const stream = (await this.#ledger.events(options)) as EventStream;
         this.#streams.add(stream);

@@ -144,7 +144,8 @@ export function newProposal(
     }
     if (!Array.isArray(options.args)) throw new TypeError('"args" expected an array of strings');
     options.args.forEach((a, i) => {
-        if (typeof a !== 'string') throw new TypeError(`"args[${i}]" expected string, got type=${typeof a}`);
+        if (typeof a !== 'string')
+            throw new TypeError(`"args[${i}]" expected string, got type=${typeof a}`);
     });
     const nowMs = Date.now();
     return {
@@ -153,7 +154,10 @@ export function newProposal(
         args: [...options.args],
         creator: options.creator,
         nonce: options.nonce ?? new Uint8Array(randomBytes(NONCE_BYTES)),
-        timestamp: options.timestamp ?? { seconds: BigInt(Math.floor(nowMs / 1000)), nanos: (nowMs % 1000) * 1e6 },
+        timestamp: options.timestamp ?? {
+            seconds: BigInt(Math.floor(nowMs / 1000)),
+            nanos: (nowMs % 1000) * 1e6,
+        },
     };
 }
 
@@ -171,7 +175,12 @@ export function encodeProposal(p: Proposal): Uint8Array {
     if (p.timestamp.seconds < 0n || p.timestamp.seconds > BigInt(Number.MAX_SAFE_INTEGER)) {
         throw new CodecError('timestamp seconds out of range');
     }
-    const w = new Writer(256).fixed(_MAGIC).u8(_VERSION).str(p.channel).str(p.txName).varint(p.args.length);
+    const w = new Writer(256)
+        .fixed(_MAGIC)
+        .u8(_VERSION)
+        .str(p.channel)
+        .str(p.txName)
+        .varint(p.args.length);
     for (const a of p.args) w.str(a);
     return w
         .str(p.creator.mspId)
@@ -203,7 +212,8 @@ export function decodeProposal(payload: Uint8Array, limits: Readonly<DecodeLimit
     const txName = r.str(_MAX_NAME_BYTES);
     if (txName.length === 0) throw new CodecError('empty transaction name');
     const argc = r.varint();
-    if (argc > limits.maxArgs) throw new CodecError(`too many arguments: ${argc} > ${limits.maxArgs}`);
+    if (argc > limits.maxArgs)
+        throw new CodecError(`too many arguments: ${argc} > ${limits.maxArgs}`);
     const args: string[] = [];
     for (let i = 0; i < argc; i++) args.push(r.str());
     const mspId = r.str(_MAX_MSPID_BYTES);
@@ -213,7 +223,14 @@ export function decodeProposal(payload: Uint8Array, limits: Readonly<DecodeLimit
     const nanos = r.varint();
     if (nanos >= 1e9) throw new CodecError('timestamp nanos out of range');
     r.end();
-    return { channel, txName, args, creator: { mspId, credentials }, nonce, timestamp: { seconds, nanos } };
+    return {
+        channel,
+        txName,
+        args,
+        creator: { mspId, credentials },
+        nonce,
+        timestamp: { seconds, nanos },
+    };
 }
 
 /**

@@ -37,7 +37,12 @@ export const STORE_FORMAT = 'femeter-embedded-ledger/1';
  * const state = db.sublevel<string, Uint8Array>(SUBLEVELS.state, { keyEncoding: 'utf8', valueEncoding: 'view' });
  * ```
  */
-export const SUBLEVELS = Object.freeze({ meta: 'meta', blocks: 'blocks', state: 'state', txids: 'txids' });
+export const SUBLEVELS = Object.freeze({
+    meta: 'meta',
+    blocks: 'blocks',
+    state: 'state',
+    txids: 'txids',
+});
 
 /**
  * What the `meta` sublevel holds.
@@ -70,7 +75,11 @@ export interface TxLocation {
 }
 
 type _Sub<K> = ReturnType<typeof _sublevel<K>>;
-function _sublevel<K>(db: ClassicLevel<Uint8Array, Uint8Array>, name: string, keyEncoding: 'utf8' | 'view') {
+function _sublevel<K>(
+    db: ClassicLevel<Uint8Array, Uint8Array>,
+    name: string,
+    keyEncoding: 'utf8' | 'view',
+) {
     return db.sublevel<K, Uint8Array>(name, { keyEncoding, valueEncoding: 'view' });
 }
 
@@ -178,7 +187,10 @@ export class LedgerStore {
      * Open (creating if missing) the LevelDB directory `location`.
      * @throws if another process holds the database open
      */
-    static async open(location: string, options: Readonly<{ createIfMissing?: boolean }> = {}): Promise<LedgerStore> {
+    static async open(
+        location: string,
+        options: Readonly<{ createIfMissing?: boolean }> = {},
+    ): Promise<LedgerStore> {
         const db = new ClassicLevel<Uint8Array, Uint8Array>(location, {
             keyEncoding: 'view',
             valueEncoding: 'view',
@@ -191,7 +203,9 @@ export class LedgerStore {
     }
 
     /** Read the meta record, or undefined for a fresh database. `snapshot` reads a consistent view. */
-    async readMeta(snapshot?: ReturnType<ClassicLevel['snapshot']>): Promise<LedgerMeta | undefined> {
+    async readMeta(
+        snapshot?: ReturnType<ClassicLevel['snapshot']>,
+    ): Promise<LedgerMeta | undefined> {
         const opts = snapshot === undefined ? {} : { snapshot };
         const [format, channel, engineKey, height, lastHash] = await this.meta.getMany(
             ['format', 'channel', 'engineKey', 'height', 'lastHash'],
@@ -201,7 +215,12 @@ export class LedgerStore {
         if (_utf8d.decode(format) !== STORE_FORMAT) {
             throw new CodecError(`unknown ledger format ${JSON.stringify(_utf8d.decode(format))}`);
         }
-        if (channel === undefined || engineKey?.length !== 32 || height?.length !== 8 || lastHash?.length !== 32) {
+        if (
+            channel === undefined ||
+            engineKey?.length !== 32 ||
+            height?.length !== 8 ||
+            lastHash?.length !== 32
+        ) {
             throw new CodecError('ledger meta record is incomplete');
         }
         return {

@@ -136,7 +136,8 @@ function _unsupported(name: string): never {
 }
 
 function _checkKey(key: unknown, what = 'key'): string {
-    if (typeof key !== 'string' || key.length === 0) throw new Error(`${what} must be a non-empty string`);
+    if (typeof key !== 'string' || key.length === 0)
+        throw new Error(`${what} must be a non-empty string`);
     if (!isWellFormed(key)) throw new Error(`${what} is not valid UTF-8 (lone surrogate)`);
     return key;
 }
@@ -144,7 +145,9 @@ function _checkKey(key: unknown, what = 'key'): string {
 function _checkSimpleKeys(...keys: string[]): void {
     for (const key of keys) {
         if (key.charAt(0) === _COMPOSITEKEY_NS) {
-            throw new Error(`first character of the key [${key}] contains a null character which is not allowed`);
+            throw new Error(
+                `first character of the key [${key}] contains a null character which is not allowed`,
+            );
         }
     }
 }
@@ -188,7 +191,8 @@ export class EmbeddedStub implements ChaincodeStub {
     }
 
     #live(): void {
-        if (this.#sealed) throw new Error(`transaction ${this.#txId} has ended: the stub can no longer be used`);
+        if (this.#sealed)
+            throw new Error(`transaction ${this.#txId} has ended: the stub can no longer be used`);
     }
 
     // ---- transaction information ----------------------------------------------------------------------------
@@ -213,7 +217,10 @@ export class EmbeddedStub implements ChaincodeStub {
         return this.#proposal.channel;
     }
     getCreator(): SerializedIdentity {
-        return { mspid: this.#proposal.creator.mspId, idBytes: Buffer.from(this.#proposal.creator.credentials) };
+        return {
+            mspid: this.#proposal.creator.mspId,
+            idBytes: Buffer.from(this.#proposal.creator.credentials),
+        };
     }
     getMspID(): string {
         return this.#localMspId;
@@ -234,7 +241,13 @@ export class EmbeddedStub implements ChaincodeStub {
     }
     /** hex(SHA-256(nonce ‖ creator ‖ epoch)), epoch = 0 as 8 bytes, like Fabric's binding. */
     getBinding(): string {
-        return toHex(sha256(this.#proposal.nonce, serializeIdentity(this.#proposal.creator), new Uint8Array(8)));
+        return toHex(
+            sha256(
+                this.#proposal.nonce,
+                serializeIdentity(this.#proposal.creator),
+                new Uint8Array(8),
+            ),
+        );
     }
 
     // ---- world state ----------------------------------------------------------------------------------------
@@ -252,7 +265,8 @@ export class EmbeddedStub implements ChaincodeStub {
             _checkKey(key);
             let bytes: Uint8Array;
             if (typeof value === 'string') bytes = Buffer.from(value as string, 'utf8');
-            else if (value instanceof Uint8Array) bytes = new Uint8Array(value); // copy: the caller may reuse it
+            else if (value instanceof Uint8Array)
+                bytes = new Uint8Array(value); // copy: the caller may reuse it
             else throw new Error(`value for key [${key}] must be bytes`);
             this.#writes.set(key, bytes.length === 0 ? null : bytes);
             return Promise.resolve();
@@ -272,12 +286,18 @@ export class EmbeddedStub implements ChaincodeStub {
         }
     }
 
-    getStateByRange(startKey: string, endKey: string): Promise<StateQueryIterator> & AsyncIterable<KV> {
+    getStateByRange(
+        startKey: string,
+        endKey: string,
+    ): Promise<StateQueryIterator> & AsyncIterable<KV> {
         return this.#rangeQuery(() => {
-            const start = startKey === '' || startKey === undefined ? _EMPTY_KEY_SUBSTITUTE : startKey;
+            const start =
+                startKey === '' || startKey === undefined ? _EMPTY_KEY_SUBSTITUTE : startKey;
             const end = endKey ?? '';
-            if (typeof start !== 'string' || typeof end !== 'string') throw new Error('range keys must be strings');
-            if (!isWellFormed(start) || !isWellFormed(end)) throw new Error('range key is not valid UTF-8');
+            if (typeof start !== 'string' || typeof end !== 'string')
+                throw new Error('range keys must be strings');
+            if (!isWellFormed(start) || !isWellFormed(end))
+                throw new Error('range key is not valid UTF-8');
             _checkSimpleKeys(start, end);
             return [start, end];
         });
@@ -304,8 +324,12 @@ export class EmbeddedStub implements ChaincodeStub {
                 next: async (): Promise<{ value: KV; done: boolean }> => {
                     this.#live();
                     const entry = await cursor.next();
-                    if (entry === undefined) return { value: undefined as unknown as KV, done: true };
-                    return { value: { key: entry.key, value: _asBuffer(entry.value) } as unknown as KV, done: false };
+                    if (entry === undefined)
+                        return { value: undefined as unknown as KV, done: true };
+                    return {
+                        value: { key: entry.key, value: _asBuffer(entry.value) } as unknown as KV,
+                        done: false,
+                    };
                 },
                 close: async (): Promise<void> => {
                     this.#cursors.delete(cursor);
@@ -345,7 +369,8 @@ export class EmbeddedStub implements ChaincodeStub {
         _checkCompositeAttribute(objectType);
         if (!Array.isArray(attributes)) throw new Error('attributes must be an array');
         let key = _COMPOSITEKEY_NS + objectType + _MIN_UNICODE_RUNE;
-        for (const attribute of attributes) key += _checkCompositeAttribute(attribute) + _MIN_UNICODE_RUNE;
+        for (const attribute of attributes)
+            key += _checkCompositeAttribute(attribute) + _MIN_UNICODE_RUNE;
         return key;
     }
 
@@ -368,7 +393,8 @@ export class EmbeddedStub implements ChaincodeStub {
 
     setEvent(name: string, payload: Uint8Array): void {
         this.#live();
-        if (typeof name !== 'string' || name === '') throw new Error('Event name must be a non-empty string');
+        if (typeof name !== 'string' || name === '')
+            throw new Error('Event name must be a non-empty string');
         if (!isWellFormed(name)) throw new Error('Event name is not valid UTF-8');
         let bytes: Uint8Array;
         if (typeof payload === 'string') bytes = Buffer.from(payload as string, 'utf8');
@@ -381,10 +407,14 @@ export class EmbeddedStub implements ChaincodeStub {
     // ---- not available on the embedded engine ---------------------------------------------------------------
 
     setStateValidationParameter(): Promise<void> {
-        return Promise.reject(new Error('setStateValidationParameter is not supported by the embedded ledger engine'));
+        return Promise.reject(
+            new Error('setStateValidationParameter is not supported by the embedded ledger engine'),
+        );
     }
     getStateValidationParameter(): Promise<Uint8Array> {
-        return Promise.reject(new Error('getStateValidationParameter is not supported by the embedded ledger engine'));
+        return Promise.reject(
+            new Error('getStateValidationParameter is not supported by the embedded ledger engine'),
+        );
     }
     getStateByRangeWithPagination(): ReturnType<ChaincodeStub['getStateByRangeWithPagination']> {
         return _unsupported('getStateByRangeWithPagination');
@@ -430,7 +460,9 @@ export class EmbeddedStub implements ChaincodeStub {
     getPrivateDataByRange(): ReturnType<ChaincodeStub['getPrivateDataByRange']> {
         return _unsupported('getPrivateDataByRange');
     }
-    getPrivateDataByPartialCompositeKey(): ReturnType<ChaincodeStub['getPrivateDataByPartialCompositeKey']> {
+    getPrivateDataByPartialCompositeKey(): ReturnType<
+        ChaincodeStub['getPrivateDataByPartialCompositeKey']
+    > {
         return _unsupported('getPrivateDataByPartialCompositeKey');
     }
     getPrivateDataQueryResult(): ReturnType<ChaincodeStub['getPrivateDataQueryResult']> {

@@ -80,13 +80,18 @@ const _MAX_ARGS_STORED = 1 << 20;
  * if (!result.ok) console.error(`block ${result.firstBadBlock}: ${result.reason}`);
  * ```
  */
-export async function verifyLedger(path: string, options: Readonly<VerifyOptions> = {}): Promise<VerifyResult> {
+export async function verifyLedger(
+    path: string,
+    options: Readonly<VerifyOptions> = {},
+): Promise<VerifyResult> {
     const store = await LedgerStore.open(join(path, 'leveldb'), { createIfMissing: false });
     try {
         let key = options.enginePublicKey;
         if (key === undefined) {
             try {
-                key = ed25519PublicKey(fromHex((await readFile(join(path, 'engine.key'), 'utf8')).trim()));
+                key = ed25519PublicKey(
+                    fromHex((await readFile(join(path, 'engine.key'), 'utf8')).trim()),
+                );
             } catch (err) {
                 if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
             }
@@ -107,7 +112,10 @@ export async function verifyLedger(path: string, options: Readonly<VerifyOptions
  */
 export async function verifyStore(
     store: LedgerStore,
-    options: Readonly<{ enginePublicKey?: Uint8Array | undefined; ed25519?: Ed25519Backend | undefined }>,
+    options: Readonly<{
+        enginePublicKey?: Uint8Array | undefined;
+        ed25519?: Ed25519Backend | undefined;
+    }>,
 ): Promise<VerifyResult> {
     const snapshot = store.db.snapshot();
     try {
@@ -120,7 +128,11 @@ export async function verifyStore(
 type _Snapshot = ReturnType<LedgerStore['db']['snapshot']>;
 type _Rebuilt = Map<string, { digest: Uint8Array; block: bigint }>;
 /** A failure found while checking: the bad block (if a block is to blame), why, and the bad state key. */
-type _Failure = { readonly block?: bigint | undefined; readonly reason: string; readonly badKey?: string };
+type _Failure = {
+    readonly block?: bigint | undefined;
+    readonly reason: string;
+    readonly badKey?: string;
+};
 
 interface _Context {
     readonly store: LedgerStore;
@@ -160,12 +172,22 @@ async function _verify(
         return bad({ reason: 'the ledger records a different engine public key than expected' });
     }
 
-    const ctx: _Context = { store, snapshot, engineKey, channel: meta.channel, backend, rebuilt: new Map() };
+    const ctx: _Context = {
+        store,
+        snapshot,
+        engineKey,
+        channel: meta.channel,
+        backend,
+        rebuilt: new Map(),
+    };
     let previousHash: Uint8Array = new Uint8Array(32);
     let expected = 0n;
     for await (const [key, value] of store.blocks.iterator({ snapshot })) {
         if (expected >= meta.height) {
-            return bad({ block: expected, reason: `blocks lie beyond the recorded height ${meta.height}` });
+            return bad({
+                block: expected,
+                reason: `blocks lie beyond the recorded height ${meta.height}`,
+            });
         }
         const checked = await _checkBlock(ctx, expected, previousHash, key, value);
         if ('reason' in checked) return bad(checked);
@@ -175,7 +197,10 @@ async function _verify(
         txs += checked.txs;
     }
     if (expected !== meta.height) {
-        return bad({ block: expected, reason: `block ${expected} is missing (recorded height ${meta.height})` });
+        return bad({
+            block: expected,
+            reason: `block ${expected} is missing (recorded height ${meta.height})`,
+        });
     }
     if (!equalBytes(previousHash, meta.lastHash)) {
         const block = expected === 0n ? undefined : expected - 1n;
@@ -184,7 +209,8 @@ async function _verify(
 
     let indexed = 0;
     for await (const _ of store.txids.keys({ snapshot })) indexed++;
-    if (indexed !== txs) return bad({ reason: `the txId index has ${indexed} entries for ${txs} transactions` });
+    if (indexed !== txs)
+        return bad({ reason: `the txId index has ${indexed} entries for ${txs} transactions` });
 
     const mismatch = await _compareState(ctx);
     return mismatch === undefined ? { ok: true, blocks, txs } : bad(mismatch);
@@ -224,7 +250,8 @@ async function _checkBlock(
         return fail(`header counts ${header.txCount} txs, data has ${records.length}`);
     }
     const hash = sha256(headerBytes);
-    if (!verifyEd25519(signature, hash, ctx.engineKey, ctx.backend)) return fail('engine signature is invalid');
+    if (!verifyEd25519(signature, hash, ctx.engineKey, ctx.backend))
+        return fail('engine signature is invalid');
 
     const locations = await ctx.store.txids.getMany(
         records.map((r) => txIdKey(r.txId)),
@@ -234,7 +261,13 @@ async function _checkBlock(
         const tx = records[i];
         const loc = locations[i];
         if (tx === undefined) continue;
-        const reason = _checkTx(ctx, n, i, tx, loc === undefined ? undefined : decodeTxLocation(loc));
+        const reason = _checkTx(
+            ctx,
+            n,
+            i,
+            tx,
+            loc === undefined ? undefined : decodeTxLocation(loc),
+        );
         if (reason !== undefined) return fail(`tx ${i} (${tx.txId}): ${reason}`);
     }
     return { hash: new Uint8Array(hash), txs: records.length };
@@ -254,9 +287,13 @@ function _checkTx(
     } catch (err) {
         return `payload does not decode: ${(err as Error).message}`;
     }
-    if (transactionId(proposal.nonce, proposal.creator) !== tx.txId) return 'txId does not match nonce and creator';
-    if (proposal.channel !== ctx.channel) return `envelope is for channel ${JSON.stringify(proposal.channel)}`;
-    if (!verifyEd25519(tx.signature, sha256(tx.payload), proposal.creator.credentials, ctx.backend)) {
+    if (transactionId(proposal.nonce, proposal.creator) !== tx.txId)
+        return 'txId does not match nonce and creator';
+    if (proposal.channel !== ctx.channel)
+        return `envelope is for channel ${JSON.stringify(proposal.channel)}`;
+    if (
+        !verifyEd25519(tx.signature, sha256(tx.payload), proposal.creator.credentials, ctx.backend)
+    ) {
         return 'creator signature is invalid';
     }
     if (at === undefined) return 'txId is missing from the txId index';
@@ -264,7 +301,9 @@ function _checkTx(
         return `txId also appears at block ${at.blockNumber} tx ${at.index} (duplicate txId or damaged index)`;
     }
     if (tx.validationCode !== 'VALID') {
-        return tx.writes.length > 0 || tx.event !== undefined ? 'invalid tx carries writes or an event' : undefined;
+        return tx.writes.length > 0 || tx.event !== undefined
+            ? 'invalid tx carries writes or an event'
+            : undefined;
     }
     let previousKey: string | undefined;
     for (const w of tx.writes) {
@@ -292,7 +331,10 @@ async function _compareState(ctx: _Context): Promise<_Failure | undefined> {
         const want = keys[i];
         if (want !== undefined && compareKeys(want, key) < 0) return missing(want);
         if (want !== key) {
-            return { reason: `state mismatch: key ${show(key)} is in the state but no block wrote it`, badKey: key };
+            return {
+                reason: `state mismatch: key ${show(key)} is in the state but no block wrote it`,
+                badKey: key,
+            };
         }
         const entry = rebuilt.get(key);
         const digest = sha256(value);

@@ -69,7 +69,9 @@ export interface FabricConnectionProfile {
 }
 
 function fail(path: string, what: string): never {
-    throw new Error(`Fabric connection file ${path}: ${what} (written by scripts/fabric/up; see scripts/fabric/README.md)`);
+    throw new Error(
+        `Fabric connection file ${path}: ${what} (written by scripts/fabric/up; see scripts/fabric/README.md)`,
+    );
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -78,7 +80,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function str(o: Record<string, unknown>, key: string, path: string, where: string): string {
     const v = o[key];
-    if (typeof v !== 'string' || v.length === 0) fail(path, `${where}.${key} must be a non-empty string`);
+    if (typeof v !== 'string' || v.length === 0)
+        fail(path, `${where}.${key} must be a non-empty string`);
     return v;
 }
 
@@ -96,17 +99,20 @@ function str(o: Record<string, unknown>, key: string, path: string, where: strin
  */
 export function parseConnectionProfile(value: unknown, path: string): FabricConnectionProfile {
     if (!isObject(value)) fail(path, 'not a JSON object');
-    if (value['schema'] !== CONNECTION_SCHEMA) fail(path, `schema is ${JSON.stringify(value['schema'])}, expected "${CONNECTION_SCHEMA}"`);
+    if (value['schema'] !== CONNECTION_SCHEMA)
+        fail(path, `schema is ${JSON.stringify(value['schema'])}, expected "${CONNECTION_SCHEMA}"`);
     str(value, 'channel', path, '');
     str(value, 'dataDir', path, '');
     const chaincode = value['chaincode'];
-    if (chaincode !== null && typeof chaincode !== 'string') fail(path, '.chaincode must be a string or null');
+    if (chaincode !== null && typeof chaincode !== 'string')
+        fail(path, '.chaincode must be a string or null');
     if (!isObject(value['chaincodes'])) fail(path, '.chaincodes must be an object');
     const orderer = value['orderer'];
     if (!isObject(orderer)) fail(path, '.orderer must be an object');
     str(orderer, 'endpoint', path, '.orderer');
     const orgs = value['organizations'];
-    if (!isObject(orgs) || Object.keys(orgs).length === 0) fail(path, '.organizations must be a non-empty object');
+    if (!isObject(orgs) || Object.keys(orgs).length === 0)
+        fail(path, '.organizations must be a non-empty object');
     for (const [mspId, org] of Object.entries(orgs)) {
         const where = `.organizations.${mspId}`;
         if (!isObject(org)) fail(path, `${where} must be an object`);
@@ -143,7 +149,10 @@ export async function loadConnectionProfile(path: string): Promise<FabricConnect
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') {
-            throw new Error(`no Fabric connection file at ${path}: start a network with scripts/fabric/build && scripts/fabric/up (see scripts/fabric/README.md)`, { cause: err });
+            throw new Error(
+                `no Fabric connection file at ${path}: start a network with scripts/fabric/build && scripts/fabric/up (see scripts/fabric/README.md)`,
+                { cause: err },
+            );
         }
         throw err;
     }
@@ -166,7 +175,9 @@ export async function loadConnectionProfile(path: string): Promise<FabricConnect
  * const ledger = await FabricLedger.open({ connectionPath: defaultConnectionPath() });
  * ```
  */
-export function defaultConnectionPath(env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function defaultConnectionPath(
+    env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
     const explicit = env['FEMETER_FABRIC_CONNECTION'];
     if (explicit) return explicit;
     const cache = env['FEMETER_CACHE'] ?? join(homedir(), '.cache', 'femeter');

@@ -42,12 +42,28 @@ export function repositoryRoot(): string {
     throw new Error('scripts/fabric/deploy not found above ' + fileURLToPath(import.meta.url));
 }
 
-function run(script: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
+function run(
+    script: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv,
+    timeoutMs: number,
+): Promise<string> {
     return new Promise((resolve, reject) => {
-        execFile(join(repositoryRoot(), 'scripts', 'fabric', script), args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-            if (err) reject(new Error(`scripts/fabric/${script} ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`.trim(), { cause: err }));
-            else resolve(stdout + stderr);
-        });
+        execFile(
+            join(repositoryRoot(), 'scripts', 'fabric', script),
+            args,
+            { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+            (err, stdout, stderr) => {
+                if (err)
+                    reject(
+                        new Error(
+                            `scripts/fabric/${script} ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`.trim(),
+                            { cause: err },
+                        ),
+                    );
+                else resolve(stdout + stderr);
+            },
+        );
     });
 }
 
@@ -64,17 +80,23 @@ function run(script: string, args: readonly string[], env: NodeJS.ProcessEnv, ti
  * ```
  */
 export async function deployChaincode(options: Readonly<DeployChaincodeOptions>): Promise<string> {
-    if (!/^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$/.test(options.name)) throw new RangeError(`invalid chaincode name "${options.name}"`);
+    if (!/^[a-zA-Z0-9]+([-_][a-zA-Z0-9]+)*$/.test(options.name))
+        throw new RangeError(`invalid chaincode name "${options.name}"`);
     const env: NodeJS.ProcessEnv = {
         ...process.env,
         FEMETER_FABRIC_DIR: options.dataDir,
-        FEMETER_CC_LOG_LEVEL: options.logLevel ?? process.env['CORE_CHAINCODE_LOGGING_LEVEL'] ?? 'warn',
+        FEMETER_CC_LOG_LEVEL:
+            options.logLevel ?? process.env['CORE_CHAINCODE_LOGGING_LEVEL'] ?? 'warn',
     };
     const args = ['--name', options.name, '--no-check'];
     if (options.entry !== undefined) args.push('--entry', options.entry);
     if (options.policy !== undefined) args.push('--policy', options.policy);
     const timeoutMs = options.timeoutMs ?? 120_000;
-    return withDirLock(join(options.dataDir, 'deploy.lock'), () => run('deploy', args, env, timeoutMs), { timeoutMs: 3 * timeoutMs });
+    return withDirLock(
+        join(options.dataDir, 'deploy.lock'),
+        () => run('deploy', args, env, timeoutMs),
+        { timeoutMs: 3 * timeoutMs },
+    );
 }
 
 /**
@@ -86,8 +108,15 @@ export async function deployChaincode(options: Readonly<DeployChaincodeOptions>)
  * await stopChaincode({ dataDir: profile.dataDir, name: 'e2e-1234-1' });
  * ```
  */
-export async function stopChaincode(options: Readonly<{ dataDir: string; name: string }>): Promise<void> {
-    await run('restart-chaincode', [options.name, '--stop'], { ...process.env, FEMETER_FABRIC_DIR: options.dataDir }, 30_000);
+export async function stopChaincode(
+    options: Readonly<{ dataDir: string; name: string }>,
+): Promise<void> {
+    await run(
+        'restart-chaincode',
+        [options.name, '--stop'],
+        { ...process.env, FEMETER_FABRIC_DIR: options.dataDir },
+        30_000,
+    );
 }
 
 /**

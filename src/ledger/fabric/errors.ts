@@ -20,15 +20,43 @@
  * The gateway classes are recognised by their `name` (`EndorseError`, `SubmitError`, …), so this
  * module needs no Fabric import and stays loadable without the Fabric packages.
  */
-import { CommitError, EndorseError, LedgerError, SubmitError, type LedgerErrorCode } from '../errors.js';
+import {
+    CommitError,
+    EndorseError,
+    LedgerError,
+    SubmitError,
+    type LedgerErrorCode,
+} from '../errors.js';
 
 /** Transaction validation codes of Fabric (peer.TxValidationCode), by number. */
 export const TX_VALIDATION_CODES: Readonly<Record<number, string>> = Object.freeze({
-    0: 'VALID', 1: 'NIL_ENVELOPE', 2: 'BAD_PAYLOAD', 3: 'BAD_COMMON_HEADER', 4: 'BAD_CREATOR_SIGNATURE', 5: 'INVALID_ENDORSER_TRANSACTION',
-    6: 'INVALID_CONFIG_TRANSACTION', 7: 'UNSUPPORTED_TX_PAYLOAD', 8: 'BAD_PROPOSAL_TXID', 9: 'DUPLICATE_TXID', 10: 'ENDORSEMENT_POLICY_FAILURE',
-    11: 'MVCC_READ_CONFLICT', 12: 'PHANTOM_READ_CONFLICT', 13: 'UNKNOWN_TX_TYPE', 14: 'TARGET_CHAIN_NOT_FOUND', 15: 'MARSHAL_TX_ERROR',
-    16: 'NIL_TXACTION', 17: 'EXPIRED_CHAINCODE', 18: 'CHAINCODE_VERSION_CONFLICT', 19: 'BAD_HEADER_EXTENSION', 20: 'BAD_CHANNEL_HEADER',
-    21: 'BAD_RESPONSE_PAYLOAD', 22: 'BAD_RWSET', 23: 'ILLEGAL_WRITESET', 24: 'INVALID_WRITESET', 25: 'INVALID_CHAINCODE', 254: 'NOT_VALIDATED',
+    0: 'VALID',
+    1: 'NIL_ENVELOPE',
+    2: 'BAD_PAYLOAD',
+    3: 'BAD_COMMON_HEADER',
+    4: 'BAD_CREATOR_SIGNATURE',
+    5: 'INVALID_ENDORSER_TRANSACTION',
+    6: 'INVALID_CONFIG_TRANSACTION',
+    7: 'UNSUPPORTED_TX_PAYLOAD',
+    8: 'BAD_PROPOSAL_TXID',
+    9: 'DUPLICATE_TXID',
+    10: 'ENDORSEMENT_POLICY_FAILURE',
+    11: 'MVCC_READ_CONFLICT',
+    12: 'PHANTOM_READ_CONFLICT',
+    13: 'UNKNOWN_TX_TYPE',
+    14: 'TARGET_CHAIN_NOT_FOUND',
+    15: 'MARSHAL_TX_ERROR',
+    16: 'NIL_TXACTION',
+    17: 'EXPIRED_CHAINCODE',
+    18: 'CHAINCODE_VERSION_CONFLICT',
+    19: 'BAD_HEADER_EXTENSION',
+    20: 'BAD_CHANNEL_HEADER',
+    21: 'BAD_RESPONSE_PAYLOAD',
+    22: 'BAD_RWSET',
+    23: 'ILLEGAL_WRITESET',
+    24: 'INVALID_WRITESET',
+    25: 'INVALID_CHAINCODE',
+    254: 'NOT_VALIDATED',
     255: 'INVALID_OTHER_REASON',
 });
 
@@ -37,12 +65,23 @@ export const CONFLICT_CODES: ReadonlySet<number> = new Set([11, 12]);
 
 /** gRPC status codes (grpc.status) used below. */
 const GRPC = {
-    CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7,
-    RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, UNAVAILABLE: 14, UNAUTHENTICATED: 16,
+    CANCELLED: 1,
+    UNKNOWN: 2,
+    INVALID_ARGUMENT: 3,
+    DEADLINE_EXCEEDED: 4,
+    NOT_FOUND: 5,
+    ALREADY_EXISTS: 6,
+    PERMISSION_DENIED: 7,
+    RESOURCE_EXHAUSTED: 8,
+    FAILED_PRECONDITION: 9,
+    ABORTED: 10,
+    UNAVAILABLE: 14,
+    UNAUTHENTICATED: 16,
 } as const;
 
 /** Which call failed, for messages. */
-export type FabricPhase = 'evaluate' | 'endorse' | 'submit' | 'commit status' | 'events' | 'connect';
+export type FabricPhase =
+    'evaluate' | 'endorse' | 'submit' | 'commit status' | 'events' | 'connect';
 
 interface _Detail {
     readonly address?: unknown;
@@ -84,8 +123,10 @@ export function contractMessageOf(err: unknown): string | undefined {
 
 /** fabric-contract-api's own refusals, told apart from the contract's. */
 function _contractCode(message: string): LedgerErrorCode {
-    if (/^You've asked to invoke a function that does not exist/.test(message)) return 'UNKNOWN_TRANSACTION';
-    if (/^Expected \d+ parameters, but \d+ have been supplied/.test(message)) return 'BAD_ARGUMENTS';
+    if (/^You've asked to invoke a function that does not exist/.test(message))
+        return 'UNKNOWN_TRANSACTION';
+    if (/^Expected \d+ parameters, but \d+ have been supplied/.test(message))
+        return 'BAD_ARGUMENTS';
     return 'CONTRACT_ERROR';
 }
 
@@ -112,17 +153,32 @@ function _describe(err: _FabricLikeError): string {
  * catch (err) { throw fromFabricError(err, 'evaluate'); }
  * ```
  */
-export function fromFabricError(err: unknown, phase: FabricPhase, transactionId?: string): LedgerError {
+export function fromFabricError(
+    err: unknown,
+    phase: FabricPhase,
+    transactionId?: string,
+): LedgerError {
     if (err instanceof LedgerError) return err;
-    const e: _FabricLikeError = typeof err === 'object' && err !== null ? (err as _FabricLikeError) : { message: String(err) };
-    const txId = transactionId ?? (typeof e.transactionId === 'string' ? e.transactionId : undefined);
+    const e: _FabricLikeError =
+        typeof err === 'object' && err !== null
+            ? (err as _FabricLikeError)
+            : { message: String(err) };
+    const txId =
+        transactionId ?? (typeof e.transactionId === 'string' ? e.transactionId : undefined);
     const opts = { transactionId: txId, cause: err };
     const contractMessage = contractMessageOf(e);
     if (contractMessage !== undefined) {
-        return new EndorseError(_contractCode(contractMessage), contractMessage, { ...opts, contractError: { message: contractMessage } });
+        return new EndorseError(_contractCode(contractMessage), contractMessage, {
+            ...opts,
+            contractError: { message: contractMessage },
+        });
     }
     if (e.name === 'CommitStatusError') {
-        return new SubmitError('FAILED', `Fabric: the commit status of transaction ${txId ?? '?'} could not be read, its outcome is unknown: ${_describe(e)}`, opts);
+        return new SubmitError(
+            'FAILED',
+            `Fabric: the commit status of transaction ${txId ?? '?'} could not be read, its outcome is unknown: ${_describe(e)}`,
+            opts,
+        );
     }
     const what = `Fabric ${phase} failed: ${_describe(e)}`;
     switch (typeof e.code === 'number' ? e.code : -1) {
@@ -154,14 +210,32 @@ export function fromFabricError(err: unknown, phase: FabricPhase, transactionId?
  * if (!status.successful) throw commitFailure(status.code, status.transactionId, status.blockNumber, attempts);
  * ```
  */
-export function commitFailure(code: number, transactionId: string, blockNumber: bigint, attempts: number): CommitError {
+export function commitFailure(
+    code: number,
+    transactionId: string,
+    blockNumber: bigint,
+    attempts: number,
+): CommitError {
     const name = TX_VALIDATION_CODES[code] ?? `code ${code}`;
-    const ledgerCode: LedgerErrorCode = code === 9 ? 'DUPLICATE_TXID' : code === 4 ? 'BAD_SIGNATURE' : code === 10 ? 'ACCESS_DENIED' : 'FAILED';
-    const retried = CONFLICT_CODES.has(code) ? ` after ${attempts} attempt${attempts === 1 ? '' : 's'} (another transaction kept changing what it read)` : '';
-    return new CommitError(ledgerCode, `Fabric: transaction ${transactionId} was ordered in block ${blockNumber} but is not valid: ${name}${retried}; nothing was written`, {
-        transactionId,
-        cause: Object.assign(new Error(name), { code, blockNumber }),
-    });
+    const ledgerCode: LedgerErrorCode =
+        code === 9
+            ? 'DUPLICATE_TXID'
+            : code === 4
+              ? 'BAD_SIGNATURE'
+              : code === 10
+                ? 'ACCESS_DENIED'
+                : 'FAILED';
+    const retried = CONFLICT_CODES.has(code)
+        ? ` after ${attempts} attempt${attempts === 1 ? '' : 's'} (another transaction kept changing what it read)`
+        : '';
+    return new CommitError(
+        ledgerCode,
+        `Fabric: transaction ${transactionId} was ordered in block ${blockNumber} but is not valid: ${name}${retried}; nothing was written`,
+        {
+            transactionId,
+            cause: Object.assign(new Error(name), { code, blockNumber }),
+        },
+    );
 }
 
 /**

@@ -18,9 +18,28 @@
  */
 export { FABRIC_DEFAULTS, FabricLedger, blockchainHeight } from './ledger.js';
 export type { FabricConnectOptions, FabricLedgerOptions, FabricTimeouts } from './ledger.js';
-export { CONNECTION_SCHEMA, clientUsers, defaultConnectionPath, loadConnectionProfile, parseConnectionProfile } from './connection.js';
-export type { FabricChaincodeRecord, FabricConnectionProfile, FabricOrganization, FabricPeer, FabricUserFiles } from './connection.js';
-export { CONFLICT_CODES, TX_VALIDATION_CODES, commitFailure, contractMessageOf, fromFabricError, isTransient } from './errors.js';
+export {
+    CONNECTION_SCHEMA,
+    clientUsers,
+    defaultConnectionPath,
+    loadConnectionProfile,
+    parseConnectionProfile,
+} from './connection.js';
+export type {
+    FabricChaincodeRecord,
+    FabricConnectionProfile,
+    FabricOrganization,
+    FabricPeer,
+    FabricUserFiles,
+} from './connection.js';
+export {
+    CONFLICT_CODES,
+    TX_VALIDATION_CODES,
+    commitFailure,
+    contractMessageOf,
+    fromFabricError,
+    isTransient,
+} from './errors.js';
 export type { FabricPhase } from './errors.js';
 export { PARTICIPANTS_SCHEMA, ParticipantDirectory } from './participants.js';
 export type { ParticipantDirectoryOptions } from './participants.js';

@@ -37,10 +37,24 @@ import { readFile } from 'node:fs/promises';
 import type * as FabricGateway from '@hyperledger/fabric-gateway';
 import type * as Grpc from '@grpc/grpc-js';
 import type {
-    ChaincodeEvent, CloseableAsyncIterable, ConnectOptions, EventsOptions, Identity, Ledger, LedgerClient, Signer, SubmitResult,
+    ChaincodeEvent,
+    CloseableAsyncIterable,
+    ConnectOptions,
+    EventsOptions,
+    Identity,
+    Ledger,
+    LedgerClient,
+    Signer,
+    SubmitResult,
 } from '../client.js';
 import { LedgerError, SubmitError } from '../errors.js';
-import { clientUsers, defaultConnectionPath, loadConnectionProfile, type FabricConnectionProfile, type FabricOrganization } from './connection.js';
+import {
+    clientUsers,
+    defaultConnectionPath,
+    loadConnectionProfile,
+    type FabricConnectionProfile,
+    type FabricOrganization,
+} from './connection.js';
 import { CONFLICT_CODES, commitFailure, fromFabricError, isTransient } from './errors.js';
 
 /** Per-call deadlines in milliseconds. */
@@ -86,7 +100,12 @@ export interface FabricConnectOptions extends ConnectOptions {
 
 /** Defaults of {@link FabricLedgerOptions}. */
 export const FABRIC_DEFAULTS = Object.freeze({
-    timeouts: Object.freeze({ evaluateMs: 5_000, endorseMs: 15_000, submitMs: 5_000, commitStatusMs: 60_000 }) as FabricTimeouts,
+    timeouts: Object.freeze({
+        evaluateMs: 5_000,
+        endorseMs: 15_000,
+        submitMs: 5_000,
+        commitStatusMs: 60_000,
+    }) as FabricTimeouts,
     maxCommitAttempts: 8,
     conflictBackoffMs: 25,
     catchUpTimeoutMs: 10_000,
@@ -103,7 +122,9 @@ let _modules: Promise<_Modules> | undefined;
 
 /** Load the Fabric client packages (once per process). */
 function _loadModules(): Promise<_Modules> {
-    _modules ??= Promise.all([import('@hyperledger/fabric-gateway'), import('@grpc/grpc-js')]).then(([gateway, grpc]) => ({ gateway, grpc }));
+    _modules ??= Promise.all([import('@hyperledger/fabric-gateway'), import('@grpc/grpc-js')]).then(
+        ([gateway, grpc]) => ({ gateway, grpc }),
+    );
     return _modules;
 }
 
@@ -124,7 +145,8 @@ export function blockchainHeight(bytes: Uint8Array): bigint {
         let v = 0n;
         for (let shift = 0n; ; shift += 7n) {
             const b = bytes[i++];
-            if (b === undefined || shift > 63n) throw new Error('BlockchainInfo: truncated or overlong varint');
+            if (b === undefined || shift > 63n)
+                throw new Error('BlockchainInfo: truncated or overlong varint');
             v |= BigInt(b & 0x7f) << shift;
             if ((b & 0x80) === 0) return v;
         }
@@ -159,11 +181,18 @@ interface _LedgerContext {
     readonly modules: _Modules;
     readonly channel: string;
     readonly chaincode: string;
-    readonly settings: Required<Omit<FabricLedgerOptions, 'connectionPath' | 'profile' | 'chaincode' | 'timeouts'>> & { readonly timeouts: FabricTimeouts };
+    readonly settings: Required<
+        Omit<FabricLedgerOptions, 'connectionPath' | 'profile' | 'chaincode' | 'timeouts'>
+    > & { readonly timeouts: FabricTimeouts };
     /** Record that `endpoint` has committed every block below `height`. */
     sawHeight(endpoint: string, height: bigint): void;
     /** Counters for {@link FabricLedger.stats}. */
-    readonly stats: { submits: number; conflictRetries: number; catchUpPolls: number; eventReconnects: number };
+    readonly stats: {
+        submits: number;
+        conflictRetries: number;
+        catchUpPolls: number;
+        eventReconnects: number;
+    };
     /** Wait until `endpoint` has every block any client of this ledger saw committed (bounded). */
     catchUp(endpoint: string, poll: () => Promise<bigint>): Promise<void>;
     forget(client: FabricClient): void;
@@ -201,12 +230,18 @@ export class FabricLedger implements Ledger {
     #closed = false;
     readonly #stats = { submits: 0, conflictRetries: 0, catchUpPolls: 0, eventReconnects: 0 };
 
-    private constructor(profile: FabricConnectionProfile, modules: _Modules, options: Readonly<FabricLedgerOptions>) {
+    private constructor(
+        profile: FabricConnectionProfile,
+        modules: _Modules,
+        options: Readonly<FabricLedgerOptions>,
+    ) {
         this.#profile = profile;
         this.#modules = modules;
         const chaincode = options.chaincode ?? profile.chaincode;
         if (chaincode === null || chaincode === undefined) {
-            throw new Error(`no chaincode given and none is deployed on the network in ${profile.dataDir} (run scripts/fabric/deploy)`);
+            throw new Error(
+                `no chaincode given and none is deployed on the network in ${profile.dataDir} (run scripts/fabric/deploy)`,
+            );
         }
         this.#chaincode = chaincode;
         this.#settings = {
@@ -216,8 +251,13 @@ export class FabricLedger implements Ledger {
             catchUpTimeoutMs: options.catchUpTimeoutMs ?? FABRIC_DEFAULTS.catchUpTimeoutMs,
             maxReconnectDelayMs: options.maxReconnectDelayMs ?? FABRIC_DEFAULTS.maxReconnectDelayMs,
         };
-        if (!Number.isInteger(this.#settings.maxCommitAttempts) || this.#settings.maxCommitAttempts < 1) {
-            throw new RangeError(`"maxCommitAttempts" expected an integer ≥ 1, got ${this.#settings.maxCommitAttempts}`);
+        if (
+            !Number.isInteger(this.#settings.maxCommitAttempts) ||
+            this.#settings.maxCommitAttempts < 1
+        ) {
+            throw new RangeError(
+                `"maxCommitAttempts" expected an integer ≥ 1, got ${this.#settings.maxCommitAttempts}`,
+            );
         }
     }
 
@@ -228,7 +268,9 @@ export class FabricLedger implements Ledger {
      * @throws {Error} if the connection file is missing or invalid, or no chaincode is named or deployed
      */
     static async open(options: Readonly<FabricLedgerOptions> = {}): Promise<FabricLedger> {
-        const profile = options.profile ?? (await loadConnectionProfile(options.connectionPath ?? defaultConnectionPath()));
+        const profile =
+            options.profile ??
+            (await loadConnectionProfile(options.connectionPath ?? defaultConnectionPath()));
         const modules = await _loadModules();
         return new FabricLedger(profile, modules, options);
     }
@@ -295,9 +337,15 @@ export class FabricLedger implements Ledger {
      */
     async connectUser(mspId: string, user: string): Promise<LedgerClient> {
         const files = this.#org(mspId).users[user];
-        if (files === undefined) throw new Error(`no user ${user} of ${mspId} in the connection profile (have ${clientUsers(this.#org(mspId)).length} client users)`);
+        if (files === undefined)
+            throw new Error(
+                `no user ${user} of ${mspId} in the connection profile (have ${clientUsers(this.#org(mspId)).length} client users)`,
+            );
         const [cert, key] = await Promise.all([readFile(files.certPath), readFile(files.keyPath)]);
-        return this.connect({ identity: { mspId, credentials: new Uint8Array(cert) }, signer: this.signerFromPem(key) });
+        return this.connect({
+            identity: { mspId, credentials: new Uint8Array(cert) },
+            signer: this.signerFromPem(key),
+        });
     }
 
     /**
@@ -305,7 +353,9 @@ export class FabricLedger implements Ledger {
      * Fabric requires), from fabric-gateway's `signers.newPrivateKeySigner`.
      */
     signerFromPem(pem: string | Uint8Array): Signer {
-        const sign = this.#modules.gateway.signers.newPrivateKeySigner(createPrivateKey(typeof pem === 'string' ? pem : Buffer.from(pem)));
+        const sign = this.#modules.gateway.signers.newPrivateKeySigner(
+            createPrivateKey(typeof pem === 'string' ? pem : Buffer.from(pem)),
+        );
         return { sign: (digest) => sign(digest) };
     }
 
@@ -313,7 +363,12 @@ export class FabricLedger implements Ledger {
      * Counters since open: committed submits, re-submits after an MVCC/phantom conflict, polls of a
      * peer's height while waiting for it to catch up, and event-stream reconnects.
      */
-    stats(): Readonly<{ submits: number; conflictRetries: number; catchUpPolls: number; eventReconnects: number }> {
+    stats(): Readonly<{
+        submits: number;
+        conflictRetries: number;
+        catchUpPolls: number;
+        eventReconnects: number;
+    }> {
         return { ...this.#stats };
     }
 
@@ -328,7 +383,10 @@ export class FabricLedger implements Ledger {
 
     #org(mspId: string): FabricOrganization {
         const org = this.#profile.organizations[mspId];
-        if (org === undefined) throw new Error(`organisation ${mspId} is not in the Fabric connection profile (have ${Object.keys(this.#profile.organizations).join(', ')})`);
+        if (org === undefined)
+            throw new Error(
+                `organisation ${mspId} is not in the Fabric connection profile (have ${Object.keys(this.#profile.organizations).join(', ')})`,
+            );
         return org;
     }
 
@@ -399,7 +457,12 @@ class FabricClient implements LedgerClient {
     readonly #streams = new Set<FabricEventStream>();
     #closed = false;
 
-    constructor(ctx: _LedgerContext, identity: Identity, gateway: FabricGateway.Gateway, endpoint: string) {
+    constructor(
+        ctx: _LedgerContext,
+        identity: Identity,
+        gateway: FabricGateway.Gateway,
+        endpoint: string,
+    ) {
         this.identity = identity;
         this.#ctx = ctx;
         this.#gateway = gateway;
@@ -452,7 +515,9 @@ class FabricClient implements LedgerClient {
         }
     }
 
-    async events(options: Readonly<EventsOptions> = {}): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
+    async events(
+        options: Readonly<EventsOptions> = {},
+    ): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
         this.#assertOpen();
         let start: { block: bigint; txId: string | undefined };
         const cpBlock = options.checkpoint?.blockNumber();
@@ -483,7 +548,9 @@ class FabricClient implements LedgerClient {
     async chainHeight(): Promise<bigint> {
         let bytes: Uint8Array;
         try {
-            bytes = await this.#network.getContract('qscc').evaluate('GetChainInfo', { arguments: [this.#ctx.channel] });
+            bytes = await this.#network
+                .getContract('qscc')
+                .evaluate('GetChainInfo', { arguments: [this.#ctx.channel] });
         } catch (err) {
             throw fromFabricError(err, 'evaluate');
         }
@@ -546,19 +613,33 @@ class FabricEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
         let delay = 100;
         while (!this.#closed) {
             const position = this.#position;
-            const checkpoint: FabricGateway.Checkpoint = { getBlockNumber: () => position.block, getTransactionId: () => position.txId };
+            const checkpoint: FabricGateway.Checkpoint = {
+                getBlockNumber: () => position.block,
+                getTransactionId: () => position.txId,
+            };
             try {
-                this.#current = await this.#o.network.getChaincodeEvents(this.#o.chaincode, { checkpoint });
+                this.#current = await this.#o.network.getChaincodeEvents(this.#o.chaincode, {
+                    checkpoint,
+                });
                 for await (const ev of this.#current) {
                     if (this.#closed) return;
                     delay = 100;
-                    yield { blockNumber: ev.blockNumber, transactionId: ev.transactionId, eventName: ev.eventName, payload: ev.payload };
+                    yield {
+                        blockNumber: ev.blockNumber,
+                        transactionId: ev.transactionId,
+                        eventName: ev.eventName,
+                        payload: ev.payload,
+                    };
                     this.#position = { block: ev.blockNumber, txId: ev.transactionId };
                 }
             } catch (err) {
                 if (this.#closed) return;
                 const converted = fromFabricError(err, 'events');
-                if (!isTransient(converted) && !(converted instanceof LedgerError && converted.code === 'CLOSED')) throw converted;
+                if (
+                    !isTransient(converted) &&
+                    !(converted instanceof LedgerError && converted.code === 'CLOSED')
+                )
+                    throw converted;
             } finally {
                 this.#current?.close();
                 this.#current = undefined;

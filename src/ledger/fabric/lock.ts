@@ -29,7 +29,11 @@ export interface DirLockOptions {
  * await withDirLock('/data/participants.lock', async () => { … read, change, write … });
  * ```
  */
-export async function withDirLock<T>(path: string, fn: () => Promise<T>, options: Readonly<DirLockOptions> = {}): Promise<T> {
+export async function withDirLock<T>(
+    path: string,
+    fn: () => Promise<T>,
+    options: Readonly<DirLockOptions> = {},
+): Promise<T> {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     const staleMs = options.staleMs ?? 120_000;
     for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
@@ -39,12 +43,18 @@ export async function withDirLock<T>(path: string, fn: () => Promise<T>, options
         } catch (err) {
             if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         }
-        const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const age = await stat(path).then(
+            (s) => Date.now() - s.mtimeMs,
+            () => 0,
+        );
         if (age > staleMs) {
             await rm(path, { recursive: true, force: true });
             continue;
         }
-        if (Date.now() > deadline) throw new Error(`could not take the lock ${path} within ${options.timeoutMs ?? 60_000} ms (remove it if no femeter process runs)`);
+        if (Date.now() > deadline)
+            throw new Error(
+                `could not take the lock ${path} within ${options.timeoutMs ?? 60_000} ms (remove it if no femeter process runs)`,
+            );
         await sleep(wait);
     }
     try {

@@ -84,15 +84,24 @@ export class ParticipantDirectory {
             throw err;
         }
         const parsed = JSON.parse(text) as { schema?: unknown; chaincodes?: unknown };
-        if (parsed.schema !== PARTICIPANTS_SCHEMA || typeof parsed.chaincodes !== 'object' || parsed.chaincodes === null) {
-            throw new Error(`${this.#path} is not a femeter participant map (schema ${String(parsed.schema)}); delete it to start over`);
+        if (
+            parsed.schema !== PARTICIPANTS_SCHEMA ||
+            typeof parsed.chaincodes !== 'object' ||
+            parsed.chaincodes === null
+        ) {
+            throw new Error(
+                `${this.#path} is not a femeter participant map (schema ${String(parsed.schema)}); delete it to start over`,
+            );
         }
         return parsed.chaincodes as _Map;
     }
 
     async #assign(chaincode: string, mspId: string, name: string): Promise<string> {
         const users = this.#users[mspId];
-        if (users === undefined) throw new Error(`no organisation ${mspId} in this Fabric network (have ${Object.keys(this.#users).join(', ')})`);
+        if (users === undefined)
+            throw new Error(
+                `no organisation ${mspId} in this Fabric network (have ${Object.keys(this.#users).join(', ')})`,
+            );
         const seen = (await this.#read())[chaincode]?.[mspId]?.[name];
         if (seen !== undefined) return seen; // assigned earlier: a mapping never changes, no lock needed
         return withDirLock(this.#lock, async () => {
@@ -110,7 +119,10 @@ export class ParticipantDirectory {
                 );
             }
             names[name] = free;
-            await writeFileAtomic(this.#path, JSON.stringify({ schema: PARTICIPANTS_SCHEMA, chaincodes: all }, null, 1) + '\n');
+            await writeFileAtomic(
+                this.#path,
+                JSON.stringify({ schema: PARTICIPANTS_SCHEMA, chaincodes: all }, null, 1) + '\n',
+            );
             return free;
         });
     }

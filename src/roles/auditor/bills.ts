@@ -20,12 +20,27 @@ export interface EpochData {
     readonly readings: readonly StoredReading[];
 }
 
-export async function fetchEpoch(api: FemeterApi, meter: string, channel: string, period: string): Promise<EpochData> {
-    const [mpk, pr, readings] = await Promise.all([api.getMpk(meter, channel, period), api.getPeriod(meter, channel, period), api.getReadings(meter, channel, period)]);
+export async function fetchEpoch(
+    api: FemeterApi,
+    meter: string,
+    channel: string,
+    period: string,
+): Promise<EpochData> {
+    const [mpk, pr, readings] = await Promise.all([
+        api.getMpk(meter, channel, period),
+        api.getPeriod(meter, channel, period),
+        api.getReadings(meter, channel, period),
+    ]);
     return { mpkHex: mpk.mpk, c0: pr?.c0, readings };
 }
 
-export async function verifyBillPublic(api: FemeterApi, meter: Meter, bill: Bill, y: readonly bigint[], epoch?: EpochData): Promise<boolean> {
+export async function verifyBillPublic(
+    api: FemeterApi,
+    meter: Meter,
+    bill: Bill,
+    y: readonly bigint[],
+    epoch?: EpochData,
+): Promise<boolean> {
     const g = groupByName(meter.group);
     try {
         const e = epoch ?? (await fetchEpoch(api, bill.meter, bill.channel, bill.period));
@@ -37,7 +52,16 @@ export async function verifyBillPublic(api: FemeterApi, meter: Meter, bill: Bill
         const ys = y.map((v) => mod(v, g.order));
         return verifyBill(
             g,
-            { meter: bill.meter, channel: bill.channel, period: bill.period, tariff: `${bill.tariffId}@${bill.tariffVersion}`, m: BigInt(bill.m), K: g.msmVartime(mpk.H, ys), C0: g.decode(hexToBytes(pr.c0), 'C0'), S: g.msmVartime(C, ys) },
+            {
+                meter: bill.meter,
+                channel: bill.channel,
+                period: bill.period,
+                tariff: `${bill.tariffId}@${bill.tariffVersion}`,
+                m: BigInt(bill.m),
+                K: g.msmVartime(mpk.H, ys),
+                C0: g.decode(hexToBytes(pr.c0), 'C0'),
+                S: g.msmVartime(C, ys),
+            },
             decodeProof(g, hexToBytes(bill.proof)),
         );
     } catch {

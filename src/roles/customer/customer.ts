@@ -10,7 +10,13 @@ import type { Bill, Meter } from '../../contract/index.js';
 import { encodeFunctionalKey, encodeMpk } from '../../fe/codec.js';
 import { checkKeySet, GUARD_DEFAULT_K, GUARD_MIN_K, type GuardMode } from '../../fe/guard.js';
 import { groupByName, type AnyGroup } from '../../fe/groups.js';
-import { decryptSlot, keyDer, setup, type DlogSolver, type MasterSecretKey } from '../../fe/ipfe.js';
+import {
+    decryptSlot,
+    keyDer,
+    setup,
+    type DlogSolver,
+    type MasterSecretKey,
+} from '../../fe/ipfe.js';
 import { deriveScalars, LABELS } from '../../fe/kdf.js';
 import { nextPeriodId } from '../../contract/tariff/index.js';
 import type { FemeterApi } from '../../ledger/api.js';
@@ -54,7 +60,8 @@ export class Customer {
     constructor(opts: Readonly<CustomerOptions>) {
         this.#o = opts;
         this.#k = opts.k ?? GUARD_DEFAULT_K;
-        if (!Number.isInteger(this.#k) || this.#k < GUARD_MIN_K) throw new RoleError('BAD_OPTION', `guard k must be an integer >= ${GUARD_MIN_K}`);
+        if (!Number.isInteger(this.#k) || this.#k < GUARD_MIN_K)
+            throw new RoleError('BAD_OPTION', `guard k must be an integer >= ${GUARD_MIN_K}`);
         this.#tariffs = new TariffCache(opts.api);
     }
 
@@ -63,10 +70,19 @@ export class Customer {
     }
 
     /** Setup of one epoch (msk and mpk: l fixed-base multiplications). */
-    #setup(meter: Meter, channel: string, period: string): { group: AnyGroup; msk: MasterSecretKey; mpk: ReturnType<typeof setup>['mpk'] } {
+    #setup(
+        meter: Meter,
+        channel: string,
+        period: string,
+    ): { group: AnyGroup; msk: MasterSecretKey; mpk: ReturnType<typeof setup>['mpk'] } {
         const group = groupByName(meter.group);
         const l = meterPeriod(meter, period).slotCount;
-        const { msk, mpk } = setup(group, this.#o.wallet.seed, { meter: meter.id, channel, period }, l);
+        const { msk, mpk } = setup(
+            group,
+            this.#o.wallet.seed,
+            { meter: meter.id, channel, period },
+            l,
+        );
         return { group, msk, mpk };
     }
 
@@ -74,18 +90,41 @@ export class Customer {
     #msk(meter: Meter, channel: string, period: string): { group: AnyGroup; msk: MasterSecretKey } {
         const group = groupByName(meter.group);
         const ctx = { meter: meter.id, channel, period };
-        return { group, msk: { ctx, s: deriveScalars(group, this.#o.wallet.seed, LABELS.masterKey, [ctx.meter, ctx.channel, ctx.period], meterPeriod(meter, period).slotCount) } };
+        return {
+            group,
+            msk: {
+                ctx,
+                s: deriveScalars(
+                    group,
+                    this.#o.wallet.seed,
+                    LABELS.masterKey,
+                    [ctx.meter, ctx.channel, ctx.period],
+                    meterPeriod(meter, period).slotCount,
+                ),
+            },
+        };
     }
 
     /** Publish the mpk for `count` periods from `firstPeriod` (default 12). Idempotent. */
-    async publishMpks(meterId: string, channel: string, firstPeriod: string, count = 12): Promise<string[]> {
+    async publishMpks(
+        meterId: string,
+        channel: string,
+        firstPeriod: string,
+        count = 12,
+    ): Promise<string[]> {
         const meter = await this.#o.api.getMeter(meterId);
-        if (meter.owner !== this.#o.partyId) throw new RoleError('NOT_OWNER', `meter ${meterId} belongs to ${meter.owner}`);
+        if (meter.owner !== this.#o.partyId)
+            throw new RoleError('NOT_OWNER', `meter ${meterId} belongs to ${meter.owner}`);
         const out: string[] = [];
         let p = firstPeriod;
         for (let i = 0; i < count; i++, p = nextPeriodId(p)) {
             const { group, mpk } = this.#setup(meter, channel, p);
-            const rec = await this.#o.api.publishMpk(meterId, channel, p, bytesToHex(encodeMpk(group, mpk)));
+            const rec = await this.#o.api.publishMpk(
+                meterId,
+                channel,
+                p,
+                bytesToHex(encodeMpk(group, mpk)),
+            );
             out.push(rec.digest);
         }
         return out;
@@ -95,37 +134,91 @@ export class Customer {
      * Accept a tariff for some periods: run the guard on the weights, derive sk_y, seal it to the
      * provider, store it with the consent record. A refusal is recorded on the ledger and thrown.
      */
-    async acceptTariff(a: { meter: string; channel: string; provider: string; tariff: { id: string; version: number }; periods: readonly string[] }): Promise<void> {
+    async acceptTariff(a: {
+        meter: string;
+        channel: string;
+        provider: string;
+        tariff: { id: string; version: number };
+        periods: readonly string[];
+    }): Promise<void> {
         const api = this.#o.api;
         const meter = await api.getMeter(a.meter);
         const provider = await api.getParty(a.provider);
-        if (provider.role !== 'provider' || provider.hpkePublicKey === undefined) throw new RoleError('NOT_PROVIDER', `${a.provider} is not a provider`);
+        if (provider.role !== 'provider' || provider.hpkePublicKey === undefined)
+            throw new RoleError('NOT_PROVIDER', `${a.provider} is not a provider`);
         const { tariff } = await this.#tariffs.get(a.tariff.id, a.tariff.version);
-        if (tariff.provider !== provider.id) throw new RoleError('WRONG_PROVIDER', `tariff ${tariff.id} belongs to ${tariff.provider}`);
+        if (tariff.provider !== provider.id)
+            throw new RoleError(
+                'WRONG_PROVIDER',
+                `tariff ${tariff.id} belongs to ${tariff.provider}`,
+            );
         const mode: GuardMode = tariff.kind === 'indexed' ? 'indexed' : 'class';
         const keys: { period: string; encryptedKey: string }[] = [];
         for (const period of a.periods) {
             const y = await tariffWeightsFor(api, meter, period, tariff);
             const existing: bigint[][] = [];
             for (const ag of await api.getAgreements(meter.id, a.channel, period)) {
-                existing.push(await tariffWeightsFor(api, meter, period, (await this.#tariffs.get(ag.tariffId, ag.tariffVersion)).tariff));
+                existing.push(
+                    await tariffWeightsFor(
+                        api,
+                        meter,
+                        period,
+                        (await this.#tariffs.get(ag.tariffId, ag.tariffVersion)).tariff,
+                    ),
+                );
             }
             const d = checkKeySet(existing, y, { mode, k: this.#k });
             if (!d.allowed) {
                 const reason = `${d.reason}${d.offendingClass ? ` (class of ${d.offendingClass.size} slots starting at slot ${d.offendingClass.slots[0]})` : ''}`;
-                await api.recordRefusal({ meter: meter.id, channel: a.channel, provider: provider.id, tariff: a.tariff, periods: [period], guard: { mode, k: this.#k }, reason });
-                throw new GuardRefusedError(`privacy guard refused ${tariff.id}@${tariff.version} for ${meter.id}/${a.channel}/${period}: ${reason}`, d.offendingClass);
+                await api.recordRefusal({
+                    meter: meter.id,
+                    channel: a.channel,
+                    provider: provider.id,
+                    tariff: a.tariff,
+                    periods: [period],
+                    guard: { mode, k: this.#k },
+                    reason,
+                });
+                throw new GuardRefusedError(
+                    `privacy guard refused ${tariff.id}@${tariff.version} for ${meter.id}/${a.channel}/${period}: ${reason}`,
+                    d.offendingClass,
+                );
             }
             const { group, msk } = this.#msk(meter, a.channel, period);
             const key = keyDer(group, msk, y);
-            const binding = { meter: meter.id, channel: a.channel, period, provider: provider.id, tariff: `${tariff.id}@${tariff.version}` };
-            keys.push({ period, encryptedKey: await sealToProvider(provider.hpkePublicKey, binding, encodeFunctionalKey(group, key)) });
+            const binding = {
+                meter: meter.id,
+                channel: a.channel,
+                period,
+                provider: provider.id,
+                tariff: `${tariff.id}@${tariff.version}`,
+            };
+            keys.push({
+                period,
+                encryptedKey: await sealToProvider(
+                    provider.hpkePublicKey,
+                    binding,
+                    encodeFunctionalKey(group, key),
+                ),
+            });
         }
-        await api.acceptTariff({ meter: meter.id, channel: a.channel, provider: provider.id, tariff: a.tariff, periods: keys, guard: { mode, k: this.#k } });
+        await api.acceptTariff({
+            meter: meter.id,
+            channel: a.channel,
+            provider: provider.id,
+            tariff: a.tariff,
+            periods: keys,
+            guard: { mode, k: this.#k },
+        });
     }
 
     /** Decrypt all own readings of a period (the customer holds the msk: own data is the customer's). */
-    async readings(meterId: string, channel: string, period: string, epoch?: EpochData): Promise<OwnReading[]> {
+    async readings(
+        meterId: string,
+        channel: string,
+        period: string,
+        epoch?: EpochData,
+    ): Promise<OwnReading[]> {
         const api = this.#o.api;
         const meter = await api.getMeter(meterId);
         const e = epoch ?? (await fetchEpoch(api, meterId, channel, period));
@@ -137,12 +230,25 @@ export class Customer {
             slot: r.slot,
             seq: r.seq,
             status: r.status,
-            value: decryptSlot(group, msk, r.slot, C0, group.decode(hexToBytes(r.c), `C${r.slot}`), dlog, BigInt(meter.maxPerSlot)),
+            value: decryptSlot(
+                group,
+                msk,
+                r.slot,
+                C0,
+                group.decode(hexToBytes(r.c), `C${r.slot}`),
+                dlog,
+                BigInt(meter.maxPerSlot),
+            ),
         }));
     }
 
     /** Check every bill of a period: proof valid and value equal to Σ x_i·y_i of own readings. */
-    async checkBills(meterId: string, channel: string, period: string, own?: readonly OwnReading[]): Promise<BillCheck[]> {
+    async checkBills(
+        meterId: string,
+        channel: string,
+        period: string,
+        own?: readonly OwnReading[],
+    ): Promise<BillCheck[]> {
         const api = this.#o.api;
         const meter = await api.getMeter(meterId);
         const epoch = await fetchEpoch(api, meterId, channel, period);
@@ -153,7 +259,12 @@ export class Customer {
             const y = await tariffWeightsFor(api, meter, period, tariff);
             const expected = readings.reduce((s, r) => s + r.value * y[r.slot]!, 0n);
             const proofValid = await verifyBillPublic(api, meter, bill, y, epoch);
-            out.push({ bill, proofValid, expected, matches: proofValid && expected === BigInt(bill.m) });
+            out.push({
+                bill,
+                proofValid,
+                expected,
+                matches: proofValid && expected === BigInt(bill.m),
+            });
         }
         return out;
     }

@@ -29,12 +29,17 @@ export class Wallet {
         return new Wallet(seed);
     }
     static fromHex(hex: string): Wallet {
-        if (!/^[0-9a-f]{64}$/.test(hex)) throw new RoleError('BAD_SEED', 'a hex backup is 64 lower-case hex digits');
+        if (!/^[0-9a-f]{64}$/.test(hex))
+            throw new RoleError('BAD_SEED', 'a hex backup is 64 lower-case hex digits');
         return new Wallet(hexToBytes(hex));
     }
     static fromMnemonic(words: string): Wallet {
         const norm = words.trim().toLowerCase().split(/\s+/).join(' ');
-        if (!validateMnemonic(norm, wordlist)) throw new RoleError('BAD_MNEMONIC', 'the mnemonic is not a valid BIP-39 phrase (check the words and their order)');
+        if (!validateMnemonic(norm, wordlist))
+            throw new RoleError(
+                'BAD_MNEMONIC',
+                'the mnemonic is not a valid BIP-39 phrase (check the words and their order)',
+            );
         return new Wallet(mnemonicToEntropy(norm, wordlist));
     }
     static async open(keyFileText: string, passphrase: string): Promise<Wallet> {

@@ -68,9 +68,11 @@ export interface DayAheadCsvOptions {
  * s.prices; // [-50000]
  */
 export function parseDayAheadCsv(csvText: string, options: DayAheadCsvOptions = {}): PriceSeries {
-    if (typeof csvText !== 'string') throw new PriceCsvError(1, 'expected the file content as a string');
+    if (typeof csvText !== 'string')
+        throw new PriceCsvError(1, 'expected the file content as a string');
     const id = options.seriesId ?? DEFAULT_SERIES_ID;
-    if (!ID_RE.test(id)) throw new PriceCsvError(1, `series id ${JSON.stringify(id)} is not a valid id`);
+    if (!ID_RE.test(id))
+        throw new PriceCsvError(1, `series id ${JSON.stringify(id)} is not a valid id`);
     const text = csvText.startsWith('\uFEFF') ? csvText.slice(1) : csvText;
     const lines = text.split('\n');
     // Trailing line ends: drop empty lines at the end only.
@@ -80,7 +82,10 @@ export function parseDayAheadCsv(csvText: string, options: DayAheadCsvOptions = 
     }
     if (lines.length < 2) throw new PriceCsvError(2, 'the file has no price rows');
     if (lines.length - 1 > MAX_SERIES_LENGTH) {
-        throw new PriceCsvError(MAX_SERIES_LENGTH + 2, `more than ${MAX_SERIES_LENGTH} rows; split the file`);
+        throw new PriceCsvError(
+            MAX_SERIES_LENGTH + 2,
+            `more than ${MAX_SERIES_LENGTH} rows; split the file`,
+        );
     }
     const starts: number[] = [];
     const prices: number[] = [];
@@ -89,7 +94,10 @@ export function parseDayAheadCsv(csvText: string, options: DayAheadCsvOptions = 
         const line = stripCr(lines[n] ?? '');
         const comma = line.indexOf(',');
         if (comma < 0 || line.indexOf(',', comma + 1) >= 0) {
-            throw new PriceCsvError(lineNo, `expected two fields "start_utc,price_eur_per_mwh", got ${show(line)}`);
+            throw new PriceCsvError(
+                lineNo,
+                `expected two fields "start_utc,price_eur_per_mwh", got ${show(line)}`,
+            );
         }
         starts.push(parseUtc(line.slice(0, comma), lineNo));
         prices.push(parseCents(line.slice(comma + 1), lineNo));
@@ -99,13 +107,19 @@ export function parseDayAheadCsv(csvText: string, options: DayAheadCsvOptions = 
     if (options.intervalMinutes === undefined && starts.length > 1) {
         const step = ((starts[1] ?? 0) - first) / 60_000;
         if (step !== 60 && step !== 15) {
-            throw new PriceCsvError(3, `rows must be 60 or 15 minutes apart, the first two are ${step} minutes apart`);
+            throw new PriceCsvError(
+                3,
+                `rows must be 60 or 15 minutes apart, the first two are ${step} minutes apart`,
+            );
         }
         intervalMinutes = step;
     }
     const stepMs = intervalMinutes * 60_000;
     if (first % stepMs !== 0) {
-        throw new PriceCsvError(2, `start ${new Date(first).toISOString()} is not on a ${intervalMinutes}-minute boundary`);
+        throw new PriceCsvError(
+            2,
+            `start ${new Date(first).toISOString()} is not on a ${intervalMinutes}-minute boundary`,
+        );
     }
     for (let j = 1; j < starts.length; j++) {
         const expected = first + j * stepMs;
@@ -131,8 +145,14 @@ export function parseDayAheadCsv(csvText: string, options: DayAheadCsvOptions = 
 export function sliceSeries(series: PriceSeries, startMs: number, endMs: number): PriceSeries {
     assertPriceSeries(series);
     const stepMs = series.intervalMinutes * 60_000;
-    if ((startMs - series.startMs) % stepMs !== 0 || (endMs - startMs) % stepMs !== 0 || endMs <= startMs) {
-        throw new PriceSeriesError(`range ${iso(startMs)} – ${iso(endMs)} is not aligned to the ${series.intervalMinutes}-minute intervals of "${series.id}"`);
+    if (
+        (startMs - series.startMs) % stepMs !== 0 ||
+        (endMs - startMs) % stepMs !== 0 ||
+        endMs <= startMs
+    ) {
+        throw new PriceSeriesError(
+            `range ${iso(startMs)} – ${iso(endMs)} is not aligned to the ${series.intervalMinutes}-minute intervals of "${series.id}"`,
+        );
     }
     const from = (startMs - series.startMs) / stepMs;
     const to = (endMs - series.startMs) / stepMs;
@@ -168,7 +188,10 @@ export function seriesForPeriod(series: PriceSeries, period: BillingPeriod): Pri
  * @example
  * [...seriesByPeriod(parseDayAheadCsv(text)).keys()]; // ['2023-01', …, '2024-12']
  */
-export function seriesByPeriod(series: PriceSeries, timeZone: string = DEFAULT_TIME_ZONE): Map<string, PriceSeries> {
+export function seriesByPeriod(
+    series: PriceSeries,
+    timeZone: string = DEFAULT_TIME_ZONE,
+): Map<string, PriceSeries> {
     assertPriceSeries(series);
     const stepMs = series.intervalMinutes * 60_000;
     const endMs = series.startMs + series.prices.length * stepMs;
@@ -188,9 +211,19 @@ export function seriesByPeriod(series: PriceSeries, timeZone: string = DEFAULT_T
 function parseUtc(field: string, lineNo: number): number {
     const m = TIMESTAMP_RE.exec(field);
     if (m === null) {
-        throw new PriceCsvError(lineNo, `start_utc: expected "YYYY-MM-DDTHH:MM:SSZ", got ${show(field)}`);
+        throw new PriceCsvError(
+            lineNo,
+            `start_utc: expected "YYYY-MM-DDTHH:MM:SSZ", got ${show(field)}`,
+        );
     }
-    const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+    const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+    ];
     const ms = Date.UTC(year, month - 1, day, hour, minute, second);
     const d = new Date(ms);
     if (
@@ -218,7 +251,8 @@ function parseCents(field: string, lineNo: number): number {
     const whole = Number(m[2]);
     const frac = Number((m[3] ?? '').padEnd(2, '0'));
     const cents = whole * 100 + frac;
-    if (cents > MAX_ABS_PRICE) throw new PriceCsvError(lineNo, `price_eur_per_mwh: ${field} is out of range`);
+    if (cents > MAX_ABS_PRICE)
+        throw new PriceCsvError(lineNo, `price_eur_per_mwh: ${field} is out of range`);
     return m[1] === '-' && cents !== 0 ? -cents : cents;
 }
 

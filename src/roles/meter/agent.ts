@@ -9,7 +9,13 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { closePayload, ed25519Signer, mpkAckPayload, readingPayload, type Meter } from '../../contract/index.js';
+import {
+    closePayload,
+    ed25519Signer,
+    mpkAckPayload,
+    readingPayload,
+    type Meter,
+} from '../../contract/index.js';
 import { decodeMpk } from '../../fe/codec.js';
 import { groupByName, type AnyGroup } from '../../fe/groups.js';
 import { Encryptor } from '../../fe/ipfe.js';
@@ -54,7 +60,11 @@ export class MeterAgent {
 
     async #getMeter(): Promise<Meter> {
         this.#meter ??= await this.#o.api.getMeter(this.#o.meterId);
-        if (this.#meter.signingKey !== bytesToHex(this.#signer.publicKey)) throw new RoleError('WRONG_KEY', `this key file does not hold meter ${this.#o.meterId}'s registered signing key`);
+        if (this.#meter.signingKey !== bytesToHex(this.#signer.publicKey))
+            throw new RoleError(
+                'WRONG_KEY',
+                `this key file does not hold meter ${this.#o.meterId}'s registered signing key`,
+            );
         return this.#meter;
     }
 
@@ -64,47 +74,97 @@ export class MeterAgent {
         if (this.#open.has(k)) return;
         const meter = await this.#getMeter();
         const rec = await this.#o.api.getMpk(meter.id, channel, period);
-        if (rec.meter !== meter.id || rec.channel !== channel || rec.period !== period) throw new RoleError('BAD_MPK', 'ledger returned an mpk for another epoch');
+        if (rec.meter !== meter.id || rec.channel !== channel || rec.period !== period)
+            throw new RoleError('BAD_MPK', 'ledger returned an mpk for another epoch');
         const mpkBytes = hexToBytes(rec.mpk);
         const digest = bytesToHex(sha256(mpkBytes));
-        if (digest !== rec.digest) throw new RoleError('BAD_MPK', `mpk digest mismatch for ${period}`);
+        if (digest !== rec.digest)
+            throw new RoleError('BAD_MPK', `mpk digest mismatch for ${period}`);
         const group = groupByName(meter.group);
         const mpk = decodeMpk(group, mpkBytes);
-        if (mpk.ctx.meter !== meter.id || mpk.ctx.channel !== channel || mpk.ctx.period !== period) throw new RoleError('BAD_MPK', 'mpk context does not match this meter');
+        if (mpk.ctx.meter !== meter.id || mpk.ctx.channel !== channel || mpk.ctx.period !== period)
+            throw new RoleError('BAD_MPK', 'mpk context does not match this meter');
         if (rec.ack === null) {
-            const sig = this.#signer.sign(mpkAckPayload(meter.id, channel, period, hexToBytes(digest)));
+            const sig = this.#signer.sign(
+                mpkAckPayload(meter.id, channel, period, hexToBytes(digest)),
+            );
             await this.#o.api.ackMpk(meter.id, channel, period, digest, bytesToHex(sig));
         } else if (rec.ack.digest !== digest) {
             throw new RoleError('BAD_MPK', 'the acknowledged mpk differs from the published one');
         }
-        const enc = new Encryptor(group, mpk, this.#o.meterSeed, { maxReading: BigInt(meter.maxPerSlot), precompute: true });
-        this.#open.set(k, { enc, group, c0: bytesToHex(group.encode(enc.open())), slots: meterPeriod(meter, period).slotCount });
+        const enc = new Encryptor(group, mpk, this.#o.meterSeed, {
+            maxReading: BigInt(meter.maxPerSlot),
+            precompute: true,
+        });
+        this.#open.set(k, {
+            enc,
+            group,
+            c0: bytesToHex(group.encode(enc.open())),
+            slots: meterPeriod(meter, period).slotCount,
+        });
     }
 
     /** Slots of a period already in the outbox (a restarted meter resumes after them). */
     recordedSlots(channel: string, period: string): Set<number> {
-        return new Set(this.#o.outbox.entries.filter((e) => e.channel === channel && e.period === period).map((e) => e.slot));
+        return new Set(
+            this.#o.outbox.entries
+                .filter((e) => e.channel === channel && e.period === period)
+                .map((e) => e.slot),
+        );
     }
 
     /**
      * Encrypt, sign and durably record readings (x in the channel unit per slot). Returns the
      * entries; they are sent by {@link flush}.
      */
-    record(channel: string, period: string, readings: readonly { slot: number; value: bigint; status?: number }[]): OutboxEntry[] {
+    record(
+        channel: string,
+        period: string,
+        readings: readonly { slot: number; value: bigint; status?: number }[],
+    ): OutboxEntry[] {
         const p = this.#open.get(`${channel}|${period}`);
-        if (!p) throw new RoleError('NOT_OPEN', `period ${period} of ${channel} is not open: call openPeriod first`);
+        if (!p)
+            throw new RoleError(
+                'NOT_OPEN',
+                `period ${period} of ${channel} is not open: call openPeriod first`,
+            );
         const already = this.recordedSlots(channel, period);
         const firstOfPeriod = already.size === 0;
         let seq = this.#o.outbox.lastSeq;
         const out: OutboxEntry[] = [];
         readings.forEach((r, i) => {
-            if (already.has(r.slot)) throw new RoleError('DUPLICATE_SLOT', `slot ${r.slot} of ${period} is already recorded`);
+            if (already.has(r.slot))
+                throw new RoleError(
+                    'DUPLICATE_SLOT',
+                    `slot ${r.slot} of ${period} is already recorded`,
+                );
             const c = p.group.encode(p.enc.slot(r.slot, r.value));
             const c0 = firstOfPeriod && i === 0 ? hexToBytes(p.c0) : undefined;
             const status = r.status ?? 0;
             seq += 1;
-            const sig = this.#signer.sign(readingPayload({ meter: this.#o.meterId, channel, period, slot: r.slot, c, c0, seq, status }));
-            out.push({ meter: this.#o.meterId, channel, period, slot: r.slot, seq, status, c: bytesToHex(c), ...(c0 ? { c0: p.c0 } : {}), sig: bytesToHex(sig) });
+            const sig = this.#signer.sign(
+                readingPayload({
+                    meter: this.#o.meterId,
+                    channel,
+                    period,
+                    slot: r.slot,
+                    c,
+                    c0,
+                    seq,
+                    status,
+                }),
+            );
+            out.push({
+                meter: this.#o.meterId,
+                channel,
+                period,
+                slot: r.slot,
+                seq,
+                status,
+                c: bytesToHex(c),
+                ...(c0 ? { c0: p.c0 } : {}),
+                sig: bytesToHex(sig),
+            });
         });
         this.#o.outbox.append(out);
         return out;
@@ -117,7 +177,10 @@ export class MeterAgent {
         let sent = 0;
         for (let i = 0; i < pending.length; i += size) {
             const batch = pending.slice(i, i + size);
-            await this.#o.api.submitReadings(this.#o.meterId, batch.map(({ meter: _m, ...r }) => r));
+            await this.#o.api.submitReadings(
+                this.#o.meterId,
+                batch.map(({ meter: _m, ...r }) => r),
+            );
             this.#o.outbox.ack(batch.at(-1)!.seq);
             sent += batch.length;
         }
@@ -129,13 +192,28 @@ export class MeterAgent {
         const p = this.#open.get(`${channel}|${period}`);
         if (!p) throw new RoleError('NOT_OPEN', `period ${period} of ${channel} is not open`);
         await this.flush();
-        const entries = this.#o.outbox.entries.filter((e) => e.channel === channel && e.period === period).sort((a, b) => a.slot - b.slot);
-        if (entries.length !== p.slots) throw new RoleError('INCOMPLETE', `${entries.length} of ${p.slots} slots recorded for ${period}`);
+        const entries = this.#o.outbox.entries
+            .filter((e) => e.channel === channel && e.period === period)
+            .sort((a, b) => a.slot - b.slot);
+        if (entries.length !== p.slots)
+            throw new RoleError(
+                'INCOMPLETE',
+                `${entries.length} of ${p.slots} slots recorded for ${period}`,
+            );
         const all = new Uint8Array((entries.length + 1) * p.group.elementBytes);
         all.set(hexToBytes(p.c0), 0);
         entries.forEach((e, i) => all.set(hexToBytes(e.c), (i + 1) * p.group.elementBytes));
         const digest = sha256(all);
-        const sig = this.#signer.sign(closePayload(this.#o.meterId, channel, period, entries.length, digest));
-        await this.#o.api.closePeriod({ meter: this.#o.meterId, channel, period, count: entries.length, digest: bytesToHex(digest), signature: bytesToHex(sig) });
+        const sig = this.#signer.sign(
+            closePayload(this.#o.meterId, channel, period, entries.length, digest),
+        );
+        await this.#o.api.closePeriod({
+            meter: this.#o.meterId,
+            channel,
+            period,
+            count: entries.length,
+            digest: bytesToHex(digest),
+            signature: bytesToHex(sig),
+        });
     }
 }

@@ -11,7 +11,16 @@
  */
 import { STATUS } from '../../contract/signing.js';
 import type { BillingPeriod } from '../../contract/tariff/index.js';
-import { assignSlots, d0EnergyWh, parseD0, readCsvSource, smlEnergyWh, smlReadings, SourceError, type IntervalEnergy } from './sources/index.js';
+import {
+    assignSlots,
+    d0EnergyWh,
+    parseD0,
+    readCsvSource,
+    smlEnergyWh,
+    smlReadings,
+    SourceError,
+    type IntervalEnergy,
+} from './sources/index.js';
 
 /** A slot value ready for {@link MeterAgent.record}. */
 export interface SlotReading {
@@ -35,15 +44,21 @@ function telegramLogToRegisterCsv(text: string, kind: 'd0-log' | 'sml-log', obis
         } catch {
             throw new SourceError('SOURCE_LOG', `line ${i + 1}: not JSON`);
         }
-        if (typeof o.t !== 'string') throw new SourceError('SOURCE_LOG', `line ${i + 1}: missing "t" timestamp`);
+        if (typeof o.t !== 'string')
+            throw new SourceError('SOURCE_LOG', `line ${i + 1}: missing "t" timestamp`);
         let wh: bigint;
         try {
             if (kind === 'd0-log') {
-                if (typeof o.d0 !== 'string') throw new SourceError('SOURCE_LOG', 'missing "d0" telegram');
+                if (typeof o.d0 !== 'string')
+                    throw new SourceError('SOURCE_LOG', 'missing "d0" telegram');
                 wh = d0EnergyWh(parseD0(o.d0), obis);
             } else {
-                if (typeof o.sml !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(o.sml)) throw new SourceError('SOURCE_LOG', 'missing or non-hex "sml" telegram');
-                wh = smlEnergyWh(smlReadings(Uint8Array.from(o.sml.match(/../g)!.map((h) => parseInt(h, 16)))), obis);
+                if (typeof o.sml !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(o.sml))
+                    throw new SourceError('SOURCE_LOG', 'missing or non-hex "sml" telegram');
+                wh = smlEnergyWh(
+                    smlReadings(Uint8Array.from(o.sml.match(/../g)!.map((h) => parseInt(h, 16)))),
+                    obis,
+                );
             }
         } catch (e) {
             throw new SourceError('SOURCE_LOG', `line ${i + 1}: ${(e as Error).message}`);
@@ -57,13 +72,26 @@ function telegramLogToRegisterCsv(text: string, kind: 'd0-log' | 'sml-log', obis
  * Parse a source into the slots of one billing period.
  * @throws SourceError naming the line of the first problem; nothing is returned on error.
  */
-export function readingsFromSource(input: string, kind: SourceKind, period: BillingPeriod, opts: { unit?: 'Wh' | 'kWh'; obis?: string } = {}): SlotReading[] {
-    if (input.length > MAX_SOURCE_BYTES) throw new SourceError('SOURCE_SIZE', `input larger than ${MAX_SOURCE_BYTES} bytes`);
+export function readingsFromSource(
+    input: string,
+    kind: SourceKind,
+    period: BillingPeriod,
+    opts: { unit?: 'Wh' | 'kWh'; obis?: string } = {},
+): SlotReading[] {
+    if (input.length > MAX_SOURCE_BYTES)
+        throw new SourceError('SOURCE_SIZE', `input larger than ${MAX_SOURCE_BYTES} bytes`);
     let energies: IntervalEnergy[];
     if (kind === 'csv-register' || kind === 'csv-interval') {
-        energies = readCsvSource(input, { mode: kind === 'csv-register' ? 'register' : 'interval', unit: opts.unit ?? 'Wh', intervalMinutes: period.intervalMinutes });
+        energies = readCsvSource(input, {
+            mode: kind === 'csv-register' ? 'register' : 'interval',
+            unit: opts.unit ?? 'Wh',
+            intervalMinutes: period.intervalMinutes,
+        });
     } else {
-        energies = readCsvSource(telegramLogToRegisterCsv(input, kind, opts.obis ?? '1-0:1.8.0*255'), { mode: 'register', intervalMinutes: period.intervalMinutes });
+        energies = readCsvSource(
+            telegramLogToRegisterCsv(input, kind, opts.obis ?? '1-0:1.8.0*255'),
+            { mode: 'register', intervalMinutes: period.intervalMinutes },
+        );
     }
     return assignSlots(energies, period).map((e) => ({
         slot: e.slot,

@@ -9,7 +9,16 @@
  * (the contract treats identical resends as no-ops). A torn last line (crash during append) was
  * never acknowledged to anyone and is dropped; the meter re-measures that slot from its source.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
+import {
+    closeSync,
+    fsyncSync,
+    mkdirSync,
+    openSync,
+    readFileSync,
+    renameSync,
+    writeSync,
+    existsSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { ReadingInput } from '../../contract/index.js';
 import { OutboxError } from '../errors.js';
@@ -40,7 +49,11 @@ export class FileOutbox {
                         this.#entries.push(...(JSON.parse(line) as OutboxEntry[]));
                         good.push(line);
                     } catch (e) {
-                        if (i < lines.length - 1) throw new OutboxError(`outbox ${path} line ${i + 1} is corrupt (not the last line): refusing to guess`, { cause: e });
+                        if (i < lines.length - 1)
+                            throw new OutboxError(
+                                `outbox ${path} line ${i + 1} is corrupt (not the last line): refusing to guess`,
+                                { cause: e },
+                            );
                     }
                 }
                 // a torn tail (crash during append) is dropped so new appends start on a line boundary
@@ -55,11 +68,15 @@ export class FileOutbox {
                 }
             }
             const ackPath = join(dir, 'acked.json');
-            if (existsSync(ackPath)) this.#acked = (JSON.parse(readFileSync(ackPath, 'utf8')) as { seq: number }).seq;
+            if (existsSync(ackPath))
+                this.#acked = (JSON.parse(readFileSync(ackPath, 'utf8')) as { seq: number }).seq;
             this.#fd = openSync(path, 'a');
         } catch (e) {
             if (e instanceof OutboxError) throw e;
-            throw new OutboxError(`cannot open outbox in ${dir}: ${(e as Error).message}; check the path and free space`, { cause: e });
+            throw new OutboxError(
+                `cannot open outbox in ${dir}: ${(e as Error).message}; check the path and free space`,
+                { cause: e },
+            );
         }
     }
 
@@ -86,7 +103,10 @@ export class FileOutbox {
             writeSync(this.#fd, JSON.stringify(entries) + '\n');
             fsyncSync(this.#fd);
         } catch (e) {
-            throw new OutboxError(`outbox write failed: ${(e as Error).message}; the readings were NOT recorded, retry`, { cause: e });
+            throw new OutboxError(
+                `outbox write failed: ${(e as Error).message}; the readings were NOT recorded, retry`,
+                { cause: e },
+            );
         }
         this.#entries.push(...entries);
     }

@@ -117,24 +117,37 @@ const MAX_PROFILE_ROWS = 100_000;
  * profiles.get('H0')?.winter.saturday[0]; // 70.8
  */
 export function parseProfiles(csvText: string): ProfileTable {
-    if (typeof csvText !== 'string') throw new SimulatorError('expected the profile CSV as a string');
-    const lines = (csvText.startsWith('\uFEFF') ? csvText.slice(1) : csvText).split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    if (typeof csvText !== 'string')
+        throw new SimulatorError('expected the profile CSV as a string');
+    const lines = (csvText.startsWith('\uFEFF') ? csvText.slice(1) : csvText)
+        .split('\n')
+        .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
     while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-    if (lines[0] !== PROFILE_HEADER) throw new SimulatorError(`expected the header "${PROFILE_HEADER}"`, 1);
-    if (lines.length > MAX_PROFILE_ROWS) throw new SimulatorError(`more than ${MAX_PROFILE_ROWS} rows`, MAX_PROFILE_ROWS);
+    if (lines[0] !== PROFILE_HEADER)
+        throw new SimulatorError(`expected the header "${PROFILE_HEADER}"`, 1);
+    if (lines.length > MAX_PROFILE_ROWS)
+        throw new SimulatorError(`more than ${MAX_PROFILE_ROWS} rows`, MAX_PROFILE_ROWS);
     const raw = new Map<string, Map<string, (number | undefined)[]>>();
     for (let n = 1; n < lines.length; n++) {
         const lineNo = n + 1;
         const f = (lines[n] ?? '').split(',');
         if (f.length !== 5) throw new SimulatorError(`expected 5 fields, got ${f.length}`, lineNo);
         const [id, season, day, time, watts] = f as [string, string, string, string, string];
-        if (!/^[A-Z][A-Z0-9]{1,7}$/.test(id)) throw new SimulatorError(`bad profile id ${JSON.stringify(id)}`, lineNo);
-        if (!(SEASONS as readonly string[]).includes(season)) throw new SimulatorError(`bad period ${JSON.stringify(season)}`, lineNo);
-        if (!(DAY_TYPES as readonly string[]).includes(day)) throw new SimulatorError(`bad day ${JSON.stringify(day)}`, lineNo);
+        if (!/^[A-Z][A-Z0-9]{1,7}$/.test(id))
+            throw new SimulatorError(`bad profile id ${JSON.stringify(id)}`, lineNo);
+        if (!(SEASONS as readonly string[]).includes(season))
+            throw new SimulatorError(`bad period ${JSON.stringify(season)}`, lineNo);
+        if (!(DAY_TYPES as readonly string[]).includes(day))
+            throw new SimulatorError(`bad day ${JSON.stringify(day)}`, lineNo);
         const tm = /^([01]\d|2[0-3]):(00|15|30|45)$/.exec(time);
-        if (tm === null) throw new SimulatorError(`bad quarter-hour timestamp ${JSON.stringify(time)}`, lineNo);
+        if (tm === null)
+            throw new SimulatorError(`bad quarter-hour timestamp ${JSON.stringify(time)}`, lineNo);
         const wm = /^(\d{1,6})(?:\.(\d{1,3}))?$/.exec(watts);
-        if (wm === null) throw new SimulatorError(`bad watts ${JSON.stringify(watts)}: a non-negative decimal`, lineNo);
+        if (wm === null)
+            throw new SimulatorError(
+                `bad watts ${JSON.stringify(watts)}: a non-negative decimal`,
+                lineNo,
+            );
         // exact: milliwatts as an integer, then one division
         const value = (Number(wm[1]) * 1000 + Number((wm[2] ?? '').padEnd(3, '0'))) / 1000;
         const q = Number(tm[1]) * 4 + Number(tm[2]) / 15;
@@ -149,7 +162,8 @@ export function parseProfiles(csvText: string): ProfileTable {
             values = new Array<number | undefined>(96).fill(undefined);
             byKey.set(key, values);
         }
-        if (values[q] !== undefined) throw new SimulatorError(`duplicate value for ${id} ${season} ${day} ${time}`, lineNo);
+        if (values[q] !== undefined)
+            throw new SimulatorError(`duplicate value for ${id} ${season} ${day} ${time}`, lineNo);
         values[q] = value;
     }
     const table = new Map<string, ProfileSeries>();
@@ -161,7 +175,9 @@ export function parseProfiles(csvText: string): ProfileTable {
                 const values = byKey.get(`${season}/${day}`);
                 const missing = values === undefined ? 0 : values.findIndex((v) => v === undefined);
                 if (values === undefined || missing >= 0) {
-                    throw new SimulatorError(`profile ${id} lacks ${season} ${day} values (quarter hour ${missing}); the table must be complete`);
+                    throw new SimulatorError(
+                        `profile ${id} lacks ${season} ${day} values (quarter hour ${missing}); the table must be complete`,
+                    );
                 }
                 bySeason[day] = Object.freeze(values as number[]);
             }
@@ -193,7 +209,12 @@ export function bdewSeason(month: number, day: number): Season {
  * @example
  * bdewDayType(12, 24, 2, false); // 'saturday' (Tuesday 24 December)
  */
-export function bdewDayType(month: number, day: number, isoWeekday: number, isHoliday: boolean): DayType {
+export function bdewDayType(
+    month: number,
+    day: number,
+    isoWeekday: number,
+    isHoliday: boolean,
+): DayType {
     if (isHoliday || isoWeekday === 7) return 'sunday';
     if (isoWeekday === 6 || (month === 12 && (day === 24 || day === 31))) return 'saturday';
     return 'workday';
@@ -222,10 +243,19 @@ export function simulatePeriod(options: SimulationOptions): bigint[] {
     const { profiles, profile, annualKwh } = options;
     const series = profiles instanceof Map ? profiles.get(profile) : undefined;
     if (series === undefined) {
-        throw new SimulatorError(`unknown profile ${JSON.stringify(profile)}; known: ${profiles instanceof Map ? [...profiles.keys()].join(', ') : 'none'}`);
+        throw new SimulatorError(
+            `unknown profile ${JSON.stringify(profile)}; known: ${profiles instanceof Map ? [...profiles.keys()].join(', ') : 'none'}`,
+        );
     }
-    if (typeof annualKwh !== 'number' || !Number.isFinite(annualKwh) || annualKwh <= 0 || annualKwh > 1e7) {
-        throw new SimulatorError(`annualKwh must be a number in (0, 10^7], got ${String(annualKwh)}`);
+    if (
+        typeof annualKwh !== 'number' ||
+        !Number.isFinite(annualKwh) ||
+        annualKwh <= 0 ||
+        annualKwh > 1e7
+    ) {
+        throw new SimulatorError(
+            `annualKwh must be a number in (0, 10^7], got ${String(annualKwh)}`,
+        );
     }
     const noise = options.noise ?? 0;
     if (typeof noise !== 'number' || !Number.isFinite(noise) || noise < 0 || noise > 2) {
@@ -233,14 +263,21 @@ export function simulatePeriod(options: SimulationOptions): bigint[] {
     }
     const spikes = spikeOptions(options.spikes);
     const period =
-        typeof options.period === 'string' ? periodSlots(options.period, options.timeZone ?? DEFAULT_TIME_ZONE) : options.period;
+        typeof options.period === 'string'
+            ? periodSlots(options.period, options.timeZone ?? DEFAULT_TIME_ZONE)
+            : options.period;
     const perSlot = period.intervalMinutes / 15;
     if (![1, 2, 4].includes(perSlot)) {
-        throw new SimulatorError(`slots of ${period.intervalMinutes} minutes cannot be built from quarter hours; use 15, 30 or 60`);
+        throw new SimulatorError(
+            `slots of ${period.intervalMinutes} minutes cannot be built from quarter hours; use 15, 30 or 60`,
+        );
     }
-    const seed = typeof options.seed === 'string' ? new TextEncoder().encode(options.seed) : options.seed;
+    const seed =
+        typeof options.seed === 'string' ? new TextEncoder().encode(options.seed) : options.seed;
     if (!(seed instanceof Uint8Array) || seed.length === 0 || seed.length > 1024) {
-        throw new SimulatorError('seed must be a non-empty string or Uint8Array of at most 1024 bytes');
+        throw new SimulatorError(
+            'seed must be a non-empty string or Uint8Array of at most 1024 bytes',
+        );
     }
     const holidays = options.holidays ?? { country: 'DE' };
     const isH0 = profile === 'H0';
@@ -253,15 +290,20 @@ export function simulatePeriod(options: SimulationOptions): bigint[] {
     const clocks = wallClockSeries(period.startMs, QUARTER_MS, quarters, period.timeZone);
     for (let q = 0; q < quarters; q++) {
         const w = clocks[q];
-        if (w === undefined) throw new SimulatorError(`internal: no wall clock for quarter hour ${q}`);
+        if (w === undefined)
+            throw new SimulatorError(`internal: no wall clock for quarter hour ${q}`);
         let isHoliday = lookups.get(w.year);
         if (isHoliday === undefined) {
             isHoliday = holidayLookup(holidays, w.year);
             lookups.set(w.year, isHoliday);
         }
-        const values = series[bdewSeason(w.month, w.day)][bdewDayType(w.month, w.day, w.weekday, isHoliday(w.month, w.day))];
+        const values =
+            series[bdewSeason(w.month, w.day)][
+                bdewDayType(w.month, w.day, w.weekday, isHoliday(w.month, w.day))
+            ];
         const watts = values[w.hour * 4 + Math.floor(w.minute / 15)] ?? 0;
-        base[q] = watts * scale * (isH0 ? dynamisationFactor(dayOfYear(w.year, w.month, w.day)) : 1);
+        base[q] =
+            watts * scale * (isH0 ? dynamisationFactor(dayOfYear(w.year, w.month, w.day)) : 1);
     }
 
     // 2. Noise: log-normal with mean 1, AR(1) over quarter hours.
@@ -294,7 +336,8 @@ export function simulatePeriod(options: SimulationOptions): bigint[] {
         }
         const spikeScale = spikeTotal > total / 2 ? total / 2 / spikeTotal : 1;
         const baseScale = (total - spikeTotal * spikeScale) / total;
-        for (let q = 0; q < quarters; q++) base[q] = (base[q] ?? 0) * baseScale + (extra[q] ?? 0) * spikeScale;
+        for (let q = 0; q < quarters; q++)
+            base[q] = (base[q] ?? 0) * baseScale + (extra[q] ?? 0) * spikeScale;
     }
 
     // 4. Register deltas: floor of the running total, so remainders carry and the sum is exact.
@@ -315,7 +358,9 @@ function dayOfYear(year: number, month: number, day: number): number {
     return (Date.UTC(year, month - 1, day) - Date.UTC(year, 0, 1)) / 86_400_000 + 1;
 }
 
-function spikeOptions(spikes: number | SpikeOptions | undefined): Required<SpikeOptions> | undefined {
+function spikeOptions(
+    spikes: number | SpikeOptions | undefined,
+): Required<SpikeOptions> | undefined {
     if (spikes === undefined) return undefined;
     const o: SpikeOptions = typeof spikes === 'number' ? { perDay: spikes } : spikes;
     const r: Required<SpikeOptions> = {
@@ -324,7 +369,12 @@ function spikeOptions(spikes: number | SpikeOptions | undefined): Required<Spike
         maxWatts: o.maxWatts ?? 3000,
         maxQuarterHours: o.maxQuarterHours ?? 4,
     };
-    if (typeof r.perDay !== 'number' || !Number.isFinite(r.perDay) || r.perDay < 0 || r.perDay > 96) {
+    if (
+        typeof r.perDay !== 'number' ||
+        !Number.isFinite(r.perDay) ||
+        r.perDay < 0 ||
+        r.perDay > 96
+    ) {
         throw new SimulatorError(`spikes.perDay must be in [0, 96], got ${String(r.perDay)}`);
     }
     if (!(r.minWatts >= 0 && r.maxWatts >= r.minWatts && r.maxWatts <= 1e6)) {
@@ -374,7 +424,13 @@ export class HashDrbg {
         const b = this.#block;
         const o = this.#offset;
         this.#offset += 4;
-        return (((b[o] ?? 0) << 24) | ((b[o + 1] ?? 0) << 16) | ((b[o + 2] ?? 0) << 8) | (b[o + 3] ?? 0)) >>> 0;
+        return (
+            (((b[o] ?? 0) << 24) |
+                ((b[o + 1] ?? 0) << 16) |
+                ((b[o + 2] ?? 0) << 8) |
+                (b[o + 3] ?? 0)) >>>
+            0
+        );
     }
 
     /** Next float in [0, 1) with 53 random bits. */

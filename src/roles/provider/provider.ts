@@ -11,7 +11,15 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { Agreement, Meter, ReadingEventItem } from '../../contract/index.js';
 import { decodeFunctionalKey, decodeMpk, encodeProof } from '../../fe/codec.js';
 import { groupByName, type AnyGroup } from '../../fe/groups.js';
-import { Accumulator, checkKey, decryptFolded, innerProductBound, weightedSum, type DlogSolver, type FunctionalKey } from '../../fe/ipfe.js';
+import {
+    Accumulator,
+    checkKey,
+    decryptFolded,
+    innerProductBound,
+    weightedSum,
+    type DlogSolver,
+    type FunctionalKey,
+} from '../../fe/ipfe.js';
 import { proveBill } from '../../fe/proof.js';
 import type { FemeterApi } from '../../ledger/api.js';
 import type { ChaincodeEvent, Checkpointer, CloseableAsyncIterable } from '../../ledger/client.js';
@@ -81,7 +89,9 @@ export class Provider {
         const api = this.#o.api;
         const meter = await api.getMeter(meterId);
         const group = groupByName(meter.group);
-        const agreements = (await api.getAgreements(meterId, channel, period)).filter((a) => a.provider === this.#o.partyId);
+        const agreements = (await api.getAgreements(meterId, channel, period)).filter(
+            (a) => a.provider === this.#o.partyId,
+        );
         const held = this.#held.get(k) ?? [];
         let mpk;
         for (const a of agreements) {
@@ -89,18 +99,44 @@ export class Provider {
             const tariff = `${a.tariffId}@${a.tariffVersion}`;
             let key: FunctionalKey;
             try {
-                key = decodeFunctionalKey(group, await openFromCustomer(this.#o.hpke, { meter: meterId, channel, period, provider: this.#o.partyId, tariff }, a.encryptedKey));
+                key = decodeFunctionalKey(
+                    group,
+                    await openFromCustomer(
+                        this.#o.hpke,
+                        { meter: meterId, channel, period, provider: this.#o.partyId, tariff },
+                        a.encryptedKey,
+                    ),
+                );
             } catch (e) {
-                throw new BadFunctionalKeyError(`functional key for ${tariff} on ${meterId}/${channel}/${period} does not open: ${(e as Error).message}`, { cause: e });
+                throw new BadFunctionalKeyError(
+                    `functional key for ${tariff} on ${meterId}/${channel}/${period} does not open: ${(e as Error).message}`,
+                    { cause: e },
+                );
             }
-            const y = await tariffWeightsFor(api, meter, period, (await this.#tariffs.get(a.tariffId, a.tariffVersion)).tariff);
-            if (key.ctx.meter !== meterId || key.ctx.channel !== channel || key.ctx.period !== period) throw new BadFunctionalKeyError(`key for ${tariff} names another epoch`);
-            if (key.y.length !== y.length || key.y.some((v, i) => v !== y[i])) throw new BadFunctionalKeyError(`key for ${tariff} on ${period} is for other weights than the agreed tariff`);
+            const y = await tariffWeightsFor(
+                api,
+                meter,
+                period,
+                (await this.#tariffs.get(a.tariffId, a.tariffVersion)).tariff,
+            );
+            if (
+                key.ctx.meter !== meterId ||
+                key.ctx.channel !== channel ||
+                key.ctx.period !== period
+            )
+                throw new BadFunctionalKeyError(`key for ${tariff} names another epoch`);
+            if (key.y.length !== y.length || key.y.some((v, i) => v !== y[i]))
+                throw new BadFunctionalKeyError(
+                    `key for ${tariff} on ${period} is for other weights than the agreed tariff`,
+                );
             mpk ??= decodeMpk(group, hexToBytes((await api.getMpk(meterId, channel, period)).mpk));
             try {
                 checkKey(group, mpk, key);
             } catch (e) {
-                throw new BadFunctionalKeyError(`key for ${tariff} on ${meterId}/${channel}/${period} fails the key check against the published mpk: ${(e as Error).message}`, { cause: e });
+                throw new BadFunctionalKeyError(
+                    `key for ${tariff} on ${meterId}/${channel}/${period} fails the key check against the published mpk: ${(e as Error).message}`,
+                    { cause: e },
+                );
             }
             held.push({ agreement: a, meter, group, key, acc: new Accumulator(group, key.y) });
         }
@@ -129,7 +165,10 @@ export class Provider {
             const fresh = list.filter((it) => !held[0]!.acc.has(it.slot));
             const Cs = fresh.map((it) => g.decode(hexToBytes(it.c), `C${it.slot}`));
             for (const h of held) {
-                h.acc.addMany(fresh.map((it) => it.slot), Cs);
+                h.acc.addMany(
+                    fresh.map((it) => it.slot),
+                    Cs,
+                );
                 const c0 = list.find((it) => it.c0 !== undefined)?.c0;
                 if (c0 !== undefined) h.c0 = g.decode(hexToBytes(c0), 'C0');
             }
@@ -145,9 +184,14 @@ export class Provider {
         if (ev.eventName === 'readings' && this.#o.fold !== false) {
             this.#foldItems(body['meter'] as string, body['items'] as ReadingEventItem[]);
         } else if (ev.eventName === 'agreement' && body['provider'] === this.#o.partyId) {
-            for (const p of body['periods'] as string[]) await this.loadKeys(body['meter'] as string, body['channel'] as string, p);
+            for (const p of body['periods'] as string[])
+                await this.loadKeys(body['meter'] as string, body['channel'] as string, p);
         } else if (ev.eventName === 'close') {
-            const k = epochKey(body['meter'] as string, body['channel'] as string, body['period'] as string);
+            const k = epochKey(
+                body['meter'] as string,
+                body['channel'] as string,
+                body['period'] as string,
+            );
             this.#closed.add(k);
             if (this.#held.get(k)?.length) return [k];
         }
@@ -155,7 +199,12 @@ export class Provider {
     }
 
     /** Consume the ledger's events until `stop()` returns true; checkpoints after each event. */
-    async run(events: CloseableAsyncIterable<ChaincodeEvent>, checkpoint: Checkpointer | undefined, stop: () => boolean, onBillable?: (epoch: string) => Promise<void>): Promise<void> {
+    async run(
+        events: CloseableAsyncIterable<ChaincodeEvent>,
+        checkpoint: Checkpointer | undefined,
+        stop: () => boolean,
+        onBillable?: (epoch: string) => Promise<void>,
+    ): Promise<void> {
         try {
             for await (const ev of events) {
                 for (const e of await this.onEvent(ev)) await onBillable?.(e);
@@ -168,7 +217,12 @@ export class Provider {
     }
 
     /** Bill every held tariff of a closed epoch: decrypt, prove, post. */
-    async bill(meterId: string, channel: string, period: string, opts: { fromScratch?: boolean; post?: boolean } = {}): Promise<BillResult[]> {
+    async bill(
+        meterId: string,
+        channel: string,
+        period: string,
+        opts: { fromScratch?: boolean; post?: boolean } = {},
+    ): Promise<BillResult[]> {
         const k = epochKey(meterId, channel, period);
         if (!this.#held.get(k)?.length) await this.loadKeys(meterId, channel, period);
         const held = this.#held.get(k) ?? [];
@@ -179,7 +233,11 @@ export class Provider {
             const t0 = performance.now();
             const g = h.group;
             const tariff = `${h.agreement.tariffId}@${h.agreement.tariffVersion}`;
-            const useFold = !opts.fromScratch && this.#o.fold !== false && h.acc.count === h.key.y.length && h.c0 !== undefined;
+            const useFold =
+                !opts.fromScratch &&
+                this.#o.fold !== false &&
+                h.acc.count === h.key.y.length &&
+                h.c0 !== undefined;
             let S: unknown;
             let C0: unknown;
             if (useFold) {
@@ -188,9 +246,16 @@ export class Provider {
             } else {
                 if (!scratch) {
                     const pr = await api.getPeriod(meterId, channel, period);
-                    if (!pr?.closed || !pr.c0) throw new RoleError('NOT_CLOSED', `period ${meterId}/${channel}/${period} is not closed`);
+                    if (!pr?.closed || !pr.c0)
+                        throw new RoleError(
+                            'NOT_CLOSED',
+                            `period ${meterId}/${channel}/${period} is not closed`,
+                        );
                     const rs = await api.getReadings(meterId, channel, period);
-                    scratch = { C: rs.map((r) => g.decode(hexToBytes(r.c), `C${r.slot}`)), C0: g.decode(hexToBytes(pr.c0), 'C0') };
+                    scratch = {
+                        C: rs.map((r) => g.decode(hexToBytes(r.c), `C${r.slot}`)),
+                        C0: g.decode(hexToBytes(pr.c0), 'C0'),
+                    };
                 }
                 S = weightedSum(g, h.key.y, scratch.C);
                 C0 = scratch.C0;
@@ -198,10 +263,26 @@ export class Provider {
             const bound = innerProductBound(h.key.y, BigInt(h.meter.maxPerSlot));
             const m = decryptFolded(g, h.key, C0, S, this.#o.dlog(g), bound);
             const K = g.mulBase(h.key.sk); // equals K_y = Σ y_i·H_i: checked when the key was loaded
-            const proof = proveBill(g, h.key.sk, { meter: meterId, channel, period, tariff, m, K, C0, S });
+            const proof = proveBill(g, h.key.sk, {
+                meter: meterId,
+                channel,
+                period,
+                tariff,
+                m,
+                K,
+                C0,
+                S,
+            });
             const ms = performance.now() - t0;
             if (opts.post !== false) {
-                await api.postBill({ meter: meterId, channel, period, tariff: { id: h.agreement.tariffId, version: h.agreement.tariffVersion }, m: m.toString(), proof: bytesToHex(encodeProof(g, proof)) });
+                await api.postBill({
+                    meter: meterId,
+                    channel,
+                    period,
+                    tariff: { id: h.agreement.tariffId, version: h.agreement.tariffVersion },
+                    m: m.toString(),
+                    proof: bytesToHex(encodeProof(g, proof)),
+                });
             }
             out.push({ meter: meterId, channel, period, tariff, m, folded: useFold, ms });
         }

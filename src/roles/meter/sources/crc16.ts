@@ -27,6 +27,7 @@ const TABLE: Uint16Array = (() => {
  */
 export function crc16x25(bytes: Uint8Array, start = 0, end = bytes.length): number {
     let crc = 0xffff;
-    for (let i = start; i < end; i++) crc = (crc >>> 8) ^ (TABLE[(crc ^ (bytes[i] ?? 0)) & 0xff] ?? 0);
+    for (let i = start; i < end; i++)
+        crc = (crc >>> 8) ^ (TABLE[(crc ^ (bytes[i] ?? 0)) & 0xff] ?? 0);
     return (crc ^ 0xffff) & 0xffff;
 }

@@ -19,7 +19,15 @@
  */
 
 import { CsvSourceError } from './errors.js';
-import { ENERGY_UNITS, compareDecimal, decimalToString, floorWh, isWholeWh, parseDecimal, type ExactDecimal } from './decimal.js';
+import {
+    ENERGY_UNITS,
+    compareDecimal,
+    decimalToString,
+    floorWh,
+    isWholeWh,
+    parseDecimal,
+    type ExactDecimal,
+} from './decimal.js';
 import type { IntervalEnergy } from './types.js';
 
 /** Options of {@link readCsvSource}. */
@@ -37,7 +45,8 @@ export interface CsvSourceOptions {
 }
 
 const HEADER = 'timestamp,value';
-const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|([+-])(\d{2}):(\d{2}))$/;
+const TIMESTAMP_RE =
+    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|([+-])(\d{2}):(\d{2}))$/;
 
 /**
  * Reads a `timestamp,value` CSV into interval energies.
@@ -49,9 +58,13 @@ const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\
  * readCsvSource('timestamp,value\n2024-01-01T00:00Z,1000\n2024-01-01T00:15Z,1012\n', { mode: 'register' });
  * // [{ startMs: Date.UTC(2024, 0, 1), wh: 12n, catchUp: false, powerLoss: false }]
  */
-export function readCsvSource(input: string | Uint8Array, options: CsvSourceOptions): IntervalEnergy[] {
+export function readCsvSource(
+    input: string | Uint8Array,
+    options: CsvSourceOptions,
+): IntervalEnergy[] {
     const { mode } = options;
-    if (mode !== 'register' && mode !== 'interval') throw new CsvSourceError(1, `options.mode must be "register" or "interval"`);
+    if (mode !== 'register' && mode !== 'interval')
+        throw new CsvSourceError(1, `options.mode must be "register" or "interval"`);
     const unit = options.unit ?? 'Wh';
     const whPerUnit = ENERGY_UNITS[unit];
     if ((unit !== 'Wh' && unit !== 'kWh') || whPerUnit === undefined) {
@@ -59,7 +72,10 @@ export function readCsvSource(input: string | Uint8Array, options: CsvSourceOpti
     }
     const intervalMinutes = options.intervalMinutes ?? 15;
     if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1 || 60 % intervalMinutes !== 0) {
-        throw new CsvSourceError(1, `options.intervalMinutes must divide 60, got ${String(intervalMinutes)}`);
+        throw new CsvSourceError(
+            1,
+            `options.intervalMinutes must divide 60, got ${String(intervalMinutes)}`,
+        );
     }
     const maxRows = options.maxRows ?? 1_000_000;
     const maxSlots = options.maxSlots ?? 1_000_000;
@@ -75,16 +91,32 @@ export function readCsvSource(input: string | Uint8Array, options: CsvSourceOpti
         const line = lines[n] ?? '';
         if (n === 0 && line === HEADER) continue;
         if (line === '') throw new CsvSourceError(lineNo, 'empty line inside the file');
-        if (++rows > maxRows) throw new CsvSourceError(lineNo, `more than ${maxRows} rows; split the file`);
+        if (++rows > maxRows)
+            throw new CsvSourceError(lineNo, `more than ${maxRows} rows; split the file`);
         const fields = line.split(',');
-        if (fields.length !== 2) throw new CsvSourceError(lineNo, `expected "timestamp,value", got ${fields.length} fields`);
+        if (fields.length !== 2)
+            throw new CsvSourceError(
+                lineNo,
+                `expected "timestamp,value", got ${fields.length} fields`,
+            );
         const ms = parseTimestamp(fields[0] ?? '', lineNo);
         if (ms % stepMs !== 0) {
-            throw new CsvSourceError(lineNo, `timestamp ${fields[0] ?? ''} is not on a ${intervalMinutes}-minute slot boundary`);
+            throw new CsvSourceError(
+                lineNo,
+                `timestamp ${fields[0] ?? ''} is not on a ${intervalMinutes}-minute slot boundary`,
+            );
         }
         const value = parseDecimal(fields[1] ?? '');
-        if (value === undefined) throw new CsvSourceError(lineNo, `value ${show(fields[1] ?? '')} is not a decimal number`);
-        if (value.digits < 0n) throw new CsvSourceError(lineNo, `value ${fields[1] ?? ''} is negative; energies and registers are ≥ 0`);
+        if (value === undefined)
+            throw new CsvSourceError(
+                lineNo,
+                `value ${show(fields[1] ?? '')} is not a decimal number`,
+            );
+        if (value.digits < 0n)
+            throw new CsvSourceError(
+                lineNo,
+                `value ${fields[1] ?? ''} is negative; energies and registers are ≥ 0`,
+            );
         if (prevMs !== undefined && ms <= prevMs) {
             throw new CsvSourceError(
                 lineNo,
@@ -92,7 +124,8 @@ export function readCsvSource(input: string | Uint8Array, options: CsvSourceOpti
             );
         }
         const gapSlots = prevMs === undefined ? 0 : (ms - prevMs) / stepMs - 1;
-        if (out.length + gapSlots + 1 > maxSlots) throw new CsvSourceError(lineNo, `more than ${maxSlots} slots (gap too long?)`);
+        if (out.length + gapSlots + 1 > maxSlots)
+            throw new CsvSourceError(lineNo, `more than ${maxSlots} slots (gap too long?)`);
         if (mode === 'register') {
             if (prevRegister !== undefined && compareDecimal(value, prevRegister) < 0) {
                 throw new CsvSourceError(
@@ -103,16 +136,22 @@ export function readCsvSource(input: string | Uint8Array, options: CsvSourceOpti
             const wh = floorWh(value, whPerUnit);
             if (prevMs !== undefined) {
                 // slots prevMs … ms−2Δ were lost; the slot [ms−Δ, ms) books the whole delta
-                for (let j = 0; j < gapSlots; j++) out.push(reading(prevMs + j * stepMs, 0n, false, true));
+                for (let j = 0; j < gapSlots; j++)
+                    out.push(reading(prevMs + j * stepMs, 0n, false, true));
                 out.push(reading(ms - stepMs, wh - prevWh, gapSlots > 0, false));
             }
             prevRegister = value;
             prevWh = wh;
         } else {
             if (!isWholeWh(value, whPerUnit)) {
-                throw new CsvSourceError(lineNo, `value ${fields[1] ?? ''} ${unit} is not a whole number of Wh; use register mode for fractional readings`);
+                throw new CsvSourceError(
+                    lineNo,
+                    `value ${fields[1] ?? ''} ${unit} is not a whole number of Wh; use register mode for fractional readings`,
+                );
             }
-            if (prevMs !== undefined) for (let j = 1; j <= gapSlots; j++) out.push(reading(prevMs + j * stepMs, 0n, false, true));
+            if (prevMs !== undefined)
+                for (let j = 1; j <= gapSlots; j++)
+                    out.push(reading(prevMs + j * stepMs, 0n, false, true));
             out.push(reading(ms, floorWh(value, whPerUnit), gapSlots > 0, false));
         }
         prevMs = ms;
@@ -121,7 +160,12 @@ export function readCsvSource(input: string | Uint8Array, options: CsvSourceOpti
     return out;
 }
 
-function reading(startMs: number, wh: bigint, catchUp: boolean, powerLoss: boolean): IntervalEnergy {
+function reading(
+    startMs: number,
+    wh: bigint,
+    catchUp: boolean,
+    powerLoss: boolean,
+): IntervalEnergy {
     return Object.freeze({ startMs, wh, catchUp, powerLoss });
 }
 
@@ -149,7 +193,13 @@ function parseTimestamp(field: string, lineNo: number): number {
             `timestamp ${show(field)}: expected ISO 8601 with offset, e.g. 2024-03-31T03:15:00+02:00 or 2024-03-31T01:15:00Z`,
         );
     }
-    const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
+    const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+    ];
     const second = Number(m[6] ?? '0');
     const milli = Number((m[7] ?? '').padEnd(3, '0'));
     const local = Date.UTC(year, month - 1, day, hour, minute, second, milli);
@@ -168,7 +218,8 @@ function parseTimestamp(field: string, lineNo: number): number {
     if (m[8] !== 'Z') {
         const oh = Number(m[10]);
         const om = Number(m[11]);
-        if (oh > 18 || om > 59) throw new CsvSourceError(lineNo, `timestamp ${show(field)}: offset out of range`);
+        if (oh > 18 || om > 59)
+            throw new CsvSourceError(lineNo, `timestamp ${show(field)}: offset out of range`);
         offsetMin = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
     }
     return local - offsetMin * 60_000;

@@ -91,15 +91,19 @@ const MAX_UNIT = 16;
  */
 export function parseD0(input: string | Uint8Array, options: D0Options = {}): D0Telegram {
     const text = toAscii(input, options.maxBytes ?? 16_384);
-    if (!text.startsWith('/')) throw new D0Error('a telegram starts with "/" (identification message)', 1);
+    if (!text.startsWith('/'))
+        throw new D0Error('a telegram starts with "/" (identification message)', 1);
     let pos = 0;
     let lineNo = 1;
     const nextLine = (what: string): string => {
         const end = text.indexOf('\r\n', pos);
-        if (end < 0) throw new D0Error(`${what} is not terminated by CR LF (truncated telegram?)`, lineNo);
+        if (end < 0)
+            throw new D0Error(`${what} is not terminated by CR LF (truncated telegram?)`, lineNo);
         const line = text.slice(pos, end);
-        if (line.includes('\r') || line.includes('\n')) throw new D0Error('bare CR or LF; lines end with CR LF', lineNo);
-        if (/[\x00-\x1f\x7f]/.test(line)) throw new D0Error('control character inside a line', lineNo);
+        if (line.includes('\r') || line.includes('\n'))
+            throw new D0Error('bare CR or LF; lines end with CR LF', lineNo);
+        if (/[\x00-\x1f\x7f]/.test(line))
+            throw new D0Error('control character inside a line', lineNo);
         pos = end + 2;
         lineNo++;
         return line;
@@ -107,7 +111,10 @@ export function parseD0(input: string | Uint8Array, options: D0Options = {}): D0
 
     const ident = IDENT_RE.exec(nextLine('the identification line').slice(1));
     if (ident === null) {
-        throw new D0Error('identification must be "/XXXZ[\\W]Ident": 3 letters, a baud-rate character, at most 16 printable characters', 1);
+        throw new D0Error(
+            'identification must be "/XXXZ[\\W]Ident": 3 letters, a baud-rate character, at most 16 printable characters',
+            1,
+        );
     }
     if (ident[4]?.includes('/') === true || ident[4]?.includes('!') === true) {
         throw new D0Error('identification must not contain "/" or "!"', 1);
@@ -123,7 +130,8 @@ export function parseD0(input: string | Uint8Array, options: D0Options = {}): D0
 
     const records: D0Record[] = [];
     for (;;) {
-        if (pos >= text.length) throw new D0Error('missing end line "!" (truncated telegram?)', lineNo);
+        if (pos >= text.length)
+            throw new D0Error('missing end line "!" (truncated telegram?)', lineNo);
         const at = lineNo;
         const line = nextLine('a data line');
         if (line === '!') break;
@@ -133,19 +141,32 @@ export function parseD0(input: string | Uint8Array, options: D0Options = {}): D0
 
     let bcc: 'valid' | 'absent' = 'absent';
     if (hasStx) {
-        if (text[pos] !== ETX) throw new D0Error('STX opened the data block, so "!" CR LF must be followed by ETX and BCC', lineNo);
+        if (text[pos] !== ETX)
+            throw new D0Error(
+                'STX opened the data block, so "!" CR LF must be followed by ETX and BCC',
+                lineNo,
+            );
         if (pos + 2 !== text.length) {
-            throw new D0Error(pos + 1 >= text.length ? 'the BCC after ETX is missing' : 'bytes after the BCC', lineNo);
+            throw new D0Error(
+                pos + 1 >= text.length ? 'the BCC after ETX is missing' : 'bytes after the BCC',
+                lineNo,
+            );
         }
         let x = 0;
         for (let i = bccStart; i <= pos; i++) x ^= text.charCodeAt(i);
         const sent = text.charCodeAt(pos + 1);
         if (x !== sent) {
-            throw new D0Error(`block check character mismatch: computed 0x${hex2(x)}, received 0x${hex2(sent)}; the telegram is corrupted`, lineNo);
+            throw new D0Error(
+                `block check character mismatch: computed 0x${hex2(x)}, received 0x${hex2(sent)}; the telegram is corrupted`,
+                lineNo,
+            );
         }
         bcc = 'valid';
     } else if (pos !== text.length) {
-        throw new D0Error(text[pos] === ETX ? 'ETX without STX' : 'bytes after the end line "!"', lineNo);
+        throw new D0Error(
+            text[pos] === ETX ? 'ETX without STX' : 'bytes after the end line "!"',
+            lineNo,
+        );
     }
     return Object.freeze({
         manufacturer: ident[1] ?? '',
@@ -170,7 +191,10 @@ export function d0EnergyWh(telegram: D0Telegram, obis = '1-0:1.8.0*255'): bigint
     const r = telegram.records.find((rec) => rec.obis === obis);
     if (r === undefined) throw new D0Error(`no data set with OBIS code ${obis}`);
     if (r.wh === undefined) {
-        throw new D0Error(`${obis} has unit ${r.unit === undefined ? '(none)' : JSON.stringify(r.unit)}, not an energy unit (Wh, kWh, MWh)`, r.line);
+        throw new D0Error(
+            `${obis} has unit ${r.unit === undefined ? '(none)' : JSON.stringify(r.unit)}, not an energy unit (Wh, kWh, MWh)`,
+            r.line,
+        );
     }
     return r.wh;
 }
@@ -179,20 +203,26 @@ function parseDataLine(line: string, lineNo: number, records: D0Record[]): void 
     let i = 0;
     let current: { address: string; values: D0Value[] } | undefined;
     const flush = (): void => {
-        if (current !== undefined) records.push(makeRecord(current.address, current.values, lineNo));
+        if (current !== undefined)
+            records.push(makeRecord(current.address, current.values, lineNo));
     };
     while (i < line.length) {
         const open = line.indexOf('(', i);
-        if (open < 0) throw new D0Error(`text after the last data set: ${show(line.slice(i))}`, lineNo);
+        if (open < 0)
+            throw new D0Error(`text after the last data set: ${show(line.slice(i))}`, lineNo);
         const address = line.slice(i, open);
         const close = line.indexOf(')', open + 1);
         if (close < 0) throw new D0Error('"(" without ")"', lineNo);
         const body = line.slice(open + 1, close);
         if (address === '') {
-            if (current === undefined) throw new D0Error('a data set needs an address before "("', lineNo);
+            if (current === undefined)
+                throw new D0Error('a data set needs an address before "("', lineNo);
         } else {
             if (!ADDRESS_RE.test(address)) {
-                throw new D0Error(`bad address ${show(address)}: at most 16 characters of 0-9 A-Z a-z . : * & -`, lineNo);
+                throw new D0Error(
+                    `bad address ${show(address)}: at most 16 characters of 0-9 A-Z a-z . : * & -`,
+                    lineNo,
+                );
             }
             flush();
             current = { address, values: [] };
@@ -204,13 +234,18 @@ function parseDataLine(line: string, lineNo: number, records: D0Record[]): void 
 }
 
 function parseValue(body: string, lineNo: number): D0Value {
-    if (/[()/!]/.test(body)) throw new D0Error(`value ${show(body)} contains "(", ")", "/" or "!"`, lineNo);
+    if (/[()/!]/.test(body))
+        throw new D0Error(`value ${show(body)} contains "(", ")", "/" or "!"`, lineNo);
     const star = body.indexOf('*');
     const raw = star < 0 ? body : body.slice(0, star);
     const unit = star < 0 ? undefined : body.slice(star + 1);
-    if (raw.length > MAX_VALUE) throw new D0Error(`value longer than ${MAX_VALUE} characters`, lineNo);
+    if (raw.length > MAX_VALUE)
+        throw new D0Error(`value longer than ${MAX_VALUE} characters`, lineNo);
     if (unit !== undefined && (unit.length === 0 || unit.length > MAX_UNIT || unit.includes('*'))) {
-        throw new D0Error(`unit ${show(unit)} must be 1–${MAX_UNIT} characters without "*"`, lineNo);
+        throw new D0Error(
+            `unit ${show(unit)} must be 1–${MAX_UNIT} characters without "*"`,
+            lineNo,
+        );
     }
     const decimal = parseDecimal(raw);
     if (unit !== undefined && decimal === undefined) {
@@ -247,16 +282,23 @@ function toAscii(input: string | Uint8Array, maxBytes: number): string {
     if (typeof input === 'string') {
         if (input.length > maxBytes) throw new D0Error(`telegram longer than ${maxBytes} bytes`);
         for (let i = 0; i < input.length; i++) {
-            if (input.charCodeAt(i) > 0x7f) throw new D0Error(`non-ASCII character at offset ${i}; strip the parity bit (7E1) first`);
+            if (input.charCodeAt(i) > 0x7f)
+                throw new D0Error(
+                    `non-ASCII character at offset ${i}; strip the parity bit (7E1) first`,
+                );
         }
         return input;
     }
-    if (!(input instanceof Uint8Array)) throw new D0Error('expected the telegram as a string or Uint8Array');
+    if (!(input instanceof Uint8Array))
+        throw new D0Error('expected the telegram as a string or Uint8Array');
     if (input.length > maxBytes) throw new D0Error(`telegram longer than ${maxBytes} bytes`);
     let s = '';
     for (let i = 0; i < input.length; i++) {
         const b = input[i] ?? 0;
-        if (b > 0x7f) throw new D0Error(`byte 0x${hex2(b)} at offset ${i} is not 7-bit ASCII; strip the parity bit (7E1) first`);
+        if (b > 0x7f)
+            throw new D0Error(
+                `byte 0x${hex2(b)} at offset ${i} is not 7-bit ASCII; strip the parity bit (7E1) first`,
+            );
         s += String.fromCharCode(b);
     }
     return s;

@@ -14,7 +14,11 @@ export interface ExactDecimal {
 }
 
 /** Energy units a meter may state, with Wh per unit. */
-export const ENERGY_UNITS: Readonly<Record<string, bigint>> = Object.freeze({ Wh: 1n, kWh: 1000n, MWh: 1_000_000n });
+export const ENERGY_UNITS: Readonly<Record<string, bigint>> = Object.freeze({
+    Wh: 1n,
+    kWh: 1000n,
+    MWh: 1_000_000n,
+});
 
 /** Longest digit string accepted (integer and fraction together). */
 export const MAX_DECIMAL_DIGITS = 30;
@@ -44,7 +48,9 @@ export function parseDecimal(text: string): ExactDecimal | undefined {
  * scaledDecimal(791393n, -1); // { digits: 791393n, scale: 1 } = 79139.3
  */
 export function scaledDecimal(value: bigint, exponent: number): ExactDecimal {
-    return exponent >= 0 ? { digits: value * 10n ** BigInt(exponent), scale: 0 } : { digits: value, scale: -exponent };
+    return exponent >= 0
+        ? { digits: value * 10n ** BigInt(exponent), scale: 0 }
+        : { digits: value, scale: -exponent };
 }
 
 /**
@@ -55,7 +61,8 @@ export function scaledDecimal(value: bigint, exponent: number): ExactDecimal {
 export function decimalToString(d: ExactDecimal): string {
     const neg = d.digits < 0n;
     const s = (neg ? -d.digits : d.digits).toString().padStart(d.scale + 1, '0');
-    const body = d.scale === 0 ? s : `${s.slice(0, s.length - d.scale)}.${s.slice(s.length - d.scale)}`;
+    const body =
+        d.scale === 0 ? s : `${s.slice(0, s.length - d.scale)}.${s.slice(s.length - d.scale)}`;
     return neg ? `-${body}` : body;
 }
 

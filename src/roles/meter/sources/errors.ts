@@ -32,7 +32,10 @@ export class D0Error extends SourceError {
     /** 1-based line of the telegram, when the error is about one. */
     readonly line: number | undefined;
     constructor(reason: string, line?: number) {
-        super('SOURCE_D0', line === undefined ? `D0 telegram: ${reason}` : `D0 telegram, line ${line}: ${reason}`);
+        super(
+            'SOURCE_D0',
+            line === undefined ? `D0 telegram: ${reason}` : `D0 telegram, line ${line}: ${reason}`,
+        );
         this.line = line;
     }
 }
@@ -42,7 +45,10 @@ export class SmlError extends SourceError {
     /** Byte offset in the frame (transport errors) or in the unescaped payload (message errors). */
     readonly offset: number | undefined;
     constructor(reason: string, offset?: number) {
-        super('SOURCE_SML', offset === undefined ? `SML: ${reason}` : `SML, byte ${offset}: ${reason}`);
+        super(
+            'SOURCE_SML',
+            offset === undefined ? `SML: ${reason}` : `SML, byte ${offset}: ${reason}`,
+        );
         this.offset = offset;
     }
 }

@@ -21,7 +21,14 @@ export {
 export { type IntervalEnergy, type SlotEnergy, assignSlots } from './types.js';
 export { crc16x25 } from './crc16.js';
 export { type CsvSourceOptions, readCsvSource } from './csv.js';
-export { type D0Value, type D0Record, type D0Telegram, type D0Options, parseD0, d0EnergyWh } from './d0.js';
+export {
+    type D0Value,
+    type D0Record,
+    type D0Telegram,
+    type D0Options,
+    parseD0,
+    d0EnergyWh,
+} from './d0.js';
 export {
     type SmlNode,
     type SmlMessage,

@@ -108,9 +108,14 @@ const MAX_TL_BYTES = 4;
 export function unframeSml(frame: Uint8Array, options: SmlOptions = {}): Uint8Array {
     if (!(frame instanceof Uint8Array)) throw new SmlError('expected the frame as a Uint8Array');
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-    if (frame.length > maxBytes) throw new SmlError(`frame of ${frame.length} bytes is larger than ${maxBytes}`);
-    if (frame.length < 16) throw new SmlError(`frame of ${frame.length} bytes is too short (truncated?)`);
-    if (frame.length % 4 !== 0) throw new SmlError(`frame length ${frame.length} is not a multiple of 4 (truncated or extra bytes)`);
+    if (frame.length > maxBytes)
+        throw new SmlError(`frame of ${frame.length} bytes is larger than ${maxBytes}`);
+    if (frame.length < 16)
+        throw new SmlError(`frame of ${frame.length} bytes is too short (truncated?)`);
+    if (frame.length % 4 !== 0)
+        throw new SmlError(
+            `frame length ${frame.length} is not a multiple of 4 (truncated or extra bytes)`,
+        );
     const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
     if (view.getUint32(0) !== ESCAPE || view.getUint32(4) !== START) {
         throw new SmlError('frame must start with the escape sequence 1b1b1b1b 01010101', 0);
@@ -123,7 +128,8 @@ export function unframeSml(frame: Uint8Array, options: SmlOptions = {}): Uint8Ar
             n += 4;
             continue;
         }
-        if (o + 8 > frame.length) throw new SmlError('escape sequence at the end of the frame (truncated?)', o);
+        if (o + 8 > frame.length)
+            throw new SmlError('escape sequence at the end of the frame (truncated?)', o);
         const next = view.getUint32(o + 4);
         if (next === ESCAPE) {
             payload.set(frame.subarray(o, o + 4), n); // escaped 1b1b1b1b in the payload
@@ -131,18 +137,33 @@ export function unframeSml(frame: Uint8Array, options: SmlOptions = {}): Uint8Ar
             o += 4;
             continue;
         }
-        if (next === START) throw new SmlError('start sequence inside a frame (a new frame began before this one ended)', o);
+        if (next === START)
+            throw new SmlError(
+                'start sequence inside a frame (a new frame began before this one ended)',
+                o,
+            );
         if (frame[o + 4] !== 0x1a) {
-            throw new SmlError(`unknown escape sequence 1b1b1b1b ${hex(frame.subarray(o + 4, o + 8))}`, o);
+            throw new SmlError(
+                `unknown escape sequence 1b1b1b1b ${hex(frame.subarray(o + 4, o + 8))}`,
+                o,
+            );
         }
-        if (o + 8 !== frame.length) throw new SmlError(`${frame.length - o - 8} bytes after the end sequence`, o + 8);
+        if (o + 8 !== frame.length)
+            throw new SmlError(`${frame.length - o - 8} bytes after the end sequence`, o + 8);
         const fill = frame[o + 5] ?? 0;
-        if (fill > 3) throw new SmlError(`end sequence declares ${fill} fill bytes; at most 3 are possible`, o + 5);
+        if (fill > 3)
+            throw new SmlError(
+                `end sequence declares ${fill} fill bytes; at most 3 are possible`,
+                o + 5,
+            );
         if (fill > n) throw new SmlError('more fill bytes than payload bytes', o + 5);
         const computed = crc16x25(frame, 0, o + 6);
         const sent = (frame[o + 6] ?? 0) | ((frame[o + 7] ?? 0) << 8);
         if (computed !== sent) {
-            throw new SmlError(`CRC mismatch: computed 0x${computed.toString(16).padStart(4, '0')}, frame says 0x${sent.toString(16).padStart(4, '0')}; the frame is corrupted`, o + 6);
+            throw new SmlError(
+                `CRC mismatch: computed 0x${computed.toString(16).padStart(4, '0')}, frame says 0x${sent.toString(16).padStart(4, '0')}; the frame is corrupted`,
+                o + 6,
+            );
         }
         for (let i = n - fill; i < n; i++) {
             if (payload[i] !== 0) throw new SmlError('fill bytes must be 0x00', o - (n - i));
@@ -179,15 +200,28 @@ export function parseSmlPayload(payload: Uint8Array, options: SmlOptions = {}): 
             items.push(r.node);
             o = r.end;
         }
-        const [tid, group, abort, body, crc, end] = items as [SmlNode, SmlNode, SmlNode, SmlNode, SmlNode, SmlNode];
-        if (tid.type !== 'octets') throw new SmlError('transactionId must be an octet string', start);
-        if (group.type !== 'unsigned' || abort.type !== 'unsigned') throw new SmlError('groupNo and abortOnError must be unsigned', start);
-        if (body.type !== 'list' || body.items.length !== 2) throw new SmlError('messageBody must be a list of 2 (tag, body)', start);
+        const [tid, group, abort, body, crc, end] = items as [
+            SmlNode,
+            SmlNode,
+            SmlNode,
+            SmlNode,
+            SmlNode,
+            SmlNode,
+        ];
+        if (tid.type !== 'octets')
+            throw new SmlError('transactionId must be an octet string', start);
+        if (group.type !== 'unsigned' || abort.type !== 'unsigned')
+            throw new SmlError('groupNo and abortOnError must be unsigned', start);
+        if (body.type !== 'list' || body.items.length !== 2)
+            throw new SmlError('messageBody must be a list of 2 (tag, body)', start);
         const tag = body.items[0];
         const content = body.items[1];
-        if (tag?.type !== 'unsigned' || content === undefined) throw new SmlError('message body tag must be unsigned', start);
-        if (crc.type !== 'unsigned' || crc.size > 2) throw new SmlError('crc16 must be an Unsigned16', crcAt);
-        if (end.type !== 'endOfMessage') throw new SmlError('message must end with endOfSmlMsg (0x00)', o - 1);
+        if (tag?.type !== 'unsigned' || content === undefined)
+            throw new SmlError('message body tag must be unsigned', start);
+        if (crc.type !== 'unsigned' || crc.size > 2)
+            throw new SmlError('crc16 must be an Unsigned16', crcAt);
+        if (end.type !== 'endOfMessage')
+            throw new SmlError('message must end with endOfSmlMsg (0x00)', o - 1);
         if (verify) {
             const x = crc16x25(payload, start, crcAt);
             const expected = ((x & 0xff) << 8) | (x >>> 8); // low byte first on the wire
@@ -223,17 +257,30 @@ export function parseSmlPayload(payload: Uint8Array, options: SmlOptions = {}): 
  * @example
  * smlReadings(frame).find((r) => r.obis === '1-0:1.8.0*255')?.wh;
  */
-export function smlReadings(input: Uint8Array | readonly SmlMessage[], options: SmlOptions = {}): SmlReading[] {
-    const messages = input instanceof Uint8Array ? parseSmlPayload(unframeSml(input, options), options) : input;
+export function smlReadings(
+    input: Uint8Array | readonly SmlMessage[],
+    options: SmlOptions = {},
+): SmlReading[] {
+    const messages =
+        input instanceof Uint8Array ? parseSmlPayload(unframeSml(input, options), options) : input;
     const out: SmlReading[] = [];
     for (const m of messages) {
         if (m.tag !== SML_GET_LIST_RESPONSE) continue;
         const b = m.body;
-        if (b.type !== 'list' || b.items.length !== 7) throw new SmlError('GetListResponse must be a list of 7', m.offset);
+        if (b.type !== 'list' || b.items.length !== 7)
+            throw new SmlError('GetListResponse must be a list of 7', m.offset);
         const serverId = b.items[1];
         const valList = b.items[4];
-        if (valList?.type !== 'list') throw new SmlError('GetListResponse.valList must be a list', m.offset);
-        for (const entry of valList.items) out.push(listEntry(entry, serverId?.type === 'octets' ? serverId.bytes : undefined, m.offset));
+        if (valList?.type !== 'list')
+            throw new SmlError('GetListResponse.valList must be a list', m.offset);
+        for (const entry of valList.items)
+            out.push(
+                listEntry(
+                    entry,
+                    serverId?.type === 'octets' ? serverId.bytes : undefined,
+                    m.offset,
+                ),
+            );
     }
     return out;
 }
@@ -251,7 +298,9 @@ export function smlEnergyWh(readings: readonly SmlReading[], obis = '1-0:1.8.0*2
     const r = readings.find((x) => x.obis === obis);
     if (r === undefined) throw new SmlError(`no value with OBIS code ${obis}`);
     if (r.unit !== SML_UNIT_WH) {
-        throw new SmlError(`${obis} has unit ${r.unit === undefined ? '(none)' : r.unit}, not Wh (30); refusing to read it as energy`);
+        throw new SmlError(
+            `${obis} has unit ${r.unit === undefined ? '(none)' : r.unit}, not Wh (30); refusing to read it as energy`,
+        );
     }
     if (r.wh === undefined) throw new SmlError(`${obis} has a non-numeric value`);
     return r.wh;
@@ -269,16 +318,31 @@ export function obisToString(bytes: Uint8Array): string {
 }
 
 function listEntry(entry: SmlNode, serverId: Uint8Array | undefined, offset: number): SmlReading {
-    if (entry.type !== 'list' || entry.items.length !== 7) throw new SmlError('SML_ListEntry must be a list of 7', offset);
-    const [objName, status, , unitNode, scalerNode, valueNode] = entry.items as [SmlNode, SmlNode, SmlNode, SmlNode, SmlNode, SmlNode, SmlNode];
-    if (objName.type !== 'octets' || objName.bytes.length !== 6) throw new SmlError('objName must be a 6-byte OBIS code', offset);
+    if (entry.type !== 'list' || entry.items.length !== 7)
+        throw new SmlError('SML_ListEntry must be a list of 7', offset);
+    const [objName, status, , unitNode, scalerNode, valueNode] = entry.items as [
+        SmlNode,
+        SmlNode,
+        SmlNode,
+        SmlNode,
+        SmlNode,
+        SmlNode,
+        SmlNode,
+    ];
+    if (objName.type !== 'octets' || objName.bytes.length !== 6)
+        throw new SmlError('objName must be a 6-byte OBIS code', offset);
     let unit: number | undefined;
     if (unitNode.type === 'unsigned' && unitNode.size === 1) unit = Number(unitNode.value);
-    else if (unitNode.type !== 'absent') throw new SmlError('unit must be an Unsigned8 or absent', offset);
+    else if (unitNode.type !== 'absent')
+        throw new SmlError('unit must be an Unsigned8 or absent', offset);
     let scaler = 0;
     if (scalerNode.type === 'integer' && scalerNode.size === 1) scaler = Number(scalerNode.value);
-    else if (scalerNode.type !== 'absent') throw new SmlError('scaler must be an Integer8 or absent', offset);
-    const numeric = valueNode.type === 'integer' || valueNode.type === 'unsigned' ? scaledDecimal(valueNode.value, scaler) : undefined;
+    else if (scalerNode.type !== 'absent')
+        throw new SmlError('scaler must be an Integer8 or absent', offset);
+    const numeric =
+        valueNode.type === 'integer' || valueNode.type === 'unsigned'
+            ? scaledDecimal(valueNode.value, scaler)
+            : undefined;
     return Object.freeze({
         serverId,
         obis: obisToString(objName.bytes),
@@ -309,26 +373,38 @@ function readTl(buf: Uint8Array, o: number): Tl {
     while ((b & 0x80) !== 0) {
         if (size >= MAX_TL_BYTES) throw new SmlError(`more than ${MAX_TL_BYTES} TL bytes`, o);
         b = buf[o + size];
-        if (b === undefined) throw new SmlError('truncated: a TL continuation byte is missing', o + size);
-        if ((b & 0x70) !== 0) throw new SmlError('TL continuation byte must have type bits 000', o + size);
+        if (b === undefined)
+            throw new SmlError('truncated: a TL continuation byte is missing', o + size);
+        if ((b & 0x70) !== 0)
+            throw new SmlError('TL continuation byte must have type bits 000', o + size);
         length = (length << 4) | (b & 0x0f);
         size++;
     }
     return { type, length, size };
 }
 
-function readNode(buf: Uint8Array, o: number, depth: number, maxDepth: number): { node: SmlNode; end: number } {
+function readNode(
+    buf: Uint8Array,
+    o: number,
+    depth: number,
+    maxDepth: number,
+): { node: SmlNode; end: number } {
     if (buf[o] === 0x00) return { node: { type: 'endOfMessage' }, end: o + 1 };
     if (buf[o] === 0x01) return { node: { type: 'absent' }, end: o + 1 };
     const tl = readTl(buf, o);
     if (tl.type === 7) {
         if (depth >= maxDepth) throw new SmlError(`lists nested deeper than ${maxDepth}`, o);
         let end = o + tl.size;
-        if (tl.length > buf.length - end) throw new SmlError(`list of ${tl.length} elements cannot fit in the remaining ${buf.length - end} bytes`, o);
+        if (tl.length > buf.length - end)
+            throw new SmlError(
+                `list of ${tl.length} elements cannot fit in the remaining ${buf.length - end} bytes`,
+                o,
+            );
         const items: SmlNode[] = [];
         for (let k = 0; k < tl.length; k++) {
             const r = readNode(buf, end, depth + 1, maxDepth);
-            if (r.node.type === 'endOfMessage') throw new SmlError('endOfSmlMsg (0x00) inside a list', end);
+            if (r.node.type === 'endOfMessage')
+                throw new SmlError('endOfSmlMsg (0x00) inside a list', end);
             items.push(r.node);
             end = r.end;
         }
@@ -337,8 +413,13 @@ function readNode(buf: Uint8Array, o: number, depth: number, maxDepth: number): 
     const dataLength = tl.length - tl.size;
     const start = o + tl.size;
     const end = o + tl.length;
-    if (dataLength < 0) throw new SmlError(`length ${tl.length} is shorter than its ${tl.size} TL bytes`, o);
-    if (end > buf.length) throw new SmlError(`value of ${tl.length} bytes runs past the end of the payload (${buf.length - o} left)`, o);
+    if (dataLength < 0)
+        throw new SmlError(`length ${tl.length} is shorter than its ${tl.size} TL bytes`, o);
+    if (end > buf.length)
+        throw new SmlError(
+            `value of ${tl.length} bytes runs past the end of the payload (${buf.length - o} left)`,
+            o,
+        );
     const data = buf.subarray(start, end);
     switch (tl.type) {
         case 0:
@@ -348,16 +429,21 @@ function readNode(buf: Uint8Array, o: number, depth: number, maxDepth: number): 
             return { node: { type: 'boolean', value: data[0] !== 0 }, end };
         case 5:
         case 6: {
-            if (dataLength < 1 || dataLength > 8) throw new SmlError(`integers have 1–8 data bytes, got ${dataLength}`, o);
+            if (dataLength < 1 || dataLength > 8)
+                throw new SmlError(`integers have 1–8 data bytes, got ${dataLength}`, o);
             let v = 0n;
             for (const byte of data) v = (v << 8n) | BigInt(byte);
-            if (tl.type === 6) return { node: { type: 'unsigned', value: v, size: dataLength }, end };
+            if (tl.type === 6)
+                return { node: { type: 'unsigned', value: v, size: dataLength }, end };
             const bits = BigInt(dataLength * 8);
             if ((data[0] ?? 0) & 0x80) v -= 1n << bits; // two's complement
             return { node: { type: 'integer', value: v, size: dataLength }, end };
         }
         default:
-            throw new SmlError(`unknown TL type ${tl.type} (byte 0x${(buf[o] ?? 0).toString(16).padStart(2, '0')})`, o);
+            throw new SmlError(
+                `unknown TL type ${tl.type} (byte 0x${(buf[o] ?? 0).toString(16).padStart(2, '0')})`,
+                o,
+            );
     }
 }
 

@@ -39,7 +39,10 @@ export interface SlotEnergy extends IntervalEnergy {
  * @example
  * assignSlots(readCsvSource(text, { mode: 'register' }), periodSlots('2024-03'));
  */
-export function assignSlots(readings: readonly IntervalEnergy[], period: BillingPeriod): SlotEnergy[] {
+export function assignSlots(
+    readings: readonly IntervalEnergy[],
+    period: BillingPeriod,
+): SlotEnergy[] {
     const stepMs = period.intervalMinutes * 60_000;
     const out: SlotEnergy[] = [];
     const seen = new Set<number>();
@@ -53,7 +56,10 @@ export function assignSlots(readings: readonly IntervalEnergy[], period: Billing
         }
         const slot = slotOfInstant(period, r.startMs);
         if (seen.has(slot)) {
-            throw new SourceError('SOURCE_SLOTS', `two readings for slot ${slot} of period ${period.periodId}`);
+            throw new SourceError(
+                'SOURCE_SLOTS',
+                `two readings for slot ${slot} of period ${period.periodId}`,
+            );
         }
         seen.add(slot);
         out.push(Object.freeze({ ...r, slot }));
