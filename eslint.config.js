@@ -1,0 +1,71 @@
+// ESLint flat config: typescript-eslint strict + stylistic, both type-checked, over src/, test/ and
+// bench/. Formatting is Prettier's job (`npm run format:check`), so no formatting rules here.
+// Type information comes from the `typescript` package (6.0.x, the JS API typescript-eslint needs);
+// the build itself compiles with TypeScript 7 (`typescript7`), see package.json.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+    {
+        ignores: ['dist/', 'node_modules/', 'native/', 'bench-results/', 'test/fabric-network/'],
+    },
+    {
+        // TEMPORARY — pending restructure merge: these files are being moved/split on another
+        // branch (issue 8). They are left unlinted here so the two branches merge cleanly; the
+        // lead removes this block after merging and lints the moved files.
+        ignores: [
+            'src/ledger/embedded/engine.ts',
+            'src/ledger/embedded/dispatch.ts',
+            'src/ledger/embedded/stub.ts',
+            'src/contract/femeter.ts',
+            'src/ledger/fabric/ledger.ts',
+            'src/ledger/fabric/deploy.ts',
+            'src/ledger/api.ts',
+            'src/apps/engines.ts',
+            'src/apps/demo/demo.ts',
+        ],
+    },
+    js.configs.recommended,
+    {
+        files: ['**/*.ts'],
+        extends: [tseslint.configs.strictTypeChecked, tseslint.configs.stylisticTypeChecked],
+        languageOptions: {
+            parserOptions: {
+                projectService: true,
+                tsconfigRootDir: import.meta.dirname,
+            },
+        },
+        rules: {
+            // Numbers (incl. bigint) and booleans print unambiguously in messages and ids; nullish, any,
+            // objects and arrays stay forbidden (they print as 'undefined' / '[object Object]').
+            '@typescript-eslint/restrict-template-expressions': [
+                'error',
+                { allowNumber: true, allowBoolean: true },
+            ],
+            // node:test's test()/describe() return promises the runner itself tracks.
+            '@typescript-eslint/no-floating-promises': [
+                'error',
+                {
+                    allowForKnownSafeCalls: [
+                        {
+                            from: 'package',
+                            package: 'node:test',
+                            name: ['test', 'describe', 'it', 'suite'],
+                        },
+                    ],
+                },
+            ],
+        },
+    },
+    {
+        // Tests and benchmarks index fixtures they have just built (noUncheckedIndexedAccess makes
+        // every such read `T | undefined`); a wrong `!` there fails the run loudly, so the
+        // assertion is allowed outside src/.
+        files: ['test/**/*.ts', 'bench/**/*.ts'],
+        rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+    },
+    {
+        files: ['**/*.js', '**/*.mjs'],
+        extends: [tseslint.configs.disableTypeChecked],
+    },
+);
