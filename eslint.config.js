@@ -42,6 +42,16 @@ export default tseslint.config(
                 'error',
                 { allowNumber: true, allowBoolean: true },
             ],
+            // A leading underscore marks a parameter or binding kept for its position or signature.
+            '@typescript-eslint/no-unused-vars': [
+                'error',
+                {
+                    argsIgnorePattern: '^_',
+                    varsIgnorePattern: '^_',
+                    caughtErrorsIgnorePattern: '^_',
+                    destructuredArrayIgnorePattern: '^_',
+                },
+            ],
             // node:test's test()/describe() return promises the runner itself tracks.
             '@typescript-eslint/no-floating-promises': [
                 'error',

@@ -16,12 +16,12 @@ import { embeddedEngine } from '../src/apps/engines.js';
 import { runDemo, type DemoReport } from '../src/apps/demo/demo.js';
 import { arg, fmtMs, printTable } from './timing.js';
 
-process.env['CORE_CHAINCODE_LOGGING_LEVEL'] ??= 'error';
+process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'error';
 const customers = Number(arg('customers', '10'));
 const period = arg('period', '2024-03');
 const out = arg('out', 'bench-results/e2e.json');
-const shared = process.env['FEMETER_SHARED'] ?? join(process.cwd(), '..', 'shared', 'data');
-const cache = join(process.env['FEMETER_CACHE'] ?? join(homedir(), '.cache', 'femeter'), 'dlog');
+const shared = process.env.FEMETER_SHARED ?? join(process.cwd(), '..', 'shared', 'data');
+const cache = join(process.env.FEMETER_CACHE ?? join(homedir(), '.cache', 'femeter'), 'dlog');
 
 async function once(fold: boolean): Promise<DemoReport> {
     const dir = mkdtempSync(join(tmpdir(), 'femeter-bench-e2e-'));
@@ -55,8 +55,8 @@ async function main(): Promise<void> {
     const rows = [
         [
             'readings/s through the pipeline (metering phase)',
-            `${folded.readingsPerSecond.toFixed(0)}`,
-            `${scratch.readingsPerSecond.toFixed(0)}`,
+            folded.readingsPerSecond.toFixed(0),
+            scratch.readingsPerSecond.toFixed(0),
             '~2',
         ],
         [
@@ -67,8 +67,8 @@ async function main(): Promise<void> {
         ],
         [
             'meter-months simulated per second (metering phase)',
-            (customers / ((folded.timings['metering'] ?? 1) / 1000)).toFixed(2),
-            (customers / ((scratch.timings['metering'] ?? 1) / 1000)).toFixed(2),
+            (customers / ((folded.timings.metering ?? 1) / 1000)).toFixed(2),
+            (customers / ((scratch.timings.metering ?? 1) / 1000)).toFixed(2),
             '—',
         ],
         [
@@ -79,8 +79,8 @@ async function main(): Promise<void> {
         ],
         [
             'billing phase incl. posting + on-ledger verification',
-            fmtMs(folded.timings['billing']),
-            fmtMs(scratch.timings['billing']),
+            fmtMs(folded.timings.billing),
+            fmtMs(scratch.timings.billing),
             '—',
         ],
         ['all bills exact and proofs valid', String(folded.ok), String(scratch.ok), '—'],

@@ -335,7 +335,9 @@ async function providerBill(
         const all = new Uint8Array((SLOTS + 1) * 32);
         all.set(g.encode(meter.c0), 0);
         const stored = await meter.api.getReadings(meter.id, CHANNEL, PERIOD);
-        stored.forEach((r, i) => all.set(hexToBytes(r.c), (i + 1) * 32));
+        stored.forEach((r, i) => {
+            all.set(hexToBytes(r.c), (i + 1) * 32);
+        });
         const digest = sha256(all);
         await meter.api.closePeriod({
             meter: meter.id,
@@ -497,10 +499,11 @@ function script(name: string, env: NodeJS.ProcessEnv, ...args: string[]): Promis
             join(repositoryRoot(), 'scripts', 'fabric', name),
             args,
             { env, timeout: 600_000, maxBuffer: 16 << 20 },
-            (err, out, errOut) =>
+            (err, out, errOut) => {
                 err
                     ? reject(new Error(`scripts/fabric/${name}: ${err.message}\n${out}${errOut}`))
-                    : resolve(out + errOut),
+                    : resolve(out + errOut);
+            },
         );
     });
 }
@@ -509,7 +512,7 @@ async function main(): Promise<void> {
     console.log(
         `femeter bench:fabric — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}; period ${PERIOD} (${SLOTS} slots)`,
     );
-    const cache = process.env['FEMETER_CACHE'] ?? join(homedir(), '.cache', 'femeter');
+    const cache = process.env.FEMETER_CACHE ?? join(homedir(), '.cache', 'femeter');
     const dlog = (await dlogSolvers(join(cache, 'dlog'), 20))(g);
     const results: EngineResult[] = [];
     let network: { connection: string; own: boolean; env?: NodeJS.ProcessEnv } | undefined;
@@ -533,8 +536,7 @@ async function main(): Promise<void> {
                     const env = {
                         ...process.env,
                         FEMETER_FABRIC_DIR: dir,
-                        FEMETER_FABRIC_BASE_PORT:
-                            process.env['FEMETER_FABRIC_BASE_PORT'] ?? '17350',
+                        FEMETER_FABRIC_BASE_PORT: process.env.FEMETER_FABRIC_BASE_PORT ?? '17350',
                     };
                     console.log(
                         `\n[fabric] no network at ${SETTINGS.connection}: bringing one up in ${dir}`,
@@ -559,7 +561,9 @@ async function main(): Promise<void> {
         }
     } finally {
         if (network?.own && network.env)
-            await script('down', network.env).catch((e: unknown) => console.error(String(e)));
+            await script('down', network.env).catch((e: unknown) => {
+                console.error(String(e));
+            });
     }
 
     const by = (e: string): EngineResult | undefined => results.find((r) => r.engine === e);

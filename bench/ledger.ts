@@ -59,7 +59,7 @@ function _list(s: string | undefined, fallback: readonly number[]): readonly num
 }
 
 const SETTINGS: Settings = {
-    seconds: Number(_arg('seconds') ?? process.env['BENCH_SECONDS'] ?? 2),
+    seconds: Number(_arg('seconds') ?? process.env.BENCH_SECONDS ?? 2),
     out: _arg('out'),
     concurrency: _list(_arg('concurrency'), [1, 4, 16, 64]),
     records: _list(_arg('records'), [1, 64]),

@@ -33,7 +33,9 @@ function randomScalar(bits = 256): bigint {
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
     const out = new Uint8Array(parts.length * 32);
-    parts.forEach((p, i) => out.set(p, 32 * i));
+    parts.forEach((p, i) => {
+        out.set(p, 32 * i);
+    });
     return out;
 }
 
@@ -117,7 +119,7 @@ function main(): void {
     console.log(`# ${n.version()} vs @noble/curves ristretto255`);
     console.log(
         `# node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, ` +
-            `FEMETER_NATIVE_THREADS=${process.env['FEMETER_NATIVE_THREADS'] ?? '(default)'}${QUICK ? ', --quick' : ''}`,
+            `FEMETER_NATIVE_THREADS=${process.env.FEMETER_NATIVE_THREADS ?? '(default)'}${QUICK ? ', --quick' : ''}`,
     );
 
     const BIG = 2976;
@@ -160,7 +162,9 @@ function main(): void {
         `decode+validate (batch)`,
         BIG,
         () => n.decodeCheck(pts),
-        () => pb.forEach((b) => Point.fromBytes(b)),
+        () => {
+            pb.forEach((b) => Point.fromBytes(b));
+        },
     );
     add('encode (noble only; fused in native ops)', 1, undefined, () => ps[0]!.toBytes());
     add(
@@ -186,22 +190,28 @@ function main(): void {
         'mulBaseMany',
         NB,
         () => n.mulBaseMany(sFullb.subarray(0, NB * 32)),
-        () => sFull.slice(0, NB).forEach((k) => Point.BASE.multiply(k).toBytes()),
+        () => {
+            sFull.slice(0, NB).forEach((k) => Point.BASE.multiply(k).toBytes());
+        },
     );
     add(
         'mulMany (one scalar)',
         NB,
         () => n.mulMany(pts.subarray(0, NB * 32), k0),
-        () => pb.slice(0, NB).forEach((b) => Point.fromBytes(b).multiply(sFull[0]!).toBytes()),
+        () => {
+            pb.slice(0, NB).forEach((b) => Point.fromBytes(b).multiply(sFull[0]!).toBytes());
+        },
     );
     add(
         'mulBaseMany',
         BIG,
         () => n.mulBaseMany(sFullb),
-        () => sFull.forEach((k) => Point.BASE.multiply(k).toBytes()),
+        () => {
+            sFull.forEach((k) => Point.BASE.multiply(k).toBytes());
+        },
         1,
     );
-    const msm = (count: number, ks: bigint[], kb: Uint8Array, label: string): void =>
+    const msm = (count: number, ks: bigint[], kb: Uint8Array, label: string): void => {
         add(
             `msmVartime ${label} (incl. decode)`,
             count,
@@ -214,6 +224,7 @@ function main(): void {
                 ).toBytes(),
             count > 100 ? 1 : undefined,
         );
+    };
     msm(96, s16, s16b, '16-bit');
     msm(96, sFull, sFullb, 'full');
     msm(BIG, s16, s16b, '16-bit');

@@ -61,7 +61,9 @@ export async function verifyBillOnLedger(
             `${what}: ${slots.length} of ${period.slots} slots stored`,
         );
     const Cbytes = new Uint8Array(slots.length * g.elementBytes);
-    slots.forEach((s, i) => Cbytes.set(hexToBytes(s.value.c), i * g.elementBytes));
+    slots.forEach((s, i) => {
+        Cbytes.set(hexToBytes(s.value.c), i * g.elementBytes);
+    });
     const C = g.decodeMany(Cbytes, slots.length, 'C');
     const ys = y.map((v) => mod(v, g.order));
     const statement = {

@@ -19,8 +19,8 @@ function canon(v: unknown): Json {
     if (typeof v === 'bigint') return v.toString();
     if (Array.isArray(v)) return v.map(canon);
     if (typeof v === 'object') {
-        const out: { [k: string]: Json } = {};
-        for (const k of Object.keys(v as object).sort()) {
+        const out: Record<string, Json> = {};
+        for (const k of Object.keys(v).sort()) {
             const x = (v as Record<string, unknown>)[k];
             if (x !== undefined) out[k] = canon(x);
         }

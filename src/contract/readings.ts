@@ -73,7 +73,7 @@ function parseReading(v: unknown, i: number, elementBytes: number): ReadingInput
         seq: int(o, 'seq', what, 1, Number.MAX_SAFE_INTEGER),
         status: int(o, 'status', what, 0, STATUS_MASK),
         c: hex(o, 'c', what, elementBytes),
-        ...(o['c0'] === undefined ? {} : { c0: hex(o, 'c0', what, elementBytes) }),
+        ...(o.c0 === undefined ? {} : { c0: hex(o, 'c0', what, elementBytes) }),
         sig: hex(o, 'sig', what, 64),
     };
 }
@@ -86,7 +86,7 @@ export async function applyReadings(
 ): Promise<ReadingEventItem[]> {
     onlyFields(body, ['meter', 'readings'], 'SubmitReadings');
     id(body, 'meter', 'SubmitReadings');
-    const list = body['readings'];
+    const list = body.readings;
     if (!Array.isArray(list) || list.length < 1)
         throw new ContractError(
             'BAD_REQUEST',

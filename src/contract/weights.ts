@@ -87,6 +87,8 @@ export async function weightsFor(
 export function weightsDigest(y: readonly bigint[]): string {
     const b = new Uint8Array(y.length * 8);
     const v = new DataView(b.buffer);
-    y.forEach((w, i) => v.setBigInt64(i * 8, w));
+    y.forEach((w, i) => {
+        v.setBigInt64(i * 8, w);
+    });
     return bytesToHex(sha256(b));
 }

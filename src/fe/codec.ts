@@ -169,7 +169,7 @@ function readLength(r: Reader, what: string): number {
 
 /** Serialize an mpk. */
 export function encodeMpk<E>(group: Group<E>, mpk: MasterPublicKey<E>): Uint8Array {
-    const w = header(new Writer(), 'FMPK', group as Group<unknown>);
+    const w = header(new Writer(), 'FMPK', group);
     writeCtx(w, mpk.ctx);
     w.u32(mpk.H.length);
     for (const h of mpk.H) w.bytes(group.encode(h));
@@ -179,7 +179,7 @@ export function encodeMpk<E>(group: Group<E>, mpk: MasterPublicKey<E>): Uint8Arr
 /** Parse and validate an mpk (every H_i canonical, in the group, not the identity). */
 export function decodeMpk<E>(group: Group<E>, bytes: Uint8Array): MasterPublicKey<E> {
     const r = new Reader(bytes, 'mpk');
-    readHeader(r, 'FMPK', group as Group<unknown>, 'mpk');
+    readHeader(r, 'FMPK', group, 'mpk');
     const ctx = readCtx(r, 'mpk');
     const l = readLength(r, 'mpk');
     const H = group.decodeMany(r.take(l * group.elementBytes, 'H'), l, 'mpk.H');
@@ -189,7 +189,7 @@ export function decodeMpk<E>(group: Group<E>, bytes: Uint8Array): MasterPublicKe
 
 /** Serialize a functional key (weights and sk_y: secret, store encrypted). */
 export function encodeFunctionalKey<E>(group: Group<E>, key: FunctionalKey): Uint8Array {
-    const w = header(new Writer(), 'FMFK', group as Group<unknown>);
+    const w = header(new Writer(), 'FMFK', group);
     writeCtx(w, key.ctx);
     w.u32(key.y.length);
     for (const v of key.y) w.i64(v);
@@ -200,7 +200,7 @@ export function encodeFunctionalKey<E>(group: Group<E>, key: FunctionalKey): Uin
 /** Parse a functional key. */
 export function decodeFunctionalKey<E>(group: Group<E>, bytes: Uint8Array): FunctionalKey {
     const r = new Reader(bytes, 'key');
-    readHeader(r, 'FMFK', group as Group<unknown>, 'key');
+    readHeader(r, 'FMFK', group, 'key');
     const ctx = readCtx(r, 'key');
     const l = readLength(r, 'key');
     const y: bigint[] = [];
@@ -218,7 +218,7 @@ export function decodeFunctionalKey<E>(group: Group<E>, bytes: Uint8Array): Func
 
 /** Serialize a bill proof. */
 export function encodeProof<E>(group: Group<E>, p: BillProof): Uint8Array {
-    return header(new Writer(), 'FMPF', group as Group<unknown>)
+    return header(new Writer(), 'FMPF', group)
         .bytes(group.encodeScalar(p.c))
         .bytes(group.encodeScalar(p.s))
         .finish();
@@ -227,7 +227,7 @@ export function encodeProof<E>(group: Group<E>, p: BillProof): Uint8Array {
 /** Parse a bill proof. */
 export function decodeProof<E>(group: Group<E>, bytes: Uint8Array): BillProof {
     const r = new Reader(bytes, 'proof');
-    readHeader(r, 'FMPF', group as Group<unknown>, 'proof');
+    readHeader(r, 'FMPF', group, 'proof');
     const c = group.decodeScalar(r.take(group.scalarBytes, 'c'), 'proof.c');
     const s = group.decodeScalar(r.take(group.scalarBytes, 's'), 'proof.s');
     r.end();

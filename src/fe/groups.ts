@@ -9,8 +9,7 @@ import { GROUP_IDS, type Group, type GroupName } from './group.js';
 import { ristretto255 } from './ristretto255.js';
 
 /** A group of any element type (elements stay opaque). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyGroup = Group<any>;
+export type AnyGroup = Group<unknown>;
 
 const BY_NAME: Readonly<Record<GroupName, AnyGroup>> = Object.freeze({
     ristretto255,

@@ -97,7 +97,7 @@ function nodeProcess(): NodeJS.Process | undefined {
 }
 
 function disabledByEnv(): boolean {
-    return nodeProcess()?.env?.['FEMETER_NO_NATIVE'] === '1';
+    return nodeProcess()?.env?.FEMETER_NO_NATIVE === '1';
 }
 
 /**
@@ -192,7 +192,7 @@ function load(): NonNullable<typeof cached> {
     const proc = nodeProcess();
     const mod = proc?.getBuiltinModule?.('node:module') as NodeModuleApi | undefined;
     const fs = proc?.getBuiltinModule?.('node:fs') as NodeFsApi | undefined;
-    if (path === undefined || mod === undefined || fs === undefined || !fs.existsSync(path)) {
+    if (path === undefined || mod === undefined || !fs?.existsSync(path)) {
         return { addon: undefined, path, error: undefined };
     }
     try {

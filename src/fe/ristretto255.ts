@@ -56,7 +56,9 @@ function scalarLE(k: bigint, field = 'scalar'): Uint8Array {
 
 function concat32(items: readonly Uint8Array[]): Uint8Array {
     const out = new Uint8Array(items.length * LEN);
-    items.forEach((b, i) => out.set(b, i * LEN));
+    items.forEach((b, i) => {
+        out.set(b, i * LEN);
+    });
     return out;
 }
 

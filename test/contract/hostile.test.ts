@@ -315,7 +315,9 @@ describe('contract rules under hostile input', () => {
         const readings = await meterApi().getReadings('meter-0', CHANNEL, PERIOD);
         const all = new Uint8Array(2973 * 32);
         all.set(hexToBytes(c0), 0);
-        readings.forEach((r, i) => all.set(hexToBytes(r.c), (i + 1) * 32));
+        readings.forEach((r, i) => {
+            all.set(hexToBytes(r.c), (i + 1) * 32);
+        });
         const { sha256 } = await import('@noble/hashes/sha2.js');
         const digest = sha256(all);
         await meterApi().closePeriod({

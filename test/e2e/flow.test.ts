@@ -32,7 +32,7 @@ import {
     type World,
 } from './world.js';
 
-const SHARED = process.env['FEMETER_SHARED'] ?? join(process.cwd(), '..', 'shared', 'data');
+const SHARED = process.env.FEMETER_SHARED ?? join(process.cwd(), '..', 'shared', 'data');
 const code = (e: unknown): string | undefined =>
     contractErrorCode(e instanceof Error ? e.message : String(e));
 
@@ -253,7 +253,7 @@ describe('tariff change, provider switch, wrong bills and bad keys', () => {
             });
             await assert.rejects(
                 pa.provider.loadKeys(h.meterId, CHANNEL, PERIOD),
-                (e) => e instanceof BadFunctionalKeyError && /key check/.test(e.message),
+                (e) => e instanceof BadFunctionalKeyError && e.message.includes('key check'),
             );
             // a key sealed for another binding does not even open
             const w3 = await pa.party.api.getAgreements(h.meterId, CHANNEL, PERIOD);

@@ -69,7 +69,7 @@ export interface World {
  * the fixed party/meter ids work unchanged; its server is stopped when the engine closes.
  */
 export async function openEngine(dir: string): Promise<Engine> {
-    const which = process.env['FEMETER_E2E_ENGINE'] ?? 'embedded';
+    const which = process.env.FEMETER_E2E_ENGINE ?? 'embedded';
     if (which === 'fabric') return fabricEngine(defaultConnectionPath(), { freshChaincode: 'e2e' });
     if (which !== 'embedded')
         throw new Error(

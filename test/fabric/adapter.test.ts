@@ -26,7 +26,7 @@ import { FabricLedger, ParticipantDirectory, clientUsers } from '../../src/ledge
 import type { FabricLedger as FabricLedgerType } from '../../src/ledger/fabric/index.js';
 import { CHANNEL, makeWorld, PERIOD, readingsFor, type World } from '../e2e/world.js';
 
-const ON = process.env['FEMETER_E2E_ENGINE'] === 'fabric';
+const ON = process.env.FEMETER_E2E_ENGINE === 'fabric';
 const dec = new TextDecoder();
 
 describe(
@@ -120,7 +120,7 @@ describe(
             const h = w.households[0]!;
             const users = new ParticipantDirectory({
                 dataDir: ledger.profile.dataDir,
-                users: { CustomersMSP: clientUsers(ledger.profile.organizations['CustomersMSP']!) },
+                users: { CustomersMSP: clientUsers(ledger.profile.organizations.CustomersMSP!) },
             });
             const meterUser = await users.userFor(ledger.chaincode, 'CustomersMSP', h.meterId);
             const strict = await FabricLedger.open({
@@ -266,7 +266,9 @@ async function take(
     each?: (e: ChaincodeEvent) => Promise<void>,
 ): Promise<ChaincodeEvent[]> {
     const got: ChaincodeEvent[] = [];
-    const timer = setTimeout(() => stream.close(), 10_000);
+    const timer = setTimeout(() => {
+        stream.close();
+    }, 10_000);
     try {
         for await (const e of stream) {
             got.push(e);

@@ -33,7 +33,7 @@ import {
     type World,
 } from '../e2e/world.js';
 
-const ON = process.env['FEMETER_E2E_ENGINE'] === 'fabric';
+const ON = process.env.FEMETER_E2E_ENGINE === 'fabric';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const dec = new TextDecoder();
 
@@ -43,12 +43,13 @@ function script(dataDir: string, name: string, ...args: string[]): Promise<strin
             join(repositoryRoot(), 'scripts', 'fabric', name),
             args,
             { env: { ...process.env, FEMETER_FABRIC_DIR: dataDir }, timeout: 120_000 },
-            (err, out, errOut) =>
+            (err, out, errOut) => {
                 err
                     ? reject(
                           new Error(`${name} ${args.join(' ')}: ${err.message}\n${out}${errOut}`),
                       )
-                    : resolve(out + errOut),
+                    : resolve(out + errOut);
+            },
         );
     });
 }
@@ -152,7 +153,7 @@ describe(
             const restartMs = performance.now() - restartedAt;
             down = false;
             await meters;
-            void down;
+            down;
             const caughtUpMs = performance.now() - restartedAt;
             t.diagnostic(
                 `killed after meter 0 had sent ${daysAtKill} of 31 days; ${failures.length} flushes failed during the outage; ${pendingAtRestart} readings pending at restart; ` +

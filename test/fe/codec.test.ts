@@ -28,7 +28,9 @@ for (const { label, group: g } of groupsUnderTest().filter((x) => x.fast)) {
         it('round-trips', () => {
             const m2 = decodeMpk(g, mpkBytes);
             assert.deepEqual(m2.ctx, ctx);
-            m2.H.forEach((h, i) => assert.ok(g.equals(h, mpk.H[i])));
+            m2.H.forEach((h, i) => {
+                assert.ok(g.equals(h, mpk.H[i]));
+            });
             assert.deepEqual(decodeFunctionalKey(g, keyBytes), key);
             assert.deepEqual(decodeProof(g, proofBytes), { c: 5n, s: 7n });
             assert.deepEqual(encodeMpk(g, m2), mpkBytes);

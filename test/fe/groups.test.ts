@@ -62,11 +62,13 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
         });
         it('mulBaseMany / mulMany agree with single multiplications', () => {
             const ks = [1n, 2n, g.order - 1n, 99n];
-            g.mulBaseMany(ks).forEach((P, i) => assert.ok(g.equals(P, g.mulBase(ks[i]!))));
+            g.mulBaseMany(ks).forEach((P, i) => {
+                assert.ok(g.equals(P, g.mulBase(ks[i]!)));
+            });
             const P = g.mulBase(77n);
-            g.mulMany([P, g.generator], 5n).forEach((Q, i) =>
-                assert.ok(g.equals(Q, g.mul(i === 0 ? P : g.generator, 5n))),
-            );
+            g.mulMany([P, g.generator], 5n).forEach((Q, i) => {
+                assert.ok(g.equals(Q, g.mul(i === 0 ? P : g.generator, 5n)));
+            });
         });
         it('stepKeys fingerprints start + j·step', () => {
             const start = g.mulBase(10n);

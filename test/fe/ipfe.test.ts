@@ -69,8 +69,12 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
                 () => decrypt(g, { ...key, y: y2 }, C0, C, tableFor(g), innerProductBound(y2, B)),
                 DlogBoundError,
             );
-            assert.throws(() => checkKey(g, mpk, { ...key, y: y2 }), KeyCheckError);
-            assert.throws(() => checkKey(g, mpk, { ...key, sk: key.sk ^ 1n }), KeyCheckError);
+            assert.throws(() => {
+                checkKey(g, mpk, { ...key, y: y2 });
+            }, KeyCheckError);
+            assert.throws(() => {
+                checkKey(g, mpk, { ...key, sk: key.sk ^ 1n });
+            }, KeyCheckError);
         });
         it('folding equals from-scratch and re-encryption is byte-identical (idempotent resend)', () => {
             const e1 = new Encryptor(g, mpk, seed(2), { maxReading: B, precompute: true });
@@ -78,11 +82,17 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
             assert.deepEqual(g.encode(e1.open()), g.encode(e2.open()));
             const x = Array.from({ length: l }, (_, i) => BigInt(i * 3));
             const C = x.map((xi, i) => e1.slot(i, xi));
-            x.forEach((xi, i) => assert.deepEqual(g.encode(e2.slot(i, xi)), g.encode(C[i])));
+            x.forEach((xi, i) => {
+                assert.deepEqual(g.encode(e2.slot(i, xi)), g.encode(C[i]));
+            });
             const y = Array.from({ length: l }, (_, i) => BigInt((i % 4) - 1));
             const acc = new Accumulator(g, y);
-            [...C.keys()].reverse().forEach((i) => acc.add(i, C[i]));
-            assert.throws(() => acc.add(0, C[0]), /already folded/);
+            [...C.keys()].reverse().forEach((i) => {
+                acc.add(i, C[i]);
+            });
+            assert.throws(() => {
+                acc.add(0, C[0]);
+            }, /already folded/);
             assert.equal(acc.count, l);
             assert.ok(g.equals(acc.value, weightedSum(g, y, C)));
             const key = keyDer(g, msk, y);

@@ -17,12 +17,12 @@ describe('key files', async () => {
     it('refuses a wrong passphrase', async () => {
         await assert.rejects(
             openKeyFile(text, 'wrong', 'customer-root-seed'),
-            (e: unknown) => e instanceof KeyFileError && /wrong passphrase/.test(e.message),
+            (e: unknown) => e instanceof KeyFileError && e.message.includes('wrong passphrase'),
         );
     });
     it('refuses flipped bits in ciphertext, nonce, salt, kind', async () => {
         const j = JSON.parse(text) as Record<string, unknown> & { kdf: Record<string, unknown> };
-        const flip = (h: string): string => (h[0] === '0' ? '1' : '0') + h.slice(1);
+        const flip = (h: string): string => (h.startsWith('0') ? '1' : '0') + h.slice(1);
         const variants = [
             { ...j, ciphertext: flip(j.ciphertext as string) },
             { ...j, nonce: flip(j.nonce as string) },

@@ -51,7 +51,9 @@ for (const { label, group: g } of groupsUnderTest().filter((x) => x.fast)) {
             assert.ok(!verifyBill(g, st, { c: proof.c, s: (proof.s + 1n) % g.order }));
             assert.ok(!verifyBill(g, st, { c: (proof.c + 1n) % g.order, s: proof.s }));
             assert.ok(!verifyBill(g, st, { c: g.order, s: proof.s }));
-            assert.throws(() => assertBill(g, { ...st, m: m + 1n }, proof), ProofError);
+            assert.throws(() => {
+                assertBill(g, { ...st, m: m + 1n }, proof);
+            }, ProofError);
         });
         it('the prover refuses a false statement', () => {
             assert.throws(() => proveBill(g, key.sk, { ...st, m: m + 1n }), ProofError);

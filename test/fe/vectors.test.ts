@@ -58,11 +58,12 @@ function kdfIndependent(
 }
 
 describe('known-answer vectors', () => {
-    it('cover every group', () =>
+    it('cover every group', () => {
         assert.deepEqual(
             vectors.map((v) => v.group),
             ['ristretto255', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096'],
-        ));
+        );
+    });
     for (const v of vectors) {
         it(`${v.group}: library reproduces every value`, () => {
             const g = groupByName(v.group);
@@ -134,7 +135,9 @@ describe('known-answer vectors', () => {
             assert.equal(v.m, x.reduce((acc, xi, i) => acc + xi * y[i]!, 0n).toString());
             if (le) {
                 const B = nobleR.Point.BASE;
-                s.forEach((si, i) => assert.equal(hex(B.multiply(si).toBytes()), v.H[i]));
+                s.forEach((si, i) => {
+                    assert.equal(hex(B.multiply(si).toBytes()), v.H[i]);
+                });
                 assert.equal(hex(B.multiply(r!).toBytes()), v.C0);
                 x.forEach((xi, i) => {
                     const Ci = B.multiply(s[i]!)
@@ -145,9 +148,11 @@ describe('known-answer vectors', () => {
             } else {
                 const p = FFDHE_P_FOR_TESTS(v.group);
                 const be = (n: bigint): string => n.toString(16).padStart(g.elementBytes * 2, '0');
-                s.forEach((si, i) => assert.equal(be(modPowBigInt(2n, si, p)), v.H[i]));
+                s.forEach((si, i) => {
+                    assert.equal(be(modPowBigInt(2n, si, p)), v.H[i]);
+                });
                 assert.equal(be(modPowBigInt(2n, r!, p)), v.C0);
-                x.forEach((xi, i) =>
+                x.forEach((xi, i) => {
                     assert.equal(
                         be(
                             (modPowBigInt(modPowBigInt(2n, s[i]!, p), r!, p) *
@@ -155,8 +160,8 @@ describe('known-answer vectors', () => {
                                 p,
                         ),
                         v.C[i],
-                    ),
-                );
+                    );
+                });
             }
         });
     }

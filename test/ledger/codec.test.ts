@@ -61,7 +61,9 @@ describe('codec', () => {
         assert.throws(() => new Writer().str('a\uD800b'), CodecError);
         assert.throws(() => new Writer().str('\uDC00'), CodecError);
         assert.throws(() => new Reader(Uint8Array.from([2, 0xc3, 0x28])).str(), /UTF-8/);
-        assert.throws(() => new Reader(Uint8Array.from([1, 0x41, 0x00])).end(), /trailing/);
+        assert.throws(() => {
+            new Reader(Uint8Array.from([1, 0x41, 0x00])).end();
+        }, /trailing/);
     });
 
     it('orders keys as LevelDB and Fabric do (UTF-8 bytes)', () => {
@@ -247,7 +249,9 @@ describe('stub', () => {
         await assert.rejects(s.putState('k\uD800', Uint8Array.from([1])), /UTF-8/);
         await assert.rejects(s.putState('k', 42 as unknown as Uint8Array), /bytes/);
         await assert.rejects(s.getStateByRange('\u0000a', ''), /null character/);
-        assert.throws(() => s.setEvent('', Uint8Array.from([1])), /non-empty/);
+        assert.throws(() => {
+            s.setEvent('', Uint8Array.from([1]));
+        }, /non-empty/);
         assert.equal((await s.getState('missing')).length, 0);
         assert.deepEqual(s.getFunctionAndParameters(), { fcn: 'T', params: ['x'] });
         assert.throws(() => s.getHistoryForKey(), /not supported/);

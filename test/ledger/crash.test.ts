@@ -20,7 +20,7 @@ import { describe, it } from 'node:test';
 import { connect, openLedger, party, tempDir, text } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/crash-child.js', import.meta.url));
-const ROUNDS = Number(process.env['LEDGER_CRASH_ROUNDS'] ?? 20);
+const ROUNDS = Number(process.env.LEDGER_CRASH_ROUNDS ?? 20);
 
 interface RoundOutput {
     readonly acked: { txId: string; key: string }[];
@@ -91,7 +91,7 @@ describe('crash safety', () => {
                 const delay = early ? Math.floor(random() * 400) : 20 + Math.floor(random() * 350);
                 const out = await runChild(path, delay, early);
                 totalAcked += out.acked.length;
-                if (process.env['LEDGER_CRASH_DEBUG'])
+                if (process.env.LEDGER_CRASH_DEBUG)
                     console.log(
                         round,
                         delay,

@@ -46,13 +46,13 @@ describe('native loader', () => {
 
     it('returns undefined when FEMETER_NO_NATIVE=1', (t) => {
         if (!nativeOrSkip(t)) return;
-        const saved = process.env['FEMETER_NO_NATIVE'];
-        process.env['FEMETER_NO_NATIVE'] = '1';
+        const saved = process.env.FEMETER_NO_NATIVE;
+        process.env.FEMETER_NO_NATIVE = '1';
         try {
             assert.equal(loadNative(), undefined);
         } finally {
-            if (saved === undefined) delete process.env['FEMETER_NO_NATIVE'];
-            else process.env['FEMETER_NO_NATIVE'] = saved;
+            if (saved === undefined) delete process.env.FEMETER_NO_NATIVE;
+            else process.env.FEMETER_NO_NATIVE = saved;
         }
     });
 
@@ -267,9 +267,9 @@ describe('native vs @noble/curves (random inputs)', () => {
         check(step.multiply(5n).negate(), step, 12);
         check(randomPoint(), randomPoint(), 2100);
         fc.assert(
-            fc.property(arbPoint, arbPoint, fc.integer({ min: 0, max: 20 }), (a, b, c) =>
-                check(a, b, c),
-            ),
+            fc.property(arbPoint, arbPoint, fc.integer({ min: 0, max: 20 }), (a, b, c) => {
+                check(a, b, c);
+            }),
             { numRuns: 10 },
         );
     });

@@ -29,7 +29,7 @@ export const L = Fn.ORDER;
 export function nativeOrSkip(t: TestContext): NativeRistretto | undefined {
     const path = nativeAddonPath();
     if (path === undefined || !existsSync(path)) {
-        if (process.env['FEMETER_REQUIRE_NATIVE'] === '1') {
+        if (process.env.FEMETER_REQUIRE_NATIVE === '1') {
             throw new Error(
                 `FEMETER_REQUIRE_NATIVE=1 but the native addon is not built (${path ?? 'native/femeter_native.node'}): run scripts/build-native`,
             );
@@ -39,8 +39,8 @@ export function nativeOrSkip(t: TestContext): NativeRistretto | undefined {
         );
         return undefined;
     }
-    const saved = process.env['FEMETER_NO_NATIVE'];
-    delete process.env['FEMETER_NO_NATIVE'];
+    const saved = process.env.FEMETER_NO_NATIVE;
+    delete process.env.FEMETER_NO_NATIVE;
     try {
         const n = loadNative();
         if (n === undefined) {
@@ -50,7 +50,7 @@ export function nativeOrSkip(t: TestContext): NativeRistretto | undefined {
         }
         return n;
     } finally {
-        if (saved !== undefined) process.env['FEMETER_NO_NATIVE'] = saved;
+        if (saved !== undefined) process.env.FEMETER_NO_NATIVE = saved;
     }
 }
 

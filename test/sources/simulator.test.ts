@@ -83,12 +83,13 @@ describe('parseProfiles', () => {
 
     it('refuses bad tables with the line number', () => {
         const header = 'profile_id,period,day,timestamp,watts';
-        const bad = (text: string, line: number | undefined, pattern: RegExp): void =>
+        const bad = (text: string, line: number | undefined, pattern: RegExp): void => {
             assert.throws(
                 () => parseProfiles(text),
                 (e: unknown) =>
                     e instanceof SimulatorError && e.line === line && pattern.test(e.message),
             );
+        };
         bad('', 1, /header/);
         bad(`${header}\n`, 2, /no rows/);
         bad(`${header}\nH0,winter,saturday,00:00\n`, 2, /5 fields/);

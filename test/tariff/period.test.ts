@@ -103,7 +103,7 @@ describe('periodSlots', () => {
             assert.throws(() => periodSlots(bad), PeriodError, bad);
         }
         for (const bad of [202401, null, undefined, {}, ['2024-01']]) {
-            assert.throws(() => periodSlots(bad as unknown as string), PeriodError);
+            assert.throws(() => periodSlots(bad as string), PeriodError);
         }
     });
 

@@ -6,7 +6,7 @@
  * decorator at info level on import, and installs process-wide handlers that log uncaught errors
  * instead of ending the process; the first is silenced before loading, the second undone after.
  */
-process.env['CORE_CHAINCODE_LOGGING_LEVEL'] ??= 'error';
+process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'error';
 await import('./main.js');
 process.removeAllListeners('uncaughtException');
 process.removeAllListeners('unhandledRejection');

@@ -31,9 +31,9 @@ import { periodSlots } from '../../contract/tariff/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const DEFAULTS = {
-    data: process.env['FEMETER_DATA'] ?? '.femeter/demo',
-    shared: process.env['FEMETER_SHARED'] ?? resolve(ROOT, '../shared/data'),
-    cache: process.env['FEMETER_CACHE'] ?? join(process.env['HOME'] ?? '.', '.cache', 'femeter'),
+    data: process.env.FEMETER_DATA ?? '.femeter/demo',
+    shared: process.env.FEMETER_SHARED ?? resolve(ROOT, '../shared/data'),
+    cache: process.env.FEMETER_CACHE ?? join(process.env.HOME ?? '.', '.cache', 'femeter'),
     customers: '100',
     period: '2024-03',
 };
@@ -239,7 +239,7 @@ async function meterIngest(
 async function main(): Promise<number> {
     const [cmd, sub, ...rest] = process.argv.slice(2);
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-        console.log(HELP['main']);
+        console.log(HELP.main);
         return 0;
     }
     if (cmd === '--version' || cmd === '-V') {
@@ -251,7 +251,7 @@ async function main(): Promise<number> {
     }
     const args = [sub, ...rest].filter((x): x is string => x !== undefined);
     if (args.includes('--help') || args.includes('-h')) {
-        console.log(HELP[cmd] ?? HELP['main']);
+        console.log(HELP[cmd] ?? HELP.main);
         return HELP[cmd] ? 0 : 2;
     }
     const { values, positionals } = parseArgs({
@@ -464,7 +464,7 @@ async function main(): Promise<number> {
             );
         }
         default:
-            console.error(`unknown command "${cmd}"\n\n${HELP['main']}`);
+            console.error(`unknown command "${cmd}"\n\n${HELP.main}`);
             return 2;
     }
 }

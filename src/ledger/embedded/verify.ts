@@ -128,11 +128,11 @@ export async function verifyStore(
 type _Snapshot = ReturnType<LedgerStore['db']['snapshot']>;
 type _Rebuilt = Map<string, { digest: Uint8Array; block: bigint }>;
 /** A failure found while checking: the bad block (if a block is to blame), why, and the bad state key. */
-type _Failure = {
+interface _Failure {
     readonly block?: bigint | undefined;
     readonly reason: string;
     readonly badKey?: string;
-};
+}
 
 interface _Context {
     readonly store: LedgerStore;

@@ -99,28 +99,28 @@ function str(o: Record<string, unknown>, key: string, path: string, where: strin
  */
 export function parseConnectionProfile(value: unknown, path: string): FabricConnectionProfile {
     if (!isObject(value)) fail(path, 'not a JSON object');
-    if (value['schema'] !== CONNECTION_SCHEMA)
-        fail(path, `schema is ${JSON.stringify(value['schema'])}, expected "${CONNECTION_SCHEMA}"`);
+    if (value.schema !== CONNECTION_SCHEMA)
+        fail(path, `schema is ${JSON.stringify(value.schema)}, expected "${CONNECTION_SCHEMA}"`);
     str(value, 'channel', path, '');
     str(value, 'dataDir', path, '');
-    const chaincode = value['chaincode'];
+    const chaincode = value.chaincode;
     if (chaincode !== null && typeof chaincode !== 'string')
         fail(path, '.chaincode must be a string or null');
-    if (!isObject(value['chaincodes'])) fail(path, '.chaincodes must be an object');
-    const orderer = value['orderer'];
+    if (!isObject(value.chaincodes)) fail(path, '.chaincodes must be an object');
+    const orderer = value.orderer;
     if (!isObject(orderer)) fail(path, '.orderer must be an object');
     str(orderer, 'endpoint', path, '.orderer');
-    const orgs = value['organizations'];
+    const orgs = value.organizations;
     if (!isObject(orgs) || Object.keys(orgs).length === 0)
         fail(path, '.organizations must be a non-empty object');
     for (const [mspId, org] of Object.entries(orgs)) {
         const where = `.organizations.${mspId}`;
         if (!isObject(org)) fail(path, `${where} must be an object`);
-        if (org['mspId'] !== mspId) fail(path, `${where}.mspId must be "${mspId}"`);
-        const peer = org['peer'];
+        if (org.mspId !== mspId) fail(path, `${where}.mspId must be "${mspId}"`);
+        const peer = org.peer;
         if (!isObject(peer)) fail(path, `${where}.peer must be an object`);
         for (const k of ['endpoint', 'hostname', 'tlsCACert']) str(peer, k, path, `${where}.peer`);
-        const users = org['users'];
+        const users = org.users;
         if (!isObject(users)) fail(path, `${where}.users must be an object`);
         for (const [name, files] of Object.entries(users)) {
             if (!isObject(files)) fail(path, `${where}.users.${name} must be an object`);
@@ -178,10 +178,10 @@ export async function loadConnectionProfile(path: string): Promise<FabricConnect
 export function defaultConnectionPath(
     env: Readonly<Record<string, string | undefined>> = process.env,
 ): string {
-    const explicit = env['FEMETER_FABRIC_CONNECTION'];
+    const explicit = env.FEMETER_FABRIC_CONNECTION;
     if (explicit) return explicit;
-    const cache = env['FEMETER_CACHE'] ?? join(homedir(), '.cache', 'femeter');
-    return join(env['FEMETER_FABRIC_DIR'] ?? join(cache, 'fabric-net'), 'connection.json');
+    const cache = env.FEMETER_CACHE ?? join(homedir(), '.cache', 'femeter');
+    return join(env.FEMETER_FABRIC_DIR ?? join(cache, 'fabric-net'), 'connection.json');
 }
 
 /**

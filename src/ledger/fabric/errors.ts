@@ -123,7 +123,7 @@ export function contractMessageOf(err: unknown): string | undefined {
 
 /** fabric-contract-api's own refusals, told apart from the contract's. */
 function _contractCode(message: string): LedgerErrorCode {
-    if (/^You've asked to invoke a function that does not exist/.test(message))
+    if (message.startsWith("You've asked to invoke a function that does not exist"))
         return 'UNKNOWN_TRANSACTION';
     if (/^Expected \d+ parameters, but \d+ have been supplied/.test(message))
         return 'BAD_ARGUMENTS';
@@ -160,9 +160,7 @@ export function fromFabricError(
 ): LedgerError {
     if (err instanceof LedgerError) return err;
     const e: _FabricLikeError =
-        typeof err === 'object' && err !== null
-            ? (err as _FabricLikeError)
-            : { message: String(err) };
+        typeof err === 'object' && err !== null ? err : { message: String(err) };
     const txId =
         transactionId ?? (typeof e.transactionId === 'string' ? e.transactionId : undefined);
     const opts = { transactionId: txId, cause: err };

@@ -93,7 +93,7 @@ export function parseDayAheadCsv(csvText: string, options: DayAheadCsvOptions = 
         const lineNo = n + 1;
         const line = stripCr(lines[n] ?? '');
         const comma = line.indexOf(',');
-        if (comma < 0 || line.indexOf(',', comma + 1) >= 0) {
+        if (comma < 0 || line.includes(',', comma + 1)) {
             throw new PriceCsvError(
                 lineNo,
                 `expected two fields "start_utc,price_eur_per_mwh", got ${show(line)}`,

@@ -202,7 +202,9 @@ export class MeterAgent {
             );
         const all = new Uint8Array((entries.length + 1) * p.group.elementBytes);
         all.set(hexToBytes(p.c0), 0);
-        entries.forEach((e, i) => all.set(hexToBytes(e.c), (i + 1) * p.group.elementBytes));
+        entries.forEach((e, i) => {
+            all.set(hexToBytes(e.c), (i + 1) * p.group.elementBytes);
+        });
         const digest = sha256(all);
         const sig = this.#signer.sign(
             closePayload(this.#o.meterId, channel, period, entries.length, digest),
