@@ -90,9 +90,16 @@ let cached:
     | { addon: NativeRistretto | undefined; path: string | undefined; error: Error | undefined }
     | undefined;
 
+/** The parts of a host's `process` read here; any of them may be missing outside Node.js. */
+interface HostProcess {
+    versions?: { node?: string };
+    env?: Record<string, string | undefined>;
+    getBuiltinModule?: (id: string) => unknown;
+}
+
 /** `process` of Node.js, or undefined on other platforms (browsers, workers without it). */
-function nodeProcess(): NodeJS.Process | undefined {
-    const p = (globalThis as { process?: NodeJS.Process }).process;
+function nodeProcess(): HostProcess | undefined {
+    const p = (globalThis as { process?: HostProcess }).process;
     return p !== undefined && typeof p.versions?.node === 'string' ? p : undefined;
 }
 

@@ -39,6 +39,7 @@ describe(
             w = await makeWorld(2);
             ledger = (w.engine as unknown as { ledger: FabricLedgerType }).ledger;
         });
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if before() failed
         after(async () => w?.close());
 
         it('a contract refusal is an EndorseError with the contract message; an unknown transaction has its own code', async () => {

@@ -74,6 +74,7 @@ describe(
                 await h.agent.openPeriod(CHANNEL, PERIOD);
             }
         });
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if before() failed
         after(async () => w?.close());
 
         it('outboxes catch up after the restart; every reading, sequence number and bill is on the ledger; events arrive once', async (t) => {

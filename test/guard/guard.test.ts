@@ -36,8 +36,8 @@ describe('class rule', () => {
         assert.equal(d.allowed, false);
         assert.equal(d.code, 'small-class');
         assert.equal(d.offendingClass?.size, 1);
-        assert.deepEqual(d.offendingClass?.slots, [100]);
-        assert.deepEqual(d.offendingClass?.weight, [1n, 1n]);
+        assert.deepEqual(d.offendingClass.slots, [100]);
+        assert.deepEqual(d.offendingClass.weight, [1n, 1n]);
         assert.match(d.reason, /slot 100 forms a class of 1 slot/);
         assert.equal(d.classCount, 3);
         // the candidate alone is refused too, and so is the attack issued first with the total after it
@@ -59,8 +59,8 @@ describe('class rule', () => {
         const d = checkKeySet([total], narrow, { mode: 'class' });
         assert.equal(d.allowed, false);
         assert.equal(d.offendingClass?.size, 31);
-        assert.deepEqual(d.offendingClass?.slots.slice(0, 3), [40, 136, 232]);
-        assert.equal(d.offendingClass?.slots.length, 8);
+        assert.deepEqual(d.offendingClass.slots.slice(0, 3), [40, 136, 232]);
+        assert.equal(d.offendingClass.slots.length, 8);
         assert.match(d.reason, /…/);
         // each key alone has wide classes, their combination splits off one day of peak hours
         const firstDayPeak = vec((i) => (i < 96 ? 9n : 1n));
@@ -150,7 +150,7 @@ describe('indexed mode', () => {
         assert.equal(d.code, 'sparse-key');
         assert.equal(d.offendingKey, 1);
         assert.equal(d.offendingClass?.size, 50);
-        assert.equal(d.offendingClass?.slots[0], 10);
+        assert.equal(d.offendingClass.slots[0], 10);
         assert.match(d.reason, /candidate key/);
         assert.equal(
             checkKeySet(

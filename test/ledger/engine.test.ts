@@ -52,7 +52,7 @@ describe('embedded engine', () => {
         assert.equal(text(await client.evaluate('Get', 'a')), 'one');
         const info = await ledger.getTransaction(r.transactionId);
         assert.equal(info?.blockNumber, r.blockNumber);
-        assert.equal(info?.validationCode, 'VALID');
+        assert.equal(info.validationCode, 'VALID');
     });
 
     it('returns the contract result serialised as Fabric does', async () => {
@@ -207,11 +207,11 @@ describe('embedded engine', () => {
         assert.ok(txId);
         const info = await ledger.getTransaction(txId);
         assert.equal(info?.validationCode, 'CONTRACT_ERROR');
-        assert.equal(info?.message, 'refused doomed');
+        assert.equal(info.message, 'refused doomed');
         const block = await ledger.getBlock(info.blockNumber);
         const tx = block?.txs[info.index];
         assert.deepEqual(tx?.writes, []);
-        assert.equal(tx?.event, undefined);
+        assert.equal(tx.event, undefined);
         assert.ok(ledger.height > heightBefore);
         // A plain Error carries only its message.
         await assert.rejects(client.submit('Fail', 'plain'), (e: unknown) => {
@@ -296,8 +296,8 @@ describe('embedded engine', () => {
             client.submit('PutOnce', 'race', 'first'),
             client.submit('PutOnce', 'race', 'second'),
         ]);
-        assert.equal(first?.status, 'fulfilled');
-        assert.equal(second?.status, 'rejected');
+        assert.equal(first.status, 'fulfilled');
+        assert.equal(second.status, 'rejected');
         assert.equal(text(await client.evaluate('Get', 'race')), 'first');
     });
 

@@ -61,10 +61,10 @@ describe('parseD0', () => {
         assert.equal(t.records.length, 5);
         const imp = t.records[1];
         assert.equal(imp?.obis, '1-0:1.8.0*255');
-        assert.equal(imp?.unit, 'kWh');
-        assert.equal(imp?.wh, 285_366n); // 285.3669 kWh = 285,366.9 Wh, floored
-        assert.equal(imp?.value === undefined ? '' : decimalToString(imp.value), '285.3669');
-        assert.equal(imp?.line, 4);
+        assert.equal(imp.unit, 'kWh');
+        assert.equal(imp.wh, 285_366n); // 285.3669 kWh = 285,366.9 Wh, floored
+        assert.equal(imp.value === undefined ? '' : decimalToString(imp.value), '285.3669');
+        assert.equal(imp.line, 4);
         assert.equal(t.records[0]?.value, undefined);
         assert.equal(t.records[0]?.values[0]?.raw, '1ESY1160100123');
         assert.equal(t.records[3]?.wh, undefined); // W is not energy
@@ -102,11 +102,11 @@ describe('parseD0', () => {
             ),
         );
         assert.equal(t.records[0]?.obis, '1-0:1.8.0*255');
-        assert.equal(t.records[0]?.wh, 1000n);
+        assert.equal(t.records[0].wh, 1000n);
         assert.equal(t.records[1]?.values.length, 3);
-        assert.equal(t.records[1]?.values[2]?.unit, 'kWh');
+        assert.equal(t.records[1].values[2]?.unit, 'kWh');
         assert.equal(t.records[2]?.obis, '1-0:1.8.0*1');
-        assert.equal(t.records[2]?.wh, 123n);
+        assert.equal(t.records[2].wh, 123n);
         assert.equal(
             parseD0(new TextEncoder().encode(modeD('1-0:1.8.0*255(5*Wh)'))).records[0]?.wh,
             5n,

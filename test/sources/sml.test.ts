@@ -81,9 +81,9 @@ describe('SML frames built by the test encoder', () => {
         );
         const [imp, exp, power, id, scaled] = readings;
         assert.equal(imp?.wh, 1_234_567n);
-        assert.equal(imp?.unit, 30);
-        assert.equal(imp?.scaler, -1);
-        assert.equal(imp?.value === undefined ? '' : decimalToString(imp.value), '1234567.8');
+        assert.equal(imp.unit, 30);
+        assert.equal(imp.scaler, -1);
+        assert.equal(imp.value === undefined ? '' : decimalToString(imp.value), '1234567.8');
         assert.equal(exp?.wh, 0x1234_5678_9an);
         assert.equal(power?.wh, undefined);
         assert.equal(power?.value?.digits, -250n);
@@ -92,7 +92,7 @@ describe('SML frames built by the test encoder', () => {
         assert.equal(scaled?.wh, 5000n);
         assert.equal(smlEnergyWh(readings), 1_234_567n);
         assert.equal(smlEnergyWh(readings, '1-0:2.8.0*255'), 0x1234_5678_9an);
-        assert.deepEqual([...(imp?.serverId ?? [])].slice(0, 3), [0x0a, 0x01, 0x45]);
+        assert.deepEqual([...(imp.serverId ?? [])].slice(0, 3), [0x0a, 0x01, 0x45]);
     });
 
     it('parse all messages with tags and verified CRCs', () => {
@@ -156,15 +156,15 @@ describe('real meter frames', () => {
         assert.equal(smlEnergyWh(readings, '1-0:2.8.0*255'), 0n);
         const power = readings.find((r) => r.obis === '1-0:16.7.0*255');
         assert.equal(power?.unit, 27);
-        assert.equal(power?.value?.digits, 2144n);
+        assert.equal(power.value?.digits, 2144n);
     });
 
     it('EasyMeter Q3B (jSML test vector: unit 30, scaler −4, 86038387975)', () => {
         const readings = smlReadings(hexToBytes(EASYMETER_Q3B));
         const imp = readings.find((r) => r.obis === '1-0:1.8.0*255');
         assert.equal(imp?.unit, 30);
-        assert.equal(imp?.scaler, -4);
-        assert.equal(imp?.value?.digits, 86_038_387_975n);
+        assert.equal(imp.scaler, -4);
+        assert.equal(imp.value?.digits, 86_038_387_975n);
         assert.equal(smlEnergyWh(readings), 8_603_838n);
     });
 });

@@ -121,7 +121,7 @@ describe('the DE-LU day-ahead file', () => {
         assert.equal(byPeriod.get('2024-02')?.prices.length, 696);
         const dec = byPeriod.get('2024-12');
         assert.equal(dec?.startMs, Date.UTC(2024, 10, 30, 23));
-        assert.equal(dec?.prices.at(-1), series.prices.at(-1));
+        assert.equal(dec.prices.at(-1), series.prices.at(-1));
     });
 
     it('slices exactly and refuses ranges it does not cover', () => {

@@ -47,7 +47,7 @@ export async function verifyBillPublic(
         const mpk = decodeMpk(g, hexToBytes(e.mpkHex));
         const pr = { c0: e.c0 };
         const readings = e.readings;
-        if (!pr?.c0 || readings.length !== mpk.H.length || y.length !== mpk.H.length) return false;
+        if (!pr.c0 || readings.length !== mpk.H.length || y.length !== mpk.H.length) return false;
         const C = readings.map((r) => g.decode(hexToBytes(r.c), `C${r.slot}`));
         const ys = y.map((v) => mod(v, g.order));
         return verifyBill(

@@ -227,7 +227,7 @@ function parseDataLine(line: string, lineNo: number, records: D0Record[]): void 
             flush();
             current = { address, values: [] };
         }
-        current?.values.push(parseValue(body, lineNo));
+        current.values.push(parseValue(body, lineNo));
         i = close + 1;
     }
     flush();
