@@ -52,6 +52,8 @@ export default tseslint.config(
                     destructuredArrayIgnorePattern: '^_',
                 },
             ],
+            // A `let` read by a closure before its single assignment (subscribe-then-wake) stays `let`.
+            'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
             // node:test's test()/describe() return promises the runner itself tracks.
             '@typescript-eslint/no-floating-promises': [
                 'error',
@@ -66,6 +68,12 @@ export default tseslint.config(
                 },
             ],
         },
+    },
+    {
+        // Contract transactions and hooks are async by fabric-contract-api's interface: the
+        // runtime awaits them, and a throw must surface as a rejection, not a synchronous throw.
+        files: ['src/contract/**/*.ts', 'test/ledger/fixtures/kv-contract.ts'],
+        rules: { '@typescript-eslint/require-await': 'off' },
     },
     {
         // Tests and benchmarks index fixtures they have just built (noUncheckedIndexedAccess makes

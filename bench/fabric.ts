@@ -500,9 +500,9 @@ function script(name: string, env: NodeJS.ProcessEnv, ...args: string[]): Promis
             args,
             { env, timeout: 600_000, maxBuffer: 16 << 20 },
             (err, out, errOut) => {
-                err
-                    ? reject(new Error(`scripts/fabric/${name}: ${err.message}\n${out}${errOut}`))
-                    : resolve(out + errOut);
+                if (err)
+                    reject(new Error(`scripts/fabric/${name}: ${err.message}\n${out}${errOut}`));
+                else resolve(out + errOut);
             },
         );
     });

@@ -40,6 +40,7 @@ export function marshalString(v: unknown): string {
 }
 
 /** Parse stored bytes (trusted: written by marshal). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the stored record type
 export function unmarshal<T>(bytes: Uint8Array): T {
     return JSON.parse(new TextDecoder().decode(bytes)) as T;
 }

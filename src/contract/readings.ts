@@ -120,7 +120,7 @@ export async function applyReadings(
         // skip re-reading the mpk (l points, ~190 KB) on every later batch
         if (period === undefined && !mpkSeen.has(pKey)) {
             const mpk = await ctx.stub.getState(keys.mpk(ctx.stub, meter.id, r.channel, r.period));
-            if (!mpk || mpk.length === 0)
+            if (mpk.length === 0)
                 throw new ContractError(
                     'NOT_FOUND',
                     `${what}: no mpk published for this period; the customer must publish it before the meter encrypts`,

@@ -13,7 +13,7 @@ import type { IdentityRef, LedgerIdentity, Meter, Party, Role } from './records.
 
 export async function getJson<T>(ctx: Context, key: string): Promise<T | undefined> {
     const b = await ctx.stub.getState(key);
-    return b && b.length > 0 ? unmarshal<T>(b) : undefined;
+    return b.length > 0 ? unmarshal<T>(b) : undefined;
 }
 
 export async function mustGet<T>(ctx: Context, key: string, what: string): Promise<T> {
@@ -97,6 +97,7 @@ export function channelOf(meter: Meter, channel: string): void {
 }
 
 /** Collect all values of a partial composite key. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the stored record type
 export async function listByPrefix<T>(
     ctx: Context,
     type: string,
@@ -108,7 +109,9 @@ export async function listByPrefix<T>(
     try {
         for (;;) {
             const r = await it.next();
-            if (r.value) out.push({ key: r.value.key, value: unmarshal<T>(r.value.value) });
+            // an exhausted iterator may answer without a value, whatever the typings say
+            const kv = r.value as typeof r.value | undefined;
+            if (kv) out.push({ key: kv.key, value: unmarshal<T>(kv.value) });
             if (r.done) break;
             if (out.length > limit)
                 throw new ContractError(

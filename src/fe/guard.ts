@@ -110,10 +110,9 @@ export function checkKeySet(
             `guard k must be an integer ≥ ${GUARD_MIN_K}, got ${String(k)}; the default is ${GUARD_DEFAULT_K}`,
         );
     }
-    if (opts.mode !== 'class' && opts.mode !== 'indexed') {
-        throw new GuardInputError(
-            `guard mode must be "class" or "indexed", got ${String(opts.mode)}`,
-        );
+    const mode: unknown = opts.mode; // a JavaScript caller may pass anything
+    if (mode !== 'class' && mode !== 'indexed') {
+        throw new GuardInputError(`guard mode must be "class" or "indexed", got ${String(mode)}`);
     }
     const keys = [...existing, candidate];
     validateKeys(keys);

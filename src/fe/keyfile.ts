@@ -91,7 +91,8 @@ function parse(text: string): KeyFileJson {
         typeof s === 'string' &&
         /^([0-9a-f]{2})*$/.test(s) &&
         (n === undefined || s.length === 2 * n);
-    const k = f.kdf;
+    // parsed JSON: the kdf may be anything, null included
+    const k = f.kdf as KeyFileJson['kdf'] | null | undefined;
     if (
         f.format !== FORMAT ||
         typeof f.kind !== 'string' ||
@@ -99,9 +100,7 @@ function parse(text: string): KeyFileJson {
         !hex(f.nonce, 24) ||
         !hex(f.ciphertext) ||
         (f.ciphertext?.length ?? 0) < 32 ||
-        typeof k !== 'object' ||
-        k === null ||
-        k.name !== 'scrypt' ||
+        k?.name !== 'scrypt' ||
         !hex(k.salt, 16) ||
         k.r !== 8 ||
         k.p !== 1 ||

@@ -88,7 +88,7 @@ describe('meter sources into the ledger', () => {
         assert.equal(bill!.m, total);
     });
 
-    it('malformed CSV, telegram logs and overlapping input are refused whole; nothing is recorded', async () => {
+    it('malformed CSV, telegram logs and overlapping input are refused whole; nothing is recorded', () => {
         const h = w.households[1]!;
         const before = h.outbox.entries.length;
         const { text } = registerCsv();

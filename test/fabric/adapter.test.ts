@@ -231,7 +231,11 @@ describe(
             });
             const c = await l.connectUser('OperatorMSP', 'User1');
             assert.equal(
-                JSON.parse(dec.decode(await c.evaluate('WhoAmI'))).identity.mspId,
+                (
+                    JSON.parse(dec.decode(await c.evaluate('WhoAmI'))) as {
+                        identity: { mspId: string };
+                    }
+                ).identity.mspId,
                 'OperatorMSP',
             );
             await l.close();

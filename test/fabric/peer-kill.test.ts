@@ -44,11 +44,9 @@ function script(dataDir: string, name: string, ...args: string[]): Promise<strin
             args,
             { env: { ...process.env, FEMETER_FABRIC_DIR: dataDir }, timeout: 120_000 },
             (err, out, errOut) => {
-                err
-                    ? reject(
-                          new Error(`${name} ${args.join(' ')}: ${err.message}\n${out}${errOut}`),
-                      )
-                    : resolve(out + errOut);
+                if (err)
+                    reject(new Error(`${name} ${args.join(' ')}: ${err.message}\n${out}${errOut}`));
+                else resolve(out + errOut);
             },
         );
     });
@@ -97,7 +95,6 @@ describe(
             })();
 
             const failures: unknown[] = [];
-            let down = false;
             let daysSent = 0;
             const meter = async (h: Household): Promise<void> => {
                 const x = readingsFor(h.meterId, PERIOD);
@@ -143,7 +140,6 @@ describe(
             const daysAtKill = daysSent;
             const killLog = await script(dataDir, 'restart-peer', 'customers', '--kill', '--stop');
             assert.match(killLog, /killing peer-customers .* with SIGKILL/);
-            down = true;
             await sleep(2500);
             const pendingAtRestart = w.households.reduce(
                 (s, h) => s + h.outbox.pending().length,
@@ -152,9 +148,7 @@ describe(
             const restartedAt = performance.now();
             await script(dataDir, 'restart-peer', 'customers');
             const restartMs = performance.now() - restartedAt;
-            down = false;
             await meters;
-            down;
             const caughtUpMs = performance.now() - restartedAt;
             t.diagnostic(
                 `killed after meter 0 had sent ${daysAtKill} of 31 days; ${failures.length} flushes failed during the outage; ${pendingAtRestart} readings pending at restart; ` +

@@ -290,7 +290,7 @@ describe('participant → Fabric user map', () => {
             );
             await assert.rejects(b.userFor('cc1', 'NoMSP', 'x'), /no organisation NoMSP/);
             assert.equal(
-                JSON.parse(readFileSync(a.path, 'utf8')).schema,
+                (JSON.parse(readFileSync(a.path, 'utf8')) as { schema: unknown }).schema,
                 'femeter-fabric-participants/1',
             );
         } finally {

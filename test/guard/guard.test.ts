@@ -215,8 +215,7 @@ describe('properties', () => {
                 return (
                     small.length > 0 &&
                     d.offendingClass?.size === smallest &&
-                    named !== undefined &&
-                    named.length === smallest
+                    named?.length === smallest
                 );
             }),
             { numRuns: 300 },

@@ -135,6 +135,7 @@ const KIND_FIELDS: Readonly<
 };
 const HHMM_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
 // Control characters (C0, DEL, C1) and lone surrogates are refused in free text.
+// eslint-disable-next-line no-control-regex -- control characters are what this refuses
 const BAD_TEXT_RE = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
 
 /**

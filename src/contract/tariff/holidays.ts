@@ -184,7 +184,7 @@ export function holidayLookup(
     calendar: HolidayCalendar,
     year: number,
 ): (month: number, day: number) => boolean {
-    if (calendar.country !== 'DE') {
+    if ((calendar.country as string) !== 'DE') {
         throw new PeriodError(
             `holidays.country: only "DE" is supported, got ${JSON.stringify(calendar.country)}`,
         );

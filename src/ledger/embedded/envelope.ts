@@ -151,7 +151,7 @@ export function newProposal(
     return {
         channel: options.channel,
         txName: options.txName,
-        args: [...options.args],
+        args: options.args.slice(),
         creator: options.creator,
         nonce: options.nonce ?? new Uint8Array(randomBytes(NONCE_BYTES)),
         timestamp: options.timestamp ?? {

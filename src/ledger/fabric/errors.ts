@@ -130,12 +130,17 @@ function _contractCode(message: string): LedgerErrorCode {
     return 'CONTRACT_ERROR';
 }
 
+/** A detail field as text: strings and numbers as they are, anything else '?'. */
+function shown(v: unknown): string {
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : '?';
+}
+
 function _describe(err: _FabricLikeError): string {
     const base = typeof err.message === 'string' ? err.message : String(err.message);
     const details = Array.isArray(err.details) ? (err.details as _Detail[]) : [];
     const parts = details
         .filter((d) => typeof d.message === 'string' && d.message !== '')
-        .map((d) => `${String(d.mspId ?? '?')}@${String(d.address ?? '?')}: ${String(d.message)}`);
+        .map((d) => `${shown(d.mspId)}@${shown(d.address)}: ${String(d.message)}`);
     return parts.length > 0 ? `${base} (${parts.join('; ')})` : base;
 }
 

@@ -241,7 +241,7 @@ export function dynamisationFactor(d: number): number {
  */
 export function simulatePeriod(options: SimulationOptions): bigint[] {
     const { profiles, profile, annualKwh } = options;
-    const series = profiles instanceof Map ? profiles.get(profile) : undefined;
+    const series = profiles instanceof Map ? (profiles as ProfileTable).get(profile) : undefined;
     if (series === undefined) {
         throw new SimulatorError(
             `unknown profile ${JSON.stringify(profile)}; known: ${profiles instanceof Map ? [...profiles.keys()].join(', ') : 'none'}`,

@@ -63,11 +63,11 @@ export function readCsvSource(
     options: CsvSourceOptions,
 ): IntervalEnergy[] {
     const { mode } = options;
-    if (mode !== 'register' && mode !== 'interval')
+    if ((mode as string) !== 'register' && (mode as string) !== 'interval')
         throw new CsvSourceError(1, `options.mode must be "register" or "interval"`);
     const unit = options.unit ?? 'Wh';
     const whPerUnit = ENERGY_UNITS[unit];
-    if ((unit !== 'Wh' && unit !== 'kWh') || whPerUnit === undefined) {
+    if (((unit as string) !== 'Wh' && (unit as string) !== 'kWh') || whPerUnit === undefined) {
         throw new CsvSourceError(1, `options.unit must be "Wh" or "kWh"`);
     }
     const intervalMinutes = options.intervalMinutes ?? 15;

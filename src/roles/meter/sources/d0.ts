@@ -102,6 +102,7 @@ export function parseD0(input: string | Uint8Array, options: D0Options = {}): D0
         const line = text.slice(pos, end);
         if (line.includes('\r') || line.includes('\n'))
             throw new D0Error('bare CR or LF; lines end with CR LF', lineNo);
+        // eslint-disable-next-line no-control-regex -- control characters are what this refuses
         if (/[\x00-\x1f\x7f]/.test(line))
             throw new D0Error('control character inside a line', lineNo);
         pos = end + 2;

@@ -299,7 +299,7 @@ export function smlEnergyWh(readings: readonly SmlReading[], obis = '1-0:1.8.0*2
     if (r === undefined) throw new SmlError(`no value with OBIS code ${obis}`);
     if (r.unit !== SML_UNIT_WH) {
         throw new SmlError(
-            `${obis} has unit ${r.unit === undefined ? '(none)' : r.unit}, not Wh (30); refusing to read it as energy`,
+            `${obis} has unit ${r.unit ?? '(none)'}, not Wh (30); refusing to read it as energy`,
         );
     }
     if (r.wh === undefined) throw new SmlError(`${obis} has a non-numeric value`);
@@ -401,7 +401,7 @@ function readNode(
                 o,
             );
         const items: SmlNode[] = [];
-        for (let k = 0; k < tl.length; k++) {
+        for (let left = tl.length; left > 0; left--) {
             const r = readNode(buf, end, depth + 1, maxDepth);
             if (r.node.type === 'endOfMessage')
                 throw new SmlError('endOfSmlMsg (0x00) inside a list', end);
