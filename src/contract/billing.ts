@@ -60,6 +60,8 @@ export async function verifyBillOnLedger(
             'INCOMPLETE',
             `${what}: ${slots.length} of ${period.slots} slots stored`,
         );
+    if (period.c0 === undefined)
+        throw new ContractError('INCOMPLETE', `${what}: the period has no C0 stored`);
     const Cbytes = new Uint8Array(slots.length * g.elementBytes);
     slots.forEach((s, i) => {
         Cbytes.set(hexToBytes(s.value.c), i * g.elementBytes);
@@ -73,7 +75,7 @@ export async function verifyBillOnLedger(
         tariff: tariffLabel,
         m,
         K: g.msmVartime(mpk.H, ys),
-        C0: g.decode(hexToBytes(period.c0!), 'C0'),
+        C0: g.decode(hexToBytes(period.c0), 'C0'),
         S: g.msmVartime(C, ys),
     };
     if (!verifyBill(g, statement, proof)) {

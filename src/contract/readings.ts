@@ -219,12 +219,13 @@ export async function applyReadings(
             last = r.seq;
         } else {
             const gi = gaps.findIndex(([a, b]) => r.seq >= a && r.seq <= b);
-            if (gi === -1)
+            const gap = gaps[gi]; // undefined when gi is -1
+            if (gap === undefined)
                 throw new ContractError(
                     'CONFLICT',
                     `${what}: sequence number ${r.seq} was already used for another reading`,
                 );
-            const [a, b] = gaps[gi]!;
+            const [a, b] = gap;
             const rest: [number, number][] = [];
             if (a <= r.seq - 1) rest.push([a, r.seq - 1]);
             if (r.seq + 1 <= b) rest.push([r.seq + 1, b]);

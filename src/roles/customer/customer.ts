@@ -257,7 +257,14 @@ export class Customer {
         for (const bill of await api.getBills(meterId, channel, period)) {
             const { tariff } = await this.#tariffs.get(bill.tariffId, bill.tariffVersion);
             const y = await tariffWeightsFor(api, meter, period, tariff);
-            const expected = readings.reduce((s, r) => s + r.value * y[r.slot]!, 0n);
+            const expected = readings.reduce((s, r) => {
+                const w = y[r.slot];
+                if (w === undefined)
+                    throw new RangeError(
+                        `reading slot ${r.slot} is outside the ${y.length} tariff weights`,
+                    );
+                return s + r.value * w;
+            }, 0n);
             const proofValid = await verifyBillPublic(api, meter, bill, y, epoch);
             out.push({
                 bill,

@@ -181,7 +181,8 @@ export class MeterAgent {
                 this.#o.meterId,
                 batch.map(({ meter: _m, ...r }) => r),
             );
-            this.#o.outbox.ack(batch.at(-1)!.seq);
+            const last = batch.at(-1); // batch is never empty: i < pending.length
+            if (last !== undefined) this.#o.outbox.ack(last.seq);
             sent += batch.length;
         }
         return { sent, pending: this.#o.outbox.pending().length };

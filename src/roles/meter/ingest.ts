@@ -56,7 +56,9 @@ function telegramLogToRegisterCsv(text: string, kind: 'd0-log' | 'sml-log', obis
                 if (typeof o.sml !== 'string' || !/^([0-9a-fA-F]{2})+$/.test(o.sml))
                     throw new SourceError('SOURCE_LOG', 'missing or non-hex "sml" telegram');
                 wh = smlEnergyWh(
-                    smlReadings(Uint8Array.from(o.sml.match(/../g)!.map((h) => parseInt(h, 16)))),
+                    smlReadings(
+                        Uint8Array.from((o.sml.match(/../g) ?? []).map((h) => parseInt(h, 16))),
+                    ),
                     obis,
                 );
             }

@@ -157,12 +157,13 @@ export class Provider {
         }
         for (const [k, list] of byEpoch) {
             const held = this.#held.get(k);
-            if (!held || held.length === 0) {
+            const first = held?.[0];
+            if (held === undefined || first === undefined) {
                 this.#pending.set(k, [...(this.#pending.get(k) ?? []), ...list]);
                 continue;
             }
-            const g = held[0]!.group;
-            const fresh = list.filter((it) => !held[0]!.acc.has(it.slot));
+            const g = first.group;
+            const fresh = list.filter((it) => !first.acc.has(it.slot));
             const Cs = fresh.map((it) => g.decode(hexToBytes(it.c), `C${it.slot}`));
             for (const h of held) {
                 h.acc.addMany(
