@@ -26,7 +26,7 @@ import { Provider } from '../../roles/provider/provider.js';
 import { hpkeKeyPair } from '../../roles/hpke.js';
 import { FileOutbox } from '../../roles/meter/outbox.js';
 import { MeterAgent } from '../../roles/meter/agent.js';
-import { readingsFromSource } from '../../roles/meter/ingest.js';
+import { readingsFromSource, sourceKinds } from '../../roles/meter/ingest.js';
 import { periodSlots } from '../../contract/tariff/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -80,11 +80,13 @@ bill against the customers' own decrypted readings. Exit code 0 only if everythi
     verify: `femeter verify [--data DIR]\n\nRe-checks every block (hash links, signatures, state rebuilt from blocks) and audits readings, sequences, consents and bills.`,
     customer: `femeter customer <readings|bills> --customer ID [--period P] [--data DIR]\n\nreadings: decrypt and summarise the customer's own readings (they hold the master secret key).\nbills:    check every bill of the period against the own readings and its proof.`,
     meter: `femeter meter status --meter ID [--data DIR]
-femeter meter ingest --meter ID --source FILE [--kind csv-register|csv-interval|d0-log|sml-log] [--period P] [--data DIR]
+femeter meter ingest --meter ID --source FILE [--kind csv-register|csv-interval|d0-log|dsmr-log|sml-log|d0|dsmr|sml]
+                     [--obis CODE[+CODE…]] [--medium 1|6|7|8] [--period P] [--data DIR]
 
 status: the meter's durable outbox (last sequence number, acknowledged, pending).
-ingest: read a period's readings from a file (CSV of timestamp,value; or JSON lines of D0/SML
-        telegrams {"t": ISO-8601, "d0": text | "sml": hex}), encrypt, sign, record durably, send.
+ingest: read a period's readings from a file (CSV of timestamp,value; JSON lines of telegrams
+        {"t": ISO-8601, "d0"|"dsmr": text | "sml": hex}; or a raw P1 capture), encrypt, sign,
+        record durably, send. --obis picks the register (a sum with "+"); see docs/METER-FORMATS.md.
         The whole file is validated first: a bad line refuses everything, nothing is recorded.`,
     provider: `femeter provider bill --meter ID [--period P] [--data DIR]\n\nRecomputes the provider's bills of a period from the stored ciphertexts (no posting).`,
     auditor: `femeter auditor report [--data DIR]\n\nAudit report: chain, meter software, reading signatures, sequence gaps, consents, bill proofs.`,
@@ -192,13 +194,18 @@ async function meterIngest(
         source?: string | undefined;
         kind: string;
         period?: string | undefined;
+        obis?: string | undefined;
+        medium?: string | undefined;
     },
 ): Promise<number> {
     if (!values.meter || !values.source)
         throw new Error('usage: femeter meter ingest --meter ID --source FILE [--kind K]');
-    const kinds = ['csv-register', 'csv-interval', 'd0-log', 'sml-log'] as const;
-    const kind = kinds.find((k) => k === values.kind);
-    if (!kind) throw new Error(`--kind must be one of ${kinds.join(', ')}`);
+    const kind = values.kind;
+    if (!sourceKinds().includes(kind))
+        throw new Error(`--kind must be one of ${sourceKinds().join(', ')}`);
+    const medium = values.medium === undefined ? undefined : Number(values.medium);
+    if (medium !== undefined && !(Number.isInteger(medium) && medium >= 0 && medium <= 255))
+        throw new Error('--medium must be an OBIS medium 0..255 (1 electricity, 6 heat, 7 gas, 8 water)');
     const { engine, world } = await openWorld(data);
     const outbox = new FileOutbox(join(data, 'meters', values.meter, 'outbox'));
     try {
@@ -206,9 +213,10 @@ async function meterIngest(
         const meterP = await engine.connect(values.meter, 'customers');
         const meter = await meterP.api.getMeter(values.meter);
         const slots = readingsFromSource(
-            readFileSync(values.source, 'utf8'),
+            new Uint8Array(readFileSync(values.source)),
             kind,
             periodSlots(period, meter.timeZone, meter.slotMinutes),
+            { obis: values.obis, medium },
         );
         const agent = new MeterAgent({
             api: meterP.api,
@@ -271,6 +279,8 @@ async function main(): Promise<number> {
             meter: { type: 'string' },
             source: { type: 'string' },
             kind: { type: 'string', default: 'csv-register' },
+            obis: { type: 'string' },
+            medium: { type: 'string' },
             engine: { type: 'string', default: 'embedded' },
             'fabric-connection': { type: 'string' },
             'fabric-chaincode': { type: 'string' },
