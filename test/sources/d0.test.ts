@@ -9,9 +9,12 @@ import { describe, it } from 'node:test';
 import {
     D0Error,
     d0EnergyWh,
+    d0Format,
+    type D0Telegram,
     decimalToString,
     parseD0,
 } from '../../src/roles/meter/sources/index.js';
+import { concat, writeD0 } from './writers.js';
 
 const CRLF = '\r\n';
 const STX = '\x02';
@@ -156,6 +159,175 @@ describe('parseD0', () => {
         assert.throws(
             () => d0EnergyWh(t),
             (e: unknown) => e instanceof D0Error && /no data set/.test(e.message),
+        );
+    });
+});
+
+describe('D0 as meters and gateways send it', () => {
+    const energy = (t: D0Telegram, obis: string): string => {
+        const r = t.records.find((x) => x.obis === obis);
+        return r?.value === undefined ? '' : decimalToString(r.value);
+    };
+
+    it('mode E push with STX but without ETX/BCC (eHZ), enhanced id', () => {
+        const t = parseD0(
+            writeD0({
+                manufacturer: 'EBZ',
+                enhancedId: '2',
+                ident: 'DD3BZ06ETA_107',
+                stx: true,
+                etxBcc: false,
+                sets: [
+                    { address: '1-0:0.0.0*255', values: [{ raw: '1EBZ0100507409' }] },
+                    { address: '1-0:1.8.0*255', values: [{ raw: '000125.25688570', unit: 'kWh' }] },
+                    { address: '1-0:16.7.0*255', values: [{ raw: '000000.00', unit: 'W' }] },
+                ],
+            }),
+        );
+        assert.equal(t.bcc, 'absent');
+        assert.equal(t.enhancedId, '2');
+        assert.equal(t.identification, 'DD3BZ06ETA_107');
+        assert.equal(t.records[1]?.wh, 125_256n);
+        assert.equal(d0EnergyWh(t, '1.8.0'), 125_256n); // short selector normalised too
+    });
+
+    it('heat meter readout: medium 6 for short codes, several sets per line, raw units kept', () => {
+        const bytes = writeD0({
+            manufacturer: 'LUG',
+            baud: '2',
+            ident: 'ULTRAHEAT T550 (UH50…)',
+            stx: true,
+            perLine: 4,
+            blankLine: false,
+            sets: [
+                { address: '6.8', values: [{ raw: '0029.055', unit: 'MWh' }] },
+                { address: '6.26', values: [{ raw: '01589.28', unit: 'm3' }] },
+                { address: '9.21', values: [{ raw: '66153690' }] },
+                { address: '6.26*01', values: [{ raw: '01563.92', unit: 'm3' }] },
+                { address: '6.8*01', values: [{ raw: '0028.086', unit: 'MWh' }] },
+                { address: 'F', values: [{ raw: '0' }] },
+                { address: '9.4', values: [{ raw: '088', unit: 'C&082*C' }] },
+                { address: '6.33', values: [{ raw: '001.476', unit: 'm3ph' }] },
+                { address: '6.6', values: [{ raw: '0017.2', unit: 'kW' }] },
+            ],
+        });
+        const t = parseD0(bytes, { medium: 6 });
+        assert.equal(t.bcc, 'valid');
+        assert.equal(t.records.find((r) => r.obis === '6-0:6.8.0*255')?.wh, 29_055_000n);
+        assert.equal(t.records.find((r) => r.obis === '6-0:6.8.0*1')?.wh, 28_086_000n);
+        assert.equal(energy(t, '6-0:6.26.0*255'), '1589.28');
+        const temps = t.records.find((r) => r.address === '9.4');
+        assert.equal(temps?.values[0]?.raw, '088');
+        assert.equal(temps?.unit, 'C&082*C');
+        assert.equal(t.records.find((r) => r.address === 'F')?.obis, 'F');
+        assert.equal(t.records[0]?.line, 2);
+    });
+
+    it('German D0 forwarded by a gateway: leading counter and trailing 0xFF padding skipped and counted', () => {
+        const sets = [
+            { address: '1-0:1.8.0*255', values: [{ raw: '00012345.6789', unit: 'kWh' }] },
+        ];
+        const t = parseD0(
+            writeD0({
+                sets,
+                leading: [0x00, 0x00, 0x01, 0x2a],
+                trailing: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x17],
+            }),
+        );
+        assert.equal(t.noiseBytes, 12);
+        assert.equal(t.records[0]?.wh, 12_345_678n);
+    });
+
+    it('7E1 parity bits read as 8N1 are stripped; LF-only lines; long idents and values', () => {
+        const sets = [
+            { address: '1-0:1.8.0*255', values: [{ raw: '000123.4567', unit: 'KWH' }] },
+            { address: '1-0:96.50.1*1', values: [{ raw: 'X'.repeat(900) }] },
+            { address: '1-0:1.8.1', values: [{ raw: '1'.repeat(40), unit: 'Wh' }] },
+        ];
+        for (const spec of [
+            { parity: true },
+            { lineEnd: '\n' as const },
+            { ident: 'a manufacturer identification longer than sixteen', stx: true },
+        ]) {
+            const t = parseD0(writeD0({ sets, ...spec }));
+            assert.equal(t.records[0]?.unit, 'KWH');
+            assert.equal(t.records[0]?.wh, 123_456n);
+            assert.equal(t.records[1]?.values[0]?.raw.length, 900);
+            assert.equal(t.records[2]?.value, undefined); // 40 digits: kept raw, not a number
+            assert.equal(t.parity, spec.parity === true ? '7E1' : 'none');
+        }
+    });
+
+    it('baud-rate characters of modes A–E and manufacturer ident lines as they occur', () => {
+        for (const [m, z, w, ident] of [
+            ['LGZ', '4', undefined, 'ZMF100AC.M29'],
+            ['HAG', '5', undefined, 'eHZ010C_EHZ1ZA22'],
+            ['ISk', '5', undefined, 'MT174-0001'],
+            ['EMH', '5', '@', '01LZQJL0018F'],
+            ['ABB', 'A', undefined, 'ident'],
+            ['XYZ', '0', undefined, ''],
+        ] as const) {
+            const t = parseD0(
+                writeD0({
+                    manufacturer: m,
+                    baud: z,
+                    enhancedId: w,
+                    ident,
+                    stx: true,
+                    sets: [{ address: '1.8.0', values: [{ raw: '1', unit: 'kWh' }] }],
+                }),
+            );
+            assert.deepEqual(
+                [t.manufacturer, t.baudRate, t.enhancedId, t.identification],
+                [m, z, w, ident],
+            );
+        }
+    });
+
+    it('a stream of telegrams split anywhere, with a corrupted one rejected in between', () => {
+        const one = (v: string, badBcc = false): Uint8Array =>
+            writeD0({
+                stx: true,
+                badBcc,
+                sets: [{ address: '1.8.0', values: [{ raw: v, unit: 'kWh' }] }],
+            });
+        const all = concat(one('1'), Uint8Array.of(0xff), one('2', true), one('3'));
+        const d = d0Format.decoder();
+        const events = [...all].flatMap((b) => d.push(Uint8Array.of(b))).concat(d.end());
+        assert.deepEqual(
+            events.map((e) =>
+                e.kind === 'telegram'
+                    ? e.telegram.registers[0]?.raw
+                    : e.kind === 'noise'
+                      ? `noise ${e.bytes}`
+                      : e.error.message,
+            ),
+            [
+                '1',
+                'noise 1',
+                'D0 telegram, line 4: block check character mismatch: computed 0x56, received 0x46; the telegram is corrupted',
+                '3',
+            ],
+        );
+    });
+
+    it('refuses a wrong BCC, ETX without BCC, bytes after the BCC, bad parity', () => {
+        const sets = [{ address: '1.8.0', values: [{ raw: '1', unit: 'kWh' }] }];
+        fails(writeD0({ sets, stx: true, badBcc: true }), 4, /block check character mismatch/);
+        const noBcc = writeD0({ sets, stx: true });
+        fails(noBcc.subarray(0, noBcc.length - 1), 4, /the BCC after ETX is missing/);
+        const mixed = writeD0({ sets, parity: true });
+        mixed[3] = mixed[3]! ^ 0x80; // one byte loses its parity bit: not 7E1
+        fails(mixed, undefined, /not 7-bit ASCII and the bytes do not carry even parity \(7E1\)/);
+        fails(
+            writeD0({
+                sets: [{ address: '1.8.0', values: [{ raw: '1' }] }],
+                manufacturer: 'ESY',
+                baud: '5',
+                ident: '\x01',
+            }),
+            1,
+            /identification/,
         );
     });
 });
