@@ -10,6 +10,7 @@
  * unknown escape or a start inside it is rejected and the stream goes on.
  */
 
+import { ByteQueue } from './bytequeue.js';
 import { SmlError, type SourceError } from './errors.js';
 import { obisChannel } from './obis.js';
 import { parseSmlPayload, smlReadings, smlTimeMs, unframeSml, type SmlNode } from './sml.js';
@@ -87,26 +88,21 @@ function rawText(n: SmlNode): string {
 
 /** Incremental SML transport decoder. */
 class SmlStreamDecoder implements TelegramDecoder {
-    private buf = new Uint8Array(0);
+    private readonly q = new ByteQueue();
     /** Offset of the next 4-byte block to examine inside the frame at 0, or −1 outside a frame. */
     private at = -1;
 
     constructor(private readonly options: DecoderOptions) {}
 
     push(chunk: Uint8Array): DecodeEvent[] {
-        if (chunk.length > 0) {
-            const next = new Uint8Array(this.buf.length + chunk.length);
-            next.set(this.buf);
-            next.set(chunk, this.buf.length);
-            this.buf = next;
-        }
+        this.q.push(chunk);
         return this.run();
     }
 
     end(): DecodeEvent[] {
         const out = this.run();
-        if (this.buf.length > 0) out.push({ kind: 'noise', bytes: this.buf.length });
-        this.buf = new Uint8Array(0);
+        if (this.q.length > 0) out.push({ kind: 'noise', bytes: this.q.length });
+        this.q.clear();
         this.at = -1;
         return out;
     }
@@ -115,7 +111,7 @@ class SmlStreamDecoder implements TelegramDecoder {
         const out: DecodeEvent[] = [];
         const maxBytes = this.options.maxBytes ?? DEFAULT_MAX_BYTES;
         for (;;) {
-            const b = this.buf;
+            const b = this.q.view();
             if (this.at < 0) {
                 let s = -1;
                 for (let i = 0; i + 8 <= b.length; i++)
@@ -126,11 +122,11 @@ class SmlStreamDecoder implements TelegramDecoder {
                 if (s < 0) {
                     const drop = Math.max(0, b.length - 7); // keep what may begin a start sequence
                     if (drop > 0) out.push({ kind: 'noise', bytes: drop });
-                    this.buf = b.slice(drop);
+                    this.q.drop(drop);
                     return out;
                 }
                 if (s > 0) out.push({ kind: 'noise', bytes: s });
-                this.buf = b.slice(s);
+                this.q.drop(s);
                 this.at = 8;
                 continue;
             }
@@ -179,7 +175,7 @@ class SmlStreamDecoder implements TelegramDecoder {
                 return out;
             }
             out.push(done);
-            this.buf = b.slice(resync);
+            this.q.drop(resync);
             this.at = -1;
         }
     }

@@ -26,6 +26,8 @@ export type EndRule = (
     final: boolean,
 ) => number | 'wait';
 
+import { ByteQueue } from './bytequeue.js';
+
 const SLASH = 0x2f;
 const LF = 0x0a;
 const BANG = 0x21;
@@ -33,7 +35,7 @@ const STX = 0x02;
 
 /** Incremental scanner for "/" … "!" telegrams. */
 export class TextFrameScanner {
-    private buf = new Uint8Array(0);
+    private readonly q = new ByteQueue();
     /** Start of the telegram in progress in `buf`, or −1. */
     private start = -1;
     /** Where the search for the end line resumes. */
@@ -46,19 +48,14 @@ export class TextFrameScanner {
     ) {}
 
     push(chunk: Uint8Array): TextFrameEvent[] {
-        if (chunk.length > 0) {
-            const next = new Uint8Array(this.buf.length + chunk.length);
-            next.set(this.buf);
-            next.set(chunk, this.buf.length);
-            this.buf = next;
-        }
+        this.q.push(chunk);
         return this.run(false);
     }
 
     end(): TextFrameEvent[] {
         const out = this.run(true);
-        if (this.buf.length > 0) out.push({ kind: 'noise', bytes: this.buf.length });
-        this.buf = new Uint8Array(0);
+        if (this.q.length > 0) out.push({ kind: 'noise', bytes: this.q.length });
+        this.q.clear();
         this.start = -1;
         return out;
     }
@@ -66,7 +63,7 @@ export class TextFrameScanner {
     private run(final: boolean): TextFrameEvent[] {
         const out: TextFrameEvent[] = [];
         for (;;) {
-            const b = this.buf;
+            const b = this.q.view();
             if (this.start < 0) {
                 const s = findStart(b, 0, final);
                 if (s === 'wait') return out;
@@ -74,11 +71,11 @@ export class TextFrameScanner {
                     // keep a trailing "/" that may start a telegram
                     const keep = b.length > 0 && (b[b.length - 1]! & 0x7f) === SLASH ? 1 : 0;
                     if (b.length - keep > 0) out.push({ kind: 'noise', bytes: b.length - keep });
-                    this.buf = b.slice(b.length - keep);
+                    this.q.drop(b.length - keep);
                     return out;
                 }
                 if (s > 0) out.push({ kind: 'noise', bytes: s });
-                this.buf = b.slice(s);
+                this.q.drop(s);
                 this.start = 0;
                 this.scanAt = 1;
                 this.hasStx = false;
@@ -97,8 +94,8 @@ export class TextFrameScanner {
                         break;
                     }
                     if (c === SLASH) {
-                        const s = findStart(b, k, final);
-                        if (s === k) {
+                        const s = startsAt(b, k, final);
+                        if (s === true) {
                             restart = k;
                             break;
                         }
@@ -113,7 +110,7 @@ export class TextFrameScanner {
                     bytes: b.slice(0, restart),
                     reason: 'a new telegram began before the end line "!" (truncated telegram)',
                 });
-                this.buf = b.slice(restart);
+                this.q.drop(restart);
                 this.scanAt = 1;
                 this.hasStx = false;
                 continue;
@@ -125,14 +122,14 @@ export class TextFrameScanner {
                         bytes: b.slice(0, Math.min(b.length, 64)),
                         reason: `no end line "!" within ${this.maxBytes} bytes`,
                     });
-                    this.buf = b.slice(1);
+                    this.q.drop(1);
                     this.start = -1;
                     continue;
                 }
                 this.scanAt = Math.max(1, k);
                 if (final) {
                     out.push({ kind: 'noise', bytes: b.length }); // a telegram cut off by the end of the input
-                    this.buf = new Uint8Array(0);
+                    this.q.clear();
                     this.start = -1;
                 }
                 return out;
@@ -143,7 +140,7 @@ export class TextFrameScanner {
                 return out;
             }
             out.push({ kind: 'frame', bytes: b.slice(0, found + len) });
-            this.buf = b.slice(found + len);
+            this.q.drop(found + len);
             this.start = -1;
         }
     }
@@ -153,25 +150,23 @@ export class TextFrameScanner {
 function findStart(b: Uint8Array, from: number, final: boolean): number | 'wait' {
     for (let i = from; i < b.length; i++) {
         if ((b[i]! & 0x7f) !== SLASH) continue;
-        let ok = true;
-        for (let j = 1; j <= 3; j++) {
-            const c = b[i + j];
-            if (c === undefined) {
-                if (final) {
-                    ok = false;
-                    break;
-                }
-                return 'wait';
-            }
-            const x = c & 0x7f;
-            if (!((x >= 0x41 && x <= 0x5a) || (x >= 0x61 && x <= 0x7a))) {
-                ok = false;
-                break;
-            }
-        }
-        if (ok) return i;
+        const s = startsAt(b, i, final);
+        if (s === 'wait') return s;
+        if (s) return i;
     }
     return -1;
+}
+
+/** Whether a telegram starts at `i` ("/" and three letters); `wait` when the bytes are not there yet. */
+function startsAt(b: Uint8Array, i: number, final: boolean): boolean | 'wait' {
+    if ((b[i]! & 0x7f) !== SLASH) return false;
+    for (let j = 1; j <= 3; j++) {
+        const c = b[i + j];
+        if (c === undefined) return final ? false : 'wait';
+        const x = c & 0x7f;
+        if (!((x >= 0x41 && x <= 0x5a) || (x >= 0x61 && x <= 0x7a))) return false;
+    }
+    return true;
 }
 
 /**
