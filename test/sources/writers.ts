@@ -38,7 +38,8 @@ export interface D0Spec {
 
 const bytesOf = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
 
-function withParity(b: number): number {
+/** Sets the even-parity bit (7E1). */
+export function withParity(b: number): number {
     let ones = 0;
     for (let k = 0; k < 7; k++) ones += (b >> k) & 1;
     return ones % 2 === 1 ? b | 0x80 : b;

@@ -92,6 +92,18 @@ export function readingsFromSource(
             : samplesFromCapture(toBytes(input), format, obis, opts);
         energies = intervalsFromSamples(samples, { intervalMinutes: period.intervalMinutes });
     }
+    return readingsOfSlots(energies, period);
+}
+
+/**
+ * Interval energies → slot readings of a period with status flags (power loss → substitute,
+ * catch-up); energies outside the period are left out.
+ * @throws {SourceError} when an energy is not on a slot boundary of the period.
+ */
+export function readingsOfSlots(
+    energies: readonly IntervalEnergy[],
+    period: BillingPeriod,
+): SlotReading[] {
     return assignSlots(energies, period).map((e) => ({
         slot: e.slot,
         value: e.wh,

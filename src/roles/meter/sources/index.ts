@@ -38,6 +38,7 @@ export {
     type IntervalOptions,
     sampleOf,
     intervalsFromSamples,
+    IntervalBuilder,
 } from './pipeline.js';
 export { METER_FORMATS, meterFormat } from './registry.js';
 export { parseDsmr, dsmrFormat, dsmrTime } from './dsmr.js';

@@ -13,8 +13,8 @@
  * the register difference. Boundaries without a sample (the meter or the reader was off) become
  * 0 Wh slots flagged `powerLoss`, and the next boundary with a value books the whole difference,
  * flagged `catchUp` — exactly as the register CSV does. Samples must go forward in time (repeats of
- * the same time with the same value are dropped: a gas value captured hourly is repeated in every
- * P1 telegram of the hour) and registers must not decrease.
+ * the same time are allowed: a gas value captured hourly is repeated in every P1 telegram of the
+ * hour, and two telegrams can arrive within one millisecond) and registers must not decrease.
  */
 
 import type { IntervalEnergy } from './types.js';
@@ -106,7 +106,110 @@ export interface IntervalOptions {
 }
 
 /**
- * Register samples → energy per slot.
+ * Register samples → energy per slot, incrementally: a live reader pushes each sample as it
+ * arrives and gets the slots that closed. A boundary's value is final once a sample past it
+ * arrives (or at {@link IntervalBuilder.finish}).
+ */
+export class IntervalBuilder {
+    private readonly step: number;
+    private readonly maxSlots: number;
+    private prev: RegisterSample | undefined;
+    /** Boundary of the newest samples and the register there (not final yet). */
+    private pending: { b: number; v: bigint } | undefined;
+    /** Last final boundary. */
+    private last: { b: number; v: bigint } | undefined;
+    private emitted = 0;
+
+    /** @throws {SourceError} when the interval does not divide 60. */
+    constructor(options: IntervalOptions = {}) {
+        const minutes = options.intervalMinutes ?? 15;
+        if (!Number.isInteger(minutes) || minutes < 1 || 60 % minutes !== 0)
+            throw new SourceError(
+                'SOURCE_REGISTER',
+                `interval of ${minutes} minutes does not divide 60`,
+            );
+        this.step = minutes * 60_000;
+        this.maxSlots = options.maxSlots ?? 1_000_000;
+    }
+
+    /**
+     * Adds a sample.
+     * @returns the slots closed by it (in time order).
+     * @throws {SourceError} `SOURCE_REGISTER` when time goes backwards, the register decreases,
+     *   its unit changes, or more than `maxSlots` slots would be produced.
+     */
+    push(s: RegisterSample): IntervalEnergy[] {
+        const prev = this.prev;
+        if (prev !== undefined) {
+            if (s.baseUnit !== prev.baseUnit)
+                throw new SourceError(
+                    'SOURCE_REGISTER',
+                    `register unit changed from ${prev.baseUnit} to ${s.baseUnit} at ${iso(s.timeMs)}`,
+                );
+            if (s.timeMs < prev.timeMs)
+                throw new SourceError(
+                    'SOURCE_REGISTER',
+                    `reading at ${iso(s.timeMs)} is not after the previous one (${iso(prev.timeMs)}); readings must go forward in time`,
+                );
+            if (s.amount < prev.amount)
+                throw new SourceError(
+                    'SOURCE_REGISTER',
+                    `register decreased from ${prev.amount} to ${s.amount} ${s.baseUnit} at ${iso(s.timeMs)}; registers only count up (meter exchange or rollover is not supported)`,
+                );
+        }
+        this.prev = s;
+        const b = Math.ceil(s.timeMs / this.step) * this.step;
+        if (this.pending === undefined || this.pending.b === b) {
+            this.pending = { b, v: s.amount };
+            return [];
+        }
+        const out = this.close(this.pending);
+        this.pending = { b, v: s.amount };
+        return out;
+    }
+
+    /** The input ended: the newest boundary is final. */
+    finish(): IntervalEnergy[] {
+        const p = this.pending;
+        this.pending = undefined;
+        return p === undefined ? [] : this.close(p);
+    }
+
+    private close(at: { b: number; v: bigint }): IntervalEnergy[] {
+        const out: IntervalEnergy[] = [];
+        const last = this.last;
+        this.last = at;
+        if (last === undefined) return out;
+        const gap = (at.b - last.b) / this.step - 1;
+        if (this.emitted + gap + 1 > this.maxSlots)
+            throw new SourceError(
+                'SOURCE_REGISTER',
+                `more than ${this.maxSlots} slots between ${iso(last.b)} and ${iso(at.b)}`,
+            );
+        for (let j = 0; j < gap; j++)
+            out.push(
+                Object.freeze({
+                    startMs: last.b + j * this.step,
+                    wh: 0n,
+                    catchUp: false,
+                    powerLoss: true,
+                }),
+            );
+        out.push(
+            Object.freeze({
+                startMs: at.b - this.step,
+                wh: at.v - last.v,
+                catchUp: gap > 0,
+                powerLoss: false,
+            }),
+        );
+        this.emitted += out.length;
+        return out;
+    }
+}
+
+/**
+ * Register samples → energy per slot (all at once; see {@link IntervalBuilder}).
  * @param samples - in time order.
  * @throws {SourceError} `SOURCE_REGISTER` when time goes backwards, a register decreases, units
  *   change, or the span is longer than `maxSlots`.
@@ -118,68 +221,10 @@ export function intervalsFromSamples(
     samples: readonly RegisterSample[],
     options: IntervalOptions = {},
 ): IntervalEnergy[] {
-    const minutes = options.intervalMinutes ?? 15;
-    if (!Number.isInteger(minutes) || minutes < 1 || 60 % minutes !== 0)
-        throw new SourceError(
-            'SOURCE_REGISTER',
-            `interval of ${minutes} minutes does not divide 60`,
-        );
-    const maxSlots = options.maxSlots ?? 1_000_000;
-    const step = minutes * 60_000;
-    // boundary → register value (last sample in (B − step, B])
-    const atBoundary = new Map<number, bigint>();
-    let prev: RegisterSample | undefined;
-    for (const s of samples) {
-        if (prev !== undefined) {
-            if (s.baseUnit !== prev.baseUnit)
-                throw new SourceError(
-                    'SOURCE_REGISTER',
-                    `register unit changed from ${prev.baseUnit} to ${s.baseUnit} at ${iso(s.timeMs)}`,
-                );
-            if (s.timeMs < prev.timeMs || (s.timeMs === prev.timeMs && s.amount !== prev.amount))
-                throw new SourceError(
-                    'SOURCE_REGISTER',
-                    `reading at ${iso(s.timeMs)} is not after the previous one (${iso(prev.timeMs)}); readings must go forward in time`,
-                );
-            if (s.amount < prev.amount)
-                throw new SourceError(
-                    'SOURCE_REGISTER',
-                    `register decreased from ${prev.amount} to ${s.amount} ${s.baseUnit} at ${iso(s.timeMs)}; registers only count up (meter exchange or rollover is not supported)`,
-                );
-        }
-        prev = s;
-        atBoundary.set(Math.ceil(s.timeMs / step) * step, s.amount);
-    }
+    const b = new IntervalBuilder(options);
     const out: IntervalEnergy[] = [];
-    let last: { b: number; v: bigint } | undefined;
-    for (const [b, v] of atBoundary) {
-        if (last !== undefined) {
-            const gap = (b - last.b) / step - 1;
-            if (out.length + gap + 1 > maxSlots)
-                throw new SourceError(
-                    'SOURCE_REGISTER',
-                    `more than ${maxSlots} slots between ${iso(last.b)} and ${iso(b)}`,
-                );
-            for (let j = 0; j < gap; j++)
-                out.push(
-                    Object.freeze({
-                        startMs: last.b + j * step,
-                        wh: 0n,
-                        catchUp: false,
-                        powerLoss: true,
-                    }),
-                );
-            out.push(
-                Object.freeze({
-                    startMs: b - step,
-                    wh: v - last.v,
-                    catchUp: gap > 0,
-                    powerLoss: false,
-                }),
-            );
-        }
-        last = { b, v };
-    }
+    for (const s of samples) out.push(...b.push(s));
+    out.push(...b.finish());
     return out;
 }
 
