@@ -12,6 +12,7 @@ import {
     crc16arc,
     decimalToString,
     decodeAll,
+    dsmrChannels,
     dsmrFormat,
     DsmrError,
     dsmrTime,
@@ -141,6 +142,12 @@ describe('DSMR P1', () => {
         assert.equal(gas?.value === undefined ? '' : decimalToString(gas.value), '12785.123');
         assert.equal(gas?.timeMs, Date.UTC(2010, 11, 9, 10, 25, 0));
         assert.equal(reg(t, '0-1:24.1.0*255').value, '3'); // device type 3 = gas
+        const [ch, ...none] = dsmrChannels(t);
+        assert.deepEqual(none, []);
+        assert.equal(ch?.channel, 1);
+        assert.equal(ch?.medium, 'gas');
+        assert.equal(ch?.equipmentId, '3232323241424344313233343536373839');
+        assert.ok(ch?.registers.every((r) => r.channel === 1));
         const failures = t.registers.find((r) => r.obis === '1-0:99.97.0*255');
         assert.equal(failures?.raw, '2');
         assert.equal(failures?.more.length, 5);
@@ -177,6 +184,34 @@ describe('DSMR P1', () => {
             time: Date.UTC(2020, 4, 9, 11, 45, 58),
         });
         assert.equal(reg(t, '0-0:98.1.0*255').value, '3');
+        // a P1 meter with gas on channel 1, water on 2 and heat on 3, each with its own time
+        const multi = parseDsmr(
+            writeDsmr({
+                lines: [
+                    '0-0:1.0.0(240301120005W)',
+                    '0-1:24.1.0(003)',
+                    '0-1:24.2.1(240301120000W)(00100.000*m3)',
+                    '0-2:24.1.0(007)',
+                    '0-2:96.1.0(4142)',
+                    '0-2:24.2.1(240301114500W)(00020.500*m3)',
+                    '0-3:24.1.0(004)',
+                    '0-3:24.2.1(240301110000W)(00012.345*GJ)',
+                ],
+            }),
+        );
+        assert.deepEqual(
+            dsmrChannels(multi).map((c) => [
+                c.channel,
+                c.medium,
+                c.equipmentId,
+                c.registers.find((r) => r.unit !== undefined)?.timeMs,
+            ]),
+            [
+                [1, 'gas', undefined, Date.UTC(2024, 2, 1, 11, 0)],
+                [2, 'water', '4142', Date.UTC(2024, 2, 1, 10, 45)],
+                [3, 'heat', undefined, Date.UTC(2024, 2, 1, 10, 0)],
+            ],
+        );
     });
 
     it('takes what ports send: lowercase CRC, LF only, 7E1 parity, noise around, text of any length', () => {

@@ -297,3 +297,48 @@ function latin1(s: string): Uint8Array {
 function show(s: string): string {
     return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
 }
+
+/** An M-Bus device attached to a P1 meter (channel 1–4). */
+export interface DsmrChannel {
+    readonly channel: number;
+    /** M-Bus device type (`0-n:24.1.0`): 3 gas, 4 heat, 6 warm water, 7 water, 12 heat (inlet). */
+    readonly deviceType: number | undefined;
+    /** What the device type names, `unknown` when absent or unlisted. */
+    readonly medium: 'gas' | 'heat' | 'warm water' | 'water' | 'heat/cooling' | 'unknown';
+    /** Equipment identifier (`0-n:96.1.0` or `0-n:96.1.1`, hex as sent). */
+    readonly equipmentId: string | undefined;
+    /** The channel's registers, each with its own capture time where the meter sent one. */
+    readonly registers: readonly MeterRegister[];
+}
+
+const MBUS_MEDIUM: Readonly<Record<number, DsmrChannel['medium']>> = {
+    3: 'gas',
+    4: 'heat',
+    6: 'warm water',
+    7: 'water',
+    12: 'heat',
+    13: 'heat/cooling',
+};
+
+/**
+ * The M-Bus devices of a P1 telegram, one entry per channel.
+ * @example
+ * dsmrChannels(parseDsmr(telegram)); // [{ channel: 1, medium: 'gas', registers: [...] }]
+ */
+export function dsmrChannels(t: MeterTelegram): DsmrChannel[] {
+    // M-Bus devices are the abstract objects 0-n:… (1-3:0.2.8, the DSMR version, is not one)
+    const mbus = t.registers.filter((r) => r.channel > 0 && r.obis.startsWith('0-'));
+    const channels = [...new Set(mbus.map((r) => r.channel))].sort((a, b) => a - b);
+    return channels.map((channel) => {
+        const registers = mbus.filter((r) => r.channel === channel);
+        const type = registers.find((r) => /:24\.1\.0\*/.test(r.obis))?.value;
+        const deviceType = type === undefined || type.scale !== 0 ? undefined : Number(type.digits);
+        return Object.freeze({
+            channel,
+            deviceType,
+            medium: (deviceType === undefined ? undefined : MBUS_MEDIUM[deviceType]) ?? 'unknown',
+            equipmentId: registers.find((r) => /:96\.1\.[01]\*/.test(r.obis))?.raw,
+            registers: Object.freeze(registers),
+        });
+    });
+}

@@ -41,7 +41,7 @@ export {
     IntervalBuilder,
 } from './pipeline.js';
 export { METER_FORMATS, meterFormat } from './registry.js';
-export { parseDsmr, dsmrFormat, dsmrTime } from './dsmr.js';
+export { type DsmrChannel, parseDsmr, dsmrFormat, dsmrTime, dsmrChannels } from './dsmr.js';
 export { smlFormat, smlTelegram } from './smlstream.js';
 export { type CsvSourceOptions, readCsvSource } from './csv.js';
 export {
