@@ -264,8 +264,11 @@ describe(
                                 { address: 'F.F', values: [{ raw: '00' }] },
                             ],
                         });
-                        // the identification line was already sent: send from STX on
-                        void replay(meter, data.subarray(data.indexOf(0x82)), readouts, 9600);
+                        // the identification line was already sent: send from STX on, after the
+                        // meter's reaction time (IEC 62056-21: at least 200 ms after the ACK)
+                        const block = data.subarray(data.indexOf(0x82));
+                        const seed = readouts;
+                        void sleep(400).then(() => replay(meter, block, seed, 9600));
                     }
                 }
             });
