@@ -322,6 +322,26 @@ describe(
                 { encoding: 'utf8' },
             );
             assert.match(bad.stderr, /unknown meter format "mbus"; known: d0, dsmr, sml/);
+            const cli = (...a: string[]): string =>
+                spawnSync(
+                    process.execPath,
+                    [CLI, 'meter', 'run', '--serial', join(dir, 'nope'), ...a],
+                    { encoding: 'utf8' },
+                ).stderr;
+            assert.match(
+                cli('--format', 'd0', '--medium', 'x'),
+                /--medium must be an OBIS medium 0\.\.255/,
+            );
+            assert.match(
+                cli('--format', 'dsmr', '--d0-request'),
+                /--d0-request is for --format d0/,
+            );
+            assert.match(cli('--format', 'd0', '--baud', '0'), /--baud must be a positive integer/);
+            assert.match(cli('--format', 'd0', '--obis', 'F.F'), /"F\.F" is not an OBIS code/);
+            assert.match(
+                spawnSync(process.execPath, [CLI, 'meter', 'run'], { encoding: 'utf8' }).stderr,
+                /usage: femeter meter run --serial/,
+            );
         });
     },
 );

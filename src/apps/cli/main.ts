@@ -28,7 +28,7 @@ import { FileOutbox } from '../../roles/meter/outbox.js';
 import { MeterAgent } from '../../roles/meter/agent.js';
 import { readingsFromSource, readingsOfSlots, sourceKinds } from '../../roles/meter/ingest.js';
 import { periodSlots, type BillingPeriod } from '../../contract/tariff/index.js';
-import { meterRun, type MeterRunArgs } from './meter-run.js';
+import { meterRun, parseMedium, type MeterRunArgs } from './meter-run.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const DEFAULTS = {
@@ -90,10 +90,10 @@ status: the meter's durable outbox (last sequence number, acknowledged, pending)
 ingest: read a period's readings from a file (CSV of timestamp,value; JSON lines of telegrams
         {"t": ISO-8601, "d0"|"dsmr": text | "sml": hex}; or a raw P1 capture), encrypt, sign,
         record durably, send. --obis picks the register (a sum with "+"); see docs/METER-FORMATS.md.
+        The whole file is validated first: a bad line refuses everything, nothing is recorded.
 run:    read a live optical head or P1 port (serialport); print one JSON line per telegram and
         closed slot; with --meter also record the period's slots. --d0-request: IEC 62056-21
-        mode C request and baud-rate change-over.
-        The whole file is validated first: a bad line refuses everything, nothing is recorded.`,
+        mode C request and baud-rate change-over.`,
     provider: `femeter provider bill --meter ID [--period P] [--data DIR]\n\nRecomputes the provider's bills of a period from the stored ciphertexts (no posting).`,
     auditor: `femeter auditor report [--data DIR]\n\nAudit report: chain, meter software, reading signatures, sequence gaps, consents, bill proofs.`,
     bench: `femeter bench <fe|ledger|e2e> [-- options]\n\nRuns dist/bench/<name>.js; see README for what each prints.`,
@@ -241,11 +241,7 @@ async function meterIngest(
     const kind = values.kind;
     if (!sourceKinds().includes(kind))
         throw new Error(`--kind must be one of ${sourceKinds().join(', ')}`);
-    const medium = values.medium === undefined ? undefined : Number(values.medium);
-    if (medium !== undefined && !(Number.isInteger(medium) && medium >= 0 && medium <= 255))
-        throw new Error(
-            '--medium must be an OBIS medium 0..255 (1 electricity, 6 heat, 7 gas, 8 water)',
-        );
+    const medium = parseMedium(values.medium);
     const m = await openMeterAgent(data, values.meter, values.period);
     try {
         const slots = readingsFromSource(new Uint8Array(readFileSync(values.source)), kind, m.bp, {

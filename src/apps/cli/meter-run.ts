@@ -37,6 +37,17 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
     return n;
 }
 
+/** `--medium`: an OBIS medium 0–255, or undefined. */
+export function parseMedium(v: string | undefined): number | undefined {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!/^\d{1,3}$/.test(v) || n > 255)
+        throw new Error(
+            '--medium must be an OBIS medium 0..255 (1 electricity, 6 heat, 7 gas, 8 water)',
+        );
+    return n;
+}
+
 /**
  * Runs the live reader until the port closes, `--count` telegrams were read, or SIGINT/SIGTERM.
  * @param record - called with each batch of closed slots (`--meter`).
@@ -50,7 +61,7 @@ export async function meterRun(
             'usage: femeter meter run --serial /dev/ttyUSB0 --format d0|dsmr|sml [--baud N] [--d0-request]',
         );
     const format = meterFormat(args.format);
-    const medium = args.medium === undefined ? undefined : Number(args.medium);
+    const medium = parseMedium(args.medium);
     const obis = parseObisSelector(args.obis ?? format.defaultObis, { medium });
     const d0Request = args['d0-request'] === true;
     if (d0Request && format.name !== 'd0')
