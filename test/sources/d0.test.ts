@@ -9,9 +9,12 @@ import { describe, it } from 'node:test';
 import {
     D0Error,
     d0EnergyWh,
+    d0Format,
+    type D0Telegram,
     decimalToString,
     parseD0,
 } from '../../src/roles/meter/sources/index.js';
+import { concat, writeD0 } from './writers.js';
 
 const CRLF = '\r\n';
 const STX = '\x02';
@@ -86,11 +89,12 @@ describe('parseD0', () => {
         assert.equal(t.bcc, 'valid');
         assert.equal(t.manufacturer, 'ISk');
         assert.equal(t.records.length, 5);
-        assert.equal(t.records.find((r) => r.obis === '1.8.0')?.wh, 12_345_600n);
-        assert.equal(t.records.find((r) => r.obis === '1.8.1')?.wh, 100_000n);
-        assert.equal(t.records.find((r) => r.obis === '2.8.0')?.wh, 1_001_000n);
-        assert.equal(t.records.find((r) => r.obis === '2.8.0')?.line, 4);
-        fails(modeC(['1.8.0(0012345.6*kWh)'], true), 4, /block check character mismatch/);
+        assert.equal(t.records.find((r) => r.obis === '1-0:1.8.0*255')?.wh, 12_345_600n);
+        assert.equal(t.records.find((r) => r.obis === '1-0:1.8.1*255')?.wh, 100_000n);
+        assert.equal(t.records.find((r) => r.obis === '1-0:2.8.0*255')?.wh, 1_001_000n);
+        assert.equal(t.records.find((r) => r.obis === '1-0:2.8.0*255')?.line, 4);
+        assert.equal(t.records.find((r) => r.address === 'C.1.0')?.obis, 'C.1.0');
+        fails(modeC(['1.8.0(0012345.6*kWh)'], true), 3, /block check character mismatch/);
     });
 
     it('normalises full OBIS addresses and keeps several values', () => {
@@ -114,37 +118,35 @@ describe('parseD0', () => {
     });
 
     it('refuses structural faults with the line number', () => {
-        fails('', 1, /starts with "\/"/);
-        fails('ESY5ident\r\n!\r\n', 1);
-        fails('/E5ident\r\n!\r\n', 1, /identification/);
-        fails('/ESY5' + 'x'.repeat(17) + CRLF + '!' + CRLF, 1, /identification/);
-        fails('/ESY5ident', 1, /not terminated/);
-        fails(modeD('1-0:1.8.0*255(1*kWh)').replace('!\r\n', ''), 4, /missing end line/);
-        fails(modeD('1-0:1.8.0*255(1*kWh)').replaceAll('\r\n', '\n'), 1);
-        fails(modeD('1-0:1.8.0*255(1*kWh)') + 'x', 5, /after the end line/);
-        fails(modeD('1-0:1.8.0*255(1*kWh)') + ETX + 'x', 5, /ETX without STX/);
+        fails('', undefined, /no telegram: a telegram starts with "\/"/);
+        fails('ESY5ident\r\n!\r\n', undefined, /no telegram/);
+        fails('/ESY5ident', undefined, /no complete telegram/);
+        fails(
+            modeD('1-0:1.8.0*255(1*kWh)').replace('!\r\n', ''),
+            undefined,
+            /no complete telegram/,
+        );
         fails(modeD('1-0:1.8.0*255(1*kWh'), 3, /without "\)"/);
         fails(modeD('1-0:1.8.0*255(1*kWh)junk'), 3, /after the last data set/);
         fails(modeD('(1*kWh)'), 3, /needs an address/);
         fails(modeD('1-0:1.8.0*255 (1*kWh)'), 3, /bad address/);
-        fails(modeD('1-0:1.8.0*255:99.99(1*kWh)'), 3, /bad address/);
-        fails(modeD('1-0:1.8.0*255(' + '1'.repeat(129) + ')'), 3, /longer than 128/);
-        fails(modeD('1-0:1.8.0*255(1*' + 'k'.repeat(17) + ')'), 3, /unit/);
-        fails(modeD('1-0:1.8.0*255(1*)'), 3, /unit/);
-        fails(modeD('1-0:1.8.0*255(abc*kWh)'), 3, /not a decimal/);
-        fails(modeD('1-0:1.8.0*255(1/2)'), 3);
-        fails(modeD('1-0:1.8.0*255(1*kWh)', ''), 4, /empty data line/);
+        fails(modeD('1-0:1.8.0*255(' + '1'.repeat(1025) + ')'), 3, /longer than 1024/);
+        fails(modeD('1-0:1.8.0*255(1(2)'), 3, /contains "\("/);
         fails(modeD('1-0:1.8.0*255(1\x07*kWh)'), 3, /control character/);
-        fails(modeC(['1.8.0(1*kWh)']).slice(0, -1), 4, /BCC after ETX is missing/);
-        fails(modeC(['1.8.0(1*kWh)']) + 'z', 4, /after the BCC/);
-        fails(modeC(['1.8.0(1*kWh)']).replace(ETX, 'E'), 4, /followed by ETX/);
+        fails(modeC(['1.8.0(1*kWh)']).slice(0, -1), 3, /BCC after ETX is missing/);
+        fails(modeD('1-0:1.8.0*255(1*kWh)', '\x021.8.0(1)'), 4, /STX inside the data block/);
+        fails(modeD('1.8.0(1)') + modeD('1.8.0(2)'), undefined, /more than one telegram/);
     });
 
-    it('refuses non-ASCII, oversized and non-text input', () => {
-        fails('/ESY5ident\u00e9\r\n!\r\n', undefined, /non-ASCII/);
-        fails(Uint8Array.from([0x2f, 0xc5, 0x53]), undefined, /7-bit/);
-        fails(modeD('1-0:1.8.0*255(1*kWh)'.repeat(1000)), undefined, /longer than/);
-        fails(42 as unknown as string, undefined);
+    it('refuses non-ASCII without parity, oversized and non-text input', () => {
+        fails(
+            '/ESY5ident\u00e9\r\n!\r\n',
+            undefined,
+            /not 7-bit ASCII and the bytes do not carry even parity/,
+        );
+        fails('/ESY5ident\u0100\r\n!\r\n', undefined, /non-ASCII character at offset 10/);
+        fails(modeD('1-0:1.8.0*255(1*kWh)'.repeat(4000)), undefined, /longer than 65536/);
+        fails(42 as unknown as string, undefined, /string or Uint8Array/);
     });
 
     it('refuses to read a non-energy or missing register as Wh', () => {
@@ -157,6 +159,175 @@ describe('parseD0', () => {
         assert.throws(
             () => d0EnergyWh(t),
             (e: unknown) => e instanceof D0Error && e.message.includes('no data set'),
+        );
+    });
+});
+
+describe('D0 as meters and gateways send it', () => {
+    const energy = (t: D0Telegram, obis: string): string => {
+        const r = t.records.find((x) => x.obis === obis);
+        return r?.value === undefined ? '' : decimalToString(r.value);
+    };
+
+    it('mode E push with STX but without ETX/BCC (eHZ), enhanced id', () => {
+        const t = parseD0(
+            writeD0({
+                manufacturer: 'EBZ',
+                enhancedId: '2',
+                ident: 'DD3BZ06ETA_107',
+                stx: true,
+                etxBcc: false,
+                sets: [
+                    { address: '1-0:0.0.0*255', values: [{ raw: '1EBZ0100507409' }] },
+                    { address: '1-0:1.8.0*255', values: [{ raw: '000125.25688570', unit: 'kWh' }] },
+                    { address: '1-0:16.7.0*255', values: [{ raw: '000000.00', unit: 'W' }] },
+                ],
+            }),
+        );
+        assert.equal(t.bcc, 'absent');
+        assert.equal(t.enhancedId, '2');
+        assert.equal(t.identification, 'DD3BZ06ETA_107');
+        assert.equal(t.records[1]?.wh, 125_256n);
+        assert.equal(d0EnergyWh(t, '1.8.0'), 125_256n); // short selector normalised too
+    });
+
+    it('heat meter readout: medium 6 for short codes, several sets per line, raw units kept', () => {
+        const bytes = writeD0({
+            manufacturer: 'LUG',
+            baud: '2',
+            ident: 'ULTRAHEAT T550 (UH50…)',
+            stx: true,
+            perLine: 4,
+            blankLine: false,
+            sets: [
+                { address: '6.8', values: [{ raw: '0029.055', unit: 'MWh' }] },
+                { address: '6.26', values: [{ raw: '01589.28', unit: 'm3' }] },
+                { address: '9.21', values: [{ raw: '66153690' }] },
+                { address: '6.26*01', values: [{ raw: '01563.92', unit: 'm3' }] },
+                { address: '6.8*01', values: [{ raw: '0028.086', unit: 'MWh' }] },
+                { address: 'F', values: [{ raw: '0' }] },
+                { address: '9.4', values: [{ raw: '088', unit: 'C&082*C' }] },
+                { address: '6.33', values: [{ raw: '001.476', unit: 'm3ph' }] },
+                { address: '6.6', values: [{ raw: '0017.2', unit: 'kW' }] },
+            ],
+        });
+        const t = parseD0(bytes, { medium: 6 });
+        assert.equal(t.bcc, 'valid');
+        assert.equal(t.records.find((r) => r.obis === '6-0:6.8.0*255')?.wh, 29_055_000n);
+        assert.equal(t.records.find((r) => r.obis === '6-0:6.8.0*1')?.wh, 28_086_000n);
+        assert.equal(energy(t, '6-0:6.26.0*255'), '1589.28');
+        const temps = t.records.find((r) => r.address === '9.4');
+        assert.equal(temps?.values[0]?.raw, '088');
+        assert.equal(temps?.unit, 'C&082*C');
+        assert.equal(t.records.find((r) => r.address === 'F')?.obis, 'F');
+        assert.equal(t.records[0]?.line, 2);
+    });
+
+    it('German D0 forwarded by a gateway: leading counter and trailing 0xFF padding skipped and counted', () => {
+        const sets = [
+            { address: '1-0:1.8.0*255', values: [{ raw: '00012345.6789', unit: 'kWh' }] },
+        ];
+        const t = parseD0(
+            writeD0({
+                sets,
+                leading: [0x00, 0x00, 0x01, 0x2a],
+                trailing: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x17],
+            }),
+        );
+        assert.equal(t.noiseBytes, 12);
+        assert.equal(t.records[0]?.wh, 12_345_678n);
+    });
+
+    it('7E1 parity bits read as 8N1 are stripped; LF-only lines; long idents and values', () => {
+        const sets = [
+            { address: '1-0:1.8.0*255', values: [{ raw: '000123.4567', unit: 'KWH' }] },
+            { address: '1-0:96.50.1*1', values: [{ raw: 'X'.repeat(900) }] },
+            { address: '1-0:1.8.1', values: [{ raw: '1'.repeat(40), unit: 'Wh' }] },
+        ];
+        for (const spec of [
+            { parity: true },
+            { lineEnd: '\n' as const },
+            { ident: 'a manufacturer identification longer than sixteen', stx: true },
+        ]) {
+            const t = parseD0(writeD0({ sets, ...spec }));
+            assert.equal(t.records[0]?.unit, 'KWH');
+            assert.equal(t.records[0]?.wh, 123_456n);
+            assert.equal(t.records[1]?.values[0]?.raw.length, 900);
+            assert.equal(t.records[2]?.value, undefined); // 40 digits: kept raw, not a number
+            assert.equal(t.parity, spec.parity === true ? '7E1' : 'none');
+        }
+    });
+
+    it('baud-rate characters of modes A–E and manufacturer ident lines as they occur', () => {
+        for (const [m, z, w, ident] of [
+            ['LGZ', '4', undefined, 'ZMF100AC.M29'],
+            ['HAG', '5', undefined, 'eHZ010C_EHZ1ZA22'],
+            ['ISk', '5', undefined, 'MT174-0001'],
+            ['EMH', '5', '@', '01LZQJL0018F'],
+            ['ABB', 'A', undefined, 'ident'],
+            ['XYZ', '0', undefined, ''],
+        ] as const) {
+            const t = parseD0(
+                writeD0({
+                    manufacturer: m,
+                    baud: z,
+                    enhancedId: w,
+                    ident,
+                    stx: true,
+                    sets: [{ address: '1.8.0', values: [{ raw: '1', unit: 'kWh' }] }],
+                }),
+            );
+            assert.deepEqual(
+                [t.manufacturer, t.baudRate, t.enhancedId, t.identification],
+                [m, z, w, ident],
+            );
+        }
+    });
+
+    it('a stream of telegrams split anywhere, with a corrupted one rejected in between', () => {
+        const one = (v: string, badBcc = false): Uint8Array =>
+            writeD0({
+                stx: true,
+                badBcc,
+                sets: [{ address: '1.8.0', values: [{ raw: v, unit: 'kWh' }] }],
+            });
+        const all = concat(one('1'), Uint8Array.of(0xff), one('2', true), one('3'));
+        const d = d0Format.decoder();
+        const events = [...all].flatMap((b) => d.push(Uint8Array.of(b))).concat(d.end());
+        assert.deepEqual(
+            events.map((e) =>
+                e.kind === 'telegram'
+                    ? e.telegram.registers[0]?.raw
+                    : e.kind === 'noise'
+                      ? `noise ${e.bytes}`
+                      : e.error.message,
+            ),
+            [
+                '1',
+                'noise 1',
+                'D0 telegram, line 4: block check character mismatch: computed 0x56, received 0x46; the telegram is corrupted',
+                '3',
+            ],
+        );
+    });
+
+    it('refuses a wrong BCC, ETX without BCC, bytes after the BCC, bad parity', () => {
+        const sets = [{ address: '1.8.0', values: [{ raw: '1', unit: 'kWh' }] }];
+        fails(writeD0({ sets, stx: true, badBcc: true }), 4, /block check character mismatch/);
+        const noBcc = writeD0({ sets, stx: true });
+        fails(noBcc.subarray(0, noBcc.length - 1), 4, /the BCC after ETX is missing/);
+        const mixed = writeD0({ sets, parity: true });
+        mixed[3] = mixed[3]! ^ 0x80; // one byte loses its parity bit: not 7E1
+        fails(mixed, undefined, /not 7-bit ASCII and the bytes do not carry even parity \(7E1\)/);
+        fails(
+            writeD0({
+                sets: [{ address: '1.8.0', values: [{ raw: '1' }] }],
+                manufacturer: 'ESY',
+                baud: '5',
+                ident: '\x01',
+            }),
+            1,
+            /identification/,
         );
     });
 });

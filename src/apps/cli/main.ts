@@ -26,8 +26,9 @@ import { Provider } from '../../roles/provider/provider.js';
 import { hpkeKeyPair } from '../../roles/hpke.js';
 import { FileOutbox } from '../../roles/meter/outbox.js';
 import { MeterAgent } from '../../roles/meter/agent.js';
-import { readingsFromSource } from '../../roles/meter/ingest.js';
-import { periodSlots } from '../../contract/tariff/index.js';
+import { readingsFromSource, readingsOfSlots, sourceKinds } from '../../roles/meter/ingest.js';
+import { periodSlots, type BillingPeriod } from '../../contract/tariff/index.js';
+import { meterRun, parseMedium, type MeterRunArgs } from './meter-run.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const DEFAULTS = {
@@ -80,12 +81,19 @@ bill against the customers' own decrypted readings. Exit code 0 only if everythi
     verify: `femeter verify [--data DIR]\n\nRe-checks every block (hash links, signatures, state rebuilt from blocks) and audits readings, sequences, consents and bills.`,
     customer: `femeter customer <readings|bills> --customer ID [--period P] [--data DIR]\n\nreadings: decrypt and summarise the customer's own readings (they hold the master secret key).\nbills:    check every bill of the period against the own readings and its proof.`,
     meter: `femeter meter status --meter ID [--data DIR]
-femeter meter ingest --meter ID --source FILE [--kind csv-register|csv-interval|d0-log|sml-log] [--period P] [--data DIR]
+femeter meter ingest --meter ID --source FILE [--kind csv-register|csv-interval|d0-log|dsmr-log|sml-log|d0|dsmr|sml]
+                     [--obis CODE[+CODE…]] [--medium 1|6|7|8] [--period P] [--data DIR]
+femeter meter run --serial /dev/ttyUSB0 --format d0|dsmr|sml [--baud N] [--d0-request [--poll-seconds S]]
+                  [--obis CODE[+CODE…]] [--medium M] [--count N] [--meter ID [--period P] [--data DIR]]
 
 status: the meter's durable outbox (last sequence number, acknowledged, pending).
-ingest: read a period's readings from a file (CSV of timestamp,value; or JSON lines of D0/SML
-        telegrams {"t": ISO-8601, "d0": text | "sml": hex}), encrypt, sign, record durably, send.
-        The whole file is validated first: a bad line refuses everything, nothing is recorded.`,
+ingest: read a period's readings from a file (CSV of timestamp,value; JSON lines of telegrams
+        {"t": ISO-8601, "d0"|"dsmr": text | "sml": hex}; or a raw P1 capture), encrypt, sign,
+        record durably, send. --obis picks the register (a sum with "+"); see docs/METER-FORMATS.md.
+        The whole file is validated first: a bad line refuses everything, nothing is recorded.
+run:    read a live optical head or P1 port (serialport); print one JSON line per telegram and
+        closed slot; with --meter also record the period's slots. --d0-request: IEC 62056-21
+        mode C request and baud-rate change-over.`,
     provider: `femeter provider bill --meter ID [--period P] [--data DIR]\n\nRecomputes the provider's bills of a period from the stored ciphertexts (no posting).`,
     auditor: `femeter auditor report [--data DIR]\n\nAudit report: chain, meter software, reading signatures, sequence gaps, consents, bill proofs.`,
     bench: `femeter bench <fe|ledger|e2e> [-- options]\n\nRuns dist/bench/<name>.js; see README for what each prints.`,
@@ -185,6 +193,38 @@ async function stopPreviousDemoChaincode(data: string): Promise<void> {
     }
 }
 
+/** The meter agent of a deployment's meter and the billing period to record (not opened yet). */
+async function openMeterAgent(
+    data: string,
+    meterId: string,
+    periodArg: string | undefined,
+): Promise<{ agent: MeterAgent; period: string; bp: BillingPeriod; close: () => Promise<void> }> {
+    const { engine, world } = await openWorld(data);
+    const outbox = new FileOutbox(join(data, 'meters', meterId, 'outbox'));
+    try {
+        const period = periodArg ?? world.period;
+        const meterP = await engine.connect(meterId, 'customers');
+        const meter = await meterP.api.getMeter(meterId);
+        const agent = new MeterAgent({
+            api: meterP.api,
+            meterId,
+            signingSecret: derive(world.seed, `${meterId}/signing`),
+            meterSeed: derive(world.seed, `${meterId}/enc`),
+            outbox,
+        });
+        const bp = periodSlots(period, meter.timeZone, meter.slotMinutes);
+        const close = async (): Promise<void> => {
+            outbox.close();
+            await engine.close();
+        };
+        return { agent, period, bp, close };
+    } catch (e) {
+        outbox.close();
+        await engine.close();
+        throw e;
+    }
+}
+
 async function meterIngest(
     data: string,
     values: {
@@ -192,38 +232,29 @@ async function meterIngest(
         source?: string | undefined;
         kind: string;
         period?: string | undefined;
+        obis?: string | undefined;
+        medium?: string | undefined;
     },
 ): Promise<number> {
     if (!values.meter || !values.source)
         throw new Error('usage: femeter meter ingest --meter ID --source FILE [--kind K]');
-    const kinds = ['csv-register', 'csv-interval', 'd0-log', 'sml-log'] as const;
-    const kind = kinds.find((k) => k === values.kind);
-    if (!kind) throw new Error(`--kind must be one of ${kinds.join(', ')}`);
-    const { engine, world } = await openWorld(data);
-    const outbox = new FileOutbox(join(data, 'meters', values.meter, 'outbox'));
+    const kind = values.kind;
+    if (!sourceKinds().includes(kind))
+        throw new Error(`--kind must be one of ${sourceKinds().join(', ')}`);
+    const medium = parseMedium(values.medium);
+    const m = await openMeterAgent(data, values.meter, values.period);
     try {
-        const period = values.period ?? world.period;
-        const meterP = await engine.connect(values.meter, 'customers');
-        const meter = await meterP.api.getMeter(values.meter);
-        const slots = readingsFromSource(
-            readFileSync(values.source, 'utf8'),
-            kind,
-            periodSlots(period, meter.timeZone, meter.slotMinutes),
-        );
-        const agent = new MeterAgent({
-            api: meterP.api,
-            meterId: values.meter,
-            signingSecret: derive(world.seed, `${values.meter}/signing`),
-            meterSeed: derive(world.seed, `${values.meter}/enc`),
-            outbox,
+        const slots = readingsFromSource(new Uint8Array(readFileSync(values.source)), kind, m.bp, {
+            obis: values.obis,
+            medium,
         });
-        await agent.openPeriod(CHANNEL, period);
-        agent.record(CHANNEL, period, slots);
-        const sent = await agent.flush();
+        await m.agent.openPeriod(CHANNEL, m.period);
+        m.agent.record(CHANNEL, m.period, slots);
+        const sent = await m.agent.flush();
         console.log(
             json({
                 meter: values.meter,
-                period,
+                period: m.period,
                 recorded: slots.length,
                 sent: sent.sent,
                 pending: sent.pending,
@@ -231,8 +262,27 @@ async function meterIngest(
         );
         return 0;
     } finally {
-        outbox.close();
-        await engine.close();
+        await m.close();
+    }
+}
+
+/** `meter run`, recording closed slots of the period when --meter is given. */
+async function meterRunCommand(
+    data: string,
+    values: MeterRunArgs & { meter?: string | undefined; period?: string | undefined },
+): Promise<number> {
+    if (values.meter === undefined) return meterRun(values);
+    const m = await openMeterAgent(data, values.meter, values.period);
+    try {
+        await m.agent.openPeriod(CHANNEL, m.period);
+        return await meterRun(values, async (closed) => {
+            const slots = readingsOfSlots(closed, m.bp);
+            if (slots.length === 0) return;
+            m.agent.record(CHANNEL, m.period, slots);
+            await m.agent.flush();
+        });
+    } finally {
+        await m.close();
     }
 }
 
@@ -271,6 +321,15 @@ async function main(): Promise<number> {
             meter: { type: 'string' },
             source: { type: 'string' },
             kind: { type: 'string', default: 'csv-register' },
+            obis: { type: 'string' },
+            medium: { type: 'string' },
+            serial: { type: 'string' },
+            format: { type: 'string' },
+            baud: { type: 'string' },
+            count: { type: 'string' },
+            'd0-request': { type: 'boolean' },
+            'poll-seconds': { type: 'string' },
+            'interval-minutes': { type: 'string' },
             engine: { type: 'string', default: 'embedded' },
             'fabric-connection': { type: 'string' },
             'fabric-chaincode': { type: 'string' },
@@ -411,8 +470,9 @@ async function main(): Promise<number> {
         }
         case 'meter': {
             if (sub === 'ingest') return meterIngest(data, values);
+            if (sub === 'run') return meterRunCommand(data, values);
             if (sub !== 'status' || !values.meter)
-                throw new Error('usage: femeter meter <status|ingest> --meter ID');
+                throw new Error('usage: femeter meter <status|ingest|run> --meter ID');
             const ob = new FileOutbox(join(data, 'meters', values.meter, 'outbox'));
             console.log(
                 json({

@@ -1,32 +1,46 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module roles/meter/sources/d0
- * IEC 62056-21 data telegrams (mode C readout and mode D push, the optical "D0" interface of German
- * meters), already framed and with the parity bit stripped (7-bit ASCII):
+ * IEC 62056-21 data telegrams (the optical "D0" interface; modes A–E) as meters and gateways
+ * really send them:
  *
  *     /XXXZ[\W]Ident CR LF                   identification: manufacturer (3 letters), baud-rate
- *     [CR LF]                                character Z, optional enhanced id \W, ≤ 16 characters
- *     [STX]                                  (mode C: the data block starts with STX)
- *     1-0:1.8.0*255(000123.4567*kWh) CR LF   data lines: address(value*unit), repeatable
+ *     [CR LF]                                character Z, optional enhanced id \W (mode E), text
+ *     [STX]                                  mode A–C readouts open the data block with STX
+ *     1-0:1.8.0*255(000123.4567*kWh) CR LF   data lines: address(value*unit), several per line
  *     …
  *     ! CR LF                                end of the data block
- *     [ETX BCC]                              mode C: ETX and the block check character, the XOR of
- *                                            every byte after STX up to and including ETX
+ *     [ETX BCC]                              BCC: XOR of every byte after STX up to and including ETX
  *
- * Data sets are parsed into records with their OBIS address (normalised to A-B:C.D.E*F), raw
- * values, unit, and for energy units (Wh, kWh, MWh) an exact decimal and the floored integer Wh.
- * Limits follow the standard: address ≤ 16, value ≤ 128, unit ≤ 16 characters. Any structural
- * fault throws a {@link D0Error} naming the line.
+ * Accepted as the field sends it: with or without STX, with STX but without ETX/BCC (mode E push
+ * of some eHZ), LF instead of CR LF, empty lines, identification text of any printable length,
+ * values up to 1024 characters, units as printed (raw text kept; `kWh`/`KWH`/`MWh`/`GJ`/`m3`… mapped
+ * by `units.ts`; a value like `088*C&082*C` of a heat meter is kept raw), bytes before the "/" and
+ * after the end (gateway counters, 0xFF padding) skipped and counted, and the 7E1 parity bit
+ * stripped when every byte of the telegram has even parity. Refused, with the line: a BCC that does
+ * not match, ETX without a BCC, a data line that is not `address(value)…`, bytes above 0x7F
+ * without consistent even parity. Short OBIS addresses are normalised (`obis.ts`).
  */
 
-import { D0Error } from './errors.js';
+import { D0Error, type SourceError } from './errors.js';
 import { ENERGY_UNITS, floorWh, parseDecimal, type ExactDecimal } from './decimal.js';
+import { normaliseObis, obisChannel, type ObisOptions } from './obis.js';
+import { unitInfo } from './units.js';
+import { stripParity, TextFrameScanner, type EndRule } from './textframe.js';
+import type {
+    DecodeEvent,
+    DecoderOptions,
+    MeterFormat,
+    MeterRegister,
+    MeterTelegram,
+    TelegramDecoder,
+} from './telegram.js';
 
 /** One value of a data set: `(value*unit)`. */
 export interface D0Value {
     /** The value text as sent. */
     readonly raw: string;
-    /** Unit text, when the data set has one. */
+    /** Unit text as sent, when the data set has one. */
     readonly unit: string | undefined;
     /** The value as an exact decimal, when it is a plain decimal number. */
     readonly decimal: ExactDecimal | undefined;
@@ -38,15 +52,15 @@ export interface D0Record {
     readonly line: number;
     /** Address as sent, e.g. `1-0:1.8.0*255` or `1.8.0`. */
     readonly address: string;
-    /** Normalised OBIS code `A-B:C.D.E*F` (F defaults to 255) when the address is a full numeric one, else the address. */
+    /** Normalised OBIS code `A-B:C.D.E*F`, or the address when it is not numeric OBIS (`C.1.0`, `F.F`). */
     readonly obis: string;
     /** All values of the data set (most have one). */
     readonly values: readonly D0Value[];
     /** First value as an exact decimal, when numeric. */
     readonly value: ExactDecimal | undefined;
-    /** Unit of the first value. */
+    /** Unit of the first value, as sent. */
     readonly unit: string | undefined;
-    /** First value in whole Wh (floor), when its unit is Wh, kWh or MWh. */
+    /** First value in whole Wh (floor), when its unit is an energy unit. */
     readonly wh: bigint | undefined;
 }
 
@@ -56,105 +70,223 @@ export interface D0Telegram {
     readonly manufacturer: string;
     /** Baud-rate character Z. */
     readonly baudRate: string;
-    /** Enhanced id character W, when `\W` is present. */
+    /** Enhanced id character W, when `\W` is present (mode E). */
     readonly enhancedId: string | undefined;
     /** Identification text after the baud-rate character. */
     readonly identification: string;
     readonly records: readonly D0Record[];
-    /** "valid" when the telegram carried STX … ETX BCC and the BCC matched; "absent" in mode D. */
+    /** "valid" when the telegram carried ETX BCC and the BCC matched; "absent" otherwise. */
     readonly bcc: 'valid' | 'absent';
+    /** "7E1" when the parity bit was set on the wire and stripped. */
+    readonly parity: '7E1' | 'none';
+    /** Bytes skipped before and after the telegram (noise). */
+    readonly noiseBytes: number;
 }
 
 /** Options of {@link parseD0}. */
-export interface D0Options {
-    /** Largest telegram accepted in bytes (default 16,384). */
+export interface D0Options extends ObisOptions {
+    /** Largest telegram accepted in bytes (default 65,536). */
     readonly maxBytes?: number;
 }
 
 const STX = '\x02';
 const ETX = '\x03';
-const IDENT_RE = /^([A-Za-z]{3})([0-9A-Z])(?:\\([\x21-\x7e]))?([\x20-\x7e]{1,16})$/;
-const ADDRESS_RE = /^[0-9A-Za-z.:*&-]{1,16}$/;
-const OBIS_RE = /^(\d{1,3})-(\d{1,3}):(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\*(\d{1,3}))?$/;
-const MAX_VALUE = 128;
-const MAX_UNIT = 16;
+const IDENT_RE = /^\/([A-Za-z]{3})([\x21-\x7e])(?:\\([\x21-\x7e]))?([\x20-\x7e]*)$/;
+const ADDRESS_RE = /^[0-9A-Za-z.:*&_-]{1,32}$/;
+const MAX_VALUE = 1024;
+const DEFAULT_MAX_BYTES = 65_536;
+
+/** End of a D0 telegram: "!" [CR] [LF] and, when STX opened the block, [ETX BCC]. */
+const d0End: EndRule = (b, bang, hasStx, final) => {
+    let p = bang + 1;
+    const at = (i: number): number | undefined => (i < b.length ? b[i]! & 0x7f : undefined);
+    if (at(p) === undefined) return final ? p - bang : 'wait';
+    if (at(p) === 0x0d) p++;
+    if (at(p) === undefined) return final ? p - bang : 'wait';
+    if (at(p) === 0x0a) p++;
+    if (!hasStx) return p - bang;
+    if (at(p) === undefined) return final ? p - bang : 'wait';
+    if (at(p) !== 0x03) return p - bang;
+    if (p + 1 >= b.length) return final ? p + 1 - bang : 'wait';
+    return p + 2 - bang;
+};
 
 /**
- * Parses an IEC 62056-21 data telegram.
- * @param input - the telegram as text or bytes (7-bit ASCII; bytes above 0x7F are refused).
- * @param options - size bound.
- * @returns identification, records and BCC status.
- * @throws {D0Error} naming the line of a structural fault, an oversized field, or a BCC mismatch.
+ * Parses one IEC 62056-21 data telegram, skipping noise around it.
+ * @param input - the bytes (or text) of one telegram, possibly with noise before and after.
+ * @param options - size bound, medium for short OBIS codes.
+ * @returns identification, records, BCC and parity status, noise count.
+ * @throws {D0Error} naming the line of a structural fault or a BCC mismatch; when no telegram or
+ *   several are found.
  * @example
  * const t = parseD0('/ESY5Q3DA1024 V3.03\r\n\r\n1-0:1.8.0*255(00000285.3669*kWh)\r\n!\r\n');
  * t.records[0]?.wh; // 285366n
  */
 export function parseD0(input: string | Uint8Array, options: D0Options = {}): D0Telegram {
-    const text = toAscii(input, options.maxBytes ?? 16_384);
-    if (!text.startsWith('/'))
-        throw new D0Error('a telegram starts with "/" (identification message)', 1);
+    const bytes = toBytes(input);
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (bytes.length > maxBytes) throw new D0Error(`telegram longer than ${maxBytes} bytes`);
+    const scanner = new TextFrameScanner(d0End, maxBytes);
+    let noise = 0;
+    let frame: Uint8Array | undefined;
+    for (const ev of [...scanner.push(bytes), ...scanner.end()]) {
+        if (ev.kind === 'noise') noise += ev.bytes;
+        else if (ev.kind === 'truncated') throw new D0Error(ev.reason);
+        else if (frame !== undefined)
+            throw new D0Error('more than one telegram; read a stream with d0Format.decoder()');
+        else frame = ev.bytes;
+    }
+    if (frame === undefined) {
+        throw new D0Error(
+            bytes.some((b) => (b & 0x7f) === 0x2f)
+                ? 'no complete telegram: "/XXX" identification found but no end line "!" (truncated?)'
+                : 'no telegram: a telegram starts with "/" and the 3-letter manufacturer id',
+        );
+    }
+    return parseFrame(frame, noise, options);
+}
+
+/**
+ * The register of an OBIS code in whole Wh.
+ * @param telegram - a parsed telegram.
+ * @param obis - OBIS code, short or full (default `1-0:1.8.0*255`, total import energy).
+ * @returns floor of the register in Wh.
+ * @throws {D0Error} when the code is absent or its value is not an energy.
+ * @example
+ * d0EnergyWh(parseD0(telegram)); // 285366n
+ */
+export function d0EnergyWh(telegram: D0Telegram, obis = '1-0:1.8.0*255'): bigint {
+    const code = normaliseObis(obis);
+    const r = telegram.records.find((rec) => rec.obis === code);
+    if (r === undefined) throw new D0Error(`no data set with OBIS code ${code}`);
+    if (r.wh === undefined) {
+        throw new D0Error(
+            `${code} has unit ${r.unit === undefined ? '(none)' : JSON.stringify(r.unit)}, not an energy unit (Wh, kWh, MWh)`,
+            r.line,
+        );
+    }
+    return r.wh;
+}
+
+/** A parsed D0 telegram in the common telegram form. */
+export function d0ToMeterTelegram(t: D0Telegram): MeterTelegram {
+    const registers: MeterRegister[] = t.records.map((r) =>
+        Object.freeze({
+            obis: r.obis,
+            address: r.address,
+            channel: obisChannel(r.obis),
+            raw: r.values[0]?.raw ?? '',
+            unit: r.unit,
+            value: r.value,
+            timeMs: undefined,
+            status: undefined,
+            more: Object.freeze(
+                r.values.slice(1).map((v) => (v.unit === undefined ? v.raw : `${v.raw}*${v.unit}`)),
+            ),
+        }),
+    );
+    const notes: string[] = [];
+    if (t.parity === '7E1') notes.push('7E1 parity bits stripped');
+    return Object.freeze({
+        format: 'd0',
+        identification: `${t.manufacturer}${t.baudRate}${t.enhancedId === undefined ? '' : `\\${t.enhancedId}`}${t.identification}`,
+        timeMs: undefined,
+        registers: Object.freeze(registers),
+        integrity: t.bcc === 'valid' ? 'bcc' : 'none',
+        notes: Object.freeze(notes),
+    });
+}
+
+/** IEC 62056-21 (D0) as a meter input format. */
+export const d0Format: MeterFormat = Object.freeze<MeterFormat>({
+    name: 'd0',
+    title: 'IEC 62056-21 / D0 optical interface (modes A–E), 7E1 or 8N1',
+    logField: { name: 'd0', encoding: 'text' },
+    defaultObis: '1-0:1.8.0*255',
+    serial: { baudRate: 9600, dataBits: 7, parity: 'even', stopBits: 1 },
+    decoder(options: DecoderOptions = {}): TelegramDecoder {
+        const scanner = new TextFrameScanner(d0End, options.maxBytes ?? DEFAULT_MAX_BYTES);
+        const map = (evs: ReturnType<TextFrameScanner['push']>): DecodeEvent[] =>
+            evs.map((ev): DecodeEvent => {
+                if (ev.kind === 'noise') return ev;
+                if (ev.kind === 'truncated')
+                    return { kind: 'rejected', error: new D0Error(ev.reason) };
+                try {
+                    return {
+                        kind: 'telegram',
+                        telegram: d0ToMeterTelegram(parseFrame(ev.bytes, 0, options)),
+                    };
+                } catch (e) {
+                    return { kind: 'rejected', error: e as SourceError };
+                }
+            });
+        return { push: (c) => map(scanner.push(c)), end: () => map(scanner.end()) };
+    },
+});
+
+/** Parses the bytes of exactly one telegram (from "/" to its end). */
+function parseFrame(frame: Uint8Array, noiseBytes: number, options: ObisOptions): D0Telegram {
+    const stripped = stripParity(frame);
+    if ('offset' in stripped) {
+        throw new D0Error(
+            `byte 0x${hex2(stripped.byte)} at offset ${stripped.offset} of the telegram is not 7-bit ASCII and the bytes do not carry even parity (7E1); check the serial settings`,
+        );
+    }
+    const { text, parity } = stripped;
+    // lines end with CR LF (LF alone tolerated); remember where each starts for the BCC
     let pos = 0;
-    let lineNo = 1;
-    const nextLine = (what: string): string => {
-        const end = text.indexOf('\r\n', pos);
-        if (end < 0)
-            throw new D0Error(`${what} is not terminated by CR LF (truncated telegram?)`, lineNo);
-        const line = text.slice(pos, end);
-        if (line.includes('\r') || line.includes('\n'))
-            throw new D0Error('bare CR or LF; lines end with CR LF', lineNo);
-        // eslint-disable-next-line no-control-regex -- control characters are what this refuses
-        if (/[\x00-\x1f\x7f]/.test(line))
-            throw new D0Error('control character inside a line', lineNo);
-        pos = end + 2;
+    let lineNo = 0;
+    const nextLine = (): string | undefined => {
+        if (pos >= text.length) return undefined;
+        const lf = text.indexOf('\n', pos);
+        const end = lf < 0 ? text.length : lf;
+        let line = text.slice(pos, end);
+        if (line.endsWith('\r')) line = line.slice(0, -1);
+        pos = lf < 0 ? text.length : lf + 1;
         lineNo++;
         return line;
     };
 
-    const ident = IDENT_RE.exec(nextLine('the identification line').slice(1));
+    const identLine = nextLine() ?? '';
+    const ident = IDENT_RE.exec(identLine);
     if (ident === null) {
         throw new D0Error(
-            'identification must be "/XXXZ[\\W]Ident": 3 letters, a baud-rate character, at most 16 printable characters',
+            `identification ${show(identLine)} must be "/XXXZ[\\W]Ident": 3 letters, a baud-rate character, printable text`,
             1,
         );
     }
-    if (ident[4]?.includes('/') === true || ident[4]?.includes('!') === true) {
-        throw new D0Error('identification must not contain "/" or "!"', 1);
-    }
-    // mode D sends an empty line after the identification
-    if (text.startsWith('\r\n', pos)) {
-        pos += 2;
-        lineNo++;
-    }
-    const hasStx = text[pos] === STX;
-    const bccStart = pos + 1;
-    if (hasStx) pos++;
-
+    let stxAt = -1;
     const records: D0Record[] = [];
+    let ended = false;
     for (;;) {
-        if (pos >= text.length)
-            throw new D0Error('missing end line "!" (truncated telegram?)', lineNo);
-        const at = lineNo;
-        const line = nextLine('a data line');
-        if (line === '!') break;
-        if (line === '') throw new D0Error('empty data line', at);
-        parseDataLine(line, at, records);
-    }
-
-    let bcc: 'valid' | 'absent' = 'absent';
-    if (hasStx) {
-        if (text[pos] !== ETX)
-            throw new D0Error(
-                'STX opened the data block, so "!" CR LF must be followed by ETX and BCC',
-                lineNo,
-            );
-        if (pos + 2 !== text.length) {
-            throw new D0Error(
-                pos + 1 >= text.length ? 'the BCC after ETX is missing' : 'bytes after the BCC',
-                lineNo,
-            );
+        const at = lineNo + 1;
+        const start = pos;
+        let line = nextLine();
+        if (line === undefined) break;
+        if (line.startsWith(STX)) {
+            if (stxAt >= 0 || records.length > 0)
+                throw new D0Error('STX inside the data block', at);
+            stxAt = start;
+            line = line.slice(1);
         }
+        if (line === '!') {
+            ended = true;
+            break;
+        }
+        if (line.trim() === '') continue;
+        if (/[\x00-\x1f\x7f]/.test(line))
+            throw new D0Error('control character inside a data line', at);
+        parseDataLine(line, at, records, options);
+    }
+    if (!ended) throw new D0Error('missing end line "!" (truncated telegram?)', lineNo);
+    let bcc: 'valid' | 'absent' = 'absent';
+    const rest = text.slice(pos);
+    if (rest.length > 0) {
+        if (rest[0] !== ETX || stxAt < 0)
+            throw new D0Error(`bytes after the end line "!": ${show(rest)}`, lineNo);
+        if (rest.length < 2) throw new D0Error('the BCC after ETX is missing', lineNo);
         let x = 0;
-        for (let i = bccStart; i <= pos; i++) x ^= text.charCodeAt(i);
+        for (let i = stxAt + 1; i <= pos; i++) x ^= text.charCodeAt(i);
         const sent = text.charCodeAt(pos + 1);
         if (x !== sent) {
             throw new D0Error(
@@ -163,11 +295,6 @@ export function parseD0(input: string | Uint8Array, options: D0Options = {}): D0
             );
         }
         bcc = 'valid';
-    } else if (pos !== text.length) {
-        throw new D0Error(
-            text[pos] === ETX ? 'ETX without STX' : 'bytes after the end line "!"',
-            lineNo,
-        );
     }
     return Object.freeze({
         manufacturer: ident[1] ?? '',
@@ -176,36 +303,22 @@ export function parseD0(input: string | Uint8Array, options: D0Options = {}): D0
         identification: ident[4] ?? '',
         records: Object.freeze(records),
         bcc,
+        parity,
+        noiseBytes,
     });
 }
 
-/**
- * The register of an OBIS code in whole Wh.
- * @param telegram - a parsed telegram.
- * @param obis - normalised OBIS code (default `1-0:1.8.0*255`, total import energy).
- * @returns floor of the register in Wh.
- * @throws {D0Error} when the code is absent or its value is not an energy (Wh, kWh, MWh).
- * @example
- * d0EnergyWh(parseD0(telegram)); // 285366n
- */
-export function d0EnergyWh(telegram: D0Telegram, obis = '1-0:1.8.0*255'): bigint {
-    const r = telegram.records.find((rec) => rec.obis === obis);
-    if (r === undefined) throw new D0Error(`no data set with OBIS code ${obis}`);
-    if (r.wh === undefined) {
-        throw new D0Error(
-            `${obis} has unit ${r.unit === undefined ? '(none)' : JSON.stringify(r.unit)}, not an energy unit (Wh, kWh, MWh)`,
-            r.line,
-        );
-    }
-    return r.wh;
-}
-
-function parseDataLine(line: string, lineNo: number, records: D0Record[]): void {
+function parseDataLine(
+    line: string,
+    lineNo: number,
+    records: D0Record[],
+    options: ObisOptions,
+): void {
     let i = 0;
     let current: { address: string; values: D0Value[] } | undefined;
     const flush = (): void => {
         if (current !== undefined)
-            records.push(makeRecord(current.address, current.values, lineNo));
+            records.push(makeRecord(current.address, current.values, lineNo, options));
     };
     while (i < line.length) {
         const open = line.indexOf('(', i);
@@ -221,48 +334,43 @@ function parseDataLine(line: string, lineNo: number, records: D0Record[]): void 
         } else {
             if (!ADDRESS_RE.test(address)) {
                 throw new D0Error(
-                    `bad address ${show(address)}: at most 16 characters of 0-9 A-Z a-z . : * & -`,
+                    `bad address ${show(address)}: at most 32 characters of 0-9 A-Z a-z . : * & _ -`,
                     lineNo,
                 );
             }
             flush();
             current = { address, values: [] };
         }
-        current.values.push(parseValue(body, lineNo));
+        current?.values.push(parseValue(body, lineNo));
         i = close + 1;
     }
     flush();
 }
 
 function parseValue(body: string, lineNo: number): D0Value {
-    if (/[()/!]/.test(body))
-        throw new D0Error(`value ${show(body)} contains "(", ")", "/" or "!"`, lineNo);
+    if (body.includes('(')) throw new D0Error(`value ${show(body)} contains "("`, lineNo);
+    if (body.length > MAX_VALUE)
+        throw new D0Error(`value longer than ${MAX_VALUE} characters`, lineNo);
     const star = body.indexOf('*');
     const raw = star < 0 ? body : body.slice(0, star);
-    const unit = star < 0 ? undefined : body.slice(star + 1);
-    if (raw.length > MAX_VALUE)
-        throw new D0Error(`value longer than ${MAX_VALUE} characters`, lineNo);
-    if (unit !== undefined && (unit.length === 0 || unit.length > MAX_UNIT || unit.includes('*'))) {
-        throw new D0Error(
-            `unit ${show(unit)} must be 1–${MAX_UNIT} characters without "*"`,
-            lineNo,
-        );
-    }
-    const decimal = parseDecimal(raw);
-    if (unit !== undefined && decimal === undefined) {
-        throw new D0Error(`value ${show(raw)} with unit ${unit} is not a decimal number`, lineNo);
-    }
-    return Object.freeze({ raw, unit, decimal });
+    const unit = star < 0 || star === body.length - 1 ? undefined : body.slice(star + 1);
+    return Object.freeze({ raw, unit, decimal: parseDecimal(raw.trim()) });
 }
 
-function makeRecord(address: string, values: D0Value[], lineNo: number): D0Record {
+function makeRecord(
+    address: string,
+    values: D0Value[],
+    lineNo: number,
+    options: ObisOptions,
+): D0Record {
     const first = values[0];
-    const whPerUnit = first?.unit === undefined ? undefined : ENERGY_UNITS[first.unit];
+    const unit = unitInfo(first?.unit);
+    const whPerUnit = unit?.quantity === 'energy' ? ENERGY_UNITS[unit.symbol] : undefined;
     const value = first?.decimal;
     return Object.freeze({
         line: lineNo,
         address,
-        obis: normaliseObis(address),
+        obis: normaliseObis(address, options),
         values: Object.freeze(values),
         value,
         unit: first?.unit,
@@ -270,39 +378,18 @@ function makeRecord(address: string, values: D0Value[], lineNo: number): D0Recor
     });
 }
 
-function normaliseObis(address: string): string {
-    const m = OBIS_RE.exec(address);
-    if (m === null) return address;
-    const parts = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '255'].map(Number);
-    if (parts.some((p) => p > 255)) return address;
-    const [a, b, c, d, e, f] = parts;
-    return `${a}-${b}:${c}.${d}.${e}*${f}`;
-}
-
-function toAscii(input: string | Uint8Array, maxBytes: number): string {
-    if (typeof input === 'string') {
-        if (input.length > maxBytes) throw new D0Error(`telegram longer than ${maxBytes} bytes`);
-        for (let i = 0; i < input.length; i++) {
-            if (input.charCodeAt(i) > 0x7f)
-                throw new D0Error(
-                    `non-ASCII character at offset ${i}; strip the parity bit (7E1) first`,
-                );
-        }
-        return input;
-    }
-    if (!(input instanceof Uint8Array))
+function toBytes(input: string | Uint8Array): Uint8Array {
+    if (input instanceof Uint8Array) return input;
+    if (typeof input !== 'string')
         throw new D0Error('expected the telegram as a string or Uint8Array');
-    if (input.length > maxBytes) throw new D0Error(`telegram longer than ${maxBytes} bytes`);
-    let s = '';
+    const out = new Uint8Array(input.length);
     for (let i = 0; i < input.length; i++) {
-        const b = input[i] ?? 0;
-        if (b > 0x7f)
-            throw new D0Error(
-                `byte 0x${hex2(b)} at offset ${i} is not 7-bit ASCII; strip the parity bit (7E1) first`,
-            );
-        s += String.fromCharCode(b);
+        const c = input.charCodeAt(i);
+        if (c > 0xff)
+            throw new D0Error(`non-ASCII character at offset ${i}; D0 telegrams are 7-bit ASCII`);
+        out[i] = c;
     }
-    return s;
+    return out;
 }
 
 function hex2(n: number): string {

@@ -52,3 +52,16 @@ export class SmlError extends SourceError {
         this.offset = offset;
     }
 }
+
+/** A DSMR P1 telegram that does not parse or whose CRC does not match. */
+export class DsmrError extends SourceError {
+    /** 1-based line of the telegram, when the error is about one. */
+    readonly line: number | undefined;
+    constructor(reason: string, line?: number) {
+        super(
+            'SOURCE_DSMR',
+            line === undefined ? `P1 telegram: ${reason}` : `P1 telegram, line ${line}: ${reason}`,
+        );
+        this.line = line;
+    }
+}

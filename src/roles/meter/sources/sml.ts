@@ -67,6 +67,8 @@ export interface SmlReading {
     readonly scaler: number;
     /** Status word, when present. */
     readonly status: bigint | undefined;
+    /** valTime as UTC ms, when it is an absolute timestamp (a secIndex is not). */
+    readonly timeMs: number | undefined;
     /** The value node as sent. */
     readonly raw: SmlNode;
     /** value·10^scaler exactly, when the value is an integer. */
@@ -320,7 +322,7 @@ export function obisToString(bytes: Uint8Array): string {
 function listEntry(entry: SmlNode, serverId: Uint8Array | undefined, offset: number): SmlReading {
     if (entry.type !== 'list' || entry.items.length !== 7)
         throw new SmlError('SML_ListEntry must be a list of 7', offset);
-    const [objName, status, , unitNode, scalerNode, valueNode] = entry.items as [
+    const [objName, status, valTime, unitNode, scalerNode, valueNode] = entry.items as [
         SmlNode,
         SmlNode,
         SmlNode,
@@ -349,10 +351,25 @@ function listEntry(entry: SmlNode, serverId: Uint8Array | undefined, offset: num
         unit,
         scaler,
         status: status.type === 'unsigned' ? status.value : undefined,
+        timeMs: smlTimeMs(valTime),
         raw: valueNode,
         value: numeric,
         wh: numeric !== undefined && unit === SML_UNIT_WH ? floorWh(numeric, 1n) : undefined,
     });
+}
+
+/**
+ * UTC ms of an SML_Time (`list(tag, value)`: tag 2 timestamp, tag 3 localTimestamp whose first
+ * element is the UTC timestamp), or undefined for secIndex (tag 1), absent or unknown forms.
+ */
+export function smlTimeMs(node: SmlNode | undefined): number | undefined {
+    if (node?.type !== 'list' || node.items.length !== 2) return undefined;
+    const [tag, v] = node.items;
+    if (tag?.type !== 'unsigned') return undefined;
+    if (tag.value === 2n && v?.type === 'unsigned') return Number(v.value) * 1000;
+    if (tag.value === 3n && v?.type === 'list' && v.items[0]?.type === 'unsigned')
+        return Number(v.items[0].value) * 1000;
+    return undefined;
 }
 
 interface Tl {
