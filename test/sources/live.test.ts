@@ -27,7 +27,9 @@ function fakeLine(reply: (written: string) => Uint8Array[], initial: Uint8Array[
                 ? Promise.resolve(inbox.shift())
                 : new Promise((r) =>
                       setTimeout(
-                          () => r(inbox.shift() ?? (closed ? undefined : new Uint8Array(0))),
+                          () => {
+                              r(inbox.shift() ?? (closed ? undefined : new Uint8Array(0)));
+                          },
                           Math.min(timeoutMs, 5),
                       ),
                   ),

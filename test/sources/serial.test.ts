@@ -24,7 +24,7 @@ import { entry, meterFrame, u } from './sml.helpers.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '../../src/apps/cli/femeter.js');
 const haveSocat = spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
-if (!haveSocat && process.env['CI'] !== undefined)
+if (!haveSocat && process.env.CI !== undefined)
     throw new Error('socat is required for the serial-line test in CI (apt-get install socat)');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -51,7 +51,11 @@ async function ptyPair(dir: string, name: string): Promise<Pair> {
 
 async function openMeter(path: string): Promise<SerialPort> {
     const port = new SerialPort({ path, baudRate: 9600, autoOpen: false });
-    await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
+    await new Promise<void>((res, rej) => {
+        port.open((e) => {
+            e ? rej(e) : res();
+        });
+    });
     return port;
 }
 
@@ -69,7 +73,13 @@ async function replay(
     for (const chunk of splitAt(bytes, cuts ?? [])) {
         if (chunk.length === 0) continue;
         await new Promise<void>((res, rej) =>
-            port.write(Buffer.from(chunk), (e) => (e ? rej(e) : port.drain(() => res()))),
+            port.write(Buffer.from(chunk), (e) => {
+                e
+                    ? rej(e)
+                    : port.drain(() => {
+                          res();
+                      });
+            }),
         );
         await sleep(Math.ceil((chunk.length * 10 * 1000) / baud));
     }
@@ -125,7 +135,13 @@ describe(
             dir = mkdtempSync(join(tmpdir(), 'femeter-serial-'));
         });
         after(async () => {
-            for (const p of ports) if (p.isOpen) await new Promise<void>((r) => p.close(() => r()));
+            for (const p of ports)
+                if (p.isOpen)
+                    await new Promise<void>((r) => {
+                        p.close(() => {
+                            r();
+                        });
+                    });
             for (const p of procs) if (p.exitCode === null) p.kill();
             rmSync(dir, { recursive: true, force: true });
         });
@@ -172,23 +188,23 @@ describe(
             });
             const tele = lines.filter((l) => 'telegram' in l);
             assert.deepEqual(
-                tele.map((l) => l['value']),
+                tele.map((l) => l.value),
                 regs.map(String),
             );
             assert.deepEqual(
-                tele.map((l) => l['time']),
+                tele.map((l) => l.time),
                 regs.map((_, k) => new Date(t0 + k * 900_000).toISOString()),
             );
-            assert.ok(tele.every((l) => l['integrity'] === 'crc' && l['unit'] === 'Wh'));
+            assert.ok(tele.every((l) => l.integrity === 'crc' && l.unit === 'Wh'));
             const rejected = lines.filter((l) => 'rejected' in l);
             assert.equal(rejected.length, 1);
-            assert.match(String(rejected[0]?.['rejected']), /^P1 telegram: CRC mismatch/);
+            assert.match(String(rejected[0]?.rejected), /^P1 telegram: CRC mismatch/);
             assert.equal(
-                lines.filter((l) => 'noise' in l).reduce((n, l) => n + Number(l['noise']), 0),
+                lines.filter((l) => 'noise' in l).reduce((n, l) => n + Number(l.noise), 0),
                 5,
             );
             assert.deepEqual(
-                lines.filter((l) => 'slot' in l).map((l) => [l['slot'], l['wh']]),
+                lines.filter((l) => 'slot' in l).map((l) => [l.slot, l.wh]),
                 [
                     [new Date(t0).toISOString(), '250'],
                     [new Date(t0 + 900_000).toISOString(), '650'],
@@ -215,7 +231,7 @@ describe(
             const { code, lines, stderr } = await cli.done;
             assert.equal(code, 0, stderr);
             assert.deepEqual(
-                lines.filter((l) => 'telegram' in l).map((l) => l['value']),
+                lines.filter((l) => 'telegram' in l).map((l) => l.value),
                 ['5000', '17000', '30000'],
             );
         });
@@ -297,7 +313,7 @@ describe(
             assert.deepEqual(heard, ['/?!', '\x06050', '/?!', '\x06050']);
             const tele = lines.filter((l) => 'telegram' in l);
             assert.deepEqual(
-                tele.map((l) => [l['telegram'], l['integrity'], l['value']]),
+                tele.map((l) => [l.telegram, l.integrity, l.value]),
                 [
                     ['LGZ5ZMF100AC.M29', 'bcc', '1334567'],
                     ['LGZ5ZMF100AC.M29', 'bcc', '2334567'],

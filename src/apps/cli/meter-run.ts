@@ -72,7 +72,9 @@ export async function meterRun(
         line({ listening: args.serial, format: format.name, baud: baudRate, obis: obis.join('+') }),
     );
     const stop = new AbortController();
-    const onSignal = (): void => stop.abort();
+    const onSignal = (): void => {
+        stop.abort();
+    };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {

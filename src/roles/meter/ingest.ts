@@ -142,7 +142,7 @@ function samplesFromLog(
             return fail('not JSON');
         }
         if (o === null || typeof o !== 'object') return fail('not a JSON object');
-        const t = o['t'];
+        const t = o.t;
         if (typeof t !== 'string' || !ISO_RE.test(t) || Number.isNaN(Date.parse(t)))
             return fail('missing "t" timestamp (ISO 8601 with offset, e.g. 2024-03-01T00:15:00Z)');
         const v = o[field];

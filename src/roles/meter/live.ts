@@ -41,8 +41,8 @@ export async function openSerialLine(path: string, settings: SerialSettings): Pr
         stopBits: settings.stopBits,
         autoOpen: false,
     });
-    await new Promise<void>((resolve, reject) =>
-        port.open((e) =>
+    await new Promise<void>((resolve, reject) => {
+        port.open((e) => {
             e
                 ? reject(
                       new SourceError(
@@ -51,9 +51,9 @@ export async function openSerialLine(path: string, settings: SerialSettings): Pr
                           { cause: e },
                       ),
                   )
-                : resolve(),
-        ),
-    );
+                : resolve();
+        });
+    });
     const queue: Uint8Array[] = [];
     let waiting: ((c: Uint8Array | undefined) => void) | undefined;
     let closed = false;
@@ -88,19 +88,29 @@ export async function openSerialLine(path: string, settings: SerialSettings): Pr
         },
         write(bytes) {
             return new Promise((resolve, reject) => {
-                port.write(Buffer.from(bytes), (e) =>
-                    e ? reject(e) : port.drain(() => resolve()),
-                );
+                port.write(Buffer.from(bytes), (e) => {
+                    e
+                        ? reject(e)
+                        : port.drain(() => {
+                              resolve();
+                          });
+                });
             });
         },
         setBaudRate(baudRate) {
-            return new Promise((resolve, reject) =>
-                port.update({ baudRate }, (e) => (e ? reject(e) : resolve())),
-            );
+            return new Promise((resolve, reject) => {
+                port.update({ baudRate }, (e) => {
+                    e ? reject(e) : resolve();
+                });
+            });
         },
         close() {
             if (closed || !port.isOpen) return Promise.resolve();
-            return new Promise((resolve) => port.close(() => resolve()));
+            return new Promise((resolve) => {
+                port.close(() => {
+                    resolve();
+                });
+            });
         },
     };
 }

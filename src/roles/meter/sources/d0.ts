@@ -282,7 +282,7 @@ function parseFrame(frame: Uint8Array, noiseBytes: number, options: ObisOptions)
     let bcc: 'valid' | 'absent' = 'absent';
     const rest = text.slice(pos);
     if (rest.length > 0) {
-        if (rest[0] !== ETX || stxAt < 0)
+        if (!rest.startsWith(ETX) || stxAt < 0)
             throw new D0Error(`bytes after the end line "!": ${show(rest)}`, lineNo);
         if (rest.length < 2) throw new D0Error('the BCC after ETX is missing', lineNo);
         let x = 0;

@@ -261,7 +261,7 @@ function makeRegister(
             more: Object.freeze(more),
         });
     // DSMR 2.2 gas: 0-n:24.3.0(time)(00)(60)(1)(0-n:24.2.1)(m3)(value)
-    if (/:24\.3\.0\*/.test(obis) && values.length >= 7) {
+    if (obis.includes(':24.3.0*') && values.length >= 7) {
         const t = dsmrTime(values[0] ?? '');
         if (t === undefined)
             throw new DsmrError(
@@ -331,7 +331,7 @@ export function dsmrChannels(t: MeterTelegram): DsmrChannel[] {
     const channels = [...new Set(mbus.map((r) => r.channel))].sort((a, b) => a - b);
     return channels.map((channel) => {
         const registers = mbus.filter((r) => r.channel === channel);
-        const type = registers.find((r) => /:24\.1\.0\*/.test(r.obis))?.value;
+        const type = registers.find((r) => r.obis.includes(':24.1.0*'))?.value;
         const deviceType = type === undefined || type.scale !== 0 ? undefined : Number(type.digits);
         return Object.freeze({
             channel,
