@@ -248,7 +248,7 @@ function independentKeys(
         chosen.push(j);
         if (chosen.length >= cap) break;
     }
-    return chosen.sort((a, b) => a - b);
+    return chosen;
 }
 
 function cross(a: readonly bigint[], b: readonly bigint[]): bigint[] {
