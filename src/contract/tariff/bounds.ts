@@ -10,8 +10,9 @@
  * - positive factor, at most {@link INDEXED_FACTOR_MAX};
  * - rounding granularity no coarser than the series' own resolution: one price step of the series
  *   (1 ct/MWh, {@link PRICE_SERIES_UNIT}) moves the weight by at least one weight unit, i.e.
- *   factor · c ≥ 1 with c the unit conversion of units.ts (c = 10 for nEUR, 1/100 for µEUR, so
- *   indexed tariffs are written in nEUR, or in µEUR with a factor ≥ 100);
+ *   factor · c ≥ 1 with c the unit conversion of units.ts (c = 10 for nEUR: factor ≥ 1/10; c = 1/100
+ *   for µEUR, where one weight unit is 100 price steps and no factor ≤ 10 qualifies, so indexed
+ *   tariffs are written in nEUR);
  * - markup in [0, {@link INDEXED_MARKUP_MAX_EUR_PER_KWH} EUR/kWh].
  * With factor · c ≥ 1 every rounding mode of rounding.ts maps distinct prices to distinct weights
  * (values ≥ 1 apart round to distinct integers; for `down`/`up`, |p · f · c| ≥ 1 for p ≠ 0), so
@@ -100,11 +101,15 @@ export function assertIndexedTariffBounds(tariff: IndexedTariff, opts: IndexedBo
     if (step.num < step.den) {
         const unit = CURRENCY_UNITS[tariff.currencyUnit];
         // smallest factor with factor · c ≥ 1 is unit.den / unit.num
+        const fix =
+            unit.den > BigInt(INDEXED_FACTOR_MAX) * unit.num
+                ? 'write the tariff in nEUR'
+                : `use a factor of at least ${unit.den}/${unit.num}`;
         throw new TariffDocumentError(
             'factorNum',
             `one price step of the series (1 ${PRICE_SERIES_UNIT}) moves the weight by only ${step.num}/${step.den} ` +
                 `${tariff.currencyUnit}/Wh, so rounding would merge distinct prices; the rounding granularity must be no ` +
-                `coarser than the series: write the tariff in nEUR, or use a factor of at least ${unit.den}/${unit.num}`,
+                `coarser than the series: ${fix}`,
         );
     }
     const max = INDEXED_MARKUP_MAX[tariff.currencyUnit];
