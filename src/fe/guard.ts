@@ -30,7 +30,7 @@
  */
 
 import { FeError } from './errors.js';
-import { spanMinSupport, type SpanWitness } from './span.js';
+import { refinePartition, spanMinSupport, type SpanWitness } from './span.js';
 
 /** Default minimum class size: one day of 15-minute slots. */
 export const GUARD_DEFAULT_K = 96;
@@ -160,38 +160,9 @@ function validateKeys(keys: readonly (readonly bigint[])[]): void {
     });
 }
 
-/** Partition refinement: start with one class, split every class by each key's weight. */
+/** Partition refinement (fe/span): slots share a class iff every key has the same weight at both. */
 function refine(keys: readonly (readonly bigint[])[]): SlotClasses {
-    const l = keys[0]?.length ?? 0;
-    let classOf = new Int32Array(l);
-    let count = 1;
-    for (const key of keys) {
-        if (count === l) break; // all classes are single slots already: nothing left to split
-        const next = new Int32Array(l);
-        // tables[c] maps a weight to the new class of (old class c, weight)
-        const tables: (Map<bigint, number> | undefined)[] = new Array<
-            Map<bigint, number> | undefined
-        >(count);
-        let nextCount = 0;
-        for (let i = 0; i < l; i++) {
-            const c = classOf[i] ?? 0;
-            const w = key[i] ?? 0n;
-            let t = tables[c];
-            if (t === undefined) {
-                t = new Map<bigint, number>();
-                tables[c] = t;
-            }
-            let id = t.get(w);
-            if (id === undefined) {
-                id = nextCount++;
-                t.set(w, id);
-            }
-            next[i] = id;
-        }
-        classOf = next;
-        count = nextCount;
-    }
-    return { classOf, count };
+    return refinePartition(keys);
 }
 
 function classRule(keys: readonly (readonly bigint[])[], k: number): GuardDecision {
@@ -395,7 +366,11 @@ export function guardKeySet(
             ...(smallest === undefined ? {} : { smallestClass: smallest }),
         };
     }
-    const span = spanMinSupport(keys, { below: k, maxSlots: GUARD_REPORTED_SLOTS });
+    const span = spanMinSupport(keys, {
+        below: k,
+        maxSlots: GUARD_REPORTED_SLOTS,
+        partition: { classOf, count },
+    });
     if (span.kind === 'too-complex') {
         return {
             allowed: false,

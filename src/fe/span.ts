@@ -67,6 +67,8 @@ export interface SpanOptions {
     readonly below?: number;
     /** Slots listed in the witness (default 8). */
     readonly maxSlots?: number;
+    /** The slot classes of `keys` when the caller has them already ({@link refinePartition}). */
+    readonly partition?: SlotPartition;
 }
 
 /**
@@ -84,7 +86,7 @@ export function spanMinSupport(
     const l = keys[0]?.length ?? 0;
     const maxSlots = opts.maxSlots ?? 8;
     // Columns are compared per distinct column ("class"): one representative slot per class.
-    const { reps, sizes } = distinctColumns(keys, l);
+    const { reps, sizes } = classReps(opts.partition ?? refinePartition(keys));
     const basis = independentKeys(keys, reps, SPAN_MAX_EXACT_RANK + 1);
     const d = basis.length;
     if (d === 0) return { kind: 'zero', rank: 0 };
@@ -132,26 +134,23 @@ export function spanMinSupport(
                 exact = false;
             }
         }
-        let best = -1;
-        normal = [0n, 0n, 1n];
-        for (const u of candidates) {
-            const planes = new Map<string, { n: bigint[]; weight: number }>();
-            for (const v of list) {
-                if (v === u) continue;
-                const n = normalise(cross(u.v, v.v));
-                if (n === null) continue; // distinct directions are never parallel; defensive
-                const key = n.join(',');
-                const p = planes.get(key);
-                if (p === undefined) planes.set(key, { n, weight: v.weight });
-                else p.weight += v.weight;
-            }
-            for (const p of planes.values()) {
-                const w = u.weight + p.weight;
-                if (w > best || (w === best && compareVec(p.n, normal) < 0)) {
-                    best = w;
-                    normal = p.n;
-                }
-            }
+        // Exact integer Numbers when every coordinate is below 2^26 (cross products stay below 2^53).
+        const numeric = list.every((x) => x.v.every((c) => c >= -NUM_LIMIT && c <= NUM_LIMIT));
+        let best: number;
+        if (numeric) {
+            const found = bestPlaneNumeric(candidates, list);
+            best = found.weight;
+            normal = normalise(cross(found.u.v, found.v.v)) ?? [0n, 0n, 1n];
+        } else {
+            const found = bestPlane(
+                candidates,
+                list,
+                (x) => x.v,
+                (a, b) => normalise(cross(a, b)),
+                (a, b) => compareVec(a, b) < 0,
+            );
+            best = found.weight;
+            normal = found.normal;
         }
         // The search found the true maximum when it was complete, or when it beat the bound.
         if (!exact && nonZero - best < (opts.below ?? 0)) exact = true;
@@ -177,42 +176,200 @@ export function spanMinSupport(
     };
 }
 
+/**
+ * The heaviest plane through some candidate direction: for each candidate u, the planes through u
+ * are keyed by the normalised normal u × v of every other direction v. Ties go to the smallest
+ * normal, so the result does not depend on the order of the input keys.
+ */
+function bestPlane<T extends number | bigint>(
+    candidates: readonly Direction[],
+    list: readonly Direction[],
+    coords: (d: Direction) => T[],
+    plane: (a: T[], b: T[]) => T[] | null,
+    less: (a: readonly T[], b: readonly T[]) => boolean,
+): { weight: number; normal: T[] } {
+    const vecs = new Map<Direction, T[]>(list.map((d) => [d, coords(d)]));
+    let weight = -1;
+    let normal: T[] = [];
+    for (const u of candidates) {
+        const uv = vecs.get(u) ?? [];
+        const planes = new Map<string, { n: T[]; weight: number }>();
+        for (const v of list) {
+            if (v === u) continue;
+            const n = plane(uv, vecs.get(v) ?? []);
+            if (n === null) continue; // distinct directions are never parallel; defensive
+            const key = n.join(',');
+            const p = planes.get(key);
+            if (p === undefined) planes.set(key, { n, weight: v.weight });
+            else p.weight += v.weight;
+        }
+        for (const p of planes.values()) {
+            const w = u.weight + p.weight;
+            if (w > weight || (w === weight && less(p.n, normal))) {
+                weight = w;
+                normal = p.n;
+            }
+        }
+    }
+    return { weight, normal };
+}
+
+const NUM_LIMIT = 2n ** 26n;
+const HASH_M = 2 ** 26;
+
+/**
+ * {@link bestPlane} on exact integer Numbers (every coordinate below 2^26 in absolute value, so
+ * every product and cross-product component is an integer below 2^53). A plane through u is
+ * identified by the normal n = u × v, and n by its two components other than a coordinate t with
+ * u_t ≠ 0 (n·u = 0 fixes the third), reduced by their gcd with the first non-zero one positive.
+ * Those pairs are hashed to a Number and compared exactly within a chain. Ties go to the plane
+ * found first; the iteration order is canonical, so the result does not depend on key order.
+ * Typed arrays, reused across candidates, keep the inner loop free of allocation.
+ */
+function bestPlaneNumeric(
+    candidates: readonly Direction[],
+    list: readonly Direction[],
+): { weight: number; u: Direction; v: Direction } {
+    const D = list.length;
+    const xs = Float64Array.from(list, (d) => Number(d.v[0] ?? 0n));
+    const ys = Float64Array.from(list, (d) => Number(d.v[1] ?? 0n));
+    const zs = Float64Array.from(list, (d) => Number(d.v[2] ?? 0n));
+    const ws = Float64Array.from(list, (d) => d.weight);
+    const at = new Map<Direction, number>(list.map((d, i) => [d, i]));
+    // planes through the current u: pair (pa, pb), weight pw, first direction pv, hash chain next
+    const pa = new Float64Array(D);
+    const pb = new Float64Array(D);
+    const pw = new Float64Array(D);
+    const pv = new Int32Array(D);
+    const next = new Int32Array(D);
+    const heads = new Map<number, number>();
+    let weight = -1;
+    let bestU = 0;
+    let bestV = 0;
+    for (const u of candidates) {
+        const iu = at.get(u) ?? 0;
+        const u0 = xs[iu] ?? 0;
+        const u1 = ys[iu] ?? 0;
+        const u2 = zs[iu] ?? 0;
+        const t = u0 !== 0 ? 0 : u1 !== 0 ? 1 : 2;
+        heads.clear();
+        let count = 0;
+        for (let j = 0; j < D; j++) {
+            if (j === iu) continue;
+            const v0 = xs[j] ?? 0;
+            const v1 = ys[j] ?? 0;
+            const v2 = zs[j] ?? 0;
+            const n0 = u1 * v2 - u2 * v1;
+            const n1 = u2 * v0 - u0 * v2;
+            const n2 = u0 * v1 - u1 * v0;
+            let a = t === 0 ? n1 : n0;
+            let b = t === 2 ? n1 : n2;
+            let g = a < 0 ? -a : a;
+            let r = b < 0 ? -b : b;
+            while (r !== 0) {
+                const m = g % r;
+                g = r;
+                r = m;
+            }
+            if (g === 0) continue; // parallel: distinct directions never are; defensive
+            if (a < 0 || (a === 0 && b < 0)) g = -g;
+            a = a / g + 0; // exact: g divides a; + 0 drops a negative zero
+            b = b / g + 0;
+            const h =
+                (((a % HASH_M) + HASH_M) % HASH_M) * HASH_M + (((b % HASH_M) + HASH_M) % HASH_M);
+            let p = heads.get(h) ?? -1;
+            while (p !== -1 && (pa[p] !== a || pb[p] !== b)) p = next[p] ?? -1;
+            if (p !== -1) {
+                pw[p] = (pw[p] ?? 0) + (ws[j] ?? 0);
+                continue;
+            }
+            pa[count] = a;
+            pb[count] = b;
+            pw[count] = ws[j] ?? 0;
+            pv[count] = j;
+            next[count] = heads.get(h) ?? -1;
+            heads.set(h, count);
+            count++;
+        }
+        const wu = ws[iu] ?? 0;
+        for (let p = 0; p < count; p++) {
+            const w = wu + (pw[p] ?? 0);
+            if (w > weight) {
+                weight = w;
+                bestU = iu;
+                bestV = pv[p] ?? 0;
+            }
+        }
+    }
+    return { weight, u: list[bestU]!, v: list[bestV]! };
+}
+
 interface Direction {
     readonly v: bigint[];
     weight: number;
     first: number;
 }
 
-/** One representative slot and the size of every distinct column, by partition refinement. */
-function distinctColumns(
-    keys: readonly (readonly bigint[])[],
-    l: number,
-): { reps: number[]; sizes: number[] } {
+/** A partition of the slots: class id of every slot (numbered by first slot), number of classes. */
+export interface SlotPartition {
+    readonly classOf: Int32Array;
+    readonly count: number;
+}
+
+const INT32_LO = -(2n ** 31n);
+const INT32_HI = 2n ** 31n - 1n;
+
+/**
+ * Partition refinement: slots i and j share a class iff every key has the same weight at both.
+ * Each key splits every class by weight; when all weights of the key are int32 one Map keyed by
+ * (class, weight) packed into an exact integer Number serves all classes, else one Map per class.
+ * Class ids are numbered in order of their first slot. O(m·l).
+ * @example
+ * refinePartition([[1n, 1n, 2n], [5n, 6n, 5n]]).count; // 3
+ */
+export function refinePartition(keys: readonly (readonly bigint[])[]): SlotPartition {
+    const l = keys[0]?.length ?? 0;
     let classOf = new Int32Array(l);
-    let count = 1;
+    let count = l === 0 ? 0 : 1;
     for (const key of keys) {
-        if (count === l) break;
+        if (count === l) break; // all classes are single slots already: nothing left to split
         const next = new Int32Array(l);
-        const tables: (Map<bigint, number> | undefined)[] = new Array<
-            Map<bigint, number> | undefined
-        >(count);
         let nextCount = 0;
-        for (let i = 0; i < l; i++) {
-            const c = classOf[i] ?? 0;
-            let t = tables[c];
-            if (t === undefined) tables[c] = t = new Map<bigint, number>();
-            const w = key[i] ?? 0n;
-            let id = t.get(w);
-            if (id === undefined) t.set(w, (id = nextCount++));
-            next[i] = id;
+        if (key.every((w) => w >= INT32_LO && w <= INT32_HI)) {
+            // (class, weight) → class * 2^32 + (weight + 2^31) < 2^53 for l < 2^21
+            const table = new Map<number, number>();
+            for (let i = 0; i < l; i++) {
+                const packed = (classOf[i] ?? 0) * 4294967296 + (Number(key[i] ?? 0n) + 2147483648);
+                let id = table.get(packed);
+                if (id === undefined) table.set(packed, (id = nextCount++));
+                next[i] = id;
+            }
+        } else {
+            const tables: (Map<bigint, number> | undefined)[] = new Array<
+                Map<bigint, number> | undefined
+            >(count);
+            for (let i = 0; i < l; i++) {
+                const c = classOf[i] ?? 0;
+                let t = tables[c];
+                if (t === undefined) tables[c] = t = new Map<bigint, number>();
+                const w = key[i] ?? 0n;
+                let id = t.get(w);
+                if (id === undefined) t.set(w, (id = nextCount++));
+                next[i] = id;
+            }
         }
         classOf = next;
         count = nextCount;
     }
-    const reps = new Array<number>(count).fill(-1);
-    const sizes = new Array<number>(count).fill(0);
-    for (let i = 0; i < l; i++) {
-        const c = classOf[i] ?? 0;
+    return { classOf, count };
+}
+
+/** One representative slot and the size of every class. */
+function classReps(p: SlotPartition): { reps: number[]; sizes: number[] } {
+    const reps = new Array<number>(p.count).fill(-1);
+    const sizes = new Array<number>(p.count).fill(0);
+    for (let i = 0; i < p.classOf.length; i++) {
+        const c = p.classOf[i] ?? 0;
         if (reps[c] === -1) reps[c] = i;
         sizes[c] = (sizes[c] ?? 0) + 1;
     }
@@ -222,7 +379,7 @@ function distinctColumns(
 /**
  * Indices of keys that form a basis of the span, the first independent ones in a canonical order
  * (keys sorted by their weights), at most `cap` of them. Fraction-free elimination on the
- * distinct columns; rows are divided by their content so entries stay small.
+ * distinct columns; basis rows are divided by their content so entries stay small.
  */
 function independentKeys(
     keys: readonly (readonly bigint[])[],
@@ -240,11 +397,10 @@ function independentKeys(
             if (a === 0n) continue;
             const p = row[pivot] ?? 1n;
             x = x.map((v, i) => p * v - a * (row[i] ?? 0n));
-            x = primitive(x);
         }
         const pivot = x.findIndex((v) => v !== 0n);
-        if (pivot === -1) continue;
-        echelon.push({ row: x, pivot });
+        if (pivot === -1) continue; // dependent (at most cap − 1 steps: entries stay small)
+        echelon.push({ row: primitive(x), pivot });
         chosen.push(j);
         if (chosen.length >= cap) break;
     }
@@ -289,11 +445,11 @@ function gcd(a: bigint, b: bigint): bigint {
     return a;
 }
 
-function compareVec(a: readonly bigint[], b: readonly bigint[]): number {
+function compareVec<T extends number | bigint>(a: readonly T[], b: readonly T[]): number {
     const n = Math.min(a.length, b.length);
     for (let i = 0; i < n; i++) {
-        const x = a[i] ?? 0n;
-        const y = b[i] ?? 0n;
+        const x = a[i] as T;
+        const y = b[i] as T;
         if (x !== y) return x < y ? -1 : 1;
     }
     return a.length - b.length;
