@@ -134,6 +134,13 @@ function keyProblem(publicKey: Uint8Array, id: string): string | null {
     return null;
 }
 
+/** Whether 32 bytes are one of the eight small-order encodings (first byte filters before the set look-up). */
+function isSmallOrderEncoding(b: Uint8Array): boolean {
+    const b0 = b[0];
+    if (b0 !== 0x01 && b0 !== 0xec && b0 !== 0x00 && b0 !== 0xc7 && b0 !== 0x26) return false;
+    return SMALL_ORDER.has(bytesHex(b));
+}
+
 /** y (the low 255 bits, little-endian) < p = 2^255 − 19, without decoding. */
 function canonicalY(b: Uint8Array): boolean {
     if (((b[31] ?? 0) & 0x7f) !== 0x7f) return true;
@@ -199,7 +206,7 @@ export function verifyEd25519(
     )
         return false;
     const r = signature.subarray(0, 32);
-    if (!canonicalY(r) || SMALL_ORDER.has(bytesHex(r)) || !canonicalS(signature)) return false;
+    if (!canonicalY(r) || isSmallOrderEncoding(r) || !canonicalS(signature)) return false;
     const key = keyVerdict(publicKey);
     if (key.problem !== null) return false;
     try {
