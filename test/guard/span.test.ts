@@ -302,3 +302,63 @@ describe('span rule properties (l ≤ 10, brute force over all slot subsets)', (
         );
     });
 });
+
+describe('span rule: the cut search and the integer fast path (l = 300, many directions)', () => {
+    /** total, a random key, and the random key plus a bump on `s` slots: d = 3, minimum ≤ s. */
+    const planted = fc
+        .record({
+            values: fc.array(fc.integer({ min: -5000, max: 5000 }), {
+                minLength: 300,
+                maxLength: 300,
+            }),
+            bumpAt: fc.array(fc.integer({ min: 0, max: 299 }), { minLength: 1, maxLength: 120 }),
+            bump: fc.integer({ min: 1, max: 7 }),
+            mix: fc.integer({ min: -3, max: 3 }),
+        })
+        .map(({ values, bumpAt, bump, mix }) => {
+            const at = new Set(bumpAt);
+            const t = values.map(() => 1n);
+            const y = values.map(BigInt);
+            const z = y.map((v, i) => v + BigInt(mix) * t[i]! + (at.has(i) ? BigInt(bump) : 0n));
+            return { keys: [t, y, z], s: at.size };
+        });
+
+    it('with a bound, every minimum below it is found exactly; above it, the bound holds', () => {
+        fc.assert(
+            fc.property(planted, fc.integer({ min: 4, max: 150 }), ({ keys, s }, below) => {
+                const full = spanMinSupport(keys);
+                const cut = spanMinSupport(keys, { below });
+                assert.equal(full.kind, 'computed');
+                assert.equal(cut.kind, 'computed');
+                if (full.kind !== 'computed' || cut.kind !== 'computed') return false;
+                assert.equal(full.exact, true);
+                assert.ok(full.minSupport <= s);
+                if (full.minSupport < below) {
+                    assert.equal(cut.exact, true);
+                    assert.equal(cut.minSupport, full.minSupport);
+                } else {
+                    assert.ok(cut.minSupport >= full.minSupport, 'the cut finds a real vector');
+                    if (cut.exact) assert.equal(cut.minSupport, full.minSupport);
+                }
+                return true;
+            }),
+            { numRuns: 40 },
+        );
+    });
+
+    it('large weights (BigInt path) give the same minimum as small ones (integer-Number path)', () => {
+        fc.assert(
+            fc.property(planted, ({ keys }) => {
+                const big = 2n ** 40n;
+                const scaled = [keys[0]!, keys[1]!.map((v) => v * big + 1n), keys[2]!];
+                const a = spanMinSupport([keys[0]!, keys[1]!.map((v) => v * 3n + 1n), keys[2]!]);
+                const b = spanMinSupport(scaled);
+                assert.ok(a.kind === 'computed' && b.kind === 'computed');
+                if (a.kind !== 'computed' || b.kind !== 'computed') return false;
+                assert.equal(b.minSupport, a.minSupport);
+                return true;
+            }),
+            { numRuns: 15 },
+        );
+    });
+});
