@@ -335,8 +335,8 @@ export function refinePartition(keys: readonly (readonly bigint[])[]): SlotParti
         if (count === l) break; // all classes are single slots already: nothing left to split
         const next = new Int32Array(l);
         let nextCount = 0;
-        if (key.every((w) => w >= INT32_LO && w <= INT32_HI)) {
-            // (class, weight) → class * 2^32 + (weight + 2^31) < 2^53 for l < 2^21
+        if (count < 2 ** 21 && key.every((w) => w >= INT32_LO && w <= INT32_HI)) {
+            // (class, weight) → class * 2^32 + (weight + 2^31) < 2^53 while classes < 2^21
             const table = new Map<number, number>();
             for (let i = 0; i < l; i++) {
                 const packed = (classOf[i] ?? 0) * 4294967296 + (Number(key[i] ?? 0n) + 2147483648);
