@@ -14,8 +14,9 @@
  *
  * Indexed mode (dynamic tariffs whose weights follow a public price series the provider does not
  * choose; the caller has already recomputed the weights from the series): instead of the class
- * rule, cap the number of keys per epoch (default 2: energy total and cost) and refuse any key with
- * a non-zero weight on fewer than k slots.
+ * rule, cap the number of keys per epoch (default 2: energy total and cost), refuse any key with
+ * a non-zero weight on fewer than k slots, and apply the span rule of {@link guardKeySet} to the
+ * set (a threshold tariff beside the total key has no sparse key but a sparse difference).
  *
  * Whole key sets ({@link guardKeySet}, the rule the contract and the customer apply): the span
  * rule of DESIGN.md §3 — every non-zero vector in the span of all keys of the epoch must be
@@ -64,7 +65,8 @@ export interface OffendingClass {
 }
 
 /** Why the guard decided as it did. */
-export type GuardCode = 'ok' | 'small-class' | 'too-many-keys' | 'sparse-key';
+export type GuardCode =
+    'ok' | 'small-class' | 'too-many-keys' | 'sparse-key' | 'small-support' | 'too-complex';
 
 /** The guard's decision, recorded on the ledger as the consent record. */
 export interface GuardDecision {
@@ -125,7 +127,29 @@ export function checkKeySet(
     }
     const keys = [...existing, candidate];
     validateKeys(keys);
-    return opts.mode === 'class' ? classRule(keys, k) : indexedRule(keys, k, opts.maxKeysPerEpoch);
+    if (opts.mode === 'class') return classRule(keys, k); // the class rule implies the span rule
+    const d = indexedRule(keys, k, opts.maxKeysPerEpoch);
+    if (!d.allowed) return d;
+    // The key cap alone lets keys combine into a threshold (issue 9): apply the span rule too.
+    const v = guardKeySet(keys, { k });
+    if (v.allowed) return d;
+    const w = v.witness;
+    return {
+        allowed: false,
+        code: v.code === 'too-complex' ? 'too-complex' : 'small-support',
+        reason: v.reason,
+        ...(w !== undefined
+            ? {
+                  offendingClass: {
+                      slots: w.slots,
+                      size: w.support,
+                      weight: keys.map((key) => key[w.slots[0] ?? 0] ?? 0n),
+                  },
+              }
+            : v.smallestClass !== undefined
+              ? { offendingClass: v.smallestClass }
+              : {}),
+    };
 }
 
 /**

@@ -268,3 +268,17 @@ describe('properties', () => {
         );
     });
 });
+
+describe('indexed mode applies the span rule (issue 9)', () => {
+    it('refuses the threshold key beside the total key: no key is sparse, their difference is', () => {
+        // weight 2 in one hour (4 slots), 1 elsewhere: non-zero everywhere, minus the total = one hour
+        const threshold = vec((i) => (i >= 400 && i < 404 ? 2n : 1n));
+        const d = checkKeySet([total], threshold, { mode: 'indexed' });
+        assert.equal(d.allowed, false);
+        assert.equal(d.code, 'small-support');
+        assert.equal(d.offendingClass?.size, 4);
+        assert.deepEqual(d.offendingClass?.slots, [400, 401, 402, 403]);
+        // and in the other order
+        assert.equal(checkKeySet([threshold], total, { mode: 'indexed' }).allowed, false);
+    });
+});
