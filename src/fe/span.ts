@@ -215,30 +215,52 @@ function bestPlane<T extends number | bigint>(
 }
 
 const NUM_LIMIT = 2n ** 26n;
-const HASH_M = 2 ** 26;
+
+/** A prime below 2^26: residues multiply to exact integers below 2^52. */
+const HASH_P = 67108859;
+
+/** x^-1 mod HASH_P for 0 < x < HASH_P (extended Euclid on exact integer Numbers). */
+function invModP(x: number): number {
+    let r0 = HASH_P;
+    let r1 = x;
+    let t0 = 0;
+    let t1 = 1;
+    while (r1 !== 0) {
+        const q = Math.floor(r0 / r1);
+        [r0, r1] = [r1, r0 - q * r1];
+        [t0, t1] = [t1, t0 - q * t1];
+    }
+    return ((t0 % HASH_P) + HASH_P) % HASH_P;
+}
 
 /**
  * {@link bestPlane} on exact integer Numbers (every coordinate below 2^26 in absolute value, so
- * every product and cross-product component is an integer below 2^53). A plane through u is
- * identified by the normal n = u × v, and n by its two components other than a coordinate t with
- * u_t ≠ 0 (n·u = 0 fixes the third), reduced by their gcd with the first non-zero one positive.
- * Those pairs are hashed to a Number and compared exactly within a chain. Ties go to the plane
- * found first; the iteration order is canonical, so the result does not depend on key order.
- * Typed arrays, reused across candidates, keep the inner loop free of allocation.
+ * every cross-product component is an integer below 2^53). A plane through u is identified by the
+ * normal n = u × v, and n by its two components (a, b) other than a coordinate t with u_t ≠ 0
+ * (n·u = 0 fixes the third), up to a common factor. Planes are hashed by the scale-free residue
+ * a·b^-1 mod a prime (all inverses of one u in one batch), and a hash match is confirmed exactly
+ * (a·b' = a'·b in BigInt), so the result is exact. Ties go to the plane found first; the
+ * iteration order is canonical, so the result does not depend on key order. Typed arrays, reused
+ * across candidates, keep the inner loop free of allocation.
  */
 function bestPlaneNumeric(
     candidates: readonly Direction[],
     list: readonly Direction[],
 ): { weight: number; u: Direction; v: Direction } {
     const D = list.length;
+    const P = HASH_P;
     const xs = Float64Array.from(list, (d) => Number(d.v[0] ?? 0n));
     const ys = Float64Array.from(list, (d) => Number(d.v[1] ?? 0n));
     const zs = Float64Array.from(list, (d) => Number(d.v[2] ?? 0n));
     const ws = Float64Array.from(list, (d) => d.weight);
     const at = new Map<Direction, number>(list.map((d, i) => [d, i]));
-    // planes through the current u: pair (pa, pb), weight pw, first direction pv, hash chain next
-    const pa = new Float64Array(D);
-    const pb = new Float64Array(D);
+    // per v: the pair (ea, eb) and its residues; prefix products for the batch inversion
+    const ea = new Float64Array(D);
+    const eb = new Float64Array(D);
+    const ra = new Float64Array(D);
+    const rb = new Float64Array(D);
+    const prefix = new Float64Array(D + 1);
+    // planes through the current u: representative direction pv, weight pw, hash chain next
     const pw = new Float64Array(D);
     const pv = new Int32Array(D);
     const next = new Int32Array(D);
@@ -252,10 +274,8 @@ function bestPlaneNumeric(
         const u1 = ys[iu] ?? 0;
         const u2 = zs[iu] ?? 0;
         const t = u0 !== 0 ? 0 : u1 !== 0 ? 1 : 2;
-        heads.clear();
-        let count = 0;
+        prefix[0] = 1;
         for (let j = 0; j < D; j++) {
-            if (j === iu) continue;
             const v0 = xs[j] ?? 0;
             const v1 = ys[j] ?? 0;
             const v2 = zs[j] ?? 0;
@@ -264,37 +284,64 @@ function bestPlaneNumeric(
             const n2 = u0 * v1 - u1 * v0;
             let a = t === 0 ? n1 : n0;
             let b = t === 2 ? n1 : n2;
-            let g = a < 0 ? -a : a;
-            let r = b < 0 ? -b : b;
-            while (r !== 0) {
-                const m = g % r;
-                g = r;
-                r = m;
+            let am = ((a % P) + P) % P;
+            let bm = ((b % P) + P) % P;
+            if (am === 0 && bm === 0 && (a !== 0 || b !== 0)) {
+                // both multiples of P: divide by the gcd, after which P no longer divides both
+                let g = a < 0 ? -a : a;
+                let r = b < 0 ? -b : b;
+                while (r !== 0) [g, r] = [r, g % r];
+                a /= g;
+                b /= g;
+                am = ((a % P) + P) % P;
+                bm = ((b % P) + P) % P;
             }
-            if (g === 0) continue; // parallel: distinct directions never are; defensive
-            if (a < 0 || (a === 0 && b < 0)) g = -g;
-            a = a / g + 0; // exact: g divides a; + 0 drops a negative zero
-            b = b / g + 0;
-            const h =
-                (((a % HASH_M) + HASH_M) % HASH_M) * HASH_M + (((b % HASH_M) + HASH_M) % HASH_M);
-            let p = heads.get(h) ?? -1;
-            while (p !== -1 && (pa[p] !== a || pb[p] !== b)) p = next[p] ?? -1;
+            ea[j] = a;
+            eb[j] = b;
+            ra[j] = am;
+            rb[j] = bm;
+            prefix[j + 1] = bm === 0 ? (prefix[j] ?? 1) : ((prefix[j] ?? 1) * bm) % P;
+        }
+        // inv holds (b_0 … b_j)^-1 while walking back; residue key = a·b^-1, or P for b ≡ 0
+        let inv = invModP(prefix[D] ?? 1);
+        heads.clear();
+        let count = 0;
+        for (let j = D - 1; j >= 0; j--) {
+            const bm = rb[j] ?? 0;
+            let key: number;
+            if (bm === 0)
+                key = P; // b = 0 (mod P): the plane a:0, or a zero pair skipped below
+            else {
+                key = ((ra[j] ?? 0) * ((inv * (prefix[j] ?? 1)) % P)) % P;
+                inv = (inv * bm) % P;
+            }
+            if (j === iu) continue;
+            const a = ea[j] ?? 0;
+            const b = eb[j] ?? 0;
+            if (a === 0 && b === 0) continue; // parallel: distinct directions never are; defensive
+            let p = heads.get(key) ?? -1;
+            while (p !== -1) {
+                const a2 = ea[pv[p] ?? 0] ?? 0;
+                const b2 = eb[pv[p] ?? 0] ?? 0;
+                if (BigInt(a) * BigInt(b2) === BigInt(a2) * BigInt(b)) break;
+                p = next[p] ?? -1;
+            }
             if (p !== -1) {
                 pw[p] = (pw[p] ?? 0) + (ws[j] ?? 0);
+                // keep the lowest direction index as the representative (canonical tie-break)
+                pv[p] = j;
                 continue;
             }
-            pa[count] = a;
-            pb[count] = b;
             pw[count] = ws[j] ?? 0;
             pv[count] = j;
-            next[count] = heads.get(h) ?? -1;
-            heads.set(h, count);
+            next[count] = heads.get(key) ?? -1;
+            heads.set(key, count);
             count++;
         }
         const wu = ws[iu] ?? 0;
         for (let p = 0; p < count; p++) {
             const w = wu + (pw[p] ?? 0);
-            if (w > weight) {
+            if (w > weight || (w === weight && bestU === iu && (pv[p] ?? 0) < bestV)) {
                 weight = w;
                 bestU = iu;
                 bestV = pv[p] ?? 0;

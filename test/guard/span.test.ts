@@ -362,3 +362,33 @@ describe('span rule: the cut search and the integer fast path (l = 300, many dir
         );
     });
 });
+
+describe('span rule: hashing edge cases of the integer fast path', () => {
+    it('merges a plane member whose normal components are multiples of the hash prime', () => {
+        const P = 67108859n; // the prime of fe/span's plane hash
+        // u = (2, 1, 0); v = (1, (P+1)/2, P): u × v = (P, −2P, P); r = (2v − u)/P = (0, 1, 2) is on plane(u, v)
+        const cols: bigint[][] = [];
+        for (let i = 0; i < 200; i++) cols.push([2n, 1n, 0n]); // heaviest: the cut search starts (and ends) at u
+        for (let i = 0; i < 30; i++) cols.push([1n, (P + 1n) / 2n, P], [0n, 1n, 2n]);
+        // noise: 170 columns off that plane (normal (1, −2, 1)), so more than 160 directions
+        for (let i = 0; cols.length < 430; i++) {
+            const c = [BigInt(i + 3), BigInt((i * i) % 997) + 5n, BigInt((i * 7) % 503) - 20n];
+            if (c[0]! - 2n * c[1]! + c[2]! !== 0n) cols.push(c);
+        }
+        const keys = [0, 1, 2].map((c) => cols.map((col) => col[c]!));
+        const full = spanMinSupport(keys);
+        assert.ok(full.kind === 'computed' && full.exact);
+        if (full.kind !== 'computed') return;
+        assert.ok(full.minSupport <= 170, 'the plane of u, v and r misses only the noise');
+        // only u is searched (its 200 slots reach the bound): v and r must land on one plane through u
+        const cut = spanMinSupport(keys, { below: 190 });
+        assert.ok(cut.kind === 'computed');
+        if (cut.kind !== 'computed') return;
+        assert.equal(cut.exact, true);
+        assert.equal(cut.minSupport, full.minSupport);
+        // the BigInt path (coordinates pushed above 2^26, same span) agrees
+        const big = [keys[0]!, keys[1]!.map((v, i) => v + 2n ** 40n * keys[0]![i]!), keys[2]!];
+        const b = spanMinSupport(big, { below: 190 });
+        assert.equal(b.kind === 'computed' && b.minSupport, full.minSupport);
+    });
+});
