@@ -280,8 +280,8 @@ function runCrypto(): CryptoResult[] {
         },
         {
             op: 'ed25519 verify (strict)',
-            node: _opsPerSecond(() => verifyEd25519(sig, digest, pk, 'node')),
-            noble: _opsPerSecond(() => verifyEd25519(sig, digest, pk, 'noble')),
+            node: _opsPerSecond(() => verifyEd25519(pk, digest, sig, 'node')),
+            noble: _opsPerSecond(() => verifyEd25519(pk, digest, sig, 'noble')),
             unit: 'ops/s',
         },
         {

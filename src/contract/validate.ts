@@ -3,6 +3,7 @@
  * @module contract/validate
  * Field validators for untrusted transaction arguments. Each names the field it refuses.
  */
+import { isValidEd25519PublicKey } from '../fe/ed25519.js';
 import { ContractError } from './errors.js';
 
 /** Allowed shape of an identifier (party, meter, channel, tariff, series ids). */
@@ -73,6 +74,20 @@ export function hex(
     if (bytes !== undefined && v.length !== bytes * 2)
         throw bad(`${what}.${k}`, `expected ${bytes} bytes`);
     if (v.length > maxBytes * 2) throw bad(`${what}.${k}`, `longer than ${maxBytes} bytes`);
+    return v;
+}
+
+/**
+ * A public key to register (lower-case hex): refuses the all-zero key, small-order points,
+ * non-canonical encodings and anything outside the prime-order subgroup (fe/ed25519).
+ */
+export function ed25519KeyHex(o: Record<string, unknown>, k: string, what: string): string {
+    const v = hex(o, k, what, 32);
+    if (!isValidEd25519PublicKey(hexToBytes(v)))
+        throw bad(
+            `${what}.${k}`,
+            'not a valid Ed25519 public key (small order, non-canonical, off-curve or torsioned); register the public key of a fresh Ed25519 key pair',
+        );
     return v;
 }
 

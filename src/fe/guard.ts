@@ -14,8 +14,16 @@
  *
  * Indexed mode (dynamic tariffs whose weights follow a public price series the provider does not
  * choose; the caller has already recomputed the weights from the series): instead of the class
- * rule, cap the number of keys per epoch (default 2: energy total and cost) and refuse any key with
- * a non-zero weight on fewer than k slots.
+ * rule, cap the number of keys per epoch (default 2: energy total and cost), refuse any key with
+ * a non-zero weight on fewer than k slots, and apply the span rule of {@link guardKeySet} to the
+ * set (a threshold tariff beside the total key has no sparse key but a sparse difference).
+ *
+ * Whole key sets ({@link guardKeySet}, the rule the contract and the customer apply): the span
+ * rule of DESIGN.md §3 — every non-zero vector in the span of all keys of the epoch must be
+ * non-zero on at least k slots; the class rule decides when it suffices, span.ts computes the
+ * minimum exactly up to span dimension 3, larger non-class-structured sets are refused.
+ * {@link checkKeySet} (candidate against issued keys, with a caller-chosen mode) is the older
+ * per-key rule, kept until the contract and the customer call {@link guardKeySet}.
  *
  * Cost: O(m·l) for m keys of length l. Classes are found by partition refinement: each key splits
  * every class by weight through a hash map, so no pair of slots is ever compared. Pure function of
@@ -23,6 +31,7 @@
  */
 
 import { FeError } from './errors.js';
+import { refinePartition, spanMinSupport, type SpanWitness } from './span.js';
 
 /** Default minimum class size: one day of 15-minute slots. */
 export const GUARD_DEFAULT_K = 96;
@@ -56,7 +65,8 @@ export interface OffendingClass {
 }
 
 /** Why the guard decided as it did. */
-export type GuardCode = 'ok' | 'small-class' | 'too-many-keys' | 'sparse-key';
+export type GuardCode =
+    'ok' | 'small-class' | 'too-many-keys' | 'sparse-key' | 'small-support' | 'too-complex';
 
 /** The guard's decision, recorded on the ledger as the consent record. */
 export interface GuardDecision {
@@ -116,7 +126,29 @@ export function checkKeySet(
     }
     const keys = [...existing, candidate];
     validateKeys(keys);
-    return opts.mode === 'class' ? classRule(keys, k) : indexedRule(keys, k, opts.maxKeysPerEpoch);
+    if (opts.mode === 'class') return classRule(keys, k); // the class rule implies the span rule
+    const d = indexedRule(keys, k, opts.maxKeysPerEpoch);
+    if (!d.allowed) return d;
+    // The key cap alone lets keys combine into a threshold (issue 9): apply the span rule too.
+    const v = guardKeySet(keys, { k });
+    if (v.allowed) return d;
+    const w = v.witness;
+    return {
+        allowed: false,
+        code: v.code === 'too-complex' ? 'too-complex' : 'small-support',
+        reason: v.reason,
+        ...(w !== undefined
+            ? {
+                  offendingClass: {
+                      slots: w.slots,
+                      size: w.support,
+                      weight: keys.map((key) => key[w.slots[0] ?? 0] ?? 0n),
+                  },
+              }
+            : v.smallestClass !== undefined
+              ? { offendingClass: v.smallestClass }
+              : {}),
+    };
 }
 
 /**
@@ -151,38 +183,9 @@ function validateKeys(keys: readonly (readonly bigint[])[]): void {
     });
 }
 
-/** Partition refinement: start with one class, split every class by each key's weight. */
+/** Partition refinement (fe/span): slots share a class iff every key has the same weight at both. */
 function refine(keys: readonly (readonly bigint[])[]): SlotClasses {
-    const l = keys[0]?.length ?? 0;
-    let classOf = new Int32Array(l);
-    let count = 1;
-    for (const key of keys) {
-        if (count === l) break; // all classes are single slots already: nothing left to split
-        const next = new Int32Array(l);
-        // tables[c] maps a weight to the new class of (old class c, weight)
-        const tables: (Map<bigint, number> | undefined)[] = new Array<
-            Map<bigint, number> | undefined
-        >(count);
-        let nextCount = 0;
-        for (let i = 0; i < l; i++) {
-            const c = classOf[i] ?? 0;
-            const w = key[i] ?? 0n;
-            let t = tables[c];
-            if (t === undefined) {
-                t = new Map<bigint, number>();
-                tables[c] = t;
-            }
-            let id = t.get(w);
-            if (id === undefined) {
-                id = nextCount++;
-                t.set(w, id);
-            }
-            next[i] = id;
-        }
-        classOf = next;
-        count = nextCount;
-    }
-    return { classOf, count };
+    return refinePartition(keys);
 }
 
 function classRule(keys: readonly (readonly bigint[])[], k: number): GuardDecision {
@@ -281,4 +284,212 @@ function indexedRule(
 
 function listSlots(slots: readonly number[], total: number): string {
     return total > slots.length ? `${slots.join(', ')}, …` : slots.join(', ');
+}
+
+/** Why {@link guardKeySet} decided as it did. */
+export type KeySetCode = 'ok' | 'small-support' | 'too-complex';
+
+/** How {@link guardKeySet} reached its decision. */
+export type KeySetMethod = 'class-rule' | 'span-exact';
+
+/** Options of {@link guardKeySet}. */
+export interface KeySetGuardOptions {
+    /** Minimum support, integer ≥ {@link GUARD_MIN_K}; default {@link GUARD_DEFAULT_K}. */
+    readonly k?: number;
+}
+
+/**
+ * The decision on a whole key set. `allowed`, `code`, `method`, `rank`, `minSupport`, `reason`
+ * and the slots of `smallestClass` and `witness` depend only on the set of weight vectors (not
+ * their order, not duplicates); `witness.coefficients` and `smallestClass.weight` list the keys
+ * as passed.
+ */
+export interface KeySetVerdict {
+    readonly allowed: boolean;
+    readonly code: KeySetCode;
+    /** One sentence for the customer and the consent record. */
+    readonly reason: string;
+    /** The k the set was judged against. */
+    readonly k: number;
+    readonly method: KeySetMethod;
+    /** Span dimension d (the rank, not the number of keys); 4 means "at least 4"; absent when the class rule decided. */
+    readonly rank?: number;
+    /**
+     * Smallest support of a non-zero span vector: exact when `method` is "span-exact" and the set
+     * is refused, or when `minSupportExact` is true; otherwise a proven lower bound.
+     */
+    readonly minSupport?: number;
+    readonly minSupportExact?: boolean;
+    /** A span vector with support `minSupport` (span-exact only). */
+    readonly witness?: SpanWitness;
+    /** Number of slot classes (slots with equal weights in every key). */
+    readonly classCount: number;
+    /** The smallest class with a non-zero weight (always given when it has fewer than k slots). */
+    readonly smallestClass?: OffendingClass;
+}
+
+/**
+ * The privacy guard on the whole key set of an epoch (DESIGN.md §3): every non-zero vector in the
+ * span of `keys` (all providers', all functions', surveys', the candidate included) must be
+ * non-zero on at least k slots.
+ * - Class rule first (sufficient): if every class with a non-zero weight has ≥ k slots, allow.
+ * - Otherwise the minimum support is computed exactly when the span dimension d ≤ 3
+ *   ({@link spanMinSupport}); refuse when it is below k.
+ * - Otherwise (d ≥ 4 and the class rule fails) refuse: the bound is not computed.
+ * The decision is a function of the set: acceptance order and duplicates do not matter.
+ * @param keys - the weight vectors of every key of the epoch, equal length ≥ 1.
+ * @param opts - k (default 96, never below 4).
+ * @returns the verdict; a refusal names the smallest support found (and its first slots) or the
+ *   offending class.
+ * @throws {GuardInputError} for k below 4, vectors of different lengths, empty vectors, non-bigint weights.
+ * @example
+ * const total = new Array<bigint>(2976).fill(1n);
+ * const spy = total.map((_, i) => (i === 0 ? 1n : i === 1 ? 3000n : 2n));
+ * guardKeySet([total, spy]).minSupport; // 2: spy − 2·total is non-zero on slots 0 and 1 only
+ */
+export function guardKeySet(
+    keys: readonly (readonly bigint[])[],
+    opts: KeySetGuardOptions = {},
+): KeySetVerdict {
+    const k = opts.k ?? GUARD_DEFAULT_K;
+    if (!Number.isSafeInteger(k) || k < GUARD_MIN_K) {
+        throw new GuardInputError(
+            `guard k must be an integer ≥ ${GUARD_MIN_K}, got ${String(k)}; the default is ${GUARD_DEFAULT_K}`,
+        );
+    }
+    if (!Array.isArray(keys)) throw new GuardInputError('guard needs an array of weight vectors');
+    if (keys.length === 0) {
+        return {
+            allowed: true,
+            code: 'ok',
+            reason: 'allowed: no keys in this epoch',
+            k,
+            method: 'class-rule',
+            classCount: 0,
+        };
+    }
+    validateKeys(keys);
+    const l = keys[0]?.length ?? 0;
+    const { classOf, count } = refine(keys);
+    const smallest = smallestNonZeroClass(keys, classOf, count);
+    if (smallest === undefined || smallest.size >= k) {
+        return {
+            allowed: true,
+            code: 'ok',
+            reason:
+                smallest === undefined
+                    ? 'allowed: every key is zero on every slot'
+                    : `allowed: each of the ${count} slot classes with a non-zero weight has at least ${k} slots ` +
+                      `(smallest ${smallest.size}), so every combination of the keys covers at least ${smallest.size} slots`,
+            k,
+            method: 'class-rule',
+            ...(smallest === undefined ? {} : { minSupport: smallest.size }),
+            minSupportExact: false,
+            classCount: count,
+            ...(smallest === undefined ? {} : { smallestClass: smallest }),
+        };
+    }
+    const span = spanMinSupport(keys, {
+        below: k,
+        maxSlots: GUARD_REPORTED_SLOTS,
+        partition: { classOf, count },
+    });
+    if (span.kind === 'too-complex') {
+        return {
+            allowed: false,
+            code: 'too-complex',
+            reason:
+                `refused: the keys of this epoch span ${span.rank} or more dimensions and slot${smallest.size === 1 ? '' : 's'} ` +
+                `${listSlots(smallest.slots, smallest.size)} form a class of only ${smallest.size} (fewer than k = ${k}); ` +
+                `the guard computes the span bound exactly only up to 3 dimensions. Keep at most three ` +
+                `independent functions per epoch when one of them follows a price index, or use zones of at least ${k} slots.`,
+            k,
+            method: 'span-exact',
+            rank: span.rank,
+            classCount: count,
+            smallestClass: smallest,
+        };
+    }
+    if (span.kind === 'zero') {
+        // cannot happen: a non-zero class exists; kept total for the type checker
+        return {
+            allowed: true,
+            code: 'ok',
+            reason: 'allowed: every key is zero on every slot',
+            k,
+            method: 'span-exact',
+            rank: 0,
+            classCount: count,
+        };
+    }
+    const w = span.witness;
+    if (span.minSupport < k) {
+        return {
+            allowed: false,
+            code: 'small-support',
+            reason:
+                `refused: a combination of the ${keys.length} key${keys.length === 1 ? '' : 's'} of this epoch ` +
+                `(span dimension ${span.rank}) is non-zero on only ${w.support} slot${w.support === 1 ? '' : 's'} ` +
+                `(${listSlots(w.slots, w.support)}) of ${l}, fewer than k = ${k}; together they would reveal the energy ` +
+                `of those slots.`,
+            k,
+            method: 'span-exact',
+            rank: span.rank,
+            minSupport: span.minSupport,
+            minSupportExact: true,
+            witness: w,
+            classCount: count,
+            smallestClass: smallest,
+        };
+    }
+    return {
+        allowed: true,
+        code: 'ok',
+        reason: span.exact
+            ? `allowed: every non-zero combination of the keys (span dimension ${span.rank}) covers at least ` +
+              `${span.minSupport} of ${l} slots (k = ${k})`
+            : `allowed: every non-zero combination of the keys (span dimension ${span.rank}) covers at least ` +
+              `${k} of ${l} slots`,
+        k,
+        method: 'span-exact',
+        rank: span.rank,
+        minSupport: span.exact ? span.minSupport : k,
+        minSupportExact: span.exact,
+        ...(span.exact ? { witness: w } : {}),
+        classCount: count,
+        smallestClass: smallest,
+    };
+}
+
+/** Smallest class on which some key is non-zero; ties go to the lowest first slot. */
+function smallestNonZeroClass(
+    keys: readonly (readonly bigint[])[],
+    classOf: Int32Array,
+    count: number,
+): OffendingClass | undefined {
+    const size = new Int32Array(count);
+    const firstSlot = new Int32Array(count).fill(-1);
+    for (let i = 0; i < classOf.length; i++) {
+        const c = classOf[i] ?? 0;
+        size[c] = (size[c] ?? 0) + 1;
+        if (firstSlot[c] === -1) firstSlot[c] = i;
+    }
+    let worst = -1;
+    for (let c = 0; c < count; c++) {
+        const at = firstSlot[c] ?? 0;
+        if (!keys.some((key) => key[at] !== 0n)) continue;
+        const s = size[c] ?? 0;
+        if (
+            worst === -1 ||
+            s < (size[worst] ?? 0) ||
+            (s === size[worst] && at < (firstSlot[worst] ?? 0))
+        )
+            worst = c;
+    }
+    if (worst === -1) return undefined;
+    const slots: number[] = [];
+    for (let i = 0; i < classOf.length && slots.length < GUARD_REPORTED_SLOTS; i++)
+        if (classOf[i] === worst) slots.push(i);
+    const at = firstSlot[worst] ?? 0;
+    return { slots, size: size[worst] ?? 0, weight: keys.map((key) => key[at] ?? 0n) };
 }

@@ -20,3 +20,4 @@ export { BsgsTable, MIN_LOG_T, MAX_LOG_T, type Progress } from './dlog.js';
 export * from './proof.js';
 export * from './codec.js';
 export * from './keyfile.js';
+export * from './ed25519.js';

@@ -268,23 +268,16 @@ describe('properties', () => {
     });
 });
 
-describe('cost', () => {
-    it('decides 12 keys × 2976 slots in linear time (DESIGN §7 target ≤ 10 ms; asserted loosely here)', () => {
-        // 11 issued keys with day-aligned zones of varying width plus a candidate; and a worst case of all-distinct weights
-        const existing = Array.from({ length: 11 }, (_, j) =>
-            vec((i) => BigInt(Math.floor(i / (96 * (1 + (j % 3)))) % (j + 2))),
-        );
-        const candidate = vec((i) => BigInt(Math.floor(i / 96)));
-        const distinct = Array.from({ length: 11 }, (_, j) => vec((i) => BigInt(i * (j + 1))));
-        const times: number[] = [];
-        for (let r = 0; r < 7; r++) {
-            const t0 = performance.now();
-            checkKeySet(existing, candidate, { mode: 'class' });
-            checkKeySet(distinct, candidate, { mode: 'class' });
-            times.push((performance.now() - t0) / 2);
-        }
-        times.sort((a, b) => a - b);
-        const median = times[3] ?? Infinity;
-        assert.ok(median < 50, `median ${median.toFixed(2)} ms per decision`);
+describe('indexed mode applies the span rule (issue 9)', () => {
+    it('refuses the threshold key beside the total key: no key is sparse, their difference is', () => {
+        // weight 2 in one hour (4 slots), 1 elsewhere: non-zero everywhere, minus the total = one hour
+        const threshold = vec((i) => (i >= 400 && i < 404 ? 2n : 1n));
+        const d = checkKeySet([total], threshold, { mode: 'indexed' });
+        assert.equal(d.allowed, false);
+        assert.equal(d.code, 'small-support');
+        assert.equal(d.offendingClass?.size, 4);
+        assert.deepEqual(d.offendingClass?.slots, [400, 401, 402, 403]);
+        // and in the other order
+        assert.equal(checkKeySet([threshold], total, { mode: 'indexed' }).allowed, false);
     });
 });

@@ -194,9 +194,9 @@ describe('codec', () => {
         assert.deepEqual(block.hash, sha256(headerBytes));
         assert.ok(
             verifyEd25519(
-                block.signature,
-                block.hash,
                 identities.ed25519('e', engineKey).credentials,
+                block.hash,
+                block.signature,
             ),
         );
         assert.deepEqual(encodeData(decodeData(data)), data);

@@ -81,3 +81,11 @@ export {
     zoneMinutes,
 } from './document.js';
 export { energyWeights, tariffWeights } from './weights.js';
+export {
+    type IndexedBoundsOptions,
+    INDEXED_FACTOR_MAX,
+    INDEXED_MARKUP_MAX,
+    INDEXED_MARKUP_MAX_EUR_PER_KWH,
+    assertIndexedTariffBounds,
+    priceStepWeight,
+} from './bounds.js';

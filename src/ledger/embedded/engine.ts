@@ -711,7 +711,7 @@ export class EmbeddedLedger implements Ledger {
             );
         }
         if (
-            !verifyEd25519(signature, sha256(payload), proposal.creator.credentials, this.#backend)
+            !verifyEd25519(proposal.creator.credentials, sha256(payload), signature, this.#backend)
         ) {
             return refuse(
                 'BAD_SIGNATURE',

@@ -12,8 +12,6 @@
  * attributes, so `getAttributeValue` returns null and `assertAttributeValue` false.
  */
 
-import type { KeyObject } from 'node:crypto';
-
 import type { Identity, Signer } from '../client.js';
 import { toHex } from './codec.js';
 import {
@@ -54,7 +52,7 @@ export const signers = Object.freeze({
             const key = new Uint8Array(privateKey);
             return { sign: (digest) => Promise.resolve(signEd25519(digest, key, 'noble')) };
         }
-        const key: KeyObject = ed25519PrivateKeyObject(privateKey);
+        const key = ed25519PrivateKeyObject(privateKey);
         return { sign: (digest) => Promise.resolve(signEd25519WithKey(digest, key)) };
     },
 });

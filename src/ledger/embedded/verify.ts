@@ -250,7 +250,7 @@ async function _checkBlock(
         return fail(`header counts ${header.txCount} txs, data has ${records.length}`);
     }
     const hash = sha256(headerBytes);
-    if (!verifyEd25519(signature, hash, ctx.engineKey, ctx.backend))
+    if (!verifyEd25519(ctx.engineKey, hash, signature, ctx.backend))
         return fail('engine signature is invalid');
 
     const locations = await ctx.store.txids.getMany(
@@ -292,7 +292,7 @@ function _checkTx(
     if (proposal.channel !== ctx.channel)
         return `envelope is for channel ${JSON.stringify(proposal.channel)}`;
     if (
-        !verifyEd25519(tx.signature, sha256(tx.payload), proposal.creator.credentials, ctx.backend)
+        !verifyEd25519(proposal.creator.credentials, sha256(tx.payload), tx.signature, ctx.backend)
     ) {
         return 'creator signature is invalid';
     }
