@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Plain re-implementations of documented derivations, for the known-answer tests (independent of src/). */
 import { kmac256xof } from '@noble/hashes/sha3-addons.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 
 /** u32 big-endian length prefix before each part (strings as UTF-8), concatenated. */
 export function tupleIndependent(parts: readonly (string | Uint8Array)[]): Uint8Array {
@@ -11,13 +12,7 @@ export function tupleIndependent(parts: readonly (string | Uint8Array)[]): Uint8
         new DataView(len.buffer).setUint32(0, b.length);
         return [len, b];
     });
-    const msg = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let o = 0;
-    for (const c of chunks) {
-        msg.set(c, o);
-        o += c.length;
-    }
-    return msg;
+    return concatBytes(...chunks);
 }
 
 /** Independent re-implementation of the documented KDF: KMAC256-XOF(seed, u32-len-prefixed tuple, S = label), wide-reduced. */
