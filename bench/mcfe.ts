@@ -106,7 +106,7 @@ async function benchBackend(g: G): Promise<Record<string, number>> {
     });
 
     // MCFE, one household
-    const me = clientKey(g, seedOf(0), epoch, 'hh-00000');
+    const me = clientKey(g, seedOf(0), epoch, ['hh-00000'], 'hh-00000');
     const hashAll = (): ReturnType<typeof hashLabel<RistrettoElement>>[] =>
         slots.map((s) => hashLabel(g, labelOf(epoch, s)));
     r['mcfe: hash labels at period open, per slot'] = timed(hashAll) / L;
@@ -125,7 +125,7 @@ async function benchBackend(g: G): Promise<Record<string, number>> {
         const members = sortMembers(
             Array.from({ length: n }, (_, i) => `hh-${String(i).padStart(5, '0')}`),
         );
-        const keys = members.map((m, i) => clientKey(g, seedOf(i), epoch, m));
+        const keys = members.map((m, i) => clientKey(g, seedOf(i), epoch, members, m));
         const dh = members.map((m, i) => memberDhKey(g, seedOf(i), epoch, m));
         const publics = dh.map((d) => d.pub);
         const fn: AggregateFunction = { epoch, members, weights: members.map(() => 1n) };

@@ -15,8 +15,9 @@
  *   Share:       d_i = y_i·s_i + t_i,  t_i = Σ_{j ≠ i} σ_ij·m_ij,  σ_ij = +1 if id_i < id_j else −1
  *   Combine:     Σ_i d_i = Σ_i y_i·s_i + Σ_{i<j} (m_ij − m_ij) = dk_y
  *
- * Each member checks the function with ./aggregate-guard.ts before contributing, so a household
- * never helps build a key that singles it out.
+ * Each member checks the function with ./aggregate-guard.ts before contributing, and contributes
+ * only to the function over the roster its client key is bound to (./mcfe.ts): per epoch and roster
+ * there is exactly one function a household helps build, the all-ones sum over the roster.
  *
  * A missing member: its y_i·s_i and its masks are absent, so the other shares sum to a value masked
  * by the m_ij of its pairs — uniformly random to everyone who lacks them, useless as a key.
@@ -47,7 +48,9 @@ import { assertAggregateFunction, type AggregateGuardOptions } from './aggregate
 import { checkWeights } from './ipfe.js';
 import { deriveScalars, LABELS } from './kdf.js';
 import {
+    bytesEqual,
     checkEpoch,
+    rosterDigest,
     checkId,
     checkMembers,
     compareMembers,
@@ -161,10 +164,6 @@ export function functionDigest<E>(group: Group<E>, fn: AggregateFunction): Uint8
     });
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-    return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** m_ij: the pairwise mask of members i and j for function φ, from the shared point K_ij. */
 function pairMask<E>(
     group: Group<E>,
@@ -205,6 +204,12 @@ export function keyShare<E>(
             'foreign-epoch',
             [me],
             `client key, DH key and function must be of one member and one epoch`,
+        );
+    if (!bytesEqual(key.roster, rosterDigest(group, fn.epoch, fn.members)))
+        throw new KeyShareError(
+            'foreign-function',
+            [me],
+            `the function's members are not the roster this household's key is bound to: a share for any other member set is refused`,
         );
     const i = fn.members.indexOf(me);
     if (i === -1)

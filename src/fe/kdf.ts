@@ -21,6 +21,8 @@ export const LABELS = Object.freeze({
     proofChallenge: 'femeter/v1/proof/challenge',
     /** MCFE client key s_i ∈ Z_q^2 of one member in one aggregation epoch ({@link ./mcfe.ts}). */
     mcfeClientKey: 'femeter/v1/mcfe/s',
+    /** Digest of an aggregation group's roster (epoch and canonical member list). */
+    mcfeRoster: 'femeter/v1/mcfe/roster',
     /** Hash-to-group of an MCFE label (suffixed /u1, /u2 for the two coordinates of u_ℓ). */
     mcfeLabel: 'femeter/v1/mcfe/label',
     /** A member's Diffie–Hellman key for the pairwise masks of decentralised key generation. */

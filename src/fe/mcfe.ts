@@ -9,7 +9,8 @@
  * Σ y_i·x_{i,ℓ} per label ℓ, never a single x_{i,ℓ} (for y allowed by ./aggregate-guard.ts):
  *
  *   Epoch:       (aggregate, channel, epoch): members, keys and labels of one aggregation period
- *   Client key:  s_i = KDF(root seed of household i; aggregate, channel, epoch, member i) ∈ Z_q^2
+ *   Roster:      ρ = TupleHash(aggregate, channel, epoch, members in canonical order) (32 bytes)
+ *   Client key:  s_i = KDF(root seed of household i; aggregate, channel, epoch, ρ, member i) ∈ Z_q^2
  *   Label:       ℓ = (aggregate, channel, epoch, slot start),  u_ℓ = H(ℓ) ∈ G^2 (./hash-to-group.ts)
  *   Enc:         c_{i,ℓ} = <s_i, u_ℓ> + x_{i,ℓ}·G = s_{i,1}·u_{ℓ,1} + s_{i,2}·u_{ℓ,2} + x_{i,ℓ}·G
  *   KeyDer(y):   dk_y = Σ_i y_i·s_i ∈ Z_q^2   (centrally here; decentralised in ./dmcfe-keygen.ts)
@@ -25,8 +26,13 @@
  *   two DIFFERENT ciphertexts of one member under one label reveal x − x' (c − c' = (x − x')·G).
  *   Whoever stores ciphertexts (the contract) must refuse a second, different ciphertext for a
  *   (member, label) — corrections need a new label, never a re-encryption.
- * - Each epoch has its own s_i. Keys of different epochs (e.g. before and after a member joined)
- *   never combine: with one s_i for all epochs, dk_{A} − dk_{A\{j}} would be s_j itself.
+ * - Each epoch AND roster has its own s_i. With one s_i for two member sets A and A\{j} (another
+ *   epoch, or a re-registration), dk_A − dk_{A\{j}} would be s_j itself and open every value of j.
+ *   Binding s_i to ρ makes a key for any other member set useless against ciphertexts made under
+ *   this roster, and a household makes a key share only for the all-ones function over its roster
+ *   (./dmcfe-keygen.ts), so each (epoch, roster) has exactly one possible key. What the roster
+ *   binding cannot stop: a meter encrypting the same slot under two rosters — the contract allows
+ *   one roster per household, channel and epoch (./aggregate-guard.ts checkDisjointGroups).
  * - A key for y reveals Σ y_i·x_{i,ℓ} for every label of its epoch; whoever also knows the s_j (or
  *   the x_{j,ℓ}) of all members but one learns the last member's values. That is inherent to sums:
  *   the guard's minimum group size (./aggregate-guard.ts) is the defence.
@@ -38,6 +44,8 @@ import type { Group } from './group.js';
 import { hashToGroup } from './hash-to-group.js';
 import { checkWeights, type DlogSolver } from './ipfe.js';
 import { deriveScalars, encodeTuple, LABELS } from './kdf.js';
+import { tuplehash256 } from '@noble/hashes/sha3-addons.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 
 /** One aggregation key epoch: a channel of an aggregation group over one period. */
 export interface AggregationEpoch {
@@ -62,9 +70,11 @@ export interface McfeCiphertext<E> {
     readonly c: E;
 }
 
-/** Client (encryption) key of one member in one epoch: s_i ∈ Z_q^2. Secret. */
+/** Client (encryption) key of one member in one epoch and roster: s_i ∈ Z_q^2. Secret. */
 export interface ClientKey {
     readonly epoch: AggregationEpoch;
+    /** Roster digest ρ ({@link rosterDigest}) the key is bound to. */
+    readonly roster: Uint8Array;
     readonly member: string;
     readonly s: readonly [bigint, bigint];
 }
@@ -125,6 +135,11 @@ export function checkEpoch(e: AggregationEpoch): void {
     checkId(e.epoch, 'epoch');
 }
 
+/** Whether two byte strings are equal (public data). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+    return a instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** Whether two epochs are the same. */
 export function sameEpoch(a: AggregationEpoch, b: AggregationEpoch): boolean {
     return a.aggregate === b.aggregate && a.channel === b.channel && a.epoch === b.epoch;
@@ -161,23 +176,48 @@ function epochTuple(e: AggregationEpoch): string[] {
     return [e.aggregate, e.channel, e.epoch];
 }
 
-/** Client key s_i of `member` in `epoch`, derived from the household's 32-byte root seed. */
+/** Length of a roster digest. */
+export const ROSTER_DIGEST_BYTES = 32;
+
+/** ρ = TupleHash256(group, aggregate, channel, epoch, n, members…; S = mcfeRoster), 32 bytes. */
+export function rosterDigest<E>(
+    group: Group<E>,
+    epoch: AggregationEpoch,
+    members: readonly string[],
+): Uint8Array {
+    checkEpoch(epoch);
+    checkMembers(members);
+    return tuplehash256(
+        [group.name, ...epochTuple(epoch), String(members.length), ...members].map((p) =>
+            utf8ToBytes(p),
+        ),
+        { dkLen: ROSTER_DIGEST_BYTES, personalization: utf8ToBytes(LABELS.mcfeRoster) },
+    );
+}
+
+/**
+ * Client key s_i of `member` in `epoch` under the roster `members` (canonical order, `member`
+ * among them), derived from the household's 32-byte root seed.
+ */
 export function clientKey<E>(
     group: Group<E>,
     rootSeed: Uint8Array,
     epoch: AggregationEpoch,
+    members: readonly string[],
     member: string,
 ): ClientKey {
-    checkEpoch(epoch);
     checkId(member, 'member');
+    const roster = rosterDigest(group, epoch, members);
+    if (!members.includes(member))
+        throw new RangeCheckError(`${member} is not on the roster of ${epoch.aggregate}`);
     const [s1, s2] = deriveScalars(
         group,
         rootSeed,
         LABELS.mcfeClientKey,
-        [...epochTuple(epoch), member],
+        [...epochTuple(epoch), roster, member],
         2,
     );
-    return { epoch: { ...epoch }, member, s: [s1!, s2!] };
+    return { epoch: { ...epoch }, roster, member, s: [s1!, s2!] };
 }
 
 /** The label of `slot` in `epoch`. */
@@ -283,9 +323,12 @@ export function mcfeKeyDer<E>(
     checkWeights(weights, keys.length);
     let d1 = 0n;
     let d2 = 0n;
+    const roster = rosterDigest(group, first.epoch, members);
     keys.forEach((k, i) => {
-        if (!sameEpoch(k.epoch, first.epoch))
-            throw new RangeCheckError(`client key of ${k.member} belongs to another epoch`);
+        if (!sameEpoch(k.epoch, first.epoch) || !bytesEqual(k.roster, roster))
+            throw new RangeCheckError(
+                `client key of ${k.member} belongs to another epoch or roster than the keys given`,
+            );
         d1 += weights[i]! * k.s[0];
         d2 += weights[i]! * k.s[1];
     });

@@ -40,7 +40,7 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
     describe(`dmcfe key generation on ${label}`, () => {
         const n = 10;
         const members = sortMembers(Array.from({ length: n }, (_, i) => `hh-${i}`));
-        const keys = members.map((m, i) => clientKey(g, seed(40 + i), epoch, m));
+        const keys = members.map((m, i) => clientKey(g, seed(40 + i), epoch, members, m));
         const dh = members.map((m, i) => memberDhKey(g, seed(40 + i), epoch, m));
         const publics = dh.map((d) => d.pub);
         const fn: AggregateFunction = { epoch, members, weights: members.map(() => 1n) };
@@ -76,7 +76,12 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
 
         it('each share is masked: it differs from y_i·s_i, and no strict subset sums to its part of dk', () => {
             shares.forEach((s, i) => assert.notDeepEqual(s.d, keys[i]!.s));
-            const partial = mcfeKeyDer(g, keys.slice(0, n - 1), fn.weights.slice(0, n - 1)).dk;
+            const partial = keys
+                .slice(0, n - 1)
+                .reduce<[bigint, bigint]>(
+                    (a, k) => [(a[0] + k.s[0]) % g.order, (a[1] + k.s[1]) % g.order],
+                    [0n, 0n],
+                );
             const sumPartial = shares
                 .slice(0, n - 1)
                 .reduce<[bigint, bigint]>(
@@ -147,7 +152,13 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
                 weights: bigger.map(() => 1n),
             };
             const dhX = memberDhKey(g, seed(99), epoch, 'hh-x');
-            const share2 = keyShare(g, fn2, keys[0]!, dh[0]!.secret, [...publics, dhX.pub]);
+            // …which this household's key (bound to the roster `members`) refuses to make
+            assert.throws(
+                () => keyShare(g, fn2, keys[0]!, dh[0]!.secret, [...publics, dhX.pub]),
+                problem('foreign-function', [members[0]!]),
+            );
+            const key2 = clientKey(g, seed(40), epoch, bigger, members[0]!);
+            const share2 = keyShare(g, fn2, key2, dh[0]!.secret, [...publics, dhX.pub]);
             assert.notDeepEqual(share2.fn, shares[0]!.fn);
             assert.throws(
                 () => combineKeyShares(g, fn, [share2, ...shares.slice(1)]),
@@ -184,17 +195,41 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
             );
             // with a configured minimum of 5 a 5-member sum is fine, 4 never
             const five = { ...fn, members: members.slice(0, 5), weights: [1n, 1n, 1n, 1n, 1n] };
-            keyShare(g, five, keys[0]!, dh[0]!.secret, publics, { minMembers: 5 });
+            keyShare(
+                g,
+                five,
+                clientKey(g, seed(40), epoch, five.members, members[0]!),
+                dh[0]!.secret,
+                publics,
+                { minMembers: 5 },
+            );
             assert.throws(
                 () => keyShare(g, small, keys[0]!, dh[0]!.secret, publics, { minMembers: 4 }),
                 /≥ 5/,
             );
             // not a member
-            const outsider = clientKey(g, seed(77), epoch, 'hh-z');
+            const outsider = clientKey(
+                g,
+                seed(77),
+                epoch,
+                sortMembers([...members, 'hh-z']),
+                'hh-z',
+            );
             const outsiderDh = memberDhKey(g, seed(77), epoch, 'hh-z');
             assert.throws(
                 () => keyShare(g, fn, outsider, outsiderDh.secret, publics),
-                problem('unknown-member'),
+                problem('foreign-function', ['hh-z']),
+            );
+            assert.throws(
+                () =>
+                    keyShare(
+                        g,
+                        fn,
+                        { ...outsider, roster: keys[0]!.roster },
+                        outsiderDh.secret,
+                        publics,
+                    ),
+                problem('unknown-member', ['hh-z']),
             );
             // a member's DH key missing, duplicated, of another epoch, or ours replaced
             assert.throws(
@@ -232,7 +267,13 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
                 problem('public-key'),
             );
             // keys of another epoch
-            const oldKey = clientKey(g, seed(40), { ...epoch, epoch: '2024-09' }, members[0]!);
+            const oldKey = clientKey(
+                g,
+                seed(40),
+                { ...epoch, epoch: '2024-09' },
+                members,
+                members[0]!,
+            );
             assert.throws(
                 () => keyShare(g, fn, oldKey, dh[0]!.secret, publics),
                 problem('foreign-epoch'),

@@ -27,7 +27,7 @@ const epoch = { aggregate: 'feeder-1', channel: '1-0:2.8.0', epoch: '2025-01' };
 for (const { label, group: g } of groupsUnderTest().filter((x) => x.fast)) {
     describe(`mcfe codec on ${label}`, () => {
         const members = sortMembers(Array.from({ length: 10 }, (_, i) => `m${i}`));
-        const keys = members.map((m, i) => clientKey(g, seed(60 + i), epoch, m));
+        const keys = members.map((m, i) => clientKey(g, seed(60 + i), epoch, members, m));
         const dh = members.map((m, i) => memberDhKey(g, seed(60 + i), epoch, m));
         const fn = { epoch, members, weights: members.map(() => 1n) };
         const shares = keys.map((k, i) =>

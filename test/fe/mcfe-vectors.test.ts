@@ -61,12 +61,21 @@ describe('grid-aggregate known-answer vectors (ristretto255)', () => {
         const { aggregate, channel, epoch } = v.epoch;
         assert.deepEqual(sortMembers(v.members), v.members);
         const seeds = v.rootSeeds.map(unhex);
-        // s_i = KMAC256(root seed; ristretto255, aggregate, channel, epoch, member; S = femeter/v1/mcfe/s)
+        const te = new TextEncoder();
+        // ρ = TupleHash256(ristretto255, aggregate, channel, epoch, n, members…; S = femeter/v1/mcfe/roster)
+        const rho = tuplehash256(
+            ['ristretto255', aggregate, channel, epoch, String(v.members.length), ...v.members].map(
+                (p) => te.encode(p),
+            ),
+            { dkLen: 32, personalization: te.encode('femeter/v1/mcfe/roster') },
+        );
+        assert.equal(hex(rho), v.roster);
+        // s_i = KMAC256(root seed; ristretto255, aggregate, channel, epoch, ρ, member; S = femeter/v1/mcfe/s)
         const s = v.members.map((m, i) =>
             kdfIndependent(
                 seeds[i]!,
                 'femeter/v1/mcfe/s',
-                ['ristretto255', aggregate, channel, epoch, m],
+                ['ristretto255', aggregate, channel, epoch, rho, m],
                 2,
                 64,
                 q,
@@ -121,7 +130,6 @@ describe('grid-aggregate known-answer vectors (ristretto255)', () => {
             v.P,
         );
         // φ = TupleHash256(ristretto255, aggregate, channel, epoch, n, members…, i64 weights…; S = femeter/v1/dmcfe/function)
-        const te = new TextEncoder();
         const w = v.weights.map((y) => {
             const b = new Uint8Array(8);
             new DataView(b.buffer).setBigInt64(0, BigInt(y));

@@ -36,6 +36,8 @@ export interface McfeVector {
     /** x[member][slot] */
     x: string[][];
     weights: string[];
+    /** roster digest ρ */
+    roster: string;
     /** s[member] = [s1, s2] (hex) */
     s: string[][];
     /** u[slot] = [u1, u2] (encodings) */
@@ -70,7 +72,7 @@ export function makeMcfeVector(): McfeVector {
     const slots = ['2024-10-01T00:00:00Z', '2024-10-01T00:15:00Z'];
     const x = members.map((_, i) => slots.map((_, j) => BigInt([0, 1, 250, 4000, 17][i]! + j * 3)));
     const weights = members.map(() => 1n);
-    const keys = members.map((m, i) => clientKey(g, rootSeeds[i]!, epoch, m));
+    const keys = members.map((m, i) => clientKey(g, rootSeeds[i]!, epoch, members, m));
     const dh = members.map((m, i) => memberDhKey(g, rootSeeds[i]!, epoch, m));
     const fn: AggregateFunction = { epoch, members, weights };
     const shares = members.map((_, i) =>
@@ -97,6 +99,7 @@ export function makeMcfeVector(): McfeVector {
         slots,
         x: x.map((r) => r.map(String)),
         weights: weights.map(String),
+        roster: hex(keys[0]!.roster),
         s: keys.map((k) => k.s.map((v) => v.toString(16))),
         u: slots.map((s) => hashLabel(g, labelOf(epoch, s)).u.map((p) => hex(g.encode(p)))),
         c: c.map((r) => r.map((p) => hex(g.encode(p)))),

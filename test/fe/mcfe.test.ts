@@ -31,7 +31,7 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
     describe(`mcfe on ${label}`, () => {
         const n = 6;
         const members = sortMembers(Array.from({ length: n }, (_, i) => `meter-${i}`));
-        const keys = members.map((m, i) => clientKey(g, seed(10 + i), epoch, m));
+        const keys = members.map((m, i) => clientKey(g, seed(10 + i), epoch, members, m));
         const slots = ['2024-10-01T00:00Z', '2024-10-01T00:15Z', '2024-10-01T00:30Z'];
         const table = BsgsTable.build(g as AnyGroup, 10);
 
@@ -112,11 +112,42 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
             );
             // keys of the next epoch (same households) do not open this epoch's ciphertexts
             const next = { ...epoch, epoch: '2024-11' };
-            const keysNext = members.map((m, i) => clientKey(g, seed(10 + i), next, m));
+            const keysNext = members.map((m, i) => clientKey(g, seed(10 + i), next, members, m));
             const dkNext = mcfeKeyDer(g, keysNext, y);
             assert.throws(
                 () => mcfeDecrypt(g, { ...dkNext, epoch }, labelOf(epoch, slot), cts, table, bound),
                 DlogBoundError,
+            );
+            // the isolation attack on a re-registered roster without the last member: keys are
+            // bound to their roster, so dk_S − dk_{S∖{j}} is not s_j and opens nothing of j
+            const roster2 = members.slice(0, -1);
+            const keys2 = roster2.map((m, i) => clientKey(g, seed(10 + i), epoch, roster2, m));
+            const dkSub = mcfeKeyDer(
+                g,
+                keys2,
+                roster2.map(() => 1n),
+            );
+            const q = g.order;
+            const diff = {
+                epoch,
+                members: [members[n - 1]!],
+                weights: [1n],
+                dk: [(dk.dk[0] - dkSub.dk[0] + q) % q, (dk.dk[1] - dkSub.dk[1] + q) % q] as [
+                    bigint,
+                    bigint,
+                ],
+            };
+            assert.throws(
+                () => mcfeDecrypt(g, diff, labelOf(epoch, slot), [cts[n - 1]!], table, B),
+                DlogBoundError,
+            );
+            assert.throws(
+                () => mcfeKeyDer(g, [...keys2.slice(0, 2), keys[2]!], [1n, 1n, 1n]),
+                RangeCheckError,
+            );
+            assert.throws(
+                () => clientKey(g, seed(1), epoch, roster2, members[n - 1]!),
+                RangeCheckError,
             );
             // a key for other weights, used with these weights
             const dk2 = mcfeKeyDer(
@@ -164,9 +195,16 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
             assert.throws(() => e.encrypt(slots[0]!, B + 1n), RangeCheckError);
             assert.throws(() => e.encrypt(slots[0]!, -1n), RangeCheckError);
             assert.throws(() => e.encrypt('', 1n), RangeCheckError);
-            assert.throws(() => clientKey(g, seed(1), epoch, '\ud800'), RangeCheckError);
+            assert.throws(() => clientKey(g, seed(1), epoch, members, '\ud800'), RangeCheckError);
             assert.throws(
-                () => clientKey(g, seed(1), { ...epoch, channel: 'x'.repeat(129) }, 'm'),
+                () =>
+                    clientKey(
+                        g,
+                        seed(1),
+                        { ...epoch, channel: 'x'.repeat(129) },
+                        members,
+                        members[0]!,
+                    ),
                 RangeCheckError,
             );
             assert.throws(() => checkMembers(['b', 'a']), RangeCheckError);
@@ -176,7 +214,10 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
                 () =>
                     mcfeKeyDer(
                         g,
-                        [keys[0]!, clientKey(g, seed(1), { ...epoch, epoch: 'x' }, 'zz')],
+                        [
+                            keys[0]!,
+                            clientKey(g, seed(1), { ...epoch, epoch: 'x' }, members, members[1]!),
+                        ],
                         [1n, 1n],
                     ),
                 RangeCheckError,
