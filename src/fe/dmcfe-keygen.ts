@@ -47,8 +47,8 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { assertAggregateFunction, type AggregateGuardOptions } from './aggregate-guard.js';
 import { checkWeights } from './ipfe.js';
 import { deriveScalars, LABELS } from './kdf.js';
+import { bytesEqual } from './wire.js';
 import {
-    bytesEqual,
     checkEpoch,
     rosterDigest,
     checkId,

@@ -3,7 +3,7 @@
  * @module fe/mcfe
  * Multi-client inner-product functional encryption with labels, DDH variant, of Chotard, Dufour Sans,
  * Gay, Phan and Pointcheval, "Decentralized Multi-Client Functional Encryption for Inner Product",
- * ASIACRYPT 2018 (https://eprint.iacr.org/2017/989), §4 (the MCFE without pairings), written once
+ * ASIACRYPT 2018 (https://eprint.iacr.org/2017/989), its DDH-based MCFE (no pairings), written once
  * against {@link Group}; ristretto255 is the default group. Members are the households of one
  * aggregation group; each encrypts its own slot values, and a key for weights y opens only
  * Σ y_i·x_{i,ℓ} per label ℓ, never a single x_{i,ℓ} (for y allowed by ./aggregate-guard.ts):
@@ -20,8 +20,12 @@
  * period open (two hashes to the group and two multiplications per slot) as it does the IPFE pads;
  * a slot then costs one small fixed-base multiplication and one addition.
  *
- * Security (CDGPP18): IND-security under DDH in the random-oracle model against
- * static corruptions, for the sums the issued keys define. What that means here:
+ * Security (CDGPP18): IND-security under DDH in the random-oracle model against static
+ * corruptions, for the sums the issued keys define, in their model where the adversary obtains a
+ * ciphertext of every member for each label it attacks (the "complete queries" restriction that
+ * the second compiler of Abdalla et al., PKC 2019, removes at extra cost; not applied here — the
+ * contract should treat a slot whose group is incomplete as not decryptable, as the issue asks).
+ * What that means here:
  * - One value per (member, label). Encryption is deterministic, so a resent slot is byte-identical;
  *   two DIFFERENT ciphertexts of one member under one label reveal x − x' (c − c' = (x − x')·G).
  *   Whoever stores ciphertexts (the contract) must refuse a second, different ciphertext for a
@@ -44,6 +48,7 @@ import type { Group } from './group.js';
 import { hashToGroup } from './hash-to-group.js';
 import { checkWeights, type DlogSolver } from './ipfe.js';
 import { deriveScalars, encodeTuple, LABELS } from './kdf.js';
+import { bytesEqual } from './wire.js';
 import { tuplehash256 } from '@noble/hashes/sha3-addons.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 
@@ -133,11 +138,6 @@ export function checkEpoch(e: AggregationEpoch): void {
     checkId(e.aggregate, 'aggregate');
     checkId(e.channel, 'channel');
     checkId(e.epoch, 'epoch');
-}
-
-/** Whether two byte strings are equal (public data). */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-    return a instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Whether two epochs are the same. */

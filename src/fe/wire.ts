@@ -114,3 +114,8 @@ export function readHeader(r: Reader, magic: string, group: Group<unknown>, what
     if (id !== GROUP_IDS[group.name])
         throw new DecodeError(`${what}.group`, `group id ${id} does not match ${group.name}`);
 }
+
+/** Whether two byte strings are equal (public data: not constant-time). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+    return a instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+}
