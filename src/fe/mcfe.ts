@@ -297,16 +297,6 @@ export class McfeEncryptor<E> {
     }
 }
 
-/** Check a functional key's shape: valid epoch, canonical members, one weight per member, scalars in [0, q). */
-export function checkFunctionalKeyShape<E>(group: Group<E>, key: McfeFunctionalKey): void {
-    checkEpoch(key.epoch);
-    checkMembers(key.members);
-    checkWeights(key.weights, key.members.length);
-    for (const d of key.dk)
-        if (typeof d !== 'bigint' || d < 0n || d >= group.order)
-            throw new RangeCheckError('dk entries must be scalars in [0, q)');
-}
-
 /**
  * Central KeyDer (reference and tests; in production the key comes from ./dmcfe-keygen.ts and no
  * party holds the s_i of others): dk_y = Σ y_i·s_i over `keys` in canonical member order.
