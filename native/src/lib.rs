@@ -449,6 +449,29 @@ pub fn msm_vartime(point_bytes: &[u8], scalar_bytes: &[u8]) -> Result<Bytes> {
     Ok(enc(&RistrettoPoint::vartime_multiscalar_mul(&ss, &ps)))
 }
 
+/// Bytes of uniform input per element in `fromUniformBytesMany`.
+const WIDE: usize = 64;
+
+/// RFC 9496 §4.3.4 element derivation (dalek's `from_uniform_bytes`: two
+/// Elligator maps and a sum) for each 64-byte string of `bytes`; n×32 bytes.
+/// This is the map inside hash_to_ristretto255 (RFC 9380 Appendix B); the
+/// caller computes expand_message_xmd. Public inputs and outputs.
+#[napi(js_name = "fromUniformBytesMany")]
+pub fn from_uniform_bytes_many(bytes: &[u8]) -> Result<Bytes> {
+    if !bytes.len().is_multiple_of(WIDE) {
+        return Err(invalid(format!(
+            "fromUniformBytesMany: bytes length {} is not a multiple of {WIDE}",
+            bytes.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(bytes.len() / WIDE * LEN);
+    for c in bytes.chunks_exact(WIDE) {
+        let wide = <&[u8; WIDE]>::try_from(c).expect("64-byte chunk");
+        out.extend_from_slice(RistrettoPoint::from_uniform_bytes(wide).compress().as_bytes());
+    }
+    Ok(Bytes(out))
+}
+
 /// Σ P_i; 32 bytes (the identity for n = 0).
 #[napi(js_name = "addMany")]
 pub fn add_many(point_bytes: &[u8]) -> Result<Bytes> {

@@ -2,7 +2,8 @@
 /**
  * @module fe
  * femeter's functional-encryption core: groups, the ABDP15 inner-product scheme, bounded discrete
- * logs, bill proofs, the privacy guard, serialization and key files. Depends on nothing else of femeter.
+ * logs, bill proofs, the privacy guard, serialization and key files; multi-client FE with
+ * decentralised key generation for grid aggregates. Depends on nothing else of femeter.
  */
 export * from './errors.js';
 export * from './group.js';
@@ -21,3 +22,8 @@ export * from './proof.js';
 export * from './codec.js';
 export * from './keyfile.js';
 export * from './ed25519.js';
+export * from './hash-to-group.js';
+export * from './mcfe.js';
+export * from './dmcfe-keygen.js';
+export * from './aggregate-guard.js';
+export * from './mcfe-codec.js';

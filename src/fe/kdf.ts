@@ -19,6 +19,18 @@ export const LABELS = Object.freeze({
     encRandomness: 'femeter/v1/ipfe/r',
     proofNonce: 'femeter/v1/proof/nonce',
     proofChallenge: 'femeter/v1/proof/challenge',
+    /** MCFE client key s_i ∈ Z_q^2 of one member in one aggregation epoch ({@link ./mcfe.ts}). */
+    mcfeClientKey: 'femeter/v1/mcfe/s',
+    /** Digest of an aggregation group's roster (epoch and canonical member list). */
+    mcfeRoster: 'femeter/v1/mcfe/roster',
+    /** Hash-to-group of an MCFE label (suffixed /u1, /u2 for the two coordinates of u_ℓ). */
+    mcfeLabel: 'femeter/v1/mcfe/label',
+    /** A member's Diffie–Hellman key for the pairwise masks of decentralised key generation. */
+    dmcfeDhKey: 'femeter/v1/dmcfe/dh',
+    /** Pairwise mask of a key share (keyed by the DH shared secret). */
+    dmcfeMask: 'femeter/v1/dmcfe/mask',
+    /** Digest of an aggregate function (epoch, members, weights). */
+    dmcfeFunction: 'femeter/v1/dmcfe/function',
 });
 
 /** Unambiguous encoding of a tuple of strings/bytes (u32 length prefix per part). */

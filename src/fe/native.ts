@@ -49,6 +49,11 @@ export interface NativeRistretto {
      * `count` must be an integer in [0, 2^27].
      */
     stepKeys(start: Uint8Array, step: Uint8Array, count: number): Uint8Array;
+    /**
+     * RFC 9496 §4.3.4 element derivation for each 64-byte string of `uniform` (n×64 bytes): the map
+     * inside hash_to_ristretto255 (RFC 9380 App. B), after expand_message_xmd; n×32 bytes.
+     */
+    fromUniformBytesMany(uniform: Uint8Array): Uint8Array;
     /** Version of the addon and of its curve backend. */
     version(): string;
 }
@@ -71,6 +76,7 @@ const REQUIRED = [
     'msmVartime',
     'addMany',
     'stepKeys',
+    'fromUniformBytesMany',
     'version',
 ] as const;
 
@@ -190,6 +196,8 @@ function wrap(raw: RawAddon): NativeRistretto {
                 raw.stepKeys(b('stepKeys', 'start', start), b('stepKeys', 'step', step), count),
             );
         },
+        fromUniformBytesMany: (uniform: Uint8Array): Uint8Array =>
+            bytesOut(raw.fromUniformBytesMany(b('fromUniformBytesMany', 'bytes', uniform))),
         version: (): string => raw.version() as string,
     });
 }

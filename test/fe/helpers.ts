@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Shared setup for the fe suites: every group and backend under test. */
-import { makeFfdhe, makeRistretto255, type AnyGroup } from '../../src/fe/index.js';
+import { strict as assert } from 'node:assert';
+import { DecodeError, makeFfdhe, makeRistretto255, type AnyGroup } from '../../src/fe/index.js';
 import { loadNative } from '../../src/fe/native.js';
 
 /** Groups under test; ffdhe3072/4096 are slow, so property suites use fewer runs on them. */
@@ -15,6 +16,19 @@ export function groupsUnderTest(): { label: string; group: AnyGroup; fast: boole
     out.push({ label: 'ffdhe3072', group: makeFfdhe('ffdhe3072'), fast: false });
     out.push({ label: 'ffdhe4096', group: makeFfdhe('ffdhe4096'), fast: false });
     return out;
+}
+
+/** A decoder refuses every strict prefix of valid bytes (DecodeError) and one trailing byte. */
+export function assertRejectsTruncations(
+    name: string,
+    bytes: Uint8Array,
+    decode: (b: Uint8Array) => unknown,
+): void {
+    for (let n = 0; n < bytes.length; n++)
+        assert.throws(() => decode(bytes.subarray(0, n)), DecodeError, `${name} cut at ${n}`);
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    assert.throws(() => decode(longer), /trailing/, `${name} with a trailing byte`);
 }
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -4,7 +4,6 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ristretto255 as nobleR } from '@noble/curves/ed25519.js';
-import { kmac256xof } from '@noble/hashes/sha3-addons.js';
 import {
     decodeFunctionalKey,
     decodeMpk,
@@ -22,40 +21,10 @@ import {
     weightedSum,
 } from './exports.js';
 import { hex, unhex } from './helpers.js';
+import { kdfIndependent } from './independent.js';
 import { VECTOR_PATH, type Vector } from './vectors.js';
 
 const vectors = JSON.parse(readFileSync(VECTOR_PATH, 'utf8')) as Vector[];
-
-/** Independent re-implementation of the documented KDF: KMAC256-XOF(seed, u32-len-prefixed tuple, S = label), wide-reduced. */
-function kdfIndependent(
-    seed: Uint8Array,
-    label: string,
-    parts: string[],
-    count: number,
-    wide: number,
-    q: bigint,
-    le: boolean,
-): bigint[] {
-    const enc = new TextEncoder();
-    const chunks = parts.flatMap((p) => {
-        const b = enc.encode(p);
-        const len = new Uint8Array(4);
-        new DataView(len.buffer).setUint32(0, b.length);
-        return [len, b];
-    });
-    const msg = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let o = 0;
-    for (const c of chunks) {
-        msg.set(c, o);
-        o += c.length;
-    }
-    const out = kmac256xof(seed, msg, { dkLen: wide * count, personalization: enc.encode(label) });
-    return Array.from({ length: count }, (_, i) => {
-        const w = out.subarray(i * wide, (i + 1) * wide);
-        const bytes = le ? [...w].reverse() : [...w];
-        return BigInt('0x' + Buffer.from(bytes).toString('hex')) % q;
-    });
-}
 
 describe('known-answer vectors', () => {
     it('cover every group', () => {
