@@ -27,7 +27,7 @@ import { arg, fmtMs, measure, printTable } from './timing.js';
 
 const K = 96;
 const periodId = arg('period', '2024-01');
-const dataDir = resolve(process.env['FEMETER_SHARED'] ?? join('..', 'shared', 'data'));
+const dataDir = resolve(process.env.FEMETER_SHARED ?? join('..', 'shared', 'data'));
 const prices = parseDayAheadCsv(readFileSync(join(dataDir, 'de-day-ahead-prices.csv'), 'utf8'));
 const period = periodSlots(periodId);
 const series = seriesForPeriod(prices, period);

@@ -51,7 +51,7 @@ import { arg, fmtMs, measure, printTable } from './timing.js';
 const quick = process.argv.includes('--quick');
 const logT = Number(arg('logT', '20'));
 const out = arg('out', 'bench-results/mcfe.json');
-const cacheDir = join(process.env['FEMETER_CACHE'] ?? join(homedir(), '.cache', 'femeter'), 'dlog');
+const cacheDir = join(process.env.FEMETER_CACHE ?? join(homedir(), '.cache', 'femeter'), 'dlog');
 const sizes = quick ? [10, 100] : [10, 100, 1000];
 const MAXREAD = 10_000n; // Wh per 15 min
 const L = 96; // one day of 15-minute slots

@@ -84,7 +84,7 @@ function readScalars<E>(r: Reader, g: Group<E>, what: string): [bigint, bigint] 
 
 /** Serialize one member's ciphertext of one label. */
 export function encodeMcfeCiphertext<E>(group: Group<E>, ct: McfeCiphertext<E>): Uint8Array {
-    const w = header(new Writer(), 'FMMC', group as Group<unknown>);
+    const w = header(new Writer(), 'FMMC', group);
     writeEpoch(w, ct.label);
     writeId(w, ct.member, 'member');
     writeId(w, ct.label.slot, 'slot');
@@ -94,7 +94,7 @@ export function encodeMcfeCiphertext<E>(group: Group<E>, ct: McfeCiphertext<E>):
 /** Parse and validate a ciphertext (c canonical, in the group, not the identity). */
 export function decodeMcfeCiphertext<E>(group: Group<E>, bytes: Uint8Array): McfeCiphertext<E> {
     const r = new Reader(bytes, 'ciphertext');
-    readHeader(r, 'FMMC', group as Group<unknown>, 'ciphertext');
+    readHeader(r, 'FMMC', group, 'ciphertext');
     const e = readEpoch(r, 'ciphertext');
     const member = readId(r, 'ciphertext', 'member');
     const slot = readId(r, 'ciphertext', 'slot');
@@ -105,7 +105,7 @@ export function decodeMcfeCiphertext<E>(group: Group<E>, bytes: Uint8Array): Mcf
 
 /** Serialize a member's published DH key. */
 export function encodeMemberPublicKey<E>(group: Group<E>, pk: MemberPublicKey<E>): Uint8Array {
-    const w = header(new Writer(), 'FMDH', group as Group<unknown>);
+    const w = header(new Writer(), 'FMDH', group);
     writeEpoch(w, pk.epoch);
     writeId(w, pk.member, 'member');
     return w.bytes(group.encode(pk.P)).finish();
@@ -114,7 +114,7 @@ export function encodeMemberPublicKey<E>(group: Group<E>, pk: MemberPublicKey<E>
 /** Parse and validate a member's DH key (P canonical, in the group, not the identity). */
 export function decodeMemberPublicKey<E>(group: Group<E>, bytes: Uint8Array): MemberPublicKey<E> {
     const r = new Reader(bytes, 'dhkey');
-    readHeader(r, 'FMDH', group as Group<unknown>, 'dhkey');
+    readHeader(r, 'FMDH', group, 'dhkey');
     const epoch = readEpoch(r, 'dhkey');
     const member = readId(r, 'dhkey', 'member');
     const P = group.decode(r.take(group.elementBytes, 'P'), 'dhkey.P');
@@ -126,7 +126,7 @@ export function decodeMemberPublicKey<E>(group: Group<E>, bytes: Uint8Array): Me
 export function encodeKeyShare<E>(group: Group<E>, s: KeyShare): Uint8Array {
     if (!(s.fn instanceof Uint8Array) || s.fn.length !== FUNCTION_DIGEST_BYTES)
         throw new DecodeError('share.fn', `function digest must be ${FUNCTION_DIGEST_BYTES} bytes`);
-    const w = header(new Writer(), 'FMKS', group as Group<unknown>);
+    const w = header(new Writer(), 'FMKS', group);
     writeEpoch(w, s.epoch);
     writeId(w, s.member, 'member');
     w.bytes(s.fn);
@@ -137,7 +137,7 @@ export function encodeKeyShare<E>(group: Group<E>, s: KeyShare): Uint8Array {
 /** Parse a key share. */
 export function decodeKeyShare<E>(group: Group<E>, bytes: Uint8Array): KeyShare {
     const r = new Reader(bytes, 'share');
-    readHeader(r, 'FMKS', group as Group<unknown>, 'share');
+    readHeader(r, 'FMKS', group, 'share');
     const epoch = readEpoch(r, 'share');
     const member = readId(r, 'share', 'member');
     const fn = r.take(FUNCTION_DIGEST_BYTES, 'fn').slice();
@@ -150,7 +150,7 @@ export function decodeKeyShare<E>(group: Group<E>, bytes: Uint8Array): KeyShare 
 export function encodeMcfeFunctionalKey<E>(group: Group<E>, key: McfeFunctionalKey): Uint8Array {
     if (key.weights.length !== key.members.length)
         throw new DecodeError('dk.weights', 'one weight per member');
-    const w = header(new Writer(), 'FMDK', group as Group<unknown>);
+    const w = header(new Writer(), 'FMDK', group);
     writeEpoch(w, key.epoch);
     w.u32(key.members.length);
     key.members.forEach((m, i) => {
@@ -164,7 +164,7 @@ export function encodeMcfeFunctionalKey<E>(group: Group<E>, key: McfeFunctionalK
 /** Parse an aggregate functional key (members canonical and distinct, weights in range). */
 export function decodeMcfeFunctionalKey<E>(group: Group<E>, bytes: Uint8Array): McfeFunctionalKey {
     const r = new Reader(bytes, 'dk');
-    readHeader(r, 'FMDK', group as Group<unknown>, 'dk');
+    readHeader(r, 'FMDK', group, 'dk');
     const epoch = readEpoch(r, 'dk');
     const n = r.u32('n');
     if (n < 1 || n > MAX_MEMBERS)
@@ -180,7 +180,9 @@ export function decodeMcfeFunctionalKey<E>(group: Group<E>, bytes: Uint8Array): 
     }
     const dk = readScalars(r, group, 'dk');
     r.end();
-    validate('dk', () => checkMembers(members));
+    validate('dk', () => {
+        checkMembers(members);
+    });
     return { epoch, members, weights, dk };
 }
 

@@ -159,7 +159,7 @@ export function checkMembers(members: readonly string[]): void {
         throw new RangeCheckError(`an aggregation group has 1..${MAX_MEMBERS} members`);
     members.forEach((m, i) => {
         checkId(m, `member[${i}]`);
-        if (i > 0 && compareMembers(members[i - 1]!, m) >= 0)
+        if (i > 0 && compareMembers(members[i - 1], m) >= 0)
             throw new RangeCheckError(
                 `members must be strictly ascending (bytewise UTF-8): "${members[i - 1]}" before "${m}"` +
                     (members[i - 1] === m ? ' is a duplicate' : ''),

@@ -495,8 +495,8 @@ function gcd(a: bigint, b: bigint): bigint {
 function compareVec<T extends number | bigint>(a: readonly T[], b: readonly T[]): number {
     const n = Math.min(a.length, b.length);
     for (let i = 0; i < n; i++) {
-        const x = a[i] as T;
-        const y = b[i] as T;
+        const x = a[i]!;
+        const y = b[i]!;
         if (x !== y) return x < y ? -1 : 1;
     }
     return a.length - b.length;

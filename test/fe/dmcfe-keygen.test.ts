@@ -54,7 +54,7 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
             const cts = keys.map((k, i) =>
                 new McfeEncryptor(g, k, { maxReading: 1000n }).encrypt(slot, x[i]!),
             );
-            const table = BsgsTable.build(g as AnyGroup, 10);
+            const table = BsgsTable.build(g, 10);
             assert.equal(
                 mcfeDecrypt(
                     g,
@@ -75,7 +75,9 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
         });
 
         it('each share is masked: it differs from y_i·s_i, and no strict subset sums to its part of dk', () => {
-            shares.forEach((s, i) => assert.notDeepEqual(s.d, keys[i]!.s));
+            shares.forEach((s, i) => {
+                assert.notDeepEqual(s.d, keys[i]!.s);
+            });
             const partial = keys
                 .slice(0, n - 1)
                 .reduce<[bigint, bigint]>(
@@ -101,10 +103,10 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
             const q = g.order;
             const forced = shares
                 .slice(1)
-                .reduce((a, s) => [(a[0] + s.d[0]) % q, (a[1] + s.d[1]) % q] as [bigint, bigint], [
-                    0n,
-                    0n,
-                ] as [bigint, bigint]);
+                .reduce<[bigint, bigint]>(
+                    (a, s) => [(a[0] + s.d[0]) % q, (a[1] + s.d[1]) % q] as [bigint, bigint],
+                    [0n, 0n],
+                );
             const slot = 's';
             const cts = keys.map((k) =>
                 new McfeEncryptor(g, k, { maxReading: 10n }).encrypt(slot, 1n),
@@ -116,7 +118,7 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
                         { epoch, members, weights: fn.weights, dk: forced },
                         labelOf(epoch, slot),
                         cts,
-                        BsgsTable.build(g as AnyGroup, 8),
+                        BsgsTable.build(g, 8),
                         100n,
                     ),
                 DlogBoundError,

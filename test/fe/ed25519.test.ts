@@ -102,7 +102,9 @@ describe('Ed25519 public keys', () => {
         const refusedKey = (key: Uint8Array, why: RegExp): void => {
             assert.equal(isValidEd25519PublicKey(key), false);
             assert.throws(
-                () => assertValidEd25519PublicKey(key, 'RegisterMeter.signingKey'),
+                () => {
+                    assertValidEd25519PublicKey(key, 'RegisterMeter.signingKey');
+                },
                 (e: unknown) =>
                     e instanceof Ed25519KeyError &&
                     e.field === 'RegisterMeter.signingKey' &&
@@ -145,7 +147,9 @@ describe('Ed25519 public keys', () => {
         refusedKey(le(off), /curve/);
         assert.equal(isValidEd25519PublicKey(new Uint8Array(31)), false);
         assert.equal(isValidEd25519PublicKey('00'.repeat(32)), false);
-        assert.throws(() => assertValidEd25519PublicKey(new Uint8Array(33)), Ed25519KeyError);
+        assert.throws(() => {
+            assertValidEd25519PublicKey(new Uint8Array(33));
+        }, Ed25519KeyError);
     });
 });
 

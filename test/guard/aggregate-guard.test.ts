@@ -51,7 +51,9 @@ describe('aggregate guard: weights and group size', () => {
                     assert.equal(d.allowed, false);
                     assert.equal(d.code, 'weight-not-one');
                     assert.equal(d.member, m[at % n]);
-                    assert.throws(() => assertAggregateFunction(m, y), AggregateGuardError);
+                    assert.throws(() => {
+                        assertAggregateFunction(m, y);
+                    }, AggregateGuardError);
                 },
             ),
             { numRuns: 200 },
@@ -67,7 +69,9 @@ describe('aggregate guard: weights and group size', () => {
         assert.equal(checkAggregateFunction(m, ones(9)).code, 'length-mismatch');
         assert.equal(checkAggregateFunction([], []).code, 'bad-members');
         assert.throws(
-            () => assertAggregateFunction(m, ones(11)),
+            () => {
+                assertAggregateFunction(m, ones(11));
+            },
             (e: unknown) =>
                 e instanceof AggregateGuardError &&
                 e.code === 'FE_AGGREGATE_GUARD' &&
@@ -154,7 +158,9 @@ describe('aggregate guard: groups of one channel and epoch', () => {
                     universe.map((u) => (ms.includes(u) ? 1 : 0)),
                 );
                 if (rows.length === 0) return;
-                universe.forEach((_, j) => assert.equal(unitInSpan(rows, j), false));
+                universe.forEach((_, j) => {
+                    assert.equal(unitInSpan(rows, j), false);
+                });
             }),
             { numRuns: 300 },
         );

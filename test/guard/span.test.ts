@@ -133,7 +133,7 @@ describe('guardKeySet: the span rule', () => {
         assert.deepEqual(v.witness?.slots, [100, 101]);
         assert.match(v.reason, /non-zero on only 2 slots \(100, 101\) of 2976/);
         // the witness is a real combination with that support
-        const c = v.witness!.coefficients;
+        const c = v.witness.coefficients;
         const combo = total.map((t, i) => c[0]! * t + c[1]! * spy[i]!);
         assert.equal(combo.filter((x) => x !== 0n).length, 2);
         // and the attack key alone is fine: it is non-zero everywhere and one key reveals one sum

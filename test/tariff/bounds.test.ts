@@ -39,7 +39,7 @@ const allowed = { allowedSeries: [SERIES] };
 function indexed(patch: Record<string, unknown>): IndexedTariff {
     const t = parseTariff({ ...indexedDoc(), series: SERIES, currencyUnit: 'nEUR', ...patch });
     assert.equal(t.kind, 'indexed');
-    return t as IndexedTariff;
+    return t;
 }
 
 /** Honest: day-ahead × 1.19 (VAT) + 18 ct/kWh, in nEUR. */
@@ -97,12 +97,15 @@ describe('indexed tariff bounds', () => {
             assertIndexedTariffBounds(honest(r), allowed);
             assertIndexedTariffBounds(bare(r), allowed);
         }
-        const refuses = (t: IndexedTariff, field: string, why: RegExp, opts = allowed) =>
+        const refuses = (t: IndexedTariff, field: string, why: RegExp, opts = allowed) => {
             assert.throws(
-                () => assertIndexedTariffBounds(t, opts),
+                () => {
+                    assertIndexedTariffBounds(t, opts);
+                },
                 (e: unknown) =>
                     e instanceof TariffDocumentError && e.field === field && why.test(e.message),
             );
+        };
         // coarser than the series: the demo-style µEUR tariff with factor 1.19, and the threshold
         refuses(
             indexed({ currencyUnit: '\u00b5EUR', factorNum: 119, factorDen: 100, markup: 180 }),
@@ -130,7 +133,9 @@ describe('indexed tariff bounds', () => {
 });
 
 describe('indexed tariffs and the span guard on real day-ahead prices (2023–2024)', () => {
-    it('has the 24 months of data', () => assert.equal(months.length, 24));
+    it('has the 24 months of data', () => {
+        assert.equal(months.length, 24);
+    });
 
     it('allows every honest dynamic tariff alone, beside the total key, and beside a second honest one', () => {
         months.forEach(({ period, series }, n) => {
@@ -264,7 +269,9 @@ describe('properties over random price series and in-bounds tariffs', () => {
                 const hot = series.prices.filter((p) => p === max || p <= -max).length * 4;
                 fc.pre(hot < GUARD_DEFAULT_K);
                 const t = thresholdTariff(max);
-                assert.throws(() => assertIndexedTariffBounds(t, allowed), TariffDocumentError);
+                assert.throws(() => {
+                    assertIndexedTariffBounds(t, allowed);
+                }, TariffDocumentError);
                 const total = energyWeights(period);
                 const v1 = guardKeySet([total, tariffWeights(t, period, series)]);
                 assert.equal(v1.allowed, false);
