@@ -135,3 +135,13 @@ export function describeBackend(c: BackendChoice = backendChoice()): string {
     const why = c.skipped.map((s) => `; ${s.backend}: ${s.reason}`).join('');
     return `ristretto255 backend: ${c.backend} [${impl ?? '?'}]${why}`;
 }
+
+/**
+ * log2 of the discrete-log table worth building on the selected backend. Its keys cost one addition
+ * and one encoding each: 2^20 take ~1 s natively (batched encodings) but over a minute on wasm or
+ * noble, where a 2^16 table (a few seconds once, then cached on disk) and |m|/2^16 giant steps per
+ * bill are faster overall for femeter's bill sizes (|m| < 2^30).
+ */
+export function dlogTableLog2(c: BackendChoice = backendChoice()): number {
+    return c.backend === 'native' ? 20 : 16;
+}

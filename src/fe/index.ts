@@ -16,6 +16,7 @@ export {
     BACKEND_ORDER,
     backendChoice,
     describeBackend,
+    dlogTableLog2,
     initBackends,
     type BackendChoice,
 } from './backends.js';

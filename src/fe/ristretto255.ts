@@ -17,11 +17,11 @@
  * public data only.
  */
 import { ristretto255 as noble } from '@noble/curves/ed25519.js';
-import { pippenger } from '@noble/curves/abstract/curve.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { DecodeError, RangeCheckError } from './errors.js';
 import type { DecodeOptions, Group } from './group.js';
 import { backendChoice, initBackends, type RistrettoBackend } from './backends.js';
+import { bucketMsm } from './msm.js';
 import { loadNative, type NativeRistretto } from './native.js';
 import { wasmBackend, wasmLoadError, type WasmRistretto } from './wasm.js';
 
@@ -31,6 +31,29 @@ type NoblePoint = InstanceType<typeof noble.Point>;
 const Point = noble.Point;
 const Q = Point.Fn.ORDER;
 const LEN = 32;
+
+/**
+ * Recently decoded encodings → noble points. Decoding (a square root in pure JS) dominates
+ * multi-scalar sums on the noble and wasm backends, and the same public points (an mpk, a meter's
+ * ciphertexts) are summed by several verifiers in turn. Bounded: least recently used entries go
+ * first (~25 MB when full). Keys are exact encodings that decoded, so a hit needs no re-validation.
+ */
+const DECODE_CACHE_MAX = 1 << 16;
+const decodeCache = new Map<string, NoblePoint>();
+
+function decodeCached(bytes: Uint8Array): NoblePoint {
+    const key = String.fromCharCode(...bytes);
+    let p = decodeCache.get(key);
+    if (p !== undefined) {
+        decodeCache.delete(key);
+    } else {
+        p = Point.fromBytes(bytes);
+        if (decodeCache.size >= DECODE_CACHE_MAX)
+            decodeCache.delete(decodeCache.keys().next().value!);
+    }
+    decodeCache.set(key, p);
+    return p;
+}
 
 /** An immutable ristretto255 element; keeps whichever of (encoding, decoded point) it already has. */
 export class RistrettoElement {
@@ -52,7 +75,7 @@ export class RistrettoElement {
     }
     /** Decoded noble point (computed once). */
     get point(): NoblePoint {
-        this.#point ??= Point.fromBytes(this.#bytes!);
+        this.#point ??= decodeCached(this.#bytes!);
         return this.#point;
     }
 }
@@ -132,14 +155,14 @@ export function makeRistretto255(
         }
         let p: NoblePoint;
         try {
-            p = Point.fromBytes(bytes);
+            p = decodeCached(bytes);
         } catch {
             throw new DecodeError(field, 'not a canonical ristretto255 encoding');
         }
         return new RistrettoElement(bytes.slice(), p);
     };
 
-    /** noble's Pippenger; weights above q/2 are small negatives: negate the point instead. */
+    /** Bucket sum on noble points ({@link ./msm.ts}); weights above q/2 are small negatives: negate the point instead. */
     const nobleMsm = (ps: readonly RistrettoElement[], ks: readonly bigint[]): RistrettoElement => {
         const pts: NoblePoint[] = [];
         const sc: bigint[] = [];
@@ -154,7 +177,9 @@ export function makeRistretto255(
                 sc.push(k);
             }
         });
-        return wrapP(pippenger(Point, pts, sc));
+        if (pts.length === 1)
+            return sc[0] === 0n ? identity : wrapP(pts[0]!.multiplyUnsafe(sc[0]!));
+        return wrapP(bucketMsm(Point.ZERO, pts, sc));
     };
 
     const g: Group<RistrettoElement> & { readonly backend: RistrettoBackend } = {

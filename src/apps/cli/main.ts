@@ -19,6 +19,7 @@ import { defaultConnectionPath, stopChaincode } from '../../ledger/fabric/index.
 import { CHANNEL, dlogSolvers, runDemo, type DemoReport } from '../demo/demo.js';
 import { terminalReporter } from './progress.js';
 import { backendLine, softwareIdentity } from './version.js';
+import { dlogTableLog2, initBackends } from '../../fe/backends.js';
 import { Customer } from '../../roles/customer/customer.js';
 import { Wallet } from '../../roles/customer/wallet.js';
 import { Auditor } from '../../roles/auditor/auditor.js';
@@ -373,7 +374,10 @@ async function main(): Promise<number> {
             const { engine, world } = await openWorld(data);
             try {
                 const p = await engine.connect(cid, 'customers');
-                const dlog = await dlogSolvers(join(DEFAULTS.cache, 'dlog'), 20);
+                const dlog = await dlogSolvers(
+                    join(DEFAULTS.cache, 'dlog'),
+                    dlogTableLog2(await initBackends()),
+                );
                 const c = new Customer({
                     api: p.api,
                     partyId: cid,
@@ -432,7 +436,10 @@ async function main(): Promise<number> {
             const { engine, world } = await openWorld(data);
             try {
                 const p = await engine.connect('provider', 'operator');
-                const dlog = await dlogSolvers(join(DEFAULTS.cache, 'dlog'), 20);
+                const dlog = await dlogSolvers(
+                    join(DEFAULTS.cache, 'dlog'),
+                    dlogTableLog2(await initBackends()),
+                );
                 const prov = new Provider({
                     api: p.api,
                     partyId: 'provider',
