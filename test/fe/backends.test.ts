@@ -9,6 +9,8 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { ristretto255 as nobleR } from '@noble/curves/ed25519.js';
+import { pippenger } from '@noble/curves/abstract/curve.js';
 import {
     BACKEND_ORDER,
     backendChoice,
@@ -203,6 +205,38 @@ for (const g of backends) {
                 ),
                 { numRuns: 15 },
             );
+        });
+
+        it("msmVartime equals @noble/curves' own pippenger for sizes 1–300 and 1–253-bit weights", () => {
+            const Pt = nobleR.Point;
+            let seed = 7n;
+            const next = (): bigint =>
+                (seed = (seed * 6364136223846793005n + 1442695040888963407n) % 2n ** 64n);
+            for (const [n, bits] of [
+                [1, 5],
+                [2, 253],
+                [5, 1],
+                [40, 17],
+                [40, 253],
+                [300, 20],
+                [300, 48],
+            ] as const) {
+                const pts = Array.from({ length: n }, () =>
+                    Pt.BASE.multiply((next() % (Q - 1n)) + 1n),
+                );
+                const ks = pts.map((_, i) => {
+                    const raw = (next() << 192n) | (next() << 128n) | (next() << 64n) | next();
+                    const k = (raw % (1n << BigInt(bits))) % Q;
+                    return i % 3 === 0 ? (Q - k) % Q : k; // a third negative
+                });
+                const want = hex(pippenger(Pt, pts, ks).toBytes());
+                const elems = g.decodeMany(
+                    unhex(pts.map((p) => hex(p.toBytes())).join('')),
+                    n,
+                    'P',
+                );
+                assert.equal(enc(g.msmVartime(elems, ks)), want, `n = ${n}, ${bits} bits`);
+            }
         });
 
         it('stepKeys of long runs equal noble encodings', () => {
