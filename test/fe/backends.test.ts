@@ -48,6 +48,11 @@ describe('ristretto255 backends available', () => {
         assert.deepEqual(BACKEND_ORDER, ['native', 'wasm', 'noble']);
         assert.ok(BACKEND_ORDER.includes(backendChoice().backend));
     });
+    it('runs on the backend CI expects ($FEMETER_EXPECT_BACKEND, when set)', (t) => {
+        const want = process.env['FEMETER_EXPECT_BACKEND'];
+        if (!want) return t.skip('FEMETER_EXPECT_BACKEND not set');
+        assert.equal(backendChoice().backend, want);
+    });
 });
 
 for (const g of backends) {
