@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * `npm run bench:fe` — figures of the FE core per group and vector length, each beside a naive
- * baseline measured in the same run (ristretto255: pure-JS @noble/curves instead of the native
- * dalek accelerator; ffdhe: BigInt square-and-multiply instead of OpenSSL through node:crypto).
- * Options: --quick (l = 96 only, smaller dlog tables), --logT N (dlog table 2^N, default 22),
- * --out PATH (JSON results, default bench-results/fe.json). No assertions: figures only.
+ * `npm run bench:fe` — figures of the FE core per group and vector length, every implementation
+ * side by side and beside a naive baseline measured in the same run (ristretto255: the native dalek
+ * accelerator when built, libsodium WebAssembly, and pure-JS @noble/curves as the baseline; ffdhe:
+ * OpenSSL through node:crypto vs BigInt square-and-multiply).
+ * Options: --quick (l = 96 only, smaller dlog tables), --logT N (dlog table 2^N, default 22 with the
+ * native backend, 18 without), --out PATH (also write JSON results there, e.g.
+ * bench-results/fe.json; nothing is written without it). No assertions: figures only.
  * Baseline operations that would take minutes are measured on a sample and scaled (marked "≈").
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,9 @@ import {
     Encryptor,
     keyDer,
     keyImage,
+    dlogTableLog2,
+    initBackends,
+    loadWasm,
     makeFfdhe,
     makeRistretto255,
     proveBill,
@@ -34,22 +39,29 @@ import { checkKeySet } from '../src/fe/guard.js';
 import { arg, fmtMs, measure, printTable } from './timing.js';
 
 const quick = process.argv.includes('--quick');
-const logT = Number(arg('logT', quick ? '18' : '22'));
-const out = arg('out', 'bench-results/fe.json');
-const cacheDir = join(process.env.FEMETER_CACHE ?? join(homedir(), '.cache', 'femeter'), 'dlog');
+const logT = Number(arg('logT', String(dlogTableLog2(await initBackends()) + (quick ? -2 : 2))));
+const out = arg('out', '');
+const cacheDir = join(process.env['FEMETER_CACHE'] ?? join(homedir(), '.cache', 'femeter'), 'dlog');
 const lengths = quick ? [96] : [96, 2976];
 const MAXREAD = 10_000n; // Wh per 15 min: 40 kW
 
+/** One implementation of a group under test; `sample`: slow, measured on ≤ 16 slots and scaled. */
+interface Impl {
+    label: string;
+    group: AnyGroup;
+    sample: boolean;
+}
 interface Row {
     op: string;
     target?: string;
-    fast?: number;
-    base?: number;
-    baseNote?: string;
+    /** ms per implementation label */
+    ms: Record<string, number | undefined>;
+    /** "≈ " where the figure was scaled from a sample */
+    note: Record<string, string>;
 }
 interface GroupResult {
     group: string;
-    backend: string;
+    implementations: string[];
     baseline: string;
     l: number;
     rows: Row[];
@@ -67,9 +79,7 @@ function timed(fn: () => unknown, budgetMs = 400): number {
 }
 
 function benchGroup(
-    fast: AnyGroup,
-    base: AnyGroup,
-    label: { backend: string; baseline: string },
+    impls: readonly Impl[],
     l: number,
     tables: Map<AnyGroup, BsgsTable<unknown>>,
 ): GroupResult {
@@ -84,15 +94,10 @@ function benchGroup(
         const n = scaleSample ? Math.min(l, 16) : l;
         const t0 = performance.now();
         const { msk, mpk } = setup(g, seed, ctx, n);
-        r.setup = ((performance.now() - t0) * l) / n;
-        r.keyder = (timed(() => keyDer(g, msk, y.slice(0, n))) * l) / n;
+        r['setup'] = ((performance.now() - t0) * l) / n;
+        r['keyder'] = (timed(() => keyDer(g, msk, y.slice(0, n))) * l) / n;
         const key = keyDer(g, msk, y.slice(0, n));
-        r.keycheck =
-            (timed(() => {
-                checkKey(g, mpk, key);
-            }) *
-                l) /
-            n;
+        r['keycheck'] = (timed(() => checkKey(g, mpk, key)) * l) / n;
         const enc = new Encryptor(g, mpk, meterSeed, { maxReading: MAXREAD, precompute: true });
         const C0 = enc.open();
         let i = 0;
@@ -127,7 +132,7 @@ function benchGroup(
         const m = decryptFolded(g, key, C0, S, table, bound);
         const K = keyImage(g, mpk, key.y);
         const st = { ...ctx, tariff: 't@1', m, K, C0, S };
-        r.prove = timed(() => proveBill(g, key.sk, st));
+        r['prove'] = timed(() => proveBill(g, key.sk, st));
         const proof = proveBill(g, key.sk, st);
         // verify as a third party does: decode mpk and ciphertexts, K_y and Σ y_i·C_i by MSM, check proof
         const mpkBytes = mpk.H.map((h) => g.encode(h));
@@ -152,8 +157,7 @@ function benchGroup(
             n;
         return r;
     };
-    const f = perGroup(fast, false);
-    const b = perGroup(base, true);
+    const results = impls.map((im) => perGroup(im.group, im.sample));
     const targets: Record<string, string> = {
         setup: l === 2976 ? '≤ 100 ms' : '',
         'enc+sign': '≤ 0.1 ms',
@@ -162,31 +166,32 @@ function benchGroup(
         keyder: '≤ 5 ms',
         'verify (from ledger data)': '≤ 50 ms',
     };
-    for (const op of Object.keys(f))
+    const scaledOps = [
+        'setup',
+        'keyder',
+        'keycheck',
+        'decrypt from scratch',
+        'verify (from ledger data)',
+    ];
+    for (const op of Object.keys(results[0]!))
         rows.push({
             op,
             target: targets[op] ?? '',
-            fast: f[op],
-            base: b[op],
-            baseNote:
-                l > 16 &&
-                [
-                    'setup',
-                    'keyder',
-                    'keycheck',
-                    'decrypt from scratch',
-                    'verify (from ledger data)',
-                ].includes(op)
-                    ? '≈ '
-                    : '',
+            ms: Object.fromEntries(impls.map((im, i) => [im.label, results[i]![op]])),
+            note: Object.fromEntries(
+                impls.map((im) => [
+                    im.label,
+                    im.sample && l > 16 && scaledOps.includes(op) ? '≈ ' : '',
+                ]),
+            ),
         });
     return {
-        group: fast.name,
-        backend: label.backend,
-        baseline: label.baseline,
+        group: impls[0]!.group.name,
+        implementations: impls.map((im) => im.label),
+        baseline: impls[impls.length - 1]!.label,
         l,
         rows,
-        bytesPerCiphertext: fast.elementBytes,
+        bytesPerCiphertext: impls[0]!.group.elementBytes,
     };
 }
 
@@ -207,88 +212,113 @@ async function main(): Promise<void> {
     console.log(
         `femeter bench:fe — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, dlog table 2^${logT}`,
     );
-    const pairs: [AnyGroup, AnyGroup, { backend: string; baseline: string }][] = [];
-    const nat = makeRistretto255('auto');
-    pairs.push([
-        nat,
-        makeRistretto255('noble'),
-        {
-            backend: nat.backend === 'native' ? 'native (dalek)' : 'noble (native not built)',
-            baseline: 'noble (pure JS)',
-        },
-    ]);
+    // ristretto255: every backend that loads, fastest first; noble (the baseline) last, on samples.
+    await loadWasm();
+    const rist: Impl[] = [];
+    for (const b of ['native', 'wasm'] as const) {
+        try {
+            rist.push({ label: b, group: makeRistretto255(b), sample: false });
+        } catch {
+            console.log(`(ristretto255 ${b} backend unavailable in this process)`);
+        }
+    }
+    rist.push({ label: 'noble', group: makeRistretto255('noble'), sample: true });
+    const sets: Impl[][] = [rist];
     for (const n of ['ffdhe2048', 'ffdhe3072', 'ffdhe4096'] as const)
-        pairs.push([
-            makeFfdhe(n),
-            makeFfdhe(n, 'bigint'),
-            { backend: 'OpenSSL via node:crypto', baseline: 'BigInt' },
+        sets.push([
+            { label: 'OpenSSL', group: makeFfdhe(n), sample: false },
+            { label: 'BigInt', group: makeFfdhe(n, 'bigint'), sample: true },
         ]);
     const results: GroupResult[] = [];
     const dlogRows: string[][] = [];
     const dlogJson: Record<string, unknown>[] = [];
-    for (const [fast, base, label] of pairs) {
-        const small = fast.name === 'ristretto255' ? logT : Math.min(logT, 18);
-        const t0 = performance.now();
-        const { table, source } = await loadOrBuildTable(fast, small, cacheDir);
-        const buildMs = performance.now() - t0;
-        const smallBase = BsgsTable.build(base, 10);
-        const tables = new Map<AnyGroup, BsgsTable<unknown>>([
-            [fast, table],
-            [base, smallBase],
-        ]);
+    for (const impls of sets) {
+        const name = impls[0]!.group.name;
+        const small = name === 'ristretto255' ? logT : Math.min(logT, 18);
+        const tables = new Map<AnyGroup, BsgsTable<unknown>>();
+        const built: { im: Impl; source: string; buildMs: number }[] = [];
+        for (const im of impls) {
+            if (im.sample) {
+                tables.set(im.group, BsgsTable.build(im.group, 10));
+                continue;
+            }
+            // the first builds (or loads) the cached table; the others load the same file
+            const t0 = performance.now();
+            const { table, source } = await loadOrBuildTable(im.group, small, cacheDir);
+            tables.set(im.group, table);
+            built.push({ im, source, buildMs: performance.now() - t0 });
+        }
         for (const l of lengths) {
-            const r = benchGroup(fast, base, label, l, tables);
+            const r = benchGroup(impls, l, tables);
             results.push(r);
+            const base = impls[impls.length - 1]!.label;
+            const fast = impls.filter((im) => !im.sample).map((im) => im.label);
             console.log(
-                `\n${fast.name}, l = ${l}: ${label.backend} vs baseline ${label.baseline}; ${r.bytesPerCiphertext} bytes per ciphertext element`,
+                `\n${name}, l = ${l}: ${r.implementations.join(' | ')} (baseline ${base}); ${r.bytesPerCiphertext} bytes per ciphertext element`,
             );
             printTable(
-                ['operation', 'target', label.backend, `baseline (${label.baseline})`, 'speed-up'],
+                [
+                    'operation',
+                    'target',
+                    ...r.implementations.map((x) => (x === base ? `baseline (${x})` : x)),
+                    ...fast.map((x) => `${x} speed-up`),
+                ],
                 r.rows.map((row) => [
                     row.op,
                     row.target ?? '',
-                    fmtMs(row.fast),
-                    `${row.baseNote ?? ''}${fmtMs(row.base)}`,
-                    row.fast && row.base ? `${(row.base / row.fast).toFixed(1)}×` : '',
+                    ...r.implementations.map((x) => `${row.note[x] ?? ''}${fmtMs(row.ms[x])}`),
+                    ...fast.map((x) =>
+                        row.ms[x] && row.ms[base]
+                            ? `${(row.ms[base] / row.ms[x]).toFixed(1)}×`
+                            : '',
+                    ),
                 ]),
             );
         }
         // dlog worst case: m at ±bound is the last place an outward search looks.
-        for (const bits of [32, 40]) {
-            const bound = (1n << BigInt(bits)) - 1n;
-            const D = fast.mulBase(fast.order - bound); // m = −bound
-            const steps = Number((2n * bound) / BigInt(table.size)) + 2;
-            let ms: number;
-            let note = '';
-            if (steps <= 3_000_000 && (fast.name === 'ristretto255' || bits === 32)) {
-                const s = performance.now();
-                const m = table.solve(D, bound);
-                ms = performance.now() - s;
-                if (m !== -bound) throw new Error('dlog returned a wrong value');
-            } else {
-                // time 20,000 giant steps and scale to the steps this bound needs
-                const s = performance.now();
-                fast.stepKeys(fast.generator, fast.mulBase(123_456_789n), 20_000);
-                ms = ((performance.now() - s) / 20_000) * steps;
-                note = '≈ ';
+        for (const { im, source, buildMs } of built) {
+            const fast = im.group;
+            const table = tables.get(fast)!;
+            for (const bits of [32, 40]) {
+                const bound = (1n << BigInt(bits)) - 1n;
+                const D = fast.mulBase(fast.order - bound); // m = −bound
+                const steps = Number((2n * bound) / BigInt(table.size)) + 2;
+                let ms: number;
+                let note = '';
+                if (
+                    steps <= 3_000_000 &&
+                    ((fast.name === 'ristretto255' && im.label === 'native') || bits === 32)
+                ) {
+                    const s = performance.now();
+                    const m = table.solve(D, bound);
+                    ms = performance.now() - s;
+                    if (m !== -bound) throw new Error('dlog returned a wrong value');
+                } else {
+                    // time 20,000 giant steps and scale to the steps this bound needs
+                    const s = performance.now();
+                    fast.stepKeys(fast.generator, fast.mulBase(123_456_789n), 20_000);
+                    ms = ((performance.now() - s) / 20_000) * steps;
+                    note = '≈ ';
+                }
+                dlogRows.push([
+                    `${fast.name} (${im.label})`,
+                    `2^${bits}`,
+                    `2^${table.logT}`,
+                    `${source} in ${fmtMs(buildMs)}`,
+                    `${note}${fmtMs(ms)}`,
+                    bits === 40 ? '≤ 1 s' : '',
+                ]);
+                dlogJson.push({
+                    group: fast.name,
+                    implementation: im.label,
+                    boundBits: bits,
+                    tableLog2: table.logT,
+                    tableSource: source,
+                    tableMs: buildMs,
+                    worstCaseMs: ms,
+                    scaled: note !== '',
+                });
             }
-            dlogRows.push([
-                fast.name,
-                `2^${bits}`,
-                `2^${table.logT}`,
-                `${source} in ${fmtMs(buildMs)}`,
-                `${note}${fmtMs(ms)}`,
-                bits === 40 ? '≤ 1 s' : '',
-            ]);
-            dlogJson.push({
-                group: fast.name,
-                boundBits: bits,
-                tableLog2: table.logT,
-                tableSource: source,
-                tableMs: buildMs,
-                worstCaseMs: ms,
-                scaled: note !== '',
-            });
         }
     }
     // privacy guard: 12 keys of one epoch (l = 2976) — hashing classes vs the naive pairwise comparison
@@ -323,6 +353,10 @@ async function main(): Promise<void> {
         '\nbounded discrete log, worst case (m = −bound, searched last; ≈ = scaled from 20,000 timed giant steps)',
     );
     printTable(['group', 'bound', 'table', 'table load/build', 'worst case', 'target'], dlogRows);
+    if (out === '') {
+        console.log('\n(figures only; pass --out bench-results/fe.json to record them)');
+        return;
+    }
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(
         out,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * Benchmark of the native ristretto255 accelerator (src/fe/native.ts) against @noble/curves for
- * the same byte-level operation: encodings in, encodings out (noble: `fromBytes` → op → `toBytes`),
- * except the decode and encode rows which time those steps alone.
+ * Benchmark of the native ristretto255 accelerator (src/fe/native.ts) and of libsodium's WebAssembly
+ * build (src/fe/wasm.ts) against @noble/curves for the same byte-level operation: encodings in,
+ * encodings out (noble: `fromBytes` → op → `toBytes`), except the decode and encode rows which time
+ * those steps alone. libsodium has no multi-scalar or batched-sum function ("—").
  *
  * Run: `scripts/build-native && npx tsc -p tsconfig.json && node dist/bench/native.js [--quick]`.
  * `FEMETER_NATIVE_THREADS=1` measures the addon single-threaded.
@@ -17,6 +18,7 @@ import {
     nativeAddonPath,
     type NativeRistretto,
 } from '../src/fe/native.js';
+import { loadWasm, type WasmRistretto } from '../src/fe/wasm.js';
 
 const Point = ristretto255.Point;
 type NoblePoint = InstanceType<typeof Point>;
@@ -33,9 +35,7 @@ function randomScalar(bits = 256): bigint {
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
     const out = new Uint8Array(parts.length * 32);
-    parts.forEach((p, i) => {
-        out.set(p, 32 * i);
-    });
+    parts.forEach((p, i) => out.set(p, 32 * i));
     return out;
 }
 
@@ -44,7 +44,7 @@ function time(fn: () => unknown, minMs = MIN_MS): number {
     fn();
     let iters = 0;
     const t0 = performance.now();
-    let el: number;
+    let el = 0;
     do {
         fn();
         iters++;
@@ -57,6 +57,7 @@ interface Row {
     op: string;
     items: number;
     nativeUs: number | undefined;
+    wasmUs: number | undefined;
     nobleUs: number;
 }
 
@@ -80,18 +81,24 @@ function printTable(rows: Row[]): void {
         'n',
         'native /call',
         'native ops/s',
+        'wasm /call',
+        'wasm ops/s',
         'noble /call',
         'noble ops/s',
-        'speed-up',
+        'native speed-up',
+        'wasm speed-up',
     ];
     const body = rows.map((r) => [
         r.op,
         String(r.items),
         fmtUs(r.nativeUs),
         fmtOps(r.nativeUs === undefined ? undefined : r.nativeUs / r.items),
+        fmtUs(r.wasmUs),
+        fmtOps(r.wasmUs === undefined ? undefined : r.wasmUs / r.items),
         fmtUs(r.nobleUs),
         fmtOps(r.nobleUs / r.items),
         r.nativeUs === undefined ? '—' : `${(r.nobleUs / r.nativeUs).toFixed(1)}×`,
+        r.wasmUs === undefined ? '—' : `${(r.nobleUs / r.wasmUs).toFixed(1)}×`,
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
     const line = (cells: string[]): string =>
@@ -106,8 +113,9 @@ function printTable(rows: Row[]): void {
     );
 }
 
-function main(): void {
+async function main(): Promise<void> {
     const n: NativeRistretto | undefined = loadNative();
+    const w: WasmRistretto | undefined = await loadWasm();
     if (n === undefined) {
         const why =
             nativeLoadError()?.message ??
@@ -116,10 +124,12 @@ function main(): void {
         process.exitCode = 1;
         return;
     }
-    console.log(`# ${n.version()} vs @noble/curves ristretto255`);
+    console.log(
+        `# ${n.version()} and ${w?.version() ?? 'no WebAssembly backend'} vs @noble/curves ristretto255`,
+    );
     console.log(
         `# node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, ` +
-            `FEMETER_NATIVE_THREADS=${process.env.FEMETER_NATIVE_THREADS ?? '(default)'}${QUICK ? ', --quick' : ''}`,
+            `FEMETER_NATIVE_THREADS=${process.env['FEMETER_NATIVE_THREADS'] ?? '(default)'}${QUICK ? ', --quick' : ''}`,
     );
 
     const BIG = 2976;
@@ -142,11 +152,13 @@ function main(): void {
         nat: (() => unknown) | undefined,
         noble: () => unknown,
         nobleMs?: number,
+        wasm?: (w: WasmRistretto) => unknown,
     ): void => {
         rows.push({
             op,
             items,
             nativeUs: nat ? time(nat) : undefined,
+            wasmUs: w && wasm ? time(() => wasm(w), nobleMs) : undefined,
             nobleUs: time(noble, nobleMs),
         });
         process.stderr.write('.');
@@ -157,14 +169,16 @@ function main(): void {
         1,
         () => n.decodeCheck(p0),
         () => Point.fromBytes(p0),
+        undefined,
+        (w) => w.decodeCheck(p0),
     );
     add(
         `decode+validate (batch)`,
         BIG,
         () => n.decodeCheck(pts),
-        () => {
-            pb.forEach((b) => Point.fromBytes(b));
-        },
+        () => pb.forEach((b) => Point.fromBytes(b)),
+        undefined,
+        (w) => w.decodeCheck(pts),
     );
     add('encode (noble only; fused in native ops)', 1, undefined, () => ps[0]!.toBytes());
     add(
@@ -172,46 +186,51 @@ function main(): void {
         1,
         () => n.add(p0, p1),
         () => Point.fromBytes(p0).add(Point.fromBytes(p1)).toBytes(),
+        undefined,
+        (w) => w.add(p0, p1),
     );
     add(
         'mul (variable base, const-time)',
         1,
         () => n.mul(p0, k0),
         () => Point.fromBytes(p0).multiply(sFull[0]!).toBytes(),
+        undefined,
+        (w) => w.mul(p0, k0),
     );
     add(
         'mulBase (const-time)',
         1,
         () => n.mulBase(k0),
         () => Point.BASE.multiply(sFull[0]!).toBytes(),
+        undefined,
+        (w) => w.mulBase(k0),
     );
     const NB = 256;
     add(
         'mulBaseMany',
         NB,
         () => n.mulBaseMany(sFullb.subarray(0, NB * 32)),
-        () => {
-            sFull.slice(0, NB).forEach((k) => Point.BASE.multiply(k).toBytes());
-        },
+        () => sFull.slice(0, NB).forEach((k) => Point.BASE.multiply(k).toBytes()),
+        undefined,
+        (w) => w.mulBaseMany(sFullb.subarray(0, NB * 32)),
     );
     add(
         'mulMany (one scalar)',
         NB,
         () => n.mulMany(pts.subarray(0, NB * 32), k0),
-        () => {
-            pb.slice(0, NB).forEach((b) => Point.fromBytes(b).multiply(sFull[0]!).toBytes());
-        },
+        () => pb.slice(0, NB).forEach((b) => Point.fromBytes(b).multiply(sFull[0]!).toBytes()),
+        undefined,
+        (w) => w.mulMany(pts.subarray(0, NB * 32), k0),
     );
     add(
         'mulBaseMany',
         BIG,
         () => n.mulBaseMany(sFullb),
-        () => {
-            sFull.forEach((k) => Point.BASE.multiply(k).toBytes());
-        },
+        () => sFull.forEach((k) => Point.BASE.multiply(k).toBytes()),
         1,
+        (w) => w.mulBaseMany(sFullb),
     );
-    const msm = (count: number, ks: bigint[], kb: Uint8Array, label: string): void => {
+    const msm = (count: number, ks: bigint[], kb: Uint8Array, label: string): void =>
         add(
             `msmVartime ${label} (incl. decode)`,
             count,
@@ -224,7 +243,6 @@ function main(): void {
                 ).toBytes(),
             count > 100 ? 1 : undefined,
         );
-    };
     msm(96, s16, s16b, '16-bit');
     msm(96, sFull, sFullb, 'full');
     msm(BIG, s16, s16b, '16-bit');
@@ -238,10 +256,12 @@ function main(): void {
     );
     const KEYS = 65536;
     const NOBLE_KEYS = 4096;
+    const WASM_KEYS = 4096;
     rows.push({
         op: 'stepKeys (per key)',
         items: 1,
         nativeUs: time(() => n.stepKeys(p0, p1, KEYS)) / KEYS,
+        wasmUs: w ? time(() => w.stepKeys(p0, p1, WASM_KEYS)) / WASM_KEYS : undefined,
         nobleUs:
             time(() => {
                 let cur = ps[0]!;
@@ -254,8 +274,11 @@ function main(): void {
     process.stderr.write('\n');
     printTable(rows);
     console.log(
-        `stepKeys: native over ${KEYS} keys per call, noble add+toBytes over ${NOBLE_KEYS}.`,
+        `stepKeys: native over ${KEYS} keys per call, wasm over ${WASM_KEYS}, noble add+toBytes over ${NOBLE_KEYS}.`,
     );
 }
 
-main();
+main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+});

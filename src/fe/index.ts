@@ -13,6 +13,15 @@ export {
     RistrettoElement,
     type RistrettoBackend,
 } from './ristretto255.js';
+export {
+    BACKEND_ORDER,
+    backendChoice,
+    describeBackend,
+    dlogTableLog2,
+    initBackends,
+    type BackendChoice,
+} from './backends.js';
+export { loadWasm } from './wasm.js';
 export { makeFfdhe, ffdhe2048, ffdhe3072, ffdhe4096, FfElement, modPowBigInt } from './ffdhe.js';
 export * from './groups.js';
 export * from './kdf.js';

@@ -114,12 +114,14 @@ function disabledByEnv(): boolean {
 }
 
 /**
- * Absolute path where the addon is expected (`<package root>/native/femeter_native.node`), or
- * undefined when not running on Node.js. The package root is the nearest folder above this module
+ * Absolute path where the addon is expected (`<package root>/native/femeter_native.node`, or
+ * `$FEMETER_NATIVE_ADDON` when set), or undefined when not running on Node.js. The package root is the nearest folder above this module
  * holding a `package.json` (this file runs from `src/fe/` or `dist/src/fe/`).
  */
 export function nativeAddonPath(): string | undefined {
     const proc = nodeProcess();
+    const override = proc?.env?.['FEMETER_NATIVE_ADDON'];
+    if (override !== undefined && override !== '') return override;
     const fs = proc?.getBuiltinModule?.('node:fs') as NodeFsApi | undefined;
     const url = proc?.getBuiltinModule?.('node:url') as NodeUrlApi | undefined;
     if (fs === undefined || url === undefined) return undefined;

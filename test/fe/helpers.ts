@@ -1,14 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Shared setup for the fe suites: every group and backend under test. */
 import { strict as assert } from 'node:assert';
-import { DecodeError, makeFfdhe, makeRistretto255, type AnyGroup } from '../../src/fe/index.js';
+import {
+    DecodeError,
+    loadWasm,
+    makeFfdhe,
+    makeRistretto255,
+    type AnyGroup,
+} from '../../src/fe/index.js';
 import { loadNative } from '../../src/fe/native.js';
+
+const wasmLoaded = (await loadWasm()) !== undefined;
+
+/** Every ristretto255 backend available in this process, the noble reference first. */
+export function ristrettoBackends(): ReturnType<typeof makeRistretto255>[] {
+    const out = [makeRistretto255('noble')];
+    if (wasmLoaded) out.push(makeRistretto255('wasm'));
+    if (loadNative() !== undefined) out.push(makeRistretto255('native'));
+    return out;
+}
 
 /** Groups under test; ffdhe3072/4096 are slow, so property suites use fewer runs on them. */
 export function groupsUnderTest(): { label: string; group: AnyGroup; fast: boolean }[] {
     const out: { label: string; group: AnyGroup; fast: boolean }[] = [
         { label: 'ristretto255/noble', group: makeRistretto255('noble'), fast: true },
     ];
+    if (wasmLoaded)
+        out.push({ label: 'ristretto255/wasm', group: makeRistretto255('wasm'), fast: true });
     if (loadNative() !== undefined)
         out.push({ label: 'ristretto255/native', group: makeRistretto255('native'), fast: true });
     out.push({ label: 'ffdhe2048', group: makeFfdhe('ffdhe2048'), fast: true });

@@ -18,7 +18,8 @@ import { embeddedEngine, fabricEngine, type Engine } from '../engines.js';
 import { defaultConnectionPath, stopChaincode } from '../../ledger/fabric/index.js';
 import { CHANNEL, dlogSolvers, runDemo, type DemoReport } from '../demo/demo.js';
 import { terminalReporter } from './progress.js';
-import { softwareIdentity } from './version.js';
+import { backendLine, softwareIdentity } from './version.js';
+import { dlogTableLog2, initBackends } from '../../fe/backends.js';
 import { Customer } from '../../roles/customer/customer.js';
 import { Wallet } from '../../roles/customer/wallet.js';
 import { Auditor } from '../../roles/auditor/auditor.js';
@@ -297,6 +298,7 @@ async function main(): Promise<number> {
         console.log(
             `${id.name} ${id.version} sha256:${id.digest} (${id.files} files, node ${process.version})`,
         );
+        console.log(backendLine());
         return 0;
     }
     const args = [sub, ...rest].filter((x): x is string => x !== undefined);
@@ -360,7 +362,7 @@ async function main(): Promise<number> {
                 const connection = resolve(values['fabric-connection'] ?? defaultConnectionPath());
                 const chaincode = values['fabric-chaincode'];
                 console.error(
-                    `femeter ${id.version} sha256:${id.digest.slice(0, 16)}… — demo: ${n} customers, ${period}, Fabric network of ${connection}${chaincode ? `, chaincode ${chaincode}` : ' (deploying a fresh chaincode)'}`,
+                    `femeter ${id.version} sha256:${id.digest.slice(0, 16)}… — demo: ${n} customers, ${period}, Fabric network of ${connection}${chaincode ? `, chaincode ${chaincode}` : ' (deploying a fresh chaincode)'}; ${backendLine()}`,
                 );
                 const fabric = await fabricEngine(
                     connection,
@@ -382,7 +384,7 @@ async function main(): Promise<number> {
                 );
             } else {
                 console.error(
-                    `femeter ${id.version} sha256:${id.digest.slice(0, 16)}… — demo: ${n} customers, ${period}, embedded ledger in ${resolve(data)}`,
+                    `femeter ${id.version} sha256:${id.digest.slice(0, 16)}… — demo: ${n} customers, ${period}, embedded ledger in ${resolve(data)}; ${backendLine()}`,
                 );
                 engine = await embeddedEngine(join(data, 'ledger'), engineSecret(values.seed));
             }
@@ -431,7 +433,10 @@ async function main(): Promise<number> {
             const { engine, world } = await openWorld(data);
             try {
                 const p = await engine.connect(cid, 'customers');
-                const dlog = await dlogSolvers(join(DEFAULTS.cache, 'dlog'), 20);
+                const dlog = await dlogSolvers(
+                    join(DEFAULTS.cache, 'dlog'),
+                    dlogTableLog2(await initBackends()),
+                );
                 const c = new Customer({
                     api: p.api,
                     partyId: cid,
@@ -491,7 +496,10 @@ async function main(): Promise<number> {
             const { engine, world } = await openWorld(data);
             try {
                 const p = await engine.connect('provider', 'operator');
-                const dlog = await dlogSolvers(join(DEFAULTS.cache, 'dlog'), 20);
+                const dlog = await dlogSolvers(
+                    join(DEFAULTS.cache, 'dlog'),
+                    dlogTableLog2(await initBackends()),
+                );
                 const prov = new Provider({
                     api: p.api,
                     partyId: 'provider',

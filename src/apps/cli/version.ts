@@ -10,6 +10,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { describeBackend } from '../../fe/backends.js';
+import '../../fe/ristretto255.js'; // runs the backend selection
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -45,4 +47,9 @@ export function softwareIdentity(): {
         digest: bytesToHex(h.digest()),
         files: list.length,
     };
+}
+
+/** The ristretto255 backend in use and why faster ones were passed over (one line). */
+export function backendLine(): string {
+    return describeBackend();
 }

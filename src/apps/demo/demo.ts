@@ -18,6 +18,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { AnyGroup } from '../../fe/groups.js';
 import { BsgsTable } from '../../fe/dlog.js';
 import { loadOrBuildTable } from '../../fe/dlog-file.js';
+import { dlogTableLog2, initBackends } from '../../fe/backends.js';
 import type { DlogSolver } from '../../fe/ipfe.js';
 import { periodSlots } from '../../contract/tariff/index.js';
 import { ed25519Signer } from '../../contract/signing.js';
@@ -146,7 +147,7 @@ export async function runDemo(
     let t0 = performance.now();
 
     r.step('discrete-log table');
-    const dlog = await dlogSolvers(cacheDir, o.dlogLogT ?? 20);
+    const dlog = await dlogSolvers(cacheDir, o.dlogLogT ?? dlogTableLog2(await initBackends()));
     t('dlog table', t0);
 
     // ---- registration
