@@ -35,7 +35,9 @@ function randomScalar(bits = 256): bigint {
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
     const out = new Uint8Array(parts.length * 32);
-    parts.forEach((p, i) => out.set(p, 32 * i));
+    parts.forEach((p, i) => {
+        out.set(p, 32 * i);
+    });
     return out;
 }
 
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
     );
     console.log(
         `# node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, ` +
-            `FEMETER_NATIVE_THREADS=${process.env['FEMETER_NATIVE_THREADS'] ?? '(default)'}${QUICK ? ', --quick' : ''}`,
+            `FEMETER_NATIVE_THREADS=${process.env.FEMETER_NATIVE_THREADS ?? '(default)'}${QUICK ? ', --quick' : ''}`,
     );
 
     const BIG = 2976;
@@ -176,7 +178,9 @@ async function main(): Promise<void> {
         `decode+validate (batch)`,
         BIG,
         () => n.decodeCheck(pts),
-        () => pb.forEach((b) => Point.fromBytes(b)),
+        () => {
+            pb.forEach((b) => Point.fromBytes(b));
+        },
         undefined,
         (w) => w.decodeCheck(pts),
     );
@@ -210,7 +214,9 @@ async function main(): Promise<void> {
         'mulBaseMany',
         NB,
         () => n.mulBaseMany(sFullb.subarray(0, NB * 32)),
-        () => sFull.slice(0, NB).forEach((k) => Point.BASE.multiply(k).toBytes()),
+        () => {
+            sFull.slice(0, NB).forEach((k) => Point.BASE.multiply(k).toBytes());
+        },
         undefined,
         (w) => w.mulBaseMany(sFullb.subarray(0, NB * 32)),
     );
@@ -218,7 +224,9 @@ async function main(): Promise<void> {
         'mulMany (one scalar)',
         NB,
         () => n.mulMany(pts.subarray(0, NB * 32), k0),
-        () => pb.slice(0, NB).forEach((b) => Point.fromBytes(b).multiply(sFull[0]!).toBytes()),
+        () => {
+            pb.slice(0, NB).forEach((b) => Point.fromBytes(b).multiply(sFull[0]!).toBytes());
+        },
         undefined,
         (w) => w.mulMany(pts.subarray(0, NB * 32), k0),
     );
@@ -226,11 +234,13 @@ async function main(): Promise<void> {
         'mulBaseMany',
         BIG,
         () => n.mulBaseMany(sFullb),
-        () => sFull.forEach((k) => Point.BASE.multiply(k).toBytes()),
+        () => {
+            sFull.forEach((k) => Point.BASE.multiply(k).toBytes());
+        },
         1,
         (w) => w.mulBaseMany(sFullb),
     );
-    const msm = (count: number, ks: bigint[], kb: Uint8Array, label: string): void =>
+    const msm = (count: number, ks: bigint[], kb: Uint8Array, label: string): void => {
         add(
             `msmVartime ${label} (incl. decode)`,
             count,
@@ -243,6 +253,7 @@ async function main(): Promise<void> {
                 ).toBytes(),
             count > 100 ? 1 : undefined,
         );
+    };
     msm(96, s16, s16b, '16-bit');
     msm(96, sFull, sFullb, 'full');
     msm(BIG, s16, s16b, '16-bit');

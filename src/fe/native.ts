@@ -120,7 +120,7 @@ function disabledByEnv(): boolean {
  */
 export function nativeAddonPath(): string | undefined {
     const proc = nodeProcess();
-    const override = proc?.env?.['FEMETER_NATIVE_ADDON'];
+    const override = proc?.env?.FEMETER_NATIVE_ADDON;
     if (override !== undefined && override !== '') return override;
     const fs = proc?.getBuiltinModule?.('node:fs') as NodeFsApi | undefined;
     const url = proc?.getBuiltinModule?.('node:url') as NodeUrlApi | undefined;

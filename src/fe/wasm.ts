@@ -230,7 +230,7 @@ async function load(): Promise<WasmRistretto | undefined> {
         await lib.ready;
         const raw = lib.libsodium as Partial<Record<string, unknown>> | undefined;
         const missing = RAW_FUNCTIONS.filter((k) => typeof raw?.[k] !== 'function');
-        if (raw === undefined || missing.length > 0 || !(raw['HEAPU8'] instanceof Uint8Array))
+        if (raw === undefined || missing.length > 0 || !(raw.HEAPU8 instanceof Uint8Array))
             throw new Error(
                 `libsodium-wrappers-sumo lacks ${missing.join(', ') || 'HEAPU8'}: reinstall it (npm ci)`,
             );

@@ -44,10 +44,10 @@ interface ChildResult {
 
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     const env = { ...process.env };
-    delete env['FEMETER_NO_NATIVE'];
-    delete env['FEMETER_FE_BACKEND'];
-    delete env['FEMETER_NATIVE_ADDON'];
-    delete env['NODE_OPTIONS'];
+    delete env.FEMETER_NO_NATIVE;
+    delete env.FEMETER_FE_BACKEND;
+    delete env.FEMETER_NATIVE_ADDON;
+    delete env.NODE_OPTIONS;
     return { ...env, ...extra };
 }
 
@@ -90,7 +90,9 @@ describe('backend fallback (child processes)', () => {
         stale = join(dir, 'stale.cjs');
         writeFileSync(stale, 'module.exports = { add() {}, version() { return "old"; } };\n');
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
+    after(() => {
+        rmSync(dir, { recursive: true, force: true });
+    });
 
     it('a corrupt native library: warning, next backend (wasm), correct vector', () => {
         const r = runChild({ FEMETER_NATIVE_ADDON: corrupt });
