@@ -46,7 +46,7 @@ function time(fn: () => unknown, minMs = MIN_MS): number {
     fn();
     let iters = 0;
     const t0 = performance.now();
-    let el = 0;
+    let el: number;
     do {
         fn();
         iters++;

@@ -81,7 +81,7 @@ function checkLen(fn: string, name: string, v: Uint8Array, multiple: boolean): n
 
 function isZero(b: Uint8Array): boolean {
     let d = 0;
-    for (let i = 0; i < b.length; i++) d |= b[i]!;
+    for (const x of b) d |= x;
     return d === 0;
 }
 
@@ -154,9 +154,9 @@ function wrap(raw: RawSodium): WasmRistretto {
             return -1;
         },
         add: (a: Uint8Array, b: Uint8Array): Uint8Array =>
-            binary('add', raw._crypto_core_ristretto255_add, a, b),
+            binary('add', (r, x, y) => raw._crypto_core_ristretto255_add(r, x, y), a, b),
         sub: (a: Uint8Array, b: Uint8Array): Uint8Array =>
-            binary('sub', raw._crypto_core_ristretto255_sub, a, b),
+            binary('sub', (r, x, y) => raw._crypto_core_ristretto255_sub(r, x, y), a, b),
         mul: (point: Uint8Array, scalar: Uint8Array): Uint8Array => {
             checkLen('mul', 'point', point, false);
             checkLen('mul', 'scalar', scalar, false);
