@@ -138,19 +138,19 @@ describe('DSMR P1', () => {
         assert.equal(reg(t, '1-0:1.7.0*255').unit, 'kW');
         const gas = t.registers.find((r) => r.obis === '0-1:24.2.1*255');
         assert.equal(gas?.channel, 1);
-        assert.equal(gas?.unit, 'm3');
-        assert.equal(gas?.value === undefined ? '' : decimalToString(gas.value), '12785.123');
-        assert.equal(gas?.timeMs, Date.UTC(2010, 11, 9, 10, 25, 0));
+        assert.equal(gas.unit, 'm3');
+        assert.equal(gas.value === undefined ? '' : decimalToString(gas.value), '12785.123');
+        assert.equal(gas.timeMs, Date.UTC(2010, 11, 9, 10, 25, 0));
         assert.equal(reg(t, '0-1:24.1.0*255').value, '3'); // device type 3 = gas
         const [ch, ...none] = dsmrChannels(t);
         assert.deepEqual(none, []);
         assert.equal(ch?.channel, 1);
-        assert.equal(ch?.medium, 'gas');
-        assert.equal(ch?.equipmentId, '3232323241424344313233343536373839');
-        assert.ok(ch?.registers.every((r) => r.channel === 1));
+        assert.equal(ch.medium, 'gas');
+        assert.equal(ch.equipmentId, '3232323241424344313233343536373839');
+        assert.ok(ch.registers.every((r) => r.channel === 1));
         const failures = t.registers.find((r) => r.obis === '1-0:99.97.0*255');
         assert.equal(failures?.raw, '2');
-        assert.equal(failures?.more.length, 5);
+        assert.equal(failures.more.length, 5);
         assert.equal(reg(t, '0-0:96.13.0*255').value.length, 160);
     });
 
@@ -163,10 +163,10 @@ describe('DSMR P1', () => {
         assert.equal(reg(t, '1-0:1.8.2*255').value, '84.000');
         const gas = t.registers.find((r) => r.obis === '0-1:24.2.1*255');
         assert.equal(gas?.address, '0-1:24.3.0');
-        assert.equal(gas?.unit, 'm3');
-        assert.equal(gas?.raw, '00001.001');
+        assert.equal(gas.unit, 'm3');
+        assert.equal(gas.raw, '00001.001');
         // 2009-02-12 16:00 without S/W: Amsterdam winter time, UTC+1
-        assert.equal(gas?.timeMs, Date.UTC(2009, 1, 12, 15, 0, 0));
+        assert.equal(gas.timeMs, Date.UTC(2009, 1, 12, 15, 0, 0));
         assert.equal(reg(t, '0-0:96.13.0*255').value, '');
     });
 

@@ -176,16 +176,16 @@ describe('round trip: what the writers write parses back', () => {
                     const got = t.registers.slice(1);
                     regs.forEach((r, k) => {
                         assert.equal(got[k]?.obis, `1-0:${r.code}*255`);
-                        assert.equal(got[k]?.raw, r.value);
-                        assert.equal(got[k]?.unit, r.unit);
+                        assert.equal(got[k].raw, r.value);
+                        assert.equal(got[k].unit, r.unit);
                     });
                     assert.equal(got[regs.length]?.raw, message);
                     mbus.forEach((m, k) => {
                         const r = got[regs.length + 1 + k];
                         assert.equal(r?.channel, m.channel);
-                        assert.equal(r?.timeMs, time - Math.floor(m.at / 1000) * 1000);
+                        assert.equal(r.timeMs, time - Math.floor(m.at / 1000) * 1000);
                         assert.equal(
-                            r?.value === undefined ? '' : decimalToString(r.value),
+                            r.value === undefined ? '' : decimalToString(r.value),
                             decimalToString({
                                 digits: BigInt(m.value.replace('.', '')),
                                 scale: m.value.split('.')[1]?.length ?? 0,
@@ -224,7 +224,7 @@ describe('round trip: what the writers write parses back', () => {
                                 ? { digits: x.v * 10n ** BigInt(x.scaler), scale: 0 }
                                 : { digits: x.v, scale: -x.scaler };
                         assert.equal(
-                            r?.value === undefined ? '' : decimalToString(r.value),
+                            r.value === undefined ? '' : decimalToString(r.value),
                             decimalToString(exact),
                         );
                     });

@@ -53,7 +53,8 @@ async function openMeter(path: string): Promise<SerialPort> {
     const port = new SerialPort({ path, baudRate: 9600, autoOpen: false });
     await new Promise<void>((res, rej) => {
         port.open((e) => {
-            e ? rej(e) : res();
+            if (e) rej(e);
+            else res();
         });
     });
     return port;
@@ -74,11 +75,11 @@ async function replay(
         if (chunk.length === 0) continue;
         await new Promise<void>((res, rej) =>
             port.write(Buffer.from(chunk), (e) => {
-                e
-                    ? rej(e)
-                    : port.drain(() => {
-                          res();
-                      });
+                if (e) rej(e);
+                else
+                    port.drain(() => {
+                        res();
+                    });
             }),
         );
         await sleep(Math.ceil((chunk.length * 10 * 1000) / baud));
@@ -99,7 +100,7 @@ function runCli(args: string[]): {
     let stderr = '';
     let onReady: () => void = () => undefined;
     const ready = new Promise<void>((res) => (onReady = res));
-    proc.stdout?.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         let nl;
         while ((nl = out.indexOf('\n')) >= 0) {
@@ -110,7 +111,7 @@ function runCli(args: string[]): {
             if ('listening' in o) onReady();
         }
     });
-    proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const done = new Promise<{
         code: number | null;
         lines: Record<string, unknown>[];
@@ -254,10 +255,8 @@ describe(
                     if (msg === '/?!')
                         void replay(
                             meter,
-                            Uint8Array.from(
-                                [...'/LGZ5ZMF100AC.M29\r\n'].map((c) =>
-                                    withParity(c.charCodeAt(0)),
-                                ),
+                            Uint8Array.from('/LGZ5ZMF100AC.M29\r\n', (c) =>
+                                withParity(c.charCodeAt(0)),
                             ),
                             1,
                             300,

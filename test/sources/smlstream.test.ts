@@ -60,10 +60,10 @@ describe('SML from a byte stream', () => {
         const byObis = new Map(t.registers.map((r) => [r.obis, r]));
         const imp = byObis.get('1-0:1.8.0*255');
         assert.equal(imp?.unit, 'Wh');
-        assert.equal(imp?.value === undefined ? '' : decimalToString(imp.value), '8603838.7975');
+        assert.equal(imp.value === undefined ? '' : decimalToString(imp.value), '8603838.7975');
         const power = byObis.get('1-0:1.7.0*255');
         assert.equal(power?.unit, 'W');
-        assert.equal(power?.value === undefined ? '' : decimalToString(power.value), '109.52');
+        assert.equal(power.value === undefined ? '' : decimalToString(power.value), '109.52');
         assert.equal(byObis.get('1-0:96.5.5*255')?.raw, '384'); // status register
         assert.ok(smlTelegram(hexToBytes(ISK_MT175)).registers.length >= 4);
     });
@@ -82,8 +82,8 @@ describe('SML from a byte stream', () => {
         assert.equal(t.identification, '010203');
         const r = t.registers[0];
         assert.equal(r?.status, 0x0182n);
-        assert.equal(r?.timeMs, 1_700_000_000_000);
-        assert.equal(r?.value === undefined ? '' : decimalToString(r.value), '12345.6');
+        assert.equal(r.timeMs, 1_700_000_000_000);
+        assert.equal(r.value === undefined ? '' : decimalToString(r.value), '12345.6');
     });
 
     it('finds frames anywhere, several per chunk and split at every byte, noise counted', () => {

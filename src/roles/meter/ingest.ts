@@ -135,13 +135,14 @@ function samplesFromLog(
         const fail = (why: string, cause?: unknown): never => {
             throw new SourceError('SOURCE_LOG', `line ${i + 1}: ${why}`, { cause });
         };
-        let o: Record<string, unknown>;
+        let parsed: unknown;
         try {
-            o = JSON.parse(line) as Record<string, unknown>;
+            parsed = JSON.parse(line);
         } catch {
             return fail('not JSON');
         }
-        if (o === null || typeof o !== 'object') return fail('not a JSON object');
+        if (parsed === null || typeof parsed !== 'object') return fail('not a JSON object');
+        const o = parsed as Record<string, unknown>;
         const t = o.t;
         if (typeof t !== 'string' || !ISO_RE.test(t) || Number.isNaN(Date.parse(t)))
             return fail('missing "t" timestamp (ISO 8601 with offset, e.g. 2024-03-01T00:15:00Z)');
@@ -157,8 +158,10 @@ function samplesFromLog(
         }
         try {
             const { telegrams } = decodeAll(format, bytes, { medium: opts.medium });
-            if (telegrams.length !== 1) fail(`expected one telegram, found ${telegrams.length}`);
-            out.push(sampleOf(telegrams[0]!, obis, Date.parse(t)));
+            const telegram = telegrams[0];
+            if (telegrams.length !== 1 || telegram === undefined)
+                return fail(`expected one telegram, found ${telegrams.length}`);
+            out.push(sampleOf(telegram, obis, Date.parse(t)));
         } catch (e) {
             if (e instanceof SourceError && e.code === 'SOURCE_LOG') throw e;
             fail((e as Error).message, e);

@@ -43,15 +43,15 @@ export async function openSerialLine(path: string, settings: SerialSettings): Pr
     });
     await new Promise<void>((resolve, reject) => {
         port.open((e) => {
-            e
-                ? reject(
-                      new SourceError(
-                          'SOURCE_SERIAL',
-                          `cannot open ${path}: ${e.message}; check the device path and permissions (group dialout)`,
-                          { cause: e },
-                      ),
-                  )
-                : resolve();
+            if (e) {
+                reject(
+                    new SourceError(
+                        'SOURCE_SERIAL',
+                        `cannot open ${path}: ${e.message}; check the device path and permissions (group dialout)`,
+                        { cause: e },
+                    ),
+                );
+            } else resolve();
         });
     });
     const queue: Uint8Array[] = [];
@@ -89,18 +89,19 @@ export async function openSerialLine(path: string, settings: SerialSettings): Pr
         write(bytes) {
             return new Promise((resolve, reject) => {
                 port.write(Buffer.from(bytes), (e) => {
-                    e
-                        ? reject(e)
-                        : port.drain(() => {
-                              resolve();
-                          });
+                    if (e) reject(e);
+                    else
+                        port.drain(() => {
+                            resolve();
+                        });
                 });
             });
         },
         setBaudRate(baudRate) {
             return new Promise((resolve, reject) => {
                 port.update({ baudRate }, (e) => {
-                    e ? reject(e) : resolve();
+                    if (e) reject(e);
+                    else resolve();
                 });
             });
         },

@@ -26,7 +26,7 @@ import { D0Error, type SourceError } from './errors.js';
 import { ENERGY_UNITS, floorWh, parseDecimal, type ExactDecimal } from './decimal.js';
 import { normaliseObis, obisChannel, type ObisOptions } from './obis.js';
 import { unitInfo } from './units.js';
-import { stripParity, TextFrameScanner, type EndRule } from './textframe.js';
+import { byte7At, stripParity, TextFrameScanner, type EndRule } from './textframe.js';
 import type {
     DecodeEvent,
     DecoderOptions,
@@ -99,7 +99,7 @@ const DEFAULT_MAX_BYTES = 65_536;
 /** End of a D0 telegram: "!" [CR] [LF] and, when STX opened the block, [ETX BCC]. */
 const d0End: EndRule = (b, bang, hasStx, final) => {
     let p = bang + 1;
-    const at = (i: number): number | undefined => (i < b.length ? b[i]! & 0x7f : undefined);
+    const at = (i: number): number | undefined => byte7At(b, i);
     if (at(p) === undefined) return final ? p - bang : 'wait';
     if (at(p) === 0x0d) p++;
     if (at(p) === undefined) return final ? p - bang : 'wait';
@@ -274,6 +274,7 @@ function parseFrame(frame: Uint8Array, noiseBytes: number, options: ObisOptions)
             break;
         }
         if (line.trim() === '') continue;
+        // eslint-disable-next-line no-control-regex -- control characters are what this refuses
         if (/[\x00-\x1f\x7f]/.test(line))
             throw new D0Error('control character inside a data line', at);
         parseDataLine(line, at, records, options);
@@ -341,7 +342,7 @@ function parseDataLine(
             flush();
             current = { address, values: [] };
         }
-        current?.values.push(parseValue(body, lineNo));
+        current.values.push(parseValue(body, lineNo));
         i = close + 1;
     }
     flush();

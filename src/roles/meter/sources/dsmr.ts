@@ -29,7 +29,7 @@ import { crc16arc } from './crc16.js';
 import { parseDecimal } from './decimal.js';
 import { DsmrError, type SourceError } from './errors.js';
 import { normaliseObis, obisChannel, type ObisOptions } from './obis.js';
-import { stripParity, TextFrameScanner, type EndRule } from './textframe.js';
+import { byte7At, stripParity, TextFrameScanner, type EndRule } from './textframe.js';
 import type {
     DecodeEvent,
     DecoderOptions,
@@ -48,7 +48,7 @@ const TIME_RE = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})([SW]?)$/;
 /** End of a P1 telegram: "!" then up to 4 hex digits of CRC, [CR] [LF]. */
 const dsmrEnd: EndRule = (b, bang, _hasStx, final) => {
     let p = bang + 1;
-    const at = (i: number): number | undefined => (i < b.length ? b[i]! & 0x7f : undefined);
+    const at = (i: number): number | undefined => byte7At(b, i);
     const isHex = (c: number): boolean =>
         (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
     while (p - bang <= 4) {
@@ -193,7 +193,8 @@ function parseFrame(frame: Uint8Array, options: ObisOptions): MeterTelegram {
     for (let i = 1; i < lines.length; i++) {
         const l = lines[i] ?? '';
         if (l.trim() === '') continue;
-        if (l.startsWith('(') && objects.length > 0) objects[objects.length - 1]!.text += l;
+        const last = objects.at(-1);
+        if (l.startsWith('(') && last !== undefined) last.text += l;
         else objects.push({ line: i + 1, text: l });
     }
     const registers: MeterRegister[] = [];
@@ -332,7 +333,7 @@ export function dsmrChannels(t: MeterTelegram): DsmrChannel[] {
     return channels.map((channel) => {
         const registers = mbus.filter((r) => r.channel === channel);
         const type = registers.find((r) => r.obis.includes(':24.1.0*'))?.value;
-        const deviceType = type === undefined || type.scale !== 0 ? undefined : Number(type.digits);
+        const deviceType = type?.scale !== 0 ? undefined : Number(type.digits);
         return Object.freeze({
             channel,
             deviceType,

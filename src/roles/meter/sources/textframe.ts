@@ -33,6 +33,16 @@ const LF = 0x0a;
 const BANG = 0x21;
 const STX = 0x02;
 
+/**
+ * Byte `i` of `b` with the parity bit cleared (7E1 lines), or undefined past the end.
+ * @example
+ * byte7At(Uint8Array.of(0xaf), 0); // 0x2f
+ */
+export function byte7At(b: Uint8Array, i: number): number | undefined {
+    const x = b[i];
+    return x === undefined ? undefined : x & 0x7f;
+}
+
 /** Incremental scanner for "/" … "!" telegrams. */
 export class TextFrameScanner {
     private readonly q = new ByteQueue();
@@ -69,7 +79,7 @@ export class TextFrameScanner {
                 if (s === 'wait') return out;
                 if (s < 0) {
                     // keep a trailing "/" that may start a telegram
-                    const keep = b.length > 0 && (b[b.length - 1]! & 0x7f) === SLASH ? 1 : 0;
+                    const keep = b.length > 0 && byte7At(b, b.length - 1) === SLASH ? 1 : 0;
                     if (b.length - keep > 0) out.push({ kind: 'noise', bytes: b.length - keep });
                     this.q.drop(b.length - keep);
                     return out;
@@ -86,9 +96,9 @@ export class TextFrameScanner {
             let found = -1;
             let restart = -1;
             for (; k < b.length; k++) {
-                const c = b[k]! & 0x7f;
+                const c = byte7At(b, k);
                 if (c === STX) this.hasStx = true;
-                if (k > 0 && (b[k - 1]! & 0x7f) === LF) {
+                if (k > 0 && byte7At(b, k - 1) === LF) {
                     if (c === BANG) {
                         found = k;
                         break;
@@ -149,7 +159,7 @@ export class TextFrameScanner {
 /** Index of "/" followed by three letters at or after `from`; −1 if none; `wait` if undecidable yet. */
 function findStart(b: Uint8Array, from: number, final: boolean): number | 'wait' {
     for (let i = from; i < b.length; i++) {
-        if ((b[i]! & 0x7f) !== SLASH) continue;
+        if (byte7At(b, i) !== SLASH) continue;
         const s = startsAt(b, i, final);
         if (s === 'wait') return s;
         if (s) return i;
@@ -159,7 +169,7 @@ function findStart(b: Uint8Array, from: number, final: boolean): number | 'wait'
 
 /** Whether a telegram starts at `i` ("/" and three letters); `wait` when the bytes are not there yet. */
 function startsAt(b: Uint8Array, i: number, final: boolean): boolean | 'wait' {
-    if ((b[i]! & 0x7f) !== SLASH) return false;
+    if (byte7At(b, i) !== SLASH) return false;
     for (let j = 1; j <= 3; j++) {
         const c = b[i + j];
         if (c === undefined) return final ? false : 'wait';
