@@ -59,8 +59,9 @@ import {
     type DlogSolver,
 } from '../src/fe/ipfe.js';
 import { proveBill } from '../src/fe/proof.js';
-import type { FemeterApi } from '../src/ledger/api.js';
-import { defaultConnectionPath, repositoryRoot } from '../src/ledger/fabric/index.js';
+import type { FemeterApi } from '../src/roles/api.js';
+import { defaultConnectionPath } from '../src/ledger/fabric/index.js';
+import { repositoryRoot } from '../src/apps/fabric/deploy.js';
 import { Customer } from '../src/roles/customer/customer.js';
 import { Wallet } from '../src/roles/customer/wallet.js';
 import { hpkeKeyPair } from '../src/roles/hpke.js';

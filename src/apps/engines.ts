@@ -11,18 +11,16 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { FemeterContract } from '../contract/index.js';
 import type { LedgerIdentity } from '../contract/index.js';
-import { FemeterApi } from '../ledger/api.js';
+import { FemeterApi } from '../roles/api.js';
 import { EmbeddedLedger, identities, signers } from '../ledger/index.js';
 import {
     clientUsers,
     defaultConnectionPath,
-    deployChaincode,
     FabricLedger,
-    freshChaincodeName,
     loadConnectionProfile,
     ParticipantDirectory,
-    stopChaincode,
 } from '../ledger/fabric/index.js';
+import { deployChaincode, freshChaincodeName, stopChaincode } from './fabric/deploy.js';
 
 /** The two organisations of a deployment (Fabric: two MSPs; embedded: two MSP ids). */
 export type Org = 'operator' | 'customers';

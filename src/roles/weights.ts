@@ -12,7 +12,7 @@ import {
     type BillingPeriod,
     type Tariff,
 } from '../contract/tariff/index.js';
-import type { FemeterApi } from '../ledger/api.js';
+import type { FemeterApi } from './api.js';
 
 export function meterPeriod(meter: Meter, period: string): BillingPeriod {
     return periodSlots(period, meter.timeZone, meter.slotMinutes);

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { contractErrorCode } from '../../src/contract/index.js';
-import { FemeterApi } from '../../src/ledger/api.js';
+import { FemeterApi } from '../../src/roles/api.js';
 import {
     checkpointers,
     CommitError,

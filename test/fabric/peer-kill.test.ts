@@ -23,7 +23,8 @@ import {
     type ChaincodeEvent,
     type CloseableAsyncIterable,
 } from '../../src/ledger/index.js';
-import { repositoryRoot, type FabricLedger } from '../../src/ledger/fabric/index.js';
+import type { FabricLedger } from '../../src/ledger/fabric/index.js';
+import { repositoryRoot } from '../../src/apps/fabric/deploy.js';
 import {
     CHANNEL,
     makeWorld,

@@ -19,7 +19,7 @@ import {
 } from '../../fe/ipfe.js';
 import { deriveScalars, LABELS } from '../../fe/kdf.js';
 import { nextPeriodId } from '../../contract/tariff/index.js';
-import type { FemeterApi } from '../../ledger/api.js';
+import type { FemeterApi } from '../api.js';
 import { GuardRefusedError, RoleError } from '../errors.js';
 import { sealToProvider } from '../hpke.js';
 import { meterPeriod, TariffCache, tariffWeightsFor } from '../weights.js';

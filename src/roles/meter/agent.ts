@@ -19,7 +19,7 @@ import {
 import { decodeMpk } from '../../fe/codec.js';
 import { groupByName, type AnyGroup } from '../../fe/groups.js';
 import { Encryptor } from '../../fe/ipfe.js';
-import type { FemeterApi } from '../../ledger/api.js';
+import type { FemeterApi } from '../api.js';
 import { RoleError } from '../errors.js';
 import { meterPeriod } from '../weights.js';
 import type { FileOutbox, OutboxEntry } from './outbox.js';

@@ -21,7 +21,7 @@ import {
     type FunctionalKey,
 } from '../../fe/ipfe.js';
 import { proveBill } from '../../fe/proof.js';
-import type { FemeterApi } from '../../ledger/api.js';
+import type { FemeterApi } from '../api.js';
 import type { ChaincodeEvent, Checkpointer, CloseableAsyncIterable } from '../../ledger/client.js';
 import { BadFunctionalKeyError, RoleError } from '../errors.js';
 import { openFromCustomer, type HpkeKeyPair } from '../hpke.js';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * @module ledger/api
+ * @module roles/api
  * Typed calls of the femeter contract over any {@link LedgerClient} (embedded engine or Fabric):
  * one method per transaction, records in and out, no JSON strings for callers. The roles use this
  * and nothing below it, so they run against either engine (and, later, behind the HTTP gateway).
@@ -23,7 +23,7 @@ import type {
     SlotRecord,
     TariffRecord,
 } from '../contract/index.js';
-import type { LedgerClient } from './client.js';
+import type { LedgerClient } from '../ledger/index.js';
 
 const dec = new TextDecoder();
 

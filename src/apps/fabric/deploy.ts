@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * @module ledger/fabric/deploy
+ * @module apps/fabric/deploy
  * Deploy and stop chaincodes on the local native network from Node, through the repository's
  * `scripts/fabric/deploy` and `scripts/fabric/restart-chaincode` (which hold all the lifecycle
  * steps). Used where a fresh ledger is needed: every femeter deployment starts with `Bootstrap`,
@@ -15,7 +15,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withDirLock } from './lock.js';
+import { withDirLock } from '../../ledger/fabric/lock.js';
 
 /** Options of {@link deployChaincode}. */
 export interface DeployChaincodeOptions {
