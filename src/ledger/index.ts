@@ -40,7 +40,7 @@ export type { ContractErrorInfo, LedgerErrorCode, LedgerErrorOptions } from './e
 export { checkpointers } from './checkpointers.js';
 export { EMBEDDED_DEFAULTS, EmbeddedLedger } from './embedded/engine.js';
 export type { EmbeddedLedgerOptions, TransactionInfo } from './embedded/engine.js';
-export type { ContractClass } from './embedded/dispatch.js';
+export type { ContractClass } from './inprocess/dispatch.js';
 export type { Ed25519Backend } from './embedded/crypto.js';
 export { identities, signers, ED25519_ID_PREFIX } from './embedded/identity.js';
 export {

@@ -28,8 +28,8 @@ import {
     newProposal,
     transactionId,
 } from '../../src/ledger/embedded/envelope.js';
-import { EmbeddedStub } from '../../src/ledger/embedded/stub.js';
-import type { StateView } from '../../src/ledger/embedded/stub.js';
+import { EmbeddedStub } from '../../src/ledger/inprocess/stub.js';
+import type { StateView } from '../../src/ledger/inprocess/stub.js';
 import { identities } from '../../src/ledger/index.js';
 
 const wellFormed = fc.string({ unit: 'binary', maxLength: 40 });

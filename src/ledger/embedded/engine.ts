@@ -53,8 +53,8 @@ import {
     verifyEd25519,
 } from './crypto.js';
 import type { Ed25519Backend } from './crypto.js';
-import { ContractHost } from './dispatch.js';
-import type { ContractClass } from './dispatch.js';
+import { ContractHost } from '../inprocess/dispatch.js';
+import type { ContractClass } from '../inprocess/dispatch.js';
 import {
     decodeProposal,
     encodeProposal,
@@ -67,8 +67,8 @@ import { EventStream } from './events.js';
 import type { BlockEvents, EventSource } from './events.js';
 import { EmbeddedClientIdentity } from './identity.js';
 import { blockKey, decodeTxLocation, encodeTxLocation, LedgerStore, txIdKey } from './store.js';
-import { EmbeddedStub } from './stub.js';
-import type { StateCursor, StateEntry, StateView } from './stub.js';
+import { EmbeddedStub } from '../inprocess/stub.js';
+import type { StateCursor, StateEntry, StateView } from '../inprocess/stub.js';
 import { verifyStore } from './verify.js';
 import type { VerifyOptions, VerifyResult } from './verify.js';
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * @module ledger/embedded/stub
- * `ctx.stub` on the embedded engine: the part of fabric-shim's `ChaincodeStub` a contract needs, with Fabric's
+ * @module ledger/inprocess/stub
+ * `ctx.stub` for any in-process engine (today the embedded one): the part of fabric-shim's `ChaincodeStub` a contract needs, with Fabric's
  * semantics, so the same contract class runs unchanged on both engines.
  *
  * Semantics (deliberately Fabric's, so a contract that passes here cannot break on Fabric):
@@ -25,11 +25,11 @@
 
 import type { Context } from 'fabric-contract-api';
 
-import type { WriteOp, TxEvent } from './block.js';
-import { compareKeys, isWellFormed, toHex } from './codec.js';
-import { sha256 } from './crypto.js';
-import type { Proposal } from './envelope.js';
-import { serializeIdentity } from './envelope.js';
+import type { WriteOp, TxEvent } from '../embedded/block.js';
+import { compareKeys, isWellFormed, toHex } from '../embedded/codec.js';
+import { sha256 } from '../embedded/crypto.js';
+import type { Proposal } from '../embedded/envelope.js';
+import { serializeIdentity } from '../embedded/envelope.js';
 
 type ChaincodeStub = Context['stub'];
 type StateQueryIterator = Awaited<ReturnType<ChaincodeStub['getStateByRange']>>;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
- * @module ledger/embedded/dispatch
+ * @module ledger/inprocess/dispatch
  * Runs fabric-contract-api `Contract` classes in-process the way fabric-shim's `ChaincodeFromContract` does, so a
  * contract behaves the same on the embedded engine and on Fabric:
  *
@@ -24,7 +24,7 @@ import fabric from 'fabric-contract-api';
 import type { Contract, Context } from 'fabric-contract-api';
 
 import type { ContractErrorInfo } from '../errors.js';
-import type { EmbeddedClientIdentity } from './identity.js';
+import type { EmbeddedClientIdentity } from '../embedded/identity.js';
 import type { EmbeddedStub } from './stub.js';
 
 /**
