@@ -9,12 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import {
-    embeddedEngine,
-    fabricEngine,
-    type Engine,
-    type Participant,
-} from '../../src/apps/engines.js';
+import { openAppEngine, type Engine, type Participant } from '../../src/apps/engines.js';
+import { DEFAULT_ENGINE, parseEngineName } from '../../src/ledger/engines.js';
 import { defaultConnectionPath } from '../../src/ledger/fabric/index.js';
 import { dlogSolvers } from '../../src/apps/demo/demo.js';
 import { ENERGY_TARIFF, FLAT_TARIFF, TWO_ZONE_TARIFF } from '../../src/apps/demo/tariffs.js';
@@ -69,13 +65,14 @@ export interface World {
  * the fixed party/meter ids work unchanged; its server is stopped when the engine closes.
  */
 export async function openEngine(dir: string): Promise<Engine> {
-    const which = process.env['FEMETER_E2E_ENGINE'] ?? 'embedded';
-    if (which === 'fabric') return fabricEngine(defaultConnectionPath(), { freshChaincode: 'e2e' });
-    if (which !== 'embedded')
-        throw new Error(
-            `engine ${which} is not available in this build (FEMETER_E2E_ENGINE: embedded | fabric)`,
-        );
-    return embeddedEngine(join(dir, 'ledger'), derive('engine'));
+    const which = parseEngineName(
+        process.env['FEMETER_E2E_ENGINE'] ?? DEFAULT_ENGINE,
+        'FEMETER_E2E_ENGINE',
+    );
+    return openAppEngine(which, {
+        embedded: { path: join(dir, 'ledger'), secret: derive('engine') },
+        fabric: { connectionPath: defaultConnectionPath(), freshChaincode: 'e2e' },
+    });
 }
 
 /** Readings of a household: deterministic, small, every slot. */

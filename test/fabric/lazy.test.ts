@@ -89,8 +89,12 @@ describe('Fabric packages are loaded lazily', () => {
             'the resolve hook saw the engines module',
         );
         assert.ok(
-            esm.some((u) => u.endsWith('/src/ledger/fabric/index.js')),
-            'the Fabric adapter module itself is imported (statically, by engines.js)',
+            esm.some((u) => u.endsWith('/src/ledger/engines.js')),
+            'the resolve hook saw the engine registry',
+        );
+        assert.ok(
+            !esm.some((u) => u.includes('/src/ledger/fabric/') || u.includes('/src/apps/fabric/')),
+            'no Fabric adapter module is imported on the embedded path',
         );
         assert.ok(
             cjs.some((u) => u.includes('/node_modules/fabric-contract-api/')),
@@ -106,6 +110,25 @@ describe('Fabric packages are loaded lazily', () => {
             [],
             'CommonJS loads of Fabric packages',
         );
+    });
+
+    it('importing the apps engine module installs no process-wide handler', () => {
+        const r = spawnSync(
+            process.execPath,
+            [
+                '--input-type=module',
+                '-e',
+                `const events = ['uncaughtException', 'unhandledRejection', 'warning', 'exit'];
+                 const before = events.map((e) => process.listenerCount(e));
+                 await import(${JSON.stringify(ENGINES)});
+                 const after = events.map((e) => process.listenerCount(e));
+                 console.log(JSON.stringify({ before, after }));`,
+            ],
+            { encoding: 'utf8', timeout: 60_000 },
+        );
+        assert.equal(r.status, 0, `child failed:\n${r.stdout}\n${r.stderr}`);
+        const { before, after } = JSON.parse(r.stdout) as { before: number[]; after: number[] };
+        assert.deepEqual(after, before);
     });
 
     it('positive control: opening a FabricLedger loads fabric-gateway and grpc-js (both detectors see them)', () => {

@@ -15,6 +15,8 @@ import { parseArgs } from 'node:util';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { embeddedEngine, fabricEngine, type Engine } from '../engines.js';
+import { DEFAULT_ENGINE, ENGINE_NAMES, engines, parseEngineName } from '../../ledger/engines.js';
+import type { EngineName } from '../../ledger/engines.js';
 import { defaultConnectionPath } from '../../ledger/fabric/index.js';
 import { stopChaincode } from '../fabric/deploy.js';
 import { CHANNEL, dlogSolvers, runDemo, type DemoReport } from '../demo/demo.js';
@@ -56,7 +58,7 @@ Commands:
 
 Run 'femeter <command> --help' for a command's options.`,
     demo: `femeter demo [--customers N] [--period YYYY-MM] [--data DIR] [--shared DIR] [--keep] [--no-fold] [--log-json] [--seed S]
-            [--engine embedded|fabric] [--fabric-connection PATH] [--fabric-chaincode NAME]
+            [--engine ${ENGINE_NAMES.join('|')}] [--fabric-connection PATH] [--fabric-chaincode NAME]
 
 Registers an operator, a provider, an index publisher, an auditor and N customers with meters on a
 fresh ledger (embedded in DIR, or on Fabric with --engine fabric), agrees a flat, a two-zone and a spot-price tariff (plus the total-energy
@@ -70,7 +72,8 @@ bill against the customers' own decrypted readings. Exit code 0 only if everythi
   --no-fold       provider computes bills from scratch instead of folding the event stream
   --log-json      structured JSON-lines logs on stderr instead of progress bars
   --seed S        world seed (default "demo")
-  --engine E      embedded (default): a ledger in DIR/ledger; fabric: the running local Fabric network
+  --engine E      ${ENGINE_NAMES.map((e) => `${e}: ${engines[e].summary}`).join('; ')}
+                  embedded: a ledger in DIR/ledger; fabric: the running local Fabric network
                   (scripts/fabric/build && scripts/fabric/up): a fresh chaincode "demo-…" is deployed
                   for the run (a fresh ledger) and left running for the role commands; the previous
                   demo's chaincode in DIR is stopped. Each participant is its own user of the
@@ -97,7 +100,7 @@ interface World {
     period: string;
     customers: number;
     /** Absent for the embedded engine. */
-    engine?: 'embedded' | 'fabric';
+    engine?: EngineName;
     fabric?: { connection: string; chaincode: string; deployedByDemo: boolean };
 }
 
@@ -272,7 +275,7 @@ async function main(): Promise<number> {
             meter: { type: 'string' },
             source: { type: 'string' },
             kind: { type: 'string', default: 'csv-register' },
-            engine: { type: 'string', default: 'embedded' },
+            engine: { type: 'string', default: DEFAULT_ENGINE },
             'fabric-connection': { type: 'string' },
             'fabric-chaincode': { type: 'string' },
         },
@@ -288,8 +291,7 @@ async function main(): Promise<number> {
                 throw new Error(
                     `shared data not found in ${values.shared}: pass --shared DIR (the folder with bdew-standard-load-profiles.csv)`,
                 );
-            if (values.engine !== 'embedded' && values.engine !== 'fabric')
-                throw new Error('--engine must be embedded or fabric');
+            const engineName = parseEngineName(values.engine, '--engine');
             if (!values.keep) {
                 await stopPreviousDemoChaincode(data);
                 rmSync(data, { recursive: true, force: true });
@@ -298,7 +300,7 @@ async function main(): Promise<number> {
             const id = softwareIdentity();
             let engine: Engine;
             const world: World = { seed: values.seed, period, customers: n };
-            if (values.engine === 'fabric') {
+            if (engineName === 'fabric') {
                 const connection = resolve(values['fabric-connection'] ?? defaultConnectionPath());
                 const chaincode = values['fabric-chaincode'];
                 console.error(

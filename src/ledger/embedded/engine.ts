@@ -372,7 +372,7 @@ export class EmbeddedLedger implements Ledger {
         if (typeof options.path !== 'string' || options.path.length === 0) {
             throw new TypeError('"path" expected a non-empty string');
         }
-        const host = new ContractHost(options.contracts);
+        const host = await ContractHost.load(options.contracts);
         await mkdir(options.path, { recursive: true });
         const store = await LedgerStore.open(join(options.path, _LEVELDB_DIR));
         try {

@@ -16,12 +16,19 @@
  *   fabric-shim adds with ajv is not repeated here;
  * - the result is serialised with `JSONSerializer.toBuffer` (strings/numbers/booleans as text, objects as JSON).
  *
+ * fabric-contract-api is loaded by {@link ContractHost.load}, not when this module is imported: its logger installs
+ * process-wide handlers, which importing the ledger layer must not do (a host is only built for contract classes,
+ * which have loaded it already).
+ *
  * Not provided: the `org.hyperledger.fabric` system contract (GetMetadata) and `ctx.logging` output (its loggers
  * are silent: contracts should not log).
  */
 
-import fabric from 'fabric-contract-api';
+import type fabricApi from 'fabric-contract-api';
 import type { Contract, Context } from 'fabric-contract-api';
+
+/** fabric-contract-api's default export, loaded by {@link ContractHost.load}. */
+type FabricContractApi = typeof fabricApi;
 
 import type { ContractErrorInfo } from '../errors.js';
 import type { EmbeddedClientIdentity } from '../embedded/identity.js';
@@ -101,7 +108,7 @@ export function errorInfo(err: unknown): ContractErrorInfo {
     return { message: String(err) };
 }
 
-function _transactionsOf(instance: Contract): Map<string, _TxMeta> {
+function _transactionsOf(fabric: FabricContractApi, instance: Contract): Map<string, _TxMeta> {
     const declared = (_reflect.getMetadata('fabric:transactions', instance) ?? []) as _TxMeta[];
     const result = new Map<string, _TxMeta>();
     if (declared.length > 0) {
@@ -124,7 +131,7 @@ function _transactionsOf(instance: Contract): Map<string, _TxMeta> {
  *
  * @example
  * ```ts
- * const host = new ContractHost([KvContract]);
+ * const host = await ContractHost.load([KvContract]);
  * const outcome = await host.invoke(stub, clientIdentity, 'Put', ['k', 'v']);
  * ```
  */
@@ -134,7 +141,16 @@ export class ContractHost {
     readonly #serializer: _Serializer;
     readonly #components: Record<string, unknown>;
 
-    constructor(contracts: readonly ContractClass[]) {
+    /**
+     * Load fabric-contract-api and host `contracts`.
+     * @throws {TypeError} if `contracts` is empty, holds a class that is not a Contract, or two of the same name
+     */
+    static async load(contracts: readonly ContractClass[]): Promise<ContractHost> {
+        const m = await import('fabric-contract-api');
+        return new ContractHost(contracts, m.default);
+    }
+
+    private constructor(contracts: readonly ContractClass[], fabric: FabricContractApi) {
         if (!Array.isArray(contracts) || contracts.length === 0) {
             throw new TypeError('"contracts" expected a non-empty array of Contract classes');
         }
@@ -150,7 +166,10 @@ export class ContractHost {
             const name = instance.getName();
             if (this.#contracts.has(name))
                 throw new TypeError(`two contracts are named ${JSON.stringify(name)}`);
-            this.#contracts.set(name, { instance, transactions: _transactionsOf(instance) });
+            this.#contracts.set(name, {
+                instance,
+                transactions: _transactionsOf(fabric, instance),
+            });
             defaultName ??= name;
         }
         if (!this.#contracts.has(defaultName ?? '')) {
