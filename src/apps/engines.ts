@@ -97,7 +97,7 @@ export async function embeddedEngine(
  * ```ts
  * const engine = await fabricEngine(undefined, { freshChaincode: 'demo' });
  * const operator = await engine.connect('operator', 'operator');
- * await operator.api.bootstrap('operator', 'Operator');
+ * await new Operator({ api: operator.api }).bootstrap('operator', 'Operator');
  * await engine.close();
  * ```
  */

@@ -208,12 +208,6 @@ async function meterIngest(
     try {
         const period = values.period ?? world.period;
         const meterP = await engine.connect(values.meter, 'customers');
-        const meter = await meterP.api.getMeter(values.meter);
-        const slots = readingsFromSource(
-            readFileSync(values.source, 'utf8'),
-            kind,
-            periodSlots(period, meter.timeZone, meter.slotMinutes),
-        );
         const agent = new MeterAgent({
             api: meterP.api,
             meterId: values.meter,
@@ -221,6 +215,12 @@ async function meterIngest(
             meterSeed: derive(world.seed, `${values.meter}/enc`),
             outbox,
         });
+        const meter = await agent.meter();
+        const slots = readingsFromSource(
+            readFileSync(values.source, 'utf8'),
+            kind,
+            periodSlots(period, meter.timeZone, meter.slotMinutes),
+        );
         await agent.openPeriod(CHANNEL, period);
         agent.record(CHANNEL, period, slots);
         const sent = await agent.flush();
@@ -382,7 +382,7 @@ async function main(): Promise<number> {
                     wallet: Wallet.fromSeed(derive(world.seed, `${cid}/root`)),
                     dlog,
                 });
-                const meter = (await p.api.listMeters()).find((m) => m.owner === cid);
+                const meter = (await c.meters())[0];
                 if (!meter) throw new Error(`${cid} owns no meter`);
                 const period = values.period ?? world.period;
                 const own = await c.readings(meter.id, CHANNEL, period);

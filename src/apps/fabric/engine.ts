@@ -45,7 +45,7 @@ export interface FabricEngineOptions {
  * ```ts
  * const engine = await fabricEngine(defaultConnectionPath(), { freshChaincode: 'demo' });
  * const operator = await engine.connect('operator', 'operator');
- * await operator.api.bootstrap('operator', 'Operator');
+ * await new Operator({ api: operator.api }).bootstrap('operator', 'Operator');
  * await engine.close();
  * ```
  */

@@ -106,6 +106,11 @@ export class Customer {
     }
 
     /** Publish the mpk for `count` periods from `firstPeriod` (default 12). Idempotent. */
+    /** The meters registered to this customer. */
+    async meters(): Promise<Meter[]> {
+        return (await this.#o.api.listMeters()).filter((m) => m.owner === this.#o.partyId);
+    }
+
     async publishMpks(
         meterId: string,
         channel: string,

@@ -58,6 +58,11 @@ export class MeterAgent {
         return this.#o.meterId;
     }
 
+    /** This meter's registration, once its registered signing key is checked against this agent's key. */
+    meter(): Promise<Meter> {
+        return this.#getMeter();
+    }
+
     async #getMeter(): Promise<Meter> {
         this.#meter ??= await this.#o.api.getMeter(this.#o.meterId);
         if (this.#meter.signingKey !== bytesToHex(this.#signer.publicKey))
