@@ -207,7 +207,7 @@ export class FemeterContract extends Contract {
             timeZone = assertTimeZone(b['timeZone'] ?? 'Europe/Berlin');
             slotMinutes = assertIntervalMinutes(b['slotMinutes'] ?? 15);
         } catch (e) {
-            throw new ContractError('BAD_REQUEST', `${w}: ${(e as Error).message}`);
+            throw new ContractError('BAD_REQUEST', `${w}: ${(e as Error).message}`, { cause: e });
         }
         const meter: Meter = {
             id: id(b, 'id', w),
@@ -274,7 +274,8 @@ export class FemeterContract extends Contract {
         try {
             mpk = decodeMpk(g, hexToBytes(mpkHex));
         } catch (e) {
-            if (e instanceof FeError) throw new ContractError('BAD_KEY', `${w}: ${e.message}`);
+            if (e instanceof FeError)
+                throw new ContractError('BAD_KEY', `${w}: ${e.message}`, { cause: e });
             throw e;
         }
         if (mpk.ctx.meter !== meter.id || mpk.ctx.channel !== channel || mpk.ctx.period !== p)
@@ -361,7 +362,9 @@ export class FemeterContract extends Contract {
             tariff = parseTariff(doc);
         } catch (e) {
             if (e instanceof TariffError)
-                throw new ContractError('BAD_REQUEST', `PublishTariff: ${e.message}`);
+                throw new ContractError('BAD_REQUEST', `PublishTariff: ${e.message}`, {
+                    cause: e,
+                });
             throw e;
         }
         if (tariff.provider !== provider.id)
@@ -411,7 +414,7 @@ export class FemeterContract extends Contract {
                 prices: b['prices'],
             });
         } catch (e) {
-            throw new ContractError('BAD_REQUEST', `${w}: ${(e as Error).message}`);
+            throw new ContractError('BAD_REQUEST', `${w}: ${(e as Error).message}`, { cause: e });
         }
         const rec: SeriesRecord = {
             id: b['id'] as string,

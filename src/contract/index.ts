@@ -7,7 +7,27 @@ import { FemeterContract } from './femeter.js';
 
 export { FemeterContract } from './femeter.js';
 export { ContractError, contractErrorCode, type ContractErrorCode } from './errors.js';
-export * from './records.js';
+export {
+    ROLES,
+    MEDIA,
+    UNITS,
+    type Role,
+    type LedgerIdentity,
+    type IdentityRef,
+    type Party,
+    type MeterChannel,
+    type Meter,
+    type MpkRecord,
+    type MpkAck,
+    type TariffRecord,
+    type SeriesRecord,
+    type Agreement,
+    type Consent,
+    type MeterSequence,
+    type PeriodRecord,
+    type SlotRecord,
+    type Bill,
+} from './records.js';
 export {
     readingPayload,
     mpkAckPayload,

@@ -57,7 +57,9 @@ function periodId(o: Record<string, unknown>, what: string): string {
     try {
         parsePeriodId(p);
     } catch (e) {
-        throw new ContractError('BAD_REQUEST', `${what}.period: ${(e as Error).message}`);
+        throw new ContractError('BAD_REQUEST', `${what}.period: ${(e as Error).message}`, {
+            cause: e,
+        });
     }
     return p;
 }
@@ -187,7 +189,8 @@ export async function applyReadings(
             group.decode(c, 'c');
             if (c0) group.decode(c0, 'c0');
         } catch (e) {
-            if (e instanceof FeError) throw new ContractError('BAD_POINT', `${what}: ${e.message}`);
+            if (e instanceof FeError)
+                throw new ContractError('BAD_POINT', `${what}: ${e.message}`, { cause: e });
             throw e;
         }
 

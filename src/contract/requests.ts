@@ -45,7 +45,9 @@ export function period(o: Record<string, unknown>, k: string, what: string): str
     try {
         parsePeriodId(p);
     } catch (e) {
-        throw new ContractError('BAD_REQUEST', `${what}.${k}: ${(e as Error).message}`);
+        throw new ContractError('BAD_REQUEST', `${what}.${k}: ${(e as Error).message}`, {
+            cause: e,
+        });
     }
     return p;
 }

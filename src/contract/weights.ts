@@ -26,7 +26,9 @@ export function meterPeriod(meter: Meter, period: string): BillingPeriod {
     try {
         return periodSlots(period, meter.timeZone, meter.slotMinutes);
     } catch (e) {
-        throw new ContractError('OUT_OF_RANGE', `period ${period}: ${(e as Error).message}`);
+        throw new ContractError('OUT_OF_RANGE', `period ${period}: ${(e as Error).message}`, {
+            cause: e,
+        });
     }
 }
 
@@ -78,7 +80,8 @@ export async function weightsFor(
             },
         );
     } catch (e) {
-        if (e instanceof TariffError) throw new ContractError('BAD_REQUEST', e.message);
+        if (e instanceof TariffError)
+            throw new ContractError('BAD_REQUEST', e.message, { cause: e });
         throw e;
     }
 }

@@ -11,6 +11,7 @@
  * names its line.
  */
 
+import { RoleError } from '../errors.js';
 import {
     PriceSeriesError,
     assertPriceSeries,
@@ -34,14 +35,11 @@ const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const PRICE_RE = /^(-?)(\d{1,7})(?:\.(\d{1,2}))?$/;
 
 /** A line of the price file that cannot be read, with its 1-based line number. */
-export class PriceCsvError extends Error {
-    /** Stable machine-readable code. */
-    readonly code = 'PRICES_CSV';
+export class PriceCsvError extends RoleError {
     /** 1-based line number in the file. */
     readonly line: number;
     constructor(line: number, reason: string) {
-        super(`day-ahead prices, line ${line}: ${reason}`);
-        this.name = 'PriceCsvError';
+        super('PRICES_CSV', `day-ahead prices, line ${line}: ${reason}`);
         this.line = line;
     }
 }
