@@ -9,7 +9,7 @@
  *
  * - **Lazy.** The Fabric packages are loaded with `import()` inside {@link FabricLedger.open}; this file
  *   has type-only imports of them, so an app that never opens a Fabric ledger loads nothing of Fabric
- *   (test/fabric/lazy.test.ts proves it).
+ *   (test/ledger/fabric/lazy.test.ts proves it).
  * - **One gRPC client per peer endpoint**, shared by every identity connected through this ledger; a
  *   client talks to its own organisation's peer (the Gateway service there endorses, orders and
  *   reports the commit). Channel options: 100 MB messages both ways (a meter-month of readings is

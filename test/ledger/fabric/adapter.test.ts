@@ -6,14 +6,14 @@
  * organisations' peers, events from "now" and resumed from a checkpoint without loss or duplicates,
  * and a closed ledger refusing calls. One fresh chaincode for the whole file.
  */
-import '../ledger/fixtures/quiet.js';
+import '../fixtures/quiet.js';
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { contractErrorCode } from '../../src/contract/index.js';
-import { FemeterApi } from '../../src/roles/api.js';
+import { contractErrorCode } from '../../../src/contract/index.js';
+import { FemeterApi } from '../../../src/roles/api.js';
 import {
     checkpointers,
     CommitError,
@@ -21,10 +21,14 @@ import {
     SubmitError,
     type ChaincodeEvent,
     type LedgerClient,
-} from '../../src/ledger/index.js';
-import { FabricLedger, ParticipantDirectory, clientUsers } from '../../src/ledger/fabric/index.js';
-import type { FabricLedger as FabricLedgerType } from '../../src/ledger/fabric/index.js';
-import { CHANNEL, makeWorld, PERIOD, readingsFor, type World } from '../e2e/world.js';
+} from '../../../src/ledger/index.js';
+import {
+    FabricLedger,
+    ParticipantDirectory,
+    clientUsers,
+} from '../../../src/ledger/fabric/index.js';
+import type { FabricLedger as FabricLedgerType } from '../../../src/ledger/fabric/index.js';
+import { CHANNEL, makeWorld, PERIOD, readingsFor, type World } from '../../e2e/world.js';
 
 const ON = process.env['FEMETER_E2E_ENGINE'] === 'fabric';
 const dec = new TextDecoder();

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PriceSeriesError, periodSlots } from '../../src/contract/tariff/index.js';
+import { PriceSeriesError, periodSlots } from '../../../src/contract/tariff/index.js';
 import {
     DEFAULT_SERIES_ID,
     PriceCsvError,
@@ -15,8 +15,8 @@ import {
     seriesByPeriod,
     seriesForPeriod,
     sliceSeries,
-} from '../../src/roles/index-publisher/index.js';
-import { readDataFile } from './data.helpers.js';
+} from '../../../src/roles/index-publisher/index.js';
+import { readDataFile } from '../../contract/tariff/data.helpers.js';
 
 const HEADER = 'start_utc,price_eur_per_mwh';
 

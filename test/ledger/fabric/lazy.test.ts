@@ -8,7 +8,7 @@
  * nowhere (it opens no connection), must make both detectors see the packages; otherwise the
  * negative result would prove nothing. Needs no Fabric network.
  */
-import '../ledger/fixtures/quiet.js';
+import '../fixtures/quiet.js';
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
 
-const ENGINES = new URL('../../src/apps/engines.js', import.meta.url).href;
+const ENGINES = new URL('../../../src/apps/engines.js', import.meta.url).href;
 const FABRIC =
     /\/node_modules\/(@hyperledger\/fabric-gateway|@hyperledger\/fabric-protos|@grpc\/grpc-js|@grpc\/proto-loader|fabric-shim)\//;
 
@@ -40,7 +40,7 @@ const SCENARIOS = {
         if (me.ref?.id !== 'operator') throw new Error('embedded engine did not work');
         await engine.close();`,
     fabric: `
-        const { FabricLedger } = await import(${JSON.stringify(new URL('../../src/ledger/fabric/index.js', import.meta.url).href)});
+        const { FabricLedger } = await import(${JSON.stringify(new URL('../../../src/ledger/fabric/index.js', import.meta.url).href)});
         const org = { mspId: 'XMSP', name: 'x', peer: { endpoint: '127.0.0.1:1', hostname: 'x', tlsCACert: '/nonexistent', operationsEndpoint: '' }, users: {} };
         const profile = { schema: 'femeter-fabric-connection/1', fabricVersion: '2.5', dataDir: dir, channel: 'c', chaincode: 'cc', chaincodes: {}, orderer: { endpoint: 'x' }, organizations: { XMSP: org } };
         const ledger = await FabricLedger.open({ profile, chaincode: 'cc' });

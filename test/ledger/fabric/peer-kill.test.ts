@@ -10,21 +10,21 @@
  * there. An auditor's event stream through the same peer reconnects and sees every reading exactly
  * once.
  */
-import '../ledger/fixtures/quiet.js';
+import '../fixtures/quiet.js';
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ReadingEventItem } from '../../src/contract/index.js';
-import { Auditor } from '../../src/roles/auditor/auditor.js';
+import type { ReadingEventItem } from '../../../src/contract/index.js';
+import { Auditor } from '../../../src/roles/auditor/auditor.js';
 import {
     LedgerError,
     SubmitError,
     type ChaincodeEvent,
     type CloseableAsyncIterable,
-} from '../../src/ledger/index.js';
-import type { FabricLedger } from '../../src/ledger/fabric/index.js';
-import { repositoryRoot } from '../../src/apps/fabric/deploy.js';
+} from '../../../src/ledger/index.js';
+import type { FabricLedger } from '../../../src/ledger/fabric/index.js';
+import { repositoryRoot } from '../../../src/apps/fabric/deploy.js';
 import {
     CHANNEL,
     makeWorld,
@@ -32,7 +32,7 @@ import {
     readingsFor,
     type Household,
     type World,
-} from '../e2e/world.js';
+} from '../../e2e/world.js';
 
 const ON = process.env['FEMETER_E2E_ENGINE'] === 'fabric';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

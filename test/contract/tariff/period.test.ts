@@ -19,7 +19,7 @@ import {
     startOfLocalDay,
     wallClock,
     wallClockSeries,
-} from '../../src/contract/tariff/index.js';
+} from '../../../src/contract/tariff/index.js';
 
 const H = 3_600_000;
 

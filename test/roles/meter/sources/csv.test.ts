@@ -8,14 +8,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { periodSlots } from '../../src/contract/tariff/index.js';
+import { periodSlots } from '../../../../src/contract/tariff/index.js';
 import {
     CsvSourceError,
     SourceError,
     assignSlots,
     readCsvSource,
     type CsvSourceOptions,
-} from '../../src/roles/meter/sources/index.js';
+} from '../../../../src/roles/meter/sources/index.js';
 
 const Q = 900_000;
 const T0 = Date.UTC(2024, 0, 1);

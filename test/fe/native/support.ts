@@ -12,7 +12,7 @@ import {
     nativeAddonPath,
     nativeLoadError,
     type NativeRistretto,
-} from '../../src/fe/native.js';
+} from '../../../src/fe/native.js';
 
 export const Point: typeof ristretto255.Point = ristretto255.Point;
 export type NoblePoint = InstanceType<typeof Point>;

@@ -6,7 +6,7 @@
  * or the mismatching state key; an untouched ledger verifies clean.
  */
 
-import './fixtures/quiet.js';
+import '../fixtures/quiet.js';
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -15,9 +15,9 @@ import { after, before, describe, it } from 'node:test';
 import { ClassicLevel } from 'classic-level';
 import fc from 'fast-check';
 
-import { identities, ledgers } from '../../src/ledger/index.js';
-import { SUBLEVELS } from '../../src/ledger/embedded/store.js';
-import { connect, openLedger, party, tempDir } from './helpers.js';
+import { identities, ledgers } from '../../../src/ledger/index.js';
+import { SUBLEVELS } from '../../../src/ledger/embedded/store.js';
+import { connect, openLedger, party, tempDir } from '../helpers.js';
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
 

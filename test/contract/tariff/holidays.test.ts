@@ -13,7 +13,7 @@ import {
     germanHolidays,
     isPublicHoliday,
     type GermanState,
-} from '../../src/contract/tariff/index.js';
+} from '../../../src/contract/tariff/index.js';
 
 // Hand-written from the official calendars (Easter 2023: 9 April, Easter 2024: 31 March).
 const NATIONAL: Record<number, string[]> = {

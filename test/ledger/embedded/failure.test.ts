@@ -7,7 +7,7 @@
  * reopen the ledger holds exactly what was committed before and verifies clean.
  */
 
-import './fixtures/quiet.js';
+import '../fixtures/quiet.js';
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -15,8 +15,8 @@ import { describe, it } from 'node:test';
 
 import { ClassicLevel } from 'classic-level';
 
-import { CommitError, SubmitError } from '../../src/ledger/index.js';
-import { connect, openLedger, party, tempDir, text } from './helpers.js';
+import { CommitError, SubmitError } from '../../../src/ledger/index.js';
+import { connect, openLedger, party, tempDir, text } from '../helpers.js';
 
 describe('storage failure', () => {
     it('fails the block with CommitError, refuses later work, and keeps a verifiable prefix', async () => {

@@ -9,7 +9,7 @@
  * power loss additionally relies on LevelDB's fsync of its log (`sync: true`).
  */
 
-import './fixtures/quiet.js';
+import '../fixtures/quiet.js';
 
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 
-import { connect, openLedger, party, tempDir, text } from './helpers.js';
+import { connect, openLedger, party, tempDir, text } from '../helpers.js';
 
-const CHILD = fileURLToPath(new URL('./fixtures/crash-child.js', import.meta.url));
+const CHILD = fileURLToPath(new URL('../fixtures/crash-child.js', import.meta.url));
 const ROUNDS = Number(process.env['LEDGER_CRASH_ROUNDS'] ?? 20);
 
 interface RoundOutput {

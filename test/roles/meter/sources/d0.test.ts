@@ -11,7 +11,7 @@ import {
     d0EnergyWh,
     decimalToString,
     parseD0,
-} from '../../src/roles/meter/sources/index.js';
+} from '../../../../src/roles/meter/sources/index.js';
 
 const CRLF = '\r\n';
 const STX = '\x02';

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pippenger } from '@noble/curves/abstract/curve.js';
-import { loadNative, nativeAddonPath, MAX_STEP_KEYS } from '../../src/fe/native.js';
+import { loadNative, nativeAddonPath, MAX_STEP_KEYS } from '../../../src/fe/native.js';
 import {
     concat,
     Fn,

@@ -6,7 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TariffDocumentError, parseTariff, zoneMinutes } from '../../src/contract/tariff/index.js';
+import {
+    TariffDocumentError,
+    parseTariff,
+    zoneMinutes,
+} from '../../../src/contract/tariff/index.js';
 import { flatDoc, indexedDoc, zonesDoc } from './tariff.helpers.js';
 
 /** Asserts that parsing fails on `field`, and that the document was not modified. */

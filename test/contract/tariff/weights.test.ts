@@ -19,8 +19,8 @@ import {
     type PriceSeries,
     type RoundingMode,
     type Tariff,
-} from '../../src/contract/tariff/index.js';
-import { parseDayAheadCsv, seriesForPeriod } from '../../src/roles/index-publisher/index.js';
+} from '../../../src/contract/tariff/index.js';
+import { parseDayAheadCsv, seriesForPeriod } from '../../../src/roles/index-publisher/index.js';
 import { readDataFile } from './data.helpers.js';
 import { flatDoc, indexedDoc, zonesDoc } from './tariff.helpers.js';
 

@@ -6,17 +6,22 @@
  * random byte mutations of a valid envelope. Each must be refused with a typed error and leave the state as it was.
  */
 
-import './fixtures/quiet.js';
+import '../fixtures/quiet.js';
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
-import { encodeProposal, EndorseError, newProposal, signPayload } from '../../src/ledger/index.js';
-import type { EmbeddedLedger, LedgerClient, SignedEnvelope } from '../../src/ledger/index.js';
-import { connect, openLedger, party, tempDir, text } from './helpers.js';
-import type { Party } from './helpers.js';
+import {
+    encodeProposal,
+    EndorseError,
+    newProposal,
+    signPayload,
+} from '../../../src/ledger/index.js';
+import type { EmbeddedLedger, LedgerClient, SignedEnvelope } from '../../../src/ledger/index.js';
+import { connect, openLedger, party, tempDir, text } from '../helpers.js';
+import type { Party } from '../helpers.js';
 
 function isEndorse(code: string): (e: unknown) => boolean {
     return (e: unknown) => {

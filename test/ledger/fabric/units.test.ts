@@ -5,15 +5,15 @@
  * network), the BlockchainInfo height decoder, the connection-file checks, and the persistent
  * participant → user map (distinct users, stable across instances, safe across processes).
  */
-import '../ledger/fixtures/quiet.js';
+import '../fixtures/quiet.js';
 import { strict as assert } from 'node:assert';
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { contractErrorCode } from '../../src/contract/index.js';
-import { CommitError, EndorseError, SubmitError } from '../../src/ledger/index.js';
+import { contractErrorCode } from '../../../src/contract/index.js';
+import { CommitError, EndorseError, SubmitError } from '../../../src/ledger/index.js';
 import {
     blockchainHeight,
     clientUsers,
@@ -24,7 +24,7 @@ import {
     isTransient,
     parseConnectionProfile,
     ParticipantDirectory,
-} from '../../src/ledger/fabric/index.js';
+} from '../../../src/ledger/fabric/index.js';
 
 /** What fabric-gateway 1.11 throws, as seen on the local 2.5.9 network. */
 const gatewayError = (
@@ -305,7 +305,7 @@ describe('participant → Fabric user map', () => {
             const child = join(dir, 'child.mjs');
             writeFileSync(
                 child,
-                `const { ParticipantDirectory } = await import(${JSON.stringify(new URL('../../src/ledger/fabric/index.js', import.meta.url).href)});
+                `const { ParticipantDirectory } = await import(${JSON.stringify(new URL('../../../src/ledger/fabric/index.js', import.meta.url).href)});
                  const d = new ParticipantDirectory({ dataDir: ${JSON.stringify(dir)}, users: ${JSON.stringify(many)} });
                  for (let i = 0; i < 15; i++) await d.userFor('cc', 'CustomersMSP', process.argv[2] + '-' + i);`,
             );

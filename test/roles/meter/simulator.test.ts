@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { periodSlots } from '../../src/contract/tariff/index.js';
+import { periodSlots } from '../../../src/contract/tariff/index.js';
 import {
     HashDrbg,
     SimulatorError,
@@ -22,8 +22,8 @@ import {
     type ProfileTable,
     type Season,
     type SimulationOptions,
-} from '../../src/roles/meter/simulator.js';
-import { readDataFile } from '../tariff/data.helpers.js';
+} from '../../../src/roles/meter/simulator.js';
+import { readDataFile } from '../../contract/tariff/data.helpers.js';
 
 const profiles: ProfileTable = parseProfiles(readDataFile('bdew-standard-load-profiles.csv'));
 

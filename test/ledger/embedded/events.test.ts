@@ -6,20 +6,20 @@
  * gaps and no duplicates.
  */
 
-import './fixtures/quiet.js';
+import '../fixtures/quiet.js';
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { checkpointers } from '../../src/ledger/index.js';
+import { checkpointers } from '../../../src/ledger/index.js';
 import type {
     ChaincodeEvent,
     CloseableAsyncIterable,
     EmbeddedLedger,
     LedgerClient,
-} from '../../src/ledger/index.js';
-import { connect, openLedger, party, tempDir, text } from './helpers.js';
+} from '../../../src/ledger/index.js';
+import { connect, openLedger, party, tempDir, text } from '../helpers.js';
 
 async function take(
     stream: CloseableAsyncIterable<ChaincodeEvent>,

@@ -13,9 +13,10 @@ import { fileURLToPath } from 'node:url';
 export function dataDir(): string {
     const fromEnv = process.env.FEMETER_SHARED;
     if (fromEnv !== undefined && fromEnv !== '') return resolve(fromEnv);
-    // this file runs as dist/test/<suite>/data.helpers.js; the repository root is three levels up
+    // this file runs as dist/test/contract/tariff/data.helpers.js; the repository root is four levels up
     return resolve(
         fileURLToPath(new URL('.', import.meta.url)),
+        '..',
         '..',
         '..',
         '..',

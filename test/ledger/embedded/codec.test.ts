@@ -5,7 +5,7 @@
  * the stub's input checks; properties with fast-check, hostile values inline.
  */
 
-import './fixtures/quiet.js';
+import '../fixtures/quiet.js';
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -18,19 +18,19 @@ import {
     encodeData,
     encodeHeader,
     encodeStoredBlock,
-} from '../../src/ledger/embedded/block.js';
-import type { TxRecord } from '../../src/ledger/embedded/block.js';
-import { CodecError, compareKeys, Reader, Writer } from '../../src/ledger/embedded/codec.js';
-import { sha256, signEd25519, verifyEd25519 } from '../../src/ledger/embedded/crypto.js';
+} from '../../../src/ledger/embedded/block.js';
+import type { TxRecord } from '../../../src/ledger/embedded/block.js';
+import { CodecError, compareKeys, Reader, Writer } from '../../../src/ledger/embedded/codec.js';
+import { sha256, signEd25519, verifyEd25519 } from '../../../src/ledger/embedded/crypto.js';
 import {
     decodeProposal,
     encodeProposal,
     newProposal,
     transactionId,
-} from '../../src/ledger/embedded/envelope.js';
-import { EmbeddedStub } from '../../src/ledger/inprocess/stub.js';
-import type { StateView } from '../../src/ledger/inprocess/stub.js';
-import { identities } from '../../src/ledger/index.js';
+} from '../../../src/ledger/embedded/envelope.js';
+import { EmbeddedStub } from '../../../src/ledger/inprocess/stub.js';
+import type { StateView } from '../../../src/ledger/inprocess/stub.js';
+import { identities } from '../../../src/ledger/index.js';
 
 const wellFormed = fc.string({ unit: 'binary', maxLength: 40 });
 

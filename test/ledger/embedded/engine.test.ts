@@ -6,7 +6,7 @@
  * group commit, restart, and options.
  */
 
-import './fixtures/quiet.js';
+import '../fixtures/quiet.js';
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -22,10 +22,10 @@ import {
     signPayload,
     SubmitError,
     transactionId,
-} from '../../src/ledger/index.js';
-import type { EmbeddedLedger, LedgerClient } from '../../src/ledger/index.js';
-import { connect, openLedger, party, tempDir, text } from './helpers.js';
-import type { Party } from './helpers.js';
+} from '../../../src/ledger/index.js';
+import type { EmbeddedLedger, LedgerClient } from '../../../src/ledger/index.js';
+import { connect, openLedger, party, tempDir, text } from '../helpers.js';
+import type { Party } from '../helpers.js';
 
 describe('embedded engine', () => {
     let dir: string;

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { NativeRistretto } from '../../src/fe/native.js';
+import type { NativeRistretto } from '../../../src/fe/native.js';
 import {
     ALL_BAD,
     concat,

@@ -18,7 +18,7 @@ import {
     smlEnergyWh,
     smlReadings,
     unframeSml,
-} from '../../src/roles/meter/sources/index.js';
+} from '../../../../src/roles/meter/sources/index.js';
 import {
     absent,
     bool,
