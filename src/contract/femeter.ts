@@ -18,6 +18,7 @@ import { ContractError } from './errors.js';
 import { keys } from './keys.js';
 import { marshalString, parseArg } from './marshal.js';
 import { acceptTariff, recordRefusal } from './agreements.js';
+import { periodDigest } from './period-digest.js';
 import { applyReadings } from './readings.js';
 import { event, identityOf, period } from './requests.js';
 import {
@@ -513,10 +514,13 @@ export class FemeterContract extends Contract {
             );
         const slots = await listByPrefix<SlotRecord>(ctx, 'slot', [meter.id, channel, p]);
         const g = groupByName(meter.group);
-        const all = new Uint8Array((slots.length + 1) * g.elementBytes);
-        all.set(hexToBytes(pr.c0!), 0);
-        slots.forEach((s, i) => all.set(hexToBytes(s.value.c), (i + 1) * g.elementBytes));
-        const actual = bytesToHex(sha256(all));
+        const actual = bytesToHex(
+            periodDigest(
+                pr.c0!,
+                slots.map((s) => s.value.c),
+                g.elementBytes,
+            ),
+        );
         if (actual !== digest)
             throw new ContractError(
                 'CONFLICT',

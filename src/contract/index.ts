@@ -40,6 +40,7 @@ export {
 export { marshal, marshalString, unmarshal } from './marshal.js';
 export { MAX_BATCH, type ReadingInput, type ReadingEventItem } from './readings.js';
 export { weightsDigest } from './weights.js';
+export { periodDigest } from './period-digest.js';
 
 /** Contracts of this chaincode (fabric-chaincode-node reads this export). */
 export const contracts = [FemeterContract];

@@ -4,7 +4,7 @@
  * auditor, customers with meters) on whichever engine FEMETER_E2E_ENGINE names (embedded by
  * default; the Fabric issue adds 'fabric'). Tests talk to it only through the roles and FemeterApi.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -84,10 +84,10 @@ export function readingsFor(meterId: string, period: string): bigint[] {
 
 export async function makeWorld(
     customers: number,
-    opts: { periods?: string[] } = {},
+    opts: { periods?: string[]; engine?: Engine } = {},
 ): Promise<World> {
     const dir = mkdtempSync(join(tmpdir(), 'femeter-e2e-'));
-    const engine = await openEngine(dir);
+    const engine = opts.engine ?? (await openEngine(dir));
     const operator = await engine.connect('operator', 'operator');
     await operator.api.bootstrap('operator', 'Operator');
     const dlog = await dlogSolvers(join(dir, 'cache'), 16);
@@ -180,6 +180,7 @@ export async function makeWorld(
         async close() {
             for (const h of households) h.outbox.close();
             await engine.close();
+            rmSync(dir, { recursive: true, force: true });
         },
     };
 }

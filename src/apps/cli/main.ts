@@ -12,14 +12,12 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { embeddedEngine, fabricEngine, type Engine } from '../engines.js';
 import { DEFAULT_ENGINE, ENGINE_NAMES, engines, parseEngineName } from '../../ledger/engines.js';
 import type { EngineName } from '../../ledger/engines.js';
 import { defaultConnectionPath } from '../../ledger/fabric/index.js';
 import { stopChaincode } from '../fabric/deploy.js';
-import { CHANNEL, dlogSolvers, runDemo, type DemoReport } from '../demo/demo.js';
+import { CHANNEL, derive, dlogSolvers, runDemo, type DemoReport } from '../demo/demo.js';
 import { terminalReporter } from './progress.js';
 import { softwareIdentity } from './version.js';
 import { Customer } from '../../roles/customer/customer.js';
@@ -105,7 +103,7 @@ interface World {
 }
 
 function engineSecret(seed: string): Uint8Array {
-    return sha256(utf8ToBytes(`femeter-demo/${seed}/engine`));
+    return derive(seed, 'engine');
 }
 
 async function openWorld(data: string): Promise<{ world: World; engine: Engine }> {
@@ -125,8 +123,6 @@ async function openWorld(data: string): Promise<{ world: World; engine: Engine }
 
 const json = (v: unknown): string =>
     JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2);
-const derive = (seed: string, label: string): Uint8Array =>
-    sha256(utf8ToBytes(`femeter-demo/${seed}/${label}`));
 
 function printDemo(rep: DemoReport, data: string): void {
     const s = (ms: number | undefined): string => `${((ms ?? 0) / 1000).toFixed(1)} s`;

@@ -97,7 +97,16 @@ export const silentReporter: DemoReporter = {
     log: () => undefined,
 };
 
-function derive(seed: string, label: string): Uint8Array {
+/**
+ * A secret of the demo world, derived from its seed and a label (`<meter>/signing`, `<meter>/enc`,
+ * `<customer>/root`, `provider-hpke`, `engine`): the one derivation the demo and the role commands share.
+ *
+ * @example
+ * ```ts
+ * const wallet = Wallet.fromSeed(derive('demo', 'customer-0001/root'));
+ * ```
+ */
+export function derive(seed: string, label: string): Uint8Array {
     return sha256(utf8ToBytes(`femeter-demo/${seed}/${label}`));
 }
 

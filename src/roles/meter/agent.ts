@@ -13,6 +13,7 @@ import {
     closePayload,
     ed25519Signer,
     mpkAckPayload,
+    periodDigest,
     readingPayload,
     type Meter,
 } from '../../contract/index.js';
@@ -205,10 +206,11 @@ export class MeterAgent {
                 'INCOMPLETE',
                 `${entries.length} of ${p.slots} slots recorded for ${period}`,
             );
-        const all = new Uint8Array((entries.length + 1) * p.group.elementBytes);
-        all.set(hexToBytes(p.c0), 0);
-        entries.forEach((e, i) => all.set(hexToBytes(e.c), (i + 1) * p.group.elementBytes));
-        const digest = sha256(all);
+        const digest = periodDigest(
+            p.c0,
+            entries.map((e) => e.c),
+            p.group.elementBytes,
+        );
         const sig = this.#signer.sign(
             closePayload(this.#o.meterId, channel, period, entries.length, digest),
         );
