@@ -12,17 +12,8 @@ import { ContractError } from './errors.js';
 import { keys } from './keys.js';
 import { marshalString } from './marshal.js';
 import type { Agreement, Consent, Meter, MpkRecord, Party, PeriodRecord } from './records.js';
-import { event, period } from './requests.js';
-import {
-    channelOf,
-    getJson,
-    getMeter,
-    listByPrefix,
-    mustGet,
-    putJson,
-    requireParty,
-    txTime,
-} from './state.js';
+import { event, ownMeterChannel, period } from './requests.js';
+import { getJson, listByPrefix, mustGet, putJson, txTime } from './state.js';
 import { arr, asObj, hex, id, int, obj, oneOf, onlyFields, str } from './validate.js';
 import { getTariff, weightsDigest, weightsFor } from './weights.js';
 
@@ -178,15 +169,7 @@ export async function recordRefusal(ctx: Context, b: Record<string, unknown>): P
 
 /** The checked parties, tariff, channel and guard settings of an agreement request. */
 async function agreementContext(ctx: Context, b: Record<string, unknown>, w: string) {
-    const meter = await getMeter(ctx, id(b, 'meter', w));
-    const customer = await requireParty(ctx, ['customer'], w);
-    if (meter.owner !== customer.id)
-        throw new ContractError(
-            'FORBIDDEN',
-            `${w}: meter ${meter.id} belongs to ${meter.owner}, not ${customer.id}`,
-        );
-    const channel = id(b, 'channel', w);
-    channelOf(meter, channel);
+    const { meter, customer, channel } = await ownMeterChannel(ctx, b, w);
     const provider = await mustGet<Party>(
         ctx,
         keys.party(ctx.stub, id(b, 'provider', w)),

@@ -20,7 +20,7 @@ import { marshalString, parseArg } from './marshal.js';
 import { acceptTariff, recordRefusal } from './agreements.js';
 import { periodDigest } from './period-digest.js';
 import { applyReadings } from './readings.js';
-import { event, identityOf, period } from './requests.js';
+import { event, identityOf, ownMeterChannel, period } from './requests.js';
 import {
     MEDIA,
     ROLES,
@@ -258,15 +258,7 @@ export class FemeterContract extends Contract {
         const w = 'PublishMpk';
         const b = parseArg(json, w);
         onlyFields(b, ['meter', 'channel', 'period', 'mpk'], w);
-        const meter = await getMeter(ctx, id(b, 'meter', w));
-        const customer = await requireParty(ctx, ['customer'], w);
-        if (meter.owner !== customer.id)
-            throw new ContractError(
-                'FORBIDDEN',
-                `${w}: meter ${meter.id} belongs to ${meter.owner}, not ${customer.id}`,
-            );
-        const channel = id(b, 'channel', w);
-        channelOf(meter, channel);
+        const { meter, channel } = await ownMeterChannel(ctx, b, w);
         const p = period(b, 'period', w);
         const mpkHex = hex(b, 'mpk', w, undefined, 2 * 1024 * 1024);
         const g = groupByName(meter.group);

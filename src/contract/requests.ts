@@ -8,7 +8,9 @@ import type { Context } from 'fabric-contract-api';
 import { ContractError } from './errors.js';
 import { marshalString } from './marshal.js';
 import { parsePeriodId } from './tariff/index.js';
-import { obj, onlyFields, str } from './validate.js';
+import type { Meter, Party } from './records.js';
+import { channelOf, getMeter, requireParty } from './state.js';
+import { id, obj, onlyFields, str } from './validate.js';
 
 /**
  * The `identity` field of a request: `{ mspId, id }`.
@@ -62,4 +64,31 @@ export function period(o: Record<string, unknown>, k: string, what: string): str
  */
 export function event(ctx: Context, name: string, payload: unknown): void {
     ctx.stub.setEvent(name, new TextEncoder().encode(marshalString(payload)));
+}
+
+/**
+ * The `meter` and `channel` of a request made by the meter's owner: the submitter must be a
+ * registered customer who owns the meter, and the channel one of the meter's.
+ *
+ * @throws {ContractError} `NOT_FOUND`, `FORBIDDEN` or `BAD_REQUEST`
+ * @example
+ * ```ts
+ * const { meter, channel } = await ownMeterChannel(ctx, body, 'PublishMpk');
+ * ```
+ */
+export async function ownMeterChannel(
+    ctx: Context,
+    b: Record<string, unknown>,
+    w: string,
+): Promise<{ meter: Meter; customer: Party; channel: string }> {
+    const meter = await getMeter(ctx, id(b, 'meter', w));
+    const customer = await requireParty(ctx, ['customer'], w);
+    if (meter.owner !== customer.id)
+        throw new ContractError(
+            'FORBIDDEN',
+            `${w}: meter ${meter.id} belongs to ${meter.owner}, not ${customer.id}`,
+        );
+    const channel = id(b, 'channel', w);
+    channelOf(meter, channel);
+    return { meter, customer, channel };
 }
