@@ -600,6 +600,7 @@ export class FemeterContract extends Contract {
         return marshalString({ identity: submitter(ctx), ref: (await whoIs(ctx)) ?? null });
     }
 
+    /** A registered party by id (any registered identity). Refused `NOT_FOUND` if absent. */
     @Transaction(false)
     @Returns('string')
     async GetParty(ctx: Context, partyId: string): Promise<string> {
@@ -609,6 +610,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** Every registered party (any registered identity). */
     @Transaction(false)
     @Returns('string')
     async ListParties(ctx: Context): Promise<string> {
@@ -616,6 +618,7 @@ export class FemeterContract extends Contract {
         return marshalString((await listByPrefix<Party>(ctx, 'party', [])).map((x) => x.value));
     }
 
+    /** A registered meter by id (any registered identity). Refused `NOT_FOUND` if absent. */
     @Transaction(false)
     @Returns('string')
     async GetMeter(ctx: Context, meterId: string): Promise<string> {
@@ -623,6 +626,7 @@ export class FemeterContract extends Contract {
         return marshalString(await getMeter(ctx, meterId));
     }
 
+    /** Every registered meter (any registered identity). */
     @Transaction(false)
     @Returns('string')
     async ListMeters(ctx: Context): Promise<string> {
@@ -630,6 +634,7 @@ export class FemeterContract extends Contract {
         return marshalString((await listByPrefix<Meter>(ctx, 'meter', [])).map((x) => x.value));
     }
 
+    /** A meter channel's master public key for a period, with the meter's acknowledgement (`ack`, or null before it). */
     @Transaction(false)
     @Returns('string')
     async GetMpk(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
@@ -643,6 +648,7 @@ export class FemeterContract extends Contract {
         return marshalString({ ...rec, ack: ack ?? null });
     }
 
+    /** A published tariff document by id and version (`version` as a decimal string). */
     @Transaction(false)
     @Returns('string')
     async GetTariff(ctx: Context, tariffId: string, version: string): Promise<string> {
@@ -650,6 +656,7 @@ export class FemeterContract extends Contract {
         return marshalString((await getTariff(ctx, tariffId, Number(version))).rec);
     }
 
+    /** Every published tariff version. */
     @Transaction(false)
     @Returns('string')
     async ListTariffs(ctx: Context): Promise<string> {
@@ -659,6 +666,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** An index price series for a period, as the index publisher published it. */
     @Transaction(false)
     @Returns('string')
     async GetPriceSeries(ctx: Context, seriesId: string, p: string): Promise<string> {
@@ -706,6 +714,7 @@ export class FemeterContract extends Contract {
         return marshalString(all);
     }
 
+    /** Every consent record (allowed or refused, with the guard decision) of an epoch. */
     @Transaction(false)
     @Returns('string')
     async GetConsents(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
@@ -717,6 +726,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** A meter channel's period record (count, flags, C_0, closed), or null before its first reading. */
     @Transaction(false)
     @Returns('string')
     async GetPeriod(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
@@ -750,6 +760,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** A meter's sequence record: the last sequence number and the gaps still open. */
     @Transaction(false)
     @Returns('string')
     async GetMeterSequence(ctx: Context, meterId: string): Promise<string> {
@@ -762,6 +773,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** Every posted bill of an epoch, with its proof. */
     @Transaction(false)
     @Returns('string')
     async GetBills(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
@@ -771,6 +783,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** Every posted bill of a meter (all channels and periods). */
     @Transaction(false)
     @Returns('string')
     async ListBills(ctx: Context, meterId: string): Promise<string> {
