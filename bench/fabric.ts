@@ -43,6 +43,7 @@ import { ENERGY_TARIFF } from '../src/apps/demo/tariffs.js';
 import {
     closePayload,
     ed25519Signer,
+    periodDigest,
     readingPayload,
     type ReadingInput,
 } from '../src/contract/index.js';
@@ -59,8 +60,9 @@ import {
     type DlogSolver,
 } from '../src/fe/ipfe.js';
 import { proveBill } from '../src/fe/proof.js';
-import type { FemeterApi } from '../src/ledger/api.js';
-import { defaultConnectionPath, repositoryRoot } from '../src/ledger/fabric/index.js';
+import type { FemeterApi } from '../src/roles/api.js';
+import { defaultConnectionPath } from '../src/ledger/fabric/index.js';
+import { repositoryRoot } from '../src/apps/fabric/deploy.js';
 import { Customer } from '../src/roles/customer/customer.js';
 import { Wallet } from '../src/roles/customer/wallet.js';
 import { hpkeKeyPair } from '../src/roles/hpke.js';
@@ -332,13 +334,12 @@ async function providerBill(
     while (meter.next < values)
         await meter.api.submitReadings(meter.id, meter.take(Math.min(480, values - meter.next)));
     if (full) {
-        const all = new Uint8Array((SLOTS + 1) * 32);
-        all.set(g.encode(meter.c0), 0);
         const stored = await meter.api.getReadings(meter.id, CHANNEL, PERIOD);
-        stored.forEach((r, i) => {
-            all.set(hexToBytes(r.c), (i + 1) * 32);
-        });
-        const digest = sha256(all);
+        const digest = periodDigest(
+            bytesToHex(g.encode(meter.c0)),
+            stored.map((r) => r.c),
+            g.elementBytes,
+        );
         await meter.api.closePeriod({
             meter: meter.id,
             channel: CHANNEL,

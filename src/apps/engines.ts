@@ -6,23 +6,24 @@
  * from a deployment secret and the participant's name, so a restarted process reconnects as the
  * same identity. On Fabric ({@link fabricEngine}) identities come from the network's MSP material
  * instead: each participant name is mapped to its own `UserN` of the organisation's MSP.
+ *
+ * The choice of engine comes from the ledger layer's registry (`ENGINE_NAMES`); {@link appEngines}
+ * has one opener per registered engine (a new engine does not compile until it has one).
+ *
+ * Importing this module changes nothing process-wide and loads neither the contract (and with it
+ * fabric-contract-api, whose logger installs process handlers) nor anything of Fabric: the contract
+ * loads when an embedded engine opens, the Fabric adapter when a Fabric engine opens.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { FemeterContract } from '../contract/index.js';
 import type { LedgerIdentity } from '../contract/index.js';
-import { FemeterApi } from '../ledger/api.js';
-import { EmbeddedLedger, identities, signers } from '../ledger/index.js';
-import {
-    clientUsers,
-    defaultConnectionPath,
-    deployChaincode,
-    FabricLedger,
-    freshChaincodeName,
-    loadConnectionProfile,
-    ParticipantDirectory,
-    stopChaincode,
-} from '../ledger/fabric/index.js';
+import { FemeterApi } from '../roles/api.js';
+import { engines, identities, signers } from '../ledger/index.js';
+import type { EmbeddedLedger, EngineName } from '../ledger/index.js';
+import type { FabricLedger } from '../ledger/fabric/index.js';
+import type { FabricEngineOptions } from './fabric/engine.js';
+
+export type { FabricEngineOptions } from './fabric/engine.js';
 
 /** The two organisations of a deployment (Fabric: two MSPs; embedded: two MSP ids). */
 export type Org = 'operator' | 'customers';
@@ -39,7 +40,7 @@ export interface Participant {
 
 /** A ledger the apps can use. */
 export interface Engine {
-    readonly name: 'embedded' | 'fabric';
+    readonly name: EngineName;
     connect(name: string, org: Org): Promise<Participant>;
     /** Embedded only: re-check the whole chain. */
     verify?(): Promise<{
@@ -57,7 +58,8 @@ export async function embeddedEngine(
     path: string,
     secret: Uint8Array,
 ): Promise<Engine & { readonly ledger: EmbeddedLedger }> {
-    const ledger = await EmbeddedLedger.open({ path, contracts: [FemeterContract] });
+    const { FemeterContract } = await import('../contract/index.js');
+    const ledger = await engines.embedded.open({ path, contracts: [FemeterContract] });
     const clients: FemeterApi[] = [];
     return {
         name: 'embedded',
@@ -84,94 +86,74 @@ export async function embeddedEngine(
     };
 }
 
-/** Options of {@link fabricEngine}. */
-export interface FabricEngineOptions {
-    /** Chaincode to use (default: the connection file's most recently deployed `chaincode`). */
-    readonly chaincode?: string;
-    /**
-     * Deploy a fresh chaincode named `<prefix>-<time>-<pid>-<n>` first and use it: a fresh ledger, as
-     * `femeter demo` and the end-to-end tests need (`Bootstrap` runs once per ledger). Takes ~2 s.
-     */
-    readonly freshChaincode?: string;
-    /** Stop the server of a chaincode deployed by `freshChaincode` at {@link Engine.close} (default true). */
-    readonly stopChaincodeOnClose?: boolean;
-}
-
 /**
- * A Fabric network (from `scripts/fabric/up`'s `connection.json`) as an {@link Engine}.
- *
- * Identities: `connect(name, org)` maps the participant `name` to a distinct client user
- * (`User1..UserN`) of the org's MSP (`OperatorMSP` / `CustomersMSP`): the lowest user not yet taken
- * on this chaincode, remembered in `<network data dir>/participants.json`, so a restarted process
- * reconnects every participant as the same user. The contract-visible id (`ctx.clientIdentity.getID()`,
- * `x509::<subject>::<issuer>`) is read back with the `WhoAmI` query, which any identity may call.
+ * A Fabric network (from `scripts/fabric/up`'s `connection.json`) as an {@link Engine}; see
+ * `src/apps/fabric/engine.ts` (loaded here, on first use).
  *
  * @param connectionPath the network's connection.json (default `$FEMETER_FABRIC_CONNECTION` or
  *   `~/.cache/femeter/fabric-net/connection.json`)
  *
  * @example
  * ```ts
- * const engine = await fabricEngine(defaultConnectionPath(), { freshChaincode: 'demo' });
+ * const engine = await fabricEngine(undefined, { freshChaincode: 'demo' });
  * const operator = await engine.connect('operator', 'operator');
- * await operator.api.bootstrap('operator', 'Operator');
+ * await new Operator({ api: operator.api }).bootstrap('operator', 'Operator');
  * await engine.close();
  * ```
  */
 export async function fabricEngine(
-    connectionPath: string = defaultConnectionPath(),
+    connectionPath?: string,
     options: Readonly<FabricEngineOptions> = {},
 ): Promise<Engine & { readonly ledger: FabricLedger; readonly chaincode: string }> {
-    let profile = await loadConnectionProfile(connectionPath);
-    let chaincode = options.chaincode;
-    let deployed = false;
-    if (options.freshChaincode !== undefined) {
-        chaincode = freshChaincodeName(options.freshChaincode);
-        await deployChaincode({ dataDir: profile.dataDir, name: chaincode });
-        deployed = true;
-        profile = await loadConnectionProfile(connectionPath);
-    }
-    chaincode ??= profile.chaincode ?? undefined;
-    if (chaincode === undefined)
-        throw new Error(
-            `no chaincode is deployed on the Fabric network of ${connectionPath}: run scripts/fabric/deploy`,
-        );
-    if (profile.chaincodes[chaincode] === undefined)
-        throw new Error(
-            `chaincode ${chaincode} is not deployed on the Fabric network of ${connectionPath} (deployed: ${Object.keys(profile.chaincodes).join(', ') || 'none'})`,
-        );
-    const ledger = await FabricLedger.open({ profile, chaincode });
-    const users: Record<string, string[]> = {};
-    for (const [mspId, org] of Object.entries(profile.organizations))
-        users[mspId] = clientUsers(org);
-    const directory = new ParticipantDirectory({ dataDir: profile.dataDir, users });
-    const name = chaincode;
-    return {
-        name: 'fabric',
-        ledger,
-        chaincode: name,
-        async connect(participant, org) {
-            const mspId = MSP_IDS[org];
-            const user = await directory.userFor(name, mspId, participant);
-            const api = new FemeterApi(await ledger.connectUser(mspId, user));
-            const who = await api.whoAmI();
-            if (who.identity.mspId !== mspId)
-                throw new Error(
-                    `Fabric user ${user} of ${mspId} is seen by the contract as a member of ${who.identity.mspId}`,
-                );
-            return { api, identity: who.identity };
-        },
-        async close() {
-            await ledger.close();
-            if (deployed && options.stopChaincodeOnClose !== false) {
-                try {
-                    await stopChaincode({ dataDir: profile.dataDir, name });
-                } catch (err) {
-                    // e.g. the network was taken down first: nothing left to stop
-                    process.emitWarning(
-                        `could not stop chaincode server ${name}: ${(err as Error).message.split('\n')[0]}`,
-                    );
-                }
-            }
-        },
+    const m = await import('./fabric/engine.js');
+    return m.openFabricEngine(connectionPath, options);
+}
+
+/** What each engine needs to open as an apps {@link Engine}. */
+export interface AppEngineOptions {
+    readonly embedded: {
+        /** The ledger directory. */
+        readonly path: string;
+        /** The deployment secret participant keys derive from. */
+        readonly secret: Uint8Array;
     };
+    readonly fabric: FabricEngineOptions & {
+        /** The network's connection.json (default: `defaultConnectionPath()`). */
+        readonly connectionPath?: string | undefined;
+    };
+}
+
+/**
+ * One opener per registered engine.
+ *
+ * @example
+ * ```ts
+ * const engine = await appEngines.embedded({ path: join(data, 'ledger'), secret });
+ * ```
+ */
+export const appEngines: {
+    readonly [K in EngineName]: (options: AppEngineOptions[K]) => Promise<Engine>;
+} = Object.freeze({
+    embedded: (o: AppEngineOptions['embedded']) => embeddedEngine(o.path, o.secret),
+    fabric: (o: AppEngineOptions['fabric']) => fabricEngine(o.connectionPath, o),
+});
+
+/**
+ * Open the engine `name` with its entry of `options` (the others are ignored), e.g. for a choice
+ * made by a flag or an environment variable.
+ *
+ * @example
+ * ```ts
+ * const engine = await openAppEngine(parseEngineName(flag, '--engine'), {
+ *     embedded: { path: join(dir, 'ledger'), secret },
+ *     fabric: { freshChaincode: 'e2e' },
+ * });
+ * ```
+ */
+export function openAppEngine<K extends EngineName>(
+    name: K,
+    options: AppEngineOptions,
+): Promise<Engine> {
+    const open: (o: AppEngineOptions[K]) => Promise<Engine> = appEngines[name];
+    return open(options[name]);
 }

@@ -36,7 +36,8 @@ export async function verifyBillOnLedger(
     try {
         proof = decodeProof(g, hexToBytes(proofHex));
     } catch (e) {
-        if (e instanceof FeError) throw new ContractError('BAD_PROOF', `${what}: ${e.message}`);
+        if (e instanceof FeError)
+            throw new ContractError('BAD_PROOF', `${what}: ${e.message}`, { cause: e });
         throw e;
     }
     const mpkRec = await mustGet<MpkRecord>(

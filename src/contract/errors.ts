@@ -22,13 +22,29 @@ export type ContractErrorCode =
     | 'GUARD' // privacy guard refuses the key set
     | 'BAD_KEY'; // mpk/tariff/key material invalid
 
-/** A refusal by the contract. */
+/**
+ * A refusal by the contract: the base of the contract layer's refusals. `code` is a field; the
+ * message also starts with `[CODE]` (Fabric's error transport keeps only the message); `reason` is
+ * the message without that prefix; `cause` is the error that led to the refusal, when there was one.
+ *
+ * @example
+ * ```ts
+ * try { parseTariff(doc); }
+ * catch (e) { throw new ContractError('BAD_REQUEST', (e as Error).message, { cause: e }); }
+ * ```
+ */
 export class ContractError extends Error {
     readonly code: ContractErrorCode;
-    constructor(code: ContractErrorCode, message: string) {
-        super(`[${code}] ${message}`);
-        this.name = 'ContractError';
+    /** The message without its `[CODE]` prefix. */
+    readonly reason: string;
+    constructor(code: ContractErrorCode, message: string, options?: { readonly cause?: unknown }) {
+        super(
+            `[${code}] ${message}`,
+            options?.cause === undefined ? undefined : { cause: options.cause },
+        );
+        this.name = new.target.name;
         this.code = code;
+        this.reason = message;
     }
 }
 

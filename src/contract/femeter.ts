@@ -13,12 +13,14 @@ import { decodeMpk } from '../fe/codec.js';
 import { FeError } from '../fe/errors.js';
 import { GROUP_NAMES, groupByName } from '../fe/groups.js';
 import type { GroupName } from '../fe/group.js';
-import { checkKeySet, GUARD_MIN_K, type GuardMode } from '../fe/guard.js';
 import { verifyBillOnLedger } from './billing.js';
 import { ContractError } from './errors.js';
 import { keys } from './keys.js';
 import { marshalString, parseArg } from './marshal.js';
+import { acceptTariff, recordRefusal } from './agreements.js';
+import { periodDigest } from './period-digest.js';
 import { applyReadings } from './readings.js';
+import { event, identityOf, ownMeterChannel, period } from './requests.js';
 import {
     MEDIA,
     ROLES,
@@ -76,7 +78,7 @@ import {
     optStr,
     str,
 } from './validate.js';
-import { getTariff, meterPeriod, weightsDigest, weightsFor } from './weights.js';
+import { getTariff, meterPeriod, weightsFor } from './weights.js';
 
 const { Contract, Info, Returns, Transaction } = fabric;
 /**
@@ -86,32 +88,9 @@ const { Contract, Info, Returns, Transaction } = fabric;
 const Context = fabric.Context;
 type Context = FabricContext;
 
-/** Most periods one AcceptTariff may cover (a year of months, with room). */
-export const MAX_AGREEMENT_PERIODS = 24;
 const CONFIG_KEY = 'config';
 
-function identityOf(o: Record<string, unknown>, what: string): { mspId: string; id: string } {
-    const i = obj(o, 'identity', what);
-    onlyFields(i, ['mspId', 'id'], `${what}.identity`);
-    return {
-        mspId: str(i, 'mspId', `${what}.identity`, 64),
-        id: str(i, 'id', `${what}.identity`, 1024),
-    };
-}
-
-function period(o: Record<string, unknown>, k: string, what: string): string {
-    const p = str(o, k, what, 7);
-    try {
-        parsePeriodId(p);
-    } catch (e) {
-        throw new ContractError('BAD_REQUEST', `${what}.${k}: ${(e as Error).message}`);
-    }
-    return p;
-}
-
-function event(ctx: Context, name: string, payload: unknown): void {
-    ctx.stub.setEvent(name, new TextEncoder().encode(marshalString(payload)));
-}
+export { MAX_AGREEMENT_PERIODS } from './agreements.js';
 
 @Info({
     title: 'femeter',
@@ -230,7 +209,7 @@ export class FemeterContract extends Contract {
             timeZone = assertTimeZone(b['timeZone'] ?? 'Europe/Berlin');
             slotMinutes = assertIntervalMinutes(b['slotMinutes'] ?? 15);
         } catch (e) {
-            throw new ContractError('BAD_REQUEST', `${w}: ${(e as Error).message}`);
+            throw new ContractError('BAD_REQUEST', `${w}: ${(e as Error).message}`, { cause: e });
         }
         const meter: Meter = {
             id: id(b, 'id', w),
@@ -280,15 +259,7 @@ export class FemeterContract extends Contract {
         const w = 'PublishMpk';
         const b = parseArg(json, w);
         onlyFields(b, ['meter', 'channel', 'period', 'mpk'], w);
-        const meter = await getMeter(ctx, id(b, 'meter', w));
-        const customer = await requireParty(ctx, ['customer'], w);
-        if (meter.owner !== customer.id)
-            throw new ContractError(
-                'FORBIDDEN',
-                `${w}: meter ${meter.id} belongs to ${meter.owner}, not ${customer.id}`,
-            );
-        const channel = id(b, 'channel', w);
-        channelOf(meter, channel);
+        const { meter, channel } = await ownMeterChannel(ctx, b, w);
         const p = period(b, 'period', w);
         const mpkHex = hex(b, 'mpk', w, undefined, 2 * 1024 * 1024);
         const g = groupByName(meter.group);
@@ -297,7 +268,8 @@ export class FemeterContract extends Contract {
         try {
             mpk = decodeMpk(g, hexToBytes(mpkHex));
         } catch (e) {
-            if (e instanceof FeError) throw new ContractError('BAD_KEY', `${w}: ${e.message}`);
+            if (e instanceof FeError)
+                throw new ContractError('BAD_KEY', `${w}: ${e.message}`, { cause: e });
             throw e;
         }
         if (mpk.ctx.meter !== meter.id || mpk.ctx.channel !== channel || mpk.ctx.period !== p)
@@ -384,7 +356,9 @@ export class FemeterContract extends Contract {
             tariff = parseTariff(doc);
         } catch (e) {
             if (e instanceof TariffError)
-                throw new ContractError('BAD_REQUEST', `PublishTariff: ${e.message}`);
+                throw new ContractError('BAD_REQUEST', `PublishTariff: ${e.message}`, {
+                    cause: e,
+                });
             throw e;
         }
         if (tariff.provider !== provider.id)
@@ -434,7 +408,7 @@ export class FemeterContract extends Contract {
                 prices: b['prices'],
             });
         } catch (e) {
-            throw new ContractError('BAD_REQUEST', `${w}: ${(e as Error).message}`);
+            throw new ContractError('BAD_REQUEST', `${w}: ${(e as Error).message}`, { cause: e });
         }
         const rec: SeriesRecord = {
             id: b['id'] as string,
@@ -462,201 +436,23 @@ export class FemeterContract extends Contract {
     /**
      * The customer accepts a tariff for some periods of a meter channel: the privacy guard is re-run
      * here on the weights derived on the ledger, then the HPKE-sealed functional keys and the
-     * consent record are stored.
+     * consent record are stored (`./agreements.ts`).
+     * Request: `{ meter, channel, provider, tariff: { id, version }, periods: [{ period, encryptedKey }], guard: { mode, k } }`.
      */
     @Transaction()
     @Returns('string')
     async AcceptTariff(ctx: Context, json: string): Promise<string> {
-        const w = 'AcceptTariff';
-        const b = parseArg(json, w);
-        onlyFields(b, ['meter', 'channel', 'provider', 'tariff', 'periods', 'guard'], w);
-        const { meter, provider, tariff, tariffRec, channel, mode, k } =
-            await this.#agreementContext(ctx, b, w);
-        const periods = arr(b, 'periods', w, 1, MAX_AGREEMENT_PERIODS).map((x, i) => {
-            const o = asObj(x, `${w}.periods[${i}]`);
-            onlyFields(o, ['period', 'encryptedKey'], `${w}.periods[${i}]`);
-            return {
-                period: period(o, 'period', `${w}.periods[${i}]`),
-                encryptedKey: hex(o, 'encryptedKey', `${w}.periods[${i}]`, undefined, 128 * 1024),
-            };
-        });
-        const now = txTime(ctx);
-        const txId = ctx.stub.getTxID();
-        for (const pp of periods) {
-            await mustGet<MpkRecord>(
-                ctx,
-                keys.mpk(ctx.stub, meter.id, channel, pp.period),
-                `mpk ${meter.id}/${channel}/${pp.period}`,
-            );
-            const pr = await getJson<PeriodRecord>(
-                ctx,
-                keys.period(ctx.stub, meter.id, channel, pp.period),
-            );
-            if (pr?.closed)
-                throw new ContractError('CLOSED', `${w}: period ${pp.period} is already closed`);
-            const y = await weightsFor(ctx, meter, pp.period, tariff);
-            const aKey = keys.agree(ctx.stub, meter.id, channel, pp.period, provider.id, tariff.id);
-            if (await getJson(ctx, aKey))
-                throw new ContractError(
-                    'EXISTS',
-                    `${w}: ${provider.id} already holds a key for ${tariff.id} in ${pp.period}`,
-                );
-            const existing = await this.#issuedWeights(ctx, meter, channel, pp.period);
-            const decision = checkKeySet(existing, y, { mode, k });
-            if (!decision.allowed)
-                throw new ContractError(
-                    'GUARD',
-                    `${w}: privacy guard refuses ${tariff.id}@${tariff.version} for ${pp.period}: ${decision.reason}`,
-                );
-            const agreement: Agreement = {
-                meter: meter.id,
-                channel,
-                period: pp.period,
-                provider: provider.id,
-                tariffId: tariff.id,
-                tariffVersion: tariff.version,
-                weightsDigest: weightsDigest(y),
-                encryptedKey: pp.encryptedKey,
-                agreedAt: now,
-                txId,
-            };
-            await putJson(ctx, aKey, agreement);
-            const consent: Consent = {
-                meter: meter.id,
-                channel,
-                period: pp.period,
-                provider: provider.id,
-                tariffId: tariff.id,
-                tariffVersion: tariff.version,
-                decision: 'allowed',
-                reason: decision.reason,
-                guard: { mode, k, code: decision.code },
-                at: now,
-                txId,
-            };
-            await putJson(ctx, keys.consent(ctx.stub, meter.id, channel, pp.period, txId), consent);
-        }
-        event(ctx, 'agreement', {
-            meter: meter.id,
-            channel,
-            provider: provider.id,
-            tariff: tariff.id,
-            version: tariff.version,
-            digest: tariffRec.digest,
-            periods: periods.map((x) => x.period),
-        });
-        return marshalString({
-            meter: meter.id,
-            channel,
-            provider: provider.id,
-            tariff: `${tariff.id}@${tariff.version}`,
-            periods: periods.map((x) => x.period),
-        });
+        return acceptTariff(ctx, parseArg(json, 'AcceptTariff'));
     }
 
-    /** The customer records a refusal (e.g. the guard refused): the consent record says why. */
+    /**
+     * The customer records a refusal (e.g. the guard refused): the consent record says why (`./agreements.ts`).
+     * Request: `{ meter, channel, provider, tariff: { id, version }, periods: [period], guard: { mode, k }, reason }`.
+     */
     @Transaction()
     @Returns('string')
     async RecordRefusal(ctx: Context, json: string): Promise<string> {
-        const w = 'RecordRefusal';
-        const b = parseArg(json, w);
-        onlyFields(b, ['meter', 'channel', 'provider', 'tariff', 'periods', 'guard', 'reason'], w);
-        const { meter, provider, tariff, channel, mode, k } = await this.#agreementContext(
-            ctx,
-            b,
-            w,
-        );
-        const reason = str(b, 'reason', w, 1024);
-        const periods = arr(b, 'periods', w, 1, MAX_AGREEMENT_PERIODS).map((x, i) => {
-            if (typeof x !== 'string')
-                throw new ContractError('BAD_REQUEST', `${w}.periods[${i}]: expected a period id`);
-            return period({ p: x }, 'p', `${w}.periods[${i}]`);
-        });
-        const now = txTime(ctx);
-        const txId = ctx.stub.getTxID();
-        for (const p of periods) {
-            const consent: Consent = {
-                meter: meter.id,
-                channel,
-                period: p,
-                provider: provider.id,
-                tariffId: tariff.id,
-                tariffVersion: tariff.version,
-                decision: 'refused',
-                reason,
-                guard: { mode, k, code: 'refused' },
-                at: now,
-                txId,
-            };
-            await putJson(ctx, keys.consent(ctx.stub, meter.id, channel, p, txId), consent);
-        }
-        event(ctx, 'refusal', {
-            meter: meter.id,
-            channel,
-            provider: provider.id,
-            tariff: tariff.id,
-            periods,
-            reason,
-        });
-        return marshalString({ refused: periods.length, reason });
-    }
-
-    async #agreementContext(ctx: Context, b: Record<string, unknown>, w: string) {
-        const meter = await getMeter(ctx, id(b, 'meter', w));
-        const customer = await requireParty(ctx, ['customer'], w);
-        if (meter.owner !== customer.id)
-            throw new ContractError(
-                'FORBIDDEN',
-                `${w}: meter ${meter.id} belongs to ${meter.owner}, not ${customer.id}`,
-            );
-        const channel = id(b, 'channel', w);
-        channelOf(meter, channel);
-        const provider = await mustGet<Party>(
-            ctx,
-            keys.party(ctx.stub, id(b, 'provider', w)),
-            `provider ${String(b['provider'])}`,
-        );
-        if (provider.role !== 'provider')
-            throw new ContractError(
-                'BAD_REQUEST',
-                `${w}.provider: ${provider.id} is not a provider`,
-            );
-        const t = obj(b, 'tariff', w);
-        onlyFields(t, ['id', 'version'], `${w}.tariff`);
-        const { rec: tariffRec, tariff } = await getTariff(
-            ctx,
-            id(t, 'id', `${w}.tariff`),
-            int(t, 'version', `${w}.tariff`, 1, 2 ** 31 - 1),
-        );
-        if (tariff.provider !== provider.id)
-            throw new ContractError(
-                'BAD_REQUEST',
-                `${w}: tariff ${tariff.id} belongs to ${tariff.provider}, not ${provider.id}`,
-            );
-        const g = obj(b, 'guard', w);
-        onlyFields(g, ['mode', 'k'], `${w}.guard`);
-        const mode: GuardMode =
-            tariff.kind === 'indexed'
-                ? 'indexed'
-                : oneOf(g, 'mode', `${w}.guard`, ['class', 'indexed'] as const);
-        const k = int(g, 'k', `${w}.guard`, GUARD_MIN_K, 100_000);
-        return { meter, customer, provider, tariff, tariffRec, channel, mode, k };
-    }
-
-    /** Weights of every key already issued for an epoch (all providers: the guard is about what leaks at all). */
-    async #issuedWeights(
-        ctx: Context,
-        meter: Meter,
-        channel: string,
-        p: string,
-    ): Promise<bigint[][]> {
-        const list = await listByPrefix<Agreement>(ctx, 'agree', [meter.id, channel, p]);
-        const out: bigint[][] = [];
-        for (const a of list) {
-            const { tariff } = await getTariff(ctx, a.value.tariffId, a.value.tariffVersion);
-            out.push(await weightsFor(ctx, meter, p, tariff));
-        }
-        return out;
+        return recordRefusal(ctx, parseArg(json, 'RecordRefusal'));
     }
 
     // ---------------------------------------------------------------- metering
@@ -711,10 +507,13 @@ export class FemeterContract extends Contract {
             );
         const slots = await listByPrefix<SlotRecord>(ctx, 'slot', [meter.id, channel, p]);
         const g = groupByName(meter.group);
-        const all = new Uint8Array((slots.length + 1) * g.elementBytes);
-        all.set(hexToBytes(pr.c0!), 0);
-        slots.forEach((s, i) => all.set(hexToBytes(s.value.c), (i + 1) * g.elementBytes));
-        const actual = bytesToHex(sha256(all));
+        const actual = bytesToHex(
+            periodDigest(
+                pr.c0!,
+                slots.map((s) => s.value.c),
+                g.elementBytes,
+            ),
+        );
         if (actual !== digest)
             throw new ContractError(
                 'CONFLICT',
@@ -802,6 +601,7 @@ export class FemeterContract extends Contract {
         return marshalString({ identity: submitter(ctx), ref: (await whoIs(ctx)) ?? null });
     }
 
+    /** A registered party by id (any registered identity). Refused `NOT_FOUND` if absent. */
     @Transaction(false)
     @Returns('string')
     async GetParty(ctx: Context, partyId: string): Promise<string> {
@@ -811,6 +611,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** Every registered party (any registered identity). */
     @Transaction(false)
     @Returns('string')
     async ListParties(ctx: Context): Promise<string> {
@@ -818,6 +619,7 @@ export class FemeterContract extends Contract {
         return marshalString((await listByPrefix<Party>(ctx, 'party', [])).map((x) => x.value));
     }
 
+    /** A registered meter by id (any registered identity). Refused `NOT_FOUND` if absent. */
     @Transaction(false)
     @Returns('string')
     async GetMeter(ctx: Context, meterId: string): Promise<string> {
@@ -825,6 +627,7 @@ export class FemeterContract extends Contract {
         return marshalString(await getMeter(ctx, meterId));
     }
 
+    /** Every registered meter (any registered identity). */
     @Transaction(false)
     @Returns('string')
     async ListMeters(ctx: Context): Promise<string> {
@@ -832,6 +635,7 @@ export class FemeterContract extends Contract {
         return marshalString((await listByPrefix<Meter>(ctx, 'meter', [])).map((x) => x.value));
     }
 
+    /** A meter channel's master public key for a period, with the meter's acknowledgement (`ack`, or null before it). */
     @Transaction(false)
     @Returns('string')
     async GetMpk(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
@@ -845,6 +649,7 @@ export class FemeterContract extends Contract {
         return marshalString({ ...rec, ack: ack ?? null });
     }
 
+    /** A published tariff document by id and version (`version` as a decimal string). */
     @Transaction(false)
     @Returns('string')
     async GetTariff(ctx: Context, tariffId: string, version: string): Promise<string> {
@@ -852,6 +657,7 @@ export class FemeterContract extends Contract {
         return marshalString((await getTariff(ctx, tariffId, Number(version))).rec);
     }
 
+    /** Every published tariff version. */
     @Transaction(false)
     @Returns('string')
     async ListTariffs(ctx: Context): Promise<string> {
@@ -861,6 +667,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** An index price series for a period, as the index publisher published it. */
     @Transaction(false)
     @Returns('string')
     async GetPriceSeries(ctx: Context, seriesId: string, p: string): Promise<string> {
@@ -908,6 +715,7 @@ export class FemeterContract extends Contract {
         return marshalString(all);
     }
 
+    /** Every consent record (allowed or refused, with the guard decision) of an epoch. */
     @Transaction(false)
     @Returns('string')
     async GetConsents(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
@@ -919,6 +727,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** A meter channel's period record (count, flags, C_0, closed), or null before its first reading. */
     @Transaction(false)
     @Returns('string')
     async GetPeriod(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
@@ -952,6 +761,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** A meter's sequence record: the last sequence number and the gaps still open. */
     @Transaction(false)
     @Returns('string')
     async GetMeterSequence(ctx: Context, meterId: string): Promise<string> {
@@ -964,6 +774,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** Every posted bill of an epoch, with its proof. */
     @Transaction(false)
     @Returns('string')
     async GetBills(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
@@ -973,6 +784,7 @@ export class FemeterContract extends Contract {
         );
     }
 
+    /** Every posted bill of a meter (all channels and periods). */
     @Transaction(false)
     @Returns('string')
     async ListBills(ctx: Context, meterId: string): Promise<string> {

@@ -7,7 +7,27 @@ import { FemeterContract } from './femeter.js';
 
 export { FemeterContract } from './femeter.js';
 export { ContractError, contractErrorCode, type ContractErrorCode } from './errors.js';
-export * from './records.js';
+export {
+    ROLES,
+    MEDIA,
+    UNITS,
+    type Role,
+    type LedgerIdentity,
+    type IdentityRef,
+    type Party,
+    type MeterChannel,
+    type Meter,
+    type MpkRecord,
+    type MpkAck,
+    type TariffRecord,
+    type SeriesRecord,
+    type Agreement,
+    type Consent,
+    type MeterSequence,
+    type PeriodRecord,
+    type SlotRecord,
+    type Bill,
+} from './records.js';
 export {
     readingPayload,
     mpkAckPayload,
@@ -20,6 +40,7 @@ export {
 export { marshal, marshalString, unmarshal } from './marshal.js';
 export { MAX_BATCH, type ReadingInput, type ReadingEventItem } from './readings.js';
 export { weightsDigest } from './weights.js';
+export { periodDigest } from './period-digest.js';
 
 /** Contracts of this chaincode (fabric-chaincode-node reads this export). */
 export const contracts = [FemeterContract];

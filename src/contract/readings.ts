@@ -23,7 +23,7 @@ import { readingPayload, STATUS, STATUS_MASK, verifyEd25519 } from './signing.js
 import { channelOf, getJson, putJson } from './state.js';
 import { asObj, hex, hexToBytes, id, int, onlyFields, str } from './validate.js';
 import { meterPeriod } from './weights.js';
-import { parsePeriodId } from './tariff/index.js';
+import { period } from './requests.js';
 
 /** Most readings in one transaction. */
 export const MAX_BATCH = 1000;
@@ -52,15 +52,6 @@ export interface ReadingEventItem {
     readonly c0?: string;
 }
 
-function periodId(o: Record<string, unknown>, what: string): string {
-    const p = str(o, 'period', what, 7);
-    try {
-        parsePeriodId(p);
-    } catch (e) {
-        throw new ContractError('BAD_REQUEST', `${what}.period: ${(e as Error).message}`);
-    }
-    return p;
-}
 
 function parseReading(v: unknown, i: number, elementBytes: number): ReadingInput {
     const what = `readings[${i}]`;
@@ -68,7 +59,7 @@ function parseReading(v: unknown, i: number, elementBytes: number): ReadingInput
     onlyFields(o, ['channel', 'period', 'slot', 'seq', 'status', 'c', 'c0', 'sig'], what);
     return {
         channel: str(o, 'channel', what, 32),
-        period: periodId(o, what),
+        period: period(o, 'period', what),
         slot: int(o, 'slot', what, 0, 99_999),
         seq: int(o, 'seq', what, 1, Number.MAX_SAFE_INTEGER),
         status: int(o, 'status', what, 0, STATUS_MASK),
@@ -187,7 +178,8 @@ export async function applyReadings(
             group.decode(c, 'c');
             if (c0) group.decode(c0, 'c0');
         } catch (e) {
-            if (e instanceof FeError) throw new ContractError('BAD_POINT', `${what}: ${e.message}`);
+            if (e instanceof FeError)
+                throw new ContractError('BAD_POINT', `${what}: ${e.message}`, { cause: e });
             throw e;
         }
 

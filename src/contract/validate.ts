@@ -3,11 +3,10 @@
  * @module contract/validate
  * Field validators for untrusted transaction arguments. Each names the field it refuses.
  */
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { isValidEd25519PublicKey } from '../fe/ed25519.js';
 import { ContractError } from './errors.js';
-
-/** Allowed shape of an identifier (party, meter, channel, tariff, series ids). */
-export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@\-/]{0,63}$/;
+import { LEDGER_ID_RE } from './tariff/ids.js';
 
 const bad = (field: string, why: string): ContractError =>
     new ContractError('BAD_REQUEST', `${field}: ${why}`);
@@ -40,7 +39,7 @@ export function optStr(
 
 export function id(o: Record<string, unknown>, k: string, what: string): string {
     const v = str(o, k, what, 64);
-    if (!ID_RE.test(v))
+    if (!LEDGER_ID_RE.test(v))
         throw bad(
             `${what}.${k}`,
             'not a valid identifier ([A-Za-z0-9._:@-/], 1..64, starting alphanumeric)',
@@ -129,14 +128,5 @@ export function asObj(v: unknown, what: string): Record<string, unknown> {
     return v as Record<string, unknown>;
 }
 
-export function hexToBytes(h: string): Uint8Array {
-    const out = new Uint8Array(h.length / 2);
-    for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(i * 2, i * 2 + 2), 16);
-    return out;
-}
-
-export function bytesToHex(b: Uint8Array): string {
-    let s = '';
-    for (const x of b) s += x.toString(16).padStart(2, '0');
-    return s;
-}
+/** Hex helpers: @noble/hashes' (strict: even length, hex digits only), the one the whole tree uses. */
+export { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';

@@ -12,8 +12,8 @@ import { keys } from './keys.js';
 import type { Meter, SeriesRecord, TariffRecord } from './records.js';
 import { getJson, mustGet } from './state.js';
 import {
+    meterPeriod as slotGrid,
     parseTariff,
-    periodSlots,
     tariffWeights,
     TariffError,
     type BillingPeriod,
@@ -21,12 +21,14 @@ import {
 } from './tariff/index.js';
 import { bytesToHex } from './validate.js';
 
-/** The billing period of a meter (slot grid in the meter's time zone). */
+/** The billing period of a meter (slot grid in the meter's time zone), refused as `OUT_OF_RANGE` if invalid. */
 export function meterPeriod(meter: Meter, period: string): BillingPeriod {
     try {
-        return periodSlots(period, meter.timeZone, meter.slotMinutes);
+        return slotGrid(meter, period);
     } catch (e) {
-        throw new ContractError('OUT_OF_RANGE', `period ${period}: ${(e as Error).message}`);
+        throw new ContractError('OUT_OF_RANGE', `period ${period}: ${(e as Error).message}`, {
+            cause: e,
+        });
     }
 }
 
@@ -78,7 +80,8 @@ export async function weightsFor(
             },
         );
     } catch (e) {
-        if (e instanceof TariffError) throw new ContractError('BAD_REQUEST', e.message);
+        if (e instanceof TariffError)
+            throw new ContractError('BAD_REQUEST', e.message, { cause: e });
         throw e;
     }
 }

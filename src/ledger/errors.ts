@@ -36,7 +36,8 @@ export type LedgerErrorCode =
     | 'CLOSED'
     | 'FAILED'
     | 'OVERLOADED'
-    | 'STORAGE';
+    | 'STORAGE'
+    | 'UNKNOWN_ENGINE';
 
 /**
  * Options common to every ledger error.

@@ -18,7 +18,9 @@
  * ```
  */
 
-import { EmbeddedLedger } from './embedded/engine.js';
+import type { EmbeddedLedger } from './embedded/engine.js';
+import { engines } from './engines.js';
+import type { FabricLedger, FabricLedgerOptions } from './fabric/index.js';
 import type { EmbeddedLedgerOptions } from './embedded/engine.js';
 import { verifyLedger } from './embedded/verify.js';
 import type { VerifyOptions, VerifyResult } from './embedded/verify.js';
@@ -40,7 +42,7 @@ export type { ContractErrorInfo, LedgerErrorCode, LedgerErrorOptions } from './e
 export { checkpointers } from './checkpointers.js';
 export { EMBEDDED_DEFAULTS, EmbeddedLedger } from './embedded/engine.js';
 export type { EmbeddedLedgerOptions, TransactionInfo } from './embedded/engine.js';
-export type { ContractClass } from './embedded/dispatch.js';
+export type { ContractClass } from './inprocess/dispatch.js';
 export type { Ed25519Backend } from './embedded/crypto.js';
 export { identities, signers, ED25519_ID_PREFIX } from './embedded/identity.js';
 export {
@@ -57,8 +59,11 @@ export type { Block, TxRecord, ValidationCode, WriteOp } from './embedded/block.
 export { verifyLedger } from './embedded/verify.js';
 export type { VerifyOptions, VerifyResult } from './embedded/verify.js';
 
+export { DEFAULT_ENGINE, ENGINE_NAMES, engines, isEngineName, parseEngineName } from './engines.js';
+export type { EngineEntry, EngineName, EngineTypes } from './engines.js';
+
 /**
- * Ledger engine factories.
+ * Ledger engine factories (the {@link engines} registry's `open`s, plus `verify`).
  *
  * @example
  * ```ts
@@ -66,20 +71,17 @@ export type { VerifyOptions, VerifyResult } from './embedded/verify.js';
  * const report = await ledgers.verify(dir); // with the ledger closed
  * ```
  */
-import type { FabricLedger, FabricLedgerOptions } from './fabric/index.js';
-
 export const ledgers = Object.freeze({
     /** Open (or create) an embedded ledger in a directory. */
     embedded(options: Readonly<EmbeddedLedgerOptions>): Promise<EmbeddedLedger> {
-        return EmbeddedLedger.open(options);
+        return engines.embedded.open(options);
     },
     /**
      * Open a Hyperledger Fabric ledger (the adapter and its Fabric packages load only here).
      * @example const ledger = await ledgers.fabric({ connectionPath: '~/.cache/femeter/fabric-net/connection.json' });
      */
-    async fabric(options: Readonly<FabricLedgerOptions> = {}): Promise<FabricLedger> {
-        const m = await import('./fabric/index.js');
-        return m.FabricLedger.open(options);
+    fabric(options: Readonly<FabricLedgerOptions> = {}): Promise<FabricLedger> {
+        return engines.fabric.open(options);
     },
     /** Verify a closed embedded ledger directory (chain, signatures, txIds, state). */
     verify(path: string, options: Readonly<VerifyOptions> = {}): Promise<VerifyResult> {

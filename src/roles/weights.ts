@@ -6,17 +6,15 @@
  */
 import type { Meter, TariffRecord } from '../contract/index.js';
 import {
+    meterPeriod,
     parseTariff,
-    periodSlots,
     tariffWeights,
     type BillingPeriod,
     type Tariff,
 } from '../contract/tariff/index.js';
-import type { FemeterApi } from '../ledger/api.js';
+import type { FemeterApi } from './api.js';
 
-export function meterPeriod(meter: Meter, period: string): BillingPeriod {
-    return periodSlots(period, meter.timeZone, meter.slotMinutes);
-}
+export { meterPeriod } from '../contract/tariff/index.js';
 
 /** y of `tariff` for `period` of `meter`; fetches the price series of indexed tariffs. */
 export async function tariffWeightsFor(

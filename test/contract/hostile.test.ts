@@ -4,7 +4,7 @@
  * carries its code and leaves the state as it was.
  */
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
     closePayload,
@@ -16,7 +16,8 @@ import {
 import { decodeMpk } from '../../src/fe/codec.js';
 import { groupByName } from '../../src/fe/groups.js';
 import { Encryptor } from '../../src/fe/ipfe.js';
-import { CHANNEL, derive, makeWorld, PERIOD, type World } from '../e2e/world.js';
+import type { Participant } from '../../src/apps/engines.js';
+import { CHANNEL, derive, makeWorld, MAX, PERIOD, type World } from '../e2e/world.js';
 
 const code = (e: unknown): string | undefined =>
     contractErrorCode(e instanceof Error ? e.message : String(e));
@@ -26,7 +27,13 @@ describe('contract rules under hostile input', () => {
     let w: World;
     let enc: Encryptor<unknown>;
     let c0: string;
-    const signer = ed25519Signer(derive('meter-0/sign'));
+    // Every case gets a meter of its own (registered in beforeEach) and sets up the state it needs
+    // itself (`start`), so each passes alone, in any order, and none depends on the sequence
+    // numbers an earlier case used. One world for all: on Fabric a world deploys a chaincode.
+    let meter = '';
+    let meterP: Participant;
+    let signer = ed25519Signer(derive('unused'));
+    let n = 0;
     const mk = (
         slot: number,
         seq: number,
@@ -36,7 +43,7 @@ describe('contract rules under hostile input', () => {
         const c = o.c ?? bytesToHex(g.encode(enc.slot(Math.min(slot, 2971), x)));
         const status = o.status ?? 0;
         const payload = readingPayload({
-            meter: 'meter-0',
+            meter: meter,
             channel: CHANNEL,
             period: PERIOD,
             slot,
@@ -58,9 +65,9 @@ describe('contract rules under hostile input', () => {
     };
     const snapshot = async (): Promise<string> =>
         JSON.stringify([
-            await w.operator.api.getReadings('meter-0', CHANNEL, PERIOD),
-            await w.operator.api.getMeterSequence('meter-0'),
-            await w.operator.api.getPeriod('meter-0', CHANNEL, PERIOD),
+            await w.operator.api.getReadings(meter, CHANNEL, PERIOD),
+            await w.operator.api.getMeterSequence(meter),
+            await w.operator.api.getPeriod(meter, CHANNEL, PERIOD),
         ]);
     const refused = async (p: () => Promise<unknown>, expected: string): Promise<void> => {
         const before = await snapshot();
@@ -73,41 +80,58 @@ describe('contract rules under hostile input', () => {
 
     before(async () => {
         w = await makeWorld(1);
-        const mpk = decodeMpk(
-            g,
-            hexToBytes((await w.operator.api.getMpk('meter-0', CHANNEL, PERIOD)).mpk),
-        );
-        enc = new Encryptor(g, mpk, derive('meter-0/enc'), { maxReading: 20_000n });
-        c0 = bytesToHex(g.encode(enc.open()));
     });
     after(async () => w.close());
+    beforeEach(async () => {
+        meter = `hostile-${++n}`;
+        meterP = await w.engine.connect(meter, 'customers');
+        signer = ed25519Signer(derive(`${meter}/sign`));
+        await w.operator.api.registerMeter({
+            id: meter,
+            owner: w.households[0]!.id,
+            identity: meterP.identity,
+            signingKey: bytesToHex(signer.publicKey),
+            channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
+            maxPerSlot: MAX,
+            software: { id: 'e2e-meter/1', digest: 'ab'.repeat(32) },
+        });
+        await w.households[0]!.customer.publishMpks(meter, CHANNEL, PERIOD, 1);
+        const mpk = decodeMpk(
+            g,
+            hexToBytes((await w.operator.api.getMpk(meter, CHANNEL, PERIOD)).mpk),
+        );
+        enc = new Encryptor(g, mpk, derive(`${meter}/enc`), { maxReading: 20_000n });
+        c0 = bytesToHex(g.encode(enc.open()));
+    });
 
-    const meterApi = () => w.households[0]!.meterParty.api;
+    const meterApi = () => meterP.api;
+    /** Slots 0 (with C_0) and 1 stored with sequence numbers 1 and 2. */
+    const start = async (): Promise<void> => {
+        assert.deepEqual(
+            await meterApi().submitReadings(meter, [mk(0, 1, 5n, { withC0: true }), mk(1, 2, 6n)]),
+            { stored: 2, duplicates: 0 },
+        );
+    };
 
     it('readings: first needs C_0, then accepted; identical resend is a no-op', async () => {
-        await refused(() => meterApi().submitReadings('meter-0', [mk(0, 1, 5n)]), 'BAD_REQUEST');
+        await refused(() => meterApi().submitReadings(meter, [mk(0, 1, 5n)]), 'BAD_REQUEST');
         assert.deepEqual(
-            await meterApi().submitReadings('meter-0', [
-                mk(0, 1, 5n, { withC0: true }),
-                mk(1, 2, 6n),
-            ]),
+            await meterApi().submitReadings(meter, [mk(0, 1, 5n, { withC0: true }), mk(1, 2, 6n)]),
             { stored: 2, duplicates: 0 },
         );
         assert.deepEqual(
-            await meterApi().submitReadings('meter-0', [
-                mk(0, 1, 5n, { withC0: true }),
-                mk(1, 2, 6n),
-            ]),
+            await meterApi().submitReadings(meter, [mk(0, 1, 5n, { withC0: true }), mk(1, 2, 6n)]),
             { stored: 0, duplicates: 2 },
         );
     });
 
     it('wrong role and wrong submitter', async () => {
+        await start();
         await refused(
-            () => w.households[0]!.party.api.submitReadings('meter-0', [mk(2, 3, 1n)]),
+            () => w.households[0]!.party.api.submitReadings(meter, [mk(2, 3, 1n)]),
             'FORBIDDEN',
         ); // the customer is not the meter
-        await refused(() => w.operator.api.submitReadings('meter-0', [mk(2, 3, 1n)]), 'FORBIDDEN');
+        await refused(() => w.operator.api.submitReadings(meter, [mk(2, 3, 1n)]), 'FORBIDDEN');
         await refused(
             () =>
                 w.households[0]!.party.api.registerParty({
@@ -119,7 +143,7 @@ describe('contract rules under hostile input', () => {
             'FORBIDDEN',
         );
         await refused(
-            () => w.providers[0]!.party.api.publishMpk('meter-0', CHANNEL, '2024-05', '00'),
+            () => w.providers[0]!.party.api.publishMpk(meter, CHANNEL, '2024-05', '00'),
             'FORBIDDEN',
         );
         await refused(
@@ -130,9 +154,10 @@ describe('contract rules under hostile input', () => {
     });
 
     it('wrong signer, tampered signature, tampered ciphertext', async () => {
+        await start();
         await refused(
             () =>
-                meterApi().submitReadings('meter-0', [
+                meterApi().submitReadings(meter, [
                     mk(2, 3, 1n, { signer: ed25519Signer(derive('mallory')) }),
                 ]),
             'BAD_SIGNATURE',
@@ -140,86 +165,86 @@ describe('contract rules under hostile input', () => {
         const r = mk(2, 3, 1n);
         await refused(
             () =>
-                meterApi().submitReadings('meter-0', [
+                meterApi().submitReadings(meter, [
                     { ...r, sig: r.sig.replace(/^./, (ch) => (ch === '0' ? '1' : '0')) },
                 ]),
             'BAD_SIGNATURE',
         );
         await refused(
             () =>
-                meterApi().submitReadings('meter-0', [
+                meterApi().submitReadings(meter, [
                     { ...r, c: bytesToHex(g.encode(enc.slot(2, 2n))) },
                 ]),
             'BAD_SIGNATURE',
         );
         await refused(
-            () => meterApi().submitReadings('meter-0', [{ ...r, status: 1 }]),
+            () => meterApi().submitReadings(meter, [{ ...r, status: 1 }]),
             'BAD_SIGNATURE',
         );
     });
 
     it('conflicting slot and reused sequence number', async () => {
-        await refused(() => meterApi().submitReadings('meter-0', [mk(1, 3, 7n)]), 'CONFLICT'); // slot 1 holds another reading
-        await refused(() => meterApi().submitReadings('meter-0', [mk(5, 2, 7n)]), 'CONFLICT'); // seq 2 already used
+        await start();
+        await refused(() => meterApi().submitReadings(meter, [mk(1, 3, 7n)]), 'CONFLICT'); // slot 1 holds another reading
+        await refused(() => meterApi().submitReadings(meter, [mk(5, 2, 7n)]), 'CONFLICT'); // seq 2 already used
         await refused(
-            () => meterApi().submitReadings('meter-0', [mk(0, 1, 5n, { withC0: false })]),
+            () => meterApi().submitReadings(meter, [mk(0, 1, 5n, { withC0: false })]),
             'CONFLICT',
         ); // resend without C_0 differs
     });
 
     it('invalid points: non-canonical, identity, not on the curve', async () => {
+        await start();
         for (const bad of [
             'ff'.repeat(32),
             '00'.repeat(32),
             'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
         ]) {
             await refused(
-                () => meterApi().submitReadings('meter-0', [mk(2, 3, 0n, { c: bad })]),
+                () => meterApi().submitReadings(meter, [mk(2, 3, 0n, { c: bad })]),
                 'BAD_POINT',
             );
         }
         await refused(
-            () => meterApi().submitReadings('meter-0', [mk(2, 3, 0n, { c: 'abcd' })]),
+            () => meterApi().submitReadings(meter, [mk(2, 3, 0n, { c: 'abcd' })]),
             'BAD_REQUEST',
         ); // wrong length
     });
 
     it('slot outside the period, unknown channel, malformed and oversized requests', async () => {
+        await start();
+        await refused(() => meterApi().submitReadings(meter, [mk(2972, 3, 1n)]), 'OUT_OF_RANGE'); // March has 2972 slots
         await refused(
-            () => meterApi().submitReadings('meter-0', [mk(2972, 3, 1n)]),
-            'OUT_OF_RANGE',
-        ); // March has 2972 slots
-        await refused(
-            () => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), channel: '1-0:2.8.0' }]),
+            () => meterApi().submitReadings(meter, [{ ...mk(2, 3, 1n), channel: '1-0:2.8.0' }]),
             'NOT_FOUND',
         );
         await refused(
-            () => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), period: '2024-13' }]),
+            () => meterApi().submitReadings(meter, [{ ...mk(2, 3, 1n), period: '2024-13' }]),
             'BAD_REQUEST',
         );
         await refused(
-            () => meterApi().submitReadings('meter-0', [{ ...mk(2, 3, 1n), status: 8 }]),
+            () => meterApi().submitReadings(meter, [{ ...mk(2, 3, 1n), status: 8 }]),
             'BAD_REQUEST',
         );
         await refused(
             () =>
-                meterApi().submitReadings('meter-0', [
+                meterApi().submitReadings(meter, [
                     { ...mk(0, 3, 1n, { withC0: true }), period: '2024-05' },
                 ]),
             'NOT_FOUND',
         ); // no mpk for that period
         await refused(
             () =>
-                meterApi().submitReadings('meter-0', [
+                meterApi().submitReadings(meter, [
                     { ...mk(2, 3, 1n), extra: 1 } as unknown as ReadingInput,
                 ]),
             'BAD_REQUEST',
         );
-        await refused(() => meterApi().submitReadings('meter-0', []), 'BAD_REQUEST');
+        await refused(() => meterApi().submitReadings(meter, []), 'BAD_REQUEST');
         await refused(
             () =>
                 meterApi().submitReadings(
-                    'meter-0',
+                    meter,
                     Array.from({ length: 1001 }, (_, i) => mk(2 + (i % 100), 3 + i, 1n)),
                 ),
             'BAD_REQUEST',
@@ -230,7 +255,7 @@ describe('contract rules under hostile input', () => {
             () =>
                 meterApi().client.submit(
                     'SubmitReadings',
-                    JSON.stringify({ meter: 'meter-0', readings: 'x'.repeat(3 * 1024 * 1024) }),
+                    JSON.stringify({ meter: meter, readings: 'x'.repeat(3 * 1024 * 1024) }),
                 ),
             'BAD_REQUEST',
         );
@@ -257,22 +282,24 @@ describe('contract rules under hostile input', () => {
     });
 
     it('a sequence gap is recorded and flagged, and filled by a late reading', async () => {
-        await meterApi().submitReadings('meter-0', [mk(3, 5, 1n)]); // seq 3, 4 skipped
-        assert.deepEqual(await meterApi().getMeterSequence('meter-0'), { last: 5, gaps: [[3, 4]] });
-        assert.equal((await meterApi().getPeriod('meter-0', CHANNEL, PERIOD))!.flags.afterGap, 1);
-        await meterApi().submitReadings('meter-0', [mk(2, 3, 1n)]);
-        assert.deepEqual(await meterApi().getMeterSequence('meter-0'), { last: 5, gaps: [[4, 4]] });
-        assert.equal((await meterApi().getPeriod('meter-0', CHANNEL, PERIOD))!.flags.lateFilled, 1);
+        await start();
+        await meterApi().submitReadings(meter, [mk(3, 5, 1n)]); // seq 3, 4 skipped
+        assert.deepEqual(await meterApi().getMeterSequence(meter), { last: 5, gaps: [[3, 4]] });
+        assert.equal((await meterApi().getPeriod(meter, CHANNEL, PERIOD))!.flags.afterGap, 1);
+        await meterApi().submitReadings(meter, [mk(2, 3, 1n)]);
+        assert.deepEqual(await meterApi().getMeterSequence(meter), { last: 5, gaps: [[4, 4]] });
+        assert.equal((await meterApi().getPeriod(meter, CHANNEL, PERIOD))!.flags.lateFilled, 1);
     });
 
     it('close: incomplete refused, wrong digest refused, then nothing after close', async () => {
+        await start();
         const sign = (count: number, digest: Uint8Array): string =>
-            bytesToHex(signer.sign(closePayload('meter-0', CHANNEL, PERIOD, count, digest)));
+            bytesToHex(signer.sign(closePayload(meter, CHANNEL, PERIOD, count, digest)));
         const d0 = new Uint8Array(32);
         await refused(
             () =>
                 meterApi().closePeriod({
-                    meter: 'meter-0',
+                    meter: meter,
                     channel: CHANNEL,
                     period: PERIOD,
                     count: 4,
@@ -281,15 +308,15 @@ describe('contract rules under hostile input', () => {
                 }),
             'INCOMPLETE',
         );
-        // fill the period (seq 4 fills the gap)
-        const rest: ReadingInput[] = [mk(4, 4, 1n)];
-        for (let s = 5, q = 6; s < 2972; s++, q++) rest.push(mk(s, q, 1n));
+        // fill the period: slots 2..2971 with sequence numbers 3..2972
+        const rest: ReadingInput[] = [];
+        for (let s = 2; s < 2972; s++) rest.push(mk(s, s + 1, 1n));
         for (let i = 0; i < rest.length; i += 500)
-            await meterApi().submitReadings('meter-0', rest.slice(i, i + 500));
+            await meterApi().submitReadings(meter, rest.slice(i, i + 500));
         await refused(
             () =>
                 meterApi().closePeriod({
-                    meter: 'meter-0',
+                    meter: meter,
                     channel: CHANNEL,
                     period: PERIOD,
                     count: 2972,
@@ -301,7 +328,7 @@ describe('contract rules under hostile input', () => {
         await refused(
             () =>
                 meterApi().closePeriod({
-                    meter: 'meter-0',
+                    meter: meter,
                     channel: CHANNEL,
                     period: PERIOD,
                     count: 2972,
@@ -310,9 +337,11 @@ describe('contract rules under hostile input', () => {
                 }),
             'BAD_SIGNATURE',
         );
-        const h = w.households[0]!;
-        h.agent.recordedSlots(CHANNEL, PERIOD);
-        const readings = await meterApi().getReadings('meter-0', CHANNEL, PERIOD);
+        const readings = await meterApi().getReadings(meter, CHANNEL, PERIOD);
+        assert.deepEqual(
+            readings.map((r) => r.slot),
+            Array.from({ length: 2972 }, (_, i) => i),
+        );
         const all = new Uint8Array(2973 * 32);
         all.set(hexToBytes(c0), 0);
         readings.forEach((r, i) => {
@@ -321,7 +350,7 @@ describe('contract rules under hostile input', () => {
         const { sha256 } = await import('@noble/hashes/sha2.js');
         const digest = sha256(all);
         await meterApi().closePeriod({
-            meter: 'meter-0',
+            meter: meter,
             channel: CHANNEL,
             period: PERIOD,
             count: 2972,
@@ -329,13 +358,13 @@ describe('contract rules under hostile input', () => {
             signature: sign(2972, digest),
         });
         await refused(
-            () => meterApi().submitReadings('meter-0', [mk(0, 1, 5n, { withC0: true })]),
+            () => meterApi().submitReadings(meter, [mk(0, 1, 5n, { withC0: true })]),
             'CLOSED',
         );
         await refused(
             () =>
                 meterApi().closePeriod({
-                    meter: 'meter-0',
+                    meter: meter,
                     channel: CHANNEL,
                     period: PERIOD,
                     count: 2972,

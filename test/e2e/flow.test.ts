@@ -18,7 +18,7 @@ import { groupByName } from '../../src/fe/groups.js';
 import { deriveScalars, LABELS } from '../../src/fe/kdf.js';
 import { keyDer } from '../../src/fe/ipfe.js';
 import { BadFunctionalKeyError, GuardRefusedError } from '../../src/roles/errors.js';
-import { sealToProvider } from '../../src/roles/hpke.js';
+import { openFromCustomer, sealToProvider } from '../../src/roles/hpke.js';
 import {
     CHANNEL,
     derive,
@@ -255,9 +255,28 @@ describe('tariff change, provider switch, wrong bills and bad keys', () => {
                 pa.provider.loadKeys(h.meterId, CHANNEL, PERIOD),
                 (e) => e instanceof BadFunctionalKeyError && e.message.includes('key check'),
             );
-            // a key sealed for another binding does not even open
-            const w3 = await pa.party.api.getAgreements(h.meterId, CHANNEL, PERIOD);
-            assert.equal(w3.length, 1);
+            // the stored key opens for its own binding (control) and not for any other binding
+            const stored = await pa.party.api.getAgreements(h.meterId, CHANNEL, PERIOD);
+            assert.equal(stored.length, 1);
+            const binding = {
+                meter: h.meterId,
+                channel: CHANNEL,
+                period: PERIOD,
+                provider: 'provider-a',
+                tariff: 'provider-a.energy@1',
+            };
+            const sealedOnLedger = stored[0]!.encryptedKey;
+            assert.deepEqual(
+                await openFromCustomer(pa.hpke, binding, sealedOnLedger),
+                encodeFunctionalKey(g, key),
+            );
+            for (const other of [
+                { ...binding, period: '2024-04' },
+                { ...binding, meter: 'meter-other' },
+                { ...binding, provider: 'provider-b' },
+                { ...binding, tariff: 'provider-a.energy@2' },
+            ])
+                await assert.rejects(openFromCustomer(pa.hpke, other, sealedOnLedger));
         } finally {
             await w2.close();
         }

@@ -11,7 +11,7 @@ import { periodSlots } from '../../src/contract/tariff/index.js';
 import { readingsOfSlots } from '../../src/roles/meter/ingest.js';
 import { readLive, type SerialLine } from '../../src/roles/meter/live.js';
 import { dsmrFormat, parseObisSelector } from '../../src/roles/meter/sources/index.js';
-import { dsmrStamp, writeDsmr } from '../sources/writers.js';
+import { dsmrStamp, writeDsmr } from '../roles/meter/sources/writers.js';
 import { CHANNEL, makeWorld, PERIOD, type World } from './world.js';
 
 describe('live P1 port into the ledger', () => {

@@ -4,17 +4,13 @@
  * auditor, customers with meters) on whichever engine FEMETER_E2E_ENGINE names (embedded by
  * default; the Fabric issue adds 'fabric'). Tests talk to it only through the roles and FemeterApi.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import {
-    embeddedEngine,
-    fabricEngine,
-    type Engine,
-    type Participant,
-} from '../../src/apps/engines.js';
+import { openAppEngine, type Engine, type Participant } from '../../src/apps/engines.js';
+import { DEFAULT_ENGINE, parseEngineName } from '../../src/ledger/engines.js';
 import { defaultConnectionPath } from '../../src/ledger/fabric/index.js';
 import { dlogSolvers } from '../../src/apps/demo/demo.js';
 import { ENERGY_TARIFF, FLAT_TARIFF, TWO_ZONE_TARIFF } from '../../src/apps/demo/tariffs.js';
@@ -69,13 +65,14 @@ export interface World {
  * the fixed party/meter ids work unchanged; its server is stopped when the engine closes.
  */
 export async function openEngine(dir: string): Promise<Engine> {
-    const which = process.env.FEMETER_E2E_ENGINE ?? 'embedded';
-    if (which === 'fabric') return fabricEngine(defaultConnectionPath(), { freshChaincode: 'e2e' });
-    if (which !== 'embedded')
-        throw new Error(
-            `engine ${which} is not available in this build (FEMETER_E2E_ENGINE: embedded | fabric)`,
-        );
-    return embeddedEngine(join(dir, 'ledger'), derive('engine'));
+    const which = parseEngineName(
+        process.env['FEMETER_E2E_ENGINE'] ?? DEFAULT_ENGINE,
+        'FEMETER_E2E_ENGINE',
+    );
+    return openAppEngine(which, {
+        embedded: { path: join(dir, 'ledger'), secret: derive('engine') },
+        fabric: { connectionPath: defaultConnectionPath(), freshChaincode: 'e2e' },
+    });
 }
 
 /** Readings of a household: deterministic, small, every slot. */
@@ -87,10 +84,10 @@ export function readingsFor(meterId: string, period: string): bigint[] {
 
 export async function makeWorld(
     customers: number,
-    opts: { periods?: string[] } = {},
+    opts: { periods?: string[]; engine?: Engine } = {},
 ): Promise<World> {
     const dir = mkdtempSync(join(tmpdir(), 'femeter-e2e-'));
-    const engine = await openEngine(dir);
+    const engine = opts.engine ?? (await openEngine(dir));
     const operator = await engine.connect('operator', 'operator');
     await operator.api.bootstrap('operator', 'Operator');
     const dlog = await dlogSolvers(join(dir, 'cache'), 16);
@@ -183,6 +180,7 @@ export async function makeWorld(
         async close() {
             for (const h of households) h.outbox.close();
             await engine.close();
+            rmSync(dir, { recursive: true, force: true });
         },
     };
 }

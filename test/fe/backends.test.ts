@@ -29,7 +29,7 @@ import {
 } from './exports.js';
 import { hex, ristrettoBackends, unhex } from './helpers.js';
 import { VECTOR_PATH, type Vector } from './vectors.js';
-import { ALL_BAD, RFC_MULTIPLES, rawLE } from '../native/support.js';
+import { ALL_BAD, RFC_MULTIPLES, rawLE } from './native/support.js';
 
 const vector = (JSON.parse(readFileSync(VECTOR_PATH, 'utf8')) as Vector[]).find(
     (v) => v.group === 'ristretto255',

@@ -12,11 +12,12 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { embeddedEngine, fabricEngine, type Engine } from '../engines.js';
-import { defaultConnectionPath, stopChaincode } from '../../ledger/fabric/index.js';
-import { CHANNEL, dlogSolvers, runDemo, type DemoReport } from '../demo/demo.js';
+import { DEFAULT_ENGINE, ENGINE_NAMES, engines, parseEngineName } from '../../ledger/engines.js';
+import type { EngineName } from '../../ledger/engines.js';
+import { defaultConnectionPath } from '../../ledger/fabric/index.js';
+import { stopChaincode } from '../fabric/deploy.js';
+import { CHANNEL, derive, dlogSolvers, runDemo, type DemoReport } from '../demo/demo.js';
 import { terminalReporter } from './progress.js';
 import { backendLine, softwareIdentity } from './version.js';
 import { dlogTableLog2, initBackends } from '../../fe/backends.js';
@@ -57,7 +58,7 @@ Commands:
 
 Run 'femeter <command> --help' for a command's options.`,
     demo: `femeter demo [--customers N] [--period YYYY-MM] [--data DIR] [--shared DIR] [--keep] [--no-fold] [--log-json] [--seed S]
-            [--engine embedded|fabric] [--fabric-connection PATH] [--fabric-chaincode NAME]
+            [--engine ${ENGINE_NAMES.join('|')}] [--fabric-connection PATH] [--fabric-chaincode NAME]
 
 Registers an operator, a provider, an index publisher, an auditor and N customers with meters on a
 fresh ledger (embedded in DIR, or on Fabric with --engine fabric), agrees a flat, a two-zone and a spot-price tariff (plus the total-energy
@@ -71,7 +72,8 @@ bill against the customers' own decrypted readings. Exit code 0 only if everythi
   --no-fold       provider computes bills from scratch instead of folding the event stream
   --log-json      structured JSON-lines logs on stderr instead of progress bars
   --seed S        world seed (default "demo")
-  --engine E      embedded (default): a ledger in DIR/ledger; fabric: the running local Fabric network
+  --engine E      ${ENGINE_NAMES.map((e) => `${e}: ${engines[e].summary}`).join('; ')}
+                  embedded: a ledger in DIR/ledger; fabric: the running local Fabric network
                   (scripts/fabric/build && scripts/fabric/up): a fresh chaincode "demo-…" is deployed
                   for the run (a fresh ledger) and left running for the role commands; the previous
                   demo's chaincode in DIR is stopped. Each participant is its own user of the
@@ -105,12 +107,12 @@ interface World {
     period: string;
     customers: number;
     /** Absent for the embedded engine. */
-    engine?: 'embedded' | 'fabric';
+    engine?: EngineName;
     fabric?: { connection: string; chaincode: string; deployedByDemo: boolean };
 }
 
 function engineSecret(seed: string): Uint8Array {
-    return sha256(utf8ToBytes(`femeter-demo/${seed}/engine`));
+    return derive(seed, 'engine');
 }
 
 async function openWorld(data: string): Promise<{ world: World; engine: Engine }> {
@@ -130,8 +132,6 @@ async function openWorld(data: string): Promise<{ world: World; engine: Engine }
 
 const json = (v: unknown): string =>
     JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2);
-const derive = (seed: string, label: string): Uint8Array =>
-    sha256(utf8ToBytes(`femeter-demo/${seed}/${label}`));
 
 function printDemo(rep: DemoReport, data: string): void {
     const s = (ms: number | undefined): string => `${((ms ?? 0) / 1000).toFixed(1)} s`;
@@ -332,7 +332,7 @@ async function main(): Promise<number> {
             'd0-request': { type: 'boolean' },
             'poll-seconds': { type: 'string' },
             'interval-minutes': { type: 'string' },
-            engine: { type: 'string', default: 'embedded' },
+            engine: { type: 'string', default: DEFAULT_ENGINE },
             'fabric-connection': { type: 'string' },
             'fabric-chaincode': { type: 'string' },
         },
@@ -348,8 +348,7 @@ async function main(): Promise<number> {
                 throw new Error(
                     `shared data not found in ${values.shared}: pass --shared DIR (the folder with bdew-standard-load-profiles.csv)`,
                 );
-            if (values.engine !== 'embedded' && values.engine !== 'fabric')
-                throw new Error('--engine must be embedded or fabric');
+            const engineName = parseEngineName(values.engine, '--engine');
             if (!values.keep) {
                 await stopPreviousDemoChaincode(data);
                 rmSync(data, { recursive: true, force: true });
@@ -358,7 +357,7 @@ async function main(): Promise<number> {
             const id = softwareIdentity();
             let engine: Engine;
             const world: World = { seed: values.seed, period, customers: n };
-            if (values.engine === 'fabric') {
+            if (engineName === 'fabric') {
                 const connection = resolve(values['fabric-connection'] ?? defaultConnectionPath());
                 const chaincode = values['fabric-chaincode'];
                 console.error(
@@ -443,7 +442,7 @@ async function main(): Promise<number> {
                     wallet: Wallet.fromSeed(derive(world.seed, `${cid}/root`)),
                     dlog,
                 });
-                const meter = (await p.api.listMeters()).find((m) => m.owner === cid);
+                const meter = (await c.meters())[0];
                 if (!meter) throw new Error(`${cid} owns no meter`);
                 const period = values.period ?? world.period;
                 const own = await c.readings(meter.id, CHANNEL, period);

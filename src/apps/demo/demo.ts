@@ -30,12 +30,14 @@ import { MeterAgent } from '../../roles/meter/agent.js';
 import { FileOutbox } from '../../roles/meter/outbox.js';
 import { parseProfiles, simulatePeriod, type ProfileTable } from '../../roles/meter/simulator.js';
 import { Provider } from '../../roles/provider/provider.js';
+import { Operator } from '../../roles/operator/index.js';
 import { Auditor, type AuditReport } from '../../roles/auditor/auditor.js';
 import {
     parseDayAheadCsv,
     seriesForPeriod,
     DEFAULT_SERIES_ID,
-} from '../../roles/index-publisher/prices.js';
+    IndexPublisher,
+} from '../../roles/index-publisher/index.js';
 import type { Engine, Participant } from '../engines.js';
 import { ENERGY_TARIFF, FLAT_TARIFF, SPOT_TARIFF, TWO_ZONE_TARIFF } from './tariffs.js';
 
@@ -96,7 +98,16 @@ export const silentReporter: DemoReporter = {
     log: () => undefined,
 };
 
-function derive(seed: string, label: string): Uint8Array {
+/**
+ * A secret of the demo world, derived from its seed and a label (`<meter>/signing`, `<meter>/enc`,
+ * `<customer>/root`, `provider-hpke`, `engine`): the one derivation the demo and the role commands share.
+ *
+ * @example
+ * ```ts
+ * const wallet = Wallet.fromSeed(derive('demo', 'customer-0001/root'));
+ * ```
+ */
+export function derive(seed: string, label: string): Uint8Array {
     return sha256(utf8ToBytes(`femeter-demo/${seed}/${label}`));
 }
 
@@ -153,11 +164,11 @@ export async function runDemo(
     // ---- registration
     r.step('registration');
     t0 = performance.now();
-    const operator = await e.connect('operator', 'operator');
-    await operator.api.bootstrap('operator', 'Metering point operator');
+    const operator = new Operator({ api: (await e.connect('operator', 'operator')).api });
+    await operator.bootstrap('operator', 'Metering point operator');
     const providerP = await e.connect('provider', 'operator');
     const hpke = await hpkeKeyPair(derive(seed, 'provider-hpke'));
-    await operator.api.registerParty({
+    await operator.registerParty({
         id: 'provider',
         role: 'provider',
         name: 'Stadtwerke Demo',
@@ -165,14 +176,14 @@ export async function runDemo(
         hpkePublicKey: hpke.publicKeyHex,
     });
     const publisherP = await e.connect('index-publisher', 'operator');
-    await operator.api.registerParty({
+    await operator.registerParty({
         id: 'index-publisher',
         role: 'indexPublisher',
         name: 'Day-ahead index (SMARD data)',
         identity: publisherP.identity,
     });
     const auditorP = await e.connect('auditor', 'customers');
-    await operator.api.registerParty({
+    await operator.registerParty({
         id: 'auditor',
         role: 'auditor',
         name: 'Market surveillance',
@@ -197,7 +208,7 @@ export async function runDemo(
         const cid = `customer-${String(i + 1).padStart(4, '0')}`;
         const mid = `meter-${String(i + 1).padStart(4, '0')}`;
         const party = await e.connect(cid, 'customers');
-        await operator.api.registerParty({
+        await operator.registerParty({
             id: cid,
             role: 'customer',
             name: `Household ${i + 1}`,
@@ -206,7 +217,7 @@ export async function runDemo(
         const meterP = await e.connect(mid, 'customers');
         const signingSecret = derive(seed, `${mid}/signing`);
         const meterKey = ed25519Signer(signingSecret);
-        await operator.api.registerMeter({
+        await operator.registerMeter({
             id: mid,
             owner: cid,
             identity: meterP.identity,
@@ -264,18 +275,12 @@ export async function runDemo(
         parseDayAheadCsv(readFileSync(join(o.sharedData, 'de-day-ahead-prices.csv'), 'utf8')),
         bp,
     );
-    await publisherP.api.publishPriceSeries({
-        id: series.id,
-        period: o.period,
-        startMs: series.startMs,
-        intervalMinutes: series.intervalMinutes,
-        prices: series.prices,
-    });
+    await new IndexPublisher({ api: publisherP.api }).publish(series, o.period);
     t('tariffs', t0);
 
     // ---- provider listens to the event stream from here on
     const checkpoint = await checkpointers.file(join(o.dataDir, 'provider.checkpoint.json'));
-    const events = await providerP.api.client.events({ checkpoint, startBlock: 0n });
+    const events = await provider.events({ checkpoint, startBlock: 0n });
     let stop = false;
     const billable: string[] = [];
     const providerLoop = provider.run(

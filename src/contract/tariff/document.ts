@@ -30,7 +30,7 @@ import { TariffDocumentError } from './errors.js';
 import { GERMAN_STATES, type GermanState, type HolidayCalendar } from './holidays.js';
 import { assertTimeZone } from './localtime.js';
 import { ROUNDING_MODES, type RoundingMode } from './rounding.js';
-import { ID_RE } from './series.js';
+import { DOCUMENT_ID_RE } from './ids.js';
 import { isCurrencyUnit, type CurrencyUnit } from './units.js';
 
 /** The one supported document format. */
@@ -369,7 +369,7 @@ function expectTimeZone(value: unknown, path: string): string {
 
 function expectId(value: unknown, path: string): string {
     const s = expectString(value, path, MAX_STRING_LENGTH);
-    if (!ID_RE.test(s)) {
+    if (!DOCUMENT_ID_RE.test(s)) {
         throw new TariffDocumentError(
             path,
             `expected an id of letters, digits and . _ : / - starting with a letter or digit, got ${show(s)}`,

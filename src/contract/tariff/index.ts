@@ -35,6 +35,7 @@ export {
     previousPeriodId,
     assertIntervalMinutes,
     periodSlots,
+    meterPeriod,
     slotStartMs,
     slotOfInstant,
     periodIdOfInstant,
@@ -54,12 +55,12 @@ export {
 } from './holidays.js';
 export { type RoundingMode, ROUNDING_MODES, divRound } from './rounding.js';
 export { type CurrencyUnit, type UnitConversion, CURRENCY_UNITS, isCurrencyUnit } from './units.js';
+export { DOCUMENT_ID_RE, LEDGER_ID_RE } from './ids.js';
 export {
     type PriceSeries,
     PRICE_SERIES_UNIT,
     MAX_ABS_PRICE,
     MAX_SERIES_LENGTH,
-    ID_RE,
     assertPriceSeries,
 } from './series.js';
 export {

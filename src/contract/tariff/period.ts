@@ -227,3 +227,20 @@ export function slotWallClocks(period: BillingPeriod): WallClock[] {
         period.timeZone,
     );
 }
+
+/**
+ * The billing period `periodId` on a meter's slot grid (its time zone and slot length): the one
+ * place the contract and the roles turn a meter and a period id into slots.
+ *
+ * @throws {PeriodError} on a bad period id, time zone or slot length
+ * @example
+ * ```ts
+ * meterPeriod({ timeZone: 'Europe/Berlin', slotMinutes: 15 }, '2024-03').slotCount; // 2972
+ * ```
+ */
+export function meterPeriod(
+    meter: { readonly timeZone: string; readonly slotMinutes: number },
+    periodId: string,
+): BillingPeriod {
+    return periodSlots(periodId, meter.timeZone, meter.slotMinutes);
+}

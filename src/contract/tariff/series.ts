@@ -8,6 +8,7 @@
  */
 
 import { PriceSeriesError } from './errors.js';
+import { DOCUMENT_ID_RE } from './ids.js';
 
 /** Unit of every price in a {@link PriceSeries}. */
 export const PRICE_SERIES_UNIT = 'ct/MWh';
@@ -15,8 +16,6 @@ export const PRICE_SERIES_UNIT = 'ct/MWh';
 export const MAX_ABS_PRICE = 2 ** 31 - 1;
 /** Longest series accepted: 20 years of quarter hours. */
 export const MAX_SERIES_LENGTH = 20 * 366 * 96;
-/** Index series ids and other ids in tariff documents. */
-export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 /** A contiguous price series. */
 export interface PriceSeries {
@@ -52,7 +51,7 @@ export function assertPriceSeries(value: unknown): PriceSeries {
             );
         }
     }
-    if (typeof v.id !== 'string' || !ID_RE.test(v.id)) {
+    if (typeof v.id !== 'string' || !DOCUMENT_ID_RE.test(v.id)) {
         throw new PriceSeriesError(
             'priceSeries.id: expected an id of letters, digits and . _ : / - (≤ 128 characters)',
         );

@@ -10,6 +10,8 @@
  * varint(n) = 7 bits per byte, low group first, high bit set on all but the last byte (as in protobuf).
  */
 
+import { LedgerError } from '../errors.js';
+
 /** Largest integer a varint may carry: 2^53 − 1, so it always fits a JS number exactly. */
 const MAX_VARINT = Number.MAX_SAFE_INTEGER;
 
@@ -24,10 +26,9 @@ const _decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * try { decodeProposal(bytes, { maxArgs: 8 }); } catch (e) { if (e instanceof CodecError) refuse(e.message); }
  * ```
  */
-export class CodecError extends Error {
+export class CodecError extends LedgerError {
     constructor(message: string) {
-        super(message);
-        this.name = 'CodecError';
+        super('MALFORMED', message);
     }
 }
 

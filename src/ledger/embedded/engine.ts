@@ -32,44 +32,42 @@ import type {
     CloseableAsyncIterable,
     ConnectOptions,
     EventsOptions,
-    Identity,
     Ledger,
     LedgerClient,
     SubmitResult,
 } from '../client.js';
 import { CommitError, EndorseError, LedgerError, SubmitError } from '../errors.js';
 import type { LedgerErrorCode } from '../errors.js';
-import type { Block, TxRecord, ValidationCode, WriteOp } from './block.js';
+import type { Block, TxRecord, ValidationCode } from './block.js';
 import { decodeStoredBlock, encodeData, encodeHeader, encodeStoredBlock } from './block.js';
 import { CodecError, compareKeys, equalBytes, fromHex, toHex } from './codec.js';
 import {
     ed25519PrivateKeyObject,
     ed25519PublicKey,
-    isValidEd25519PublicKey,
     randomEd25519PrivateKey,
     sha256,
     signEd25519,
     signEd25519WithKey,
-    verifyEd25519,
 } from './crypto.js';
 import type { Ed25519Backend } from './crypto.js';
-import { ContractHost } from './dispatch.js';
-import type { ContractClass } from './dispatch.js';
-import {
-    decodeProposal,
-    encodeProposal,
-    newProposal,
-    signPayload,
-    transactionId,
-} from './envelope.js';
+import { ContractHost } from '../inprocess/dispatch.js';
+import type { ContractClass } from '../inprocess/dispatch.js';
 import type { Proposal, SignedEnvelope } from './envelope.js';
 import { EventStream } from './events.js';
 import type { BlockEvents, EventSource } from './events.js';
 import { EmbeddedClientIdentity } from './identity.js';
 import { blockKey, decodeTxLocation, encodeTxLocation, LedgerStore, txIdKey } from './store.js';
-import { EmbeddedStub } from './stub.js';
-import type { StateCursor, StateEntry, StateView } from './stub.js';
+import { EmbeddedStub } from '../inprocess/stub.js';
+import type { StateCursor, StateView } from '../inprocess/stub.js';
 import { verifyStore } from './verify.js';
+import { admit } from './admission.js';
+import type { AdmissionPolicy } from './admission.js';
+import { EmbeddedClient } from './client.js';
+import { blockEventsOf } from './events.js';
+import { MergedCursor } from './overlay.js';
+import type { OverlayEntry } from './overlay.js';
+import { Batch, writeBytes } from './pipeline.js';
+import type { Executed, Pending } from './pipeline.js';
 import type { VerifyOptions, VerifyResult } from './verify.js';
 
 /**
@@ -163,88 +161,11 @@ export interface TransactionInfo {
     readonly message: string | undefined;
 }
 
-interface _Pending {
-    readonly envelope: SignedEnvelope;
-    readonly proposal: Proposal;
-    readonly txId: string;
-    readonly resolve: (r: SubmitResult) => void;
-    readonly reject: (e: Error) => void;
-}
-
-interface _Executed {
-    readonly pending: _Pending;
-    readonly record: TxRecord;
-    readonly result: Uint8Array;
-    readonly error: EndorseError | undefined;
-}
-
-class _Batch {
-    readonly seq: number;
-    readonly items: _Executed[] = [];
-    readonly stateOps = new Map<string, Uint8Array | null>();
-    bytes = 0;
-    constructor(seq: number) {
-        this.seq = seq;
-    }
-}
-
 function _positiveInt(value: number | undefined, fallback: number, name: string): number {
     const v = value ?? fallback;
     if (!Number.isSafeInteger(v) || v <= 0)
         throw new RangeError(`"${name}" must be a positive integer, got ${v}`);
     return v;
-}
-
-function _writeBytes(writes: readonly WriteOp[]): number {
-    let n = 0;
-    for (const w of writes) n += w.key.length + (w.value?.length ?? 0) + 8;
-    return n;
-}
-
-/** A cursor merging an overlay snapshot (sorted) with a LevelDB iterator; overlay entries win, null deletes. */
-class _MergedCursor implements StateCursor {
-    readonly #overlay: readonly [string, Uint8Array | null][];
-    readonly #db: { next(): Promise<[string, Uint8Array] | undefined>; close(): Promise<void> };
-    #i = 0;
-    #dbHead: [string, Uint8Array] | undefined | null = null; // null = not fetched yet
-    #dbDone = false;
-
-    constructor(
-        overlay: readonly [string, Uint8Array | null][],
-        db: { next(): Promise<[string, Uint8Array] | undefined>; close(): Promise<void> },
-    ) {
-        this.#overlay = overlay;
-        this.#db = db;
-    }
-
-    async #peekDb(): Promise<[string, Uint8Array] | undefined> {
-        if (this.#dbHead === null) {
-            this.#dbHead = this.#dbDone ? undefined : await this.#db.next();
-            if (this.#dbHead === undefined) this.#dbDone = true;
-        }
-        return this.#dbHead;
-    }
-
-    async next(): Promise<StateEntry | undefined> {
-        for (;;) {
-            const o = this.#overlay[this.#i];
-            const d = await this.#peekDb();
-            if (o === undefined && d === undefined) return undefined;
-            const cmp = o === undefined ? 1 : d === undefined ? -1 : compareKeys(o[0], d[0]);
-            if (cmp <= 0 && o !== undefined) {
-                this.#i++;
-                if (cmp === 0) this.#dbHead = null;
-                if (o[1] === null) continue;
-                return { key: o[0], value: new Uint8Array(o[1]) };
-            }
-            this.#dbHead = null;
-            if (d !== undefined) return { key: d[0], value: d[1] };
-        }
-    }
-
-    close(): Promise<void> {
-        return this.#db.close();
-    }
 }
 
 /**
@@ -279,16 +200,17 @@ export class EmbeddedLedger implements Ledger {
         readonly executeTimeoutMs: number;
     };
     readonly #backend: Ed25519Backend;
+    readonly #admission: AdmissionPolicy;
 
     // Pipeline.
-    readonly #queue: _Pending[] = [];
+    readonly #queue: Pending[] = [];
     #queueHead = 0;
     #queuedBytes = 0;
-    #open: _Batch;
+    #open: Batch;
     #batchSeq = 0;
     #executing = false;
     #writing: Promise<void> | undefined;
-    readonly #overlay = new Map<string, { value: Uint8Array | null; seq: number }>();
+    readonly #overlay = new Map<string, OverlayEntry>();
     readonly #pendingTxIds = new Set<string>();
 
     // Chain tip (durable).
@@ -351,7 +273,14 @@ export class EmbeddedLedger implements Ledger {
             }
             this.#msps = msps;
         }
-        this.#open = new _Batch(++this.#batchSeq);
+        this.#admission = Object.freeze({
+            channel: this.#channel,
+            maxEnvelopeBytes: this.#limits.maxEnvelopeBytes,
+            maxArgs: this.#limits.maxArgs,
+            backend: this.#backend,
+            msps: this.#msps,
+        });
+        this.#open = new Batch(++this.#batchSeq);
         this.#liveView = {
             get: (key) => {
                 const o = this.#overlay.get(key);
@@ -372,7 +301,7 @@ export class EmbeddedLedger implements Ledger {
         if (typeof options.path !== 'string' || options.path.length === 0) {
             throw new TypeError('"path" expected a non-empty string');
         }
-        const host = new ContractHost(options.contracts);
+        const host = await ContractHost.load(options.contracts);
         await mkdir(options.path, { recursive: true });
         const store = await LedgerStore.open(join(options.path, _LEVELDB_DIR));
         try {
@@ -479,7 +408,7 @@ export class EmbeddedLedger implements Ledger {
      * ```
      */
     connect(options: Readonly<ConnectOptions>): LedgerClient {
-        return new _EmbeddedClient(this, options.identity, options.signer);
+        return new EmbeddedClient(this, options.identity, options.signer);
     }
 
     /**
@@ -491,7 +420,7 @@ export class EmbeddedLedger implements Ledger {
     submitSigned(envelope: SignedEnvelope): Promise<SubmitResult> {
         try {
             this.#assertAccepting();
-            const { proposal, txId } = this.#admit(envelope);
+            const { proposal, txId } = admit(envelope, this.#admission);
             const size = envelope.payload.length + envelope.signature.length;
             const { maxPending, maxPendingBytes } = this.#limits;
             if (this.#pendingCount() >= maxPending || this.#queuedBytes + size > maxPendingBytes) {
@@ -521,7 +450,7 @@ export class EmbeddedLedger implements Ledger {
     evaluateSigned(envelope: SignedEnvelope): Promise<Uint8Array> {
         try {
             this.#assertAccepting();
-            const { proposal, txId } = this.#admit(envelope);
+            const { proposal, txId } = admit(envelope, this.#admission);
             return this.#track(this.#evaluate(proposal, txId));
         } catch (err) {
             return Promise.reject(err as Error);
@@ -672,76 +601,16 @@ export class EmbeddedLedger implements Ledger {
         }
     }
 
-    #admit(envelope: SignedEnvelope): { proposal: Proposal; txId: string } {
-        const refuse = (code: LedgerErrorCode, message: string, txId?: string): never => {
-            throw new EndorseError(code, message, { transactionId: txId });
-        };
-        if (typeof envelope !== 'object' || envelope === null)
-            return refuse('MALFORMED', 'envelope must be an object');
-        const { payload, signature } = envelope;
-        if (!(payload instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
-            return refuse('MALFORMED', 'envelope payload and signature must be bytes');
-        }
-        if (payload.length + signature.length > this.#limits.maxEnvelopeBytes) {
-            const size = payload.length + signature.length;
-            return refuse(
-                'TOO_LARGE',
-                `envelope of ${size} bytes exceeds ${this.#limits.maxEnvelopeBytes}`,
-            );
-        }
-        let proposal: Proposal;
-        try {
-            proposal = decodeProposal(payload, { maxArgs: this.#limits.maxArgs });
-        } catch (err) {
-            return refuse('MALFORMED', `malformed transaction payload: ${(err as Error).message}`);
-        }
-        const txId = transactionId(proposal.nonce, proposal.creator);
-        if (proposal.channel !== this.#channel) {
-            return refuse(
-                'WRONG_CHANNEL',
-                `envelope is for channel ${JSON.stringify(proposal.channel)}`,
-                txId,
-            );
-        }
-        if (!isValidEd25519PublicKey(proposal.creator.credentials)) {
-            return refuse(
-                'MALFORMED',
-                'creator credentials are not a valid Ed25519 public key',
-                txId,
-            );
-        }
-        if (
-            !verifyEd25519(proposal.creator.credentials, sha256(payload), signature, this.#backend)
-        ) {
-            return refuse(
-                'BAD_SIGNATURE',
-                'the signature does not match the creator and payload',
-                txId,
-            );
-        }
-        if (this.#msps !== undefined) {
-            const allowed = this.#msps.get(proposal.creator.mspId);
-            if (
-                allowed === undefined ||
-                (allowed !== '*' && !allowed.has(toHex(proposal.creator.credentials)))
-            ) {
-                const msp = JSON.stringify(proposal.creator.mspId);
-                return refuse('ACCESS_DENIED', `identity is not a member of ${msp}`, txId);
-            }
-        }
-        return { proposal, txId };
-    }
-
     // ---- execution ------------------------------------------------------------------------------------------
 
     #pendingCount(): number {
         return this.#queue.length - this.#queueHead;
     }
 
-    #dequeue(): _Pending | undefined {
+    #dequeue(): Pending | undefined {
         const p = this.#queue[this.#queueHead];
         if (p === undefined) return undefined;
-        this.#queue[this.#queueHead] = undefined as unknown as _Pending;
+        this.#queue[this.#queueHead] = undefined as unknown as Pending;
         this.#queueHead++;
         this.#queuedBytes -= p.envelope.payload.length + p.envelope.signature.length;
         if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
@@ -796,7 +665,7 @@ export class EmbeddedLedger implements Ledger {
         }
     }
 
-    async #execute(p: _Pending): Promise<void> {
+    async #execute(p: Pending): Promise<void> {
         if (
             this.#pendingTxIds.has(p.txId) ||
             this.#store.txids.getSync(txIdKey(p.txId)) !== undefined
@@ -854,7 +723,7 @@ export class EmbeddedLedger implements Ledger {
         });
         batch.bytes +=
             p.envelope.payload.length +
-            _writeBytes(record.writes) +
+            writeBytes(record.writes) +
             (event?.payload.length ?? 0) +
             128;
     }
@@ -896,7 +765,7 @@ export class EmbeddedLedger implements Ledger {
         const it = this.#store.state.iterator(
             end === '' ? { gte: start } : { gte: start, lt: end },
         );
-        return new _MergedCursor(overlay, it);
+        return new MergedCursor(overlay, it);
     }
 
     async #evaluate(proposal: Proposal, txId: string): Promise<Uint8Array> {
@@ -907,7 +776,7 @@ export class EmbeddedLedger implements Ledger {
                 range: (start, end) => {
                     const bounds =
                         end === '' ? { gte: start, snapshot } : { gte: start, lt: end, snapshot };
-                    return new _MergedCursor([], this.#store.state.iterator(bounds));
+                    return new MergedCursor([], this.#store.state.iterator(bounds));
                 },
             };
             const stub = new EmbeddedStub({ proposal, txId, view });
@@ -945,7 +814,7 @@ export class EmbeddedLedger implements Ledger {
         )
             return;
         const batch = this.#open;
-        this.#open = new _Batch(++this.#batchSeq);
+        this.#open = new Batch(++this.#batchSeq);
         this.#writing = this.#write(batch).finally(() => {
             this.#writing = undefined;
             this.#kickWriter();
@@ -953,7 +822,7 @@ export class EmbeddedLedger implements Ledger {
         });
     }
 
-    async #write(batch: _Batch): Promise<void> {
+    async #write(batch: Batch): Promise<void> {
         const number = this.#height;
         let hash: Uint8Array;
         let events: BlockEvents;
@@ -985,7 +854,7 @@ export class EmbeddedLedger implements Ledger {
             });
             ops.put('height', blockKey(number + 1n), { sublevel: meta });
             ops.put('lastHash', hash, { sublevel: meta });
-            events = _eventsOf(number, records);
+            events = blockEventsOf(number, records);
             await ops.write({ sync: true });
         } catch (err) {
             this.#fail(batch, err);
@@ -1006,14 +875,14 @@ export class EmbeddedLedger implements Ledger {
         this.#wakeAll();
     }
 
-    #fail(batch: _Batch, cause: unknown): void {
+    #fail(batch: Batch, cause: unknown): void {
         const message = `block ${this.#height} could not be written: ${(cause as Error)?.message ?? String(cause)}`;
         this.#failed = new CommitError('STORAGE', message, { cause });
         const commitError = (transactionId: string): CommitError =>
             new CommitError('STORAGE', message, { transactionId, cause });
         for (const { pending } of [...batch.items, ...this.#open.items])
             pending.reject(commitError(pending.txId));
-        this.#open = new _Batch(++this.#batchSeq);
+        this.#open = new Batch(++this.#batchSeq);
         for (let p = this.#dequeue(); p !== undefined; p = this.#dequeue()) {
             p.reject(new SubmitError('FAILED', message, { transactionId: p.txId, cause }));
         }
@@ -1051,86 +920,6 @@ export class EmbeddedLedger implements Ledger {
         if (cached !== undefined) return cached.events;
         const bytes = await this.#store.blocks.get(blockKey(n));
         if (bytes === undefined) throw new CodecError(`block ${n} is missing`);
-        return _eventsOf(n, decodeStoredBlock(bytes).txs);
-    }
-}
-
-function _eventsOf(blockNumber: bigint, txs: readonly TxRecord[]): BlockEvents {
-    const events: { index: number; event: ChaincodeEvent }[] = [];
-    txs.forEach((tx, index) => {
-        if (tx.validationCode === 'VALID' && tx.event !== undefined) {
-            events.push({
-                index,
-                event: {
-                    blockNumber,
-                    transactionId: tx.txId,
-                    eventName: tx.event.name,
-                    payload: tx.event.payload,
-                },
-            });
-        }
-    });
-    return { txIds: txs.map((t) => t.txId), events };
-}
-
-/** The embedded engine's {@link LedgerClient}: builds, signs and hands envelopes to the engine. */
-class _EmbeddedClient implements LedgerClient {
-    readonly identity: Identity;
-    readonly #ledger: EmbeddedLedger;
-    readonly #signer: ConnectOptions['signer'];
-    readonly #streams = new Set<EventStream>();
-
-    constructor(ledger: EmbeddedLedger, identity: Identity, signer: ConnectOptions['signer']) {
-        if (typeof identity?.mspId !== 'string' || !(identity.credentials instanceof Uint8Array)) {
-            throw new TypeError('"identity" expected { mspId: string, credentials: Uint8Array }');
-        }
-        if (typeof signer?.sign !== 'function')
-            throw new TypeError('"signer" expected { sign(digest) }');
-        this.#ledger = ledger;
-        this.identity = Object.freeze({
-            mspId: identity.mspId,
-            credentials: new Uint8Array(identity.credentials),
-        });
-        this.#signer = signer;
-    }
-
-    async #envelope(txName: string, args: readonly unknown[]): Promise<SignedEnvelope> {
-        let payload: Uint8Array;
-        try {
-            const channel = this.#ledger.channel;
-            const proposal = newProposal({
-                channel,
-                txName,
-                args: args as string[],
-                creator: this.identity,
-            });
-            payload = encodeProposal(proposal);
-        } catch (err) {
-            throw new EndorseError('MALFORMED', (err as Error).message, { cause: err });
-        }
-        return signPayload(payload, this.#signer);
-    }
-
-    async submit(txName: string, ...args: string[]): Promise<SubmitResult> {
-        return this.#ledger.submitSigned(await this.#envelope(txName, args));
-    }
-
-    async evaluate(txName: string, ...args: string[]): Promise<Uint8Array> {
-        return this.#ledger.evaluateSigned(await this.#envelope(txName, args));
-    }
-
-    async events(
-        options: Readonly<EventsOptions> = {},
-    ): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
-        for (const s of this.#streams) if (s.closed) this.#streams.delete(s);
-        const stream = (await this.#ledger.events(options)) as EventStream;
-        this.#streams.add(stream);
-        return stream;
-    }
-
-    close(): Promise<void> {
-        for (const s of this.#streams) s.close();
-        this.#streams.clear();
-        return Promise.resolve();
+        return blockEventsOf(n, decodeStoredBlock(bytes).txs);
     }
 }

@@ -10,6 +10,7 @@
  * transaction up to and including the checkpointed one), else `startBlock`, else the next block to be committed.
  */
 
+import type { TxRecord } from './block.js';
 import type { ChaincodeEvent, CloseableAsyncIterable, EventsOptions } from '../client.js';
 
 /**
@@ -147,4 +148,30 @@ export class EventStream implements CloseableAsyncIterable<ChaincodeEvent> {
             if (this.#nextBlock < this.#source.height() || this.#closed) wake();
         });
     }
+}
+
+/**
+ * The chaincode events of a block's valid transactions, with the block's txIds (what streams replay).
+ *
+ * @example
+ * ```ts
+ * const { events } = blockEventsOf(block.number, block.txs);
+ * ```
+ */
+export function blockEventsOf(blockNumber: bigint, txs: readonly TxRecord[]): BlockEvents {
+    const events: { index: number; event: ChaincodeEvent }[] = [];
+    txs.forEach((tx, index) => {
+        if (tx.validationCode === 'VALID' && tx.event !== undefined) {
+            events.push({
+                index,
+                event: {
+                    blockNumber,
+                    transactionId: tx.txId,
+                    eventName: tx.event.name,
+                    payload: tx.event.payload,
+                },
+            });
+        }
+    });
+    return { txIds: txs.map((t) => t.txId), events };
 }

@@ -2,8 +2,8 @@
 /**
  * @module ledger/fabric
  * The Hyperledger Fabric engine of femeter's ledger client (see `./ledger.ts`), plus what apps need
- * around it: the connection profile written by `scripts/fabric/up`, the participant → Fabric user map,
- * and deploying a fresh chaincode for a fresh ledger. Importing this module loads nothing of Fabric;
+ * around it: the connection profile written by `scripts/fabric/up` and the participant → Fabric user map
+ * (deploying chaincodes is the apps' job: `src/apps/fabric/deploy.ts`). Importing this module loads nothing of Fabric;
  * `FabricLedger.open` does.
  *
  * @example
@@ -43,8 +43,6 @@ export {
 export type { FabricPhase } from './errors.js';
 export { PARTICIPANTS_SCHEMA, ParticipantDirectory } from './participants.js';
 export type { ParticipantDirectoryOptions } from './participants.js';
-export { deployChaincode, freshChaincodeName, repositoryRoot, stopChaincode } from './deploy.js';
-export type { DeployChaincodeOptions } from './deploy.js';
 
 import { FabricLedger, type FabricLedgerOptions } from './ledger.js';
 

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module ledger/fabric/ledger
- * The Hyperledger Fabric engine: femeter's {@link LedgerClient} over `@hyperledger/fabric-gateway`
+ * The Hyperledger Fabric engine (this file: the network, its options and shared gRPC clients; `client.ts`: one
+ * connected identity; `events.ts`: the event stream; `decode.ts`: protobuf replies; `modules.ts`: lazy loading): femeter's {@link LedgerClient} over `@hyperledger/fabric-gateway`
  * 1.11 and `@grpc/grpc-js`, against a network described by a `connection.json`
  * (`scripts/fabric/up`). The contract is the same fabric-contract-api class the embedded engine runs,
  * deployed as chaincode-as-a-service.
  *
  * - **Lazy.** The Fabric packages are loaded with `import()` inside {@link FabricLedger.open}; this file
  *   has type-only imports of them, so an app that never opens a Fabric ledger loads nothing of Fabric
- *   (test/fabric/lazy.test.ts proves it).
+ *   (test/ledger/fabric/lazy.test.ts proves it).
  * - **One gRPC client per peer endpoint**, shared by every identity connected through this ledger; a
  *   client talks to its own organisation's peer (the Gateway service there endorses, orders and
  *   reports the commit). Channel options: 100 MB messages both ways (a meter-month of readings is
@@ -34,19 +35,8 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type * as FabricGateway from '@hyperledger/fabric-gateway';
 import type * as Grpc from '@grpc/grpc-js';
-import type {
-    ChaincodeEvent,
-    CloseableAsyncIterable,
-    ConnectOptions,
-    EventsOptions,
-    Identity,
-    Ledger,
-    LedgerClient,
-    Signer,
-    SubmitResult,
-} from '../client.js';
+import type { ChaincodeEvent, ConnectOptions, Ledger, LedgerClient, Signer } from '../client.js';
 import { LedgerError, SubmitError } from '../errors.js';
 import {
     clientUsers,
@@ -55,7 +45,12 @@ import {
     type FabricConnectionProfile,
     type FabricOrganization,
 } from './connection.js';
-import { CONFLICT_CODES, commitFailure, fromFabricError, isTransient } from './errors.js';
+import { FabricClient, sleep } from './client.js';
+import type { FabricLedgerContext } from './client.js';
+import { loadFabricModules } from './modules.js';
+import type { FabricModules } from './modules.js';
+
+export { blockchainHeight } from './decode.js';
 
 /** Per-call deadlines in milliseconds. */
 export interface FabricTimeouts {
@@ -112,92 +107,6 @@ export const FABRIC_DEFAULTS = Object.freeze({
     maxReconnectDelayMs: 2_000,
 });
 
-/** The Fabric packages, loaded on first use. */
-interface _Modules {
-    readonly gateway: typeof FabricGateway;
-    readonly grpc: typeof Grpc;
-}
-
-let _modules: Promise<_Modules> | undefined;
-
-/** Load the Fabric client packages (once per process). */
-function _loadModules(): Promise<_Modules> {
-    _modules ??= Promise.all([import('@hyperledger/fabric-gateway'), import('@grpc/grpc-js')]).then(
-        ([gateway, grpc]) => ({ gateway, grpc }),
-    );
-    return _modules;
-}
-
-/**
- * The `height` (field 1, uint64) of a serialised `common.BlockchainInfo` protobuf message, as qscc's
- * `GetChainInfo` returns it. Decoded here so that no protobuf package is needed.
- *
- * @throws {Error} if the bytes are not such a message
- *
- * @example
- * ```ts
- * blockchainHeight(Uint8Array.of(0x08, 0x2a)); // 42n
- * ```
- */
-export function blockchainHeight(bytes: Uint8Array): bigint {
-    let i = 0;
-    const varint = (): bigint => {
-        let v = 0n;
-        for (let shift = 0n; ; shift += 7n) {
-            const b = bytes[i++];
-            if (b === undefined || shift > 63n)
-                throw new Error('BlockchainInfo: truncated or overlong varint');
-            v |= BigInt(b & 0x7f) << shift;
-            if ((b & 0x80) === 0) return v;
-        }
-    };
-    let height = 0n;
-    while (i < bytes.length) {
-        const key = Number(varint());
-        const field = key >>> 3;
-        const wire = key & 7;
-        if (wire === 0) {
-            const v = varint();
-            if (field === 1) height = v;
-        } else if (wire === 2) {
-            const length = Number(varint()); // read before adding: `i += varint()` would add to the old i
-            i += length;
-        } else if (wire === 1) {
-            i += 8;
-        } else if (wire === 5) {
-            i += 4;
-        } else {
-            throw new Error(`BlockchainInfo: unsupported wire type ${wire}`);
-        }
-        if (i > bytes.length) throw new Error('BlockchainInfo: truncated field');
-    }
-    return height;
-}
-
-const _sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Internals a client needs from its ledger. */
-interface _LedgerContext {
-    readonly modules: _Modules;
-    readonly channel: string;
-    readonly chaincode: string;
-    readonly settings: Required<
-        Omit<FabricLedgerOptions, 'connectionPath' | 'profile' | 'chaincode' | 'timeouts'>
-    > & { readonly timeouts: FabricTimeouts };
-    /** Record that `endpoint` has committed every block below `height`. */
-    sawHeight(endpoint: string, height: bigint): void;
-    /** Counters for {@link FabricLedger.stats}. */
-    readonly stats: {
-        submits: number;
-        conflictRetries: number;
-        catchUpPolls: number;
-        eventReconnects: number;
-    };
-    /** Wait until `endpoint` has every block any client of this ledger saw committed (bounded). */
-    catchUp(endpoint: string, poll: () => Promise<bigint>): Promise<void>;
-    forget(client: FabricClient): void;
-}
-
 /**
  * A Fabric network (one channel, one chaincode) that identities connect to.
  *
@@ -220,9 +129,9 @@ interface _LedgerContext {
  */
 export class FabricLedger implements Ledger {
     readonly #profile: FabricConnectionProfile;
-    readonly #modules: _Modules;
+    readonly #modules: FabricModules;
     readonly #chaincode: string;
-    readonly #settings: _LedgerContext['settings'];
+    readonly #settings: FabricLedgerContext['settings'];
     readonly #grpcClients = new Map<string, Grpc.Client>();
     readonly #clients = new Set<FabricClient>();
     readonly #heights = new Map<string, bigint>();
@@ -232,7 +141,7 @@ export class FabricLedger implements Ledger {
 
     private constructor(
         profile: FabricConnectionProfile,
-        modules: _Modules,
+        modules: FabricModules,
         options: Readonly<FabricLedgerOptions>,
     ) {
         this.#profile = profile;
@@ -271,7 +180,7 @@ export class FabricLedger implements Ledger {
         const profile =
             options.profile ??
             (await loadConnectionProfile(options.connectionPath ?? defaultConnectionPath()));
-        const modules = await _loadModules();
+        const modules = await loadFabricModules();
         return new FabricLedger(profile, modules, options);
     }
 
@@ -312,7 +221,7 @@ export class FabricLedger implements Ledger {
             submitOptions: deadline(t.submitMs),
             commitStatusOptions: deadline(t.commitStatusMs),
         });
-        const context: _LedgerContext = {
+        const context: FabricLedgerContext = {
             modules: this.#modules,
             channel: this.#profile.channel,
             chaincode: this.#chaincode,
@@ -431,7 +340,7 @@ export class FabricLedger implements Ledger {
             }
             this.#sawHeight(endpoint, height);
             if (height >= target || Date.now() > deadline) return;
-            await _sleep(wait);
+            await sleep(wait);
         }
     }
 }
@@ -444,223 +353,4 @@ function _readFileSyncCached(path: string): Buffer {
         _fileCache.set(path, b);
     }
     return b;
-}
-
-/** One connected identity: femeter's {@link LedgerClient} over a fabric-gateway `Gateway`. */
-class FabricClient implements LedgerClient {
-    readonly identity: Identity;
-    readonly #ctx: _LedgerContext;
-    readonly #gateway: FabricGateway.Gateway;
-    readonly #network: FabricGateway.Network;
-    readonly #contract: FabricGateway.Contract;
-    readonly #endpoint: string;
-    readonly #streams = new Set<FabricEventStream>();
-    #closed = false;
-
-    constructor(
-        ctx: _LedgerContext,
-        identity: Identity,
-        gateway: FabricGateway.Gateway,
-        endpoint: string,
-    ) {
-        this.identity = identity;
-        this.#ctx = ctx;
-        this.#gateway = gateway;
-        this.#network = gateway.getNetwork(ctx.channel);
-        this.#contract = this.#network.getContract(ctx.chaincode);
-        this.#endpoint = endpoint;
-    }
-
-    async submit(txName: string, ...args: string[]): Promise<SubmitResult> {
-        this.#assertOpen();
-        await this.#ctx.catchUp(this.#endpoint, () => this.chainHeight());
-        const { maxCommitAttempts, conflictBackoffMs } = this.#ctx.settings;
-        for (let attempt = 1; ; attempt++) {
-            let commit: FabricGateway.SubmittedTransaction;
-            try {
-                commit = await this.#contract.submitAsync(txName, { arguments: args });
-            } catch (err) {
-                throw fromFabricError(err, 'endorse');
-            }
-            const transactionId = commit.getTransactionId();
-            const result = commit.getResult();
-            let status: FabricGateway.Status;
-            try {
-                status = await commit.getStatus();
-            } catch (err) {
-                throw fromFabricError(err, 'commit status', transactionId);
-            }
-            // The gateway peer has committed this block (and every block before it).
-            this.#ctx.sawHeight(this.#endpoint, status.blockNumber + 1n);
-            if (status.successful) {
-                this.#ctx.stats.submits++;
-                return { transactionId, blockNumber: status.blockNumber, result };
-            }
-            if (!CONFLICT_CODES.has(status.code) || attempt >= maxCommitAttempts) {
-                throw commitFailure(status.code, transactionId, status.blockNumber, attempt);
-            }
-            this.#ctx.stats.conflictRetries++;
-            const backoff = conflictBackoffMs * 2 ** (attempt - 1);
-            await _sleep(backoff / 2 + Math.random() * backoff);
-        }
-    }
-
-    async evaluate(txName: string, ...args: string[]): Promise<Uint8Array> {
-        this.#assertOpen();
-        await this.#ctx.catchUp(this.#endpoint, () => this.chainHeight());
-        try {
-            return await this.#contract.evaluate(txName, { arguments: args });
-        } catch (err) {
-            throw fromFabricError(err, 'evaluate');
-        }
-    }
-
-    async events(
-        options: Readonly<EventsOptions> = {},
-    ): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
-        this.#assertOpen();
-        let start: { block: bigint; txId: string | undefined };
-        const cpBlock = options.checkpoint?.blockNumber();
-        if (options.checkpoint !== undefined && cpBlock !== undefined) {
-            start = { block: cpBlock, txId: options.checkpoint.transactionId() };
-        } else if (options.startBlock !== undefined) {
-            start = { block: options.startBlock, txId: undefined };
-        } else {
-            // "From now on": pin "now" to a block number, so a reconnect cannot skip what came meanwhile.
-            start = { block: await this.chainHeight(), txId: undefined };
-        }
-        const stream = new FabricEventStream({
-            network: this.#network,
-            onReconnect: () => this.#ctx.stats.eventReconnects++,
-            chaincode: this.#ctx.chaincode,
-            start,
-            maxReconnectDelayMs: this.#ctx.settings.maxReconnectDelayMs,
-            onClose: (s) => this.#streams.delete(s),
-        });
-        this.#streams.add(stream);
-        return stream;
-    }
-
-    /**
-     * Height of the channel's chain on this client's peer (the number of the next block), from the
-     * query system chaincode (qscc `GetChainInfo`).
-     */
-    async chainHeight(): Promise<bigint> {
-        let bytes: Uint8Array;
-        try {
-            bytes = await this.#network
-                .getContract('qscc')
-                .evaluate('GetChainInfo', { arguments: [this.#ctx.channel] });
-        } catch (err) {
-            throw fromFabricError(err, 'evaluate');
-        }
-        const height = blockchainHeight(bytes);
-        this.#ctx.sawHeight(this.#endpoint, height);
-        return height;
-    }
-
-    close(): Promise<void> {
-        if (this.#closed) return Promise.resolve();
-        this.#closed = true;
-        for (const s of [...this.#streams]) s.close();
-        this.#gateway.close();
-        this.#ctx.forget(this);
-        return Promise.resolve();
-    }
-
-    #assertOpen(): void {
-        if (this.#closed) throw new SubmitError('CLOSED', 'this Fabric client is closed');
-    }
-}
-
-/** Options of {@link FabricEventStream}. */
-interface _StreamOptions {
-    readonly network: FabricGateway.Network;
-    readonly chaincode: string;
-    readonly start: { block: bigint; txId: string | undefined };
-    readonly maxReconnectDelayMs: number;
-    readonly onReconnect: () => void;
-    readonly onClose: (stream: FabricEventStream) => void;
-}
-
-/**
- * Chaincode events as a {@link CloseableAsyncIterable}, reconnecting after a peer restart or a broken
- * stream from just after the last event handed out. Errors a retry cannot cure (access denied, no such
- * chaincode) end the iteration with the converted {@link LedgerError}.
- */
-class FabricEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
-    readonly #o: _StreamOptions;
-    /** Where to resume: Fabric's Checkpoint view of (block, last transaction handed out in it). */
-    #position: { block: bigint; txId: string | undefined };
-    #current: FabricGateway.CloseableAsyncIterable<FabricGateway.ChaincodeEvent> | undefined;
-    #closed = false;
-    #wake: (() => void) | undefined;
-
-    constructor(options: _StreamOptions) {
-        this.#o = options;
-        this.#position = { ...options.start };
-    }
-
-    async *[Symbol.asyncIterator](): AsyncIterator<ChaincodeEvent> {
-        try {
-            yield* this.#run();
-        } finally {
-            this.close(); // also when the consumer leaves the loop early (break, throw)
-        }
-    }
-
-    async *#run(): AsyncGenerator<ChaincodeEvent> {
-        let delay = 100;
-        while (!this.#closed) {
-            const position = this.#position;
-            const checkpoint: FabricGateway.Checkpoint = {
-                getBlockNumber: () => position.block,
-                getTransactionId: () => position.txId,
-            };
-            try {
-                this.#current = await this.#o.network.getChaincodeEvents(this.#o.chaincode, {
-                    checkpoint,
-                });
-                for await (const ev of this.#current) {
-                    if (this.#closed) return;
-                    delay = 100;
-                    yield {
-                        blockNumber: ev.blockNumber,
-                        transactionId: ev.transactionId,
-                        eventName: ev.eventName,
-                        payload: ev.payload,
-                    };
-                    this.#position = { block: ev.blockNumber, txId: ev.transactionId };
-                }
-            } catch (err) {
-                if (this.#closed) return;
-                const converted = fromFabricError(err, 'events');
-                if (
-                    !isTransient(converted) &&
-                    !(converted instanceof LedgerError && converted.code === 'CLOSED')
-                )
-                    throw converted;
-            } finally {
-                this.#current?.close();
-                this.#current = undefined;
-            }
-            if (this.#closed) return;
-            // The stream ended or broke (peer restarted, connection lost): resume after a pause.
-            await new Promise<void>((resolve) => {
-                this.#wake = resolve;
-                setTimeout(resolve, delay);
-            });
-            this.#wake = undefined;
-            delay = Math.min(delay * 2, this.#o.maxReconnectDelayMs);
-            this.#o.onReconnect();
-        }
-    }
-
-    close(): void {
-        if (this.#closed) return;
-        this.#closed = true;
-        this.#current?.close();
-        this.#wake?.();
-        this.#o.onClose(this);
-    }
 }

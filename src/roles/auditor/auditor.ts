@@ -9,7 +9,7 @@
  */
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { readingPayload, verifyEd25519, type Meter } from '../../contract/index.js';
-import type { FemeterApi } from '../../ledger/api.js';
+import type { FemeterApi } from '../api.js';
 import { TariffCache, tariffWeightsFor } from '../weights.js';
 import { fetchEpoch, verifyBillPublic } from './bills.js';
 

@@ -11,7 +11,7 @@ import { decodeMpk, decodeProof } from '../../fe/codec.js';
 import { mod } from '../../fe/group.js';
 import { groupByName } from '../../fe/groups.js';
 import { verifyBill } from '../../fe/proof.js';
-import type { FemeterApi, StoredReading } from '../../ledger/api.js';
+import type { FemeterApi, StoredReading } from '../api.js';
 
 /** Ledger data of one epoch, fetched once and reused for all its bills. */
 export interface EpochData {

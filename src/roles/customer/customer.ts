@@ -19,7 +19,7 @@ import {
 } from '../../fe/ipfe.js';
 import { deriveScalars, LABELS } from '../../fe/kdf.js';
 import { nextPeriodId } from '../../contract/tariff/index.js';
-import type { FemeterApi } from '../../ledger/api.js';
+import type { FemeterApi } from '../api.js';
 import { GuardRefusedError, RoleError } from '../errors.js';
 import { sealToProvider } from '../hpke.js';
 import { meterPeriod, TariffCache, tariffWeightsFor } from '../weights.js';
@@ -106,6 +106,11 @@ export class Customer {
     }
 
     /** Publish the mpk for `count` periods from `firstPeriod` (default 12). Idempotent. */
+    /** The meters registered to this customer. */
+    async meters(): Promise<Meter[]> {
+        return (await this.#o.api.listMeters()).filter((m) => m.owner === this.#o.partyId);
+    }
+
     async publishMpks(
         meterId: string,
         channel: string,

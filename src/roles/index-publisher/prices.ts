@@ -11,6 +11,8 @@
  * names its line.
  */
 
+import { RoleError } from '../errors.js';
+import { parseIsoInstant, quoteField } from '../text.js';
 import {
     PriceSeriesError,
     assertPriceSeries,
@@ -18,7 +20,7 @@ import {
     periodIdOfInstant,
     periodSlots,
     DEFAULT_TIME_ZONE,
-    ID_RE,
+    DOCUMENT_ID_RE,
     MAX_ABS_PRICE,
     MAX_SERIES_LENGTH,
     type BillingPeriod,
@@ -30,18 +32,14 @@ export const DEFAULT_SERIES_ID = 'DE-LU/day-ahead';
 /** The header line the file must start with. */
 export const DAY_AHEAD_HEADER = 'start_utc,price_eur_per_mwh';
 
-const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const PRICE_RE = /^(-?)(\d{1,7})(?:\.(\d{1,2}))?$/;
 
 /** A line of the price file that cannot be read, with its 1-based line number. */
-export class PriceCsvError extends Error {
-    /** Stable machine-readable code. */
-    readonly code = 'PRICES_CSV';
+export class PriceCsvError extends RoleError {
     /** 1-based line number in the file. */
     readonly line: number;
     constructor(line: number, reason: string) {
-        super(`day-ahead prices, line ${line}: ${reason}`);
-        this.name = 'PriceCsvError';
+        super('PRICES_CSV', `day-ahead prices, line ${line}: ${reason}`);
         this.line = line;
     }
 }
@@ -71,7 +69,7 @@ export function parseDayAheadCsv(csvText: string, options: DayAheadCsvOptions = 
     if (typeof csvText !== 'string')
         throw new PriceCsvError(1, 'expected the file content as a string');
     const id = options.seriesId ?? DEFAULT_SERIES_ID;
-    if (!ID_RE.test(id))
+    if (!DOCUMENT_ID_RE.test(id))
         throw new PriceCsvError(1, `series id ${JSON.stringify(id)} is not a valid id`);
     const text = csvText.startsWith('\uFEFF') ? csvText.slice(1) : csvText;
     const lines = text.split('\n');
@@ -209,33 +207,15 @@ export function seriesByPeriod(
 }
 
 function parseUtc(field: string, lineNo: number): number {
-    const m = TIMESTAMP_RE.exec(field);
-    if (m === null) {
+    const ms = parseIsoInstant(field, { utcOnly: true, requireSeconds: true, fraction: false });
+    if (ms === 'format') {
         throw new PriceCsvError(
             lineNo,
             `start_utc: expected "YYYY-MM-DDTHH:MM:SSZ", got ${show(field)}`,
         );
     }
-    const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-    ];
-    const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-    const d = new Date(ms);
-    if (
-        d.getUTCFullYear() !== year ||
-        d.getUTCMonth() !== month - 1 ||
-        d.getUTCDate() !== day ||
-        d.getUTCHours() !== hour ||
-        d.getUTCMinutes() !== minute ||
-        d.getUTCSeconds() !== second
-    ) {
+    if (typeof ms !== 'number')
         throw new PriceCsvError(lineNo, `start_utc: ${show(field)} is not a valid date and time`);
-    }
     return ms;
 }
 
@@ -265,5 +245,5 @@ function iso(ms: number): string {
 }
 
 function show(s: string): string {
-    return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
+    return quoteField(s, 60);
 }

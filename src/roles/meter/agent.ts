@@ -13,13 +13,14 @@ import {
     closePayload,
     ed25519Signer,
     mpkAckPayload,
+    periodDigest,
     readingPayload,
     type Meter,
 } from '../../contract/index.js';
 import { decodeMpk } from '../../fe/codec.js';
 import { groupByName, type AnyGroup } from '../../fe/groups.js';
 import { Encryptor } from '../../fe/ipfe.js';
-import type { FemeterApi } from '../../ledger/api.js';
+import type { FemeterApi } from '../api.js';
 import { RoleError } from '../errors.js';
 import { meterPeriod } from '../weights.js';
 import type { FileOutbox, OutboxEntry } from './outbox.js';
@@ -56,6 +57,11 @@ export class MeterAgent {
 
     get meterId(): string {
         return this.#o.meterId;
+    }
+
+    /** This meter's registration, once its registered signing key is checked against this agent's key. */
+    meter(): Promise<Meter> {
+        return this.#getMeter();
     }
 
     async #getMeter(): Promise<Meter> {
@@ -201,12 +207,11 @@ export class MeterAgent {
                 'INCOMPLETE',
                 `${entries.length} of ${p.slots} slots recorded for ${period}`,
             );
-        const all = new Uint8Array((entries.length + 1) * p.group.elementBytes);
-        all.set(hexToBytes(p.c0), 0);
-        entries.forEach((e, i) => {
-            all.set(hexToBytes(e.c), (i + 1) * p.group.elementBytes);
-        });
-        const digest = sha256(all);
+        const digest = periodDigest(
+            p.c0,
+            entries.map((e) => e.c),
+            p.group.elementBytes,
+        );
         const sig = this.#signer.sign(
             closePayload(this.#o.meterId, channel, period, entries.length, digest),
         );

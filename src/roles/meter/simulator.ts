@@ -33,6 +33,7 @@
  * from slot to slot and the slots add up to floor(total) exactly; none is negative.
  */
 
+import { RoleError } from '../errors.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
     DEFAULT_TIME_ZONE,
@@ -88,14 +89,14 @@ export interface SimulationOptions {
 }
 
 /** Bad profile CSV or bad simulation options. */
-export class SimulatorError extends Error {
-    /** Stable machine-readable code. */
-    readonly code = 'METER_SIMULATOR';
+export class SimulatorError extends RoleError {
     /** 1-based line of the profile CSV, when the error is about one. */
     readonly line: number | undefined;
     constructor(message: string, line?: number) {
-        super(line === undefined ? message : `load profiles, line ${line}: ${message}`);
-        this.name = 'SimulatorError';
+        super(
+            'METER_SIMULATOR',
+            line === undefined ? message : `load profiles, line ${line}: ${message}`,
+        );
         this.line = line;
     }
 }

@@ -21,8 +21,13 @@ import {
     type FunctionalKey,
 } from '../../fe/ipfe.js';
 import { proveBill } from '../../fe/proof.js';
-import type { FemeterApi } from '../../ledger/api.js';
-import type { ChaincodeEvent, Checkpointer, CloseableAsyncIterable } from '../../ledger/client.js';
+import type { FemeterApi } from '../api.js';
+import type {
+    ChaincodeEvent,
+    Checkpointer,
+    CloseableAsyncIterable,
+    EventsOptions,
+} from '../../ledger/client.js';
 import { BadFunctionalKeyError, RoleError } from '../errors.js';
 import { openFromCustomer, type HpkeKeyPair } from '../hpke.js';
 import { TariffCache, tariffWeightsFor } from '../weights.js';
@@ -193,6 +198,11 @@ export class Provider {
             if (this.#held.get(k)?.length) return [k];
         }
         return [];
+    }
+
+    /** The ledger's chaincode events as this provider's connection sees them (feed them to {@link run}). */
+    events(options: Readonly<EventsOptions> = {}): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
+        return this.#o.api.client.events(options);
     }
 
     /** Consume the ledger's events until `stop()` returns true; checkpoints after each event. */

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module ledger/embedded/admission
+ * Step 1 of the embedded engine's pipeline: what a signed envelope must be before it may queue. Runs in the
+ * caller's turn; a refusal throws {@link EndorseError} and leaves no trace.
+ */
+import { EndorseError } from '../errors.js';
+import type { LedgerErrorCode } from '../errors.js';
+import { toHex } from './codec.js';
+import { isValidEd25519PublicKey, sha256, verifyEd25519 } from './crypto.js';
+import type { Ed25519Backend } from './crypto.js';
+import { decodeProposal, transactionId } from './envelope.js';
+import type { Proposal, SignedEnvelope } from './envelope.js';
+
+/** What admission checks an envelope against. */
+export interface AdmissionPolicy {
+    readonly channel: string;
+    readonly maxEnvelopeBytes: number;
+    readonly maxArgs: number;
+    readonly backend: Ed25519Backend;
+    /** Allowed creators per MSP id (hex public keys, or `'*'`); undefined admits any MSP. */
+    readonly msps: ReadonlyMap<string, ReadonlySet<string> | '*'> | undefined;
+}
+
+/**
+ * Admit a signed envelope: size, canonical payload, channel, creator key, Ed25519 signature over
+ * SHA-256(payload), MSP membership.
+ *
+ * @throws {EndorseError} `MALFORMED`, `TOO_LARGE`, `WRONG_CHANNEL`, `BAD_SIGNATURE` or `ACCESS_DENIED`
+ * @example
+ * ```ts
+ * const { proposal, txId } = admit(envelope, policy);
+ * ```
+ */
+export function admit(
+    envelope: SignedEnvelope,
+    policy: Readonly<AdmissionPolicy>,
+): { proposal: Proposal; txId: string } {
+    const refuse = (code: LedgerErrorCode, message: string, txId?: string): never => {
+        throw new EndorseError(code, message, { transactionId: txId });
+    };
+    if (typeof envelope !== 'object' || envelope === null)
+        return refuse('MALFORMED', 'envelope must be an object');
+    const { payload, signature } = envelope;
+    if (!(payload instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
+        return refuse('MALFORMED', 'envelope payload and signature must be bytes');
+    }
+    if (payload.length + signature.length > policy.maxEnvelopeBytes) {
+        const size = payload.length + signature.length;
+        return refuse('TOO_LARGE', `envelope of ${size} bytes exceeds ${policy.maxEnvelopeBytes}`);
+    }
+    let proposal: Proposal;
+    try {
+        proposal = decodeProposal(payload, { maxArgs: policy.maxArgs });
+    } catch (err) {
+        return refuse('MALFORMED', `malformed transaction payload: ${(err as Error).message}`);
+    }
+    const txId = transactionId(proposal.nonce, proposal.creator);
+    if (proposal.channel !== policy.channel) {
+        return refuse(
+            'WRONG_CHANNEL',
+            `envelope is for channel ${JSON.stringify(proposal.channel)}`,
+            txId,
+        );
+    }
+    if (!isValidEd25519PublicKey(proposal.creator.credentials)) {
+        return refuse('MALFORMED', 'creator credentials are not a valid Ed25519 public key', txId);
+    }
+    if (!verifyEd25519(proposal.creator.credentials, sha256(payload), signature, policy.backend)) {
+        return refuse(
+            'BAD_SIGNATURE',
+            'the signature does not match the creator and payload',
+            txId,
+        );
+    }
+    if (policy.msps !== undefined) {
+        const allowed = policy.msps.get(proposal.creator.mspId);
+        if (
+            allowed === undefined ||
+            (allowed !== '*' && !allowed.has(toHex(proposal.creator.credentials)))
+        ) {
+            const msp = JSON.stringify(proposal.creator.mspId);
+            return refuse('ACCESS_DENIED', `identity is not a member of ${msp}`, txId);
+        }
+    }
+    return { proposal, txId };
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+/** The auditor on the in-memory contract context: a clean ledger passes, a tampered reading is named. */
+import { strict as assert } from 'node:assert';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { Auditor } from '../../../src/roles/auditor/auditor.js';
+import { memoryEngine, type MemoryLedger } from '../../contract/memory.js';
+import { CHANNEL, makeWorld, meterPeriod, PERIOD, type World } from '../../e2e/world.js';
+
+describe('Auditor', () => {
+    let w: World;
+    let ledger: MemoryLedger;
+    beforeEach(async () => {
+        const engine = memoryEngine();
+        ledger = engine.ledger;
+        w = await makeWorld(1, { engine });
+        const h = w.households[0]!;
+        await h.customer.acceptTariff({
+            meter: h.meterId,
+            channel: CHANNEL,
+            provider: 'provider-a',
+            tariff: { id: 'provider-a.flat', version: 1 },
+            periods: [PERIOD],
+        });
+        await meterPeriod(h, PERIOD);
+        await w.providers[0]!.provider.bill(h.meterId, CHANNEL, PERIOD);
+    });
+    afterEach(async () => w.close());
+
+    it('passes an honest ledger and counts what it checked', async () => {
+        const r = await new Auditor({ api: w.auditor.api }).audit();
+        assert.equal(r.ok, true, JSON.stringify(r));
+        assert.equal(r.meters, 1);
+        assert.equal(r.readingsChecked, 2972);
+        assert.equal(r.billsChecked, 1);
+        assert.deepEqual(r.badSignatures, []);
+        assert.deepEqual(r.badBills, []);
+    });
+
+    it('names a reading whose stored ciphertext no longer matches the meter signature', async () => {
+        const slotKey = [...ledger.state.keys()].find((k) => k.startsWith('\u0000slot\u0000'))!;
+        const rec = JSON.parse(new TextDecoder().decode(ledger.state.get(slotKey))) as {
+            c: string;
+        };
+        const flipped = (rec.c[0] === '0' ? '1' : '0') + rec.c.slice(1);
+        ledger.state.set(slotKey, new TextEncoder().encode(JSON.stringify({ ...rec, c: flipped })));
+        const r = await new Auditor({ api: w.auditor.api }).audit();
+        assert.equal(r.ok, false);
+        assert.equal(r.badSignatures.length, 1, JSON.stringify(r.badSignatures));
+    });
+});
