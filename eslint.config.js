@@ -9,22 +9,6 @@ export default tseslint.config(
     {
         ignores: ['dist/', 'node_modules/', 'native/', 'bench-results/', 'test/fabric-network/'],
     },
-    {
-        // TEMPORARY — pending restructure merge: these files are being moved/split on another
-        // branch (issue 8). They are left unlinted here so the two branches merge cleanly; the
-        // lead removes this block after merging and lints the moved files.
-        ignores: [
-            'src/ledger/embedded/engine.ts',
-            'src/ledger/embedded/dispatch.ts',
-            'src/ledger/embedded/stub.ts',
-            'src/contract/femeter.ts',
-            'src/ledger/fabric/ledger.ts',
-            'src/ledger/fabric/deploy.ts',
-            'src/ledger/api.ts',
-            'src/apps/engines.ts',
-            'src/apps/demo/demo.ts',
-        ],
-    },
     js.configs.recommended,
     {
         files: ['**/*.ts'],

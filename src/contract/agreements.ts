@@ -173,7 +173,7 @@ async function agreementContext(ctx: Context, b: Record<string, unknown>, w: str
     const provider = await mustGet<Party>(
         ctx,
         keys.party(ctx.stub, id(b, 'provider', w)),
-        `provider ${String(b['provider'])}`,
+        `provider ${String(b.provider)}`,
     );
     if (provider.role !== 'provider')
         throw new ContractError('BAD_REQUEST', `${w}.provider: ${provider.id} is not a provider`);

@@ -143,7 +143,7 @@ export class FemeterContract extends Contract {
             role: oneOf(b, 'role', 'RegisterParty', ROLES),
             name: str(b, 'name', 'RegisterParty'),
             identity: identityOf(b, 'RegisterParty'),
-            ...(b['hpkePublicKey'] === undefined
+            ...(b.hpkePublicKey === undefined
                 ? {}
                 : { hpkePublicKey: hex(b, 'hpkePublicKey', 'RegisterParty', 32) }),
             registeredAt: txTime(ctx),
@@ -206,8 +206,8 @@ export class FemeterContract extends Contract {
         let timeZone: string;
         let slotMinutes: number;
         try {
-            timeZone = assertTimeZone(b['timeZone'] ?? 'Europe/Berlin');
-            slotMinutes = assertIntervalMinutes(b['slotMinutes'] ?? 15);
+            timeZone = assertTimeZone(b.timeZone ?? 'Europe/Berlin');
+            slotMinutes = assertIntervalMinutes(b.slotMinutes ?? 15);
         } catch (e) {
             throw new ContractError('BAD_REQUEST', `${w}: ${(e as Error).message}`, { cause: e });
         }
@@ -224,9 +224,7 @@ export class FemeterContract extends Contract {
                 id: str(software, 'id', `${w}.software`),
                 digest: hex(software, 'digest', `${w}.software`, 32),
             },
-            group: (b['group'] === undefined
-                ? 'ristretto255'
-                : oneOf(b, 'group', w, GROUP_NAMES)) as GroupName,
+            group: b.group === undefined ? 'ristretto255' : oneOf(b, 'group', w, GROUP_NAMES),
             registeredAt: txTime(ctx),
         };
         if (await getJson(ctx, keys.meter(ctx.stub, meter.id)))
@@ -402,20 +400,20 @@ export class FemeterContract extends Contract {
         const p = period(b, 'period', w);
         try {
             assertPriceSeries({
-                id: b['id'],
-                startMs: b['startMs'],
-                intervalMinutes: b['intervalMinutes'],
-                prices: b['prices'],
+                id: b.id,
+                startMs: b.startMs,
+                intervalMinutes: b.intervalMinutes,
+                prices: b.prices,
             });
         } catch (e) {
             throw new ContractError('BAD_REQUEST', `${w}: ${(e as Error).message}`, { cause: e });
         }
         const rec: SeriesRecord = {
-            id: b['id'] as string,
+            id: b.id as string,
             period: p,
-            startMs: b['startMs'] as number,
-            intervalMinutes: b['intervalMinutes'] as 60 | 15,
-            prices: b['prices'] as number[],
+            startMs: b.startMs as number,
+            intervalMinutes: b.intervalMinutes as 60 | 15,
+            prices: b.prices as number[],
             publisher: publisher.id,
             digest: bytesToHex(sha256(new TextEncoder().encode(marshalString(b)))),
             publishedAt: txTime(ctx),
@@ -467,7 +465,7 @@ export class FemeterContract extends Contract {
         if (stored.length > 0) event(ctx, 'readings', { meter: meter.id, items: stored });
         return marshalString({
             stored: stored.length,
-            duplicates: (b['readings'] as unknown[]).length - stored.length,
+            duplicates: (b.readings as unknown[]).length - stored.length,
         });
     }
 

@@ -30,6 +30,8 @@ export function periodDigest(
         all.set(b, at);
     };
     put(c0, 0);
-    ciphertexts.forEach((c, i) => put(c, (i + 1) * elementBytes));
+    ciphertexts.forEach((c, i) => {
+        put(c, (i + 1) * elementBytes);
+    });
     return sha256(all);
 }

@@ -52,7 +52,6 @@ export interface ReadingEventItem {
     readonly c0?: string;
 }
 
-
 function parseReading(v: unknown, i: number, elementBytes: number): ReadingInput {
     const what = `readings[${i}]`;
     const o = asObj(v, what);

@@ -90,9 +90,7 @@ export {
     type Ed25519Backend,
     type Ed25519Signer,
 } from './ed25519.js';
-export {
-    hashToGroup,
-} from './hash-to-group.js';
+export { hashToGroup } from './hash-to-group.js';
 export {
     MAX_MEMBERS,
     MAX_ID_BYTES,

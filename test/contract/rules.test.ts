@@ -101,10 +101,7 @@ describe('contract rules on an in-memory context', () => {
         await refusal(submit(OP, 'PublishMpk', body), 'FORBIDDEN');
         const bad = await refusal(submit(ALICE, 'PublishMpk', body), 'BAD_KEY');
         assert.ok(bad.cause instanceof Error, 'the decoding error is kept as the cause');
-        await refusal(
-            submit(ALICE, 'PublishMpk', { ...body, period: '2024-13' }),
-            'BAD_REQUEST',
-        );
+        await refusal(submit(ALICE, 'PublishMpk', { ...body, period: '2024-13' }), 'BAD_REQUEST');
     });
 
     it('requests with extra or missing fields are refused before any rule runs', async () => {

@@ -66,7 +66,7 @@ export interface World {
  */
 export async function openEngine(dir: string): Promise<Engine> {
     const which = parseEngineName(
-        process.env['FEMETER_E2E_ENGINE'] ?? DEFAULT_ENGINE,
+        process.env.FEMETER_E2E_ENGINE ?? DEFAULT_ENGINE,
         'FEMETER_E2E_ENGINE',
     );
     return openAppEngine(which, {

@@ -348,7 +348,7 @@ export async function runDemo(
         await h.agent.closePeriod(CHANNEL, o.period);
     });
     t('metering', t0);
-    const readingsPerSecond = readings / ((timings['metering'] ?? 1) / 1000);
+    const readingsPerSecond = readings / ((timings.metering ?? 1) / 1000);
 
     // ---- billing
     r.step('billing (folded, with proofs)');

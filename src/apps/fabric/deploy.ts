@@ -86,7 +86,7 @@ export async function deployChaincode(options: Readonly<DeployChaincodeOptions>)
         ...process.env,
         FEMETER_FABRIC_DIR: options.dataDir,
         FEMETER_CC_LOG_LEVEL:
-            options.logLevel ?? process.env['CORE_CHAINCODE_LOGGING_LEVEL'] ?? 'warn',
+            options.logLevel ?? process.env.CORE_CHAINCODE_LOGGING_LEVEL ?? 'warn',
     };
     const args = ['--name', options.name, '--no-check'];
     if (options.entry !== undefined) args.push('--entry', options.entry);

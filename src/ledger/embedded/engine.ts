@@ -438,7 +438,7 @@ export class EmbeddedLedger implements Ledger {
                 this.#runExecutor();
             });
         } catch (err) {
-            return Promise.reject(err as Error);
+            return Promise.reject(err);
         }
     }
 
@@ -453,7 +453,7 @@ export class EmbeddedLedger implements Ledger {
             const { proposal, txId } = admit(envelope, this.#admission);
             return this.#track(this.#evaluate(proposal, txId));
         } catch (err) {
-            return Promise.reject(err as Error);
+            return Promise.reject(err);
         }
     }
 
@@ -487,7 +487,7 @@ export class EmbeddedLedger implements Ledger {
             this.#streams.add(stream);
             return Promise.resolve(stream);
         } catch (err) {
-            return Promise.reject(err as Error);
+            return Promise.reject(err);
         }
     }
 
@@ -732,17 +732,15 @@ export class EmbeddedLedger implements Ledger {
         const ci = new EmbeddedClientIdentity(proposal.creator);
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<Awaited<ReturnType<ContractHost['invoke']>>>((resolve) => {
-            timer = setTimeout(
-                () =>
-                    resolve({
-                        ok: false,
-                        code: 'CONTRACT_ERROR',
-                        error: {
-                            message: `transaction timed out after ${this.#limits.executeTimeoutMs} ms`,
-                        },
-                    }),
-                this.#limits.executeTimeoutMs,
-            );
+            timer = setTimeout(() => {
+                resolve({
+                    ok: false,
+                    code: 'CONTRACT_ERROR',
+                    error: {
+                        message: `transaction timed out after ${this.#limits.executeTimeoutMs} ms`,
+                    },
+                });
+            }, this.#limits.executeTimeoutMs);
         });
         try {
             return await Promise.race([

@@ -100,7 +100,7 @@ export const FABRIC_DEFAULTS = Object.freeze({
         endorseMs: 15_000,
         submitMs: 5_000,
         commitStatusMs: 60_000,
-    }) as FabricTimeouts,
+    }),
     maxCommitAttempts: 8,
     conflictBackoffMs: 25,
     catchUpTimeoutMs: 10_000,
@@ -226,7 +226,9 @@ export class FabricLedger implements Ledger {
             channel: this.#profile.channel,
             chaincode: this.#chaincode,
             settings: this.#settings,
-            sawHeight: (endpoint, height) => this.#sawHeight(endpoint, height),
+            sawHeight: (endpoint, height) => {
+                this.#sawHeight(endpoint, height);
+            },
             stats: this.#stats,
             catchUp: (endpoint, poll) => this.#catchUp(endpoint, poll),
             forget: (client) => this.#clients.delete(client),

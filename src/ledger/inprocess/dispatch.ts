@@ -177,8 +177,8 @@ export class ContractHost {
                 `the default contract ${JSON.stringify(defaultName)} is not among the contracts given`,
             );
         }
-        this.#defaultName = defaultName as string;
-        this.#serializer = new fabric.JSONSerializer() as unknown as _Serializer;
+        this.#defaultName = defaultName!;
+        this.#serializer = new fabric.JSONSerializer();
         this.#components = (_reflect.getMetadata('fabric:objects', globalThis) ?? {}) as Record<
             string,
             unknown
@@ -260,7 +260,7 @@ export class ContractHost {
         if (typeof ctx.setChaincodeStub === 'function') ctx.setChaincodeStub(stub);
         else ctx.stub = stub;
         if (typeof ctx.setClientIdentity === 'function') ctx.setClientIdentity(ci);
-        else ctx.clientIdentity = ci as unknown as Context['clientIdentity'];
+        else ctx.clientIdentity = ci;
         ctx.logging = {
             setLevel: () => undefined,
             getLogger: () =>

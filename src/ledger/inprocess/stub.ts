@@ -144,7 +144,7 @@ function _checkKey(key: unknown, what = 'key'): string {
 
 function _checkSimpleKeys(...keys: string[]): void {
     for (const key of keys) {
-        if (key.charAt(0) === _COMPOSITEKEY_NS) {
+        if (key.startsWith(_COMPOSITEKEY_NS)) {
             throw new Error(
                 `first character of the key [${key}] contains a null character which is not allowed`,
             );
@@ -264,14 +264,14 @@ export class EmbeddedStub implements ChaincodeStub {
             this.#live();
             _checkKey(key);
             let bytes: Uint8Array;
-            if (typeof value === 'string') bytes = Buffer.from(value as string, 'utf8');
+            if (typeof value === 'string') bytes = Buffer.from(value, 'utf8');
             else if (value instanceof Uint8Array)
                 bytes = new Uint8Array(value); // copy: the caller may reuse it
             else throw new Error(`value for key [${key}] must be bytes`);
             this.#writes.set(key, bytes.length === 0 ? null : bytes);
             return Promise.resolve();
         } catch (err) {
-            return Promise.reject(err as Error);
+            return Promise.reject(err);
         }
     }
 
@@ -282,7 +282,7 @@ export class EmbeddedStub implements ChaincodeStub {
             this.#writes.set(key, null);
             return Promise.resolve();
         } catch (err) {
-            return Promise.reject(err as Error);
+            return Promise.reject(err);
         }
     }
 
@@ -338,7 +338,7 @@ export class EmbeddedStub implements ChaincodeStub {
             };
             promise = Promise.resolve(iterator as StateQueryIterator);
         } catch (err) {
-            promise = Promise.reject(err as Error);
+            promise = Promise.reject(err);
         }
         // As fabric-shim's convertToAsyncIterator: the promise is also an async iterable that closes itself.
         const result = promise as Promise<StateQueryIterator> & AsyncIterable<KV>;
@@ -377,7 +377,7 @@ export class EmbeddedStub implements ChaincodeStub {
     splitCompositeKey(compositeKey: string): { objectType: string; attributes: string[] } {
         const result = { objectType: null as unknown as string, attributes: [] as string[] };
         const isComposite = typeof compositeKey === 'string' && compositeKey.length > 1;
-        if (isComposite && compositeKey.charAt(0) === _COMPOSITEKEY_NS) {
+        if (isComposite && compositeKey.startsWith(_COMPOSITEKEY_NS)) {
             const parts = compositeKey.substring(1).split(_MIN_UNICODE_RUNE);
             result.objectType = parts[0] ?? '';
             parts.pop();
@@ -397,7 +397,7 @@ export class EmbeddedStub implements ChaincodeStub {
             throw new Error('Event name must be a non-empty string');
         if (!isWellFormed(name)) throw new Error('Event name is not valid UTF-8');
         let bytes: Uint8Array;
-        if (typeof payload === 'string') bytes = Buffer.from(payload as string, 'utf8');
+        if (typeof payload === 'string') bytes = Buffer.from(payload, 'utf8');
         else if (payload instanceof Uint8Array) bytes = new Uint8Array(payload);
         else if (payload === undefined || payload === null) bytes = new Uint8Array(0);
         else throw new Error('Event payload must be bytes');

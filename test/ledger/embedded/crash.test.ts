@@ -20,7 +20,7 @@ import { describe, it } from 'node:test';
 import { connect, openLedger, party, tempDir, text } from '../helpers.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/crash-child.js', import.meta.url));
-const ROUNDS = Number(process.env['LEDGER_CRASH_ROUNDS'] ?? 20);
+const ROUNDS = Number(process.env.LEDGER_CRASH_ROUNDS ?? 20);
 
 interface RoundOutput {
     readonly acked: { txId: string; key: string }[];

@@ -41,7 +41,7 @@ describe('Auditor', () => {
         const rec = JSON.parse(new TextDecoder().decode(ledger.state.get(slotKey))) as {
             c: string;
         };
-        const flipped = (rec.c[0] === '0' ? '1' : '0') + rec.c.slice(1);
+        const flipped = (rec.c.startsWith('0') ? '1' : '0') + rec.c.slice(1);
         ledger.state.set(slotKey, new TextEncoder().encode(JSON.stringify({ ...rec, c: flipped })));
         const r = await new Auditor({ api: w.auditor.api }).audit();
         assert.equal(r.ok, false);

@@ -24,7 +24,9 @@ describe('FileOutbox', () => {
     beforeEach(() => {
         dir = mkdtempSync(join(tmpdir(), 'femeter-outbox-'));
     });
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    afterEach(() => {
+        rmSync(dir, { recursive: true, force: true });
+    });
 
     it('keeps appended entries and the ack across a reopen; pending is what is not acked', () => {
         const o = new FileOutbox(dir);
@@ -74,7 +76,7 @@ describe('FileOutbox', () => {
         );
         assert.throws(
             () => new FileOutbox(dir),
-            (e) => e instanceof OutboxError && e.code === 'OUTBOX' && /line 2/.test(e.message),
+            (e) => e instanceof OutboxError && e.code === 'OUTBOX' && e.message.includes('line 2'),
         );
     });
 });

@@ -14,7 +14,11 @@ import {
     type LiveEvent,
     type SerialLine,
 } from '../../../../src/roles/meter/live.js';
-import { dsmrFormat, parseObisSelector, SourceError } from '../../../../src/roles/meter/sources/index.js';
+import {
+    dsmrFormat,
+    parseObisSelector,
+    SourceError,
+} from '../../../../src/roles/meter/sources/index.js';
 import { dsmrStamp, text, writeDsmr } from './writers.js';
 
 /** A line whose far end answers each write with `reply(written)`. */
