@@ -114,7 +114,11 @@ function naiveRank2(a: readonly bigint[], b: readonly bigint[]): number {
         if (seen.has(id)) continue;
         seen.add(id);
         let n = 0;
-        for (let j = 0; j < l; j++) if (u0 * b[j]! - u1 * a[j]! === 0n) n++;
+        for (let j = 0; j < l; j++) {
+            const v0 = a[j]!;
+            const v1 = b[j]!;
+            if (u0 * v1 - u1 * v0 === 0n) n++;
+        }
         best = Math.max(best, n);
     }
     return l - best;

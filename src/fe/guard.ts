@@ -357,7 +357,10 @@ export function guardKeySet(
             `guard k must be an integer ≥ ${GUARD_MIN_K}, got ${String(k)}; the default is ${GUARD_DEFAULT_K}`,
         );
     }
-    if (!Array.isArray(keys)) throw new GuardInputError('guard needs an array of weight vectors');
+    // Checked through an `unknown` alias: narrowing `keys` itself would widen it to any[].
+    const untrusted: unknown = keys;
+    if (!Array.isArray(untrusted))
+        throw new GuardInputError('guard needs an array of weight vectors');
     if (keys.length === 0) {
         return {
             allowed: true,

@@ -155,14 +155,17 @@ export function compareMembers(a: string, b: string): number {
 
 /** Members in canonical order: each a valid id, strictly ascending (hence no duplicates), 1..MAX_MEMBERS. */
 export function checkMembers(members: readonly string[]): void {
-    if (!Array.isArray(members) || members.length < 1 || members.length > MAX_MEMBERS)
+    // Checked through an `unknown` alias: narrowing `members` itself would widen it to any[].
+    const untrusted: unknown = members;
+    if (!Array.isArray(untrusted) || members.length < 1 || members.length > MAX_MEMBERS)
         throw new RangeCheckError(`an aggregation group has 1..${MAX_MEMBERS} members`);
     members.forEach((m, i) => {
         checkId(m, `member[${i}]`);
-        if (i > 0 && compareMembers(members[i - 1], m) >= 0)
+        const prev = i > 0 ? members[i - 1]! : undefined;
+        if (prev !== undefined && compareMembers(prev, m) >= 0)
             throw new RangeCheckError(
-                `members must be strictly ascending (bytewise UTF-8): "${members[i - 1]}" before "${m}"` +
-                    (members[i - 1] === m ? ' is a duplicate' : ''),
+                `members must be strictly ascending (bytewise UTF-8): "${prev}" before "${m}"` +
+                    (prev === m ? ' is a duplicate' : ''),
             );
     });
 }

@@ -6,7 +6,6 @@ import {
     decodeFunctionalKey,
     decodeMpk,
     decodeProof,
-    DecodeError,
     encodeFunctionalKey,
     encodeMpk,
     encodeProof,

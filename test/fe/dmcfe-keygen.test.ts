@@ -19,7 +19,6 @@ import {
     memberDhKey,
     sortMembers,
     type AggregateFunction,
-    type AnyGroup,
     type KeyShare,
     type KeyShareProblem,
 } from './exports.js';

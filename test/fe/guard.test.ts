@@ -276,7 +276,7 @@ describe('indexed mode applies the span rule (issue 9)', () => {
         assert.equal(d.allowed, false);
         assert.equal(d.code, 'small-support');
         assert.equal(d.offendingClass?.size, 4);
-        assert.deepEqual(d.offendingClass?.slots, [400, 401, 402, 403]);
+        assert.deepEqual(d.offendingClass.slots, [400, 401, 402, 403]);
         // and in the other order
         assert.equal(checkKeySet([threshold], total, { mode: 'indexed' }).allowed, false);
     });

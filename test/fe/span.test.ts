@@ -225,7 +225,6 @@ describe('span rule properties (l ≤ 10, brute force over all slot subsets)', (
                 if (d === 0) return s.kind === 'zero';
                 if (d > 3) return s.kind === 'too-complex';
                 assert.equal(s.kind, 'computed');
-                if (s.kind !== 'computed') return false;
                 assert.equal(s.rank, d);
                 assert.equal(s.exact, true);
                 assert.equal(s.minSupport, brute, JSON.stringify(keys.map((k) => k.map(String))));
@@ -330,7 +329,6 @@ describe('span rule: the cut search and the integer fast path (l = 300, many dir
                 const cut = spanMinSupport(keys, { below });
                 assert.equal(full.kind, 'computed');
                 assert.equal(cut.kind, 'computed');
-                if (full.kind !== 'computed' || cut.kind !== 'computed') return false;
                 assert.equal(full.exact, true);
                 assert.ok(full.minSupport <= s);
                 if (full.minSupport < below) {
@@ -354,7 +352,6 @@ describe('span rule: the cut search and the integer fast path (l = 300, many dir
                 const a = spanMinSupport([keys[0]!, keys[1]!.map((v) => v * 3n + 1n), keys[2]!]);
                 const b = spanMinSupport(scaled);
                 assert.ok(a.kind === 'computed' && b.kind === 'computed');
-                if (a.kind !== 'computed' || b.kind !== 'computed') return false;
                 assert.equal(b.minSupport, a.minSupport);
                 return true;
             }),
@@ -378,12 +375,10 @@ describe('span rule: hashing edge cases of the integer fast path', () => {
         const keys = [0, 1, 2].map((c) => cols.map((col) => col[c]!));
         const full = spanMinSupport(keys);
         assert.ok(full.kind === 'computed' && full.exact);
-        if (full.kind !== 'computed') return;
         assert.ok(full.minSupport <= 170, 'the plane of u, v and r misses only the noise');
         // only u is searched (its 200 slots reach the bound): v and r must land on one plane through u
         const cut = spanMinSupport(keys, { below: 190 });
         assert.ok(cut.kind === 'computed');
-        if (cut.kind !== 'computed') return;
         assert.equal(cut.exact, true);
         assert.equal(cut.minSupport, full.minSupport);
         // the BigInt path (coordinates pushed above 2^26, same span) agrees
