@@ -5,6 +5,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { beforeEach, describe, it } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { ContractError } from '../../src/contract/index.js';
 import { MemoryLedger } from './memory.js';
 
@@ -44,7 +46,7 @@ describe('contract rules on an in-memory context', () => {
             id: 'meter-1',
             owner: 'alice',
             identity: METER,
-            signingKey: '11'.repeat(32),
+            signingKey: bytesToHex(ed25519.getPublicKey(new Uint8Array(32).fill(0x11))),
             channels: [{ id: '1-0:1.8.0', unit: 'Wh', medium: 'electricity' }],
             maxPerSlot: 20_000,
             software: { id: 'm/1', digest: '22'.repeat(32) },
