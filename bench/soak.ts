@@ -215,6 +215,8 @@ interface Sample {
     seen: number;
     rss: number;
     heapUsed: number;
+    heapTotal: number;
+    /** Memory of ArrayBuffers and other objects outside the V8 heap. */
     external: number;
 }
 
@@ -396,8 +398,15 @@ async function main(): Promise<void> {
                 seen,
                 rss: m.rss,
                 heapUsed: m.heapUsed,
+                heapTotal: m.heapTotal,
                 external: m.external,
             });
+            if (samples.length % 15 === 0) {
+                const s = samples.at(-1)!;
+                process.stderr.write(
+                    `${s.t.toFixed(0)} s: ${s.readings} stored, ${s.seen} seen by the provider; RSS ${(s.rss / MB).toFixed(0)} MB, heap ${(s.heapUsed / MB).toFixed(0)}/${(s.heapTotal / MB).toFixed(0)} MB, external ${(s.external / MB).toFixed(0)} MB\n`,
+                );
+            }
         };
         sample();
         const timer = setInterval(sample, sampleS * 1000);
