@@ -5,7 +5,7 @@
  * a wrong bill, a key that does not match the mpk, a meter that dies mid-period.
  */
 import { strict as assert } from 'node:assert';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import { encodeFunctionalKey, encodeProof } from '../../src/fe/codec.js';
 import { groupByName } from '../../src/fe/groups.js';
 import { deriveScalars, LABELS } from '../../src/fe/kdf.js';
 import { keyDer } from '../../src/fe/ipfe.js';
+import { Auditor } from '../../src/roles/auditor/auditor.js';
 import { BadFunctionalKeyError, GuardRefusedError } from '../../src/roles/errors.js';
 import { sealToProvider } from '../../src/roles/hpke.js';
 import {
@@ -57,6 +58,37 @@ describe('the demo flow at small scale', () => {
             assert.equal(rep.audit.ok, true);
             assert.equal(rep.audit.readingsChecked, 3 * 2972);
             assert.ok(rep.totalsKwh.every((t) => t.bill > 0n && t.energyWh > 0n));
+            // the audit resumes where it stopped: progress after the first meter, then the rest
+            const auditor = new Auditor({
+                api: (await engine.connect('auditor', 'customers')).api,
+            });
+            const resumeDir = join(dir, 'audit');
+            const full = await auditor.audit({ engine, resumeDir });
+            assert.equal(full.ok, true);
+            assert.equal(full.readingsChecked, 3 * 2972);
+            assert.equal(existsSync(join(resumeDir, 'audit-progress.json')), false);
+            const sw = Object.keys(full.software)[0]!;
+            writeFileSync(
+                join(resumeDir, 'audit-progress.json'),
+                JSON.stringify({
+                    after: 'meter-0001',
+                    software: { [sw]: 1 },
+                    acc: {
+                        readings: 7,
+                        badSig: [],
+                        gaps: ['from before'],
+                        agreements: 0,
+                        missing: [],
+                        bills: 0,
+                        badBills: [],
+                    },
+                }),
+            );
+            const resumed = await auditor.audit({ engine, resumeDir });
+            assert.equal(resumed.readingsChecked, 7 + 2 * 2972);
+            assert.deepEqual(resumed.sequenceGaps, ['from before']);
+            assert.equal(resumed.ok, false);
+            assert.equal(resumed.chain.ok, true);
         } finally {
             await engine.close();
             rmSync(dir, { recursive: true, force: true });
