@@ -17,7 +17,9 @@
  * PREFIX.json and PREFIX.svg (memory over readings; throughput over time).
  *
  * Options: --readings N (default 2,000,000), --meters M (1000), --sample S (2), --warmup F (0.2),
- * --concurrency C (64 meters in flight), --cache DIR, --out PREFIX.
+ * --concurrency C (64 meters in flight), --cache DIR, --out PREFIX. A run prints a progress line
+ * every 15 samples on stderr; `--replot LOG --out PREFIX` makes the figures and plot from those
+ * lines when a run had to be stopped early.
  */
 import '../test/ledger/fixtures/quiet.js';
 import { fork } from 'node:child_process';
@@ -27,6 +29,7 @@ import {
     mkdirSync,
     mkdtempSync,
     openSync,
+    readFileSync,
     readSync,
     renameSync,
     rmSync,
@@ -629,7 +632,73 @@ ${tput}
 `;
 }
 
-if (process.argv.includes('--generate')) {
+/**
+ * `--replot LOG --out PREFIX`: figures and plot from the progress lines a run printed on stderr
+ * (every 15 samples, MB resolution) — for a run that was stopped before its end.
+ */
+function replot(log: string, out: string, warmup: number): void {
+    const re =
+        /^(\d+) s: (\d+) stored, (\d+) seen by the provider; RSS (\d+) MB, heap (\d+)\/(\d+) MB, external (\d+) MB$/;
+    const samples: Sample[] = [];
+    for (const line of readFileSync(log, 'utf8').split('\n')) {
+        const m = re.exec(line.trim());
+        if (m === null) continue;
+        const [t, readings, seen, rss, heapUsed, heapTotal, external] = m.slice(1).map(Number);
+        samples.push({
+            t: t!,
+            readings: readings!,
+            seen: seen!,
+            rss: rss! * MB,
+            heapUsed: heapUsed! * MB,
+            heapTotal: heapTotal! * MB,
+            external: external! * MB,
+        });
+    }
+    if (samples.length < 2) throw new Error(`${log}: fewer than two progress lines`);
+    const stored = samples.at(-1)!.readings;
+    const after = samples.filter((x) => x.readings >= warmup * stored);
+    const xs = after.map((x) => x.readings);
+    const rssSlope = slope(
+        xs,
+        after.map((x) => x.rss),
+    );
+    const heapSlope = slope(
+        xs,
+        after.map((x) => x.heapUsed),
+    );
+    const peak = Math.max(...samples.map((x) => x.rss));
+    console.log(
+        `${stored} readings stored in ${samples.at(-1)!.t} s (run stopped early: progress lines only); RSS slope ${rssSlope.toFixed(1)} B/reading, heap slope ${heapSlope.toFixed(1)} B/reading after ${(warmup * 100).toFixed(0)} % warm-up; peak RSS ${(peak / MB).toFixed(0)} MB`,
+    );
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(
+        `${out}.json`,
+        JSON.stringify(
+            {
+                date: new Date().toISOString(),
+                source: `progress lines of ${log} (MB resolution; the run was stopped before its end)`,
+                readings: stored,
+                warmupFraction: warmup,
+                rssSlopeBytesPerReading: rssSlope,
+                heapSlopeBytesPerReading: heapSlope,
+                peakRssSampled: peak,
+                targets: { slopeBytesPerReading: 16, peakRss: 512 * MB },
+                samples,
+            },
+            null,
+            1,
+        ),
+    );
+    writeFileSync(
+        `${out}.svg`,
+        plotSvg(samples, { rssSlope, heapSlope, peakKernel: peak, warmup }),
+    );
+    console.log(`results written to ${out}.json and ${out}.svg`);
+}
+
+if (process.argv.includes('--replot')) {
+    replot(arg('replot', ''), arg('out', 'bench-results/soak'), Number(arg('warmup', '0.2')));
+} else if (process.argv.includes('--generate')) {
     generate(arg('generate', ''), Number(arg('meters', '0')), Number(arg('slots', '0')));
 } else {
     main().catch((e: unknown) => {
