@@ -367,7 +367,7 @@ async function main(): Promise<void> {
         if (periods.some((p) => p.full)) dlog = await dlogSolvers(dlogCache, 20);
         let seen = 0;
         let bills = 0;
-        let stop = false;
+        const run = { stop: false };
         const events = await providerP.api.client.events({ startBlock: 0n });
         const dec = new TextDecoder();
         const providerLoop = (async (): Promise<void> => {
@@ -380,7 +380,7 @@ async function main(): Promise<void> {
                         const [m, ch, p] = epoch.split('|') as [string, string, string];
                         bills += (await provider.bill(m, ch, p)).length;
                     }
-                    if (stop) break;
+                    if (run.stop) break;
                 }
             } finally {
                 events.close();
@@ -451,7 +451,7 @@ async function main(): Promise<void> {
         const meteringS = (performance.now() - tm) / 1000;
         // let the provider catch up with the stream
         while (seen < stored) await new Promise((r) => setTimeout(r, 50));
-        stop = true;
+        run.stop = true;
         sample();
         clearInterval(timer);
         events.close();

@@ -170,7 +170,7 @@ class _Replay {
     private constructor(db: ClassicLevel<string, Uint8Array>) {
         this.#db = db;
         this.state = db.sublevel<string, Uint8Array>('s', { valueEncoding: 'view' });
-        this.#meta = db.sublevel<string, string>('m', { valueEncoding: 'utf8' });
+        this.#meta = db.sublevel('m', { valueEncoding: 'utf8' });
     }
     static async open(dir: string): Promise<_Replay> {
         const db = new ClassicLevel<string, Uint8Array>(join(dir, 'replay'), {
@@ -201,7 +201,10 @@ class _Replay {
     }
 }
 
-type _Op = { readonly key: string; readonly value: Uint8Array | null };
+interface _Op {
+    readonly key: string;
+    readonly value: Uint8Array | null;
+}
 
 type _Snapshot = ReturnType<LedgerStore['db']['snapshot']>;
 /** A failure found while checking: the bad block (if a block is to blame), why, and the bad state key. */

@@ -244,16 +244,12 @@ export class Provider {
     async onEvent(ev: ChaincodeEvent): Promise<string[]> {
         const body = JSON.parse(dec.decode(ev.payload)) as Record<string, unknown>;
         if (ev.eventName === 'readings' && this.#o.fold !== false) {
-            await this.#foldItems(body['meter'] as string, body['items'] as ReadingEventItem[]);
-        } else if (ev.eventName === 'agreement' && body['provider'] === this.#o.partyId) {
-            for (const p of body['periods'] as string[])
-                await this.loadKeys(body['meter'] as string, body['channel'] as string, p);
+            await this.#foldItems(body.meter as string, body.items as ReadingEventItem[]);
+        } else if (ev.eventName === 'agreement' && body.provider === this.#o.partyId) {
+            for (const p of body.periods as string[])
+                await this.loadKeys(body.meter as string, body.channel as string, p);
         } else if (ev.eventName === 'close') {
-            const k = epochKey(
-                body['meter'] as string,
-                body['channel'] as string,
-                body['period'] as string,
-            );
+            const k = epochKey(body.meter as string, body.channel as string, body.period as string);
             if (this.#held.get(k)?.length) return [k];
         }
         return [];
