@@ -2,7 +2,7 @@
 /**
  * Engine-agnostic end-to-end fixture: a small deployment (operator, two providers, index publisher,
  * auditor, customers with meters) on whichever engine FEMETER_E2E_ENGINE names (embedded by
- * default; the Fabric issue adds 'fabric'). Tests talk to it only through the roles and FemeterApi.
+ * default; 'fabric'; 'gateway': the embedded engine behind `femeter serve`, every participant a remote client). Tests talk to it only through the roles and FemeterApi.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import {
     type Engine,
     type Participant,
 } from '../../src/apps/engines.js';
+import { gatewayEngine } from '../../src/apps/gateway/engine.js';
 import { defaultConnectionPath } from '../../src/ledger/fabric/index.js';
 import { dlogSolvers } from '../../src/apps/demo/demo.js';
 import { ENERGY_TARIFF, FLAT_TARIFF, TWO_ZONE_TARIFF } from '../../src/apps/demo/tariffs.js';
@@ -71,9 +72,10 @@ export interface World {
 export async function openEngine(dir: string): Promise<Engine> {
     const which = process.env['FEMETER_E2E_ENGINE'] ?? 'embedded';
     if (which === 'fabric') return fabricEngine(defaultConnectionPath(), { freshChaincode: 'e2e' });
+    if (which === 'gateway') return gatewayEngine(join(dir, 'ledger'), derive('engine'));
     if (which !== 'embedded')
         throw new Error(
-            `engine ${which} is not available in this build (FEMETER_E2E_ENGINE: embedded | fabric)`,
+            `engine ${which} is not available in this build (FEMETER_E2E_ENGINE: embedded | fabric | gateway)`,
         );
     return embeddedEngine(join(dir, 'ledger'), derive('engine'));
 }
