@@ -18,6 +18,8 @@ import { embeddedEngine, fabricEngine, type Engine } from '../engines.js';
 import { defaultConnectionPath, stopChaincode } from '../../ledger/fabric/index.js';
 import { CHANNEL, dlogSolvers, runDemo, type DemoReport } from '../demo/demo.js';
 import { terminalReporter } from './progress.js';
+import { remoteEngine } from '../gateway/engine.js';
+import { serve } from '../gateway/serve.js';
 import { softwareIdentity } from './version.js';
 import { Customer } from '../../roles/customer/customer.js';
 import { Wallet } from '../../roles/customer/wallet.js';
@@ -50,6 +52,7 @@ Commands:
   meter      a meter's outbox status
   provider   recompute a bill (folded state is not persisted: from scratch)
   auditor    audit report of the whole ledger
+  serve      run the HTTP gateway (and web dashboard) over a deployment's ledger
   bench      run a benchmark: fe | ledger | e2e
   --version  print version and software digest
 
@@ -88,6 +91,15 @@ ingest: read a period's readings from a file (CSV of timestamp,value; or JSON li
         The whole file is validated first: a bad line refuses everything, nothing is recorded.`,
     provider: `femeter provider bill --meter ID [--period P] [--data DIR]\n\nRecomputes the provider's bills of a period from the stored ciphertexts (no posting).`,
     auditor: `femeter auditor report [--data DIR]\n\nAudit report: chain, meter software, reading signatures, sequence gaps, consents, bill proofs.`,
+    serve: `femeter serve [--data DIR] [--port N] [--host H] [--tls-cert PEM --tls-key PEM] [--web DIR] [--log]
+
+Serves the deployment's embedded ledger over HTTP(S): signed transactions, role-checked queries,
+the event stream (SSE), /health, /metrics, /openapi.json, and the web dashboard from --web DIR
+(default dist/web when built). Role commands reach it with --gateway URL. Stops on SIGINT/SIGTERM
+after the requests in flight finish.
+
+  --port N   port (default 8080; 0 = any free port, printed on stdout)
+  --host H   interface (default 127.0.0.1)`,
     bench: `femeter bench <fe|ledger|e2e> [-- options]\n\nRuns dist/bench/<name>.js; see README for what each prints.`,
 };
 
@@ -104,11 +116,16 @@ function engineSecret(seed: string): Uint8Array {
     return sha256(utf8ToBytes(`femeter-demo/${seed}/engine`));
 }
 
-async function openWorld(data: string): Promise<{ world: World; engine: Engine }> {
+async function openWorld(
+    data: string,
+    gateway?: string,
+): Promise<{ world: World; engine: Engine }> {
     const wf = join(data, 'world.json');
     if (!existsSync(wf))
         throw new Error(`no deployment in ${data}: run 'femeter demo --data ${data}' first`);
     const world = JSON.parse(readFileSync(wf, 'utf8')) as World;
+    if (gateway !== undefined)
+        return { world, engine: await remoteEngine(gateway, engineSecret(world.seed)) };
     if (world.engine === 'fabric' && world.fabric)
         return {
             world,
@@ -192,6 +209,7 @@ async function meterIngest(
         source?: string | undefined;
         kind: string;
         period?: string | undefined;
+        gateway?: string | undefined;
     },
 ): Promise<number> {
     if (!values.meter || !values.source)
@@ -199,7 +217,7 @@ async function meterIngest(
     const kinds = ['csv-register', 'csv-interval', 'd0-log', 'sml-log'] as const;
     const kind = kinds.find((k) => k === values.kind);
     if (!kind) throw new Error(`--kind must be one of ${kinds.join(', ')}`);
-    const { engine, world } = await openWorld(data);
+    const { engine, world } = await openWorld(data, values.gateway);
     const outbox = new FileOutbox(join(data, 'meters', values.meter, 'outbox'));
     try {
         const period = values.period ?? world.period;
@@ -274,6 +292,13 @@ async function main(): Promise<number> {
             engine: { type: 'string', default: 'embedded' },
             'fabric-connection': { type: 'string' },
             'fabric-chaincode': { type: 'string' },
+            gateway: { type: 'string' },
+            port: { type: 'string', default: '8080' },
+            host: { type: 'string', default: '127.0.0.1' },
+            'tls-cert': { type: 'string' },
+            'tls-key': { type: 'string' },
+            web: { type: 'string' },
+            log: { type: 'boolean', default: false },
         },
     });
     const data = values.data;
@@ -355,7 +380,7 @@ async function main(): Promise<number> {
         case 'auditor': {
             if (cmd === 'auditor' && sub !== 'report')
                 throw new Error('usage: femeter auditor report [--data DIR]');
-            const { engine } = await openWorld(data);
+            const { engine } = await openWorld(data, values.gateway);
             try {
                 const p = await engine.connect('auditor', 'customers');
                 const report = await new Auditor({ api: p.api }).audit({ engine });
@@ -369,7 +394,7 @@ async function main(): Promise<number> {
             if (sub !== 'readings' && sub !== 'bills')
                 throw new Error('usage: femeter customer <readings|bills> --customer ID');
             const cid = values.customer ?? 'customer-0001';
-            const { engine, world } = await openWorld(data);
+            const { engine, world } = await openWorld(data, values.gateway);
             try {
                 const p = await engine.connect(cid, 'customers');
                 const dlog = await dlogSolvers(join(DEFAULTS.cache, 'dlog'), 20);
@@ -428,7 +453,7 @@ async function main(): Promise<number> {
         case 'provider': {
             if (sub !== 'bill' || !values.meter)
                 throw new Error('usage: femeter provider bill --meter ID [--period P]');
-            const { engine, world } = await openWorld(data);
+            const { engine, world } = await openWorld(data, values.gateway);
             try {
                 const p = await engine.connect('provider', 'operator');
                 const dlog = await dlogSolvers(join(DEFAULTS.cache, 'dlog'), 20);
@@ -450,6 +475,21 @@ async function main(): Promise<number> {
             } finally {
                 await engine.close();
             }
+        }
+        case 'serve': {
+            const port = Number(values.port);
+            if (!Number.isInteger(port) || port < 0 || port > 65535)
+                throw new Error('--port must be an integer in 0..65535');
+            const web = values.web ?? join(ROOT, 'dist', 'web');
+            const { engine } = await openWorld(data);
+            return serve(engine, {
+                host: values.host,
+                port,
+                tlsCert: values['tls-cert'],
+                tlsKey: values['tls-key'],
+                logger: values.log,
+                webDir: existsSync(join(web, 'index.html')) ? resolve(web) : undefined,
+            });
         }
         case 'bench': {
             const name = sub ?? '';

@@ -15,6 +15,7 @@
  */
 import fastifyFactory, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -105,6 +106,8 @@ export interface GatewayOptions {
     readonly heartbeatSeconds?: number;
     /** Log requests (pino, JSON lines on stdout). Default off. */
     readonly logger?: boolean;
+    /** Directory of the built web dashboard, served at `/` (no external links: it works offline). */
+    readonly webDir?: string;
 }
 
 /** A running gateway. */
@@ -722,6 +725,22 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
         },
         async () => app.swagger() as unknown as Record<string, unknown>,
     );
+
+    if (o.webDir !== undefined) {
+        await app.register(fastifyStatic, {
+            root: o.webDir,
+            prefix: '/',
+            index: 'index.html',
+            schemaHide: true,
+            setHeaders: (res) => {
+                res.header(
+                    'content-security-policy',
+                    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'",
+                );
+                res.header('x-content-type-options', 'nosniff');
+            },
+        });
+    }
 
     await app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
     const addr = app.server.address();
