@@ -10,7 +10,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { FemeterApi } from '../../ledger/api.js';
-import { identities, signers } from '../../ledger/index.js';
+import { identities, signers, type EmbeddedLedger } from '../../ledger/index.js';
 import { RemoteLedger, type RemoteLedgerClient } from '../../ledger/remote/client.js';
 import { embeddedEngine, MSP_IDS, type Engine } from '../engines.js';
 import { startGateway, type Gateway, type GatewayOptions } from './server.js';
@@ -82,7 +82,9 @@ export async function gatewayEngine(
     path: string,
     secret: Uint8Array,
     options: Partial<Omit<GatewayOptions, 'ledger' | 'reader'>> = {},
-): Promise<Engine & { readonly gateway: Gateway; readonly url: string }> {
+): Promise<
+    Engine & { readonly gateway: Gateway; readonly url: string; readonly ledger: EmbeddedLedger }
+> {
     const inner = await embeddedEngine(path, secret);
     let gateway: Gateway;
     try {
@@ -97,6 +99,7 @@ export async function gatewayEngine(
         ...outer,
         gateway,
         url: gateway.url,
+        ledger: inner.ledger,
         async close() {
             await outer.close();
             await gateway.close();

@@ -583,8 +583,13 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                     metrics.inc('femeter_gateway_events_sent_total', 'Events sent on streams');
                     if (!raw.write(`id: ${e.blockNumber}:${e.transactionId}\ndata: ${data}\n\n`))
                         await new Promise<void>((r) => {
-                            raw.once('drain', r);
-                            raw.once('close', r);
+                            const done = (): void => {
+                                raw.off('drain', done);
+                                raw.off('close', done);
+                                r();
+                            };
+                            raw.on('drain', done);
+                            raw.on('close', done);
                         });
                     if (raw.destroyed) break;
                 }
