@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `npm run bench:gateway` — N concurrent meter clients sending real signed, encrypted readings
+ * through the HTTP gateway (`femeter serve`, on 127.0.0.1) versus straight into the embedded
+ * engine in-process, in the same run and with the same code path (the roles' FemeterApi over a
+ * LedgerClient; only the client differs). Readings are encrypted and signed before the clock
+ * starts; each transaction is signed by the meter's ledger key in both cases. The gateway runs in
+ * this process too (2-core machines: a separate process would only add scheduling noise), so the
+ * figure is the cost of HTTP, JSON/base64, the gateway's own signature check and policy.
+ * Target (issue 12): at 96 readings per request the gateway keeps ≥ 80 % of the in-process rate.
+ * Options: --seconds S per cell (default 3), --meters LIST (default 16,64), --out PATH
+ * (default bench-results/gateway.json).
+ */
+import '../test/ledger/fixtures/quiet.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname } from 'node:path';
+import { gatewayEngine } from '../src/apps/gateway/engine.js';
+import { runEngine, type Cell } from './readings.js';
+import { arg, printTable } from './timing.js';
+
+const OUT = arg('out', 'bench-results/gateway.json');
+const METERS = arg('meters', '16,64')
+    .split(',')
+    .map((x) => Number(x));
+const TARGET = 0.8;
+
+async function main(): Promise<void> {
+    console.log(
+        `femeter bench: readings through the gateway vs in-process — ${cpus().length} cores, node ${process.version}`,
+    );
+    const viaGateway = (path: string, secret: Uint8Array) =>
+        gatewayEngine(path, secret, { rateLimit: { max: 1e9, timeWindowMs: 60_000 } });
+    const rows: { perTx: number; meters: number; local: Cell; remote: Cell }[] = [];
+    for (const perTx of [96, 1]) {
+        for (const meters of METERS) {
+            const local = await runEngine(meters, perTx);
+            const remote = await runEngine(meters, perTx, viaGateway, 'through the gateway (HTTP)');
+            rows.push({ perTx, meters, local, remote });
+            process.stderr.write('.');
+        }
+    }
+    process.stderr.write('\n');
+    printTable(
+        [
+            'readings/req',
+            'meters',
+            'in-process r/s',
+            'gateway r/s',
+            'ratio',
+            'p99 in-proc ms',
+            'p99 gateway ms',
+        ],
+        rows.map((r) => [
+            String(r.perTx),
+            String(r.meters),
+            r.local.readingsPerSec.toFixed(0),
+            r.remote.readingsPerSec.toFixed(0),
+            `${((100 * r.remote.readingsPerSec) / r.local.readingsPerSec).toFixed(0)} %`,
+            r.local.p99.toFixed(1),
+            r.remote.p99.toFixed(1),
+        ]),
+    );
+    const at96 = rows.filter((r) => r.perTx === 96);
+    const worst = Math.min(...at96.map((r) => r.remote.readingsPerSec / r.local.readingsPerSec));
+    console.log(
+        `target: ≥ ${TARGET * 100} % of in-process at 96 readings/request — worst ${(worst * 100).toFixed(0)} % → ${worst >= TARGET ? 'met' : 'NOT met'}`,
+    );
+    mkdirSync(dirname(OUT), { recursive: true });
+    writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), rows }, null, 1));
+    console.log(`results written to ${OUT}`);
+}
+
+main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+});
