@@ -38,7 +38,9 @@ export interface TokenClaims {
     readonly nonce: string;
 }
 
-const b64url = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
+/** base64url without padding (spelled out: the browser's Buffer polyfill has no 'base64url'). */
+const b64url = (b: Uint8Array): string =>
+    Buffer.from(b).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
 /** The digest a token's signer signs. */
 export function tokenDigest(claimsJson: string): Uint8Array {
