@@ -86,7 +86,7 @@ function drawChart(
             ' Wh in all',
         ),
     );
-    const width = Math.max(300, Math.min(1000, host.clientWidth || 600));
+    const width = Math.max(260, Math.min(1000, host.clientWidth || 600));
     const xs = keys.map((_, i) => i);
     const chart = new uPlot(
         {

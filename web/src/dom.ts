@@ -24,7 +24,7 @@ export function table(
     head: readonly string[],
     rows: readonly (readonly (string | Node)[])[],
     o: { num?: readonly number[]; testid?: string } = {},
-): HTMLTableElement {
+): HTMLElement {
     const num = new Set(o.num ?? []);
     const t = el('table', o.testid ? { 'data-testid': o.testid } : {});
     t.append(el('caption', {}, caption));
@@ -50,7 +50,12 @@ export function table(
             ),
         ),
     );
-    return t;
+    // wide tables scroll inside their box on a phone, the page does not
+    return el(
+        'div',
+        { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
+        t,
+    );
 }
 
 let statusEl: HTMLElement | undefined;

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 /** The femeter dashboard: load a wallet, then the view of its role (customer, provider, auditor, operator). */
-import './setup.js';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { customerView } from './customer.js';

@@ -18,7 +18,8 @@ import { embeddedEngine, fabricEngine, type Engine } from '../engines.js';
 import { defaultConnectionPath, stopChaincode } from '../../ledger/fabric/index.js';
 import { CHANNEL, dlogSolvers, runDemo, type DemoReport } from '../demo/demo.js';
 import { terminalReporter } from './progress.js';
-import { remoteEngine } from '../gateway/engine.js';
+import { participantKey, remoteEngine } from '../gateway/engine.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { serve } from '../gateway/serve.js';
 import { softwareIdentity } from './version.js';
 import { Customer } from '../../roles/customer/customer.js';
@@ -52,6 +53,7 @@ Commands:
   meter      a meter's outbox status
   provider   recompute a bill (folded state is not persisted: from scratch)
   auditor    audit report of the whole ledger
+  wallet     print a participant's wallet file for the web dashboard
   serve      run the HTTP gateway (and web dashboard) over a deployment's ledger
   bench      run a benchmark: fe | ledger | e2e
   --version  print version and software digest
@@ -91,6 +93,10 @@ ingest: read a period's readings from a file (CSV of timestamp,value; or JSON li
         The whole file is validated first: a bad line refuses everything, nothing is recorded.`,
     provider: `femeter provider bill --meter ID [--period P] [--data DIR]\n\nRecomputes the provider's bills of a period from the stored ciphertexts (no posting).`,
     auditor: `femeter auditor report [--data DIR]\n\nAudit report: chain, meter software, reading signatures, sequence gaps, consents, bill proofs.`,
+    wallet: `femeter wallet --party ID [--data DIR]
+
+Prints the wallet file of a deployment's participant (ledger key; for customers also the wallet
+root seed) for the web dashboard, which reads it locally and never sends it. Keep it secret.`,
     serve: `femeter serve [--data DIR] [--port N] [--host H] [--tls-cert PEM --tls-key PEM] [--web DIR] [--log]
 
 Serves the deployment's embedded ledger over HTTP(S): signed transactions, role-checked queries,
@@ -298,6 +304,7 @@ async function main(): Promise<number> {
             'tls-cert': { type: 'string' },
             'tls-key': { type: 'string' },
             web: { type: 'string' },
+            party: { type: 'string' },
             log: { type: 'boolean', default: false },
         },
     });
@@ -471,6 +478,32 @@ async function main(): Promise<number> {
                     { fromScratch: true, post: false },
                 ))
                     console.log(`${b.tariff}: m = ${b.m} (from scratch, ${b.ms.toFixed(1)} ms)`);
+                return 0;
+            } finally {
+                await engine.close();
+            }
+        }
+        case 'wallet': {
+            const party = values.party;
+            if (!party) throw new Error('usage: femeter wallet --party ID [--data DIR]');
+            const { world, engine } = await openWorld(data);
+            try {
+                const p = (await engine.connect('operator', 'operator')).api;
+                const rec = await p.getParty(party);
+                const org = rec.identity.mspId === 'OperatorMSP' ? 'operator' : 'customers';
+                const ledgerKey = participantKey(engineSecret(world.seed), party);
+                console.log(
+                    json({
+                        femeter: 'wallet/1',
+                        party,
+                        role: rec.role,
+                        mspId: org === 'operator' ? 'OperatorMSP' : 'CustomersMSP',
+                        ledgerKey: bytesToHex(ledgerKey),
+                        ...(rec.role === 'customer'
+                            ? { root: bytesToHex(derive(world.seed, `${party}/root`)) }
+                            : {}),
+                    }),
+                );
                 return 0;
             } finally {
                 await engine.close();
