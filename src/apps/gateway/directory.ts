@@ -103,11 +103,13 @@ export class Directory {
         }
     }
 
-    /** Re-read parties and meters (coalesced; at most every 200 ms unless forced). */
+    /** Re-read parties and meters (coalesced; at most every 200 ms unless forced: callers wait for the next read). */
     refresh(force = false): Promise<void> {
         if (this.#refreshing !== undefined) return this.#refreshing;
-        if (!force && Date.now() - this.#lastRefresh < _REFRESH_MIN_MS) return Promise.resolve();
+        const wait = force ? 0 : this.#lastRefresh + _REFRESH_MIN_MS - Date.now();
         this.#refreshing = (async () => {
+            // Never more often than every 200 ms: an unknown caller waits for the next read instead.
+            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
             try {
                 const [parties, meters] = await Promise.all([
                     this.#api.listParties(),
