@@ -51,6 +51,7 @@ import {
     EnvelopeSchema,
     ErrorSchema,
     EvaluateResultSchema,
+    EventSchema,
     EventsQuerySchema,
     HealthSchema,
     fromBase64,
@@ -532,7 +533,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                 response: {
                     200: {
                         description: 'text/event-stream of ChaincodeEvent',
-                        content: { 'text/event-stream': { schema: EventSchemaRef() } },
+                        content: { 'text/event-stream': { schema: EventSchema } },
                     },
                     ...errors,
                 },
@@ -769,15 +770,6 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             return closing;
         },
     };
-}
-
-function EventSchemaRef(): unknown {
-    return Type.Object({
-        blockNumber: Uint64String,
-        transactionId: Type.String(),
-        eventName: Type.String(),
-        payload: Type.String({ contentEncoding: 'base64' }),
-    });
 }
 
 /** A checkpointer that only reports a position (the gateway never stores one: the client does). */
