@@ -272,6 +272,9 @@ export class RemoteLedgerClient implements LedgerClient {
     }
 }
 
+/** Events buffered before the stream stops reading from the gateway. */
+const _MAX_BUFFERED = 4096;
+
 /** Parses `text/event-stream` and reconnects from the last id after a dropped connection. */
 class RemoteEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
     readonly #ledger: RemoteLedger;
@@ -282,6 +285,7 @@ class RemoteEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
     #closed = false;
     readonly #buffer: ChaincodeEvent[] = [];
     #wake: (() => void) | undefined;
+    #drained: (() => void) | undefined;
     #error: Error | undefined;
     #readyResolve!: () => void;
     #readyReject!: (e: Error) => void;
@@ -311,6 +315,7 @@ class RemoteEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
         if (this.#closed) return;
         this.#closed = true;
         this.#abort?.abort();
+        this.#drained?.();
         this.#readyResolve();
         this.#wake?.();
     }
@@ -371,6 +376,9 @@ class RemoteEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
                     this.#message(pending.slice(0, cut));
                     pending = pending.slice(cut + 2);
                 }
+                // Backpressure: stop reading while the consumer is far behind (TCP then slows the gateway).
+                while (this.#buffer.length > _MAX_BUFFERED && !this.#closed)
+                    await new Promise<void>((r) => (this.#drained = r));
             }
         } finally {
             reader.releaseLock();
@@ -409,6 +417,7 @@ class RemoteEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
             next: async (): Promise<IteratorResult<ChaincodeEvent>> => {
                 for (;;) {
                     const e = this.#buffer.shift();
+                    if (this.#buffer.length <= _MAX_BUFFERED / 2) this.#drained?.();
                     if (e !== undefined) return { value: e, done: false };
                     if (this.#error !== undefined) throw this.#error;
                     if (this.#closed) return { value: undefined, done: true };
