@@ -81,11 +81,16 @@ async function main(): Promise<void> {
         for (const meters of METERS) {
             const locals: Cell[] = [];
             const remotes: Cell[] = [];
+            const separates: Cell[] = [];
             for (let r = 0; r < ROUNDS; r++) {
                 locals.push(await runEngine(meters, perTx));
                 remotes.push(
                     await runEngine(meters, perTx, viaGateway, 'through the gateway (HTTP)'),
                 );
+                if (SEPARATE)
+                    separates.push(
+                        await runEngine(meters, perTx, separateGateway, 'gateway process (HTTP)'),
+                    );
                 process.stderr.write('.');
             }
             const rate = (c: Cell): number => c.readingsPerSec;
@@ -94,6 +99,7 @@ async function main(): Promise<void> {
                 meters,
                 local: median(locals, rate),
                 remote: median(remotes, rate),
+                ...(SEPARATE ? { separate: median(separates, rate) } : {}),
             });
         }
     }
