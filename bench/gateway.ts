@@ -52,7 +52,9 @@ async function separateGateway(path: string, secret: Uint8Array): Promise<Engine
             const line = out.split('\n').find((l) => l.startsWith('{"url":'));
             if (line !== undefined) resolve((JSON.parse(line) as { url: string }).url);
         });
-        child.once('exit', (code) => reject(new Error(`gateway process exited with ${code}`)));
+        child.once('exit', (code) => {
+            reject(new Error(`gateway process exited with ${code}`));
+        });
     });
     const remote = await remoteEngine(url, secret);
     return {

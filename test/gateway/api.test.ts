@@ -26,7 +26,7 @@ import { signToken } from '../../src/ledger/remote/token.js';
 import { ROUTES, toBase64, TOKEN_SCHEME } from '../../src/ledger/remote/wire.js';
 import { CHANNEL, makeWorld, meterPeriod, PERIOD, type World } from '../e2e/world.js';
 
-process.env['FEMETER_E2E_ENGINE'] = 'gateway';
+process.env.FEMETER_E2E_ENGINE = 'gateway';
 
 interface Who {
     readonly identity: Identity;
@@ -177,7 +177,7 @@ describe('gateway API', () => {
             const [method, path] = d.split(' ') as [string, string];
             assert.ok(
                 gateway.app.hasRoute({
-                    method: method as 'GET',
+                    method: method,
                     url: path.replace(/\{(\w+)\}/g, ':$1'),
                 }),
                 `${d} is documented but not routed`,

@@ -26,13 +26,15 @@ function startChild(dir: string, port: number): Promise<{ child: ChildProcess; u
     );
     return new Promise((resolve, reject) => {
         let out = '';
-        child.stdout!.on('data', (d: Buffer) => {
+        child.stdout.on('data', (d: Buffer) => {
             out += d.toString();
             const line = out.split('\n').find((l) => l.startsWith('{"url":'));
             if (line !== undefined)
                 resolve({ child, url: (JSON.parse(line) as { url: string }).url });
         });
-        child.once('exit', (code) => reject(new Error(`gateway child exited with ${code}`)));
+        child.once('exit', (code) => {
+            reject(new Error(`gateway child exited with ${code}`));
+        });
     });
 }
 
@@ -41,7 +43,7 @@ describe('gateway kill -9 under load', () => {
     let child: ChildProcess | undefined;
     const outboxes: FileOutbox[] = [];
     before(async () => {
-        delete process.env['FEMETER_E2E_ENGINE'];
+        delete process.env.FEMETER_E2E_ENGINE;
         w = await makeWorld(3);
         await w.close(); // the child process opens the ledger
     });

@@ -23,7 +23,9 @@ describe('gateway lifecycle', () => {
     before(() => {
         dir = mkdtempSync(join(tmpdir(), 'femeter-gw-life-'));
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
+    after(() => {
+        rmSync(dir, { recursive: true, force: true });
+    });
 
     it('serves HTTPS with the given certificate', async () => {
         const key = join(dir, 'key.pem');
@@ -64,7 +66,9 @@ describe('gateway lifecycle', () => {
                 const req = request(`${g.url}/health`, { ca: readFileSync(cert) }, (res) => {
                     let s = '';
                     res.on('data', (d: Buffer) => (s += d.toString()));
-                    res.on('end', () => resolve(s));
+                    res.on('end', () => {
+                        resolve(s);
+                    });
                 });
                 req.on('error', reject);
                 req.end();

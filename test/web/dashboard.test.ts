@@ -26,13 +26,13 @@ import { CHANNEL, derive, makeWorld, meterPeriod, PERIOD, type World } from '../
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WEB = join(ROOT, 'dist', 'web');
 const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = resolve(process.env['FEMETER_ARTIFACTS'] ?? join(ROOT, 'test-artifacts', 'web'));
+const ARTIFACTS = resolve(process.env.FEMETER_ARTIFACTS ?? join(ROOT, 'test-artifacts', 'web'));
 const missing = [
     existsSync(join(WEB, 'index.html')) ? '' : 'dist/web (npm run build:web)',
     existsSync(CHROMIUM) ? '' : CHROMIUM,
 ].filter(Boolean);
 const skip =
-    missing.length > 0 && process.env['FEMETER_REQUIRE_BROWSER'] !== '1'
+    missing.length > 0 && process.env.FEMETER_REQUIRE_BROWSER !== '1'
         ? `needs ${missing.join(' and ')}`
         : false;
 
@@ -47,7 +47,7 @@ describe('web dashboard in Chromium', { skip }, () => {
 
     before(async () => {
         assert.deepEqual(missing, [], `missing: ${missing.join(', ')}`);
-        delete process.env['FEMETER_E2E_ENGINE'];
+        delete process.env.FEMETER_E2E_ENGINE;
         w = await makeWorld(1);
         const h = w.households[0]!;
         for (const t of ['provider-a.energy', 'provider-a.flat'])

@@ -156,7 +156,7 @@ function drawHeatMap(
         let row = days.get(day);
         if (row === undefined) days.set(day, (row = new Array<number>(perDay).fill(0)));
         row[col] = (row[col] ?? 0) + Number(r.value);
-        max = Math.max(max, row[col]!);
+        max = Math.max(max, row[col]);
     }
     const keys = [...days.keys()].sort();
     const canvas = el('canvas', {
@@ -168,13 +168,13 @@ function drawHeatMap(
     });
     const ctx = canvas.getContext('2d');
     if (ctx) {
-        keys.forEach((k, y) =>
+        keys.forEach((k, y) => {
             days.get(k)!.forEach((v, x) => {
                 const t = v / max;
                 ctx.fillStyle = `rgb(${Math.round(255 - 230 * t)}, ${Math.round(255 - 190 * t)}, ${Math.round(255 - 60 * t)})`;
                 ctx.fillRect(x * 6, y * 12, 6, 12);
-            }),
-        );
+            });
+        });
     }
     host.replaceChildren(
         el('h3', {}, 'Slot profile (heat map)'),
@@ -272,9 +272,9 @@ export function customerView(session: Session): void {
                     `Per ${g}`,
                 );
                 b.onclick = () => {
-                    grains
-                        .querySelectorAll('button')
-                        .forEach((x) => x.setAttribute('aria-pressed', String(x === b)));
+                    grains.querySelectorAll('button').forEach((x) => {
+                        x.setAttribute('aria-pressed', String(x === b));
+                    });
                     drawChart(chartHost, readings, meter, period.period, g);
                 };
                 grains.append(b);

@@ -8,16 +8,19 @@ import { openSession, parseWallet } from './session.js';
 import { auditorView, operatorView, providerView } from './views.js';
 
 function show(view: string): void {
-    document
-        .querySelectorAll<HTMLButtonElement>('nav button')
-        .forEach((b) => b.setAttribute('aria-pressed', String(b.dataset['view'] === view)));
+    document.querySelectorAll<HTMLButtonElement>('nav button').forEach((b) => {
+        b.setAttribute('aria-pressed', String(b.dataset.view === view));
+    });
     document
         .querySelectorAll<HTMLElement>('[data-view-panel]')
-        .forEach((p) => (p.hidden = p.dataset['viewPanel'] !== view));
+        .forEach((p) => (p.hidden = p.dataset.viewPanel !== view));
 }
-document
-    .querySelectorAll<HTMLButtonElement>('nav button')
-    .forEach((b) => (b.onclick = () => show(b.dataset['view']!)));
+document.querySelectorAll<HTMLButtonElement>('nav button').forEach(
+    (b) =>
+        (b.onclick = () => {
+            show(b.dataset.view!);
+        }),
+);
 
 const file = $('wallet-file') as HTMLInputElement;
 file.onchange = () => {

@@ -84,9 +84,9 @@ export class Directory {
 
     /** Add a party or meter record that just committed through the gateway. */
     learn(record: Record<string, unknown>, isMeter: boolean): void {
-        const identity = record['identity'] as { mspId?: unknown; id?: unknown } | undefined;
+        const identity = record.identity as { mspId?: unknown; id?: unknown } | undefined;
         if (
-            typeof record['id'] !== 'string' ||
+            typeof record.id !== 'string' ||
             typeof identity?.mspId !== 'string' ||
             typeof identity.id !== 'string'
         )

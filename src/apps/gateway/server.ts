@@ -570,7 +570,9 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             raw.write(`retry: 1000\nid: ${position}\n\n`);
             const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), heartbeatMs);
             heartbeat.unref();
-            const end = (): void => stream.close();
+            const end = (): void => {
+                stream.close();
+            };
             req.raw.on('close', end);
             try {
                 for await (const e of stream) {

@@ -139,7 +139,7 @@ export function parseToken(token: string): ParsedToken {
         if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) bad(`claim ${k}`);
         return v as number;
     };
-    if (c['v'] !== 1) bad('unsupported version');
+    if (c.v !== 1) bad('unsupported version');
     const claims: TokenClaims = {
         v: 1,
         ch: str('ch', /^.{1,256}$/s),
