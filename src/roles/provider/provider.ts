@@ -195,6 +195,13 @@ export class Provider {
         } else if (ev.eventName === 'close') {
             const k = epochKey(body.meter as string, body.channel as string, body.period as string);
             this.#closed.add(k);
+            // a restarted provider resumes after the agreement events: load its keys now
+            if (!this.#held.get(k)?.length)
+                await this.loadKeys(
+                    body.meter as string,
+                    body.channel as string,
+                    body.period as string,
+                );
             if (this.#held.get(k)?.length) return [k];
         }
         return [];
