@@ -18,7 +18,6 @@ import { Wallet } from '../../roles/customer/wallet.js';
 import { MeterAgent } from '../../roles/meter/agent.js';
 import { FileOutbox } from '../../roles/meter/outbox.js';
 import { readingsFromSource, sourceKinds } from '../../roles/meter/ingest.js';
-import type { SourceKind } from '../../roles/meter/ingest.js';
 import { Provider } from '../../roles/provider/provider.js';
 import { Auditor } from '../../roles/auditor/auditor.js';
 import {
@@ -191,7 +190,6 @@ async function customerOf(p: Party, c: { participant: Participant }): Promise<Cu
         dlog,
     });
 }
-const CHANNEL_DEFAULT = '1-0:1.8.0';
 
 export async function customerPublishMpks(
     o: DirOptions & { meter: string; channel: string; from: string; count: string },
@@ -368,7 +366,7 @@ export function periodSlotsFromFile(
     if (!existsSync(file)) throw new CliError(`${file} does not exist`, 'check --source');
     let slots;
     try {
-        slots = readingsFromSource(new Uint8Array(readFileSync(file)), kind as SourceKind, bp, {
+        slots = readingsFromSource(new Uint8Array(readFileSync(file)), kind, bp, {
             obis: opts.obis,
             medium: parseMedium(opts.medium),
             unit: opts.unit,

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { embeddedEngine, fabricEngine, type Engine } from '../engines.js';
-import { DEFAULT_ENGINE, ENGINE_NAMES, engines, parseEngineName } from '../../ledger/engines.js';
+import { parseEngineName } from '../../ledger/engines.js';
 import type { EngineName } from '../../ledger/engines.js';
 import { defaultConnectionPath } from '../../ledger/fabric/index.js';
 import { stopChaincode } from '../fabric/deploy.js';

@@ -174,7 +174,11 @@ async function prompt(q: string): Promise<string> {
     });
     const rl = createInterface({ input: process.stdin, output: mute, terminal: true });
     try {
-        return await new Promise<string>((res) => rl.question('', res));
+        return await new Promise<string>((res) => {
+            rl.question('', (answer) => {
+                res(answer);
+            });
+        });
     } finally {
         rl.close();
         process.stderr.write('\n');
@@ -354,10 +358,10 @@ export async function connectParty(
                 'the operator creates it with femeter operator bootstrap; check "ledger" in femeter.json',
             );
         const engine = await embeddedEngine(ledger, undefined);
-        const connect = engine.connectWithKey;
-        if (connect === undefined)
+        const participant = engine.connectWithKey?.(party.secrets.ledgerKey, orgOf(c.role));
+        if (participant === undefined)
             throw new CliError('the embedded engine cannot connect by key', 'report this');
-        return { engine, participant: connect(party.secrets.ledgerKey, orgOf(c.role)) };
+        return { engine, participant };
     }
     const f = c.fabric;
     if (f === undefined) throw new CliError('"fabric" missing in femeter.json', 'add it');

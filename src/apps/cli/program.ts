@@ -73,7 +73,12 @@ export function buildProgram(): Command {
     const program = new Command('femeter')
         .description('privacy-preserving smart metering (IPFE on a permissioned ledger)')
         .option('-V, --version', 'print version, software digest and FE backend')
-        .showHelpAfterError('(run with --help for usage)')
+        .configureOutput({
+            outputError: (str, write) => {
+                write(`femeter: ${str.replace(/^error: /, '')}`);
+            },
+        })
+        .showHelpAfterError('(run the command with --help for its options and an example)')
         .action((o: { version?: boolean }) => {
             if (o.version !== true) {
                 program.outputHelp();
@@ -269,8 +274,10 @@ export function buildProgram(): Command {
             ),
         )
         .action(async (o: Record<string, unknown>) => {
-            if (typeof o.dir !== 'string')
-                return set(await runWorldCommand('customer', 'readings', worldValues(o)));
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('customer', 'readings', worldValues(o)));
+                return;
+            }
             await d.customerReadings(o as unknown as Parameters<typeof d.customerReadings>[0]);
         });
     customer
@@ -288,8 +295,10 @@ export function buildProgram(): Command {
             example('femeter customer bills --dir ./alice --meter m1 --period 2024-03'),
         )
         .action(async (o: Record<string, unknown>) => {
-            if (typeof o.dir !== 'string')
-                return set(await runWorldCommand('customer', 'bills', worldValues(o)));
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('customer', 'bills', worldValues(o)));
+                return;
+            }
             set(await d.customerBills(o as unknown as Parameters<typeof d.customerBills>[0]));
         });
     withDir(
@@ -337,8 +346,10 @@ export function buildProgram(): Command {
             ),
         )
         .action(async (o: Record<string, unknown>) => {
-            if (typeof o.dir !== 'string')
-                return set(await runWorldCommand('meter', 'ingest', worldValues(o)));
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('meter', 'ingest', worldValues(o)));
+                return;
+            }
             await d.meterIngest(o as unknown as Parameters<typeof d.meterIngest>[0]);
         });
     withDir(
@@ -369,8 +380,10 @@ export function buildProgram(): Command {
         .addOption(dataOption())
         .addHelpText('after', example('femeter meter status --dir ./m1'))
         .action(async (o: Record<string, unknown>) => {
-            if (typeof o.dir !== 'string')
-                return set(await runWorldCommand('meter', 'status', worldValues(o)));
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('meter', 'status', worldValues(o)));
+                return;
+            }
             await d.meterStatus(o as unknown as d.DirOptions);
         });
     meter
@@ -474,8 +487,10 @@ export function buildProgram(): Command {
         .addOption(dataOption())
         .addHelpText('after', example('femeter auditor report --dir ./audit --json'))
         .action(async (o: Record<string, unknown>) => {
-            if (typeof o.dir !== 'string')
-                return set(await runWorldCommand('auditor', 'report', worldValues(o)));
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('auditor', 'report', worldValues(o)));
+                return;
+            }
             set(await d.auditorReport(o as unknown as Parameters<typeof d.auditorReport>[0]));
         });
     program
