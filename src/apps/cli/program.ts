@@ -391,8 +391,8 @@ export function buildProgram(): Command {
         .description(
             'read a live optical head or P1 port; print JSON lines; with --meter record the period (demo world)',
         )
-        .requiredOption('--serial <device>', 'serial device')
-        .requiredOption('--format <d0|dsmr|sml>', 'telegram format')
+        .option('--serial <device>', 'serial device (required)')
+        .option('--format <d0|dsmr|sml>', 'telegram format (required)')
         .option('--baud <n>', 'baud rate')
         .option('--d0-request', 'IEC 62056-21 mode C request')
         .option('--poll-seconds <s>', 'D0 poll interval')
