@@ -11,7 +11,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { dlogTableLog2, initBackends } from '../../fe/backends.js';
 import { STATUS, type Bill, type Meter } from '../../contract/index.js';
 import { parseTariff, periodSlots, type BillingPeriod } from '../../contract/tariff/index.js';
-import { checkpointers } from '../../ledger/index.js';
+import { checkpointers, type ChaincodeEvent } from '../../ledger/index.js';
 import { Operator } from '../../roles/operator/index.js';
 import { Customer } from '../../roles/customer/customer.js';
 import { Wallet } from '../../roles/customer/wallet.js';
@@ -532,9 +532,24 @@ export async function providerRun(o: DirOptions & { follow: boolean }): Promise<
         const events = await prov.events({ checkpoint, startBlock: 0n });
         const closed: string[] = [];
         const posted: { epoch: string; tariff: string; m: bigint }[] = [];
-        // Without --follow: stop once no event arrived for a while (caught up with the ledger).
+        // Without --follow: stop once the stream has been idle for a while (caught up with the
+        // ledger). An event counts as busy from the moment it is handed out until the next one is
+        // asked for, so folding, key loading and billing never look idle.
         let lastEvent = Date.now();
         let busy = false;
+        const tracked = {
+            async *[Symbol.asyncIterator](): AsyncGenerator<ChaincodeEvent> {
+                for await (const ev of events) {
+                    busy = true;
+                    yield ev;
+                    busy = false;
+                    lastEvent = Date.now();
+                }
+            },
+            close: (): void => {
+                events.close();
+            },
+        };
         const idle = o.follow
             ? undefined
             : setInterval(() => {
@@ -542,26 +557,17 @@ export async function providerRun(o: DirOptions & { follow: boolean }): Promise<
               }, 250);
         try {
             await prov.run(
-                events,
+                tracked,
                 checkpoint,
-                () => {
-                    lastEvent = Date.now();
-                    return false;
-                },
+                () => false,
                 async (epoch) => {
-                    busy = true;
-                    try {
-                        closed.push(epoch);
-                        const [meter, channel, period] = epoch.split('|');
-                        if (meter === undefined || channel === undefined || period === undefined)
-                            return;
-                        for (const b of await prov.bill(meter, channel, period))
-                            posted.push({ epoch, tariff: b.tariff, m: b.m });
-                        progress(`billed ${meter} ${channel} ${period}`);
-                    } finally {
-                        busy = false;
-                        lastEvent = Date.now();
-                    }
+                    closed.push(epoch);
+                    const [meter, channel, period] = epoch.split('|');
+                    if (meter === undefined || channel === undefined || period === undefined)
+                        return;
+                    for (const b of await prov.bill(meter, channel, period))
+                        posted.push({ epoch, tariff: b.tariff, m: b.m });
+                    progress(`billed ${meter} ${channel} ${period}`);
                 },
             );
         } finally {
