@@ -42,6 +42,11 @@ export interface Participant {
 export interface Engine {
     readonly name: EngineName;
     connect(name: string, org: Org): Promise<Participant>;
+    /**
+     * Embedded only: connect with the party's own 32-byte Ed25519 ledger secret (a deployment's
+     * parties hold their own keys; `connect` derives them from a shared secret, for the demo).
+     */
+    connectWithKey?(secret: Uint8Array, org: Org): Participant;
     /** Embedded only: re-check the whole chain (with `workDir`: resume where the last check stopped). */
     verify?(options?: { readonly workDir?: string }): Promise<{
         ok: boolean;
@@ -53,29 +58,61 @@ export interface Engine {
     close(): Promise<void>;
 }
 
-/** The embedded engine on a data directory. */
+/**
+ * The ledger identity (as the contract sees it) of an Ed25519 ledger secret on the embedded engine,
+ * without opening a ledger: what a party hands to the operator for registration.
+ */
+export function embeddedIdentity(secret: Uint8Array, org: Org): LedgerIdentity {
+    const identity = identities.ed25519(MSP_IDS[org], secret);
+    return { mspId: identity.mspId, id: identities.id(identity) };
+}
+
+/**
+ * Load the contract, undoing the process-wide `uncaughtException` / `unhandledRejection` handlers
+ * fabric-contract-api's logger installs on import (they log errors instead of ending the process),
+ * so that opening an engine changes nothing process-wide.
+ */
+async function loadContract(): Promise<typeof import('../contract/index.js')> {
+    const exc = new Set(process.listeners('uncaughtException'));
+    const rej = new Set(process.listeners('unhandledRejection'));
+    const m = await import('../contract/index.js');
+    for (const l of process.listeners('uncaughtException'))
+        if (!exc.has(l)) process.removeListener('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection'))
+        if (!rej.has(l)) process.removeListener('unhandledRejection', l);
+    return m;
+}
+
+/** The embedded engine on a data directory (`secret`: the demo's deployment secret, or undefined). */
 export async function embeddedEngine(
     path: string,
-    secret: Uint8Array,
+    secret: Uint8Array | undefined,
 ): Promise<Engine & { readonly ledger: EmbeddedLedger }> {
-    const { FemeterContract } = await import('../contract/index.js');
+    const { FemeterContract } = await loadContract();
     const ledger = await engines.embedded.open({ path, contracts: [FemeterContract] });
     const clients: FemeterApi[] = [];
+    const connectWithKey = (key: Uint8Array, org: Org): Participant => {
+        const identity = identities.ed25519(MSP_IDS[org], key);
+        const api = new FemeterApi(ledger.connect({ identity, signer: signers.ed25519(key) }));
+        clients.push(api);
+        return { api, identity: { mspId: identity.mspId, id: identities.id(identity) } };
+    };
     return {
         name: 'embedded',
         ledger,
         connect(name, org) {
+            if (secret === undefined)
+                return Promise.reject(
+                    new Error(
+                        `no deployment secret: connect ${name} with its own key (connectWithKey)`,
+                    ),
+                );
             const key = sha256(
                 new Uint8Array([...secret, ...utf8ToBytes(`femeter/v1/ledger-identity/${name}`)]),
             );
-            const identity = identities.ed25519(MSP_IDS[org], key);
-            const api = new FemeterApi(ledger.connect({ identity, signer: signers.ed25519(key) }));
-            clients.push(api);
-            return Promise.resolve({
-                api,
-                identity: { mspId: identity.mspId, id: identities.id(identity) },
-            });
+            return Promise.resolve(connectWithKey(key, org));
         },
+        connectWithKey,
         async verify(options) {
             return ledger.verify(
                 options?.workDir === undefined ? {} : { workDir: options.workDir },
@@ -152,10 +189,8 @@ export const appEngines: {
  * });
  * ```
  */
-export function openAppEngine<K extends EngineName>(
-    name: K,
-    options: AppEngineOptions,
-): Promise<Engine> {
-    const open: (o: AppEngineOptions[K]) => Promise<Engine> = appEngines[name];
-    return open(options[name]);
+export function openAppEngine(name: EngineName, options: AppEngineOptions): Promise<Engine> {
+    return name === 'embedded'
+        ? appEngines.embedded(options.embedded)
+        : appEngines.fabric(options.fabric);
 }

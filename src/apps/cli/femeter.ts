@@ -7,6 +7,7 @@
  * instead of ending the process; the first is silenced before loading, the second undone after.
  */
 process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'error';
-await import('./main.js');
+const { runCli } = await import('./program.js');
+process.exitCode = await runCli(process.argv.slice(2));
 process.removeAllListeners('uncaughtException');
 process.removeAllListeners('unhandledRejection');

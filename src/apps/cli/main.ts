@@ -11,9 +11,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { embeddedEngine, fabricEngine, type Engine } from '../engines.js';
-import { DEFAULT_ENGINE, ENGINE_NAMES, engines, parseEngineName } from '../../ledger/engines.js';
+import { parseEngineName } from '../../ledger/engines.js';
 import type { EngineName } from '../../ledger/engines.js';
 import { defaultConnectionPath } from '../../ledger/fabric/index.js';
 import { stopChaincode } from '../fabric/deploy.js';
@@ -39,67 +38,6 @@ const DEFAULTS = {
     cache: process.env.FEMETER_CACHE ?? join(process.env.HOME ?? '.', '.cache', 'femeter'),
     customers: '100',
     period: '2024-03',
-};
-
-const HELP: Record<string, string> = {
-    main: `femeter — privacy-preserving smart metering (IPFE on a permissioned ledger)
-
-Usage: femeter <command> [options]
-
-Commands:
-  demo       run the whole flow on a fresh ledger (embedded, or Fabric with --engine fabric)
-  verify     re-check the embedded ledger's chain and audit everything on it
-  customer   a customer's view: decrypt own readings, check bills
-  meter      a meter's outbox status
-  provider   recompute a bill (folded state is not persisted: from scratch)
-  auditor    audit report of the whole ledger
-  bench      run a benchmark: fe | ledger | e2e
-  --version  print version and software digest
-
-Run 'femeter <command> --help' for a command's options.`,
-    demo: `femeter demo [--customers N] [--period YYYY-MM] [--data DIR] [--shared DIR] [--keep] [--no-fold] [--log-json] [--seed S]
-            [--engine ${ENGINE_NAMES.join('|')}] [--fabric-connection PATH] [--fabric-chaincode NAME]
-
-Registers an operator, a provider, an index publisher, an auditor and N customers with meters on a
-fresh ledger (embedded in DIR, or on Fabric with --engine fabric), agrees a flat, a two-zone and a spot-price tariff (plus the total-energy
-function), simulates one month of 15-minute BDEW-profile readings, bills with proofs and checks every
-bill against the customers' own decrypted readings. Exit code 0 only if everything agreed.
-
-  --customers N   households (default ${DEFAULTS.customers})
-  --period P      billing month (default ${DEFAULTS.period}; March has a 23-hour DST day)
-  --data DIR      data directory, wiped first unless --keep (default ${DEFAULTS.data})
-  --shared DIR    directory with the BDEW profiles and day-ahead prices (default ../shared/data)
-  --no-fold       provider computes bills from scratch instead of folding the event stream
-  --log-json      structured JSON-lines logs on stderr instead of progress bars
-  --seed S        world seed (default "demo")
-  --engine E      ${ENGINE_NAMES.map((e) => `${e}: ${engines[e].summary}`).join('; ')}
-                  embedded: a ledger in DIR/ledger; fabric: the running local Fabric network
-                  (scripts/fabric/build && scripts/fabric/up): a fresh chaincode "demo-…" is deployed
-                  for the run (a fresh ledger) and left running for the role commands; the previous
-                  demo's chaincode in DIR is stopped. Each participant is its own user of the
-                  network's MSPs (mapping kept in <network data dir>/participants.json).
-  --fabric-connection PATH   the network's connection.json (default $FEMETER_FABRIC_CONNECTION or
-                  ~/.cache/femeter/fabric-net/connection.json)
-  --fabric-chaincode NAME    use this already deployed, never bootstrapped chaincode instead`,
-    verify: `femeter verify [--data DIR]\n\nRe-checks every block (hash links, signatures, state rebuilt from blocks) and audits readings, sequences, consents and bills.`,
-    customer: `femeter customer <readings|bills> --customer ID [--period P] [--data DIR]\n\nreadings: decrypt and summarise the customer's own readings (they hold the master secret key).\nbills:    check every bill of the period against the own readings and its proof.`,
-    meter: `femeter meter status --meter ID [--data DIR]
-femeter meter ingest --meter ID --source FILE [--kind csv-register|csv-interval|d0-log|dsmr-log|sml-log|d0|dsmr|sml]
-                     [--obis CODE[+CODE…]] [--medium 1|6|7|8] [--period P] [--data DIR]
-femeter meter run --serial /dev/ttyUSB0 --format d0|dsmr|sml [--baud N] [--d0-request [--poll-seconds S]]
-                  [--obis CODE[+CODE…]] [--medium M] [--count N] [--meter ID [--period P] [--data DIR]]
-
-status: the meter's durable outbox (last sequence number, acknowledged, pending).
-ingest: read a period's readings from a file (CSV of timestamp,value; JSON lines of telegrams
-        {"t": ISO-8601, "d0"|"dsmr": text | "sml": hex}; or a raw P1 capture), encrypt, sign,
-        record durably, send. --obis picks the register (a sum with "+"); see docs/METER-FORMATS.md.
-        The whole file is validated first: a bad line refuses everything, nothing is recorded.
-run:    read a live optical head or P1 port (serialport); print one JSON line per telegram and
-        closed slot; with --meter also record the period's slots. --d0-request: IEC 62056-21
-        mode C request and baud-rate change-over.`,
-    provider: `femeter provider bill --meter ID [--period P] [--data DIR]\n\nRecomputes the provider's bills of a period from the stored ciphertexts (no posting).`,
-    auditor: `femeter auditor report [--data DIR]\n\nAudit report: chain, meter software, reading signatures, sequence gaps, consents, bill proofs.`,
-    bench: `femeter bench <fe|ledger|e2e> [-- options]\n\nRuns dist/bench/<name>.js; see README for what each prints.`,
 };
 
 interface World {
@@ -287,59 +225,55 @@ async function meterRunCommand(
     }
 }
 
-async function main(): Promise<number> {
-    const [cmd, sub, ...rest] = process.argv.slice(2);
-    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-        console.log(HELP.main);
-        return 0;
-    }
-    if (cmd === '--version' || cmd === '-V') {
-        const id = softwareIdentity();
-        console.log(
-            `${id.name} ${id.version} sha256:${id.digest} (${id.files} files, node ${process.version})`,
-        );
-        console.log(backendLine());
-        return 0;
-    }
-    const args = [sub, ...rest].filter((x): x is string => x !== undefined);
-    if (args.includes('--help') || args.includes('-h')) {
-        console.log(HELP[cmd] ?? HELP.main);
-        return HELP[cmd] ? 0 : 2;
-    }
-    const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-            customers: { type: 'string', default: DEFAULTS.customers },
-            period: { type: 'string' },
-            data: { type: 'string', default: DEFAULTS.data },
-            shared: { type: 'string', default: DEFAULTS.shared },
-            keep: { type: 'boolean', default: false },
-            'no-fold': { type: 'boolean', default: false },
-            'log-json': { type: 'boolean', default: false },
-            quiet: { type: 'boolean', default: false },
-            seed: { type: 'string', default: 'demo' },
-            customer: { type: 'string' },
-            meter: { type: 'string' },
-            source: { type: 'string' },
-            kind: { type: 'string', default: 'csv-register' },
-            obis: { type: 'string' },
-            medium: { type: 'string' },
-            serial: { type: 'string' },
-            format: { type: 'string' },
-            baud: { type: 'string' },
-            count: { type: 'string' },
-            'd0-request': { type: 'boolean' },
-            'poll-seconds': { type: 'string' },
-            'interval-minutes': { type: 'string' },
-            engine: { type: 'string', default: DEFAULT_ENGINE },
-            'fabric-connection': { type: 'string' },
-            'fabric-chaincode': { type: 'string' },
-        },
-    });
+/** Options of the demo-world commands (commander's parsed flags, kebab-case keys). */
+export interface WorldValues {
+    customers: string;
+    period?: string | undefined;
+    data: string;
+    shared: string;
+    keep: boolean;
+    'no-fold': boolean;
+    'log-json': boolean;
+    quiet: boolean;
+    seed: string;
+    customer?: string | undefined;
+    meter?: string | undefined;
+    source?: string | undefined;
+    kind: string;
+    obis?: string | undefined;
+    medium?: string | undefined;
+    unit?: string | undefined;
+    serial?: string | undefined;
+    format?: string | undefined;
+    baud?: string | undefined;
+    count?: string | undefined;
+    'd0-request'?: boolean | undefined;
+    'poll-seconds'?: string | undefined;
+    'interval-minutes'?: string | undefined;
+    engine: string;
+    'fabric-connection'?: string | undefined;
+    'fabric-chaincode'?: string | undefined;
+}
+
+export const WORLD_DEFAULTS = DEFAULTS;
+
+/**
+ * The commands acting on a demo world (`--data DIR` holding world.json): demo, verify, auditor
+ * report, customer readings/bills, meter status/ingest/run, provider bill, bench.
+ */
+export async function runWorldCommand(
+    cmd: string,
+    sub: string | undefined,
+    values: WorldValues,
+    positionals: readonly string[] = [],
+): Promise<number> {
     const data = values.data;
     switch (cmd) {
         case 'demo': {
+            console.error(
+                '\n*** femeter demo: INSECURE BY DESIGN. Every identity and key of this world is derived from a public seed;\n' +
+                    '*** anyone can impersonate any party. For a real deployment: femeter init (README, "Run it for real"). ***\n',
+            );
             const n = Number(values.customers);
             if (!Number.isInteger(n) || n < 1 || n > 10_000)
                 throw new Error('--customers must be an integer in 1..10000');
@@ -531,17 +465,7 @@ async function main(): Promise<number> {
             );
         }
         default:
-            console.error(`unknown command "${cmd}"\n\n${HELP.main}`);
+            console.error(`unknown command "${cmd}"`);
             return 2;
     }
 }
-
-main().then(
-    (code) => {
-        process.exitCode = code;
-    },
-    (e: unknown) => {
-        console.error(`femeter: ${e instanceof Error ? e.message : String(e)}`);
-        process.exitCode = 1;
-    },
-);

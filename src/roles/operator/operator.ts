@@ -45,4 +45,14 @@ export class Operator {
     registerMeter(meter: MeterInput): Promise<Meter> {
         return this.#api.registerMeter(meter);
     }
+
+    /** Every registered party (the registry). */
+    listParties(): Promise<Party[]> {
+        return this.#api.listParties();
+    }
+
+    /** Every registered meter with its settings. */
+    listMeters(): Promise<Meter[]> {
+        return this.#api.listMeters();
+    }
 }

@@ -250,6 +250,19 @@ export class Provider {
                 await this.loadKeys(body.meter as string, body.channel as string, p);
         } else if (ev.eventName === 'close') {
             const k = epochKey(body.meter as string, body.channel as string, body.period as string);
+            // a restarted provider resumes after the agreement events: load its keys now
+            if (!this.#held.get(k)?.length && this.#unagreed.get(k) === undefined) {
+                try {
+                    await this.loadKeys(
+                        body.meter as string,
+                        body.channel as string,
+                        body.period as string,
+                    );
+                } catch (e) {
+                    if (!(e instanceof BadFunctionalKeyError)) throw e;
+                    this.#unagreed.set(k, true);
+                }
+            }
             if (this.#held.get(k)?.length) return [k];
         }
         return [];

@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module apps/cli/deploy
+ * The commands of a real deployment: each party acts from its own directory (`--dir`, made by
+ * `femeter init`) with its own keys, through the roles.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { dlogTableLog2, initBackends } from '../../fe/backends.js';
+import { STATUS, type Bill, type Meter } from '../../contract/index.js';
+import { parseTariff, periodSlots, type BillingPeriod } from '../../contract/tariff/index.js';
+import { checkpointers, type ChaincodeEvent } from '../../ledger/index.js';
+import { Operator } from '../../roles/operator/index.js';
+import { Customer } from '../../roles/customer/customer.js';
+import { Wallet } from '../../roles/customer/wallet.js';
+import { MeterAgent } from '../../roles/meter/agent.js';
+import { FileOutbox } from '../../roles/meter/outbox.js';
+import { readingsFromSource, sourceKinds } from '../../roles/meter/ingest.js';
+import { Provider } from '../../roles/provider/provider.js';
+import { Auditor } from '../../roles/auditor/auditor.js';
+import {
+    DAY_AHEAD_HEADER,
+    IndexPublisher,
+    parseDayAheadCsv,
+    seriesForPeriod,
+} from '../../roles/index-publisher/index.js';
+import { dlogSolvers } from '../demo/demo.js';
+import { CliError } from './errors.js';
+import { connectParty, loadParty, openWallet, readRegistration, type Party } from './party.js';
+import type { Engine, Participant } from '../engines.js';
+import { parseMedium } from './meter-run.js';
+
+export interface DirOptions {
+    dir: string;
+    passphraseFile?: string | undefined;
+}
+
+const json = (v: unknown): string =>
+    JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2);
+const progress = (msg: string): void => {
+    process.stderr.write(`▸ ${msg}\n`);
+};
+const cacheDir = (): string =>
+    join(process.env.FEMETER_CACHE ?? join(process.env.HOME ?? '.', '.cache', 'femeter'), 'dlog');
+
+/** Open the party and its ledger connection, run `fn`, close. */
+async function withParty<T>(
+    o: DirOptions,
+    role: Party['config']['role'],
+    fn: (p: Party, c: { engine: Engine; participant: Participant }) => Promise<T>,
+): Promise<T> {
+    const party = await loadParty(o.dir, o, role);
+    const c = await connectParty(party);
+    try {
+        return await fn(party, c);
+    } finally {
+        await c.engine.close();
+    }
+}
+
+const PERIOD_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
+export function parsePeriod(p: string | undefined, flag = '--period'): string {
+    if (p === undefined || !PERIOD_RE.test(p))
+        throw new CliError(
+            `${flag} must be a month YYYY-MM, got ${String(p)}`,
+            `e.g. ${flag} 2024-03`,
+        );
+    return p;
+}
+function positiveInt(v: string, flag: string, max = 1_000_000_000): number {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < 1 || n > max)
+        throw new CliError(`${flag} must be an integer in 1..${max}, got ${v}`, `e.g. ${flag} 12`);
+    return n;
+}
+
+// ---------------------------------------------------------------- operator
+
+export async function operatorBootstrap(o: DirOptions): Promise<void> {
+    await withParty(o, 'operator', async (p, c) => {
+        const party = await new Operator({ api: c.participant.api }).bootstrap(
+            p.config.id,
+            p.config.name,
+        );
+        console.log(json({ bootstrapped: party.id, ledger: p.config.ledger }));
+    });
+}
+
+export interface RegisterOptions extends DirOptions {
+    request: string;
+    owner?: string | undefined;
+    slotMinutes: string;
+    zone: string;
+    channel: string[];
+    maxPerSlot: string;
+    softwareId: string;
+    softwareDigest?: string | undefined;
+}
+
+const CONTRACT_ROLE = {
+    provider: 'provider',
+    customer: 'customer',
+    index: 'indexPublisher',
+    auditor: 'auditor',
+} as const;
+
+export async function operatorRegister(o: RegisterOptions): Promise<void> {
+    const req = readRegistration(o.request);
+    await withParty(o, 'operator', async (_p, c) => {
+        const op = new Operator({ api: c.participant.api });
+        if (req.role === 'operator')
+            throw new CliError(
+                'an operator is not registered, it bootstraps',
+                'use femeter operator bootstrap',
+            );
+        if (req.role === 'meter') {
+            if (o.owner === undefined)
+                throw new CliError(
+                    'a meter needs --owner CUSTOMER',
+                    'name the customer who owns the meter',
+                );
+            const slotMinutes = positiveInt(o.slotMinutes, '--slot-minutes', 60);
+            try {
+                new Intl.DateTimeFormat('en', { timeZone: o.zone });
+            } catch {
+                throw new CliError(
+                    `--zone ${o.zone} is not an IANA time zone`,
+                    'e.g. --zone Europe/Berlin',
+                );
+            }
+            const channels = o.channel.map((ch) => {
+                const [id, unit, medium] = ch.split(',');
+                if (id === undefined || unit === undefined || medium === undefined)
+                    throw new CliError(
+                        `--channel ${ch}: expected OBIS,UNIT,MEDIUM`,
+                        'e.g. --channel 1-0:1.8.0,Wh,electricity',
+                    );
+                return { id, unit, medium };
+            });
+            const digest = o.softwareDigest ?? bytesToHex(sha256(utf8ToBytes(o.softwareId)));
+            const m = await op.registerMeter({
+                id: req.id,
+                owner: o.owner,
+                identity: req.identity,
+                signingKey: req.signingKey ?? '',
+                channels: channels as unknown as Meter['channels'],
+                maxPerSlot: positiveInt(o.maxPerSlot, '--max-per-slot'),
+                software: { id: o.softwareId, digest },
+                slotMinutes,
+                timeZone: o.zone,
+            });
+            console.log(json({ registered: 'meter', meter: m }));
+            return;
+        }
+        const party = await op.registerParty({
+            id: req.id,
+            role: CONTRACT_ROLE[req.role],
+            name: req.name,
+            identity: req.identity,
+            ...(req.hpkePublicKey === undefined ? {} : { hpkePublicKey: req.hpkePublicKey }),
+        });
+        console.log(json({ registered: req.role, party }));
+    });
+}
+
+export async function operatorList(o: DirOptions & { out?: string | undefined }): Promise<void> {
+    await withParty(o, 'operator', async (_p, c) => {
+        const op = new Operator({ api: c.participant.api });
+        const registry = { parties: await op.listParties(), meters: await op.listMeters() };
+        if (o.out !== undefined) {
+            writeFileSync(o.out, json(registry) + '\n');
+            console.log(
+                `wrote ${registry.parties.length} parties and ${registry.meters.length} meters to ${o.out}`,
+            );
+        } else console.log(json(registry));
+    });
+}
+
+// ---------------------------------------------------------------- customer
+
+async function customerOf(p: Party, c: { participant: Participant }): Promise<Customer> {
+    progress('loading the discrete-log table');
+    const dlog = await dlogSolvers(cacheDir(), dlogTableLog2(await initBackends()));
+    return new Customer({
+        api: c.participant.api,
+        partyId: p.config.id,
+        wallet: await openWallet(p),
+        dlog,
+    });
+}
+
+export async function customerPublishMpks(
+    o: DirOptions & { meter: string; channel: string; from: string; count: string },
+): Promise<void> {
+    const from = parsePeriod(o.from, '--from');
+    const n = positiveInt(o.count, '--count', 36);
+    await withParty(o, 'customer', async (p, c) => {
+        const customer = await customerOf(p, c);
+        const digests = await customer.publishMpks(o.meter, o.channel, from, n);
+        console.log(
+            json({ meter: o.meter, channel: o.channel, from, periods: digests.length, digests }),
+        );
+    });
+}
+
+export async function customerAccept(
+    o: DirOptions & {
+        meter: string;
+        channel: string;
+        provider: string;
+        tariff: string;
+        periods: string;
+    },
+): Promise<void> {
+    const m = /^(.+)@(\d+)$/.exec(o.tariff);
+    if (m?.[1] === undefined || m[2] === undefined)
+        throw new CliError(
+            `--tariff ${o.tariff}: expected ID@VERSION`,
+            'e.g. --tariff acme.flat@1',
+        );
+    const periods = o.periods.split(',').map((x) => parsePeriod(x, '--periods'));
+    await withParty(o, 'customer', async (p, c) => {
+        const customer = await customerOf(p, c);
+        try {
+            await customer.acceptTariff({
+                meter: o.meter,
+                channel: o.channel,
+                provider: o.provider,
+                tariff: { id: m[1] ?? '', version: Number(m[2]) },
+                periods,
+            });
+        } catch (e) {
+            throw new CliError(
+                `refused ${o.tariff} (${e instanceof Error ? e.message : String(e)})`,
+                'the refusal is recorded on the ledger; ask the provider for another tariff',
+            );
+        }
+        console.log(json({ accepted: o.tariff, meter: o.meter, periods, guard: 'passed' }));
+    });
+}
+
+export async function customerReadings(
+    o: DirOptions & {
+        meter: string;
+        channel: string;
+        period: string;
+        format: string;
+        out?: string | undefined;
+    },
+): Promise<void> {
+    const period = parsePeriod(o.period);
+    if (o.format !== 'csv' && o.format !== 'json')
+        throw new CliError(`--format ${o.format}`, 'use --format csv or --format json');
+    await withParty(o, 'customer', async (p, c) => {
+        const customer = await customerOf(p, c);
+        const meter = await c.participant.api.getMeter(o.meter);
+        const bp = periodSlots(period, meter.timeZone, meter.slotMinutes);
+        const own = await customer.readings(o.meter, o.channel, period);
+        const rows = own.map((r) => ({
+            slot: r.slot,
+            start: new Date(bp.startMs + r.slot * bp.intervalMinutes * 60_000).toISOString(),
+            value: r.value,
+            status: r.status,
+        }));
+        const text =
+            o.format === 'json'
+                ? json({ meter: o.meter, channel: o.channel, period, unit: 'Wh', readings: rows })
+                : 'slot,start_utc,wh,status\n' +
+                  rows.map((r) => `${r.slot},${r.start},${r.value},${r.status}`).join('\n');
+        if (o.out !== undefined) writeFileSync(o.out, text + '\n');
+        else console.log(text);
+        const total = own.reduce((s, r) => s + r.value, 0n);
+        process.stderr.write(`${o.meter} ${period}: ${own.length} slots, ${total} Wh\n`);
+    });
+}
+
+export async function customerBills(
+    o: DirOptions & { meter: string; channel: string; period: string },
+): Promise<number> {
+    const period = parsePeriod(o.period);
+    return withParty(o, 'customer', async (p, c) => {
+        const customer = await customerOf(p, c);
+        const checks = await customer.checkBills(o.meter, o.channel, period);
+        if (checks.length === 0) {
+            console.log(json({ meter: o.meter, period, bills: [] }));
+            return 1;
+        }
+        console.log(
+            json({
+                meter: o.meter,
+                period,
+                bills: checks.map((b) => ({
+                    tariff: `${b.bill.tariffId}@${b.bill.tariffVersion}`,
+                    bill: b.bill.m,
+                    ownReadingsGive: b.expected,
+                    proof: b.proofValid ? 'valid' : 'INVALID',
+                    ok: b.matches,
+                })),
+            }),
+        );
+        return checks.every((b) => b.matches) ? 0 : 1;
+    });
+}
+
+export async function customerBackup(o: DirOptions): Promise<void> {
+    const party = await loadParty(o.dir, o, 'customer');
+    console.log((await openWallet(party)).toMnemonic());
+    process.stderr.write(
+        'write these 24 words down; anyone holding them can read your meter data\n',
+    );
+}
+
+export async function customerRestore(
+    o: DirOptions & { mnemonicFile: string; force: boolean },
+): Promise<void> {
+    const party = await loadParty(o.dir, o, 'customer');
+    const target = join(party.dir, 'wallet.key');
+    if (existsSync(target) && !o.force)
+        throw new CliError(`${target} exists`, 'pass --force to replace the wallet');
+    const wallet = Wallet.fromMnemonic(readFileSync(o.mnemonicFile, 'utf8'));
+    writeFileSync(target, await wallet.seal(party.passphrase), { mode: 0o600 });
+    console.log(`restored the wallet into ${target}`);
+}
+
+// ---------------------------------------------------------------- meter
+
+async function meterAgent(
+    p: Party,
+    c: { participant: Participant },
+): Promise<{ agent: MeterAgent; meter: Meter; outbox: FileOutbox }> {
+    const meter = await c.participant.api.getMeter(p.config.id);
+    const outbox = new FileOutbox(join(p.dir, 'outbox'));
+    const agent = new MeterAgent({
+        api: c.participant.api,
+        meterId: p.config.id,
+        signingSecret: p.secrets.meterSigning,
+        meterSeed: p.secrets.meterSeed,
+        outbox,
+    });
+    return { agent, meter, outbox };
+}
+
+function sourceHint(kind: string, unit: string, msg: string): string {
+    if (msg.includes('register decreased'))
+        return 'the values look like energies per slot, not a register: use --kind csv-interval';
+    if (msg.includes('not a whole number of Wh') && unit === 'Wh')
+        return 'the column looks like kWh: pass --unit kWh';
+    if (kind.startsWith('csv') && msg.includes('expected'))
+        return `check the file is timestamp,value CSV; other formats: --kind ${sourceKinds().join('|')}`;
+    return 'fix the line named above; nothing was recorded';
+}
+
+/** Read a period's slots from a file, refusing a file of which nothing falls in the period. */
+export function periodSlotsFromFile(
+    file: string,
+    kind: string,
+    bp: BillingPeriod,
+    opts: { obis?: string | undefined; medium?: string | undefined; unit: string },
+): ReturnType<typeof readingsFromSource> {
+    if (!sourceKinds().includes(kind))
+        throw new CliError(`--kind ${kind} is unknown`, `use one of ${sourceKinds().join(', ')}`);
+    if (opts.unit !== 'Wh' && opts.unit !== 'kWh')
+        throw new CliError(`--unit ${opts.unit}`, 'use --unit Wh or --unit kWh');
+    if (!existsSync(file)) throw new CliError(`${file} does not exist`, 'check --source');
+    let slots;
+    try {
+        slots = readingsFromSource(new Uint8Array(readFileSync(file)), kind, bp, {
+            obis: opts.obis,
+            medium: parseMedium(opts.medium),
+            unit: opts.unit,
+        });
+    } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        throw new CliError(`${file}: ${msg}`, sourceHint(kind, opts.unit, msg));
+    }
+    if (slots.length === 0)
+        throw new CliError(
+            `nothing in ${file} falls in period ${bp.periodId} (${new Date(bp.startMs).toISOString()} – ${new Date(bp.endMs).toISOString()})`,
+            'pass the --period the file covers',
+        );
+    return slots;
+}
+
+export async function meterIngest(
+    o: DirOptions & {
+        source: string;
+        period: string;
+        kind: string;
+        unit: string;
+        obis?: string | undefined;
+        medium?: string | undefined;
+        channel: string;
+    },
+): Promise<void> {
+    const period = parsePeriod(o.period);
+    await withParty(o, 'meter', async (p, c) => {
+        const { agent, meter, outbox } = await meterAgent(p, c);
+        try {
+            const bp = periodSlots(period, meter.timeZone, meter.slotMinutes);
+            const slots = periodSlotsFromFile(o.source, o.kind, bp, o);
+            await agent.openPeriod(o.channel, period);
+            const done = agent.recordedSlots(o.channel, period);
+            const fresh = slots.filter((s) => !done.has(s.slot));
+            progress(
+                `recording ${fresh.length} of ${slots.length} slots (${slots.length - fresh.length} recorded before)`,
+            );
+            agent.record(o.channel, period, fresh);
+            const sent = await agent.flush();
+            console.log(
+                json({
+                    meter: p.config.id,
+                    period,
+                    slots: bp.slotCount,
+                    recorded: fresh.length,
+                    sent: sent.sent,
+                    pending: sent.pending,
+                }),
+            );
+        } finally {
+            outbox.close();
+        }
+    });
+}
+
+export async function meterClose(
+    o: DirOptions & { period: string; channel: string; substituteMissing: boolean },
+): Promise<void> {
+    const period = parsePeriod(o.period);
+    await withParty(o, 'meter', async (p, c) => {
+        const { agent, meter, outbox } = await meterAgent(p, c);
+        try {
+            const bp = periodSlots(period, meter.timeZone, meter.slotMinutes);
+            await agent.openPeriod(o.channel, period);
+            const done = agent.recordedSlots(o.channel, period);
+            const missing: number[] = [];
+            for (let i = 0; i < bp.slotCount; i++) if (!done.has(i)) missing.push(i);
+            if (missing.length > 0 && !o.substituteMissing)
+                throw new CliError(
+                    `${missing.length} of ${bp.slotCount} slots of ${period} have no reading`,
+                    'ingest them, or pass --substitute-missing to record them as substitutes (0 Wh, status substitute)',
+                );
+            if (missing.length > 0) {
+                agent.record(
+                    o.channel,
+                    period,
+                    missing.map((slot) => ({ slot, value: 0n, status: STATUS.substitute })),
+                );
+                progress(`recorded ${missing.length} substitute slots`);
+            }
+            await agent.flush();
+            await agent.closePeriod(o.channel, period);
+            console.log(
+                json({ meter: p.config.id, period, closed: true, substitutes: missing.length }),
+            );
+        } finally {
+            outbox.close();
+        }
+    });
+}
+
+export async function meterStatus(o: DirOptions): Promise<void> {
+    const party = await loadParty(o.dir, o, 'meter');
+    const ob = new FileOutbox(join(party.dir, 'outbox'));
+    console.log(
+        json({
+            meter: party.config.id,
+            lastSeq: ob.lastSeq,
+            acked: ob.acked,
+            pending: ob.pending().length,
+        }),
+    );
+    ob.close();
+}
+
+// ---------------------------------------------------------------- provider
+
+export async function providerPublish(o: DirOptions & { file: string }): Promise<void> {
+    if (!existsSync(o.file))
+        throw new CliError(`${o.file} does not exist`, 'pass a tariff document (JSON)');
+    let doc: unknown;
+    try {
+        doc = JSON.parse(readFileSync(o.file, 'utf8'));
+    } catch {
+        throw new CliError(
+            `${o.file} is not JSON`,
+            'a tariff is a JSON document of format femeter-tariff/1',
+        );
+    }
+    try {
+        parseTariff(doc);
+    } catch (e) {
+        throw new CliError(
+            `${o.file}: ${e instanceof Error ? e.message : String(e)}`,
+            'fix the tariff document',
+        );
+    }
+    await withParty(o, 'provider', async (p, c) => {
+        const t = doc as { provider?: unknown };
+        if (t.provider !== p.config.id)
+            throw new CliError(
+                `the tariff's "provider" is ${String(t.provider)}, you are ${p.config.id}`,
+                'set "provider" to your id',
+            );
+        const prov = await providerOf(p, c);
+        const rec = await prov.publishTariff(doc as Record<string, unknown>);
+        console.log(json({ published: rec }));
+    });
+}
+
+async function providerOf(p: Party, c: { participant: Participant }): Promise<Provider> {
+    progress('loading the discrete-log table');
+    const dlog = await dlogSolvers(cacheDir(), dlogTableLog2(await initBackends()));
+    return new Provider({
+        api: c.participant.api,
+        partyId: p.config.id,
+        hpke: await p.secrets.providerHpke(),
+        dlog,
+    });
+}
+
+/**
+ * Follow the event stream from the last checkpoint, fold readings and post every bill of each
+ * period closed since. Without --follow it stops when it has caught up (on the embedded engine one
+ * process at a time holds the ledger).
+ */
+export async function providerRun(o: DirOptions & { follow: boolean }): Promise<void> {
+    await withParty(o, 'provider', async (p, c) => {
+        const prov = await providerOf(p, c);
+        const checkpoint = await checkpointers.file(join(p.dir, 'provider.checkpoint.json'));
+        const events = await prov.events({ checkpoint, startBlock: 0n });
+        const closed: string[] = [];
+        const posted: { epoch: string; tariff: string; m: bigint }[] = [];
+        // Without --follow: stop once the stream has been idle for a while (caught up with the
+        // ledger). An event counts as busy from the moment it is handed out until the next one is
+        // asked for, so folding, key loading and billing never look idle.
+        let lastEvent = Date.now();
+        let busy = false;
+        const tracked = {
+            async *[Symbol.asyncIterator](): AsyncGenerator<ChaincodeEvent> {
+                for await (const ev of events) {
+                    busy = true;
+                    yield ev;
+                    busy = false;
+                    lastEvent = Date.now();
+                }
+            },
+            close: (): void => {
+                events.close();
+            },
+        };
+        const idle = o.follow
+            ? undefined
+            : setInterval(() => {
+                  if (!busy && Date.now() - lastEvent > 1500) events.close();
+              }, 250);
+        try {
+            await prov.run(
+                tracked,
+                checkpoint,
+                () => false,
+                async (epoch) => {
+                    closed.push(epoch);
+                    const [meter, channel, period] = epoch.split('|');
+                    if (meter === undefined || channel === undefined || period === undefined)
+                        return;
+                    for (const b of await prov.bill(meter, channel, period))
+                        posted.push({ epoch, tariff: b.tariff, m: b.m });
+                    progress(`billed ${meter} ${channel} ${period}`);
+                },
+            );
+        } finally {
+            if (idle !== undefined) clearInterval(idle);
+        }
+        console.log(json({ closes: closed.length, bills: posted }));
+    });
+}
+
+export async function providerBills(
+    o: DirOptions & { meter?: string | undefined; format: string; out?: string | undefined },
+): Promise<void> {
+    await withParty(o, 'provider', async (_p, c) => {
+        const bills: Bill[] = await c.participant.api.listBills(o.meter ?? '');
+        const text =
+            o.format === 'json'
+                ? json(bills)
+                : 'meter,channel,period,tariff,version,m\n' +
+                  bills
+                      .map(
+                          (b) =>
+                              `${b.meter},${b.channel},${b.period},${b.tariffId},${b.tariffVersion},${b.m}`,
+                      )
+                      .join('\n');
+        if (o.out !== undefined) writeFileSync(o.out, text + '\n');
+        else console.log(text);
+    });
+}
+
+// ---------------------------------------------------------------- index publisher, auditor
+
+export async function indexPublish(
+    o: DirOptions & { file: string; period: string; series?: string | undefined },
+): Promise<void> {
+    const period = parsePeriod(o.period);
+    if (!existsSync(o.file))
+        throw new CliError(`${o.file} does not exist`, 'pass the price file with --file');
+    let text = readFileSync(o.file, 'utf8');
+    const first = text.split('\n', 1)[0]?.trim();
+    if (first === 'timestamp,price') text = DAY_AHEAD_HEADER + text.slice(text.indexOf('\n'));
+    let series;
+    try {
+        series = parseDayAheadCsv(text, o.series === undefined ? {} : { seriesId: o.series });
+    } catch (e) {
+        throw new CliError(
+            `${o.file}: ${e instanceof Error ? e.message : String(e)}`,
+            `the file is "${DAY_AHEAD_HEADER}" (DE-LU) or "timestamp,price" CSV, EUR/MWh, UTC timestamps`,
+        );
+    }
+    await withParty(o, 'index', async (_p, c) => {
+        const bp = periodSlots(period, 'Europe/Berlin', 15);
+        const s = seriesForPeriod(series, bp);
+        await new IndexPublisher({ api: c.participant.api }).publish(s, period);
+        console.log(json({ published: s.id, period, prices: s.prices.length }));
+    });
+}
+
+export async function auditorReport(o: DirOptions & { json: boolean }): Promise<number> {
+    return withParty(o, 'auditor', async (_p, c) => {
+        const report = await new Auditor({ api: c.participant.api }).audit({ engine: c.engine });
+        if (o.json) console.log(json(report));
+        else
+            console.log(
+                `audit ${report.ok ? 'ok' : 'FAILED'}: ${report.readingsChecked} reading signatures, ${report.billsChecked} bill proofs, ${report.sequenceGaps.length} sequence gaps`,
+            );
+        return report.ok ? 0 : 1;
+    });
+}

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module apps/cli/program
+ * The `femeter` command line (commander): every command has --help with an example; failures exit
+ * non-zero with one line `femeter: <cause> — <what to do>`.
+ *
+ * Two kinds of commands: a real deployment's (`init`, and `--dir PARTY_DIR` for operator,
+ * customer, meter, provider, index, auditor) and the demo world's (`demo`, `verify`, and the role
+ * commands with `--data DIR`, acting on identities derived from the demo's seed).
+ */
+import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import { DEFAULT_ENGINE, ENGINE_NAMES, parseEngineName } from '../../ledger/engines.js';
+import { softwareIdentity, backendLine } from './version.js';
+import { CliError } from './errors.js';
+import { initParty, passphrase, PARTY_ROLES, type PartyRole } from './party.js';
+import * as d from './deploy.js';
+import { runWorldCommand, WORLD_DEFAULTS, type WorldValues } from './main.js';
+import { sourceKinds } from '../../roles/meter/ingest.js';
+
+const example = (lines: string): string => `\nExample:\n  ${lines.split('\n').join('\n  ')}\n`;
+let exitCode = 0;
+const set = (code: number): void => {
+    exitCode = Math.max(exitCode, code);
+};
+
+/** Options every --dir command takes. */
+function withDir(c: Command): Command {
+    return c
+        .requiredOption('--dir <dir>', 'the party directory (made by femeter init)')
+        .option(
+            '--passphrase-file <file>',
+            'read the key passphrase from a file (else $FEMETER_PASSPHRASE or a prompt)',
+        );
+}
+
+function worldValues(o: Record<string, unknown>): WorldValues {
+    const str = (k: string): string | undefined => (typeof o[k] === 'string' ? o[k] : undefined);
+    return {
+        customers: str('customers') ?? WORLD_DEFAULTS.customers,
+        period: str('period'),
+        data: str('data') ?? WORLD_DEFAULTS.data,
+        shared: str('shared') ?? WORLD_DEFAULTS.shared,
+        keep: o.keep === true,
+        'no-fold': o.fold === false,
+        'log-json': o.logJson === true,
+        quiet: o.quiet === true,
+        seed: str('seed') ?? 'demo',
+        customer: str('customer'),
+        meter: str('meter'),
+        source: str('source'),
+        kind: str('kind') ?? 'csv-register',
+        obis: str('obis'),
+        medium: str('medium'),
+        unit: str('unit'),
+        serial: str('serial'),
+        format: str('format'),
+        baud: str('baud'),
+        count: str('count'),
+        'd0-request': o.d0Request === true,
+        'poll-seconds': str('pollSeconds'),
+        'interval-minutes': str('intervalMinutes'),
+        engine: str('engine') ?? DEFAULT_ENGINE,
+        'fabric-connection': str('fabricConnection'),
+        'fabric-chaincode': str('fabricChaincode'),
+    };
+}
+const dataOption = (): Option =>
+    new Option('--data <dir>', 'the demo world directory').default(WORLD_DEFAULTS.data);
+
+/** Build the program (a fresh one per call, so tests can parse several command lines). */
+export function buildProgram(): Command {
+    const program = new Command('femeter')
+        .description('privacy-preserving smart metering (IPFE on a permissioned ledger)')
+        .option('-V, --version', 'print version, software digest and FE backend')
+        .configureOutput({
+            outputError: (str, write) => {
+                write(`femeter: ${str.replace(/^error: /, '')}`);
+            },
+        })
+        .showHelpAfterError('(run the command with --help for its options and an example)')
+        .action((o: { version?: boolean }) => {
+            if (o.version !== true) {
+                program.outputHelp();
+                return;
+            }
+            const id = softwareIdentity();
+            console.log(
+                `${id.name} ${id.version} sha256:${id.digest} (${id.files} files, node ${process.version})`,
+            );
+            console.log(backendLine());
+        });
+
+    // ------------------------------------------------------------ init
+    program
+        .command('init')
+        .description(
+            'make a party directory: its own key (passphrase-sealed), femeter.json and registration.json for the operator',
+        )
+        .addOption(
+            new Option('--role <role>', 'the party').choices(PARTY_ROLES).makeOptionMandatory(),
+        )
+        .requiredOption('--dir <dir>', 'the directory to create')
+        .requiredOption('--id <id>', 'the party id (meter id for a meter)')
+        .option('--name <name>', 'display name (default: the id)')
+        .addOption(
+            new Option('--engine <engine>', 'ledger engine')
+                .choices(ENGINE_NAMES)
+                .default(DEFAULT_ENGINE),
+        )
+        .option(
+            '--ledger <dir>',
+            'embedded: the ledger directory (relative to --dir, or absolute)',
+            '../ledger',
+        )
+        .option('--fabric-connection <file>', 'fabric: the network connection.json')
+        .option('--fabric-chaincode <name>', 'fabric: the chaincode name')
+        .option(
+            '--passphrase-file <file>',
+            'read the passphrase from a file (else $FEMETER_PASSPHRASE or a prompt)',
+        )
+        .addHelpText(
+            'after',
+            example(
+                'femeter init --role customer --id alice --dir ./alice --ledger /srv/femeter/ledger',
+            ),
+        )
+        .action(async (o: Record<string, string | undefined>) => {
+            const role = o.role as PartyRole;
+            const engine = parseEngineName(o.engine ?? DEFAULT_ENGINE, '--engine');
+            if (
+                engine === 'fabric' &&
+                (o.fabricConnection === undefined || o.fabricChaincode === undefined)
+            )
+                throw new CliError(
+                    '--engine fabric needs --fabric-connection and --fabric-chaincode',
+                    'pass both',
+                );
+            const r = await initParty({
+                dir: o.dir ?? '',
+                role,
+                id: o.id ?? '',
+                name: o.name ?? o.id ?? '',
+                engine,
+                ledger: o.ledger,
+                fabric:
+                    engine === 'fabric'
+                        ? {
+                              connection: resolve(o.fabricConnection ?? ''),
+                              chaincode: o.fabricChaincode ?? '',
+                          }
+                        : undefined,
+                passphrase: await passphrase(o, true),
+            });
+            console.log(`made ${resolve(o.dir ?? '')} (${role} ${o.id ?? ''})`);
+            if (role === 'operator')
+                console.log('next: femeter operator bootstrap --dir ' + (o.dir ?? ''));
+            else {
+                console.log('hand this to the operator (also in registration.json):');
+                console.log(JSON.stringify(r.registration, null, 2));
+            }
+            if (r.mnemonic !== undefined)
+                process.stderr.write(
+                    `wallet backup (24 words, keep offline; femeter customer backup shows them again):\n${r.mnemonic}\n`,
+                );
+        });
+
+    // ------------------------------------------------------------ operator
+    const operator = program
+        .command('operator')
+        .description('the metering point operator: ledger and registry');
+    withDir(
+        operator
+            .command('bootstrap')
+            .description(
+                'create the ledger (embedded: the ledger directory and its engine key) and become its operator',
+            ),
+    )
+        .addHelpText('after', example('femeter operator bootstrap --dir ./operator'))
+        .action((o: d.DirOptions) => d.operatorBootstrap(o));
+    withDir(
+        operator
+            .command('register')
+            .description('register a party or meter from the registration.json it sent'),
+    )
+        .requiredOption('--request <file>', "the party's registration.json")
+        .option('--owner <customer>', 'meters: the owning customer id')
+        .option('--slot-minutes <n>', 'meters: slot length in minutes', '15')
+        .option('--zone <iana>', "meters: IANA time zone of the meter's clock", 'Europe/Berlin')
+        .option('--channel <obis,unit,medium...>', 'meters: channels', ['1-0:1.8.0,Wh,electricity'])
+        .option('--max-per-slot <n>', 'meters: largest reading per slot (channel unit)', '20000')
+        .option(
+            '--software-id <id>',
+            'meters: software id',
+            `femeter-meter-agent/${softwareIdentity().version}`,
+        )
+        .option('--software-digest <hex>', 'meters: software digest (default: SHA-256 of the id)')
+        .addHelpText(
+            'after',
+            example(
+                'femeter operator register --dir ./operator --request ./alice/registration.json\nfemeter operator register --dir ./operator --request ./m1/registration.json --owner alice --slot-minutes 30 --zone Australia/Brisbane',
+            ),
+        )
+        .action((o: d.RegisterOptions) => d.operatorRegister(o));
+    withDir(
+        operator
+            .command('list')
+            .description('list (or export) the registry: parties and meters with their settings'),
+    )
+        .option('--out <file>', 'write JSON to a file')
+        .addHelpText('after', example('femeter operator list --dir ./operator --out registry.json'))
+        .action((o: d.DirOptions & { out?: string }) => d.operatorList(o));
+
+    // ------------------------------------------------------------ customer
+    const customer = program
+        .command('customer')
+        .description('a household: keys, tariffs, own readings, bills');
+    const meterOpt = (c: Command): Command =>
+        c
+            .requiredOption('--meter <id>', 'the meter')
+            .option('--channel <obis>', 'channel', '1-0:1.8.0');
+    meterOpt(
+        withDir(
+            customer
+                .command('publish-mpks')
+                .description('publish master public keys for the next N periods'),
+        ),
+    )
+        .requiredOption('--from <YYYY-MM>', 'first period')
+        .option('--count <n>', 'number of periods', '12')
+        .addHelpText(
+            'after',
+            example(
+                'femeter customer publish-mpks --dir ./alice --meter m1 --from 2024-03 --count 3',
+            ),
+        )
+        .action((o: Parameters<typeof d.customerPublishMpks>[0]) => d.customerPublishMpks(o));
+    meterOpt(
+        withDir(
+            customer
+                .command('accept')
+                .description(
+                    "review a provider's tariff with the privacy guard; accept (functional key sealed to the provider) or refuse (recorded)",
+                ),
+        ),
+    )
+        .requiredOption('--provider <id>', 'the provider')
+        .requiredOption('--tariff <id@version>', 'the tariff')
+        .requiredOption('--periods <YYYY-MM,...>', 'periods the agreement covers')
+        .addHelpText(
+            'after',
+            example(
+                'femeter customer accept --dir ./alice --meter m1 --provider acme --tariff acme.flat@1 --periods 2024-03,2024-04',
+            ),
+        )
+        .action((o: Parameters<typeof d.customerAccept>[0]) => d.customerAccept(o));
+    const readings = customer
+        .command('readings')
+        .description('decrypt own readings (export CSV / JSON with --dir)');
+    readings
+        .option('--dir <dir>', 'the customer directory')
+        .option('--passphrase-file <file>', 'key passphrase file')
+        .option('--meter <id>', 'the meter')
+        .option('--channel <obis>', 'channel', '1-0:1.8.0')
+        .option('--period <YYYY-MM>', 'the period')
+        .option('--format <csv|json>', 'export format', 'csv')
+        .option('--out <file>', 'write to a file')
+        .option('--customer <id>', 'demo world: the customer')
+        .addOption(dataOption())
+        .addHelpText(
+            'after',
+            example(
+                'femeter customer readings --dir ./alice --meter m1 --period 2024-03 --format csv --out march.csv',
+            ),
+        )
+        .action(async (o: Record<string, unknown>) => {
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('customer', 'readings', worldValues(o)));
+                return;
+            }
+            await d.customerReadings(o as unknown as Parameters<typeof d.customerReadings>[0]);
+        });
+    customer
+        .command('bills')
+        .description('check every bill of a period against own readings and its proof')
+        .option('--dir <dir>', 'the customer directory')
+        .option('--passphrase-file <file>', 'key passphrase file')
+        .option('--meter <id>', 'the meter')
+        .option('--channel <obis>', 'channel', '1-0:1.8.0')
+        .option('--period <YYYY-MM>', 'the period')
+        .option('--customer <id>', 'demo world: the customer')
+        .addOption(dataOption())
+        .addHelpText(
+            'after',
+            example('femeter customer bills --dir ./alice --meter m1 --period 2024-03'),
+        )
+        .action(async (o: Record<string, unknown>) => {
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('customer', 'bills', worldValues(o)));
+                return;
+            }
+            set(await d.customerBills(o as unknown as Parameters<typeof d.customerBills>[0]));
+        });
+    withDir(
+        customer.command('backup').description('print the wallet as a BIP-39 phrase (24 words)'),
+    )
+        .addHelpText('after', example('femeter customer backup --dir ./alice'))
+        .action((o: d.DirOptions) => d.customerBackup(o));
+    withDir(customer.command('restore').description('restore the wallet from a BIP-39 phrase'))
+        .requiredOption('--mnemonic-file <file>', 'file with the 24 words')
+        .option('--force', 'replace an existing wallet.key', false)
+        .addHelpText(
+            'after',
+            example('femeter customer restore --dir ./alice --mnemonic-file words.txt --force'),
+        )
+        .action((o: Parameters<typeof d.customerRestore>[0]) => d.customerRestore(o));
+
+    // ------------------------------------------------------------ meter
+    const meter = program
+        .command('meter')
+        .description('a meter: ingest readings, close periods, live serial reading');
+    meter
+        .command('ingest')
+        .description('read a period from a file, encrypt, sign, record durably in the outbox, send')
+        .option('--dir <dir>', 'the meter directory')
+        .option('--passphrase-file <file>', 'key passphrase file')
+        .requiredOption('--source <file>', 'the file')
+        .option('--period <YYYY-MM>', 'the period')
+        .addOption(
+            new Option('--kind <kind>', 'source format')
+                .choices(sourceKinds())
+                .default('csv-register'),
+        )
+        .addOption(
+            new Option('--unit <unit>', 'CSV value unit').choices(['Wh', 'kWh']).default('Wh'),
+        )
+        .option('--obis <code[+code...]>', 'telegram register(s), summed with +')
+        .option('--medium <n>', 'OBIS medium (1 electricity, 6 heat, 7 gas, 8 water)')
+        .option('--channel <obis>', 'channel', '1-0:1.8.0')
+        .option('--meter <id>', 'demo world: the meter')
+        .addOption(dataOption())
+        .addHelpText(
+            'after',
+            example(
+                'femeter meter ingest --dir ./m1 --source march.csv --kind csv-interval --unit kWh --period 2024-03',
+            ),
+        )
+        .action(async (o: Record<string, unknown>) => {
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('meter', 'ingest', worldValues(o)));
+                return;
+            }
+            await d.meterIngest(o as unknown as Parameters<typeof d.meterIngest>[0]);
+        });
+    withDir(
+        meter
+            .command('close')
+            .description(
+                "close a period (month's end): missing slots as substitutes with --substitute-missing",
+            ),
+    )
+        .requiredOption('--period <YYYY-MM>', 'the period')
+        .option('--channel <obis>', 'channel', '1-0:1.8.0')
+        .option(
+            '--substitute-missing',
+            'record missing slots as substitutes (0 Wh, status substitute)',
+            false,
+        )
+        .addHelpText(
+            'after',
+            example('femeter meter close --dir ./m1 --period 2024-03 --substitute-missing'),
+        )
+        .action((o: Parameters<typeof d.meterClose>[0]) => d.meterClose(o));
+    meter
+        .command('status')
+        .description("the meter's durable outbox")
+        .option('--dir <dir>', 'the meter directory')
+        .option('--passphrase-file <file>', 'key passphrase file')
+        .option('--meter <id>', 'demo world: the meter')
+        .addOption(dataOption())
+        .addHelpText('after', example('femeter meter status --dir ./m1'))
+        .action(async (o: Record<string, unknown>) => {
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('meter', 'status', worldValues(o)));
+                return;
+            }
+            await d.meterStatus(o as unknown as d.DirOptions);
+        });
+    meter
+        .command('run')
+        .description(
+            'read a live optical head or P1 port; print JSON lines; with --meter record the period (demo world)',
+        )
+        .option('--serial <device>', 'serial device (required)')
+        .option('--format <d0|dsmr|sml>', 'telegram format (required)')
+        .option('--baud <n>', 'baud rate')
+        .option('--d0-request', 'IEC 62056-21 mode C request')
+        .option('--poll-seconds <s>', 'D0 poll interval')
+        .option('--interval-minutes <n>', 'slot length')
+        .option('--obis <code[+code...]>', 'register(s)')
+        .option('--medium <n>', 'OBIS medium')
+        .option('--count <n>', 'stop after N telegrams')
+        .option('--meter <id>', 'demo world: record as this meter')
+        .option('--period <YYYY-MM>', 'demo world: period')
+        .addOption(dataOption())
+        .addHelpText(
+            'after',
+            example('femeter meter run --serial /dev/ttyUSB0 --format dsmr --count 10'),
+        )
+        .action(async (o: Record<string, unknown>) => {
+            set(await runWorldCommand('meter', 'run', worldValues(o)));
+        });
+
+    // ------------------------------------------------------------ provider
+    const provider = program.command('provider').description('an energy provider: tariffs, bills');
+    withDir(
+        provider
+            .command('publish-tariff')
+            .description('validate and publish a tariff document (femeter-tariff/1)'),
+    )
+        .requiredOption('--file <tariff.json>', 'the tariff document')
+        .addHelpText(
+            'after',
+            example('femeter provider publish-tariff --dir ./acme --file flat.json'),
+        )
+        .action((o: Parameters<typeof d.providerPublish>[0]) => d.providerPublish(o));
+    withDir(
+        provider
+            .command('run')
+            .description(
+                'follow the event stream from the checkpoint, fold readings, post every bill with proof at each close',
+            ),
+    )
+        .option('--follow', 'keep running (else stop when caught up)', false)
+        .addHelpText('after', example('femeter provider run --dir ./acme'))
+        .action((o: Parameters<typeof d.providerRun>[0]) => d.providerRun(o));
+    withDir(provider.command('bills').description('export posted bills'))
+        .option('--meter <id>', 'only this meter')
+        .addOption(
+            new Option('--format <f>', 'export format').choices(['csv', 'json']).default('csv'),
+        )
+        .option('--out <file>', 'write to a file')
+        .addHelpText(
+            'after',
+            example('femeter provider bills --dir ./acme --format json --out bills.json'),
+        )
+        .action((o: Parameters<typeof d.providerBills>[0]) => d.providerBills(o));
+    provider
+        .command('bill')
+        .description("demo world: recompute a meter's bills from scratch (no posting)")
+        .requiredOption('--meter <id>', 'the meter')
+        .option('--period <YYYY-MM>', 'the period')
+        .addOption(dataOption())
+        .addHelpText('after', example('femeter provider bill --meter meter-0001'))
+        .action(async (o: Record<string, unknown>) => {
+            set(await runWorldCommand('provider', 'bill', worldValues(o)));
+        });
+
+    // ------------------------------------------------------------ index publisher
+    const index = program.command('index').description('an index publisher: signed price series');
+    withDir(
+        index
+            .command('publish')
+            .description(
+                'publish a period of a price series from a file (DE-LU day-ahead CSV or timestamp,price CSV; EUR/MWh)',
+            ),
+    )
+        .requiredOption('--file <csv>', 'the price file')
+        .requiredOption('--period <YYYY-MM>', 'the period')
+        .option('--series <id>', 'series id (default DE-LU/day-ahead)')
+        .addHelpText(
+            'after',
+            example('femeter index publish --dir ./index --file prices.csv --period 2024-03'),
+        )
+        .action((o: Parameters<typeof d.indexPublish>[0]) => d.indexPublish(o));
+
+    // ------------------------------------------------------------ auditor, verify
+    const auditor = program.command('auditor').description('an auditor: full audit of the ledger');
+    auditor
+        .command('report')
+        .description(
+            'audit: chain, meter software, reading signatures, sequence gaps, consents, bill proofs',
+        )
+        .option('--dir <dir>', 'the auditor directory')
+        .option('--passphrase-file <file>', 'key passphrase file')
+        .option('--json', 'machine-readable report', false)
+        .addOption(dataOption())
+        .addHelpText('after', example('femeter auditor report --dir ./audit --json'))
+        .action(async (o: Record<string, unknown>) => {
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('auditor', 'report', worldValues(o)));
+                return;
+            }
+            set(await d.auditorReport(o as unknown as Parameters<typeof d.auditorReport>[0]));
+        });
+    program
+        .command('verify')
+        .description(
+            "re-check the demo world's chain and audit everything on it (deployments: auditor report --dir)",
+        )
+        .addOption(dataOption())
+        .addHelpText('after', example('femeter verify --data .femeter/demo'))
+        .action(async (o: Record<string, unknown>) => {
+            set(await runWorldCommand('verify', undefined, worldValues(o)));
+        });
+
+    // ------------------------------------------------------------ demo, bench
+    program
+        .command('demo')
+        .description(
+            'INSECURE BY DESIGN (seeded identities): the whole flow on a fresh ledger, every bill checked',
+        )
+        .option('--customers <n>', 'households', WORLD_DEFAULTS.customers)
+        .option('--period <YYYY-MM>', 'billing month', WORLD_DEFAULTS.period)
+        .addOption(dataOption())
+        .option('--shared <dir>', 'BDEW profiles and day-ahead prices', WORLD_DEFAULTS.shared)
+        .option('--keep', 'do not wipe the data directory', false)
+        .option('--no-fold', 'bills from scratch instead of folding the event stream')
+        .option('--log-json', 'JSON-lines logs on stderr', false)
+        .option('--quiet', 'no step lines', false)
+        .option('--seed <s>', 'world seed', 'demo')
+        .addOption(
+            new Option('--engine <engine>', 'ledger engine')
+                .choices(ENGINE_NAMES)
+                .default(DEFAULT_ENGINE),
+        )
+        .option('--fabric-connection <file>', 'Fabric connection.json')
+        .option('--fabric-chaincode <name>', 'use this deployed chaincode')
+        .addHelpText('after', example('femeter demo --customers 10'))
+        .action(async (o: Record<string, unknown>) => {
+            set(await runWorldCommand('demo', undefined, worldValues(o)));
+        });
+    program
+        .command('bench')
+        .description('run a benchmark')
+        .argument('<name>', 'fe | ledger | e2e | native')
+        .argument('[args...]', 'benchmark options')
+        .addHelpText('after', example('femeter bench fe -- --quick'))
+        .action(async (name: string, args: string[]) => {
+            set(await runWorldCommand('bench', name, worldValues({}), [name, ...args]));
+        });
+    return program;
+}
+
+/** Run the CLI on argv; returns the exit code (never calls process.exit). */
+export async function runCli(argv: readonly string[]): Promise<number> {
+    exitCode = 0;
+    const program = buildProgram().exitOverride();
+    for (const c of program.commands) {
+        c.exitOverride();
+        for (const s of c.commands) s.exitOverride();
+    }
+    try {
+        await program.parseAsync([...argv], { from: 'user' });
+        return exitCode;
+    } catch (e) {
+        const ce = e as { code?: unknown; exitCode?: unknown };
+        if (typeof ce.code === 'string' && ce.code.startsWith('commander.'))
+            return typeof ce.exitCode === 'number' ? ce.exitCode : 2;
+        const { explain } = await import('./errors.js');
+        console.error(`femeter: ${explain(e)}`);
+        return 1;
+    }
+}
