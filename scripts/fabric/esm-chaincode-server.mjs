@@ -11,7 +11,9 @@
 //
 // `scripts/fabric/deploy --entry FILE` (and its default, dist/src/contract/index.js) starts the
 // chaincode with it. fabric-shim and fabric-contract-api resolve from the entry's location.
+import console from 'node:console';
 import { createRequire } from 'node:module';
+import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 
 const i = process.argv.indexOf('--entry');
