@@ -40,6 +40,8 @@ export interface FabricVerifyOptions {
     readonly channel: string;
     /** Endorsement policy per chaincode name, e.g. `OR('OperatorMSP.peer','CustomersMSP.peer')`. */
     readonly policies: Readonly<Record<string, string>>;
+    /** SHA-256 of the genesis block's header (hex), if the auditor pins it (block 0 is unsigned). */
+    readonly genesisHash?: string;
     /** Collect the valid transactions of these chaincodes only (default: all). */
     readonly chaincodes?: readonly string[];
 }
@@ -50,6 +52,7 @@ export interface FabricProblem {
     readonly tx?: string;
     readonly check:
         | 'decode'
+        | 'genesis'
         | 'number'
         | 'previous-hash'
         | 'data-hash'
@@ -421,34 +424,46 @@ export async function verifyFabricChain(
             }
         }
 
-        // Orderer signatures.
-        try {
-            const sigMeta = common.Metadata.deserializeBinary(
-                metadata[META_SIGNATURES] ?? new Uint8Array(),
-            );
-            const sigs = sigMeta.getSignaturesList();
-            if (sigs.length === 0)
-                problem('orderer-signature', 'block carries no orderer signature');
-            for (const s of sigs) {
-                const sh = common.SignatureHeader.deserializeBinary(s.getSignatureHeader_asU8());
-                const err = checkSigner(
-                    sh.getCreator_asU8(),
-                    msps?.orderer,
-                    Uint8Array.from([
-                        ...sigMeta.getValue_asU8(),
-                        ...s.getSignatureHeader_asU8(),
-                        ...headerBytes,
-                    ]),
-                    s.getSignature_asU8(),
+        // Orderer signatures. Block 0, the genesis block, is written by configtxgen and signed by
+        // nobody: it is the trust anchor (pin it with `options.genesisHash`).
+        if (n === 0n) {
+            if (options.genesisHash !== undefined && hex(prevHeaderHash) !== options.genesisHash)
+                problem(
+                    'genesis',
+                    `genesis header hash ${hex(prevHeaderHash)} is not the pinned ${options.genesisHash}`,
                 );
-                if (err) problem('orderer-signature', err);
+            if (!envelopes.some((e) => e.ch.getType() === HEADER_CONFIG))
+                problem('genesis', 'block 0 is not a configuration block');
+        } else
+            try {
+                const sigMeta = common.Metadata.deserializeBinary(
+                    metadata[META_SIGNATURES] ?? new Uint8Array(),
+                );
+                const sigs = sigMeta.getSignaturesList();
+                if (sigs.length === 0)
+                    problem('orderer-signature', 'block carries no orderer signature');
+                for (const s of sigs) {
+                    const sh = common.SignatureHeader.deserializeBinary(
+                        s.getSignatureHeader_asU8(),
+                    );
+                    const err = checkSigner(
+                        sh.getCreator_asU8(),
+                        msps?.orderer,
+                        Uint8Array.from([
+                            ...sigMeta.getValue_asU8(),
+                            ...s.getSignatureHeader_asU8(),
+                            ...headerBytes,
+                        ]),
+                        s.getSignature_asU8(),
+                    );
+                    if (err) problem('orderer-signature', err);
+                }
+            } catch (e) {
+                problem(
+                    'orderer-signature',
+                    `signatures metadata does not decode: ${(e as Error).message}`,
+                );
             }
-        } catch (e) {
-            problem(
-                'orderer-signature',
-                `signatures metadata does not decode: ${(e as Error).message}`,
-            );
-        }
 
         const codes = metadata[META_TRANSACTIONS_FILTER] ?? new Uint8Array();
         if (codes.length !== data.length)
