@@ -42,7 +42,7 @@ export interface Participant {
 export interface Engine {
     readonly name: EngineName;
     connect(name: string, org: Org): Promise<Participant>;
-    /** Embedded only: re-check the whole chain. */
+    /** Re-check the whole chain (embedded: its own blocks; Fabric: every block of the channel). */
     verify?(): Promise<{
         ok: boolean;
         blocks: number;
