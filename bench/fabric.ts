@@ -12,7 +12,11 @@
  *    reading per transaction, `--seconds` per level or at most 400 transactions per meter) with p50 /
  *    p99 latency — the paper saw ~500 ms per reading and a breakdown from 8 clients;
  * 3. readings/s with batching: 16 meters submitting a month of readings in transactions of 96 (one
- *    day, what the demo's meters send) and 480 readings (target ≥ 2,000 readings/s on Fabric);
+ *    day, what the demo's meters send) and 480 readings; on Fabric, right after each, the baseline:
+ *    a trivial key-value chaincode (`bench/fabric-kv-contract.ts`, deployed for the run on the same
+ *    network) storing the same records (each reading's JSON as one value, same count per
+ *    transaction, same meters encrypting and signing them in the client), and femeter's share of
+ *    it (issue 11 target: ≥ 50 %);
  * 4. the provider: fetch and bill 50 values (GetReadings of 50 stored readings, Σ y_i·C_i, sk_y·C_0,
  *    discrete log, proof) and one meter-month (2972 slots, the same, then PostBill, which the contract
  *    verifies before storing).
@@ -27,7 +31,8 @@
  *
  * Usage: node dist/bench/fabric.js [--seconds 4] [--concurrency 1,2,4,8,16,32] [--batches 96,480]
  *        [--batch-meters 16] [--single 40] [--engines embedded,fabric] [--connection PATH]
- *        [--out bench-results/fabric.json]
+ *        [--skip single,sweep,provider,baseline] [--out bench-results/fabric.json]
+ * Results are written as JSON only with `--out`.
  */
 import '../test/ledger/fixtures/quiet.js'; // before the contract loads: fabric-contract-api logs every decorator at info
 
@@ -61,8 +66,14 @@ import {
 } from '../src/fe/ipfe.js';
 import { proveBill } from '../src/fe/proof.js';
 import type { FemeterApi } from '../src/roles/api.js';
-import { defaultConnectionPath } from '../src/ledger/fabric/index.js';
-import { repositoryRoot } from '../src/apps/fabric/deploy.js';
+import { defaultConnectionPath, FabricLedger } from '../src/ledger/fabric/index.js';
+import { clientUsers } from '../src/ledger/fabric/connection.js';
+import {
+    deployChaincode,
+    freshChaincodeName,
+    repositoryRoot,
+    stopChaincode,
+} from '../src/apps/fabric/deploy.js';
 import { Customer } from '../src/roles/customer/customer.js';
 import { Wallet } from '../src/roles/customer/wallet.js';
 import { hpkeKeyPair } from '../src/roles/hpke.js';
@@ -78,7 +89,8 @@ const SETTINGS = {
     maxTxPerMeter: 400,
     engines: arg('engines', 'embedded,fabric').split(','),
     connection: arg('connection', defaultConnectionPath()),
-    out: arg('out', 'bench-results/fabric.json'),
+    skip: new Set(arg('skip', '').split(',').filter(Boolean)),
+    out: arg('out', ''),
 };
 const CHANNEL = '1-0:1.8.0';
 const PERIOD = '2024-03';
@@ -396,6 +408,106 @@ async function providerBill(
     };
 }
 
+/** One batched figure of the key-value baseline. */
+interface BaselineRun {
+    readonly perTx: number;
+    readonly readings: number;
+    readonly seconds: number;
+    readonly readingsPerSecond: number;
+    readonly txPerSecond: number;
+    readonly p50ms: number;
+    readonly errors: number;
+    readonly valueBytes: number;
+}
+
+/** The key-value baseline chaincode, deployed for the run on the femeter engine's network. */
+interface Baseline {
+    readonly chaincode: string;
+    run(perTx: number): Promise<BaselineRun>;
+    close(): Promise<void>;
+}
+
+async function openBaseline(ledger: FabricLedger, meters: number): Promise<Baseline> {
+    const profile = ledger.profile;
+    const connectionPath = join(profile.dataDir, 'connection.json');
+    const chaincode = freshChaincodeName('kvbase');
+    await deployChaincode({
+        dataDir: profile.dataDir,
+        name: chaincode,
+        entry: join(repositoryRoot(), 'dist', 'bench', 'fabric-kv-contract.js'),
+    });
+    const kv = await FabricLedger.open({ connectionPath, chaincode });
+    const org = kv.profile.organizations.CustomersMSP;
+    if (org === undefined) throw new Error('no CustomersMSP in the connection profile');
+    const users = clientUsers(org).slice(-meters); // the last users: femeter's bench takes the first
+    const clients = await Promise.all(users.map((u) => kv.connectUser('CustomersMSP', u)));
+    let round = 0;
+    return {
+        chaincode,
+        async run(perTx) {
+            round++;
+            const lat: number[] = [];
+            let readings = 0;
+            let errors = 0;
+            let valueBytes = 0;
+            // the same records as femeter's meters send, encrypted and signed while sending
+            // (the meters' set-up — mpk, precomputed tables — is outside the timed window)
+            const meters = clients.map(
+                (_, i) =>
+                    new BenchMeter(
+                        `kv-${round}-${i}`,
+                        undefined as unknown as FemeterApi,
+                        derive(`kv-${round}-${i}/root`),
+                    ),
+            );
+            const t0 = performance.now();
+            const end = t0 + SETTINGS.seconds * 2000;
+            await Promise.all(
+                clients.map(async (client, i) => {
+                    const m = meters[i]!;
+                    while (performance.now() < end && m.next < SLOTS) {
+                        const batch = m.take(perTx);
+                        const items = batch.map((r) => [
+                            `${m.id}~${r.slot}`,
+                            JSON.stringify({ meter: m.id, ...r }),
+                        ]);
+                        valueBytes = items[0]![1]!.length;
+                        const s = performance.now();
+                        try {
+                            await client.submit('PutMany', JSON.stringify(items));
+                            lat.push(performance.now() - s);
+                            readings += batch.length;
+                        } catch (e) {
+                            errors++;
+                            if (errors <= 3)
+                                console.error(
+                                    `  kv ${m.id}: ${(e as Error).message.slice(0, 200)}`,
+                                );
+                            await sleep(50);
+                        }
+                    }
+                }),
+            );
+            const seconds = (performance.now() - t0) / 1000;
+            return {
+                perTx,
+                readings,
+                seconds,
+                readingsPerSecond: readings / seconds,
+                txPerSecond: lat.length / seconds,
+                p50ms: percentile(lat, 0.5),
+                errors,
+                valueBytes,
+            };
+        },
+        async close() {
+            await Promise.all(clients.map((c) => c.close()));
+            await kv.close();
+            await stopChaincode({ dataDir: profile.dataDir, name: chaincode });
+        },
+    };
+}
+
 interface EngineResult {
     readonly engine: string;
     readonly setupSeconds: number;
@@ -406,8 +518,9 @@ interface EngineResult {
         readonly readings: number;
         readonly readingsPerSecond: number;
     })[];
-    readonly provider50: ProviderTimes;
-    readonly providerMonth: ProviderTimes;
+    readonly provider50: ProviderTimes | undefined;
+    readonly providerMonth: ProviderTimes | undefined;
+    readonly baseline?: { readonly chaincode: string; readonly batched: BaselineRun[] };
     readonly adapterStats?: unknown;
 }
 
@@ -415,10 +528,15 @@ async function runEngine(
     name: string,
     engine: Engine,
     dlog: DlogSolver<unknown>,
+    ledger?: FabricLedger,
 ): Promise<EngineResult> {
     const s = SETTINGS;
-    const nSweep = Math.max(...s.concurrency);
-    const n = 1 + nSweep + s.batches.length * s.batchMeters + 2;
+    const nSweep = s.skip.has('sweep') ? 0 : Math.max(...s.concurrency);
+    const n =
+        (s.skip.has('single') ? 0 : 1) +
+        nSweep +
+        s.batches.length * s.batchMeters +
+        (s.skip.has('provider') ? 0 : 2);
     console.log(
         `\n[${name}] setting up ${n} customers with meters (registration, mpk publication)…`,
     );
@@ -430,28 +548,31 @@ async function runEngine(
     const take = (k: number): BenchMeter[] => w.meters.slice(next, (next += k));
 
     // 1. one reading, one transaction, wait for the commit
-    const single = take(1)[0]!;
     const lat: number[] = [];
-    const budget = performance.now() + s.seconds * 2000;
-    for (let i = 0; i < s.single && performance.now() < budget; i++) {
-        const batch = single.take(1);
-        const t = performance.now();
-        await single.api.submitReadings(single.id, batch);
-        lat.push(performance.now() - t);
+    if (!s.skip.has('single')) {
+        const single = take(1)[0]!;
+        const budget = performance.now() + s.seconds * 2000;
+        for (let i = 0; i < s.single && performance.now() < budget; i++) {
+            const batch = single.take(1);
+            const t = performance.now();
+            await single.api.submitReadings(single.id, batch);
+            lat.push(performance.now() - t);
+        }
     }
     const singleRes = {
         samples: lat.length,
         p50ms: percentile(lat, 0.5),
         meanMs: lat.reduce((a, b) => a + b, 0) / lat.length,
     };
-    console.log(
-        `[${name}] time to store one reading: p50 ${fmtMs(singleRes.p50ms)} (${lat.length} sequential submits)`,
-    );
+    if (lat.length)
+        console.log(
+            `[${name}] time to store one reading: p50 ${fmtMs(singleRes.p50ms)} (${lat.length} sequential submits)`,
+        );
 
     // 2. concurrency sweep, one reading per transaction
     const sweepMeters = take(nSweep);
     const sweep: Sweep[] = [];
-    for (const c of s.concurrency) {
+    for (const c of nSweep ? s.concurrency : []) {
         const r = await closedLoop(sweepMeters.slice(0, c), 1, s.seconds, s.maxTxPerMeter);
         sweep.push(r);
         console.log(
@@ -459,29 +580,48 @@ async function runEngine(
         );
     }
 
-    // 3. batched readings
+    // 3. batched readings, each beside the key-value baseline (Fabric) right after it
+    const baseline =
+        ledger && !s.skip.has('baseline') ? await openBaseline(ledger, s.batchMeters) : undefined;
     const batched: EngineResult['batched'] = [];
-    for (const perTx of s.batches) {
-        const r = await closedLoop(
-            take(s.batchMeters),
-            perTx,
-            s.seconds * 2,
-            Number.MAX_SAFE_INTEGER,
-        );
-        batched.push({ ...r, perTx, readingsPerSecond: r.readings / r.seconds });
-        console.log(
-            `[${name}] ${s.batchMeters} meters × ${perTx} readings/tx: ${(r.readings / r.seconds).toFixed(0)} readings/s (${r.txPerSecond.toFixed(1)} tx/s, p50 ${fmtMs(r.p50ms)})${r.errors ? `, ${r.errors} errors` : ''}`,
-        );
+    const baselineRuns: BaselineRun[] = [];
+    try {
+        for (const perTx of s.batches) {
+            const r = await closedLoop(
+                take(s.batchMeters),
+                perTx,
+                s.seconds * 2,
+                Number.MAX_SAFE_INTEGER,
+            );
+            batched.push({ ...r, perTx, readingsPerSecond: r.readings / r.seconds });
+            console.log(
+                `[${name}] ${s.batchMeters} meters × ${perTx} readings/tx: ${(r.readings / r.seconds).toFixed(0)} readings/s (${r.txPerSecond.toFixed(1)} tx/s, p50 ${fmtMs(r.p50ms)})${r.errors ? `, ${r.errors} errors` : ''}`,
+            );
+            if (baseline) {
+                const k = await baseline.run(perTx);
+                baselineRuns.push(k);
+                const share = (100 * r.readings) / r.seconds / k.readingsPerSecond;
+                console.log(
+                    `[${name}] baseline key-value chaincode, ${s.batchMeters} clients × ${perTx} records/tx of ${k.valueBytes} B: ${k.readingsPerSecond.toFixed(0)} records/s (${k.txPerSecond.toFixed(1)} tx/s, p50 ${fmtMs(k.p50ms)})${k.errors ? `, ${k.errors} errors` : ''} — femeter ${share.toFixed(0)} % of it (target ≥ 50 %)`,
+                );
+            }
+        }
+    } finally {
+        await baseline?.close();
     }
 
     // 4. provider
-    const [m50, mMonth] = take(2).map((m) => w.meters.indexOf(m));
-    const provider50 = await providerBill(w, m50!, 50, dlog);
-    const providerMonth = await providerBill(w, mMonth!, SLOTS, dlog);
-    console.log(
-        `[${name}] provider, 50 values: fetch ${fmtMs(provider50.fetchMs)} + bill ${fmtMs(provider50.computeMs)}; one meter-month: fetch ${fmtMs(providerMonth.fetchMs)} + bill ${fmtMs(providerMonth.computeMs)} + post ${fmtMs(providerMonth.postMs)}`,
-    );
-    const stats = (engine as { ledger?: { stats?: () => unknown } }).ledger?.stats?.();
+    let provider50: ProviderTimes | undefined;
+    let providerMonth: ProviderTimes | undefined;
+    if (!s.skip.has('provider')) {
+        const [m50, mMonth] = take(2).map((m) => w.meters.indexOf(m));
+        provider50 = await providerBill(w, m50!, 50, dlog);
+        providerMonth = await providerBill(w, mMonth!, SLOTS, dlog);
+        console.log(
+            `[${name}] provider, 50 values: fetch ${fmtMs(provider50.fetchMs)} + bill ${fmtMs(provider50.computeMs)}; one meter-month: fetch ${fmtMs(providerMonth.fetchMs)} + bill ${fmtMs(providerMonth.computeMs)} + post ${fmtMs(providerMonth.postMs)}`,
+        );
+    }
+    const stats = ledger?.stats();
     return {
         engine: name,
         setupSeconds,
@@ -490,6 +630,7 @@ async function runEngine(
         batched,
         provider50,
         providerMonth,
+        ...(baseline ? { baseline: { chaincode: baseline.chaincode, batched: baselineRuns } } : {}),
         ...(stats ? { adapterStats: stats } : {}),
     };
 }
@@ -552,7 +693,7 @@ async function main(): Promise<void> {
                     `[fabric] chaincode ${engine.chaincode}, BatchTimeout ${engine.ledger.profile.orderer.batchTimeout}, endorsement ${engine.ledger.profile.chaincodes[engine.chaincode]?.endorsementPolicy}`,
                 );
                 try {
-                    results.push(await runEngine('fabric', engine, dlog));
+                    results.push(await runEngine('fabric', engine, dlog, engine.ledger));
                 } finally {
                     await engine.close();
                 }
@@ -574,19 +715,21 @@ async function main(): Promise<void> {
         emb ? f(emb) : '—',
         fab ? f(fab) : '—',
     ];
-    const rows: string[][] = [
-        [
+    const rows: string[][] = [];
+    if (!SETTINGS.skip.has('single'))
+        rows.push([
             'time to store one reading (p50, sequential, commit awaited)',
             ...col((r) => fmtMs(r.single.p50ms)),
             '~500 ms',
-        ],
-    ];
-    for (const [i, c] of SETTINGS.concurrency.entries()) {
+        ]);
+    for (const [i, c] of SETTINGS.skip.has('sweep') ? [] : SETTINGS.concurrency.entries()) {
         rows.push([
             `${c} concurrent meter clients, 1 reading/tx: tx/s (p50 / p99)`,
             ...col((r) => {
-                const x = r.sweep[i]!;
-                return `${x.txPerSecond.toFixed(0)} (${fmtMs(x.p50ms)} / ${fmtMs(x.p99ms)})`;
+                const x = r.sweep[i];
+                return x
+                    ? `${x.txPerSecond.toFixed(0)} (${fmtMs(x.p50ms)} / ${fmtMs(x.p99ms)})`
+                    : '—';
             }),
             c === 8 ? 'breakdown from 8 clients' : '',
         ]);
@@ -594,68 +737,78 @@ async function main(): Promise<void> {
     for (const [i, b] of SETTINGS.batches.entries()) {
         rows.push([
             `${SETTINGS.batchMeters} meters, ${b} readings/tx: readings/s`,
-            ...col((r) => r.batched[i]!.readingsPerSecond.toFixed(0)),
+            ...col((r) => r.batched[i]?.readingsPerSecond.toFixed(0) ?? '—'),
             b === SETTINGS.batches[0] ? '~2 sustained' : '',
         ]);
+        if (fab?.baseline?.batched[i]) {
+            const k = fab.baseline.batched[i];
+            const f = fab.batched[i]!.readingsPerSecond;
+            rows.push([
+                `  baseline: key-value chaincode, same records, ${b}/tx: records/s (femeter's share)`,
+                '—',
+                `${k.readingsPerSecond.toFixed(0)} (${((100 * f) / k.readingsPerSecond).toFixed(0)} %)`,
+                '',
+            ]);
+        }
     }
-    rows.push([
-        'provider: fetch + bill 50 values',
-        ...col(
-            (r) =>
-                `${fmtMs(r.provider50.fetchMs + r.provider50.computeMs)} (fetch ${fmtMs(r.provider50.fetchMs)})`,
-        ),
-        '',
-    ]);
-    rows.push([
-        'provider: fetch + bill one meter-month (2972)',
-        ...col(
-            (r) =>
-                `${fmtMs(r.providerMonth.fetchMs + r.providerMonth.computeMs)} (fetch ${fmtMs(r.providerMonth.fetchMs)})`,
-        ),
-        '',
-    ]);
-    rows.push([
-        '  + PostBill (contract verifies the proof), commit',
-        ...col((r) => fmtMs(r.providerMonth.postMs)),
-        '',
-    ]);
-    rows.push([
-        'bills exact',
-        ...col((r) => String(r.provider50.correct && r.providerMonth.correct)),
-        '',
-    ]);
+    const prov = (f: (p50: ProviderTimes, month: ProviderTimes) => string) => (r: EngineResult) =>
+        r.provider50 && r.providerMonth ? f(r.provider50, r.providerMonth) : '—';
+    if (!SETTINGS.skip.has('provider')) {
+        rows.push([
+            'provider: fetch + bill 50 values',
+            ...col(prov((p) => `${fmtMs(p.fetchMs + p.computeMs)} (fetch ${fmtMs(p.fetchMs)})`)),
+            '',
+        ]);
+        rows.push([
+            'provider: fetch + bill one meter-month (2972)',
+            ...col(prov((_, m) => `${fmtMs(m.fetchMs + m.computeMs)} (fetch ${fmtMs(m.fetchMs)})`)),
+            '',
+        ]);
+        rows.push([
+            '  + PostBill (contract verifies the proof), commit',
+            ...col(prov((_, m) => fmtMs(m.postMs))),
+            '',
+        ]);
+        rows.push(['bills exact', ...col(prov((p, m) => String(p.correct && m.correct))), '']);
+    }
     console.log('');
     printTable(['figure', 'embedded', 'Fabric 2.5 (local)', 'seed paper (Fabric 1.4)'], rows);
 
-    mkdirSync(dirname(SETTINGS.out), { recursive: true });
-    writeFileSync(
-        SETTINGS.out,
-        JSON.stringify(
-            {
-                date: new Date().toISOString(),
-                machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-                settings: { ...SETTINGS, connection: network?.connection },
-                fabric: fab
-                    ? {
-                          network: {
-                              connection: network?.connection,
-                              broughtUpByBench: network?.own ?? false,
-                          },
-                      }
-                    : undefined,
-                paper: {
-                    msPerReading: 500,
-                    breakdownFromClients: 8,
-                    readingsPerSecondSustained: 2,
+    if (SETTINGS.out) {
+        mkdirSync(dirname(SETTINGS.out), { recursive: true });
+        writeFileSync(
+            SETTINGS.out,
+            JSON.stringify(
+                {
+                    date: new Date().toISOString(),
+                    machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+                    settings: {
+                        ...SETTINGS,
+                        skip: [...SETTINGS.skip],
+                        connection: network?.connection,
+                    },
+                    fabric: fab
+                        ? {
+                              network: {
+                                  connection: network?.connection,
+                                  broughtUpByBench: network?.own ?? false,
+                              },
+                          }
+                        : undefined,
+                    paper: {
+                        msPerReading: 500,
+                        breakdownFromClients: 8,
+                        readingsPerSecondSustained: 2,
+                    },
+                    results,
                 },
-                results,
-            },
-            null,
-            1,
-        ) + '\n',
-    );
-    console.log(`results written to ${SETTINGS.out}`);
-    if (results.some((r) => !r.provider50.correct || !r.providerMonth.correct))
+                null,
+                1,
+            ) + '\n',
+        );
+        console.log(`results written to ${SETTINGS.out}`);
+    }
+    if (results.some((r) => r.provider50?.correct === false || r.providerMonth?.correct === false))
         process.exitCode = 1;
 }
 

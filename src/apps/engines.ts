@@ -47,7 +47,10 @@ export interface Engine {
      * parties hold their own keys; `connect` derives them from a shared secret, for the demo).
      */
     connectWithKey?(secret: Uint8Array, org: Org): Participant;
-    /** Embedded only: re-check the whole chain (with `workDir`: resume where the last check stopped). */
+    /**
+     * Re-check the whole chain (embedded: its own blocks, with `workDir` resuming where the last
+     * check stopped; Fabric: every block of the channel).
+     */
     verify?(options?: { readonly workDir?: string }): Promise<{
         ok: boolean;
         blocks: number;

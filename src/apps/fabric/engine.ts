@@ -11,7 +11,9 @@ import {
     FabricLedger,
     loadConnectionProfile,
     ParticipantDirectory,
+    verifyFabricChain,
 } from '../../ledger/fabric/index.js';
+import { FabricClient } from '../../ledger/fabric/client.js';
 import type { Engine } from '../engines.js';
 import { MSP_IDS } from '../engines.js';
 import { deployChaincode, freshChaincodeName, stopChaincode } from './deploy.js';
@@ -91,6 +93,44 @@ export async function openFabricEngine(
                     `Fabric user ${user} of ${mspId} is seen by the contract as a member of ${who.identity.mspId}`,
                 );
             return { api, identity: who.identity };
+        },
+        async verify() {
+            // The auditor's block-level check (src/ledger/fabric/verify.ts): every block read back
+            // through a client of the customers' organisation, with every chaincode's policy as
+            // deployed (re-read: other chaincodes may have been deployed since this engine opened).
+            const current = await loadConnectionProfile(connectionPath);
+            const policies: Record<string, string> = {};
+            for (const [cc, record] of Object.entries(current.chaincodes))
+                policies[cc] = record.endorsementPolicy;
+            const [mspId, org] = Object.entries(current.organizations).find(
+                ([id]) => id === MSP_IDS.customers,
+            ) ??
+                Object.entries(current.organizations)[0] ?? [undefined, undefined];
+            const user = org ? clientUsers(org)[0] : undefined;
+            if (mspId === undefined || user === undefined)
+                throw new Error(`no client user in the connection profile ${connectionPath}`);
+            const client = await ledger.connectUser(mspId, user);
+            try {
+                if (!(client instanceof FabricClient)) throw new Error('not a Fabric client');
+                const r = await verifyFabricChain(client.blockSource(), {
+                    channel: current.channel,
+                    policies,
+                });
+                const first = r.problems[0];
+                return {
+                    ok: r.ok,
+                    blocks: r.blocks,
+                    txs: r.transactions.valid + r.transactions.invalid,
+                    ...(first
+                        ? {
+                              firstBadBlock: first.block,
+                              reason: `block ${first.block}${first.tx ? ` tx ${first.tx}` : ''}: ${first.check}: ${first.detail}${r.problems.length > 1 ? ` (+${r.problems.length - 1} more)` : ''}`,
+                          }
+                        : {}),
+                };
+            } finally {
+                await client.close();
+            }
         },
         async close() {
             await ledger.close();

@@ -6,6 +6,7 @@
  * {@link FabricLedger} ({@link FabricLedgerContext}).
  */
 import type * as FabricGateway from '@hyperledger/fabric-gateway';
+import type { FabricBlockSource } from './verify.js';
 import type {
     ChaincodeEvent,
     CloseableAsyncIterable,
@@ -158,6 +159,27 @@ export class FabricClient implements LedgerClient {
         const height = blockchainHeight(bytes);
         this.#ctx.sawHeight(this.#endpoint, height);
         return height;
+    }
+
+    /**
+     * The channel's blocks as this client's peer has them, read through the gateway with the query
+     * system chaincode (qscc `GetChainInfo`, `GetBlockByNumber`): what `verifyFabricChain` reads.
+     */
+    blockSource(): FabricBlockSource {
+        const qscc = this.#network.getContract('qscc');
+        const channel = this.#ctx.channel;
+        return {
+            height: () => this.chainHeight(),
+            block: async (n) => {
+                try {
+                    return await qscc.evaluate('GetBlockByNumber', {
+                        arguments: [channel, n.toString()],
+                    });
+                } catch (err) {
+                    throw fromFabricError(err, 'evaluate');
+                }
+            },
+        };
     }
 
     close(): Promise<void> {

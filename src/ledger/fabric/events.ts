@@ -44,9 +44,17 @@ export class FabricEventStream implements CloseableAsyncIterable<ChaincodeEvent>
         }
     }
 
+    /**
+     * Whether {@link close} has run. A method, not the field, inside {@link #run}: `close()` runs
+     * concurrently while the generator awaits, which control-flow narrowing of the field cannot see.
+     */
+    #isClosed(): boolean {
+        return this.#closed;
+    }
+
     async *#run(): AsyncGenerator<ChaincodeEvent> {
         let delay = 100;
-        while (!this.#closed) {
+        while (!this.#isClosed()) {
             const position = this.#position;
             const checkpoint: FabricGateway.Checkpoint = {
                 getBlockNumber: () => position.block,
@@ -57,7 +65,7 @@ export class FabricEventStream implements CloseableAsyncIterable<ChaincodeEvent>
                     checkpoint,
                 });
                 for await (const ev of this.#current) {
-                    if (this.#closed) return;
+                    if (this.#isClosed()) return;
                     delay = 100;
                     yield {
                         blockNumber: ev.blockNumber,
@@ -68,7 +76,7 @@ export class FabricEventStream implements CloseableAsyncIterable<ChaincodeEvent>
                     this.#position = { block: ev.blockNumber, txId: ev.transactionId };
                 }
             } catch (err) {
-                if (this.#closed) return;
+                if (this.#isClosed()) return;
                 const converted = fromFabricError(err, 'events');
                 if (
                     !isTransient(converted) &&
@@ -79,7 +87,7 @@ export class FabricEventStream implements CloseableAsyncIterable<ChaincodeEvent>
                 this.#current?.close();
                 this.#current = undefined;
             }
-            if (this.#closed) return;
+            if (this.#isClosed()) return;
             // The stream ended or broke (peer restarted, connection lost): resume after a pause.
             await new Promise<void>((resolve) => {
                 this.#wake = resolve;

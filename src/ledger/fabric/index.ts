@@ -41,6 +41,15 @@ export {
     isTransient,
 } from './errors.js';
 export type { FabricPhase } from './errors.js';
+export { blockHeaderBytes, parsePolicy, verifyFabricChain } from './verify.js';
+export type {
+    FabricBlockSource,
+    FabricProblem,
+    FabricTransaction,
+    FabricVerifyOptions,
+    FabricVerifyReport,
+    FabricWrite,
+} from './verify.js';
 export { PARTICIPANTS_SCHEMA, ParticipantDirectory } from './participants.js';
 export type { ParticipantDirectoryOptions } from './participants.js';
 

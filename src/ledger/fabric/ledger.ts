@@ -26,18 +26,18 @@
  *   through a peer that may not have it yet, it polls that peer's height (qscc `GetChainInfo`) until the
  *   peer has caught up (bounded by `catchUpTimeoutMs`).
  * - **Events**: `network.getChaincodeEvents(chaincode, { checkpoint, startBlock })` mapped to femeter's
- *   {@link ChaincodeEvent}, inside a reconnect loop that resumes after the last event handed out (no
+ *   `ChaincodeEvent` (`../client.ts`), inside a reconnect loop that resumes after the last event handed out (no
  *   loss, no duplicates) until `close()`. femeter's {@link Checkpointer} has fabric-gateway's semantics,
  *   so it is handed to Fabric through a two-method {@link Checkpoint} view.
- * - **Errors** become femeter's {@link LedgerError} tree in one place (`./errors.ts`); a contract
+ * - **Errors** become femeter's `LedgerError` (`../errors.ts`) tree in one place (`./errors.ts`); a contract
  *   refusal is an {@link EndorseError} whose message is the contract's message (`[CODE] …`).
  */
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type * as Grpc from '@grpc/grpc-js';
-import type { ChaincodeEvent, ConnectOptions, Ledger, LedgerClient, Signer } from '../client.js';
-import { LedgerError, SubmitError } from '../errors.js';
+import type { ConnectOptions, Ledger, LedgerClient, Signer } from '../client.js';
+import { SubmitError } from '../errors.js';
 import {
     clientUsers,
     defaultConnectionPath,
@@ -147,7 +147,7 @@ export class FabricLedger implements Ledger {
         this.#profile = profile;
         this.#modules = modules;
         const chaincode = options.chaincode ?? profile.chaincode;
-        if (chaincode === null || chaincode === undefined) {
+        if (chaincode === null) {
             throw new Error(
                 `no chaincode given and none is deployed on the network in ${profile.dataDir} (run scripts/fabric/deploy)`,
             );

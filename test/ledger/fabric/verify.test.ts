@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The auditor's block-level check of a Fabric channel (src/ledger/fabric/verify.ts) on the local
+ * network: the untouched chain verifies, and a block read back with one byte changed — an envelope,
+ * a header's previous hash, an endorsement — is named by number and check. Runs in the Fabric suite
+ * (scripts/fabric/test sets FEMETER_E2E_ENGINE=fabric); the policy parser also runs alone.
+ */
+import '../fixtures/quiet.js';
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as protos from '@hyperledger/fabric-protos';
+import { FabricClient } from '../../../src/ledger/fabric/client.js';
+import { loadConnectionProfile } from '../../../src/ledger/fabric/connection.js';
+import {
+    blockHeaderBytes,
+    parsePolicy,
+    verifyFabricChain,
+    type FabricBlockSource,
+    type FabricLedger,
+    type FabricVerifyOptions,
+} from '../../../src/ledger/fabric/index.js';
+import { makeWorld, type World } from '../../e2e/world.js';
+
+const ON = process.env.FEMETER_E2E_ENGINE === 'fabric';
+const dec = new TextDecoder();
+const show = (x: unknown): string =>
+    JSON.stringify(x, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+
+describe('Fabric block verification: policy strings', () => {
+    it('parses AND / OR / OutOf of MSP.role principals and refuses anything else', () => {
+        assert.deepEqual(parsePolicy("OR('A.peer', 'B.peer')"), {
+            need: 1,
+            of: [
+                { principal: { mspId: 'A', role: 'peer' } },
+                { principal: { mspId: 'B', role: 'peer' } },
+            ],
+        });
+        assert.equal(
+            (parsePolicy("AND('A.peer','B.peer','C.member')") as { need: number }).need,
+            3,
+        );
+        assert.equal(
+            (parsePolicy("OutOf(2, 'A.peer','B.peer','C.peer')") as { need: number }).need,
+            2,
+        );
+        for (const bad of ["OR('A.peer'", "XOR('A.peer')", "OR('Apeer')", "OR('A.peer') x", ''])
+            assert.throws(() => parsePolicy(bad), /policy/);
+    });
+    it('encodes block headers as Fabric does (DER SEQUENCE of number, previous hash, data hash)', () => {
+        const h = blockHeaderBytes(0n, new Uint8Array(0), Uint8Array.of(1, 2));
+        assert.deepEqual([...h], [0x30, 0x09, 0x02, 0x01, 0x00, 0x04, 0x00, 0x04, 0x02, 1, 2]);
+        assert.deepEqual(
+            [...blockHeaderBytes(128n, new Uint8Array(0), new Uint8Array(0)).slice(2, 6)],
+            [0x02, 0x02, 0x00, 0x80],
+        );
+    });
+});
+
+describe(
+    'Fabric block verification on the local network',
+    { skip: ON ? false : 'set FEMETER_E2E_ENGINE=fabric (scripts/fabric/test does)' },
+    () => {
+        let w: World;
+        let source: FabricBlockSource;
+        let options: FabricVerifyOptions;
+        let chaincode: string;
+        before(async () => {
+            w = await makeWorld(1);
+            const engine = w.engine as unknown as { ledger: FabricLedger; chaincode: string };
+            chaincode = engine.chaincode;
+            const profile = await loadConnectionProfile(
+                join(engine.ledger.profile.dataDir, 'connection.json'),
+            );
+            const policies: Record<string, string> = {};
+            for (const [name, cc] of Object.entries(profile.chaincodes))
+                policies[name] = cc.endorsementPolicy;
+            options = { channel: profile.channel, policies };
+            const client = w.operator.api.client;
+            assert.ok(client instanceof FabricClient);
+            source = client.blockSource();
+        });
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset if before() failed
+        after(async () => w?.close());
+
+        /** The blocks as read, with block `n` changed by `edit` (of its decoded form). */
+        const tampered = (
+            n: bigint,
+            edit: (b: protos.common.Block) => void,
+        ): FabricBlockSource => ({
+            height: () => source.height(),
+            block: async (k) => {
+                const bytes = await source.block(k);
+                if (k !== n) return bytes;
+                const b = protos.common.Block.deserializeBinary(bytes);
+                edit(b);
+                return b.serializeBinary();
+            },
+        });
+        /** The number of the last block holding a valid transaction of the world's chaincode. */
+        let ownBlock: bigint | undefined;
+        const lastOwnBlock = async (): Promise<bigint> => {
+            if (ownBlock !== undefined) return ownBlock;
+            const r = await verifyFabricChain(source, { ...options, chaincodes: [chaincode] });
+            const own = r.valid.at(-1);
+            assert.ok(own, 'the world wrote transactions');
+            ownBlock = own.block;
+            return own.block;
+        };
+
+        it('the chain as read verifies, and its valid transactions are the contract calls', async () => {
+            const r = await verifyFabricChain(source, { ...options, chaincodes: [chaincode] });
+            assert.deepEqual(r.problems, []);
+            assert.equal(r.ok, true);
+            assert.ok(r.blocks > 2);
+            const names = r.valid.map((t) => dec.decode(t.args[0]));
+            assert.ok(names.includes('Bootstrap'), names.join(','));
+            assert.ok(names.includes('RegisterMeter'), names.join(','));
+            assert.ok(r.valid.every((t) => t.chaincode === chaincode && t.writes.length > 0));
+            assert.ok(r.valid.some((t) => t.creatorMspId === 'OperatorMSP'));
+            // the genesis block can be pinned: the right hash passes, another is named
+            const genesis = await verifyFabricChain(
+                { height: () => Promise.resolve(1n), block: (k) => source.block(k) },
+                options,
+            );
+            assert.equal(genesis.ok, true);
+            const pinned = await verifyFabricChain(source, {
+                ...options,
+                genesisHash: genesis.headHash,
+            });
+            assert.equal(pinned.ok, true);
+            const wrong = await verifyFabricChain(source, {
+                ...options,
+                genesisHash: '00'.repeat(32),
+            });
+            assert.deepEqual(
+                wrong.problems.map((p) => [p.block, p.check]),
+                [[0n, 'genesis']],
+            );
+        });
+
+        it('a changed envelope is named by its block: data hash', async () => {
+            const n = await lastOwnBlock();
+            const r = await verifyFabricChain(
+                tampered(n, (b) => {
+                    const data = b.getData()!;
+                    const list = data.getDataList_asU8();
+                    const env = Uint8Array.from(list[0]!);
+                    env[Math.floor(env.length / 2)]! ^= 1;
+                    list[0] = env;
+                    data.setDataList(list);
+                }),
+                options,
+            );
+            assert.equal(r.ok, false);
+            assert.ok(
+                r.problems.some((p) => p.block === n && p.check === 'data-hash'),
+                show(r.problems),
+            );
+            assert.ok(
+                r.problems.every((p) => p.block === n),
+                show(r.problems),
+            );
+        });
+
+        it('a changed previous hash breaks the chain and the orderer signature at that block', async () => {
+            const n = await lastOwnBlock();
+            const r = await verifyFabricChain(
+                tampered(n, (b) => {
+                    const h = b.getHeader()!;
+                    const prev = Uint8Array.from(h.getPreviousHash_asU8());
+                    prev[0]! ^= 0xff;
+                    h.setPreviousHash(prev);
+                }),
+                options,
+            );
+            const at = r.problems.filter((p) => p.block === n).map((p) => p.check);
+            assert.ok(at.includes('previous-hash') && at.includes('orderer-signature'), at.join());
+            // the next block (if any) names the changed header too: its previous_hash no longer matches
+            if (n + 1n < (await source.height()))
+                assert.ok(
+                    r.problems.some((p) => p.block === n + 1n && p.check === 'previous-hash'),
+                );
+        });
+
+        it('a forged endorsement signature is named by block and transaction', async () => {
+            const n = await lastOwnBlock();
+            let txId = '';
+            const r = await verifyFabricChain(
+                tampered(n, (b) => {
+                    const data = b.getData()!;
+                    const list = data.getDataList_asU8();
+                    const env = protos.common.Envelope.deserializeBinary(list[0]!);
+                    const payload = protos.common.Payload.deserializeBinary(env.getPayload_asU8());
+                    txId = protos.common.ChannelHeader.deserializeBinary(
+                        payload.getHeader()!.getChannelHeader_asU8(),
+                    ).getTxId();
+                    const tx = protos.peer.Transaction.deserializeBinary(payload.getData_asU8());
+                    const action = tx.getActionsList()[0]!;
+                    const cap = protos.peer.ChaincodeActionPayload.deserializeBinary(
+                        action.getPayload_asU8(),
+                    );
+                    const e = cap.getAction()!.getEndorsementsList()[0]!;
+                    const sig = Uint8Array.from(e.getSignature_asU8());
+                    sig[sig.length - 1]! ^= 1;
+                    e.setSignature(sig);
+                    action.setPayload(cap.serializeBinary());
+                    payload.setData(tx.serializeBinary());
+                    env.setPayload(payload.serializeBinary());
+                    list[0] = env.serializeBinary();
+                    data.setDataList(list);
+                }),
+                options,
+            );
+            assert.ok(
+                r.problems.some((p) => p.block === n && p.tx === txId && p.check === 'endorsement'),
+                show(r.problems),
+            );
+        });
+    },
+);
