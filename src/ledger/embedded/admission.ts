@@ -39,9 +39,11 @@ export function admit(
     const refuse = (code: LedgerErrorCode, message: string, txId?: string): never => {
         throw new EndorseError(code, message, { transactionId: txId });
     };
-    if (typeof envelope !== 'object' || envelope === null)
+    // Envelopes arrive from the network: check the shape the type promises.
+    const raw = envelope as Partial<SignedEnvelope> | null;
+    if (typeof raw !== 'object' || raw === null)
         return refuse('MALFORMED', 'envelope must be an object');
-    const { payload, signature } = envelope;
+    const { payload, signature } = raw;
     if (!(payload instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
         return refuse('MALFORMED', 'envelope payload and signature must be bytes');
     }

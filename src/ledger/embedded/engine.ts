@@ -28,8 +28,6 @@ import { join } from 'node:path';
 
 import { writeFileAtomic } from '../atomicfile.js';
 import type {
-    ChaincodeEvent,
-    CloseableAsyncIterable,
     ConnectOptions,
     EventsOptions,
     Ledger,
@@ -37,7 +35,6 @@ import type {
     SubmitResult,
 } from '../client.js';
 import { CommitError, EndorseError, LedgerError, SubmitError } from '../errors.js';
-import type { LedgerErrorCode } from '../errors.js';
 import type { Block, TxRecord, ValidationCode } from './block.js';
 import { decodeStoredBlock, encodeData, encodeHeader, encodeStoredBlock } from './block.js';
 import { CodecError, compareKeys, equalBytes, fromHex, toHex } from './codec.js';
@@ -67,7 +64,7 @@ import { blockEventsOf } from './events.js';
 import { MergedCursor } from './overlay.js';
 import type { OverlayEntry } from './overlay.js';
 import { Batch, writeBytes } from './pipeline.js';
-import type { Executed, Pending } from './pipeline.js';
+import type { Pending } from './pipeline.js';
 import type { VerifyOptions, VerifyResult } from './verify.js';
 
 /**
@@ -159,6 +156,11 @@ export interface TransactionInfo {
     readonly index: number;
     readonly validationCode: ValidationCode;
     readonly message: string | undefined;
+}
+
+/** A rejection reason that is an Error. */
+function _asError(err: unknown): Error {
+    return err instanceof Error ? err : new Error(String(err));
 }
 
 function _positiveInt(value: number | undefined, fallback: number, name: string): number {
@@ -438,7 +440,7 @@ export class EmbeddedLedger implements Ledger {
                 this.#runExecutor();
             });
         } catch (err) {
-            return Promise.reject(err);
+            return Promise.reject(_asError(err));
         }
     }
 
@@ -453,7 +455,7 @@ export class EmbeddedLedger implements Ledger {
             const { proposal, txId } = admit(envelope, this.#admission);
             return this.#track(this.#evaluate(proposal, txId));
         } catch (err) {
-            return Promise.reject(err);
+            return Promise.reject(_asError(err));
         }
     }
 
@@ -466,7 +468,7 @@ export class EmbeddedLedger implements Ledger {
      * for await (const e of stream) { ... }
      * ```
      */
-    events(options: Readonly<EventsOptions> = {}): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
+    events(options: Readonly<EventsOptions> = {}): Promise<EventStream> {
         try {
             if (this.#closed) throw new SubmitError('CLOSED', 'the ledger is closed');
             const source: EventSource = {
@@ -487,7 +489,7 @@ export class EmbeddedLedger implements Ledger {
             this.#streams.add(stream);
             return Promise.resolve(stream);
         } catch (err) {
-            return Promise.reject(err);
+            return Promise.reject(_asError(err));
         }
     }
 
@@ -528,7 +530,7 @@ export class EmbeddedLedger implements Ledger {
         const { blockNumber, index } = decodeTxLocation(loc);
         const block = await this.getBlock(blockNumber);
         const tx = block?.txs[index];
-        if (tx === undefined || tx.txId !== txId) return undefined;
+        if (tx?.txId !== txId) return undefined;
         return {
             transactionId: txId,
             blockNumber,
@@ -874,7 +876,8 @@ export class EmbeddedLedger implements Ledger {
     }
 
     #fail(batch: Batch, cause: unknown): void {
-        const message = `block ${this.#height} could not be written: ${(cause as Error)?.message ?? String(cause)}`;
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        const message = `block ${this.#height} could not be written: ${reason}`;
         this.#failed = new CommitError('STORAGE', message, { cause });
         const commitError = (transactionId: string): CommitError =>
             new CommitError('STORAGE', message, { transactionId, cause });
