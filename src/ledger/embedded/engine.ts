@@ -65,7 +65,9 @@ import { MergedCursor } from './overlay.js';
 import type { OverlayEntry } from './overlay.js';
 import { Batch, writeBytes } from './pipeline.js';
 import type { Pending } from './pipeline.js';
-import type { VerifyOptions, VerifyResult } from './verify.js';
+import type { EngineKeySource, VerifyOptions, VerifyResult } from './verify.js';
+import { signCheckpoint } from './anchor.js';
+import type { SignedCheckpoint } from './anchor.js';
 
 /**
  * Default bounds; each is an option.
@@ -91,9 +93,12 @@ export const EMBEDDED_DEFAULTS = Object.freeze({
     maxPendingBytes: 256 * 1024 * 1024,
     /** A contract call that takes longer fails (like Fabric's chaincode execute timeout). */
     executeTimeoutMs: 30_000,
+    /** A signed checkpoint of the tip is written every this many blocks (see `checkpointFile`). */
+    checkpointEvery: 1000,
 });
 
 const _ENGINE_KEY_FILE = 'engine.key';
+const _CHECKPOINT_FILE = 'checkpoint.json';
 const _LEVELDB_DIR = 'leveldb';
 /** Longest stretch of back-to-back executions before the executor yields to the event loop. */
 const _YIELD_EVERY_MS = 4;
@@ -137,6 +142,14 @@ export interface EmbeddedLedgerOptions {
     readonly maxPending?: number;
     readonly maxPendingBytes?: number;
     readonly executeTimeoutMs?: number;
+    /**
+     * Every `checkpointEvery` blocks the engine signs (channel, block number, block hash) with its key and
+     * replaces `checkpointFile` (default `<path>/checkpoint.json`) with it. The operator copies it out of the data
+     * directory (or points this option elsewhere); `openCheckpoint(file, engineKey)` turns it into an anchor for
+     * `verify`. {@link EmbeddedLedger.checkpoint} signs one on demand.
+     */
+    readonly checkpointEvery?: number;
+    readonly checkpointFile?: string;
     /** Ed25519 implementation for transaction and block signatures. Default `node`. */
     readonly ed25519?: Ed25519Backend;
 }
@@ -203,6 +216,11 @@ export class EmbeddedLedger implements Ledger {
     };
     readonly #backend: Ed25519Backend;
     readonly #admission: AdmissionPolicy;
+    readonly #engineKeySource: EngineKeySource;
+    readonly #checkpointEvery: bigint;
+    readonly #checkpointFile: string;
+    /** The checkpoint file write in flight (one at a time; a newer one waits for it). */
+    #checkpointWrite: Promise<void> = Promise.resolve();
 
     // Pipeline.
     readonly #queue: Pending[] = [];
@@ -238,6 +256,15 @@ export class EmbeddedLedger implements Ledger {
         meta: { channel: string; height: bigint; lastHash: Uint8Array },
     ) {
         this.#path = options.path;
+        this.#engineKeySource = options.engineKey === undefined ? 'data-directory' : 'given';
+        this.#checkpointEvery = BigInt(
+            _positiveInt(
+                options.checkpointEvery,
+                EMBEDDED_DEFAULTS.checkpointEvery,
+                'checkpointEvery',
+            ),
+        );
+        this.#checkpointFile = options.checkpointFile ?? join(options.path, _CHECKPOINT_FILE);
         this.#store = store;
         this.#host = host;
         this.#enginePublicKey = ed25519PublicKey(engineKey);
@@ -553,9 +580,45 @@ export class EmbeddedLedger implements Ledger {
         return this.#track(
             verifyStore(this.#store, {
                 enginePublicKey: options.enginePublicKey ?? this.#enginePublicKey,
+                engineKeySource:
+                    options.enginePublicKey === undefined ? this.#engineKeySource : 'given',
+                anchors: options.anchors,
                 ed25519: options.ed25519 ?? this.#backend,
             }),
         );
+    }
+
+    /**
+     * A checkpoint of the current tip signed with the engine key (undefined while the chain is empty). Copy it
+     * somewhere the data directory's writers cannot reach; `openCheckpoint(cp, enginePublicKey)` makes it an anchor.
+     *
+     * @example
+     * ```ts
+     * const cp = ledger.checkpoint();
+     * await writeFile('/secure/femeter-checkpoint.json', JSON.stringify(cp));
+     * ```
+     */
+    checkpoint(): SignedCheckpoint | undefined {
+        if (this.#height === 0n) return undefined;
+        const anchor = { blockNumber: this.#height - 1n, blockHash: this.#tipHash };
+        return signCheckpoint(this.#channel, anchor, this.#enginePublicKey, this.#signBlock);
+    }
+
+    /** Replace the checkpoint file with a checkpoint of the tip (after the previous write finished). */
+    #publishCheckpoint(): void {
+        const cp = this.checkpoint();
+        if (cp === undefined) return;
+        const file = this.#checkpointFile;
+        const write = this.#checkpointWrite.then(() =>
+            writeFileAtomic(file, JSON.stringify(cp, null, 2) + '\n', 0o644),
+        );
+        // A failed checkpoint write does not stop the ledger (the chain is durable); the next one retries.
+        this.#checkpointWrite = write.catch((err: unknown) => {
+            process.emitWarning(
+                `femeter: checkpoint ${cp.blockNumber} not written to ${file}: ${String(err)}`,
+            );
+        });
+        void this.#track(this.#checkpointWrite);
     }
 
     /**
@@ -863,6 +926,7 @@ export class EmbeddedLedger implements Ledger {
         // Durable: advance the tip, release the overlay, answer the submitters, wake event streams.
         this.#height = number + 1n;
         this.#tipHash = hash;
+        if (this.#height % this.#checkpointEvery === 0n) this.#publishCheckpoint();
         this.#cacheEvents(number, events);
         for (const key of batch.stateOps.keys()) {
             if (this.#overlay.get(key)?.seq === batch.seq) this.#overlay.delete(key);
@@ -870,7 +934,13 @@ export class EmbeddedLedger implements Ledger {
         for (const { pending, result, error } of batch.items) {
             this.#pendingTxIds.delete(pending.txId);
             if (error !== undefined) pending.reject(error);
-            else pending.resolve({ transactionId: pending.txId, blockNumber: number, result });
+            else
+                pending.resolve({
+                    transactionId: pending.txId,
+                    blockNumber: number,
+                    blockHash: new Uint8Array(hash),
+                    result,
+                });
         }
         this.#wakeAll();
     }

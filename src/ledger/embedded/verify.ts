@@ -10,7 +10,10 @@
  *    SHA-256(payload), the txId index pointing at exactly this position (so no txId occurs twice), invalid
  *    transactions carrying no writes or event, write sets sorted and without duplicates;
  * 4. meta: height and lastHash match the chain's tip; the txId index has no extra entries;
- * 5. state: replaying the write sets of all valid transactions gives exactly the stored state, key by key.
+ * 5. anchors (receipts, opened signed checkpoints, kept outside the data directory): the chain reaches each
+ *    anchored block and holds exactly that block there — a chain cut at its tail and re-sealed (meta and state
+ *    rebuilt) passes 1–4 and 6 but not this;
+ * 6. state: replaying the write sets of all valid transactions gives exactly the stored state, key by key.
  *
  * The first failure is reported: `firstBadBlock` for 1–3 (and 4 where a block is to blame), `badKey` for 5.
  * Memory: one SHA-256 digest per live state key (state is compared by digest).
@@ -19,6 +22,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import type { Anchor } from './anchor.js';
 import { decodeData, splitStoredBlock } from './block.js';
 import type { TxRecord } from './block.js';
 import { compareKeys, equalBytes, fromHex, toHex } from './codec.js';
@@ -41,9 +45,21 @@ export interface VerifyOptions {
      * from `<path>/engine.key` if present, else the key recorded in the ledger, which only proves consistency).
      */
     readonly enginePublicKey?: Uint8Array;
+    /**
+     * Blocks known from outside the data directory (submit receipts, signed checkpoints opened with
+     * `openCheckpoint`): the chain must reach each and hold exactly that block there.
+     */
+    readonly anchors?: readonly Anchor[];
     /** Ed25519 implementation. Default `node`. */
     readonly ed25519?: Ed25519Backend;
 }
+
+/**
+ * Where the engine public key that checked the block signatures came from: `given` (the caller's, e.g. from a
+ * signed checkpoint's distribution), `data-directory` (`engine.key` beside the data: proves nothing against
+ * someone who can write there) or `recorded` (the ledger's own meta record: consistency only).
+ */
+export type EngineKeySource = 'given' | 'data-directory' | 'recorded';
 
 /**
  * Outcome of a verification.
@@ -66,6 +82,10 @@ export interface VerifyResult {
     readonly reason?: string;
     /** The first state key whose stored value differs from the replayed write sets. */
     readonly badKey?: string;
+    /** Where the engine key came from; only `given` together with anchors defends against tail truncation. */
+    readonly engineKeySource: EngineKeySource;
+    /** Anchors checked (all matched when ok). */
+    readonly anchors: number;
 }
 
 /** Largest number of arguments accepted when re-decoding stored payloads (admission was stricter). */
@@ -87,16 +107,23 @@ export async function verifyLedger(
     const store = await LedgerStore.open(join(path, 'leveldb'), { createIfMissing: false });
     try {
         let key = options.enginePublicKey;
+        let source: EngineKeySource = 'given';
         if (key === undefined) {
             try {
                 key = ed25519PublicKey(
                     fromHex((await readFile(join(path, 'engine.key'), 'utf8')).trim()),
                 );
+                source = 'data-directory';
             } catch (err) {
                 if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
             }
         }
-        return await verifyStore(store, { enginePublicKey: key, ed25519: options.ed25519 });
+        return await verifyStore(store, {
+            enginePublicKey: key,
+            engineKeySource: source,
+            anchors: options.anchors,
+            ed25519: options.ed25519,
+        });
     } finally {
         await store.close();
     }
@@ -114,15 +141,50 @@ export async function verifyStore(
     store: LedgerStore,
     options: Readonly<{
         enginePublicKey?: Uint8Array | undefined;
+        /** Default: `given` when a key is given, else `recorded`. */
+        engineKeySource?: EngineKeySource | undefined;
+        anchors?: readonly Anchor[] | undefined;
         ed25519?: Ed25519Backend | undefined;
     }>,
 ): Promise<VerifyResult> {
+    const anchors = _anchorMap(options.anchors ?? []);
+    const source =
+        options.enginePublicKey === undefined ? 'recorded' : (options.engineKeySource ?? 'given');
     const snapshot = store.db.snapshot();
     try {
-        return await _verify(store, snapshot, options.enginePublicKey, options.ed25519 ?? 'node');
+        return await _verify(store, snapshot, {
+            expectedKey: options.enginePublicKey,
+            source,
+            anchors,
+            backend: options.ed25519 ?? 'node',
+        });
     } finally {
         await snapshot.close();
     }
+}
+
+/** Anchors by block number; two different hashes for one block are refused up front. */
+function _anchorMap(anchors: readonly Anchor[]): Map<bigint, Uint8Array> {
+    const map = new Map<bigint, Uint8Array>();
+    for (const a of anchors) {
+        const shape = a as Partial<Anchor> | null;
+        if (
+            typeof shape?.blockNumber !== 'bigint' ||
+            shape.blockNumber < 0n ||
+            !(shape.blockHash instanceof Uint8Array) ||
+            shape.blockHash.length !== 32
+        ) {
+            throw new TypeError(
+                'an anchor must be { blockNumber: bigint ≥ 0, blockHash: 32 bytes }',
+            );
+        }
+        const seen = map.get(a.blockNumber);
+        if (seen !== undefined && !equalBytes(seen, a.blockHash)) {
+            throw new TypeError(`two anchors name different hashes for block ${a.blockNumber}`);
+        }
+        map.set(a.blockNumber, a.blockHash);
+    }
+    return map;
 }
 
 type _Snapshot = ReturnType<LedgerStore['db']['snapshot']>;
@@ -146,13 +208,20 @@ interface _Context {
 async function _verify(
     store: LedgerStore,
     snapshot: _Snapshot,
-    expectedKey: Uint8Array | undefined,
-    backend: Ed25519Backend,
+    trust: {
+        readonly expectedKey: Uint8Array | undefined;
+        readonly source: EngineKeySource;
+        readonly anchors: ReadonlyMap<bigint, Uint8Array>;
+        readonly backend: Ed25519Backend;
+    },
 ): Promise<VerifyResult> {
+    const { expectedKey, backend, anchors } = trust;
     let blocks = 0;
     let txs = 0;
+    const common = { engineKeySource: trust.source, anchors: anchors.size };
     const bad = (f: _Failure): VerifyResult => ({
         ok: false,
+        ...common,
         blocks,
         txs,
         ...(f.block === undefined ? {} : { firstBadBlock: f.block }),
@@ -191,10 +260,25 @@ async function _verify(
         }
         const checked = await _checkBlock(ctx, expected, previousHash, key, value);
         if ('reason' in checked) return bad(checked);
+        const anchored = anchors.get(expected);
+        if (anchored !== undefined && !equalBytes(anchored, checked.hash)) {
+            return bad({
+                block: expected,
+                reason: `block ${expected} is not the block of the receipt/checkpoint given for it (hash ${toHex(checked.hash).slice(0, 16)}…, anchor ${toHex(anchored).slice(0, 16)}…): the chain was rewritten from here`,
+            });
+        }
         previousHash = checked.hash;
         expected++;
         blocks++;
         txs += checked.txs;
+    }
+    let furthest = -1n;
+    for (const n of anchors.keys()) if (n > furthest) furthest = n;
+    if (furthest >= expected) {
+        return bad({
+            block: expected,
+            reason: `the chain is truncated: it ends before block ${expected} but a receipt/checkpoint names block ${furthest}`,
+        });
     }
     if (expected !== meta.height) {
         return bad({
@@ -213,7 +297,7 @@ async function _verify(
         return bad({ reason: `the txId index has ${indexed} entries for ${txs} transactions` });
 
     const mismatch = await _compareState(ctx);
-    return mismatch === undefined ? { ok: true, blocks, txs } : bad(mismatch);
+    return mismatch === undefined ? { ok: true, ...common, blocks, txs } : bad(mismatch);
 }
 
 /** Check block `n` (stored under `key`) and fold its write sets into ctx.rebuilt. */
