@@ -46,6 +46,35 @@ const _CODES: readonly ValidationCode[] = [
     'BAD_ARGUMENTS',
 ];
 
+/** Longest contract message kept for a refused transaction (longer ones are cut, marked with `…`). */
+export const MAX_REFUSAL_MESSAGE = 240;
+
+/**
+ * The record of a refused transaction: txId, payload hash, code, and the message cut to
+ * {@link MAX_REFUSAL_MESSAGE} characters. Payload and signature are not kept.
+ */
+export function refusalRecord(
+    txId: string,
+    payloadHash: Uint8Array,
+    validationCode: Exclude<ValidationCode, 'VALID'>,
+    message: string,
+): TxRecord {
+    const cut =
+        message.length > MAX_REFUSAL_MESSAGE
+            ? `${message.slice(0, MAX_REFUSAL_MESSAGE - 1)}…`
+            : message;
+    return {
+        txId,
+        payload: new Uint8Array(0),
+        payloadHash,
+        signature: new Uint8Array(0),
+        validationCode,
+        message: cut,
+        writes: [],
+        event: undefined,
+    };
+}
+
 /**
  * One entry of a write set: `value === null` deletes the key.
  *
@@ -83,11 +112,17 @@ export interface TxEvent {
  */
 export interface TxRecord {
     readonly txId: string;
-    /** The signed payload bytes (decode with `decodeProposal`). */
+    /**
+     * The signed payload bytes (decode with `decodeProposal`) of a valid transaction. Empty for a refused one:
+     * a refusal keeps only `payloadHash`, its code and a bounded message, so refusals cannot fill the disk.
+     */
     readonly payload: Uint8Array;
+    /** SHA-256 of the payload (what the creator signed). */
+    readonly payloadHash: Uint8Array;
+    /** The creator's signature of a valid transaction; empty for a refused one. */
     readonly signature: Uint8Array;
     readonly validationCode: ValidationCode;
-    /** The contract's message for a refused transaction. */
+    /** The contract's message for a refused transaction (at most {@link MAX_REFUSAL_MESSAGE} characters). */
     readonly message: string | undefined;
     readonly writes: readonly WriteOp[];
     readonly event: TxEvent | undefined;
@@ -184,8 +219,9 @@ export function encodeData(txs: readonly TxRecord[]): Uint8Array {
     for (const tx of txs) {
         const code = _CODES.indexOf(tx.validationCode);
         if (code < 0) throw new CodecError(`unknown validation code ${tx.validationCode}`);
-        w.fixed(fromHex(tx.txId)).bytes(tx.payload).bytes(tx.signature).u8(code);
-        if (tx.validationCode !== 'VALID') w.str(tx.message ?? '');
+        w.fixed(fromHex(tx.txId)).u8(code);
+        if (tx.validationCode === 'VALID') w.bytes(tx.payload).bytes(tx.signature);
+        else w.fixed(tx.payloadHash).str(tx.message ?? '');
         w.varint(tx.writes.length);
         for (const op of tx.writes) {
             w.str(op.key);
@@ -197,6 +233,8 @@ export function encodeData(txs: readonly TxRecord[]): Uint8Array {
     }
     return w.finish();
 }
+
+const _EMPTY = new Uint8Array(0);
 
 /**
  * Decode block data. Byte fields are views into `data`.
@@ -213,11 +251,22 @@ export function decodeData(data: Uint8Array): TxRecord[] {
     const txs: TxRecord[] = [];
     for (let i = 0; i < n; i++) {
         const txId = toHex(r.fixed(32));
-        const payload = r.bytes();
-        const signature = r.bytes();
         const validationCode = _CODES[r.u8()];
         if (validationCode === undefined) throw new CodecError('unknown validation code');
-        const message = validationCode === 'VALID' ? undefined : r.str();
+        let payload: Uint8Array = _EMPTY;
+        let payloadHash: Uint8Array;
+        let signature: Uint8Array = _EMPTY;
+        let message: string | undefined;
+        if (validationCode === 'VALID') {
+            payload = r.bytes();
+            signature = r.bytes();
+            payloadHash = sha256(payload);
+        } else {
+            payloadHash = r.fixed(32);
+            message = r.str();
+            if (message.length > MAX_REFUSAL_MESSAGE)
+                throw new CodecError('refusal message too long');
+        }
         const wn = r.varint();
         const writes: WriteOp[] = [];
         for (let j = 0; j < wn; j++) {
@@ -231,7 +280,7 @@ export function decodeData(data: Uint8Array): TxRecord[] {
         let event: TxEvent | undefined;
         if (hasEvent === 1) event = { name: r.str(), payload: r.bytes() };
         else if (hasEvent !== 0) throw new CodecError('bad event flag');
-        txs.push({ txId, payload, signature, validationCode, message, writes, event });
+        txs.push({ txId, payload, payloadHash, signature, validationCode, message, writes, event });
     }
     r.end();
     return txs;

@@ -30,13 +30,20 @@ import { writeFileAtomic } from '../atomicfile.js';
 import type {
     ConnectOptions,
     EventsOptions,
+    Identity,
     Ledger,
     LedgerClient,
     SubmitResult,
 } from '../client.js';
 import { CommitError, EndorseError, LedgerError, SubmitError } from '../errors.js';
 import type { Block, TxRecord, ValidationCode } from './block.js';
-import { decodeStoredBlock, encodeData, encodeHeader, encodeStoredBlock } from './block.js';
+import {
+    decodeStoredBlock,
+    encodeData,
+    encodeHeader,
+    encodeStoredBlock,
+    refusalRecord,
+} from './block.js';
 import { CodecError, compareKeys, equalBytes, fromHex, toHex } from './codec.js';
 import {
     ed25519PrivateKeyObject,
@@ -150,6 +157,20 @@ export interface EmbeddedLedgerOptions {
      */
     readonly checkpointEvery?: number;
     readonly checkpointFile?: string;
+    /**
+     * Largest payload + signature per transaction name (as sent, e.g. `SubmitReadings`); names not listed are
+     * bounded by `maxEnvelopeBytes`. Refused at admission (`TOO_LARGE`), nothing stored.
+     */
+    readonly maxTxBytes?: Readonly<Record<string, number>>;
+    /**
+     * Refuse a creator before ordering, nothing stored (`ACCESS_DENIED` with the returned reason); e.g. a key the
+     * contract has not registered. `state.get` reads durable state. Runs after the signature check.
+     */
+    readonly creatorCheck?: (
+        creator: Identity,
+        txName: string,
+        state: { get(key: string): Uint8Array | undefined },
+    ) => string | undefined;
     /** Ed25519 implementation for transaction and block signatures. Default `node`. */
     readonly ed25519?: Ed25519Backend;
 }
@@ -302,12 +323,22 @@ export class EmbeddedLedger implements Ledger {
             }
             this.#msps = msps;
         }
+        const maxTxBytes = new Map<string, number>();
+        for (const [name, cap] of Object.entries(options.maxTxBytes ?? {}))
+            maxTxBytes.set(name, _positiveInt(cap, cap, `maxTxBytes.${name}`));
+        const check = options.creatorCheck;
+        const durable = { get: (key: string) => this.#store.state.getSync(key) };
         this.#admission = Object.freeze({
             channel: this.#channel,
             maxEnvelopeBytes: this.#limits.maxEnvelopeBytes,
             maxArgs: this.#limits.maxArgs,
             backend: this.#backend,
             msps: this.#msps,
+            maxTxBytes,
+            creatorCheck:
+                check === undefined
+                    ? undefined
+                    : (creator: Identity, txName: string) => check(creator, txName, durable),
         });
         this.#open = new Batch(++this.#batchSeq);
         this.#liveView = {
@@ -449,7 +480,7 @@ export class EmbeddedLedger implements Ledger {
     submitSigned(envelope: SignedEnvelope): Promise<SubmitResult> {
         try {
             this.#assertAccepting();
-            const { proposal, txId } = admit(envelope, this.#admission);
+            const { proposal, txId, payloadHash } = admit(envelope, this.#admission);
             const size = envelope.payload.length + envelope.signature.length;
             const { maxPending, maxPendingBytes } = this.#limits;
             if (this.#pendingCount() >= maxPending || this.#queuedBytes + size > maxPendingBytes) {
@@ -463,7 +494,7 @@ export class EmbeddedLedger implements Ledger {
             }
             return new Promise<SubmitResult>((resolve, reject) => {
                 this.#queuedBytes += size;
-                this.#queue.push({ envelope, proposal, txId, resolve, reject });
+                this.#queue.push({ envelope, proposal, txId, payloadHash, resolve, reject });
                 this.#runExecutor();
             });
         } catch (err) {
@@ -752,28 +783,27 @@ export class EmbeddedLedger implements Ledger {
             return;
         }
         const batch = this.#open;
-        const signed = {
-            txId: p.txId,
-            payload: p.envelope.payload,
-            signature: p.envelope.signature,
-        };
         let record: TxRecord;
         let error: EndorseError | undefined;
         if (outcome.ok) {
-            record = { ...signed, validationCode: 'VALID', message: undefined, writes, event };
+            record = {
+                txId: p.txId,
+                payload: p.envelope.payload,
+                payloadHash: p.payloadHash,
+                signature: p.envelope.signature,
+                validationCode: 'VALID',
+                message: undefined,
+                writes,
+                event,
+            };
             for (const w of writes) {
                 this.#overlay.set(w.key, { value: w.value, seq: batch.seq });
                 batch.stateOps.set(w.key, w.value);
             }
         } else {
+            // A refusal spends the txId and is recorded without its payload (hash, code, bounded message).
             const { code, error: contractError } = outcome;
-            record = {
-                ...signed,
-                validationCode: code,
-                message: contractError.message,
-                writes: [],
-                event: undefined,
-            };
+            record = refusalRecord(p.txId, p.payloadHash, code, contractError.message);
             error = new EndorseError(code, contractError.message, {
                 transactionId: p.txId,
                 contractError,
@@ -787,10 +817,7 @@ export class EmbeddedLedger implements Ledger {
             error,
         });
         batch.bytes +=
-            p.envelope.payload.length +
-            writeBytes(record.writes) +
-            (event?.payload.length ?? 0) +
-            128;
+            record.payload.length + writeBytes(record.writes) + (event?.payload.length ?? 0) + 128;
     }
 
     async #invoke(stub: EmbeddedStub, proposal: Proposal): ReturnType<ContractHost['invoke']> {

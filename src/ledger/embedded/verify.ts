@@ -6,8 +6,8 @@
  * 1. blocks 0 … height−1 all present, in order, each decoding canonically;
  * 2. per block: number, previousHash = hash of the previous header, dataHash = SHA-256(data), the engine's
  *    Ed25519 signature over the header hash;
- * 3. per transaction: txId = SHA-256(nonce ‖ creator), the channel, the creator's signature over
- *    SHA-256(payload), the txId index pointing at exactly this position (so no txId occurs twice), invalid
+ * 3. per valid transaction: txId = SHA-256(nonce ‖ creator), the channel, the creator's signature over
+ *    SHA-256(payload); per transaction (refusals keep only txId, payload hash, code, message): the txId index pointing at exactly this position (so no txId occurs twice), invalid
  *    transactions carrying no writes or event, write sets sorted and without duplicates;
  * 4. meta: height and lastHash match the chain's tip; the txId index has no extra entries;
  * 5. anchors (receipts, opened signed checkpoints, kept outside the data directory): the chain reaches each
@@ -365,20 +365,25 @@ function _checkTx(
     tx: TxRecord,
     at: { blockNumber: bigint; index: number } | undefined,
 ): string | undefined {
-    let proposal;
-    try {
-        proposal = decodeProposal(tx.payload, { maxArgs: _MAX_ARGS_STORED });
-    } catch (err) {
-        return `payload does not decode: ${(err as Error).message}`;
-    }
-    if (transactionId(proposal.nonce, proposal.creator) !== tx.txId)
-        return 'txId does not match nonce and creator';
-    if (proposal.channel !== ctx.channel)
-        return `envelope is for channel ${JSON.stringify(proposal.channel)}`;
-    if (
-        !verifyEd25519(proposal.creator.credentials, sha256(tx.payload), tx.signature, ctx.backend)
-    ) {
-        return 'creator signature is invalid';
+    if (tx.validationCode !== 'VALID') {
+        // A refusal keeps only txId, payload hash, code and message: nothing to re-check but its place.
+        if (tx.payload.length > 0 || tx.signature.length > 0) return 'a refusal carries a payload';
+    } else {
+        let proposal;
+        try {
+            proposal = decodeProposal(tx.payload, { maxArgs: _MAX_ARGS_STORED });
+        } catch (err) {
+            return `payload does not decode: ${(err as Error).message}`;
+        }
+        if (transactionId(proposal.nonce, proposal.creator) !== tx.txId)
+            return 'txId does not match nonce and creator';
+        if (proposal.channel !== ctx.channel)
+            return `envelope is for channel ${JSON.stringify(proposal.channel)}`;
+        if (
+            !verifyEd25519(proposal.creator.credentials, tx.payloadHash, tx.signature, ctx.backend)
+        ) {
+            return 'creator signature is invalid';
+        }
     }
     if (at === undefined) return 'txId is missing from the txId index';
     if (at.blockNumber !== n || at.index !== i) {

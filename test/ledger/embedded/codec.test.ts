@@ -18,6 +18,7 @@ import {
     encodeData,
     encodeHeader,
     encodeStoredBlock,
+    refusalRecord,
 } from '../../../src/ledger/embedded/block.js';
 import type { TxRecord } from '../../../src/ledger/embedded/block.js';
 import { CodecError, compareKeys, Reader, Writer } from '../../../src/ledger/embedded/codec.js';
@@ -159,6 +160,7 @@ describe('codec', () => {
             {
                 txId: 'ab'.repeat(32),
                 payload,
+                payloadHash: sha256(payload),
                 signature: new Uint8Array(64).fill(1),
                 validationCode: 'VALID',
                 message: undefined,
@@ -168,15 +170,7 @@ describe('codec', () => {
                 ],
                 event: { name: 'E', payload: Uint8Array.from([9]) },
             },
-            {
-                txId: 'cd'.repeat(32),
-                payload,
-                signature: new Uint8Array(64).fill(2),
-                validationCode: 'CONTRACT_ERROR',
-                message: 'no',
-                writes: [],
-                event: undefined,
-            },
+            refusalRecord('cd'.repeat(32), sha256(payload), 'CONTRACT_ERROR', 'no'),
         ];
         const data = encodeData(txs);
         const header = {
@@ -201,6 +195,17 @@ describe('codec', () => {
         );
         assert.deepEqual(encodeData(decodeData(data)), data);
         assert.equal(block.txs[1]?.message, 'no');
+        const refused = block.txs.at(1);
+        assert.ok(refused !== undefined);
+        assert.equal(refused.payload.length, 0, 'a refusal keeps no payload');
+        assert.deepEqual(refused.payloadHash, sha256(payload));
+        const long = refusalRecord(
+            'ef'.repeat(32),
+            sha256(payload),
+            'CONTRACT_ERROR',
+            'x'.repeat(5000),
+        );
+        assert.ok((long.message?.length ?? 0) <= 240);
         assert.equal(block.txs[0]?.writes[1]?.value, null);
         const wrongCount = encodeHeader({ ...header, txCount: 3 });
         assert.throws(
