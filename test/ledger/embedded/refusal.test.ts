@@ -17,7 +17,7 @@ import { EndorseError, verifyLedger } from '../../../src/ledger/index.js';
 import { toHex } from '../../../src/ledger/embedded/codec.js';
 import type { EmbeddedLedger, LedgerClient } from '../../../src/ledger/index.js';
 import type { Party } from '../helpers.js';
-import { connect, openLedger, party, tempDir } from '../helpers.js';
+import { connect, isEndorse, openLedger, party, tempDir } from '../helpers.js';
 
 const MIB = 1024 * 1024;
 /** Just under the 4 MiB envelope limit once framed and signed. */
@@ -30,14 +30,6 @@ async function dirBytes(dir: string): Promise<number> {
     }
     return total;
 }
-
-const isEndorse =
-    (code: string) =>
-    (e: unknown): boolean => {
-        assert.ok(e instanceof EndorseError, String(e));
-        assert.equal(e.code, code);
-        return true;
-    };
 
 describe('refusals store nothing (admission) or a bounded record (contract)', () => {
     let dir: string;
