@@ -89,6 +89,25 @@ export interface WriteOp {
 }
 
 /**
+ * One entry of a block's write set: the key and SHA-256 of the value written (`null` deletes the key). Blocks
+ * commit to values by hash; the values themselves live once, in state (`verify` checks state against these).
+ *
+ * @example
+ * ```ts
+ * for (const { key, valueHash } of tx.writes) if (valueHash === null) deleted.add(key);
+ * ```
+ */
+export interface BlockWrite {
+    readonly key: string;
+    readonly valueHash: Uint8Array | null;
+}
+
+/** A block's write entry for a write op (hash of the value). */
+export function blockWrite(op: WriteOp): BlockWrite {
+    return { key: op.key, valueHash: op.value === null ? null : sha256(op.value) };
+}
+
+/**
  * The chaincode event of a transaction.
  *
  * @example
@@ -124,7 +143,7 @@ export interface TxRecord {
     readonly validationCode: ValidationCode;
     /** The contract's message for a refused transaction (at most {@link MAX_REFUSAL_MESSAGE} characters). */
     readonly message: string | undefined;
-    readonly writes: readonly WriteOp[];
+    readonly writes: readonly BlockWrite[];
     readonly event: TxEvent | undefined;
 }
 
@@ -211,7 +230,7 @@ export function encodeData(txs: readonly TxRecord[]): Uint8Array {
     let estimate = 16;
     for (const tx of txs) {
         estimate += tx.payload.length + 160;
-        for (const w of tx.writes) estimate += w.key.length * 3 + (w.value?.length ?? 0) + 12;
+        for (const w of tx.writes) estimate += w.key.length * 3 + 44;
         if (tx.event !== undefined)
             estimate += tx.event.name.length * 3 + tx.event.payload.length + 12;
     }
@@ -225,8 +244,8 @@ export function encodeData(txs: readonly TxRecord[]): Uint8Array {
         w.varint(tx.writes.length);
         for (const op of tx.writes) {
             w.str(op.key);
-            if (op.value === null) w.u8(1);
-            else w.u8(0).bytes(op.value);
+            if (op.valueHash === null) w.u8(1);
+            else w.u8(0).fixed(op.valueHash);
         }
         if (tx.event === undefined) w.u8(0);
         else w.u8(1).str(tx.event.name).bytes(tx.event.payload);
@@ -268,12 +287,12 @@ export function decodeData(data: Uint8Array): TxRecord[] {
                 throw new CodecError('refusal message too long');
         }
         const wn = r.varint();
-        const writes: WriteOp[] = [];
+        const writes: BlockWrite[] = [];
         for (let j = 0; j < wn; j++) {
             const key = r.str();
             const kind = r.u8();
-            if (kind === 1) writes.push({ key, value: null });
-            else if (kind === 0) writes.push({ key, value: r.bytes() });
+            if (kind === 1) writes.push({ key, valueHash: null });
+            else if (kind === 0) writes.push({ key, valueHash: r.fixed(32) });
             else throw new CodecError('bad write kind');
         }
         const hasEvent = r.u8();

@@ -42,6 +42,7 @@ import {
     encodeData,
     encodeHeader,
     encodeStoredBlock,
+    blockWrite,
     refusalRecord,
 } from './block.js';
 import { CodecError, compareKeys, equalBytes, fromHex, toHex } from './codec.js';
@@ -793,7 +794,7 @@ export class EmbeddedLedger implements Ledger {
                 signature: p.envelope.signature,
                 validationCode: 'VALID',
                 message: undefined,
-                writes,
+                writes: writes.map(blockWrite),
                 event,
             };
             for (const w of writes) {
@@ -817,7 +818,10 @@ export class EmbeddedLedger implements Ledger {
             error,
         });
         batch.bytes +=
-            record.payload.length + writeBytes(record.writes) + (event?.payload.length ?? 0) + 128;
+            record.payload.length +
+            (record.writes.length > 0 ? writeBytes(writes) : 0) +
+            (event?.payload.length ?? 0) +
+            128;
     }
 
     async #invoke(stub: EmbeddedStub, proposal: Proposal): ReturnType<ContractHost['invoke']> {

@@ -400,8 +400,8 @@ function _checkTx(
             return 'write set is not sorted or repeats a key';
         }
         previousKey = w.key;
-        if (w.value === null) ctx.rebuilt.delete(w.key);
-        else ctx.rebuilt.set(w.key, { digest: sha256(w.value), block: n });
+        if (w.valueHash === null) ctx.rebuilt.delete(w.key);
+        else ctx.rebuilt.set(w.key, { digest: w.valueHash, block: n });
     }
     return undefined;
 }

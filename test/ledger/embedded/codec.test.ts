@@ -165,8 +165,8 @@ describe('codec', () => {
                 validationCode: 'VALID',
                 message: undefined,
                 writes: [
-                    { key: 'a', value: Uint8Array.from([1, 2]) },
-                    { key: 'b', value: null },
+                    { key: 'a', valueHash: sha256(Uint8Array.from([1, 2])) },
+                    { key: 'b', valueHash: null },
                 ],
                 event: { name: 'E', payload: Uint8Array.from([9]) },
             },
@@ -206,7 +206,7 @@ describe('codec', () => {
             'x'.repeat(5000),
         );
         assert.ok((long.message?.length ?? 0) <= 240);
-        assert.equal(block.txs[0]?.writes[1]?.value, null);
+        assert.equal(block.txs[0]?.writes[1]?.valueHash, null);
         const wrongCount = encodeHeader({ ...header, txCount: 3 });
         assert.throws(
             () => decodeStoredBlock(encodeStoredBlock(wrongCount, signature, data)),
