@@ -207,6 +207,18 @@ describe('codec', () => {
         );
         assert.ok((long.message?.length ?? 0) <= 240);
         assert.equal(block.txs[0]?.writes[1]?.valueHash, null);
+        // Large data is stored compressed and comes back byte for byte; a damaged encoding byte is refused.
+        const big = encodeData([
+            { ...txs[0]!, payload: new Uint8Array(64 * 1024).fill(0x61) },
+            txs[1]!,
+        ]);
+        const stored = encodeStoredBlock(headerBytes, signature, big);
+        assert.ok(stored.length < big.length / 4, `stored ${stored.length} of ${big.length}`);
+        assert.deepEqual(decodeStoredBlock(stored).txs[0]?.payload.length, 64 * 1024);
+        const damaged = stored.slice();
+        assert.ok(headerBytes.length < 128); // one length byte, header, signature, then the encoding byte
+        damaged[1 + headerBytes.length + 64] = 9;
+        assert.throws(() => decodeStoredBlock(damaged), /encoding/);
         const wrongCount = encodeHeader({ ...header, txCount: 3 });
         assert.throws(
             () => decodeStoredBlock(encodeStoredBlock(wrongCount, signature, data)),
