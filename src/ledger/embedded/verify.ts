@@ -6,34 +6,30 @@
  * 1. blocks 0 … height−1 all present, in order, each decoding canonically;
  * 2. per block: number, previousHash = hash of the previous header, dataHash = SHA-256(data), the engine's
  *    Ed25519 signature over the header hash;
- * 3. per transaction: txId = SHA-256(nonce ‖ creator), the channel, the creator's signature over
- *    SHA-256(payload), the txId index pointing at exactly this position (so no txId occurs twice), invalid
+ * 3. per valid transaction: txId = SHA-256(nonce ‖ creator), the channel, the creator's signature over
+ *    SHA-256(payload); per transaction (refusals keep only txId, payload hash, code, message): the txId index pointing at exactly this position (so no txId occurs twice), invalid
  *    transactions carrying no writes or event, write sets sorted and without duplicates;
  * 4. meta: height and lastHash match the chain's tip; the txId index has no extra entries;
- * 5. state: replaying the write sets of all valid transactions gives exactly the stored state, key by key.
+ * 5. anchors (receipts, opened signed checkpoints, kept outside the data directory): the chain reaches each
+ *    anchored block and holds exactly that block there — a chain cut at its tail and re-sealed (meta and state
+ *    rebuilt) passes 1–4 and 6 but not this;
+ * 6. state: replaying the write sets of all valid transactions gives exactly the stored state, key by key.
  *
  * The first failure is reported: `firstBadBlock` for 1–3 (and 4 where a block is to blame), `badKey` for 5.
- *
- * Memory does not grow with the ledger (issue 15): the replayed state (a SHA-256 digest per live key) is kept
- * in a scratch LevelDB on disk, written block by block, and compared with the stored state by walking both in
- * key order. With `workDir` the scratch database and the progress (next block, hash of the last checked
- * block) are kept there, so a later verification resumes after the last block checked — once it has
- * checked that this block is still the same.
+ * Memory: one SHA-256 digest per live state key (state is compared by digest).
  */
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { ClassicLevel } from 'classic-level';
-
+import type { Anchor } from './anchor.js';
 import { decodeData, splitStoredBlock } from './block.js';
 import type { TxRecord } from './block.js';
 import { compareKeys, equalBytes, fromHex, toHex } from './codec.js';
 import { ed25519PublicKey, sha256, verifyEd25519 } from './crypto.js';
 import type { Ed25519Backend } from './crypto.js';
 import { decodeProposal, transactionId } from './envelope.js';
-import { blockKey, blockNumberOf, decodeTxLocation, LedgerStore, txIdKey } from './store.js';
+import { blockNumberOf, decodeTxLocation, LedgerStore, txIdKey } from './store.js';
 
 /**
  * Options of a verification.
@@ -49,14 +45,21 @@ export interface VerifyOptions {
      * from `<path>/engine.key` if present, else the key recorded in the ledger, which only proves consistency).
      */
     readonly enginePublicKey?: Uint8Array;
+    /**
+     * Blocks known from outside the data directory (submit receipts, signed checkpoints opened with
+     * `openCheckpoint`): the chain must reach each and hold exactly that block there.
+     */
+    readonly anchors?: readonly Anchor[];
     /** Ed25519 implementation. Default `node`. */
     readonly ed25519?: Ed25519Backend;
-    /**
-     * Directory for the replayed state and the progress, kept between runs: a later verification with the same
-     * `workDir` resumes after the last block checked. Default: a temporary directory, removed afterwards.
-     */
-    readonly workDir?: string;
 }
+
+/**
+ * Where the engine public key that checked the block signatures came from: `given` (the caller's, e.g. from a
+ * signed checkpoint's distribution), `data-directory` (`engine.key` beside the data: proves nothing against
+ * someone who can write there) or `recorded` (the ledger's own meta record: consistency only).
+ */
+export type EngineKeySource = 'given' | 'data-directory' | 'recorded';
 
 /**
  * Outcome of a verification.
@@ -79,6 +82,10 @@ export interface VerifyResult {
     readonly reason?: string;
     /** The first state key whose stored value differs from the replayed write sets. */
     readonly badKey?: string;
+    /** Where the engine key came from; only `given` together with anchors defends against tail truncation. */
+    readonly engineKeySource: EngineKeySource;
+    /** Anchors checked (all matched when ok). */
+    readonly anchors: number;
 }
 
 /** Largest number of arguments accepted when re-decoding stored payloads (admission was stricter). */
@@ -100,19 +107,22 @@ export async function verifyLedger(
     const store = await LedgerStore.open(join(path, 'leveldb'), { createIfMissing: false });
     try {
         let key = options.enginePublicKey;
+        let source: EngineKeySource = 'given';
         if (key === undefined) {
             try {
                 key = ed25519PublicKey(
                     fromHex((await readFile(join(path, 'engine.key'), 'utf8')).trim()),
                 );
+                source = 'data-directory';
             } catch (err) {
                 if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
             }
         }
         return await verifyStore(store, {
             enginePublicKey: key,
+            engineKeySource: source,
+            anchors: options.anchors,
             ed25519: options.ed25519,
-            workDir: options.workDir,
         });
     } finally {
         await store.close();
@@ -131,82 +141,54 @@ export async function verifyStore(
     store: LedgerStore,
     options: Readonly<{
         enginePublicKey?: Uint8Array | undefined;
+        /** Default: `given` when a key is given, else `recorded`. */
+        engineKeySource?: EngineKeySource | undefined;
+        anchors?: readonly Anchor[] | undefined;
         ed25519?: Ed25519Backend | undefined;
-        workDir?: string | undefined;
     }>,
 ): Promise<VerifyResult> {
-    const dir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'femeter-verify-')));
-    const replay = await _Replay.open(dir);
+    const anchors = _anchorMap(options.anchors ?? []);
+    const source =
+        options.enginePublicKey === undefined ? 'recorded' : (options.engineKeySource ?? 'given');
     const snapshot = store.db.snapshot();
     try {
-        return await _verify(
-            store,
-            snapshot,
-            options.enginePublicKey,
-            options.ed25519 ?? 'node',
-            replay,
-        );
+        return await _verify(store, snapshot, {
+            expectedKey: options.enginePublicKey,
+            source,
+            anchors,
+            backend: options.ed25519 ?? 'node',
+        });
     } finally {
         await snapshot.close();
-        await replay.close();
-        if (options.workDir === undefined) await rm(dir, { recursive: true, force: true });
     }
 }
 
-/** Where a verification got to (kept in the scratch database with the replayed state). */
-interface _Progress {
-    readonly next: string;
-    readonly hash: string;
-    readonly txs: number;
-    readonly engineKey: string;
-    readonly channel: string;
-}
-
-/** The replayed state on disk: key -> SHA-256(value) ‖ 8-byte block number; plus the progress. */
-class _Replay {
-    readonly #db: ClassicLevel<string, Uint8Array>;
-    readonly state;
-    readonly #meta;
-    private constructor(db: ClassicLevel<string, Uint8Array>) {
-        this.#db = db;
-        this.state = db.sublevel<string, Uint8Array>('s', { valueEncoding: 'view' });
-        this.#meta = db.sublevel('m', { valueEncoding: 'utf8' });
-    }
-    static async open(dir: string): Promise<_Replay> {
-        const db = new ClassicLevel<string, Uint8Array>(join(dir, 'replay'), {
-            valueEncoding: 'view',
-        });
-        await db.open();
-        return new _Replay(db);
-    }
-    async progress(): Promise<_Progress | undefined> {
-        const p = await this.#meta.get('progress');
-        return p === undefined ? undefined : (JSON.parse(p) as _Progress);
-    }
-    async clear(): Promise<void> {
-        await this.#db.clear();
-    }
-    /** Apply one block's write sets (in order) and record the progress, atomically. */
-    async apply(ops: readonly _Op[], progress: _Progress): Promise<void> {
-        const b = this.#db.batch();
-        for (const op of ops) {
-            if (op.value === null) b.del(op.key, { sublevel: this.state });
-            else b.put(op.key, op.value, { sublevel: this.state });
+/** Anchors by block number; two different hashes for one block are refused up front. */
+function _anchorMap(anchors: readonly Anchor[]): Map<bigint, Uint8Array> {
+    const map = new Map<bigint, Uint8Array>();
+    for (const a of anchors) {
+        const shape = a as Partial<Anchor> | null;
+        if (
+            typeof shape?.blockNumber !== 'bigint' ||
+            shape.blockNumber < 0n ||
+            !(shape.blockHash instanceof Uint8Array) ||
+            shape.blockHash.length !== 32
+        ) {
+            throw new TypeError(
+                'an anchor must be { blockNumber: bigint ≥ 0, blockHash: 32 bytes }',
+            );
         }
-        b.put('progress', JSON.stringify(progress), { sublevel: this.#meta });
-        await b.write();
+        const seen = map.get(a.blockNumber);
+        if (seen !== undefined && !equalBytes(seen, a.blockHash)) {
+            throw new TypeError(`two anchors name different hashes for block ${a.blockNumber}`);
+        }
+        map.set(a.blockNumber, a.blockHash);
     }
-    close(): Promise<void> {
-        return this.#db.close();
-    }
-}
-
-interface _Op {
-    readonly key: string;
-    readonly value: Uint8Array | null;
+    return map;
 }
 
 type _Snapshot = ReturnType<LedgerStore['db']['snapshot']>;
+type _Rebuilt = Map<string, { digest: Uint8Array; block: bigint }>;
 /** A failure found while checking: the bad block (if a block is to blame), why, and the bad state key. */
 interface _Failure {
     readonly block?: bigint | undefined;
@@ -220,22 +202,26 @@ interface _Context {
     readonly engineKey: Uint8Array;
     readonly channel: string;
     readonly backend: Ed25519Backend;
-    readonly replay: _Replay;
-    /** Write sets of the block being checked, in order. */
-    readonly ops: _Op[];
+    readonly rebuilt: _Rebuilt;
 }
 
 async function _verify(
     store: LedgerStore,
     snapshot: _Snapshot,
-    expectedKey: Uint8Array | undefined,
-    backend: Ed25519Backend,
-    replay: _Replay,
+    trust: {
+        readonly expectedKey: Uint8Array | undefined;
+        readonly source: EngineKeySource;
+        readonly anchors: ReadonlyMap<bigint, Uint8Array>;
+        readonly backend: Ed25519Backend;
+    },
 ): Promise<VerifyResult> {
+    const { expectedKey, backend, anchors } = trust;
     let blocks = 0;
     let txs = 0;
+    const common = { engineKeySource: trust.source, anchors: anchors.size };
     const bad = (f: _Failure): VerifyResult => ({
         ok: false,
+        ...common,
         blocks,
         txs,
         ...(f.block === undefined ? {} : { firstBadBlock: f.block }),
@@ -261,57 +247,37 @@ async function _verify(
         engineKey,
         channel: meta.channel,
         backend,
-        replay,
-        ops: [],
+        rebuilt: new Map(),
     };
     let previousHash: Uint8Array = new Uint8Array(32);
     let expected = 0n;
-    const done = await replay.progress();
-    if (done !== undefined) {
-        // Resume only where the checked prefix is still this ledger's: same key, channel and block hash.
-        const next = BigInt(done.next);
-        const last =
-            next > 0n ? await store.blocks.get(blockKey(next - 1n), { snapshot }) : undefined;
-        let same = false;
-        try {
-            same =
-                next <= meta.height &&
-                done.engineKey === toHex(engineKey) &&
-                done.channel === meta.channel &&
-                last !== undefined &&
-                toHex(sha256(splitStoredBlock(last).headerBytes)) === done.hash;
-        } catch {
-            same = false;
-        }
-        if (same) {
-            expected = next;
-            blocks = Number(next);
-            txs = done.txs;
-            previousHash = fromHex(done.hash);
-        } else {
-            await replay.clear();
-        }
-    }
-    for await (const [key, value] of store.blocks.iterator({ snapshot, gte: blockKey(expected) })) {
+    for await (const [key, value] of store.blocks.iterator({ snapshot })) {
         if (expected >= meta.height) {
             return bad({
                 block: expected,
                 reason: `blocks lie beyond the recorded height ${meta.height}`,
             });
         }
-        ctx.ops.length = 0;
         const checked = await _checkBlock(ctx, expected, previousHash, key, value);
         if ('reason' in checked) return bad(checked);
+        const anchored = anchors.get(expected);
+        if (anchored !== undefined && !equalBytes(anchored, checked.hash)) {
+            return bad({
+                block: expected,
+                reason: `block ${expected} is not the block of the receipt/checkpoint given for it (hash ${toHex(checked.hash).slice(0, 16)}…, anchor ${toHex(anchored).slice(0, 16)}…): the chain was rewritten from here`,
+            });
+        }
         previousHash = checked.hash;
         expected++;
         blocks++;
         txs += checked.txs;
-        await replay.apply(ctx.ops, {
-            next: expected.toString(),
-            hash: toHex(previousHash),
-            txs,
-            engineKey: toHex(engineKey),
-            channel: meta.channel,
+    }
+    let furthest = -1n;
+    for (const n of anchors.keys()) if (n > furthest) furthest = n;
+    if (furthest >= expected) {
+        return bad({
+            block: expected,
+            reason: `the chain is truncated: it ends before block ${expected} but a receipt/checkpoint names block ${furthest}`,
         });
     }
     if (expected !== meta.height) {
@@ -331,7 +297,7 @@ async function _verify(
         return bad({ reason: `the txId index has ${indexed} entries for ${txs} transactions` });
 
     const mismatch = await _compareState(ctx);
-    return mismatch === undefined ? { ok: true, blocks, txs } : bad(mismatch);
+    return mismatch === undefined ? { ok: true, ...common, blocks, txs } : bad(mismatch);
 }
 
 /** Check block `n` (stored under `key`) and fold its write sets into ctx.rebuilt. */
@@ -399,20 +365,25 @@ function _checkTx(
     tx: TxRecord,
     at: { blockNumber: bigint; index: number } | undefined,
 ): string | undefined {
-    let proposal;
-    try {
-        proposal = decodeProposal(tx.payload, { maxArgs: _MAX_ARGS_STORED });
-    } catch (err) {
-        return `payload does not decode: ${(err as Error).message}`;
-    }
-    if (transactionId(proposal.nonce, proposal.creator) !== tx.txId)
-        return 'txId does not match nonce and creator';
-    if (proposal.channel !== ctx.channel)
-        return `envelope is for channel ${JSON.stringify(proposal.channel)}`;
-    if (
-        !verifyEd25519(proposal.creator.credentials, sha256(tx.payload), tx.signature, ctx.backend)
-    ) {
-        return 'creator signature is invalid';
+    if (tx.validationCode !== 'VALID') {
+        // A refusal keeps only txId, payload hash, code and message: nothing to re-check but its place.
+        if (tx.payload.length > 0 || tx.signature.length > 0) return 'a refusal carries a payload';
+    } else {
+        let proposal;
+        try {
+            proposal = decodeProposal(tx.payload, { maxArgs: _MAX_ARGS_STORED });
+        } catch (err) {
+            return `payload does not decode: ${(err as Error).message}`;
+        }
+        if (transactionId(proposal.nonce, proposal.creator) !== tx.txId)
+            return 'txId does not match nonce and creator';
+        if (proposal.channel !== ctx.channel)
+            return `envelope is for channel ${JSON.stringify(proposal.channel)}`;
+        if (
+            !verifyEd25519(proposal.creator.credentials, tx.payloadHash, tx.signature, ctx.backend)
+        ) {
+            return 'creator signature is invalid';
+        }
     }
     if (at === undefined) return 'txId is missing from the txId index';
     if (at.blockNumber !== n || at.index !== i) {
@@ -429,51 +400,43 @@ function _checkTx(
             return 'write set is not sorted or repeats a key';
         }
         previousKey = w.key;
-        if (w.value === null) ctx.ops.push({ key: w.key, value: null });
-        else {
-            const v = new Uint8Array(40);
-            v.set(sha256(w.value), 0);
-            new DataView(v.buffer).setBigUint64(32, n);
-            ctx.ops.push({ key: w.key, value: v });
-        }
+        if (w.valueHash === null) ctx.rebuilt.delete(w.key);
+        else ctx.rebuilt.set(w.key, { digest: w.valueHash, block: n });
     }
     return undefined;
 }
 
-/** Compare the stored state with the replayed write sets, key by key, walking both in key order. */
+/** Compare the stored state with the replayed write sets, key by key in key order. */
 async function _compareState(ctx: _Context): Promise<_Failure | undefined> {
+    const { rebuilt } = ctx;
+    const keys = [...rebuilt.keys()].sort(compareKeys);
     const show = (k: string): string => JSON.stringify(k);
-    const blockOf = (v: Uint8Array): bigint =>
-        new DataView(v.buffer, v.byteOffset, v.byteLength).getBigUint64(32);
-    const missing = (k: string, v: Uint8Array): _Failure => ({
-        reason: `state mismatch: key ${show(k)} (written in block ${blockOf(v)}) is missing from the state`,
+    const missing = (k: string): _Failure => ({
+        reason: `state mismatch: key ${show(k)} (written in block ${rebuilt.get(k)?.block}) is missing from the state`,
         badKey: k,
     });
-    const want = ctx.replay.state.iterator();
-    try {
-        for await (const [key, value] of ctx.store.state.iterator({ snapshot: ctx.snapshot })) {
-            const next = await want.next();
-            if (next !== undefined && compareKeys(next[0], key) < 0)
-                return missing(next[0], next[1]);
-            if (next === undefined || next[0] !== key) {
-                return {
-                    reason: `state mismatch: key ${show(key)} is in the state but no block wrote it`,
-                    badKey: key,
-                };
-            }
-            const digest = sha256(value);
-            if (!equalBytes(next[1].subarray(0, 32), digest)) {
-                return {
-                    reason:
-                        `state mismatch: value of key ${show(key)} differs from the write set of block ${blockOf(next[1])} ` +
-                        `(stored digest ${toHex(digest).slice(0, 16)}…)`,
-                    badKey: key,
-                };
-            }
+    let i = 0;
+    for await (const [key, value] of ctx.store.state.iterator({ snapshot: ctx.snapshot })) {
+        const want = keys[i];
+        if (want !== undefined && compareKeys(want, key) < 0) return missing(want);
+        if (want !== key) {
+            return {
+                reason: `state mismatch: key ${show(key)} is in the state but no block wrote it`,
+                badKey: key,
+            };
         }
-        const rest = await want.next();
-        return rest === undefined ? undefined : missing(rest[0], rest[1]);
-    } finally {
-        await want.close();
+        const entry = rebuilt.get(key);
+        const digest = sha256(value);
+        if (entry === undefined || !equalBytes(entry.digest, digest)) {
+            return {
+                reason:
+                    `state mismatch: value of key ${show(key)} differs from the write set of block ${entry?.block} ` +
+                    `(stored digest ${toHex(digest).slice(0, 16)}…)`,
+                badKey: key,
+            };
+        }
+        i++;
     }
+    const rest = keys[i];
+    return rest === undefined ? undefined : missing(rest);
 }
