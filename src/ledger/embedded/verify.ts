@@ -16,11 +16,23 @@
  * 6. state: replaying the write sets of all valid transactions gives exactly the stored state, key by key.
  *
  * The first failure is reported: `firstBadBlock` for 1–3 (and 4 where a block is to blame), `badKey` for 5.
- * Memory: one SHA-256 digest per live state key (state is compared by digest).
+ *
+ * Memory does not grow with the ledger (issue 15): the replayed state (a SHA-256 digest per live key) is kept
+ * in a scratch LevelDB on disk, written block by block, and compared with the stored state by walking both in
+ * key order. With `workDir` the scratch database, the hash of every checked block and the progress (next
+ * block, hash of the last checked block) are kept there, so a later verification resumes after the last block
+ * checked — once it has checked that this block, and every anchored block already checked, is still the same
+ * block (else it starts over). Anchors at heights already checked are compared with the hashes recorded when
+ * those blocks were checked; the state is always compared in full. A resumed check trusts the blocks it checked
+ * before: blocks rewritten in that prefix without touching its last block or an anchored block are found only
+ * by a check without `workDir` (or with a fresh one).
  */
 
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { ClassicLevel } from 'classic-level';
 
 import type { Anchor } from './anchor.js';
 import { decodeData, splitStoredBlock } from './block.js';
@@ -29,7 +41,7 @@ import { compareKeys, equalBytes, fromHex, toHex } from './codec.js';
 import { ed25519PublicKey, sha256, verifyEd25519 } from './crypto.js';
 import type { Ed25519Backend } from './crypto.js';
 import { decodeProposal, transactionId } from './envelope.js';
-import { blockNumberOf, decodeTxLocation, LedgerStore, txIdKey } from './store.js';
+import { blockKey, blockNumberOf, decodeTxLocation, LedgerStore, txIdKey } from './store.js';
 
 /**
  * Options of a verification.
@@ -52,6 +64,11 @@ export interface VerifyOptions {
     readonly anchors?: readonly Anchor[];
     /** Ed25519 implementation. Default `node`. */
     readonly ed25519?: Ed25519Backend;
+    /**
+     * Directory for the replayed state and the progress, kept between runs: a later verification with the same
+     * `workDir` resumes after the last block checked. Default: a temporary directory, removed afterwards.
+     */
+    readonly workDir?: string;
 }
 
 /**
@@ -123,6 +140,7 @@ export async function verifyLedger(
             engineKeySource: source,
             anchors: options.anchors,
             ed25519: options.ed25519,
+            workDir: options.workDir,
         });
     } finally {
         await store.close();
@@ -145,21 +163,32 @@ export async function verifyStore(
         engineKeySource?: EngineKeySource | undefined;
         anchors?: readonly Anchor[] | undefined;
         ed25519?: Ed25519Backend | undefined;
+        workDir?: string | undefined;
     }>,
 ): Promise<VerifyResult> {
     const anchors = _anchorMap(options.anchors ?? []);
     const source =
         options.enginePublicKey === undefined ? 'recorded' : (options.engineKeySource ?? 'given');
-    const snapshot = store.db.snapshot();
+    const dir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'femeter-verify-')));
     try {
-        return await _verify(store, snapshot, {
-            expectedKey: options.enginePublicKey,
-            source,
-            anchors,
-            backend: options.ed25519 ?? 'node',
-        });
+        const replay = await _Replay.open(dir);
+        try {
+            const snapshot = store.db.snapshot();
+            try {
+                return await _verify(store, snapshot, replay, {
+                    expectedKey: options.enginePublicKey,
+                    source,
+                    anchors,
+                    backend: options.ed25519 ?? 'node',
+                });
+            } finally {
+                await snapshot.close();
+            }
+        } finally {
+            await replay.close();
+        }
     } finally {
-        await snapshot.close();
+        if (options.workDir === undefined) await rm(dir, { recursive: true, force: true });
     }
 }
 
@@ -187,8 +216,86 @@ function _anchorMap(anchors: readonly Anchor[]): Map<bigint, Uint8Array> {
     return map;
 }
 
+/** Where a verification got to (kept in the scratch database with the replayed state). */
+interface _Progress {
+    /** Decimal number of the next block to check. */
+    readonly next: string;
+    /** Hex hash of the last block checked. */
+    readonly hash: string;
+    readonly txs: number;
+    readonly engineKey: string;
+    readonly channel: string;
+}
+
+/** A state write of the block being checked: key and SHA-256(value), or null for a delete. */
+interface _Op {
+    readonly key: string;
+    readonly valueHash: Uint8Array | null;
+}
+
+/**
+ * The scratch database of a verification: sublevel `s` is the replayed state (key -> SHA-256(value) ‖ 8-byte
+ * block number), `h` the hash of every checked block (for anchors on a resumed check), `m` the progress.
+ */
+class _Replay {
+    readonly #db: ClassicLevel<string, Uint8Array>;
+    readonly state;
+    readonly #hashes;
+    readonly #meta;
+    private constructor(db: ClassicLevel<string, Uint8Array>) {
+        this.#db = db;
+        this.state = db.sublevel<string, Uint8Array>('s', { valueEncoding: 'view' });
+        this.#hashes = db.sublevel<string, Uint8Array>('h', { valueEncoding: 'view' });
+        this.#meta = db.sublevel('m', { valueEncoding: 'utf8' });
+    }
+    static async open(dir: string): Promise<_Replay> {
+        const db = new ClassicLevel<string, Uint8Array>(join(dir, 'replay'), {
+            valueEncoding: 'view',
+        });
+        await db.open();
+        return new _Replay(db);
+    }
+    static #hashKey(n: bigint): string {
+        return n.toString(16).padStart(16, '0');
+    }
+    async progress(): Promise<_Progress | undefined> {
+        const p = await this.#meta.get('progress');
+        return p === undefined ? undefined : (JSON.parse(p) as _Progress);
+    }
+    /** The hash recorded for checked block `n`, if any. */
+    blockHash(n: bigint): Promise<Uint8Array | undefined> {
+        return this.#hashes.get(_Replay.#hashKey(n));
+    }
+    async clear(): Promise<void> {
+        await this.#db.clear();
+    }
+    /** Apply block `n`'s write sets (in order), record its hash and the progress, atomically. */
+    async apply(
+        n: bigint,
+        hash: Uint8Array,
+        ops: readonly _Op[],
+        progress: _Progress,
+    ): Promise<void> {
+        const b = this.#db.batch();
+        for (const op of ops) {
+            if (op.valueHash === null) b.del(op.key, { sublevel: this.state });
+            else {
+                const v = new Uint8Array(40);
+                v.set(op.valueHash, 0);
+                new DataView(v.buffer).setBigUint64(32, n);
+                b.put(op.key, v, { sublevel: this.state });
+            }
+        }
+        b.put(_Replay.#hashKey(n), hash, { sublevel: this.#hashes });
+        b.put('progress', JSON.stringify(progress), { sublevel: this.#meta });
+        await b.write();
+    }
+    close(): Promise<void> {
+        return this.#db.close();
+    }
+}
+
 type _Snapshot = ReturnType<LedgerStore['db']['snapshot']>;
-type _Rebuilt = Map<string, { digest: Uint8Array; block: bigint }>;
 /** A failure found while checking: the bad block (if a block is to blame), why, and the bad state key. */
 interface _Failure {
     readonly block?: bigint | undefined;
@@ -202,12 +309,15 @@ interface _Context {
     readonly engineKey: Uint8Array;
     readonly channel: string;
     readonly backend: Ed25519Backend;
-    readonly rebuilt: _Rebuilt;
+    readonly replay: _Replay;
+    /** Write sets of the block being checked, in order. */
+    readonly ops: _Op[];
 }
 
 async function _verify(
     store: LedgerStore,
     snapshot: _Snapshot,
+    replay: _Replay,
     trust: {
         readonly expectedKey: Uint8Array | undefined;
         readonly source: EngineKeySource;
@@ -247,26 +357,53 @@ async function _verify(
         engineKey,
         channel: meta.channel,
         backend,
-        rebuilt: new Map(),
+        replay,
+        ops: [],
     };
+    const notAnchored = (n: bigint, hash: Uint8Array, anchor: Uint8Array): _Failure => ({
+        block: n,
+        reason: `block ${n} is not the block of the receipt/checkpoint given for it (hash ${toHex(hash).slice(0, 16)}…, anchor ${toHex(anchor).slice(0, 16)}…): the chain was rewritten from here`,
+    });
     let previousHash: Uint8Array = new Uint8Array(32);
     let expected = 0n;
-    for await (const [key, value] of store.blocks.iterator({ snapshot })) {
+    const resumed = await _resume(ctx, meta.height, anchors.keys());
+    if (resumed === undefined) await replay.clear();
+    else {
+        // Anchors inside the prefix checked before: compare with the hashes recorded then, in block order.
+        const below = [...anchors]
+            .filter(([n]) => n < resumed.next)
+            .sort(([a], [b]) => (a < b ? -1 : 1));
+        for (const [n, anchor] of below) {
+            const hash = resumed.hashes.get(n);
+            if (hash === undefined) return bad({ block: n, reason: `block ${n}: is missing` });
+            if (!equalBytes(anchor, hash)) return bad(notAnchored(n, hash, anchor));
+        }
+        expected = resumed.next;
+        blocks = Number(resumed.next);
+        txs = resumed.txs;
+        previousHash = resumed.hash;
+    }
+    for await (const [key, value] of store.blocks.iterator({ snapshot, gte: blockKey(expected) })) {
         if (expected >= meta.height) {
             return bad({
                 block: expected,
                 reason: `blocks lie beyond the recorded height ${meta.height}`,
             });
         }
+        ctx.ops.length = 0;
         const checked = await _checkBlock(ctx, expected, previousHash, key, value);
         if ('reason' in checked) return bad(checked);
         const anchored = anchors.get(expected);
         if (anchored !== undefined && !equalBytes(anchored, checked.hash)) {
-            return bad({
-                block: expected,
-                reason: `block ${expected} is not the block of the receipt/checkpoint given for it (hash ${toHex(checked.hash).slice(0, 16)}…, anchor ${toHex(anchored).slice(0, 16)}…): the chain was rewritten from here`,
-            });
+            return bad(notAnchored(expected, checked.hash, anchored));
         }
+        await replay.apply(expected, checked.hash, ctx.ops, {
+            next: (expected + 1n).toString(),
+            hash: toHex(checked.hash),
+            txs: txs + checked.txs,
+            engineKey: toHex(engineKey),
+            channel: meta.channel,
+        });
         previousHash = checked.hash;
         expected++;
         blocks++;
@@ -300,7 +437,62 @@ async function _verify(
     return mismatch === undefined ? { ok: true, ...common, blocks, txs } : bad(mismatch);
 }
 
-/** Check block `n` (stored under `key`) and fold its write sets into ctx.rebuilt. */
+/**
+ * Where a check with this scratch database may resume: only where the prefix checked before is still this
+ * ledger's (same engine key and channel; the last checked block and every anchored checked block unchanged:
+ * same header hash, data still matching its dataHash).
+ * Returns undefined to start over.
+ */
+async function _resume(
+    ctx: _Context,
+    height: bigint,
+    anchored: Iterable<bigint>,
+): Promise<
+    | { next: bigint; hash: Uint8Array; txs: number; hashes: ReadonlyMap<bigint, Uint8Array> }
+    | undefined
+> {
+    let done;
+    try {
+        done = await ctx.replay.progress();
+    } catch {
+        return undefined;
+    }
+    if (done === undefined) return undefined;
+    try {
+        const next = BigInt(done.next);
+        if (
+            next <= 0n ||
+            next > height ||
+            done.engineKey !== toHex(ctx.engineKey) ||
+            done.channel !== ctx.channel ||
+            !Number.isSafeInteger(done.txs)
+        ) {
+            return undefined;
+        }
+        const hashes = new Map<bigint, Uint8Array>();
+        for (const n of new Set([next - 1n, ...[...anchored].filter((a) => a < next)])) {
+            const recorded = await ctx.replay.blockHash(n);
+            const stored = await ctx.store.blocks.get(blockKey(n), { snapshot: ctx.snapshot });
+            if (recorded === undefined || stored === undefined) return undefined;
+            const parts = splitStoredBlock(stored);
+            if (
+                !equalBytes(sha256(parts.headerBytes), recorded) ||
+                !equalBytes(sha256(parts.data), parts.header.dataHash)
+            ) {
+                return undefined;
+            }
+            hashes.set(n, recorded);
+        }
+        const hash = fromHex(done.hash);
+        const last = hashes.get(next - 1n);
+        if (last === undefined || !equalBytes(last, hash)) return undefined;
+        return { next, hash, txs: done.txs, hashes };
+    } catch {
+        return undefined;
+    }
+}
+
+/** Check block `n` (stored under `key`) and collect its write sets in ctx.ops. */
 async function _checkBlock(
     ctx: _Context,
     n: bigint,
@@ -400,43 +592,45 @@ function _checkTx(
             return 'write set is not sorted or repeats a key';
         }
         previousKey = w.key;
-        if (w.valueHash === null) ctx.rebuilt.delete(w.key);
-        else ctx.rebuilt.set(w.key, { digest: w.valueHash, block: n });
+        ctx.ops.push({ key: w.key, valueHash: w.valueHash });
     }
     return undefined;
 }
 
-/** Compare the stored state with the replayed write sets, key by key in key order. */
+/** Compare the stored state with the replayed write sets, key by key, walking both in key order. */
 async function _compareState(ctx: _Context): Promise<_Failure | undefined> {
-    const { rebuilt } = ctx;
-    const keys = [...rebuilt.keys()].sort(compareKeys);
     const show = (k: string): string => JSON.stringify(k);
-    const missing = (k: string): _Failure => ({
-        reason: `state mismatch: key ${show(k)} (written in block ${rebuilt.get(k)?.block}) is missing from the state`,
+    const blockOf = (v: Uint8Array): bigint =>
+        new DataView(v.buffer, v.byteOffset, v.byteLength).getBigUint64(32);
+    const missing = (k: string, v: Uint8Array): _Failure => ({
+        reason: `state mismatch: key ${show(k)} (written in block ${blockOf(v)}) is missing from the state`,
         badKey: k,
     });
-    let i = 0;
-    for await (const [key, value] of ctx.store.state.iterator({ snapshot: ctx.snapshot })) {
-        const want = keys[i];
-        if (want !== undefined && compareKeys(want, key) < 0) return missing(want);
-        if (want !== key) {
-            return {
-                reason: `state mismatch: key ${show(key)} is in the state but no block wrote it`,
-                badKey: key,
-            };
+    const want = ctx.replay.state.iterator();
+    try {
+        for await (const [key, value] of ctx.store.state.iterator({ snapshot: ctx.snapshot })) {
+            const next = await want.next();
+            if (next !== undefined && compareKeys(next[0], key) < 0)
+                return missing(next[0], next[1]);
+            if (next?.[0] !== key) {
+                return {
+                    reason: `state mismatch: key ${show(key)} is in the state but no block wrote it`,
+                    badKey: key,
+                };
+            }
+            const digest = sha256(value);
+            if (!equalBytes(next[1].subarray(0, 32), digest)) {
+                return {
+                    reason:
+                        `state mismatch: value of key ${show(key)} differs from the write set of block ${blockOf(next[1])} ` +
+                        `(stored digest ${toHex(digest).slice(0, 16)}…)`,
+                    badKey: key,
+                };
+            }
         }
-        const entry = rebuilt.get(key);
-        const digest = sha256(value);
-        if (entry === undefined || !equalBytes(entry.digest, digest)) {
-            return {
-                reason:
-                    `state mismatch: value of key ${show(key)} differs from the write set of block ${entry?.block} ` +
-                    `(stored digest ${toHex(digest).slice(0, 16)}…)`,
-                badKey: key,
-            };
-        }
-        i++;
+        const rest = await want.next();
+        return rest === undefined ? undefined : missing(rest[0], rest[1]);
+    } finally {
+        await want.close();
     }
-    const rest = keys[i];
-    return rest === undefined ? undefined : missing(rest);
 }

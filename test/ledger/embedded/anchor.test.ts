@@ -123,6 +123,78 @@ describe('trust anchors (receipts, signed checkpoints)', () => {
         assert.equal(r.anchors, 10);
     });
 
+    it('a check resumed from a work directory still checks every anchor, also in the checked prefix', async () => {
+        const own = await tempDir();
+        const work = await tempDir();
+        try {
+            const ledger = await openLedger(own.dir, { engineKey });
+            const client = connect(ledger, party('OrgMSP'));
+            const mine: Anchor[] = [];
+            for (let i = 0; i < 6; i++)
+                mine.push(receiptOf(await client.submit('Put', `a${i}`, `v${i}`)));
+            await ledger.close();
+            const verify = (anchors: readonly Anchor[]) =>
+                verifyLedger(own.dir, { enginePublicKey, anchors, workDir: work.dir });
+            let r = await verify(mine);
+            assert.equal(r.ok, true, r.reason);
+
+            const more = await openLedger(own.dir, { engineKey });
+            const moreClient = connect(more, party('OrgMSP'));
+            for (let i = 6; i < 10; i++)
+                mine.push(receiptOf(await moreClient.submit('Put', `a${i}`, `v${i}`)));
+            await more.close();
+            // a forged receipt for a block checked by the first run
+            const forged: Anchor = { blockNumber: 2n, blockHash: new Uint8Array(32).fill(9) };
+            r = await verify([...mine, forged].filter((a) => a.blockNumber !== 2n || a === forged));
+            assert.equal(r.ok, false);
+            assert.equal(r.firstBadBlock, 2n);
+            assert.match(r.reason ?? '', /not the block of the receipt/);
+            r = await verify(mine);
+            assert.equal(r.ok, true, r.reason);
+            assert.equal(r.blocks, 10);
+            assert.equal(r.anchors, 10);
+
+            // an anchored block of the checked prefix rewritten on disk: the resumed check sees it
+            const store = await LedgerStore.open(join(own.dir, 'leveldb'), {
+                createIfMissing: false,
+            });
+            try {
+                const stored = await store.blocks.get(blockKey(3n));
+                assert.ok(stored);
+                const changed = new Uint8Array(stored);
+                changed[changed.length - 1] = (changed[changed.length - 1] ?? 0) ^ 1;
+                await store.blocks.put(blockKey(3n), changed);
+            } finally {
+                await store.close();
+            }
+            r = await verify([mine[3]!]);
+            assert.equal(r.ok, false);
+            assert.equal(r.firstBadBlock, 3n);
+
+            // a cut tail after a resumed run is named by the receipt of the dropped block
+            const cutDir = await tempDir();
+            const cutWork = await tempDir();
+            try {
+                const cut = await openLedger(cutDir.dir, { engineKey });
+                const cutClient = connect(cut, party('OrgMSP'));
+                const receiptsOfCut: Anchor[] = [];
+                for (let i = 0; i < 8; i++)
+                    receiptsOfCut.push(receiptOf(await cutClient.submit('Put', `c${i}`, 'v')));
+                await cut.close();
+                const opts = { enginePublicKey, workDir: cutWork.dir };
+                assert.equal((await verifyLedger(cutDir.dir, opts)).ok, true);
+                await truncate(cutDir.dir, 5n);
+                const t = await verifyLedger(cutDir.dir, { ...opts, anchors: [receiptsOfCut[7]!] });
+                assert.equal(t.ok, false);
+                assert.match(t.reason ?? '', /truncated.*block 7/);
+            } finally {
+                await Promise.all([cutDir.cleanup(), cutWork.cleanup()]);
+            }
+        } finally {
+            await Promise.all([own.cleanup(), work.cleanup()]);
+        }
+    });
+
     it('a cut tail passes without anchors but is named with a receipt or a checkpoint', async () => {
         await truncate(dir, 6n);
         const blind = await verifyLedger(dir, { enginePublicKey });
