@@ -54,6 +54,12 @@ export interface SubmitResult {
     readonly transactionId: string;
     /** Number of the block that holds the transaction. */
     readonly blockNumber: bigint;
+    /**
+     * Hash of that block (embedded engine: SHA-256 of its header). With `blockNumber` it is the submitter's
+     * receipt: keep it outside the ledger's data directory and hand it to `verify({ anchors })`, which then
+     * refuses a chain cut before this block. Undefined on engines that do not report it (Fabric).
+     */
+    readonly blockHash?: Uint8Array;
     /** What the contract returned, serialised as Fabric does (strings as UTF-8, objects as JSON). */
     readonly result: Uint8Array;
 }

@@ -55,9 +55,11 @@ export {
     transactionId,
 } from './embedded/envelope.js';
 export type { Proposal, SignedEnvelope, TxTimestamp } from './embedded/envelope.js';
-export type { Block, TxRecord, ValidationCode, WriteOp } from './embedded/block.js';
+export type { Block, BlockWrite, TxRecord, ValidationCode, WriteOp } from './embedded/block.js';
 export { verifyLedger } from './embedded/verify.js';
-export type { VerifyOptions, VerifyResult } from './embedded/verify.js';
+export type { EngineKeySource, VerifyOptions, VerifyResult } from './embedded/verify.js';
+export { CHECKPOINT_FORMAT, CheckpointError, openCheckpoint } from './embedded/anchor.js';
+export type { Anchor, SignedCheckpoint } from './embedded/anchor.js';
 
 export { DEFAULT_ENGINE, ENGINE_NAMES, engines, isEngineName, parseEngineName } from './engines.js';
 export type { EngineEntry, EngineName, EngineTypes } from './engines.js';

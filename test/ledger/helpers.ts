@@ -10,7 +10,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { identities, ledgers, signers } from '../../src/ledger/index.js';
+import assert from 'node:assert/strict';
+
+import { EndorseError, identities, ledgers, signers } from '../../src/ledger/index.js';
 import type {
     EmbeddedLedger,
     EmbeddedLedgerOptions,
@@ -57,4 +59,13 @@ export function openLedger(
 
 export function connect(ledger: EmbeddedLedger, p: Party): LedgerClient {
     return ledger.connect({ identity: p.identity, signer: p.signer });
+}
+
+/** An `assert.rejects` check: an EndorseError with `code`. */
+export function isEndorse(code: string): (e: unknown) => boolean {
+    return (e: unknown) => {
+        assert.ok(e instanceof EndorseError, `expected EndorseError, got ${String(e)}`);
+        assert.equal(e.code, code, e.message);
+        return true;
+    };
 }

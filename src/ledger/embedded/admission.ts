@@ -20,11 +20,21 @@ export interface AdmissionPolicy {
     readonly backend: Ed25519Backend;
     /** Allowed creators per MSP id (hex public keys, or `'*'`); undefined admits any MSP. */
     readonly msps: ReadonlyMap<string, ReadonlySet<string> | '*'> | undefined;
+    /** Largest payload + signature per transaction name (`txName` as sent); others: `maxEnvelopeBytes`. */
+    readonly maxTxBytes?: ReadonlyMap<string, number> | undefined;
+    /**
+     * Refuses a creator before ordering (e.g. one the contract has not registered): returns why, or undefined
+     * to admit. Runs after the signature check, in the caller's turn, against durable state.
+     */
+    readonly creatorCheck?:
+        ((creator: Proposal['creator'], txName: string) => string | undefined) | undefined;
 }
 
 /**
  * Admit a signed envelope: size, canonical payload, channel, creator key, Ed25519 signature over
  * SHA-256(payload), MSP membership.
+ *
+ * Nothing of a refused envelope is stored.
  *
  * @throws {EndorseError} `MALFORMED`, `TOO_LARGE`, `WRONG_CHANNEL`, `BAD_SIGNATURE` or `ACCESS_DENIED`
  * @example
@@ -35,13 +45,15 @@ export interface AdmissionPolicy {
 export function admit(
     envelope: SignedEnvelope,
     policy: Readonly<AdmissionPolicy>,
-): { proposal: Proposal; txId: string } {
+): { proposal: Proposal; txId: string; payloadHash: Uint8Array } {
     const refuse = (code: LedgerErrorCode, message: string, txId?: string): never => {
         throw new EndorseError(code, message, { transactionId: txId });
     };
-    if (typeof envelope !== 'object' || envelope === null)
+    // Envelopes arrive from the network: check the shape the type promises.
+    const raw = envelope as Partial<SignedEnvelope> | null;
+    if (typeof raw !== 'object' || raw === null)
         return refuse('MALFORMED', 'envelope must be an object');
-    const { payload, signature } = envelope;
+    const { payload, signature } = raw;
     if (!(payload instanceof Uint8Array) || !(signature instanceof Uint8Array)) {
         return refuse('MALFORMED', 'envelope payload and signature must be bytes');
     }
@@ -63,10 +75,17 @@ export function admit(
             txId,
         );
     }
+    const size = payload.length + signature.length;
+    const cap = policy.maxTxBytes?.get(proposal.txName);
+    if (cap !== undefined && size > cap) {
+        const name = JSON.stringify(proposal.txName);
+        return refuse('TOO_LARGE', `${name} envelope of ${size} bytes exceeds ${cap}`, txId);
+    }
     if (!isValidEd25519PublicKey(proposal.creator.credentials)) {
         return refuse('MALFORMED', 'creator credentials are not a valid Ed25519 public key', txId);
     }
-    if (!verifyEd25519(proposal.creator.credentials, sha256(payload), signature, policy.backend)) {
+    const payloadHash = sha256(payload);
+    if (!verifyEd25519(proposal.creator.credentials, payloadHash, signature, policy.backend)) {
         return refuse(
             'BAD_SIGNATURE',
             'the signature does not match the creator and payload',
@@ -83,5 +102,7 @@ export function admit(
             return refuse('ACCESS_DENIED', `identity is not a member of ${msp}`, txId);
         }
     }
-    return { proposal, txId };
+    const why = policy.creatorCheck?.(proposal.creator, proposal.txName);
+    if (why !== undefined) return refuse('ACCESS_DENIED', why, txId);
+    return { proposal, txId, payloadHash };
 }

@@ -15,6 +15,8 @@
  * in the block (so its txId is spent and the refusal is auditable) but not in the state.
  */
 
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
+
 import { CodecError, Reader, Writer, fromHex, toHex } from './codec.js';
 import { sha256 } from './crypto.js';
 
@@ -46,6 +48,35 @@ const _CODES: readonly ValidationCode[] = [
     'BAD_ARGUMENTS',
 ];
 
+/** Longest contract message kept for a refused transaction (longer ones are cut, marked with `…`). */
+export const MAX_REFUSAL_MESSAGE = 240;
+
+/**
+ * The record of a refused transaction: txId, payload hash, code, and the message cut to
+ * {@link MAX_REFUSAL_MESSAGE} characters. Payload and signature are not kept.
+ */
+export function refusalRecord(
+    txId: string,
+    payloadHash: Uint8Array,
+    validationCode: Exclude<ValidationCode, 'VALID'>,
+    message: string,
+): TxRecord {
+    const cut =
+        message.length > MAX_REFUSAL_MESSAGE
+            ? `${message.slice(0, MAX_REFUSAL_MESSAGE - 1)}…`
+            : message;
+    return {
+        txId,
+        payload: new Uint8Array(0),
+        payloadHash,
+        signature: new Uint8Array(0),
+        validationCode,
+        message: cut,
+        writes: [],
+        event: undefined,
+    };
+}
+
 /**
  * One entry of a write set: `value === null` deletes the key.
  *
@@ -57,6 +88,25 @@ const _CODES: readonly ValidationCode[] = [
 export interface WriteOp {
     readonly key: string;
     readonly value: Uint8Array | null;
+}
+
+/**
+ * One entry of a block's write set: the key and SHA-256 of the value written (`null` deletes the key). Blocks
+ * commit to values by hash; the values themselves live once, in state (`verify` checks state against these).
+ *
+ * @example
+ * ```ts
+ * for (const { key, valueHash } of tx.writes) if (valueHash === null) deleted.add(key);
+ * ```
+ */
+export interface BlockWrite {
+    readonly key: string;
+    readonly valueHash: Uint8Array | null;
+}
+
+/** A block's write entry for a write op (hash of the value). */
+export function blockWrite(op: WriteOp): BlockWrite {
+    return { key: op.key, valueHash: op.value === null ? null : sha256(op.value) };
 }
 
 /**
@@ -83,13 +133,19 @@ export interface TxEvent {
  */
 export interface TxRecord {
     readonly txId: string;
-    /** The signed payload bytes (decode with `decodeProposal`). */
+    /**
+     * The signed payload bytes (decode with `decodeProposal`) of a valid transaction. Empty for a refused one:
+     * a refusal keeps only `payloadHash`, its code and a bounded message, so refusals cannot fill the disk.
+     */
     readonly payload: Uint8Array;
+    /** SHA-256 of the payload (what the creator signed). */
+    readonly payloadHash: Uint8Array;
+    /** The creator's signature of a valid transaction; empty for a refused one. */
     readonly signature: Uint8Array;
     readonly validationCode: ValidationCode;
-    /** The contract's message for a refused transaction. */
+    /** The contract's message for a refused transaction (at most {@link MAX_REFUSAL_MESSAGE} characters). */
     readonly message: string | undefined;
-    readonly writes: readonly WriteOp[];
+    readonly writes: readonly BlockWrite[];
     readonly event: TxEvent | undefined;
 }
 
@@ -176,7 +232,7 @@ export function encodeData(txs: readonly TxRecord[]): Uint8Array {
     let estimate = 16;
     for (const tx of txs) {
         estimate += tx.payload.length + 160;
-        for (const w of tx.writes) estimate += w.key.length * 3 + (w.value?.length ?? 0) + 12;
+        for (const w of tx.writes) estimate += w.key.length * 3 + 44;
         if (tx.event !== undefined)
             estimate += tx.event.name.length * 3 + tx.event.payload.length + 12;
     }
@@ -184,19 +240,22 @@ export function encodeData(txs: readonly TxRecord[]): Uint8Array {
     for (const tx of txs) {
         const code = _CODES.indexOf(tx.validationCode);
         if (code < 0) throw new CodecError(`unknown validation code ${tx.validationCode}`);
-        w.fixed(fromHex(tx.txId)).bytes(tx.payload).bytes(tx.signature).u8(code);
-        if (tx.validationCode !== 'VALID') w.str(tx.message ?? '');
+        w.fixed(fromHex(tx.txId)).u8(code);
+        if (tx.validationCode === 'VALID') w.bytes(tx.payload).bytes(tx.signature);
+        else w.fixed(tx.payloadHash).str(tx.message ?? '');
         w.varint(tx.writes.length);
         for (const op of tx.writes) {
             w.str(op.key);
-            if (op.value === null) w.u8(1);
-            else w.u8(0).bytes(op.value);
+            if (op.valueHash === null) w.u8(1);
+            else w.u8(0).fixed(op.valueHash);
         }
         if (tx.event === undefined) w.u8(0);
         else w.u8(1).str(tx.event.name).bytes(tx.event.payload);
     }
     return w.finish();
 }
+
+const _EMPTY = new Uint8Array(0);
 
 /**
  * Decode block data. Byte fields are views into `data`.
@@ -213,32 +272,52 @@ export function decodeData(data: Uint8Array): TxRecord[] {
     const txs: TxRecord[] = [];
     for (let i = 0; i < n; i++) {
         const txId = toHex(r.fixed(32));
-        const payload = r.bytes();
-        const signature = r.bytes();
         const validationCode = _CODES[r.u8()];
         if (validationCode === undefined) throw new CodecError('unknown validation code');
-        const message = validationCode === 'VALID' ? undefined : r.str();
+        let payload: Uint8Array = _EMPTY;
+        let payloadHash: Uint8Array;
+        let signature: Uint8Array = _EMPTY;
+        let message: string | undefined;
+        if (validationCode === 'VALID') {
+            payload = r.bytes();
+            signature = r.bytes();
+            payloadHash = sha256(payload);
+        } else {
+            payloadHash = r.fixed(32);
+            message = r.str();
+            if (message.length > MAX_REFUSAL_MESSAGE)
+                throw new CodecError('refusal message too long');
+        }
         const wn = r.varint();
-        const writes: WriteOp[] = [];
+        const writes: BlockWrite[] = [];
         for (let j = 0; j < wn; j++) {
             const key = r.str();
             const kind = r.u8();
-            if (kind === 1) writes.push({ key, value: null });
-            else if (kind === 0) writes.push({ key, value: r.bytes() });
+            if (kind === 1) writes.push({ key, valueHash: null });
+            else if (kind === 0) writes.push({ key, valueHash: r.fixed(32) });
             else throw new CodecError('bad write kind');
         }
         const hasEvent = r.u8();
         let event: TxEvent | undefined;
         if (hasEvent === 1) event = { name: r.str(), payload: r.bytes() };
         else if (hasEvent !== 0) throw new CodecError('bad event flag');
-        txs.push({ txId, payload, signature, validationCode, message, writes, event });
+        txs.push({ txId, payload, payloadHash, signature, validationCode, message, writes, event });
     }
     r.end();
     return txs;
 }
 
+/** Data at least this long is stored Brotli-compressed (quality 1: ~0.15 ms for a 40 KB block). */
+const _COMPRESS_FROM = 256;
+/** Largest decompressed block data accepted when reading (guards against a planted decompression bomb). */
+export const MAX_STORED_BLOCK_DATA = 512 * 1024 * 1024;
+const _RAW = 0;
+const _BROTLI = 1;
+
 /**
- * Stored form of a block: header, signature, data.
+ * Stored form of a block: header, signature, then the data — Brotli-compressed when that pays (the header's
+ * `dataHash` is over the uncompressed data; compression is storage only). Signed readings are hex JSON in the
+ * payload and again in the event, so a block shrinks to about a quarter.
  *
  * @example
  * ```ts
@@ -250,10 +329,25 @@ export function encodeStoredBlock(
     signature: Uint8Array,
     data: Uint8Array,
 ): Uint8Array {
-    return new Writer(headerBytes.length + signature.length + data.length + 8)
+    let kind = _RAW;
+    let body = data;
+    if (data.length >= _COMPRESS_FROM) {
+        const packed = brotliCompressSync(data, {
+            params: {
+                [zlibConstants.BROTLI_PARAM_QUALITY]: 1,
+                [zlibConstants.BROTLI_PARAM_SIZE_HINT]: data.length,
+            },
+        });
+        if (packed.length < data.length) {
+            kind = _BROTLI;
+            body = packed;
+        }
+    }
+    return new Writer(headerBytes.length + signature.length + body.length + 9)
         .bytes(headerBytes)
         .fixed(signature)
-        .fixed(data)
+        .u8(kind)
+        .fixed(body)
         .finish();
 }
 
@@ -285,7 +379,19 @@ export function splitStoredBlock(stored: Uint8Array): StoredBlockParts {
     const r = new Reader(stored);
     const headerBytes = r.bytes(1024);
     const signature = r.fixed(64);
-    const data = r.fixed(r.remaining);
+    const kind = r.u8();
+    const body = r.fixed(r.remaining);
+    let data: Uint8Array;
+    if (kind === _RAW) data = body;
+    else if (kind === _BROTLI) {
+        try {
+            data = new Uint8Array(
+                brotliDecompressSync(body, { maxOutputLength: MAX_STORED_BLOCK_DATA }),
+            );
+        } catch (err) {
+            throw new CodecError(`block data does not decompress: ${(err as Error).message}`);
+        }
+    } else throw new CodecError(`unknown block data encoding ${kind}`);
     return { headerBytes, header: _decodeHeader(headerBytes), signature, data };
 }
 

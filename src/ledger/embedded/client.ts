@@ -23,7 +23,7 @@ export interface ClientLedger {
     readonly channel: string;
     submitSigned(envelope: SignedEnvelope): Promise<SubmitResult>;
     evaluateSigned(envelope: SignedEnvelope): Promise<Uint8Array>;
-    events(options?: Readonly<EventsOptions>): Promise<CloseableAsyncIterable<ChaincodeEvent>>;
+    events(options?: Readonly<EventsOptions>): Promise<EventStream>;
 }
 
 /** The embedded engine's {@link LedgerClient}: builds, signs and hands envelopes to the engine. */
@@ -34,10 +34,13 @@ export class EmbeddedClient implements LedgerClient {
     readonly #streams = new Set<EventStream>();
 
     constructor(ledger: ClientLedger, identity: Identity, signer: ConnectOptions['signer']) {
-        if (typeof identity?.mspId !== 'string' || !(identity.credentials instanceof Uint8Array)) {
+        // Callers may be JavaScript: check the shapes the types promise.
+        const id = identity as Partial<Identity> | null | undefined;
+        if (typeof id?.mspId !== 'string' || !(id.credentials instanceof Uint8Array)) {
             throw new TypeError('"identity" expected { mspId: string, credentials: Uint8Array }');
         }
-        if (typeof signer?.sign !== 'function')
+        const sig = signer as Partial<ConnectOptions['signer']> | null | undefined;
+        if (typeof sig?.sign !== 'function')
             throw new TypeError('"signer" expected { sign(digest) }');
         this.#ledger = ledger;
         this.identity = Object.freeze({
@@ -76,7 +79,7 @@ export class EmbeddedClient implements LedgerClient {
         options: Readonly<EventsOptions> = {},
     ): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
         for (const s of this.#streams) if (s.closed) this.#streams.delete(s);
-        const stream = (await this.#ledger.events(options)) as EventStream;
+        const stream = await this.#ledger.events(options);
         this.#streams.add(stream);
         return stream;
     }

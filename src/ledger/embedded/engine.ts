@@ -28,18 +28,23 @@ import { join } from 'node:path';
 
 import { writeFileAtomic } from '../atomicfile.js';
 import type {
-    ChaincodeEvent,
-    CloseableAsyncIterable,
     ConnectOptions,
     EventsOptions,
+    Identity,
     Ledger,
     LedgerClient,
     SubmitResult,
 } from '../client.js';
 import { CommitError, EndorseError, LedgerError, SubmitError } from '../errors.js';
-import type { LedgerErrorCode } from '../errors.js';
 import type { Block, TxRecord, ValidationCode } from './block.js';
-import { decodeStoredBlock, encodeData, encodeHeader, encodeStoredBlock } from './block.js';
+import {
+    decodeStoredBlock,
+    encodeData,
+    encodeHeader,
+    encodeStoredBlock,
+    blockWrite,
+    refusalRecord,
+} from './block.js';
 import { CodecError, compareKeys, equalBytes, fromHex, toHex } from './codec.js';
 import {
     ed25519PrivateKeyObject,
@@ -67,8 +72,10 @@ import { blockEventsOf } from './events.js';
 import { MergedCursor } from './overlay.js';
 import type { OverlayEntry } from './overlay.js';
 import { Batch, writeBytes } from './pipeline.js';
-import type { Executed, Pending } from './pipeline.js';
-import type { VerifyOptions, VerifyResult } from './verify.js';
+import type { Pending } from './pipeline.js';
+import type { EngineKeySource, VerifyOptions, VerifyResult } from './verify.js';
+import { signCheckpoint } from './anchor.js';
+import type { SignedCheckpoint } from './anchor.js';
 
 /**
  * Default bounds; each is an option.
@@ -94,9 +101,12 @@ export const EMBEDDED_DEFAULTS = Object.freeze({
     maxPendingBytes: 256 * 1024 * 1024,
     /** A contract call that takes longer fails (like Fabric's chaincode execute timeout). */
     executeTimeoutMs: 30_000,
+    /** A signed checkpoint of the tip is written every this many blocks (see `checkpointFile`). */
+    checkpointEvery: 1000,
 });
 
 const _ENGINE_KEY_FILE = 'engine.key';
+const _CHECKPOINT_FILE = 'checkpoint.json';
 const _LEVELDB_DIR = 'leveldb';
 /** Longest stretch of back-to-back executions before the executor yields to the event loop. */
 const _YIELD_EVERY_MS = 4;
@@ -140,6 +150,28 @@ export interface EmbeddedLedgerOptions {
     readonly maxPending?: number;
     readonly maxPendingBytes?: number;
     readonly executeTimeoutMs?: number;
+    /**
+     * Every `checkpointEvery` blocks the engine signs (channel, block number, block hash) with its key and
+     * replaces `checkpointFile` (default `<path>/checkpoint.json`) with it. The operator copies it out of the data
+     * directory (or points this option elsewhere); `openCheckpoint(file, engineKey)` turns it into an anchor for
+     * `verify`. {@link EmbeddedLedger.checkpoint} signs one on demand.
+     */
+    readonly checkpointEvery?: number;
+    readonly checkpointFile?: string;
+    /**
+     * Largest payload + signature per transaction name (as sent, e.g. `SubmitReadings`); names not listed are
+     * bounded by `maxEnvelopeBytes`. Refused at admission (`TOO_LARGE`), nothing stored.
+     */
+    readonly maxTxBytes?: Readonly<Record<string, number>>;
+    /**
+     * Refuse a creator before ordering, nothing stored (`ACCESS_DENIED` with the returned reason); e.g. a key the
+     * contract has not registered. `state.get` reads durable state. Runs after the signature check.
+     */
+    readonly creatorCheck?: (
+        creator: Identity,
+        txName: string,
+        state: { get(key: string): Uint8Array | undefined },
+    ) => string | undefined;
     /** Ed25519 implementation for transaction and block signatures. Default `node`. */
     readonly ed25519?: Ed25519Backend;
 }
@@ -159,6 +191,11 @@ export interface TransactionInfo {
     readonly index: number;
     readonly validationCode: ValidationCode;
     readonly message: string | undefined;
+}
+
+/** A rejection reason that is an Error. */
+function _asError(err: unknown): Error {
+    return err instanceof Error ? err : new Error(String(err));
 }
 
 function _positiveInt(value: number | undefined, fallback: number, name: string): number {
@@ -201,6 +238,11 @@ export class EmbeddedLedger implements Ledger {
     };
     readonly #backend: Ed25519Backend;
     readonly #admission: AdmissionPolicy;
+    readonly #engineKeySource: EngineKeySource;
+    readonly #checkpointEvery: bigint;
+    readonly #checkpointFile: string;
+    /** The checkpoint file write in flight (one at a time; a newer one waits for it). */
+    #checkpointWrite: Promise<void> = Promise.resolve();
 
     // Pipeline.
     readonly #queue: Pending[] = [];
@@ -236,6 +278,15 @@ export class EmbeddedLedger implements Ledger {
         meta: { channel: string; height: bigint; lastHash: Uint8Array },
     ) {
         this.#path = options.path;
+        this.#engineKeySource = options.engineKey === undefined ? 'data-directory' : 'given';
+        this.#checkpointEvery = BigInt(
+            _positiveInt(
+                options.checkpointEvery,
+                EMBEDDED_DEFAULTS.checkpointEvery,
+                'checkpointEvery',
+            ),
+        );
+        this.#checkpointFile = options.checkpointFile ?? join(options.path, _CHECKPOINT_FILE);
         this.#store = store;
         this.#host = host;
         this.#enginePublicKey = ed25519PublicKey(engineKey);
@@ -273,12 +324,22 @@ export class EmbeddedLedger implements Ledger {
             }
             this.#msps = msps;
         }
+        const maxTxBytes = new Map<string, number>();
+        for (const [name, cap] of Object.entries(options.maxTxBytes ?? {}))
+            maxTxBytes.set(name, _positiveInt(cap, cap, `maxTxBytes.${name}`));
+        const check = options.creatorCheck;
+        const durable = { get: (key: string) => this.#store.state.getSync(key) };
         this.#admission = Object.freeze({
             channel: this.#channel,
             maxEnvelopeBytes: this.#limits.maxEnvelopeBytes,
             maxArgs: this.#limits.maxArgs,
             backend: this.#backend,
             msps: this.#msps,
+            maxTxBytes,
+            creatorCheck:
+                check === undefined
+                    ? undefined
+                    : (creator: Identity, txName: string) => check(creator, txName, durable),
         });
         this.#open = new Batch(++this.#batchSeq);
         this.#liveView = {
@@ -420,7 +481,7 @@ export class EmbeddedLedger implements Ledger {
     submitSigned(envelope: SignedEnvelope): Promise<SubmitResult> {
         try {
             this.#assertAccepting();
-            const { proposal, txId } = admit(envelope, this.#admission);
+            const { proposal, txId, payloadHash } = admit(envelope, this.#admission);
             const size = envelope.payload.length + envelope.signature.length;
             const { maxPending, maxPendingBytes } = this.#limits;
             if (this.#pendingCount() >= maxPending || this.#queuedBytes + size > maxPendingBytes) {
@@ -434,11 +495,11 @@ export class EmbeddedLedger implements Ledger {
             }
             return new Promise<SubmitResult>((resolve, reject) => {
                 this.#queuedBytes += size;
-                this.#queue.push({ envelope, proposal, txId, resolve, reject });
+                this.#queue.push({ envelope, proposal, txId, payloadHash, resolve, reject });
                 this.#runExecutor();
             });
         } catch (err) {
-            return Promise.reject(err);
+            return Promise.reject(_asError(err));
         }
     }
 
@@ -453,7 +514,7 @@ export class EmbeddedLedger implements Ledger {
             const { proposal, txId } = admit(envelope, this.#admission);
             return this.#track(this.#evaluate(proposal, txId));
         } catch (err) {
-            return Promise.reject(err);
+            return Promise.reject(_asError(err));
         }
     }
 
@@ -466,7 +527,7 @@ export class EmbeddedLedger implements Ledger {
      * for await (const e of stream) { ... }
      * ```
      */
-    events(options: Readonly<EventsOptions> = {}): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
+    events(options: Readonly<EventsOptions> = {}): Promise<EventStream> {
         try {
             if (this.#closed) throw new SubmitError('CLOSED', 'the ledger is closed');
             const source: EventSource = {
@@ -487,7 +548,7 @@ export class EmbeddedLedger implements Ledger {
             this.#streams.add(stream);
             return Promise.resolve(stream);
         } catch (err) {
-            return Promise.reject(err);
+            return Promise.reject(_asError(err));
         }
     }
 
@@ -528,7 +589,7 @@ export class EmbeddedLedger implements Ledger {
         const { blockNumber, index } = decodeTxLocation(loc);
         const block = await this.getBlock(blockNumber);
         const tx = block?.txs[index];
-        if (tx === undefined || tx.txId !== txId) return undefined;
+        if (tx?.txId !== txId) return undefined;
         return {
             transactionId: txId,
             blockNumber,
@@ -551,10 +612,46 @@ export class EmbeddedLedger implements Ledger {
         return this.#track(
             verifyStore(this.#store, {
                 enginePublicKey: options.enginePublicKey ?? this.#enginePublicKey,
+                engineKeySource:
+                    options.enginePublicKey === undefined ? this.#engineKeySource : 'given',
+                anchors: options.anchors,
                 ed25519: options.ed25519 ?? this.#backend,
                 workDir: options.workDir,
             }),
         );
+    }
+
+    /**
+     * A checkpoint of the current tip signed with the engine key (undefined while the chain is empty). Copy it
+     * somewhere the data directory's writers cannot reach; `openCheckpoint(cp, enginePublicKey)` makes it an anchor.
+     *
+     * @example
+     * ```ts
+     * const cp = ledger.checkpoint();
+     * await writeFile('/secure/femeter-checkpoint.json', JSON.stringify(cp));
+     * ```
+     */
+    checkpoint(): SignedCheckpoint | undefined {
+        if (this.#height === 0n) return undefined;
+        const anchor = { blockNumber: this.#height - 1n, blockHash: this.#tipHash };
+        return signCheckpoint(this.#channel, anchor, this.#enginePublicKey, this.#signBlock);
+    }
+
+    /** Replace the checkpoint file with a checkpoint of the tip (after the previous write finished). */
+    #publishCheckpoint(): void {
+        const cp = this.checkpoint();
+        if (cp === undefined) return;
+        const file = this.#checkpointFile;
+        const write = this.#checkpointWrite.then(() =>
+            writeFileAtomic(file, JSON.stringify(cp, null, 2) + '\n', 0o644),
+        );
+        // A failed checkpoint write does not stop the ledger (the chain is durable); the next one retries.
+        this.#checkpointWrite = write.catch((err: unknown) => {
+            process.emitWarning(
+                `femeter: checkpoint ${cp.blockNumber} not written to ${file}: ${String(err)}`,
+            );
+        });
+        void this.#track(this.#checkpointWrite);
     }
 
     /**
@@ -688,28 +785,27 @@ export class EmbeddedLedger implements Ledger {
             return;
         }
         const batch = this.#open;
-        const signed = {
-            txId: p.txId,
-            payload: p.envelope.payload,
-            signature: p.envelope.signature,
-        };
         let record: TxRecord;
         let error: EndorseError | undefined;
         if (outcome.ok) {
-            record = { ...signed, validationCode: 'VALID', message: undefined, writes, event };
+            record = {
+                txId: p.txId,
+                payload: p.envelope.payload,
+                payloadHash: p.payloadHash,
+                signature: p.envelope.signature,
+                validationCode: 'VALID',
+                message: undefined,
+                writes: writes.map(blockWrite),
+                event,
+            };
             for (const w of writes) {
                 this.#overlay.set(w.key, { value: w.value, seq: batch.seq });
                 batch.stateOps.set(w.key, w.value);
             }
         } else {
+            // A refusal spends the txId and is recorded without its payload (hash, code, bounded message).
             const { code, error: contractError } = outcome;
-            record = {
-                ...signed,
-                validationCode: code,
-                message: contractError.message,
-                writes: [],
-                event: undefined,
-            };
+            record = refusalRecord(p.txId, p.payloadHash, code, contractError.message);
             error = new EndorseError(code, contractError.message, {
                 transactionId: p.txId,
                 contractError,
@@ -723,8 +819,8 @@ export class EmbeddedLedger implements Ledger {
             error,
         });
         batch.bytes +=
-            p.envelope.payload.length +
-            writeBytes(record.writes) +
+            record.payload.length +
+            (record.writes.length > 0 ? writeBytes(writes) : 0) +
             (event?.payload.length ?? 0) +
             128;
     }
@@ -862,6 +958,7 @@ export class EmbeddedLedger implements Ledger {
         // Durable: advance the tip, release the overlay, answer the submitters, wake event streams.
         this.#height = number + 1n;
         this.#tipHash = hash;
+        if (this.#height % this.#checkpointEvery === 0n) this.#publishCheckpoint();
         this.#cacheEvents(number, events);
         for (const key of batch.stateOps.keys()) {
             if (this.#overlay.get(key)?.seq === batch.seq) this.#overlay.delete(key);
@@ -869,13 +966,20 @@ export class EmbeddedLedger implements Ledger {
         for (const { pending, result, error } of batch.items) {
             this.#pendingTxIds.delete(pending.txId);
             if (error !== undefined) pending.reject(error);
-            else pending.resolve({ transactionId: pending.txId, blockNumber: number, result });
+            else
+                pending.resolve({
+                    transactionId: pending.txId,
+                    blockNumber: number,
+                    blockHash: new Uint8Array(hash),
+                    result,
+                });
         }
         this.#wakeAll();
     }
 
     #fail(batch: Batch, cause: unknown): void {
-        const message = `block ${this.#height} could not be written: ${(cause as Error)?.message ?? String(cause)}`;
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        const message = `block ${this.#height} could not be written: ${reason}`;
         this.#failed = new CommitError('STORAGE', message, { cause });
         const commitError = (transactionId: string): CommitError =>
             new CommitError('STORAGE', message, { transactionId, cause });

@@ -168,7 +168,9 @@ export function blockEventsOf(blockNumber: bigint, txs: readonly TxRecord[]): Bl
                     blockNumber,
                     transactionId: tx.txId,
                     eventName: tx.event.name,
-                    payload: tx.event.payload,
+                    // A copy: a view would keep the whole decoded block alive as long as a consumer keeps
+                    // one event, and consumers of a cached block would share one mutable buffer.
+                    payload: new Uint8Array(tx.event.payload),
                 },
             });
         }

@@ -15,6 +15,8 @@ export interface Pending {
     readonly envelope: SignedEnvelope;
     readonly proposal: Proposal;
     readonly txId: string;
+    /** SHA-256 of the payload (computed at admission for the signature check). */
+    readonly payloadHash: Uint8Array;
     readonly resolve: (r: SubmitResult) => void;
     readonly reject: (e: Error) => void;
 }

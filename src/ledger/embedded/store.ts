@@ -28,7 +28,7 @@ import { CodecError, fromHex } from './codec.js';
  * new TextDecoder().decode(await store.meta.get('format')); // STORE_FORMAT
  * ```
  */
-export const STORE_FORMAT = 'femeter-embedded-ledger/1';
+export const STORE_FORMAT = 'femeter-embedded-ledger/2';
 /**
  * Names of the sublevels (tests open the database directly with these).
  *

@@ -151,7 +151,8 @@ export class ContractHost {
     }
 
     private constructor(contracts: readonly ContractClass[], fabric: FabricContractApi) {
-        if (!Array.isArray(contracts) || contracts.length === 0) {
+        const given: unknown = contracts; // checked apart: Array.isArray would narrow `contracts` to any[]
+        if (!Array.isArray(given) || given.length === 0) {
             throw new TypeError('"contracts" expected a non-empty array of Contract classes');
         }
         let defaultName = _reflect.getMetadata('fabric:default', globalThis) as string | undefined;
@@ -172,12 +173,12 @@ export class ContractHost {
             });
             defaultName ??= name;
         }
-        if (!this.#contracts.has(defaultName ?? '')) {
+        if (defaultName === undefined || !this.#contracts.has(defaultName)) {
             throw new TypeError(
                 `the default contract ${JSON.stringify(defaultName)} is not among the contracts given`,
             );
         }
-        this.#defaultName = defaultName!;
+        this.#defaultName = defaultName;
         this.#serializer = new fabric.JSONSerializer();
         this.#components = (_reflect.getMetadata('fabric:objects', globalThis) ?? {}) as Record<
             string,
@@ -203,7 +204,8 @@ export class ContractHost {
         args: readonly string[],
     ): Promise<InvokeOutcome> {
         const match = _SPLIT_FUNCTION.exec(txName);
-        const contractName = match?.[1] || this.#defaultName;
+        const named = match?.[1];
+        const contractName = named === undefined || named === '' ? this.#defaultName : named;
         const fn = match?.[2] ?? '';
         const entry = this.#contracts.get(contractName);
         if (entry === undefined) {
@@ -234,12 +236,14 @@ export class ContractHost {
         }
         try {
             await instance.beforeTransaction(ctx);
-            // aroundTransaction takes the method *name* (typed `Function` in fabric-contract-api's .d.ts).
-            const result: unknown = await instance.aroundTransaction(
-                ctx,
-                fn as unknown as () => void,
-                params,
-            );
+            // aroundTransaction takes the method *name* and resolves to the method's result (its .d.ts says
+            // `Function` and `Promise<void>`; fabric-shim's ChaincodeFromContract relies on the result).
+            const around = instance.aroundTransaction.bind(instance) as unknown as (
+                ctx: Context,
+                fn: string,
+                parameters: unknown[],
+            ) => Promise<unknown>;
+            const result = await around(ctx, fn, params);
             await instance.afterTransaction(ctx, result);
             const wire = this.#serializer.toBuffer(result, {}, '');
             return {

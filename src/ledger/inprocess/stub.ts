@@ -131,6 +131,11 @@ class _LongLike {
     }
 }
 
+/** A rejection reason that is an Error (a contract may throw anything). */
+function _asError(err: unknown): Error {
+    return err instanceof Error ? err : new Error(String(err));
+}
+
 function _unsupported(name: string): never {
     throw new Error(`${name} is not supported by the embedded ledger engine`);
 }
@@ -271,7 +276,7 @@ export class EmbeddedStub implements ChaincodeStub {
             this.#writes.set(key, bytes.length === 0 ? null : bytes);
             return Promise.resolve();
         } catch (err) {
-            return Promise.reject(err);
+            return Promise.reject(_asError(err));
         }
     }
 
@@ -282,7 +287,7 @@ export class EmbeddedStub implements ChaincodeStub {
             this.#writes.set(key, null);
             return Promise.resolve();
         } catch (err) {
-            return Promise.reject(err);
+            return Promise.reject(_asError(err));
         }
     }
 
@@ -291,9 +296,11 @@ export class EmbeddedStub implements ChaincodeStub {
         endKey: string,
     ): Promise<StateQueryIterator> & AsyncIterable<KV> {
         return this.#rangeQuery(() => {
+            // Contracts are JavaScript: the declared types are not a guarantee.
+            const [rawStart, rawEnd]: unknown[] = [startKey, endKey];
             const start =
-                startKey === '' || startKey === undefined ? _EMPTY_KEY_SUBSTITUTE : startKey;
-            const end = endKey ?? '';
+                rawStart === '' || rawStart === undefined ? _EMPTY_KEY_SUBSTITUTE : rawStart;
+            const end = rawEnd ?? '';
             if (typeof start !== 'string' || typeof end !== 'string')
                 throw new Error('range keys must be strings');
             if (!isWellFormed(start) || !isWellFormed(end))
@@ -338,7 +345,7 @@ export class EmbeddedStub implements ChaincodeStub {
             };
             promise = Promise.resolve(iterator as StateQueryIterator);
         } catch (err) {
-            promise = Promise.reject(err);
+            promise = Promise.reject(_asError(err));
         }
         // As fabric-shim's convertToAsyncIterator: the promise is also an async iterable that closes itself.
         const result = promise as Promise<StateQueryIterator> & AsyncIterable<KV>;
@@ -391,8 +398,10 @@ export class EmbeddedStub implements ChaincodeStub {
 
     // ---- events ---------------------------------------------------------------------------------------------
 
-    setEvent(name: string, payload: Uint8Array): void {
+    setEvent(eventName: string, eventPayload: Uint8Array): void {
         this.#live();
+        // Contracts are JavaScript: the declared types are not a guarantee.
+        const [name, payload]: unknown[] = [eventName, eventPayload];
         if (typeof name !== 'string' || name === '')
             throw new Error('Event name must be a non-empty string');
         if (!isWellFormed(name)) throw new Error('Event name is not valid UTF-8');

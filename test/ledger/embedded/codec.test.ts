@@ -18,6 +18,7 @@ import {
     encodeData,
     encodeHeader,
     encodeStoredBlock,
+    refusalRecord,
 } from '../../../src/ledger/embedded/block.js';
 import type { TxRecord } from '../../../src/ledger/embedded/block.js';
 import { CodecError, compareKeys, Reader, Writer } from '../../../src/ledger/embedded/codec.js';
@@ -159,24 +160,17 @@ describe('codec', () => {
             {
                 txId: 'ab'.repeat(32),
                 payload,
+                payloadHash: sha256(payload),
                 signature: new Uint8Array(64).fill(1),
                 validationCode: 'VALID',
                 message: undefined,
                 writes: [
-                    { key: 'a', value: Uint8Array.from([1, 2]) },
-                    { key: 'b', value: null },
+                    { key: 'a', valueHash: sha256(Uint8Array.from([1, 2])) },
+                    { key: 'b', valueHash: null },
                 ],
                 event: { name: 'E', payload: Uint8Array.from([9]) },
             },
-            {
-                txId: 'cd'.repeat(32),
-                payload,
-                signature: new Uint8Array(64).fill(2),
-                validationCode: 'CONTRACT_ERROR',
-                message: 'no',
-                writes: [],
-                event: undefined,
-            },
+            refusalRecord('cd'.repeat(32), sha256(payload), 'CONTRACT_ERROR', 'no'),
         ];
         const data = encodeData(txs);
         const header = {
@@ -201,7 +195,30 @@ describe('codec', () => {
         );
         assert.deepEqual(encodeData(decodeData(data)), data);
         assert.equal(block.txs[1]?.message, 'no');
-        assert.equal(block.txs[0]?.writes[1]?.value, null);
+        const refused = block.txs.at(1);
+        assert.ok(refused !== undefined);
+        assert.equal(refused.payload.length, 0, 'a refusal keeps no payload');
+        assert.deepEqual(refused.payloadHash, sha256(payload));
+        const long = refusalRecord(
+            'ef'.repeat(32),
+            sha256(payload),
+            'CONTRACT_ERROR',
+            'x'.repeat(5000),
+        );
+        assert.ok((long.message?.length ?? 0) <= 240);
+        assert.equal(block.txs[0]?.writes[1]?.valueHash, null);
+        // Large data is stored compressed and comes back byte for byte; a damaged encoding byte is refused.
+        const big = encodeData([
+            { ...txs[0]!, payload: new Uint8Array(64 * 1024).fill(0x61) },
+            txs[1]!,
+        ]);
+        const stored = encodeStoredBlock(headerBytes, signature, big);
+        assert.ok(stored.length < big.length / 4, `stored ${stored.length} of ${big.length}`);
+        assert.deepEqual(decodeStoredBlock(stored).txs[0]?.payload.length, 64 * 1024);
+        const damaged = stored.slice();
+        assert.ok(headerBytes.length < 128); // one length byte, header, signature, then the encoding byte
+        damaged[1 + headerBytes.length + 64] = 9;
+        assert.throws(() => decodeStoredBlock(damaged), /encoding/);
         const wrongCount = encodeHeader({ ...header, txCount: 3 });
         assert.throws(
             () => decodeStoredBlock(encodeStoredBlock(wrongCount, signature, data)),

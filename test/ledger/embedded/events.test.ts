@@ -58,6 +58,39 @@ function burst(client: LedgerClient, prefix: string, n: number): Promise<unknown
 }
 
 describe('events', () => {
+    it('hands each stream its own payload bytes, not a view into a shared block', async () => {
+        const { dir, cleanup } = await tempDir();
+        try {
+            let ledger = await openLedger(dir);
+            await burst(connect(ledger, party('OrgMSP')), 'p', 3);
+            await ledger.close();
+            ledger = await openLedger(dir); // replay from disk, not from the live cache
+            try {
+                const [a, b] = [
+                    await ledger.events({ startBlock: 0n }),
+                    await ledger.events({ startBlock: 0n }),
+                ];
+                const [first] = await take(a, 1);
+                assert.ok(first !== undefined);
+                const original = text(first.payload);
+                assert.equal(
+                    first.payload.byteLength,
+                    first.payload.buffer.byteLength,
+                    'not a view',
+                );
+                first.payload.fill(0);
+                const [again] = await take(b, 1);
+                assert.equal(text(again?.payload ?? new Uint8Array()), original);
+                a.close();
+                b.close();
+            } finally {
+                await ledger.close();
+            }
+        } finally {
+            await cleanup();
+        }
+    });
+
     it('delivers live events with block, txId, name and payload, and nothing for refused txs', async () => {
         const { dir, cleanup } = await tempDir();
         const ledger = await openLedger(dir);

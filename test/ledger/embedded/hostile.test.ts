@@ -20,16 +20,8 @@ import {
     signPayload,
 } from '../../../src/ledger/index.js';
 import type { EmbeddedLedger, LedgerClient, SignedEnvelope } from '../../../src/ledger/index.js';
-import { connect, openLedger, party, tempDir, text } from '../helpers.js';
+import { connect, isEndorse, openLedger, party, tempDir, text } from '../helpers.js';
 import type { Party } from '../helpers.js';
-
-function isEndorse(code: string): (e: unknown) => boolean {
-    return (e: unknown) => {
-        assert.ok(e instanceof EndorseError, `expected EndorseError, got ${String(e)}`);
-        assert.equal(e.code, code, e.message);
-        return true;
-    };
-}
 
 describe('hostile input', () => {
     let dir: string;
