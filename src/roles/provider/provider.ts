@@ -158,8 +158,9 @@ export class Provider {
                     { cause: e },
                 );
             }
-            key = { ...key, y }; // the key's own copy of the weights is dropped
-            const h = { agreement: a, meter, group, key, acc: new Accumulator(group, y) };
+            key = { ...key, y }; // the key's own copy of the weights is dropped, and so is the
+            const agreement = { ...a, encryptedKey: '' }; // sealed key (≈ 48 KB of hex per month)
+            const h = { agreement, meter, group, key, acc: new Accumulator(group, y) };
             held.push(h);
             fresh.push(h);
         }
