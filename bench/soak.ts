@@ -17,7 +17,8 @@
  * PREFIX.json and PREFIX.svg (memory over readings; throughput over time).
  *
  * Options: --readings N (default 2,000,000), --meters M (1000), --sample S (2), --warmup F (0.2),
- * --concurrency C (64 meters in flight), --cache DIR, --out PREFIX. A run prints a progress line
+ * --concurrency C (64 meters in flight), --cache DIR, --out PREFIX, --snapshots DIR (heap snapshots
+ * at 40 % and 80 % of the readings). A run prints a progress line
  * every 15 samples on stderr; `--replot LOG --out PREFIX` makes the figures and plot from those
  * lines when a run had to be stopped early.
  */
@@ -39,6 +40,7 @@ import {
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { embeddedEngine, type Participant } from '../src/apps/engines.js';
@@ -256,6 +258,8 @@ async function main(): Promise<void> {
     const warmup = Number(arg('warmup', '0.2'));
     const concurrency = Number(arg('concurrency', '64'));
     const out = arg('out', '');
+    const snapshotDir = arg('snapshots', '');
+    let snapshotsTaken = 0;
     const slots = Math.ceil(total / meters);
     const cache = arg('cache', join(tmpdir(), `femeter-soak-${SEED}-${meters}x${slots}`));
     for (const [k, v] of Object.entries({ total, meters, sampleS, concurrency }))
@@ -412,7 +416,21 @@ async function main(): Promise<void> {
             }
         };
         sample();
-        const timer = setInterval(sample, sampleS * 1000);
+        const timer = setInterval(() => {
+            sample();
+            // --snapshots DIR: a heap snapshot at 40 % and 80 % of the readings (compare them by
+            // constructor in DevTools' Comparison view to see what grows)
+            while (
+                snapshotDir !== '' &&
+                snapshotsTaken < 2 &&
+                stored >= total * (0.4 * (snapshotsTaken + 1))
+            ) {
+                const f = writeHeapSnapshot(
+                    join(snapshotDir, `soak-${++snapshotsTaken}-${stored}.heapsnapshot`),
+                );
+                process.stderr.write(`heap snapshot ${f}\n`);
+            }
+        }, sampleS * 1000);
         const readers = Array.from(
             { length: meters },
             (_, i) => new LineReader(join(cache, `${meterId(i)}.jsonl`)),

@@ -38,7 +38,7 @@ import type {
 import { BoundedMap } from '../../ledger/bounded.js';
 import { BadFunctionalKeyError, RoleError } from '../errors.js';
 import { openFromCustomer, type HpkeKeyPair } from '../hpke.js';
-import { TariffCache, tariffWeightsFor } from '../weights.js';
+import { TariffCache } from '../weights.js';
 
 export interface ProviderOptions {
     readonly api: FemeterApi;
@@ -137,12 +137,8 @@ export class Provider {
                     { cause: e },
                 );
             }
-            const y = await tariffWeightsFor(
-                api,
-                meter,
-                period,
-                (await this.#tariffs.get(a.tariffId, a.tariffVersion)).tariff,
-            );
+            // shared by every meter with this tariff, period and slot layout (roles/weights)
+            const y = await this.#tariffs.weights(meter, period, a.tariffId, a.tariffVersion);
             if (
                 key.ctx.meter !== meterId ||
                 key.ctx.channel !== channel ||
@@ -162,7 +158,9 @@ export class Provider {
                     { cause: e },
                 );
             }
-            const h = { agreement: a, meter, group, key, acc: new Accumulator(group, key.y) };
+            key = { ...key, y }; // the key's own copy of the weights is dropped, and so is the
+            const agreement = { ...a, encryptedKey: '' }; // sealed key (≈ 48 KB of hex per month)
+            const h = { agreement, meter, group, key, acc: new Accumulator(group, y) };
             held.push(h);
             fresh.push(h);
         }
@@ -190,7 +188,8 @@ export class Provider {
         items: readonly Pick<ReadingEventItem, 'slot' | 'c' | 'c0'>[],
         c0?: string,
     ): void {
-        const g = held[0]!.group;
+        const g = held[0]?.group;
+        if (g === undefined) return;
         const decoded = new Map<number, unknown>();
         const point = (it: { slot: number; c: string }): unknown => {
             let C = decoded.get(it.slot);
@@ -224,7 +223,7 @@ export class Provider {
                 // First readings of an epoch (or after a restart): load its keys, which catches up
                 // from the ledger, these readings included. A key that does not open is reported
                 // when the epoch is billed; until then the epoch is not folded.
-                const { channel, period } = list[0]!;
+                const { channel, period } = list[0] ?? { channel: '', period: '' };
                 try {
                     await this.loadKeys(meterId, channel, period);
                 } catch (e) {
