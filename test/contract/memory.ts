@@ -146,10 +146,13 @@ export class MemoryClient implements LedgerClient {
     events(): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
         const snapshot = [...this.#ledger.events];
         return Promise.resolve({
-            async *[Symbol.asyncIterator]() {
-                yield* snapshot;
+            [Symbol.asyncIterator](): AsyncIterator<ChaincodeEvent> {
+                const it = snapshot.values();
+                return { next: () => Promise.resolve(it.next()) };
             },
-            close() {},
+            close() {
+                // nothing to release: the iteration is over a snapshot
+            },
         });
     }
     close(): Promise<void> {

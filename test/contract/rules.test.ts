@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { beforeEach, describe, it } from 'node:test';
 import { ContractError } from '../../src/contract/index.js';
+import { ed25519PublicKey } from '../../src/fe/ed25519.js';
 import { MemoryLedger } from './memory.js';
 
 const OP = { mspId: 'OperatorMSP', id: 'memory::operator' };
@@ -44,7 +45,7 @@ describe('contract rules on an in-memory context', () => {
             id: 'meter-1',
             owner: 'alice',
             identity: METER,
-            signingKey: '11'.repeat(32),
+            signingKey: Buffer.from(ed25519PublicKey(new Uint8Array(32).fill(7))).toString('hex'),
             channels: [{ id: '1-0:1.8.0', unit: 'Wh', medium: 'electricity' }],
             maxPerSlot: 20_000,
             software: { id: 'm/1', digest: '22'.repeat(32) },

@@ -71,6 +71,7 @@ export class Provider {
     readonly #held = new Map<string, Held[]>(); // by epoch
     readonly #pending = new Map<string, ReadingEventItem[]>(); // readings seen before their keys
     readonly #closed = new Set<string>();
+    readonly #bad = new Map<string, BadFunctionalKeyError>(); // by epoch|tariff|sealed key
 
     constructor(opts: Readonly<ProviderOptions>) {
         this.#o = opts;
@@ -86,8 +87,10 @@ export class Provider {
     }
 
     /**
-     * Fetch, open and check the functional keys of one epoch. A key that does not open or does not
-     * match the mpk is refused with BadFunctionalKeyError (the customer must re-issue it).
+     * Fetch, open and check the functional keys of one epoch; returns how many are held. A key that
+     * does not open or does not match the mpk is not held: it is listed by {@link badKeys} (the
+     * customer must replace it) and the epoch's good keys are still loaded and billed. A replaced
+     * key (a new sealed key on the same agreement) is loaded on the next call.
      */
     async loadKeys(meterId: string, channel: string, period: string): Promise<number> {
         const k = epochKey(meterId, channel, period);
@@ -101,6 +104,44 @@ export class Provider {
         let mpk;
         for (const a of agreements) {
             if (held.some((h) => h.agreement.tariffId === a.tariffId)) continue;
+            const badKey = `${k}|${a.tariffId}|${a.encryptedKey}`;
+            if (this.#bad.has(badKey)) continue;
+            try {
+                mpk ??= decodeMpk(
+                    group,
+                    hexToBytes((await api.getMpk(meterId, channel, period)).mpk),
+                );
+                held.push(await this.#openKey(a, meter, group, mpk));
+            } catch (e) {
+                if (!(e instanceof BadFunctionalKeyError)) throw e;
+                this.#bad.set(badKey, e);
+            }
+        }
+        this.#held.set(k, held);
+        const waiting = this.#pending.get(k);
+        if (waiting && held.length > 0) {
+            this.#pending.delete(k);
+            this.#foldItems(meterId, waiting);
+        }
+        return held.length;
+    }
+
+    /** The keys of an epoch that {@link loadKeys} could not use, with why (the customer must replace them). */
+    badKeys(meterId: string, channel: string, period: string): BadFunctionalKeyError[] {
+        const prefix = `${epochKey(meterId, channel, period)}|`;
+        return [...this.#bad].filter(([key]) => key.startsWith(prefix)).map(([, e]) => e);
+    }
+
+    async #openKey(
+        a: Agreement,
+        meter: Meter,
+        group: AnyGroup,
+        mpk: ReturnType<typeof decodeMpk>,
+    ): Promise<Held> {
+        const api = this.#o.api;
+        const { channel, period } = a;
+        const meterId = meter.id;
+        {
             const tariff = `${a.tariffId}@${a.tariffVersion}`;
             let key: FunctionalKey;
             try {
@@ -134,7 +175,6 @@ export class Provider {
                 throw new BadFunctionalKeyError(
                     `key for ${tariff} on ${period} is for other weights than the agreed tariff`,
                 );
-            mpk ??= decodeMpk(group, hexToBytes((await api.getMpk(meterId, channel, period)).mpk));
             try {
                 checkKey(group, mpk, key);
             } catch (e) {
@@ -143,15 +183,8 @@ export class Provider {
                     { cause: e },
                 );
             }
-            held.push({ agreement: a, meter, group, key, acc: new Accumulator(group, key.y) });
+            return { agreement: a, meter, group, key, acc: new Accumulator(group, key.y) };
         }
-        this.#held.set(k, held);
-        const waiting = this.#pending.get(k);
-        if (waiting && held.length > 0) {
-            this.#pending.delete(k);
-            this.#foldItems(meterId, waiting);
-        }
-        return held.length;
     }
 
     #foldItems(meterId: string, items: readonly ReadingEventItem[]): void {
