@@ -41,15 +41,28 @@ describe('the demo flow at small scale', () => {
         const dir = mkdtempSync(join(tmpdir(), 'femeter-demo-'));
         const engine = await openEngine(dir);
         try {
-            const rep = await runDemo({
-                engine,
-                dataDir: dir,
-                sharedData: SHARED,
-                customers: 3,
-                period: PERIOD,
-                dlogLogT: 16,
-                cacheDir: join(dir, 'cache'),
-            });
+            const steps: string[] = [];
+            const rep = await runDemo(
+                {
+                    engine,
+                    dataDir: dir,
+                    sharedData: SHARED,
+                    customers: 3,
+                    period: PERIOD,
+                    dlogLogT: 16,
+                    cacheDir: join(dir, 'cache'),
+                },
+                {
+                    step: (name) => steps.push(name),
+                    progress: () => undefined,
+                    log: () => undefined,
+                },
+            );
+            // issue 9 item 10: the demo says loudly that its world is insecure by design
+            assert.match(steps[0] ?? '', /^INSECURE BY DESIGN: .*seed "demo"/);
+            // the spot tariff is billed exactly in nEUR (indexed tariffs must resolve the series)
+            const spot = rep.totalsKwh.find((t) => t.tariff === 'provider.spot');
+            assert.equal(spot?.exact.unit, 'nEUR');
             assert.equal(rep.ok, true, JSON.stringify(rep.mismatches));
             assert.equal(rep.bills, 6);
             assert.equal(rep.proofsValid, 6);
