@@ -9,7 +9,6 @@ import {
     meterPeriod,
     parseTariff,
     tariffWeights,
-    type BillingPeriod,
     type Tariff,
 } from '../contract/tariff/index.js';
 import type { FemeterApi } from './api.js';

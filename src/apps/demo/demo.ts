@@ -133,7 +133,8 @@ async function pool<T>(
     const worker = async (): Promise<void> => {
         while (next < items.length) {
             const i = next++;
-            await fn(items[i]!, i);
+            const item = items[i];
+            if (item !== undefined) await fn(item, i);
         }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, worker));
@@ -254,7 +255,7 @@ export async function runDemo(
             outbox,
             batchSize: o.batchSize ?? 96,
         });
-        const tariff = ['flat', 'htnt', 'spot'][i % 3]!;
+        const tariff = (['flat', 'htnt', 'spot'] as const)[i % 3] ?? 'flat';
         households[i] = {
             id: cid,
             meterId: mid,
@@ -308,8 +309,9 @@ export async function runDemo(
         events,
         checkpoint,
         () => stop,
-        async (epoch) => {
+        (epoch) => {
             billable.push(epoch);
+            return Promise.resolve();
         },
     );
 
