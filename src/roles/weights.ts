@@ -5,12 +5,7 @@
  * does (same code: contract/tariff), from the tariff document and price series read from the ledger.
  */
 import type { Meter, TariffRecord } from '../contract/index.js';
-import {
-    meterPeriod,
-    parseTariff,
-    tariffWeights,
-    type Tariff,
-} from '../contract/tariff/index.js';
+import { meterPeriod, parseTariff, tariffWeights, type Tariff } from '../contract/tariff/index.js';
 import type { FemeterApi } from './api.js';
 
 export { meterPeriod } from '../contract/tariff/index.js';
