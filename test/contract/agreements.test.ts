@@ -9,9 +9,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import fc from 'fast-check';
 import { SPOT_TARIFF } from '../../src/apps/demo/tariffs.js';
 import { ContractError } from '../../src/contract/index.js';
-import { periodSlots } from '../../src/contract/tariff/index.js';
+import { periodSlots, ROUNDING_MODES } from '../../src/contract/tariff/index.js';
 import { encodeMpk } from '../../src/fe/codec.js';
 import { ed25519PublicKey, ED25519_SMALL_ORDER_POINTS } from '../../src/fe/ed25519.js';
 import { groupByName } from '../../src/fe/groups.js';
@@ -28,6 +29,20 @@ import {
 import { MemoryLedger, memoryEngine } from './memory.js';
 
 const SERIES = 'DE-LU/day-ahead';
+
+interface IndexedGen {
+    kind: 'indexed';
+    factorNum: number;
+    markup: number;
+    rounding: (typeof ROUNDING_MODES)[number];
+}
+interface ZonesGen {
+    kind: 'zones';
+    price: number;
+    from: number;
+    hours: number;
+    day: 'mon' | 'tue' | 'sat';
+}
 
 const code = (e: unknown): string | undefined =>
     e instanceof EndorseError ? e.contractError?.code : (e as { code?: string }).code;
@@ -101,6 +116,113 @@ describe('privacy guard on the whole key set, from ledger state (issue 9 items 1
             },
             { method: 'span-exact', rank: 2 },
         );
+    });
+
+    it('property: for random pairs of indexed and zone tariffs, A then B and B then A agree', async () => {
+        const w = await world();
+        try {
+            const h = w.households[0]!;
+            const p = w.providers[0]!;
+            let n = 0;
+            const indexed: fc.Arbitrary<IndexedGen> = fc.record({
+                kind: fc.constant('indexed' as const),
+                factorNum: fc.integer({ min: 10, max: 1000 }),
+                markup: fc.integer({ min: 0, max: 1_000_000 }),
+                rounding: fc.constantFrom(...ROUNDING_MODES),
+            });
+            const zones: fc.Arbitrary<ZonesGen> = fc.record({
+                kind: fc.constant('zones' as const),
+                price: fc.integer({ min: 1, max: 5000 }),
+                from: fc.integer({ min: 0, max: 22 }),
+                hours: fc.integer({ min: 1, max: 8 }),
+                day: fc.constantFrom('mon', 'tue', 'sat'),
+            });
+            const doc = (t: IndexedGen | ZonesGen) => {
+                const id = `provider-a.r${++n}`;
+                if (t.kind === 'indexed')
+                    return {
+                        ...SPOT_TARIFF('provider-a', SERIES),
+                        id,
+                        factorNum: t.factorNum,
+                        factorDen: 100,
+                        markup: t.markup,
+                        rounding: t.rounding,
+                    };
+                const hh = (x: number) => `${String(Math.min(x, 24)).padStart(2, '0')}:00`;
+                return {
+                    format: 'femeter-tariff/1',
+                    id,
+                    version: 1,
+                    name: id,
+                    provider: 'provider-a',
+                    timeZone: 'Europe/Berlin',
+                    currencyUnit: 'µEUR',
+                    kind: 'zones',
+                    holidays: { country: 'DE' },
+                    defaultPrice: 300,
+                    zones: [
+                        {
+                            name: 'z',
+                            price: t.price,
+                            days: [t.day],
+                            from: hh(t.from),
+                            to: hh(t.from + t.hours),
+                        },
+                    ],
+                };
+            };
+            const tryAccept = async (id: string): Promise<boolean> => {
+                try {
+                    await h.party.api.acceptTariff({
+                        meter: h.meterId,
+                        channel: CHANNEL,
+                        provider: 'provider-a',
+                        tariff: { id, version: 1 },
+                        periods: [{ period: PERIOD, encryptedKey: '00' }],
+                    });
+                    return true;
+                } catch (e) {
+                    if (code(e) !== 'GUARD') throw e;
+                    return false;
+                }
+            };
+            await fc.assert(
+                fc.asyncProperty(
+                    fc.oneof(indexed, zones),
+                    fc.oneof(indexed, zones),
+                    async (a, b) => {
+                        const [da, db] = [doc(a), doc(b)];
+                        await p.provider.publishTariff(da);
+                        await p.provider.publishTariff(db);
+                        const snapshot = new Map(w.ledger.state);
+                        const run = async (first: string, second: string) => {
+                            const one = await tryAccept(first);
+                            const two = await tryAccept(second);
+                            const agreed = (
+                                await h.party.api.getAgreements(h.meterId, CHANNEL, PERIOD)
+                            )
+                                .map((x) => x.tariffId)
+                                .sort();
+                            w.ledger.state.clear();
+                            for (const [k, v] of snapshot) w.ledger.state.set(k, v);
+                            return { one, two, agreed };
+                        };
+                        const ab = await run(da.id, db.id);
+                        const ba = await run(db.id, da.id);
+                        // each tariff alone is judged the same way in both orders ...
+                        const alone = { [da.id]: ab.one, [db.id]: ba.one };
+                        // ... and when both are allowed alone, the pair's verdict does not depend on order
+                        if (alone[da.id] && alone[db.id]) {
+                            assert.equal(ab.two, ba.two, `${da.id} / ${db.id}`);
+                            assert.deepEqual(ab.agreed, ba.agreed);
+                        }
+                    },
+                ),
+                { numRuns: 12 },
+            );
+        } finally {
+            await w.close();
+        }
     });
 
     it('the request cannot name a guard mode or k; k comes from the ledger configuration', async () => {
