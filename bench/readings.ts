@@ -13,10 +13,11 @@ import '../test/ledger/fixtures/quiet.js';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ClassicLevel } from 'classic-level';
-import { embeddedEngine, type Participant } from '../src/apps/engines.js';
+import { embeddedEngine, type Engine, type Participant } from '../src/apps/engines.js';
 import { ed25519Signer, readingPayload, type ReadingInput } from '../src/contract/index.js';
 import { periodSlots } from '../src/contract/tariff/index.js';
 import { encodeMpk } from '../src/fe/codec.js';
@@ -39,7 +40,7 @@ function du(dir: string): number {
     return n;
 }
 
-interface Cell {
+export interface Cell {
     system: string;
     concurrency: number;
     perTx: number;
@@ -50,7 +51,7 @@ interface Cell {
     bytesPerReading: number;
 }
 
-function pct(xs: number[], p: number): number {
+export function pct(xs: number[], p: number): number {
     const s = [...xs].sort((a, b) => a - b);
     return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))] ?? NaN;
 }
@@ -92,9 +93,15 @@ function meterReadings(
     });
 }
 
-async function runEngine(concurrency: number, perTx: number): Promise<Cell> {
+/** Readings/s of `concurrency` meters sending `perTx` readings per transaction to an engine (embedded by default). */
+export async function runEngine(
+    concurrency: number,
+    perTx: number,
+    open: (path: string, secret: Uint8Array) => Promise<Engine> = embeddedEngine,
+    system = 'femeter contract (embedded)',
+): Promise<Cell> {
     const dir = mkdtempSync(join(tmpdir(), 'femeter-bench-readings-'));
-    const engine = await embeddedEngine(join(dir, 'ledger'), sha256(new Uint8Array([1])));
+    const engine = await open(join(dir, 'ledger'), sha256(new Uint8Array([1])));
     try {
         const op = await engine.connect('operator', 'operator');
         await op.api.bootstrap('operator', 'op');
@@ -146,7 +153,7 @@ async function runEngine(concurrency: number, perTx: number): Promise<Cell> {
         await engine.close();
         const bytes = du(dir) - before;
         return {
-            system: 'femeter contract (embedded)',
+            system,
             concurrency,
             perTx,
             readingsPerSec: readings / secs,
@@ -253,7 +260,8 @@ async function main(): Promise<void> {
     console.log(`results written to ${OUT}`);
 }
 
-main().catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-});
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+    main().catch((e: unknown) => {
+        console.error(e);
+        process.exitCode = 1;
+    });

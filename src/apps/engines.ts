@@ -42,8 +42,8 @@ export interface Participant {
 export interface Engine {
     readonly name: EngineName;
     connect(name: string, org: Org): Promise<Participant>;
-    /** Embedded only: re-check the whole chain. */
-    verify?(): Promise<{
+    /** Embedded only: re-check the whole chain (with `workDir`: resume where the last check stopped). */
+    verify?(options?: { readonly workDir?: string }): Promise<{
         ok: boolean;
         blocks: number;
         txs: number;
@@ -76,8 +76,10 @@ export async function embeddedEngine(
                 identity: { mspId: identity.mspId, id: identities.id(identity) },
             });
         },
-        async verify() {
-            return ledger.verify();
+        async verify(options) {
+            return ledger.verify(
+                options?.workDir === undefined ? {} : { workDir: options.workDir },
+            );
         },
         async close() {
             for (const c of clients) await c.client.close();

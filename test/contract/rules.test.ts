@@ -5,8 +5,9 @@
  */
 import { strict as assert } from 'node:assert';
 import { beforeEach, describe, it } from 'node:test';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { ContractError } from '../../src/contract/index.js';
-import { ed25519PublicKey } from '../../src/fe/ed25519.js';
 import { MemoryLedger } from './memory.js';
 
 const OP = { mspId: 'OperatorMSP', id: 'memory::operator' };
@@ -45,7 +46,7 @@ describe('contract rules on an in-memory context', () => {
             id: 'meter-1',
             owner: 'alice',
             identity: METER,
-            signingKey: Buffer.from(ed25519PublicKey(new Uint8Array(32).fill(7))).toString('hex'),
+            signingKey: bytesToHex(ed25519.getPublicKey(new Uint8Array(32).fill(0x11))),
             channels: [{ id: '1-0:1.8.0', unit: 'Wh', medium: 'electricity' }],
             maxPerSlot: 20_000,
             software: { id: 'm/1', digest: '22'.repeat(32) },

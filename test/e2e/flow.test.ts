@@ -5,7 +5,7 @@
  * a wrong bill, a key that does not match the mpk, a meter that dies mid-period.
  */
 import { strict as assert } from 'node:assert';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,8 +17,10 @@ import { encodeFunctionalKey, encodeProof } from '../../src/fe/codec.js';
 import { groupByName } from '../../src/fe/groups.js';
 import { deriveScalars, LABELS } from '../../src/fe/kdf.js';
 import { keyDer } from '../../src/fe/ipfe.js';
+import { Auditor } from '../../src/roles/auditor/auditor.js';
 import { BadFunctionalKeyError, GuardRefusedError } from '../../src/roles/errors.js';
 import { openFromCustomer, sealToProvider } from '../../src/roles/hpke.js';
+import { Provider } from '../../src/roles/provider/provider.js';
 import {
     CHANNEL,
     derive,
@@ -70,6 +72,37 @@ describe('the demo flow at small scale', () => {
             assert.equal(rep.audit.ok, true);
             assert.equal(rep.audit.readingsChecked, 3 * 2972);
             assert.ok(rep.totalsKwh.every((t) => t.bill > 0n && t.energyWh > 0n));
+            // the audit resumes where it stopped: progress after the first meter, then the rest
+            const auditor = new Auditor({
+                api: (await engine.connect('auditor', 'customers')).api,
+            });
+            const resumeDir = join(dir, 'audit');
+            const full = await auditor.audit({ engine, resumeDir });
+            assert.equal(full.ok, true);
+            assert.equal(full.readingsChecked, 3 * 2972);
+            assert.equal(existsSync(join(resumeDir, 'audit-progress.json')), false);
+            const sw = Object.keys(full.software)[0]!;
+            writeFileSync(
+                join(resumeDir, 'audit-progress.json'),
+                JSON.stringify({
+                    after: 'meter-0001',
+                    software: { [sw]: 1 },
+                    acc: {
+                        readings: 7,
+                        badSig: [],
+                        gaps: ['from before'],
+                        agreements: 0,
+                        missing: [],
+                        bills: 0,
+                        badBills: [],
+                    },
+                }),
+            );
+            const resumed = await auditor.audit({ engine, resumeDir });
+            assert.equal(resumed.readingsChecked, 7 + 2 * 2972);
+            assert.deepEqual(resumed.sequenceGaps, ['from before']);
+            assert.equal(resumed.ok, false);
+            assert.equal(resumed.chain.ok, true);
         } finally {
             await engine.close();
             rmSync(dir, { recursive: true, force: true });
@@ -445,6 +478,70 @@ describe('meter crash mid-period', () => {
             );
             const seq = await h.party.api.getMeterSequence(h.meterId);
             assert.deepEqual(seq, { last: 2972, gaps: [] });
+        } finally {
+            await w.close();
+        }
+    });
+});
+
+describe('provider memory follows what is live', () => {
+    it('catches up from the ledger instead of buffering, and drops an epoch once billed', async () => {
+        const w = await makeWorld(1, { periods: [PERIOD] });
+        try {
+            const h = w.households[0]!;
+            await h.customer.acceptTariff({
+                meter: h.meterId,
+                channel: CHANNEL,
+                provider: 'provider-a',
+                tariff: { id: 'provider-a.flat', version: 1 },
+                periods: [PERIOD],
+            });
+            await h.agent.openPeriod(CHANNEL, PERIOD);
+            const x = readingsFor(h.meterId, PERIOD);
+            h.agent.record(
+                CHANNEL,
+                PERIOD,
+                x.map((value, slot) => ({ slot, value })),
+            );
+            await h.agent.flush();
+            await h.agent.closePeriod(CHANNEL, PERIOD);
+            // the closed period left the meter's memory: late readings get a clear refusal
+            assert.equal(h.outbox.slots(CHANNEL, PERIOD).size, 0);
+            assert.throws(
+                () => h.agent.record(CHANNEL, PERIOD, [{ slot: 0, value: 1n }]),
+                /already recorded/,
+            );
+            // fresh providers replay the stream from block 0
+            const fresh = w.providers.map(
+                (p, i) =>
+                    new Provider({
+                        api: p.party.api,
+                        partyId: i === 0 ? 'provider-a' : 'provider-b',
+                        hpke: p.hpke,
+                        dlog: w.dlog,
+                    }),
+            );
+            const events = await w.providers[0]!.party.api.client.events({ startBlock: 0n });
+            const billable: string[][] = [[], []];
+            let closes = 0;
+            for await (const ev of events) {
+                // restarted after the agreement: the first readings load the keys and catch up
+                if (ev.eventName === 'agreement') continue;
+                for (const [i, p] of fresh.entries()) billable[i]!.push(...(await p.onEvent(ev)));
+                if (ev.eventName === 'close') closes++;
+                if (closes === 1) break;
+            }
+            events.close();
+            assert.equal(fresh[0]!.heldEpochs, 1);
+            assert.equal(fresh[1]!.heldEpochs, 0); // no agreement: nothing held for it
+            assert.deepEqual(billable[1], []);
+            assert.equal(billable[0]!.length, 1);
+            const [bill] = await fresh[0]!.bill(h.meterId, CHANNEL, PERIOD, { post: false });
+            assert.equal(bill!.folded, true);
+            assert.equal(fresh[0]!.heldEpochs, 1); // not posted: still held
+            const [posted] = await fresh[0]!.bill(h.meterId, CHANNEL, PERIOD);
+            assert.equal(posted!.m, bill!.m);
+            assert.equal(fresh[0]!.heldEpochs, 0); // posted: the epoch is done
         } finally {
             await w.close();
         }

@@ -2,7 +2,7 @@
 /**
  * Engine-agnostic end-to-end fixture: a small deployment (operator, two providers, index publisher,
  * auditor, customers with meters) on whichever engine FEMETER_E2E_ENGINE names (embedded by
- * default; the Fabric issue adds 'fabric'). Tests talk to it only through the roles and FemeterApi.
+ * default; 'fabric'; 'gateway': the embedded engine behind `femeter serve`, every participant a remote client). Tests talk to it only through the roles and FemeterApi.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { openAppEngine, type Engine, type Participant } from '../../src/apps/engines.js';
 import { DEFAULT_ENGINE, parseEngineName } from '../../src/ledger/engines.js';
+import { gatewayEngine } from '../../src/apps/gateway/engine.js';
 import { defaultConnectionPath } from '../../src/ledger/fabric/index.js';
 import { dlogSolvers } from '../../src/apps/demo/demo.js';
 import { ENERGY_TARIFF, FLAT_TARIFF, TWO_ZONE_TARIFF } from '../../src/apps/demo/tariffs.js';
@@ -65,10 +66,10 @@ export interface World {
  * the fixed party/meter ids work unchanged; its server is stopped when the engine closes.
  */
 export async function openEngine(dir: string): Promise<Engine> {
-    const which = parseEngineName(
-        process.env.FEMETER_E2E_ENGINE ?? DEFAULT_ENGINE,
-        'FEMETER_E2E_ENGINE',
-    );
+    const name = process.env.FEMETER_E2E_ENGINE ?? DEFAULT_ENGINE;
+    // 'gateway': the embedded engine behind `femeter serve`, every participant a remote client.
+    if (name === 'gateway') return gatewayEngine(join(dir, 'ledger'), derive('engine'));
+    const which = parseEngineName(name, 'FEMETER_E2E_ENGINE');
     return openAppEngine(which, {
         embedded: { path: join(dir, 'ledger'), secret: derive('engine') },
         fabric: { connectionPath: defaultConnectionPath(), freshChaincode: 'e2e' },

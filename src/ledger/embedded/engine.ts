@@ -552,6 +552,7 @@ export class EmbeddedLedger implements Ledger {
             verifyStore(this.#store, {
                 enginePublicKey: options.enginePublicKey ?? this.#enginePublicKey,
                 ed25519: options.ed25519 ?? this.#backend,
+                workDir: options.workDir,
             }),
         );
     }

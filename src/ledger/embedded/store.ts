@@ -155,6 +155,9 @@ export function txIdKey(txId: string): Uint8Array {
     return b;
 }
 
+/** LevelDB's open (memory-mapped) table files at most; see {@link LedgerStore.open}. */
+export const STORE_MAX_OPEN_FILES = 64;
+
 const _utf8 = new TextEncoder();
 const _utf8d = new TextDecoder();
 
@@ -197,6 +200,10 @@ export class LedgerStore {
             createIfMissing: options.createIfMissing ?? true,
             // Larger memtable: fewer level-0 compactions under sustained batched writes.
             writeBufferSize: 16 * 1024 * 1024,
+            // LevelDB memory-maps every table file it keeps open (up to 1000 by default), and the pages it
+            // touched count as resident memory: RSS then grows with the ledger (2 MB per table). At most
+            // this many open tables (≈ 2 MB each mapped) bounds that; older blocks are read by reopening.
+            maxOpenFiles: STORE_MAX_OPEN_FILES,
         });
         await db.open();
         return new LedgerStore(db);

@@ -13,11 +13,19 @@
  * 5. state: replaying the write sets of all valid transactions gives exactly the stored state, key by key.
  *
  * The first failure is reported: `firstBadBlock` for 1–3 (and 4 where a block is to blame), `badKey` for 5.
- * Memory: one SHA-256 digest per live state key (state is compared by digest).
+ *
+ * Memory does not grow with the ledger (issue 15): the replayed state (a SHA-256 digest per live key) is kept
+ * in a scratch LevelDB on disk, written block by block, and compared with the stored state by walking both in
+ * key order. With `workDir` the scratch database and the progress (next block, hash of the last checked
+ * block) are kept there, so a later verification resumes after the last block checked — once it has
+ * checked that this block is still the same.
  */
 
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { ClassicLevel } from 'classic-level';
 
 import { decodeData, splitStoredBlock } from './block.js';
 import type { TxRecord } from './block.js';
@@ -25,7 +33,7 @@ import { compareKeys, equalBytes, fromHex, toHex } from './codec.js';
 import { ed25519PublicKey, sha256, verifyEd25519 } from './crypto.js';
 import type { Ed25519Backend } from './crypto.js';
 import { decodeProposal, transactionId } from './envelope.js';
-import { blockNumberOf, decodeTxLocation, LedgerStore, txIdKey } from './store.js';
+import { blockKey, blockNumberOf, decodeTxLocation, LedgerStore, txIdKey } from './store.js';
 
 /**
  * Options of a verification.
@@ -43,6 +51,11 @@ export interface VerifyOptions {
     readonly enginePublicKey?: Uint8Array;
     /** Ed25519 implementation. Default `node`. */
     readonly ed25519?: Ed25519Backend;
+    /**
+     * Directory for the replayed state and the progress, kept between runs: a later verification with the same
+     * `workDir` resumes after the last block checked. Default: a temporary directory, removed afterwards.
+     */
+    readonly workDir?: string;
 }
 
 /**
@@ -96,7 +109,11 @@ export async function verifyLedger(
                 if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
             }
         }
-        return await verifyStore(store, { enginePublicKey: key, ed25519: options.ed25519 });
+        return await verifyStore(store, {
+            enginePublicKey: key,
+            ed25519: options.ed25519,
+            workDir: options.workDir,
+        });
     } finally {
         await store.close();
     }
@@ -115,18 +132,81 @@ export async function verifyStore(
     options: Readonly<{
         enginePublicKey?: Uint8Array | undefined;
         ed25519?: Ed25519Backend | undefined;
+        workDir?: string | undefined;
     }>,
 ): Promise<VerifyResult> {
+    const dir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'femeter-verify-')));
+    const replay = await _Replay.open(dir);
     const snapshot = store.db.snapshot();
     try {
-        return await _verify(store, snapshot, options.enginePublicKey, options.ed25519 ?? 'node');
+        return await _verify(
+            store,
+            snapshot,
+            options.enginePublicKey,
+            options.ed25519 ?? 'node',
+            replay,
+        );
     } finally {
         await snapshot.close();
+        await replay.close();
+        if (options.workDir === undefined) await rm(dir, { recursive: true, force: true });
     }
 }
 
+/** Where a verification got to (kept in the scratch database with the replayed state). */
+interface _Progress {
+    readonly next: string;
+    readonly hash: string;
+    readonly txs: number;
+    readonly engineKey: string;
+    readonly channel: string;
+}
+
+/** The replayed state on disk: key -> SHA-256(value) ‖ 8-byte block number; plus the progress. */
+class _Replay {
+    readonly #db: ClassicLevel<string, Uint8Array>;
+    readonly state;
+    readonly #meta;
+    private constructor(db: ClassicLevel<string, Uint8Array>) {
+        this.#db = db;
+        this.state = db.sublevel<string, Uint8Array>('s', { valueEncoding: 'view' });
+        this.#meta = db.sublevel('m', { valueEncoding: 'utf8' });
+    }
+    static async open(dir: string): Promise<_Replay> {
+        const db = new ClassicLevel<string, Uint8Array>(join(dir, 'replay'), {
+            valueEncoding: 'view',
+        });
+        await db.open();
+        return new _Replay(db);
+    }
+    async progress(): Promise<_Progress | undefined> {
+        const p = await this.#meta.get('progress');
+        return p === undefined ? undefined : (JSON.parse(p) as _Progress);
+    }
+    async clear(): Promise<void> {
+        await this.#db.clear();
+    }
+    /** Apply one block's write sets (in order) and record the progress, atomically. */
+    async apply(ops: readonly _Op[], progress: _Progress): Promise<void> {
+        const b = this.#db.batch();
+        for (const op of ops) {
+            if (op.value === null) b.del(op.key, { sublevel: this.state });
+            else b.put(op.key, op.value, { sublevel: this.state });
+        }
+        b.put('progress', JSON.stringify(progress), { sublevel: this.#meta });
+        await b.write();
+    }
+    close(): Promise<void> {
+        return this.#db.close();
+    }
+}
+
+interface _Op {
+    readonly key: string;
+    readonly value: Uint8Array | null;
+}
+
 type _Snapshot = ReturnType<LedgerStore['db']['snapshot']>;
-type _Rebuilt = Map<string, { digest: Uint8Array; block: bigint }>;
 /** A failure found while checking: the bad block (if a block is to blame), why, and the bad state key. */
 interface _Failure {
     readonly block?: bigint | undefined;
@@ -140,7 +220,9 @@ interface _Context {
     readonly engineKey: Uint8Array;
     readonly channel: string;
     readonly backend: Ed25519Backend;
-    readonly rebuilt: _Rebuilt;
+    readonly replay: _Replay;
+    /** Write sets of the block being checked, in order. */
+    readonly ops: _Op[];
 }
 
 async function _verify(
@@ -148,6 +230,7 @@ async function _verify(
     snapshot: _Snapshot,
     expectedKey: Uint8Array | undefined,
     backend: Ed25519Backend,
+    replay: _Replay,
 ): Promise<VerifyResult> {
     let blocks = 0;
     let txs = 0;
@@ -178,23 +261,58 @@ async function _verify(
         engineKey,
         channel: meta.channel,
         backend,
-        rebuilt: new Map(),
+        replay,
+        ops: [],
     };
     let previousHash: Uint8Array = new Uint8Array(32);
     let expected = 0n;
-    for await (const [key, value] of store.blocks.iterator({ snapshot })) {
+    const done = await replay.progress();
+    if (done !== undefined) {
+        // Resume only where the checked prefix is still this ledger's: same key, channel and block hash.
+        const next = BigInt(done.next);
+        const last =
+            next > 0n ? await store.blocks.get(blockKey(next - 1n), { snapshot }) : undefined;
+        let same = false;
+        try {
+            same =
+                next <= meta.height &&
+                done.engineKey === toHex(engineKey) &&
+                done.channel === meta.channel &&
+                last !== undefined &&
+                toHex(sha256(splitStoredBlock(last).headerBytes)) === done.hash;
+        } catch {
+            same = false;
+        }
+        if (same) {
+            expected = next;
+            blocks = Number(next);
+            txs = done.txs;
+            previousHash = fromHex(done.hash);
+        } else {
+            await replay.clear();
+        }
+    }
+    for await (const [key, value] of store.blocks.iterator({ snapshot, gte: blockKey(expected) })) {
         if (expected >= meta.height) {
             return bad({
                 block: expected,
                 reason: `blocks lie beyond the recorded height ${meta.height}`,
             });
         }
+        ctx.ops.length = 0;
         const checked = await _checkBlock(ctx, expected, previousHash, key, value);
         if ('reason' in checked) return bad(checked);
         previousHash = checked.hash;
         expected++;
         blocks++;
         txs += checked.txs;
+        await replay.apply(ctx.ops, {
+            next: expected.toString(),
+            hash: toHex(previousHash),
+            txs,
+            engineKey: toHex(engineKey),
+            channel: meta.channel,
+        });
     }
     if (expected !== meta.height) {
         return bad({
@@ -311,43 +429,51 @@ function _checkTx(
             return 'write set is not sorted or repeats a key';
         }
         previousKey = w.key;
-        if (w.value === null) ctx.rebuilt.delete(w.key);
-        else ctx.rebuilt.set(w.key, { digest: sha256(w.value), block: n });
+        if (w.value === null) ctx.ops.push({ key: w.key, value: null });
+        else {
+            const v = new Uint8Array(40);
+            v.set(sha256(w.value), 0);
+            new DataView(v.buffer).setBigUint64(32, n);
+            ctx.ops.push({ key: w.key, value: v });
+        }
     }
     return undefined;
 }
 
-/** Compare the stored state with the replayed write sets, key by key in key order. */
+/** Compare the stored state with the replayed write sets, key by key, walking both in key order. */
 async function _compareState(ctx: _Context): Promise<_Failure | undefined> {
-    const { rebuilt } = ctx;
-    const keys = [...rebuilt.keys()].sort(compareKeys);
     const show = (k: string): string => JSON.stringify(k);
-    const missing = (k: string): _Failure => ({
-        reason: `state mismatch: key ${show(k)} (written in block ${rebuilt.get(k)?.block}) is missing from the state`,
+    const blockOf = (v: Uint8Array): bigint =>
+        new DataView(v.buffer, v.byteOffset, v.byteLength).getBigUint64(32);
+    const missing = (k: string, v: Uint8Array): _Failure => ({
+        reason: `state mismatch: key ${show(k)} (written in block ${blockOf(v)}) is missing from the state`,
         badKey: k,
     });
-    let i = 0;
-    for await (const [key, value] of ctx.store.state.iterator({ snapshot: ctx.snapshot })) {
-        const want = keys[i];
-        if (want !== undefined && compareKeys(want, key) < 0) return missing(want);
-        if (want !== key) {
-            return {
-                reason: `state mismatch: key ${show(key)} is in the state but no block wrote it`,
-                badKey: key,
-            };
+    const want = ctx.replay.state.iterator();
+    try {
+        for await (const [key, value] of ctx.store.state.iterator({ snapshot: ctx.snapshot })) {
+            const next = await want.next();
+            if (next !== undefined && compareKeys(next[0], key) < 0)
+                return missing(next[0], next[1]);
+            if (next === undefined || next[0] !== key) {
+                return {
+                    reason: `state mismatch: key ${show(key)} is in the state but no block wrote it`,
+                    badKey: key,
+                };
+            }
+            const digest = sha256(value);
+            if (!equalBytes(next[1].subarray(0, 32), digest)) {
+                return {
+                    reason:
+                        `state mismatch: value of key ${show(key)} differs from the write set of block ${blockOf(next[1])} ` +
+                        `(stored digest ${toHex(digest).slice(0, 16)}…)`,
+                    badKey: key,
+                };
+            }
         }
-        const entry = rebuilt.get(key);
-        const digest = sha256(value);
-        if (entry === undefined || !equalBytes(entry.digest, digest)) {
-            return {
-                reason:
-                    `state mismatch: value of key ${show(key)} differs from the write set of block ${entry?.block} ` +
-                    `(stored digest ${toHex(digest).slice(0, 16)}…)`,
-                badKey: key,
-            };
-        }
-        i++;
+        const rest = await want.next();
+        return rest === undefined ? undefined : missing(rest[0], rest[1]);
+    } finally {
+        await want.close();
     }
-    const rest = keys[i];
-    return rest === undefined ? undefined : missing(rest);
 }

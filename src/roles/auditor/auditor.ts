@@ -6,12 +6,22 @@
  * and software identity, every reading's signature (C_i, and C_0 with the first of a period),
  * gap-free sequence numbers, that every agreement has its consent record, and every bill's proof
  * recomputed from public data. Findings are listed, never silently passed over.
+ *
+ * Memory does not grow with the number of readings: the ledger is read one epoch at a time and
+ * sequence numbers are kept as runs. With `resumeDir` the audit records its progress after every
+ * meter (and the chain check keeps its replayed state there), so an interrupted audit resumes
+ * where it stopped; a completed audit removes its progress, and the next one starts over.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { readingPayload, verifyEd25519, type Meter } from '../../contract/index.js';
 import type { FemeterApi } from '../api.js';
+import { writeFileAtomic } from '../../ledger/atomicfile.js';
 import { TariffCache, tariffWeightsFor } from '../weights.js';
 import { fetchEpoch, verifyBillPublic } from './bills.js';
+import { RunSet } from './ranges.js';
 
 export interface AuditReport {
     readonly ok: boolean;
@@ -25,6 +35,21 @@ export interface AuditReport {
     readonly missingConsent: string[];
     readonly billsChecked: number;
     readonly badBills: string[];
+}
+
+/** What an interrupted audit has checked so far (meters in id order). */
+interface AuditProgress {
+    after: string | undefined;
+    software: Record<string, number>;
+    acc: {
+        readings: number;
+        badSig: string[];
+        gaps: string[];
+        agreements: number;
+        missing: string[];
+        bills: number;
+        badBills: string[];
+    };
 }
 
 export interface AuditorOptions {
@@ -54,12 +79,12 @@ export class Auditor {
     ): Promise<void> {
         const api = this.#api;
         const pub = hexToBytes(meter.signingKey);
-        const seqs: number[] = [];
+        const seqs = new RunSet(); // memory grows with gaps, not with readings
         for (const p of await api.listPeriods(meter.id)) {
             const epoch = await fetchEpoch(api, meter.id, p.channel, p.period);
             for (const r of epoch.readings) {
                 acc.readings++;
-                seqs.push(r.seq);
+                seqs.add(r.seq);
                 const payload = readingPayload({
                     meter: meter.id,
                     channel: p.channel,
@@ -106,15 +131,11 @@ export class Auditor {
             }
         }
         const state = await api.getMeterSequence(meter.id);
-        seqs.sort((a, b) => a - b);
-        let expect = 1;
-        for (const s of seqs) {
-            if (s > expect) acc.gaps.push(`${meter.id}: sequence ${expect}..${s - 1} missing`);
-            expect = s + 1;
-        }
-        if (state.last !== (seqs.at(-1) ?? 0))
+        for (const [first, last] of seqs.gaps())
+            acc.gaps.push(`${meter.id}: sequence ${first}..${last} missing`);
+        if (state.last !== seqs.max)
             acc.gaps.push(
-                `${meter.id}: ledger says last sequence ${state.last}, readings end at ${seqs.at(-1) ?? 0}`,
+                `${meter.id}: ledger says last sequence ${state.last}, readings end at ${seqs.max}`,
             );
     }
 
@@ -122,16 +143,23 @@ export class Auditor {
     async audit(
         opts: {
             engine?: {
-                verify?: () => Promise<{
+                verify?: (options?: { workDir?: string }) => Promise<{
                     ok: boolean;
                     blocks: number;
                     txs: number;
                     reason?: string;
                 }>;
             };
+            /** Directory for progress: an interrupted audit resumes after the last meter checked. */
+            resumeDir?: string;
         } = {},
     ): Promise<AuditReport> {
-        const chainRes = opts.engine?.verify ? await opts.engine.verify() : undefined;
+        const dir = opts.resumeDir;
+        if (dir !== undefined) await mkdir(dir, { recursive: true });
+        const progressFile = dir === undefined ? undefined : join(dir, 'audit-progress.json');
+        const chainRes = opts.engine?.verify
+            ? await opts.engine.verify(dir === undefined ? {} : { workDir: join(dir, 'chain') })
+            : undefined;
         const chain = chainRes
             ? {
                   checked: true,
@@ -141,22 +169,36 @@ export class Auditor {
                   ...(chainRes.reason ? { reason: chainRes.reason } : {}),
               }
             : { checked: false, ok: true, blocks: 0, txs: 0 };
-        const meters = await this.#api.listMeters();
-        const software: Record<string, number> = {};
-        const acc = {
-            readings: 0,
-            badSig: [] as string[],
-            gaps: [] as string[],
-            agreements: 0,
-            missing: [] as string[],
-            bills: 0,
-            badBills: [] as string[],
+        const meters = (await this.#api.listMeters()).sort((a, b) =>
+            a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+        );
+        let progress: AuditProgress = {
+            after: undefined,
+            software: {},
+            acc: {
+                readings: 0,
+                badSig: [],
+                gaps: [],
+                agreements: 0,
+                missing: [],
+                bills: 0,
+                badBills: [],
+            },
         };
+        if (progressFile !== undefined && existsSync(progressFile))
+            progress = JSON.parse(readFileSync(progressFile, 'utf8')) as AuditProgress;
+        const { software, acc } = progress;
         for (const m of meters) {
+            if (progress.after !== undefined && m.id <= progress.after) continue;
             const sw = `${m.software.id} sha256:${m.software.digest.slice(0, 16)}…`;
             software[sw] = (software[sw] ?? 0) + 1;
             await this.auditMeter(m, acc);
+            if (progressFile !== undefined) {
+                progress = { after: m.id, software, acc };
+                await writeFileAtomic(progressFile, JSON.stringify(progress));
+            }
         }
+        if (progressFile !== undefined) await rm(progressFile, { force: true });
         const ok =
             chain.ok &&
             acc.badSig.length === 0 &&

@@ -21,6 +21,7 @@ import { decodeMpk } from '../../fe/codec.js';
 import { groupByName, type AnyGroup } from '../../fe/groups.js';
 import { Encryptor } from '../../fe/ipfe.js';
 import type { FemeterApi } from '../api.js';
+import { BoundedMap } from '../../ledger/bounded.js';
 import { RoleError } from '../errors.js';
 import { meterPeriod } from '../weights.js';
 import type { FileOutbox, OutboxEntry } from './outbox.js';
@@ -47,7 +48,10 @@ interface OpenPeriod {
 export class MeterAgent {
     readonly #o: MeterAgentOptions;
     readonly #signer: ReturnType<typeof ed25519Signer>;
+    /** Periods being metered (encryptor with its pads); a period leaves when it is closed. */
     readonly #open = new Map<string, OpenPeriod>();
+    /** Recently closed periods, to refuse late readings with a clear message. */
+    readonly #closed = new BoundedMap<string, true>({ maxEntries: 64 });
     #meter: Meter | undefined;
 
     constructor(opts: Readonly<MeterAgentOptions>) {
@@ -77,7 +81,7 @@ export class MeterAgent {
     /** Fetch the period's mpk, check it, acknowledge it on the ledger, prepare the encryptor. */
     async openPeriod(channel: string, period: string): Promise<void> {
         const k = `${channel}|${period}`;
-        if (this.#open.has(k)) return;
+        if (this.#open.has(k) || this.#closed.has(k)) return; // closed: record() says so
         const meter = await this.#getMeter();
         const rec = await this.#o.api.getMpk(meter.id, channel, period);
         if (rec.meter !== meter.id || rec.channel !== channel || rec.period !== period)
@@ -112,11 +116,7 @@ export class MeterAgent {
 
     /** Slots of a period already in the outbox (a restarted meter resumes after them). */
     recordedSlots(channel: string, period: string): Set<number> {
-        return new Set(
-            this.#o.outbox.entries
-                .filter((e) => e.channel === channel && e.period === period)
-                .map((e) => e.slot),
-        );
+        return new Set(this.#o.outbox.slots(channel, period).keys());
     }
 
     /**
@@ -129,12 +129,17 @@ export class MeterAgent {
         readings: readonly { slot: number; value: bigint; status?: number }[],
     ): OutboxEntry[] {
         const p = this.#open.get(`${channel}|${period}`);
+        if (!p && this.#closed.has(`${channel}|${period}`))
+            throw new RoleError(
+                'DUPLICATE_SLOT',
+                `period ${period} of ${channel} is closed: its slots are already recorded`,
+            );
         if (!p)
             throw new RoleError(
                 'NOT_OPEN',
                 `period ${period} of ${channel} is not open: call openPeriod first`,
             );
-        const already = this.recordedSlots(channel, period);
+        const already = this.#o.outbox.slots(channel, period);
         const firstOfPeriod = already.size === 0;
         let seq = this.#o.outbox.lastSeq;
         const out: OutboxEntry[] = [];
@@ -199,8 +204,8 @@ export class MeterAgent {
         const p = this.#open.get(`${channel}|${period}`);
         if (!p) throw new RoleError('NOT_OPEN', `period ${period} of ${channel} is not open`);
         await this.flush();
-        const entries = this.#o.outbox.entries
-            .filter((e) => e.channel === channel && e.period === period)
+        const entries = [...this.#o.outbox.slots(channel, period)]
+            .map(([slot, c]) => ({ slot, c }))
             .sort((a, b) => a.slot - b.slot);
         if (entries.length !== p.slots)
             throw new RoleError(
@@ -223,5 +228,9 @@ export class MeterAgent {
             digest: bytesToHex(digest),
             signature: bytesToHex(sig),
         });
+        // Closed on the ledger: the encryptor and the period's slots are not needed any more.
+        this.#o.outbox.forgetPeriod(channel, period);
+        this.#open.delete(`${channel}|${period}`);
+        this.#closed.set(`${channel}|${period}`, true);
     }
 }

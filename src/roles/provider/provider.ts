@@ -6,6 +6,13 @@
  * Σ y_i·C_i as the ledger's event stream delivers it, and at period close decrypts the bill
  * (sk_y·C_0 and a bounded discrete log remain), proves it and posts it. Any bill can also be
  * recomputed from scratch from the stored ciphertexts.
+ *
+ * Memory follows what is live, never the history (issue 15): the provider holds one running sum
+ * per agreed tariff of an open epoch and drops it once that epoch's bills are posted. Readings of
+ * an epoch whose keys are not loaded yet are not buffered: when the keys arrive, the epoch is
+ * caught up from the ledger (where the readings are stored anyway). Epochs found to have no
+ * agreement with this provider are remembered in a {@link BoundedMap} of
+ * {@link PROVIDER_UNAGREED_EPOCHS} entries, so other providers' meters cost a look-up per epoch.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { Agreement, Meter, ReadingEventItem } from '../../contract/index.js';
@@ -28,6 +35,7 @@ import type {
     CloseableAsyncIterable,
     EventsOptions,
 } from '../../ledger/client.js';
+import { BoundedMap } from '../../ledger/bounded.js';
 import { BadFunctionalKeyError, RoleError } from '../errors.js';
 import { openFromCustomer, type HpkeKeyPair } from '../hpke.js';
 import { TariffCache, tariffWeightsFor } from '../weights.js';
@@ -62,16 +70,21 @@ export interface BillResult {
     readonly ms: number;
 }
 
+/** Epochs remembered as having no agreement with this provider (least recently seen dropped first). */
+export const PROVIDER_UNAGREED_EPOCHS = 65_536;
+
 const epochKey = (m: string, c: string, p: string): string => `${m}|${c}|${p}`;
 const dec = new TextDecoder();
 
 export class Provider {
     readonly #o: ProviderOptions;
     readonly #tariffs: TariffCache;
-    readonly #held = new Map<string, Held[]>(); // by epoch
-    readonly #pending = new Map<string, ReadingEventItem[]>(); // readings seen before their keys
-    readonly #closed = new Set<string>();
-    readonly #bad = new Map<string, BadFunctionalKeyError>(); // by epoch|tariff|sealed key
+    /** Keys and running sums of epochs not billed yet; an epoch leaves when its bills are posted. */
+    readonly #held = new Map<string, Held[]>();
+    /** Epochs without an agreement with this provider (checked on their first readings). */
+    readonly #unagreed = new BoundedMap<string, true>({ maxEntries: PROVIDER_UNAGREED_EPOCHS });
+    /** Keys found bad (epoch|tariff|sealed key → why), until the customer replaces them. */
+    readonly #bad = new Map<string, BadFunctionalKeyError>();
 
     constructor(opts: Readonly<ProviderOptions>) {
         this.#o = opts;
@@ -86,11 +99,17 @@ export class Provider {
         return this.#o.api.publishTariff(doc);
     }
 
+    /** Epochs whose keys and running sums are held now (they leave once billed). */
+    get heldEpochs(): number {
+        return this.#held.size;
+    }
+
     /**
-     * Fetch, open and check the functional keys of one epoch; returns how many are held. A key that
-     * does not open or does not match the mpk is not held: it is listed by {@link badKeys} (the
-     * customer must replace it) and the epoch's good keys are still loaded and billed. A replaced
-     * key (a new sealed key on the same agreement) is loaded on the next call.
+     * Fetch, open and check the functional keys of one epoch, and catch each new key's running sum
+     * up with the readings already on the ledger; returns how many keys are held. A key that does
+     * not open or does not match the mpk is not held: it is listed by {@link badKeys} (the customer
+     * must replace it) and the epoch's good keys are still loaded and billed. A replaced key (a new
+     * sealed key on the same agreement) is loaded on the next call.
      */
     async loadKeys(meterId: string, channel: string, period: string): Promise<number> {
         const k = epochKey(meterId, channel, period);
@@ -101,27 +120,40 @@ export class Provider {
             (a) => a.provider === this.#o.partyId,
         );
         const held = this.#held.get(k) ?? [];
+        const fresh: Held[] = [];
         let mpk;
         for (const a of agreements) {
             if (held.some((h) => h.agreement.tariffId === a.tariffId)) continue;
             const badKey = `${k}|${a.tariffId}|${a.encryptedKey}`;
-            if (this.#bad.has(badKey)) continue;
+            if (this.#bad.get(badKey) !== undefined) continue;
             try {
                 mpk ??= decodeMpk(
                     group,
                     hexToBytes((await api.getMpk(meterId, channel, period)).mpk),
                 );
-                held.push(await this.#openKey(a, meter, group, mpk));
+                const h = await this.#openKey(a, meter, group, mpk);
+                held.push(h);
+                fresh.push(h);
             } catch (e) {
                 if (!(e instanceof BadFunctionalKeyError)) throw e;
                 this.#bad.set(badKey, e);
             }
         }
+
+        if (held.length === 0) {
+            this.#unagreed.set(k, true);
+            return 0;
+        }
+        this.#unagreed.delete(k);
         this.#held.set(k, held);
-        const waiting = this.#pending.get(k);
-        if (waiting && held.length > 0) {
-            this.#pending.delete(k);
-            this.#foldItems(meterId, waiting);
+        if (fresh.length > 0 && this.#o.fold !== false) {
+            // Catch up: readings stored before the keys were here are read back from the ledger.
+            const pr = await api.getPeriod(meterId, channel, period);
+            if (pr !== null && pr.count > 0) {
+                const stored = await api.getReadings(meterId, channel, period);
+                const items = stored.map((r) => ({ ...r, channel, period }));
+                this.#fold(fresh, items, pr.c0);
+            }
         }
         return held.length;
     }
@@ -129,9 +161,12 @@ export class Provider {
     /** The keys of an epoch that {@link loadKeys} could not use, with why (the customer must replace them). */
     badKeys(meterId: string, channel: string, period: string): BadFunctionalKeyError[] {
         const prefix = `${epochKey(meterId, channel, period)}|`;
-        return [...this.#bad].filter(([key]) => key.startsWith(prefix)).map(([, e]) => e);
+        const out: BadFunctionalKeyError[] = [];
+        for (const [key, e] of this.#bad) if (key.startsWith(prefix)) out.push(e);
+        return out;
     }
 
+    /** Open one sealed key and check it against the agreed weights and the mpk. */
     async #openKey(
         a: Agreement,
         meter: Meter,
@@ -187,30 +222,52 @@ export class Provider {
         }
     }
 
-    #foldItems(meterId: string, items: readonly ReadingEventItem[]): void {
+    /** Fold items of one epoch into each held sum that has not seen them. */
+    #fold(
+        held: readonly Held[],
+        items: readonly Pick<ReadingEventItem, 'slot' | 'c' | 'c0'>[],
+        c0?: string,
+    ): void {
+        const g = held[0]?.group;
+        if (g === undefined) return;
+        const decoded = new Map<number, unknown>();
+        const point = (it: { slot: number; c: string }): unknown => {
+            let C = decoded.get(it.slot);
+            if (C === undefined)
+                decoded.set(it.slot, (C = g.decode(hexToBytes(it.c), `C${it.slot}`)));
+            return C;
+        };
+        const first = c0 ?? items.find((it) => it.c0 !== undefined)?.c0;
+        for (const h of held) {
+            const fresh = items.filter((it) => !h.acc.has(it.slot));
+            h.acc.addMany(
+                fresh.map((it) => it.slot),
+                fresh.map(point),
+            );
+            if (first !== undefined && h.c0 === undefined) h.c0 = g.decode(hexToBytes(first), 'C0');
+        }
+    }
+
+    async #foldItems(meterId: string, items: readonly ReadingEventItem[]): Promise<void> {
         const byEpoch = new Map<string, ReadingEventItem[]>();
         for (const it of items) {
             const k = epochKey(meterId, it.channel, it.period);
-            byEpoch.set(k, [...(byEpoch.get(k) ?? []), it]);
+            let list = byEpoch.get(k);
+            if (list === undefined) byEpoch.set(k, (list = []));
+            list.push(it);
         }
         for (const [k, list] of byEpoch) {
+            if (this.#unagreed.get(k) !== undefined) continue;
             const held = this.#held.get(k);
-            const first = held?.[0];
-            if (held === undefined || first === undefined) {
-                this.#pending.set(k, [...(this.#pending.get(k) ?? []), ...list]);
+            if (held === undefined) {
+                // First readings of an epoch (or after a restart): load its keys, which catches up
+                // from the ledger, these readings included. A bad key is set aside (badKeys); an
+                // epoch with no usable key is not folded until a replaced key arrives.
+                const first = list[0];
+                if (first !== undefined) await this.loadKeys(meterId, first.channel, first.period);
                 continue;
             }
-            const g = first.group;
-            const fresh = list.filter((it) => !first.acc.has(it.slot));
-            const Cs = fresh.map((it) => g.decode(hexToBytes(it.c), `C${it.slot}`));
-            for (const h of held) {
-                h.acc.addMany(
-                    fresh.map((it) => it.slot),
-                    Cs,
-                );
-                const c0 = list.find((it) => it.c0 !== undefined)?.c0;
-                if (c0 !== undefined) h.c0 = g.decode(hexToBytes(c0), 'C0');
-            }
+            this.#fold(held, list);
         }
     }
 
@@ -221,13 +278,12 @@ export class Provider {
     async onEvent(ev: ChaincodeEvent): Promise<string[]> {
         const body = JSON.parse(dec.decode(ev.payload)) as Record<string, unknown>;
         if (ev.eventName === 'readings' && this.#o.fold !== false) {
-            this.#foldItems(body.meter as string, body.items as ReadingEventItem[]);
+            await this.#foldItems(body.meter as string, body.items as ReadingEventItem[]);
         } else if (ev.eventName === 'agreement' && body.provider === this.#o.partyId) {
             for (const p of body.periods as string[])
                 await this.loadKeys(body.meter as string, body.channel as string, p);
         } else if (ev.eventName === 'close') {
             const k = epochKey(body.meter as string, body.channel as string, body.period as string);
-            this.#closed.add(k);
             if (this.#held.get(k)?.length) return [k];
         }
         return [];
@@ -326,6 +382,8 @@ export class Provider {
             }
             out.push({ meter: meterId, channel, period, tariff, m, folded: useFold, ms });
         }
+        // Posted: the epoch is done, its keys and sums are not needed any more.
+        if (opts.post !== false) this.#held.delete(k);
         return out;
     }
 }

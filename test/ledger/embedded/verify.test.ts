@@ -223,4 +223,49 @@ describe('verify', () => {
             await ledger.close();
         }
     });
+
+    it('resumes from a work directory: new blocks and the whole state are still checked', async () => {
+        const own = await tempDir();
+        const other = await tempDir();
+        const work = await tempDir();
+        try {
+            const fill = async (path: string, prefix: string, n: number): Promise<number> => {
+                const ledger = await openLedger(path);
+                const client = connect(ledger, party('OrgMSP'));
+                for (let i = 0; i < n; i++)
+                    await client.submit('Put', `${prefix}${i % 5}`, `v${i}`);
+                const h = Number(ledger.height);
+                await ledger.close();
+                return h;
+            };
+            await fill(own.dir, 'k', 8);
+            let r = await ledgers.verify(own.dir, { workDir: work.dir });
+            assert.equal(r.ok, true, r.reason);
+            // more blocks, some overwriting keys written before the first run
+            const h = await fill(own.dir, 'k', 7);
+            r = await ledgers.verify(own.dir, { workDir: work.dir });
+            assert.equal(r.ok, true, r.reason);
+            assert.equal(r.blocks, h);
+            // a state value written in the already-checked prefix is still compared
+            const key = '\u0000kv\u0000k1\u0000';
+            const value = await withDb(own.dir, (db) => stateOf(db).get(key));
+            assert.ok(value);
+            await withDb(own.dir, (db) => stateOf(db).put(key, new TextEncoder().encode('forged')));
+            r = await ledgers.verify(own.dir, { workDir: work.dir });
+            assert.equal(r.ok, false);
+            assert.equal(r.badKey, key);
+            await withDb(own.dir, (db) => stateOf(db).put(key, value));
+            // another ledger with the same work directory: starts over, and still finds its own blocks
+            const otherHeight = await fill(other.dir, 'z', 3);
+            r = await ledgers.verify(other.dir, { workDir: work.dir });
+            assert.equal(r.ok, true, r.reason);
+            assert.equal(r.blocks, otherHeight);
+            // a missing block after the checked prefix is found on resume
+            await withDb(other.dir, (db) => blocksOf(db).del(blockKey(otherHeight - 1)));
+            r = await ledgers.verify(other.dir, { workDir: work.dir });
+            assert.equal(r.ok, false);
+        } finally {
+            await Promise.all([own.cleanup(), other.cleanup(), work.cleanup()]);
+        }
+    });
 });

@@ -42,8 +42,9 @@ describe('Provider', () => {
             await folding.events({ startBlock: 0n }),
             undefined,
             () => false,
-            async (epoch) => {
+            (epoch) => {
                 billable.push(epoch);
+                return Promise.resolve();
             },
         );
         assert.equal(billable.length, 1, 'the closed epoch became billable');

@@ -22,7 +22,7 @@ import { SerialPort } from 'serialport';
 import { concat, dsmrStamp, splitAt, withParity, writeD0, writeDsmr } from './writers.js';
 import { entry, meterFrame, u } from './sml.helpers.js';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '../../src/apps/cli/femeter.js');
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '../../../../src/apps/cli/femeter.js');
 const haveSocat = spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
 if (!haveSocat && process.env.CI !== undefined)
     throw new Error('socat is required for the serial-line test in CI (apt-get install socat)');

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module apps/gateway/policy
+ * Who may read what through the gateway, from the roles the contract knows (on top of the
+ * contract's own checks, which still run):
+ *
+ * - operator, auditor: everything public (the whole registry, every meter's ciphertexts, periods,
+ *   consents, bills, every event, blocks, verify).
+ * - customer: the public registry and tariffs, and only the meters it owns.
+ * - provider: the public registry and tariffs, and the meters for which it holds a consent record
+ *   (an agreement or a refusal) — what the customer's consent grants.
+ * - indexPublisher: the public registry and tariffs.
+ * - meter: its own record, mpks and sequence.
+ *
+ * Queries are named by transaction; an unknown query is refused (default deny).
+ */
+import type { Directory, Principal } from './directory.js';
+
+/** Queries about the shared registry that any registered identity may make. */
+const _PUBLIC = new Set([
+    'WhoAmI',
+    'GetParty',
+    'ListParties',
+    'GetTariff',
+    'ListTariffs',
+    'GetPriceSeries',
+]);
+/** Queries scoped to one meter: the first argument is the meter id. */
+const _METER_SCOPED = new Set([
+    'GetMeter',
+    'GetMpk',
+    'GetAgreements',
+    'GetConsents',
+    'GetPeriod',
+    'GetReadings',
+    'ListPeriods',
+    'GetMeterSequence',
+    'GetBills',
+    'ListBills',
+]);
+/** Meter-scoped queries a meter device makes about itself. */
+const _METER_SELF = new Set(['GetMeter', 'GetMpk', 'GetMeterSequence']);
+
+/** A refusal with the reason the caller sees. */
+export interface Refusal {
+    readonly message: string;
+}
+
+/** Whether `who` may read the meter `meterId`. */
+export async function mayReadMeter(
+    dir: Directory,
+    who: Principal,
+    meterId: string,
+): Promise<boolean> {
+    if (who.kind === 'meter') return who.id === meterId;
+    switch (who.role) {
+        case 'operator':
+        case 'auditor':
+            return true;
+        case 'customer':
+            return (await dir.meter(meterId))?.owner === who.id;
+        case 'provider':
+            return dir.granted(who.id, meterId);
+        default:
+            return false;
+    }
+}
+
+/** Whether `who` sees everything public (events, blocks, verify). */
+export const seesEverything = (who: Principal): boolean =>
+    who.kind === 'party' && (who.role === 'operator' || who.role === 'auditor');
+
+/**
+ * Check an evaluate call. Returns a refusal, or a filter to apply to the (JSON array) result
+ * (ListMeters for a customer or provider), or nothing.
+ */
+export async function checkEvaluate(
+    dir: Directory,
+    who: Principal,
+    txName: string,
+    args: readonly string[],
+): Promise<Refusal | { filter: (rows: unknown[]) => Promise<unknown[]> } | undefined> {
+    const name = txName.startsWith('femeter:') ? txName.slice('femeter:'.length) : txName;
+    const label = who.kind === 'meter' ? 'a meter' : `a ${who.role}`;
+    if (_PUBLIC.has(name)) return undefined;
+    if (name === 'ListMeters') {
+        if (seesEverything(who)) return undefined;
+        return {
+            filter: async (rows) => {
+                const out: unknown[] = [];
+                for (const r of rows) {
+                    const id = (r as { id?: unknown }).id;
+                    if (typeof id === 'string' && (await mayReadMeter(dir, who, id))) out.push(r);
+                }
+                return out;
+            },
+        };
+    }
+    if (_METER_SCOPED.has(name)) {
+        const meterId = args[0] ?? '';
+        if (meterId === '') {
+            if (seesEverything(who)) return undefined;
+            return {
+                message: `${name} over all meters is for auditors and the operator; name a meter`,
+            };
+        }
+        if (who.kind === 'meter' && !_METER_SELF.has(name))
+            return { message: `${label} may not call ${name}` };
+        if (await mayReadMeter(dir, who, meterId)) return undefined;
+        return { message: `${label} may not read meter ${meterId.slice(0, 64)}` };
+    }
+    return { message: `no read policy for ${name.slice(0, 64)}: refused` };
+}
+
+/**
+ * A per-connection filter of the event stream for `who`. Tariff publications are public; every
+ * other event names a meter and passes when `who` may read that meter. A provider's own agreement
+ * or refusal events widen its view as they pass (the stream is in commit order).
+ */
+export function eventFilter(
+    dir: Directory,
+    who: Principal,
+): (eventName: string, payload: Uint8Array) => Promise<boolean> {
+    if (seesEverything(who)) return () => Promise.resolve(true);
+    const dec = new TextDecoder();
+    return async (eventName, payload) => {
+        if (eventName === 'tariff') return true;
+        let p: { meter?: unknown; provider?: unknown };
+        try {
+            p = JSON.parse(dec.decode(payload)) as typeof p;
+        } catch {
+            return false;
+        }
+        if (typeof p.meter !== 'string') return false;
+        if (
+            who.kind === 'party' &&
+            who.role === 'provider' &&
+            (eventName === 'agreement' || eventName === 'refusal') &&
+            p.provider === who.id
+        ) {
+            dir.grant(who.id, p.meter);
+            return true;
+        }
+        if (who.kind === 'party' && who.role === 'provider' && eventName === 'bill')
+            return p.provider === who.id;
+        return mayReadMeter(dir, who, p.meter);
+    };
+}

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module ledger/remote/client
+ * A {@link LedgerClient} that talks to a femeter gateway (`femeter serve`) over HTTP(S): every
+ * transaction is built and signed here, with the caller's own key, exactly as the embedded engine's
+ * client does, and the gateway forwards the signed envelope unchanged. Event streams arrive as
+ * server-sent events and resume after a dropped connection from the last delivered event.
+ * Refusals come back as the same {@link EndorseError} / {@link SubmitError} / {@link CommitError}
+ * the engine raised, so the roles cannot tell a remote ledger from a local one.
+ */
+import type {
+    ChaincodeEvent,
+    CloseableAsyncIterable,
+    ConnectOptions,
+    EventsOptions,
+    Identity,
+    Ledger,
+    LedgerClient,
+    Signer,
+    SubmitResult,
+} from '../client.js';
+import { CommitError, EndorseError, LedgerError, SubmitError } from '../errors.js';
+import type { LedgerErrorCode } from '../errors.js';
+import { encodeProposal, newProposal, signPayload } from '../embedded/envelope.js';
+import { signToken } from './token.js';
+import {
+    fromBase64,
+    ROUTES,
+    toBase64,
+    TOKEN_SCHEME,
+    type ErrorBody,
+    type EvaluateResultBody,
+    type EventBody,
+    type HealthBody,
+    type SubmitResultBody,
+    type VerifyReportBody,
+} from './wire.js';
+
+/** Options of {@link RemoteLedger.open}. */
+export interface RemoteLedgerOptions {
+    /** Base URL of the gateway, e.g. `http://127.0.0.1:8080`. */
+    readonly url: string;
+    /** Per-request timeout (default 60 s). */
+    readonly timeoutMs?: number;
+    /** Longest wait between reconnects of an event stream (default 2 s). */
+    readonly maxReconnectDelayMs?: number;
+}
+
+const _LEDGER_CODES: ReadonlySet<string> = new Set<LedgerErrorCode>([
+    'CONTRACT_ERROR',
+    'UNKNOWN_TRANSACTION',
+    'BAD_ARGUMENTS',
+    'BAD_SIGNATURE',
+    'MALFORMED',
+    'TOO_LARGE',
+    'WRONG_CHANNEL',
+    'DUPLICATE_TXID',
+    'ACCESS_DENIED',
+    'CLOSED',
+    'FAILED',
+    'OVERLOADED',
+    'STORAGE',
+]);
+
+/** Turn a gateway refusal into the ledger error the engine raised (or the closest one). */
+function _errorFrom(status: number, body: ErrorBody | undefined): LedgerError {
+    const e = body?.error;
+    const message = e?.message ?? `gateway answered HTTP ${status}`;
+    const opts = { transactionId: e?.transactionId, contractError: e?.contractError };
+    const code = e?.code ?? '';
+    if (_LEDGER_CODES.has(code)) {
+        const c = code as LedgerErrorCode;
+        if (e?.kind === 'submit') return new SubmitError(c, message, opts);
+        if (e?.kind === 'commit') return new CommitError(c, message, opts);
+        return new EndorseError(c, message, opts);
+    }
+    // Gateway-level refusals, mapped onto the ledger error tree.
+    if (status === 401 || status === 403) return new EndorseError('ACCESS_DENIED', message, opts);
+    if (status === 413) return new EndorseError('TOO_LARGE', message, opts);
+    if (status === 429 || status === 503) return new SubmitError('OVERLOADED', message, opts);
+    if (status >= 400 && status < 500) return new EndorseError('MALFORMED', message, opts);
+    return new SubmitError('FAILED', message, opts);
+}
+
+/**
+ * A ledger behind a gateway.
+ *
+ * @example
+ * ```ts
+ * const ledger = await RemoteLedger.open({ url: 'http://127.0.0.1:8080' });
+ * const client = ledger.connect({ identity, signer });
+ * await client.submit('SubmitReadings', json);
+ * ```
+ */
+export class RemoteLedger implements Ledger {
+    readonly url: string;
+    readonly channel: string;
+    readonly timeoutMs: number;
+    readonly maxReconnectDelayMs: number;
+
+    private constructor(o: Readonly<RemoteLedgerOptions>, channel: string) {
+        this.url = o.url.replace(/\/+$/, '');
+        this.channel = channel;
+        this.timeoutMs = o.timeoutMs ?? 60_000;
+        this.maxReconnectDelayMs = o.maxReconnectDelayMs ?? 2_000;
+    }
+
+    /**
+     * Reach the gateway once (GET /health) to learn its channel.
+     * @throws {SubmitError} `FAILED` when the gateway cannot be reached
+     */
+    static async open(o: Readonly<RemoteLedgerOptions>): Promise<RemoteLedger> {
+        const base = o.url.replace(/\/+$/, '');
+        let res: Response;
+        try {
+            res = await fetch(base + ROUTES.health, {
+                signal: AbortSignal.timeout(o.timeoutMs ?? 60_000),
+            });
+        } catch (err) {
+            throw new SubmitError(
+                'FAILED',
+                `gateway ${base} cannot be reached: ${(err as Error).message}`,
+                {
+                    cause: err,
+                },
+            );
+        }
+        const body = (await res.json()) as HealthBody;
+        return new RemoteLedger(o, body.channel);
+    }
+
+    connect(options: Readonly<ConnectOptions>): RemoteLedgerClient {
+        return new RemoteLedgerClient(this, options.identity, options.signer);
+    }
+
+    /** Nothing to release: the gateway owns the ledger. */
+    close(): Promise<void> {
+        return Promise.resolve();
+    }
+}
+
+/** One identity connected through a gateway. */
+export class RemoteLedgerClient implements LedgerClient {
+    readonly identity: Identity;
+    readonly #ledger: RemoteLedger;
+    readonly #signer: Signer;
+    readonly #streams = new Set<RemoteEventStream>();
+
+    constructor(ledger: RemoteLedger, identity: Identity, signer: Signer) {
+        if (typeof identity?.mspId !== 'string' || !(identity.credentials instanceof Uint8Array))
+            throw new TypeError('"identity" expected { mspId: string, credentials: Uint8Array }');
+        if (typeof signer?.sign !== 'function')
+            throw new TypeError('"signer" expected { sign(digest) }');
+        this.#ledger = ledger;
+        this.identity = Object.freeze({
+            mspId: identity.mspId,
+            credentials: new Uint8Array(identity.credentials),
+        });
+        this.#signer = signer;
+    }
+
+    async #envelope(txName: string, args: readonly string[]): Promise<string> {
+        let payload: Uint8Array;
+        try {
+            payload = encodeProposal(
+                newProposal({
+                    channel: this.#ledger.channel,
+                    txName,
+                    args,
+                    creator: this.identity,
+                }),
+            );
+        } catch (err) {
+            throw new EndorseError('MALFORMED', (err as Error).message, { cause: err });
+        }
+        const env = await signPayload(payload, this.#signer);
+        return JSON.stringify({
+            payload: toBase64(env.payload),
+            signature: toBase64(env.signature),
+        });
+    }
+
+    /** A signed request token for one call of `method path`. */
+    token(method: string, path: string): Promise<string> {
+        return signToken({
+            identity: this.identity,
+            signer: this.#signer,
+            channel: this.#ledger.channel,
+            method,
+            path,
+        });
+    }
+
+    async #post<T>(path: string, body: string, headers: Record<string, string> = {}): Promise<T> {
+        let res: Response;
+        try {
+            res = await fetch(this.#ledger.url + path, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', ...headers },
+                body,
+                signal: AbortSignal.timeout(this.#ledger.timeoutMs),
+            });
+        } catch (err) {
+            throw new SubmitError(
+                'FAILED',
+                `gateway ${this.#ledger.url}: ${(err as Error).message}`,
+                {
+                    cause: err,
+                },
+            );
+        }
+        const text = await res.text().catch(() => '');
+        let parsed: unknown;
+        try {
+            parsed = text.length > 0 ? JSON.parse(text) : undefined;
+        } catch {
+            parsed = undefined;
+        }
+        if (!res.ok) throw _errorFrom(res.status, parsed as ErrorBody | undefined);
+        return parsed as T;
+    }
+
+    async submit(txName: string, ...args: string[]): Promise<SubmitResult> {
+        const r = await this.#post<SubmitResultBody>(
+            ROUTES.submit,
+            await this.#envelope(txName, args),
+        );
+        return {
+            transactionId: r.transactionId,
+            blockNumber: BigInt(r.blockNumber),
+            result: fromBase64(r.result),
+        };
+    }
+
+    async evaluate(txName: string, ...args: string[]): Promise<Uint8Array> {
+        const r = await this.#post<EvaluateResultBody>(
+            ROUTES.evaluate,
+            await this.#envelope(txName, args),
+        );
+        return fromBase64(r.result);
+    }
+
+    /** Ask the gateway to re-check the whole chain (auditor and operator only). */
+    async verify(): Promise<VerifyReportBody> {
+        const token = await this.token('POST', ROUTES.verify);
+        return this.#post<VerifyReportBody>(ROUTES.verify, '{}', {
+            authorization: `${TOKEN_SCHEME} ${token}`,
+        });
+    }
+
+    events(options: Readonly<EventsOptions> = {}): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
+        for (const s of this.#streams) if (s.closed) this.#streams.delete(s);
+        let position: string | undefined;
+        const cb = options.checkpoint?.blockNumber();
+        if (cb !== undefined) {
+            const tx = options.checkpoint?.transactionId();
+            position = tx === undefined ? `${cb}` : `${cb}:${tx}`;
+        } else if (options.startBlock !== undefined) {
+            if (typeof options.startBlock !== 'bigint' || options.startBlock < 0n)
+                return Promise.reject(new TypeError('"startBlock" expected a bigint >= 0'));
+            position = `${options.startBlock}`;
+        }
+        const stream = new RemoteEventStream(this.#ledger, this, position);
+        this.#streams.add(stream);
+        return stream.ready().then(() => stream);
+    }
+
+    close(): Promise<void> {
+        for (const s of this.#streams) s.close();
+        this.#streams.clear();
+        return Promise.resolve();
+    }
+}
+
+/** Events buffered before the stream stops reading from the gateway. */
+const _MAX_BUFFERED = 4096;
+
+/** Parses `text/event-stream` and reconnects from the last id after a dropped connection. */
+class RemoteEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
+    readonly #ledger: RemoteLedger;
+    readonly #client: RemoteLedgerClient;
+    /** Position to resume from (`block` or `block:txId`); undefined = from now. */
+    #position: string | undefined;
+    #abort: AbortController | undefined;
+    #closed = false;
+    readonly #buffer: ChaincodeEvent[] = [];
+    #wake: (() => void) | undefined;
+    #drained: (() => void) | undefined;
+    #error: Error | undefined;
+    #readyResolve!: () => void;
+    #readyReject!: (e: Error) => void;
+    readonly #ready: Promise<void>;
+    #started = false;
+
+    constructor(ledger: RemoteLedger, client: RemoteLedgerClient, position: string | undefined) {
+        this.#ledger = ledger;
+        this.#client = client;
+        this.#position = position;
+        this.#ready = new Promise((res, rej) => {
+            this.#readyResolve = res;
+            this.#readyReject = rej;
+        });
+        void this.#run();
+    }
+
+    get closed(): boolean {
+        return this.#closed;
+    }
+
+    ready(): Promise<void> {
+        return this.#ready;
+    }
+
+    close(): void {
+        if (this.#closed) return;
+        this.#closed = true;
+        this.#abort?.abort();
+        this.#drained?.();
+        this.#readyResolve();
+        this.#wake?.();
+    }
+
+    async #run(): Promise<void> {
+        let delay = 50;
+        while (!this.#closed) {
+            try {
+                await this.#connect();
+                delay = 50;
+            } catch (err) {
+                if (this.#closed) break;
+                if (err instanceof LedgerError) {
+                    this.#error = err;
+                    this.#readyReject(err);
+                    this.#closed = true;
+                    this.#wake?.();
+                    return;
+                }
+                // Dropped connection or gateway restart: reconnect from the last delivered event.
+            }
+            if (this.#closed) break;
+            await new Promise((r) => setTimeout(r, delay));
+            delay = Math.min(delay * 2, this.#ledger.maxReconnectDelayMs);
+        }
+        this.#wake?.();
+    }
+
+    async #connect(): Promise<void> {
+        const token = await this.#client.token('GET', ROUTES.events);
+        this.#abort = new AbortController();
+        const headers: Record<string, string> = {
+            accept: 'text/event-stream',
+            authorization: `${TOKEN_SCHEME} ${token}`,
+        };
+        if (this.#position !== undefined) headers['last-event-id'] = this.#position;
+        const res = await fetch(this.#ledger.url + ROUTES.events, {
+            headers,
+            signal: this.#abort.signal,
+        });
+        if (!res.ok || res.body === null) {
+            const body = (await res.json().catch(() => undefined)) as ErrorBody | undefined;
+            const err = _errorFrom(res.status, body);
+            // Overload and gateway restarts are worth a retry; refusals are not.
+            if (res.status === 429 || res.status === 503 || res.status >= 500)
+                throw new Error(err.message);
+            throw err;
+        }
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let pending = '';
+        try {
+            for (;;) {
+                const { value, done } = await reader.read();
+                if (done) return;
+                pending += value;
+                let cut: number;
+                while ((cut = pending.indexOf('\n\n')) >= 0) {
+                    this.#message(pending.slice(0, cut));
+                    pending = pending.slice(cut + 2);
+                }
+                // Backpressure: stop reading while the consumer is far behind (TCP then slows the gateway).
+                while (this.#buffer.length > _MAX_BUFFERED && !this.#closed)
+                    await new Promise<void>((r) => (this.#drained = r));
+            }
+        } finally {
+            reader.releaseLock();
+        }
+    }
+
+    #message(block: string): void {
+        let id: string | undefined;
+        let data = '';
+        for (const line of block.split('\n')) {
+            if (line.startsWith(':')) continue;
+            const colon = line.indexOf(':');
+            const field = colon < 0 ? line : line.slice(0, colon);
+            const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+            if (field === 'id') id = value;
+            else if (field === 'data') data += (data ? '\n' : '') + value;
+        }
+        if (id !== undefined) this.#position = id;
+        if (!this.#started) {
+            this.#started = true;
+            this.#readyResolve();
+        }
+        if (data.length === 0) return;
+        const e = JSON.parse(data) as EventBody;
+        this.#buffer.push({
+            blockNumber: BigInt(e.blockNumber),
+            transactionId: e.transactionId,
+            eventName: e.eventName,
+            payload: fromBase64(e.payload),
+        });
+        this.#wake?.();
+    }
+
+    [Symbol.asyncIterator](): AsyncIterator<ChaincodeEvent> {
+        return {
+            next: async (): Promise<IteratorResult<ChaincodeEvent>> => {
+                for (;;) {
+                    const e = this.#buffer.shift();
+                    if (this.#buffer.length <= _MAX_BUFFERED / 2) this.#drained?.();
+                    if (e !== undefined) return { value: e, done: false };
+                    if (this.#error !== undefined) throw this.#error;
+                    if (this.#closed) return { value: undefined, done: true };
+                    await new Promise<void>((r) => (this.#wake = r));
+                    this.#wake = undefined;
+                }
+            },
+            return: async (): Promise<IteratorResult<ChaincodeEvent>> => {
+                this.close();
+                return { value: undefined, done: true };
+            },
+        };
+    }
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module ledger/remote/wire
+ * The gateway's wire format, as TypeBox schemas: one source for the service's validation, the
+ * OpenAPI document and the TypeScript types both sides use. Bytes travel as standard base64,
+ * block numbers as decimal strings (JSON has no 64-bit integers).
+ */
+import { Type, type Static } from 'typebox';
+
+/** Standard base64 (RFC 4648 §4), padded. */
+export const Base64 = Type.String({
+    pattern: '^[A-Za-z0-9+/]*={0,2}$',
+    contentEncoding: 'base64',
+    description: 'bytes, standard base64',
+});
+
+/** A decimal unsigned 64-bit number. */
+export const Uint64String = Type.String({
+    pattern: '^(0|[1-9][0-9]{0,19})$',
+    description: 'unsigned integer as a decimal string',
+});
+
+/** A signed transaction envelope: the payload (transaction, creator, nonce, time) and its signature. */
+export const EnvelopeSchema = Type.Object(
+    {
+        payload: Base64,
+        signature: Base64,
+    },
+    {
+        additionalProperties: false,
+        title: 'Envelope',
+        description: 'Signed envelope: Ed25519(creator key, SHA-256(payload)); forwarded unchanged',
+    },
+);
+export type EnvelopeBody = Static<typeof EnvelopeSchema>;
+
+export const SubmitResultSchema = Type.Object(
+    {
+        transactionId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+        blockNumber: Uint64String,
+        result: Base64,
+    },
+    { additionalProperties: false, title: 'SubmitResult' },
+);
+export type SubmitResultBody = Static<typeof SubmitResultSchema>;
+
+export const EvaluateResultSchema = Type.Object(
+    { result: Base64 },
+    { additionalProperties: false, title: 'EvaluateResult' },
+);
+export type EvaluateResultBody = Static<typeof EvaluateResultSchema>;
+
+/** Every refusal of the service, whatever the route. */
+export const ErrorSchema = Type.Object(
+    {
+        error: Type.Object({
+            /** A ledger error code (LedgerErrorCode) or a gateway code (UNAUTHORIZED, FORBIDDEN, ...). */
+            code: Type.String(),
+            message: Type.String(),
+            /** Which class of the ledger error tree the client should raise. */
+            kind: Type.Optional(
+                Type.Union([
+                    Type.Literal('endorse'),
+                    Type.Literal('submit'),
+                    Type.Literal('commit'),
+                    Type.Literal('gateway'),
+                ]),
+            ),
+            transactionId: Type.Optional(Type.String()),
+            contractError: Type.Optional(
+                Type.Object({
+                    message: Type.String(),
+                    name: Type.Optional(Type.String()),
+                    code: Type.Optional(Type.String()),
+                }),
+            ),
+        }),
+    },
+    { title: 'Error' },
+);
+export type ErrorBody = Static<typeof ErrorSchema>;
+
+/** One chaincode event as carried in an SSE `data:` line; the SSE `id:` is `<blockNumber>:<transactionId>`. */
+export const EventSchema = Type.Object(
+    {
+        blockNumber: Uint64String,
+        transactionId: Type.String(),
+        eventName: Type.String(),
+        payload: Base64,
+    },
+    { additionalProperties: false, title: 'ChaincodeEvent' },
+);
+export type EventBody = Static<typeof EventSchema>;
+
+export const EventsQuerySchema = Type.Object(
+    {
+        startBlock: Type.Optional(Uint64String),
+        /** For clients that cannot set headers (EventSource): the request token. */
+        token: Type.Optional(Type.String({ maxLength: 4096 })),
+    },
+    { additionalProperties: false },
+);
+
+export const HealthSchema = Type.Object(
+    {
+        status: Type.Union([Type.Literal('ok'), Type.Literal('draining')]),
+        channel: Type.String(),
+        height: Uint64String,
+        uptimeSeconds: Type.Number(),
+    },
+    { additionalProperties: false, title: 'Health' },
+);
+export type HealthBody = Static<typeof HealthSchema>;
+
+export const BlockSchema = Type.Object(
+    {
+        number: Uint64String,
+        hash: Type.String(),
+        previousHash: Type.String(),
+        dataHash: Type.String(),
+        /** Engine clock at commit, ms since the Unix epoch. */
+        timestamp: Type.Number(),
+        signature: Type.String(),
+        txs: Type.Array(
+            Type.Object({
+                txId: Type.String(),
+                txName: Type.String(),
+                creator: Type.Object({ mspId: Type.String(), id: Type.String() }),
+                validationCode: Type.String(),
+                message: Type.Optional(Type.String()),
+                event: Type.Optional(Type.String()),
+            }),
+        ),
+    },
+    { additionalProperties: false, title: 'Block' },
+);
+export type BlockBody = Static<typeof BlockSchema>;
+
+export const VerifyReportSchema = Type.Object(
+    {
+        ok: Type.Boolean(),
+        blocks: Type.Number(),
+        txs: Type.Number(),
+        firstBadBlock: Type.Optional(Uint64String),
+        reason: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false, title: 'VerifyReport' },
+);
+export type VerifyReportBody = Static<typeof VerifyReportSchema>;
+
+/** Header carrying a request token: `Authorization: Femeter <token>`. */
+export const TOKEN_SCHEME = 'Femeter';
+
+/** Paths of the service (one place, so client and server cannot drift apart). */
+export const ROUTES = Object.freeze({
+    submit: '/v1/transactions/submit',
+    evaluate: '/v1/transactions/evaluate',
+    events: '/v1/events',
+    block: '/v1/blocks/:number',
+    verify: '/v1/verify',
+    health: '/health',
+    metrics: '/metrics',
+    openapi: '/openapi.json',
+});
+
+export const toBase64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+export const fromBase64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));

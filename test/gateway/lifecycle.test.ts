@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Gateway lifecycle: HTTPS when given a certificate and key; a graceful shutdown answers every
+ * write already in flight (each acknowledged write is on the ledger afterwards) and takes no new one.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { embeddedEngine } from '../../src/apps/engines.js';
+import { startGateway } from '../../src/apps/gateway/server.js';
+import { remoteEngine } from '../../src/apps/gateway/engine.js';
+import { identities } from '../../src/ledger/index.js';
+
+const SECRET = sha256(new Uint8Array([7, 7]));
+
+describe('gateway lifecycle', () => {
+    let dir: string;
+    before(() => {
+        dir = mkdtempSync(join(tmpdir(), 'femeter-gw-life-'));
+    });
+    after(() => {
+        rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('serves HTTPS with the given certificate', async () => {
+        const key = join(dir, 'key.pem');
+        const cert = join(dir, 'cert.pem');
+        execFileSync(
+            'openssl',
+            [
+                'req',
+                '-x509',
+                '-newkey',
+                'ec',
+                '-pkeyopt',
+                'ec_paramgen_curve:P-256',
+                '-nodes',
+                '-keyout',
+                key,
+                '-out',
+                cert,
+                '-days',
+                '1',
+                '-subj',
+                '/CN=127.0.0.1',
+                '-addext',
+                'subjectAltName=IP:127.0.0.1',
+            ],
+            { stdio: 'ignore' },
+        );
+        const engine = await embeddedEngine(join(dir, 'tls-ledger'), SECRET);
+        const reader = (await engine.connect('operator', 'operator')).api;
+        const g = await startGateway({
+            ledger: engine.ledger,
+            reader,
+            tls: { cert: readFileSync(cert), key: readFileSync(key) },
+        });
+        try {
+            assert.match(g.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+            const body = await new Promise<string>((resolve, reject) => {
+                const req = request(`${g.url}/health`, { ca: readFileSync(cert) }, (res) => {
+                    let s = '';
+                    res.on('data', (d: Buffer) => (s += d.toString()));
+                    res.on('end', () => {
+                        resolve(s);
+                    });
+                });
+                req.on('error', reject);
+                req.end();
+            });
+            assert.equal((JSON.parse(body) as { status: string }).status, 'ok');
+            // an untrusted certificate is refused by a client that checks it
+            await assert.rejects(
+                new Promise((resolve, reject) => {
+                    const req = request(`${g.url}/health`, resolve);
+                    req.on('error', reject);
+                    req.end();
+                }),
+            );
+        } finally {
+            await g.close();
+            await engine.close();
+        }
+    });
+
+    it('graceful shutdown: writes in flight are answered and durable; later ones are refused', async () => {
+        const path = join(dir, 'drain-ledger');
+        const engine = await embeddedEngine(path, SECRET);
+        const reader = (await engine.connect('operator', 'operator')).api;
+        const g = await startGateway({ ledger: engine.ledger, reader });
+        const remote = await remoteEngine(g.url, SECRET);
+        const op = await remote.connect('operator', 'operator');
+        await op.api.bootstrap('operator', 'Operator');
+        const writes = Array.from({ length: 40 }, (_, i) =>
+            op.api
+                .registerParty({
+                    id: `p-${i}`,
+                    role: 'auditor',
+                    name: `p${i}`,
+                    identity: {
+                        mspId: 'CustomersMSP',
+                        id: identities.id({ mspId: 'x', credentials: sha256(new Uint8Array([i])) }),
+                    },
+                })
+                .then(
+                    () => 'ok' as const,
+                    (e: Error & { code?: string }) => e.code ?? e.message,
+                ),
+        );
+        // shut down as soon as the first write is acknowledged: the others are in flight or queued
+        await Promise.race(writes);
+        const closing = g.close();
+        const outcomes = await Promise.all(writes);
+        await closing;
+        const after = await op.api
+            .registerParty({
+                id: 'late',
+                role: 'auditor',
+                name: 'late',
+                identity: { mspId: 'CustomersMSP', id: 'ed25519::' + '33'.repeat(32) },
+            })
+            .then(
+                () => 'ok',
+                (e: Error & { code?: string }) => e.code ?? 'refused',
+            );
+        assert.notEqual(after, 'ok', 'a closed gateway takes no write');
+        await remote.close();
+        await engine.close();
+        // every acknowledged write is on the ledger
+        const reopened = await embeddedEngine(path, SECRET);
+        try {
+            const parties = new Set(
+                (await (await reopened.connect('operator', 'operator')).api.listParties()).map(
+                    (p) => p.id,
+                ),
+            );
+            const acked = outcomes.flatMap((o, i) => (o === 'ok' ? [`p-${i}`] : []));
+            assert.ok(acked.length > 0, `nothing was acknowledged: ${outcomes.join(', ')}`);
+            for (const id of acked) assert.ok(parties.has(id), `acknowledged ${id} is missing`);
+            assert.ok(!parties.has('late'));
+        } finally {
+            await reopened.close();
+        }
+    });
+});

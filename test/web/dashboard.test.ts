@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The web dashboard in real headless Chromium (Debian's `chromium`, driven by playwright-core),
+ * served by the gateway over a small deployment: a customer loads a wallet and sees decrypted
+ * charts whose totals equal the energy bill; a bill tampered with in transit shows as invalid; a
+ * provider sees verified bills; an auditor runs "verify everything"; the operator view renders.
+ * No request leaves for another origin and no wallet secret is ever sent. Screenshots are kept in
+ * $FEMETER_ARTIFACTS (default test-artifacts/web, git-ignored).
+ *
+ * Needs `npm run build:web` and /usr/bin/chromium; without them the test is skipped, unless
+ * FEMETER_REQUIRE_BROWSER=1 (as in .ci/run), where it fails.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { embeddedEngine, type Engine } from '../../src/apps/engines.js';
+import { participantKey } from '../../src/apps/gateway/engine.js';
+import { startGateway, type Gateway } from '../../src/apps/gateway/server.js';
+import { CHANNEL, derive, makeWorld, meterPeriod, PERIOD, type World } from '../e2e/world.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const WEB = join(ROOT, 'dist', 'web');
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = resolve(process.env.FEMETER_ARTIFACTS ?? join(ROOT, 'test-artifacts', 'web'));
+const missing = [
+    existsSync(join(WEB, 'index.html')) ? '' : 'dist/web (npm run build:web)',
+    existsSync(CHROMIUM) ? '' : CHROMIUM,
+].filter(Boolean);
+const skip =
+    missing.length > 0 && process.env.FEMETER_REQUIRE_BROWSER !== '1'
+        ? `needs ${missing.join(' and ')}`
+        : false;
+
+describe('web dashboard in Chromium', { skip }, () => {
+    let w: World;
+    let engine: Engine & { ledger: Parameters<typeof startGateway>[0]['ledger'] };
+    let gateway: Gateway;
+    let browser: Browser;
+    let tmp: string;
+    const wallets: Record<string, string> = {};
+    const secrets: string[] = [];
+
+    before(async () => {
+        assert.deepEqual(missing, [], `missing: ${missing.join(', ')}`);
+        delete process.env.FEMETER_E2E_ENGINE;
+        w = await makeWorld(1);
+        const h = w.households[0]!;
+        for (const t of ['provider-a.energy', 'provider-a.flat'])
+            await h.customer.acceptTariff({
+                meter: h.meterId,
+                channel: CHANNEL,
+                provider: 'provider-a',
+                tariff: { id: t, version: 1 },
+                periods: [PERIOD],
+            });
+        await meterPeriod(h, PERIOD);
+        await w.providers[0]!.provider.bill(h.meterId, CHANNEL, PERIOD);
+        await w.close();
+        engine = await embeddedEngine(join(w.dir, 'ledger'), derive('engine'));
+        const reader = (await engine.connect('operator', 'operator')).api;
+        gateway = await startGateway({ ledger: engine.ledger, reader, webDir: WEB });
+        tmp = mkdtempSync(join(tmpdir(), 'femeter-web-'));
+        const wallet = (party: string, role: string, mspId: string, root?: string): void => {
+            const ledgerKey = bytesToHex(participantKey(derive('engine'), party));
+            secrets.push(ledgerKey, ...(root ? [root] : []));
+            const file = join(tmp, `${party}.json`);
+            writeFileSync(
+                file,
+                JSON.stringify({
+                    femeter: 'wallet/1',
+                    party,
+                    role,
+                    mspId,
+                    ledgerKey,
+                    ...(root ? { root } : {}),
+                }),
+            );
+            wallets[party] = file;
+        };
+        wallet('cust-0', 'customer', 'CustomersMSP', bytesToHex(derive('cust-0/root')));
+        wallet('auditor', 'auditor', 'CustomersMSP');
+        wallet('provider-a', 'provider', 'OperatorMSP');
+        wallet('operator', 'operator', 'OperatorMSP');
+        mkdirSync(ARTIFACTS, { recursive: true });
+        browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    });
+    after(async () => {
+        await browser?.close();
+        await gateway?.close();
+        await engine?.close();
+        if (w) rmSync(w.dir, { recursive: true, force: true });
+        if (tmp) rmSync(tmp, { recursive: true, force: true });
+    });
+
+    /** A page that records every request, and refuses any to another origin. */
+    const open = async (
+        party: string,
+        viewport = { width: 1200, height: 900 },
+    ): Promise<{ page: Page; requests: { url: string; body: string }[] }> => {
+        const page = await browser.newPage({ viewport });
+        const requests: { url: string; body: string }[] = [];
+        page.on('request', (r) => requests.push({ url: r.url(), body: r.postData() ?? '' }));
+        page.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
+        await page.goto(gateway.url + '/');
+        await page.setInputFiles('#wallet-file', wallets[party]!);
+        await page.getByTestId('who').filter({ hasText: party }).waitFor();
+        return { page, requests };
+    };
+    const ownOrigin = (requests: { url: string; body: string }[]): void => {
+        for (const r of requests)
+            assert.ok(
+                r.url.startsWith(gateway.url) ||
+                    r.url.startsWith('blob:') ||
+                    r.url.startsWith('data:'),
+                `request to another origin: ${r.url}`,
+            );
+        for (const r of requests)
+            for (const s of secrets)
+                assert.ok(!r.body.includes(s), `a wallet secret left the browser in ${r.url}`);
+    };
+    const decryptAndCheck = async (page: Page): Promise<void> => {
+        await page.locator('#c-period option').first().waitFor({ state: 'attached' });
+        await page.click('#c-load');
+        await page.getByTestId('total-wh').waitFor({ timeout: 120_000 });
+    };
+
+    it('customer: decrypted charts total the energy bill; every bill verified', async () => {
+        const { page, requests } = await open('cust-0');
+        await decryptAndCheck(page);
+        const total = (await page.getByTestId('total-wh').textContent())!.trim();
+        assert.match(total, /^\d+$/);
+        const energy = page.locator('[data-testid="bill-m"][data-tariff="provider-a.energy"]');
+        assert.equal(
+            (await energy.textContent())!.trim(),
+            total,
+            'energy bill = own decrypted total',
+        );
+        for (const grain of ['day', 'week', 'month']) {
+            await page.click(`button[data-grain="${grain}"]`);
+            await page.getByTestId(`table-${grain}`).waitFor();
+            const chartTotal = (await page.getByTestId('chart-total').textContent())!.replace(
+                /,/g,
+                '',
+            );
+            assert.equal(chartTotal, total, `chart per ${grain} totals the bill`);
+        }
+        const verdicts = await page.getByTestId('bill-verdict').allTextContents();
+        assert.equal(verdicts.length, 2);
+        assert.deepEqual(verdicts, ['OK', 'OK']);
+        assert.ok((await page.getByTestId('consents').locator('tbody tr').count()) >= 2);
+        await page.click('button[data-grain="day"]');
+        await page.screenshot({ path: join(ARTIFACTS, 'customer.png'), fullPage: true });
+        // export: a download of own data, made in the browser
+        const [download] = await Promise.all([
+            page.waitForEvent('download'),
+            page.click('#c-export'),
+        ]);
+        assert.match(download.suggestedFilename(), /^femeter-meter-0-2024-03\.json$/);
+        ownOrigin(requests);
+        await page.close();
+        // the same on a phone-sized screen
+        const phone = await open('cust-0', { width: 390, height: 844 });
+        await decryptAndCheck(phone.page);
+        const { overflow, culprits } = await phone.page.evaluate(() => ({
+            overflow: document.documentElement.scrollWidth - window.innerWidth,
+            culprits: [...document.querySelectorAll('body *')]
+                .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(0, 5)
+                .map((e) => `${e.tagName}.${e.className}`),
+        }));
+        assert.ok(
+            overflow <= 1,
+            `the page scrolls sideways by ${overflow} px on a phone: ${culprits.join(', ')}`,
+        );
+        await phone.page.screenshot({
+            path: join(ARTIFACTS, 'customer-phone.png'),
+            fullPage: true,
+        });
+        await phone.page.close();
+    });
+
+    it('customer: a bill tampered with in transit shows as invalid', async () => {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        await page.route('**/v1/transactions/evaluate', async (route) => {
+            const res = await route.fetch();
+            const body = (await res.json()) as { result?: string };
+            let rows: unknown;
+            try {
+                rows = JSON.parse(Buffer.from(body.result ?? '', 'base64').toString('utf8'));
+            } catch {
+                rows = undefined;
+            }
+            if (
+                Array.isArray(rows) &&
+                rows.length > 0 &&
+                (rows[0] as { proof?: unknown }).proof !== undefined
+            ) {
+                const bills = rows as { m: string }[];
+                bills[0]!.m = (BigInt(bills[0]!.m) + 1n).toString();
+                body.result = Buffer.from(JSON.stringify(bills)).toString('base64');
+            }
+            await route.fulfill({ response: res, json: body });
+        });
+        await page.goto(gateway.url + '/');
+        await page.setInputFiles('#wallet-file', wallets['cust-0']!);
+        await decryptAndCheck(page);
+        const verdicts = await page.getByTestId('bill-verdict').allTextContents();
+        assert.ok(verdicts.includes('INVALID'), verdicts.join(', '));
+        await page.screenshot({ path: join(ARTIFACTS, 'customer-tampered.png'), fullPage: true });
+        await page.close();
+    });
+
+    it('provider sees verified bills; auditor verifies everything and browses blocks; operator view', async () => {
+        const prov = await open('provider-a');
+        await prov.page.click('#p-load');
+        await prov.page.getByTestId('provider-bills').waitFor({ timeout: 120_000 });
+        const proofs = await prov.page.getByTestId('provider-proof').allTextContents();
+        assert.deepEqual(proofs, ['valid', 'valid']);
+        await prov.page.screenshot({ path: join(ARTIFACTS, 'provider.png'), fullPage: true });
+        ownOrigin(prov.requests);
+        await prov.page.close();
+
+        const aud = await open('auditor');
+        await aud.page.click('#a-verify');
+        await aud.page.getByTestId('audit-verdict').waitFor({ timeout: 120_000 });
+        assert.equal(
+            await aud.page.getByTestId('audit-verdict').textContent(),
+            'Everything verified',
+        );
+        await aud.page.screenshot({ path: join(ARTIFACTS, 'auditor-verify.png'), fullPage: true });
+        await aud.page.click('#a-show-block');
+        await aud.page.getByTestId('block-txs').waitFor();
+        assert.match((await aud.page.getByTestId('block-txs').textContent())!, /Bootstrap/);
+        await aud.page.click('#a-registry');
+        await aud.page.getByTestId('registry').waitFor();
+        assert.match((await aud.page.getByTestId('registry').textContent())!, /e2e-meter\/1/);
+        await aud.page.screenshot({
+            path: join(ARTIFACTS, 'auditor-registry.png'),
+            fullPage: true,
+        });
+        ownOrigin(aud.requests);
+        await aud.page.close();
+
+        const op = await open('operator');
+        await op.page.fill('#o-p-id', 'aud-web');
+        await op.page.selectOption('#o-p-role', 'auditor');
+        await op.page.fill('#o-p-name', 'Web auditor');
+        await op.page.fill('#o-p-key', '22'.repeat(32));
+        await op.page.click('#o-party button[type=submit]');
+        await op.page.locator('#o-out .ok').waitFor();
+        assert.match(
+            (await op.page.locator('#o-out').textContent())!,
+            /Registered auditor aud-web/,
+        );
+        await op.page.screenshot({ path: join(ARTIFACTS, 'operator.png'), fullPage: true });
+        await op.page.close();
+    });
+});

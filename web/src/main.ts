@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+/** The femeter dashboard: load a wallet, then the view of its role (customer, provider, auditor, operator). */
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import { customerView } from './customer.js';
+import { $, act, status } from './dom.js';
+import { openSession, parseWallet } from './session.js';
+import { auditorView, operatorView, providerView } from './views.js';
+
+function show(view: string): void {
+    document.querySelectorAll<HTMLButtonElement>('nav button').forEach((b) => {
+        b.setAttribute('aria-pressed', String(b.dataset.view === view));
+    });
+    document
+        .querySelectorAll<HTMLElement>('[data-view-panel]')
+        .forEach((p) => (p.hidden = p.dataset.viewPanel !== view));
+}
+document.querySelectorAll<HTMLButtonElement>('nav button').forEach(
+    (b) =>
+        (b.onclick = () => {
+            show(b.dataset.view!);
+        }),
+);
+
+const file = $('wallet-file') as HTMLInputElement;
+file.onchange = () => {
+    const f = file.files?.[0];
+    if (!f) return;
+    void act(undefined, 'Opening the wallet', async () => {
+        const wallet = parseWallet(await f.text());
+        const session = await openSession(wallet, location.origin);
+        $('who').textContent =
+            `Signed in as ${wallet.party} (${wallet.role}, ${wallet.mspId}); your keys stay in this browser.`;
+        const view = wallet.role === 'indexPublisher' ? 'auditor' : wallet.role;
+        show(view);
+        if (wallet.role === 'customer') customerView(session);
+        providerView(session);
+        auditorView(session);
+        operatorView(session);
+    });
+};
+status('Load a wallet file to begin.');
