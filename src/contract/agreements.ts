@@ -1,20 +1,39 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module contract/agreements
- * Tariff agreements (DESIGN.md §4 step 3): a customer accepts a provider's tariff for some periods of
- * a meter channel (the privacy guard re-runs on the ledger over every key already issued for the
- * epoch; the HPKE-sealed functional keys and a consent record are stored) or records a refusal.
+ * Tariff agreements (DESIGN.md §3, §4 step 3): a customer accepts a provider's tariff for some
+ * periods of a meter channel, or records a refusal. On acceptance the privacy guard
+ * (fe/guard `guardKeySet`) decides on the epoch's whole key set — the weights of every agreement
+ * of every provider, derived on the ledger from the stored tariffs and price series, plus the
+ * candidate — with k from the ledger configuration: nothing the guard uses comes from the request,
+ * so the verdict is a function of the key set, not of acceptance order or of the caller. Indexed
+ * tariffs must also stay within the bounds of `tariff/bounds.ts`. The sealed functional key, the
+ * consent record (with the verdict's code, method, rank and minimum support) and the agreement's
+ * fold (`./folds.ts`) are stored. A second acceptance of the same agreement by the customer
+ * replaces its sealed key (a key that turned out bad), recorded as a "replaced" consent.
  * Called by `FemeterContract.AcceptTariff` / `RecordRefusal`.
  */
 import type { Context } from 'fabric-contract-api';
-import { checkKeySet, GUARD_MIN_K, type GuardMode } from '../fe/guard.js';
+import { guardKeySet, type KeySetVerdict } from '../fe/guard.js';
+import { ledgerConfig } from './config.js';
 import { ContractError } from './errors.js';
+import { startFold } from './folds.js';
 import { keys } from './keys.js';
 import { marshalString } from './marshal.js';
-import type { Agreement, Consent, Meter, MpkRecord, Party, PeriodRecord } from './records.js';
+import type {
+    Agreement,
+    Consent,
+    ConsentGuard,
+    Meter,
+    MpkRecord,
+    Party,
+    PeriodRecord,
+    SeriesOwner,
+} from './records.js';
 import { event, ownMeterChannel, period } from './requests.js';
 import { getJson, listByPrefix, mustGet, putJson, txTime } from './state.js';
-import { arr, asObj, hex, id, int, obj, oneOf, onlyFields, str } from './validate.js';
+import { assertIndexedTariffBounds, TariffError, type Tariff } from './tariff/index.js';
+import { arr, asObj, hex, id, int, obj, onlyFields, str } from './validate.js';
 import { getTariff, weightsDigest, weightsFor } from './weights.js';
 
 /** Most periods one AcceptTariff may cover (a year of months, with room). */
@@ -31,12 +50,10 @@ export const MAX_AGREEMENT_PERIODS = 24;
  */
 export async function acceptTariff(ctx: Context, b: Record<string, unknown>): Promise<string> {
     const w = 'AcceptTariff';
-    onlyFields(b, ['meter', 'channel', 'provider', 'tariff', 'periods', 'guard'], w);
-    const { meter, provider, tariff, tariffRec, channel, mode, k } = await agreementContext(
-        ctx,
-        b,
-        w,
-    );
+    onlyFields(b, ['meter', 'channel', 'provider', 'tariff', 'periods'], w);
+    const { meter, provider, tariff, tariffRec, channel } = await agreementContext(ctx, b, w);
+    await assertBounds(ctx, tariff, w);
+    const { guardK: k } = await ledgerConfig(ctx);
     const periods = arr(b, 'periods', w, 1, MAX_AGREEMENT_PERIODS).map((x, i) => {
         const o = asObj(x, `${w}.periods[${i}]`);
         onlyFields(o, ['period', 'encryptedKey'], `${w}.periods[${i}]`);
@@ -45,8 +62,11 @@ export async function acceptTariff(ctx: Context, b: Record<string, unknown>): Pr
             encryptedKey: hex(o, 'encryptedKey', `${w}.periods[${i}]`, undefined, 128 * 1024),
         };
     });
+    if (new Set(periods.map((x) => x.period)).size !== periods.length)
+        throw new ContractError('BAD_REQUEST', `${w}.periods: a period is listed twice`);
     const now = txTime(ctx);
     const txId = ctx.stub.getTxID();
+    const replaced: string[] = [];
     for (const pp of periods) {
         await mustGet<MpkRecord>(
             ctx,
@@ -59,43 +79,67 @@ export async function acceptTariff(ctx: Context, b: Record<string, unknown>): Pr
         );
         if (pr?.closed)
             throw new ContractError('CLOSED', `${w}: period ${pp.period} is already closed`);
-        const y = await weightsFor(ctx, meter, pp.period, tariff);
         const aKey = keys.agree(ctx.stub, meter.id, channel, pp.period, provider.id, tariff.id);
-        if (await getJson(ctx, aKey))
-            throw new ContractError(
-                'EXISTS',
-                `${w}: ${provider.id} already holds a key for ${tariff.id} in ${pp.period}`,
-            );
-        const existing = await issuedWeights(ctx, meter, channel, pp.period);
-        const decision = checkKeySet(existing, y, { mode, k });
-        if (!decision.allowed)
-            throw new ContractError(
-                'GUARD',
-                `${w}: privacy guard refuses ${tariff.id}@${tariff.version} for ${pp.period}: ${decision.reason}`,
-            );
-        const agreement: Agreement = {
+        const held = await getJson<Agreement>(ctx, aKey);
+        const base = {
             meter: meter.id,
             channel,
             period: pp.period,
             provider: provider.id,
             tariffId: tariff.id,
             tariffVersion: tariff.version,
+        };
+        if (held) {
+            // Key replacement: same agreement, same weights, a new sealed key (issue 9 item 5).
+            if (held.tariffVersion !== tariff.version)
+                throw new ContractError(
+                    'EXISTS',
+                    `${w}: ${provider.id} already holds ${tariff.id}@${held.tariffVersion} in ${pp.period}; a new version takes effect from a later period`,
+                );
+            if (held.encryptedKey === pp.encryptedKey)
+                throw new ContractError(
+                    'EXISTS',
+                    `${w}: ${provider.id} already holds this key for ${tariff.id} in ${pp.period}`,
+                );
+            await putJson(ctx, aKey, {
+                ...held,
+                encryptedKey: pp.encryptedKey,
+                keyReplacedAt: now,
+                txId,
+            } satisfies Agreement);
+            await putJson(ctx, keys.consent(ctx.stub, meter.id, channel, pp.period, txId), {
+                ...base,
+                decision: 'replaced',
+                reason: 'the customer replaced the sealed functional key of an existing agreement (same weights)',
+                guard: { k, code: 'unchanged' },
+                at: now,
+                txId,
+            } satisfies Consent);
+            replaced.push(pp.period);
+            continue;
+        }
+        const y = await weightsFor(ctx, meter, pp.period, tariff);
+        const existing = await issuedWeights(ctx, meter, channel, pp.period);
+        const verdict = guardKeySet([...existing, y], { k });
+        if (!verdict.allowed)
+            throw new ContractError(
+                'GUARD',
+                `${w}: privacy guard refuses ${tariff.id}@${tariff.version} for ${pp.period}: ${verdict.reason}`,
+            );
+        const agreement: Agreement = {
+            ...base,
             weightsDigest: weightsDigest(y),
             encryptedKey: pp.encryptedKey,
             agreedAt: now,
             txId,
         };
         await putJson(ctx, aKey, agreement);
+        await startFold(ctx, meter, channel, pp.period, provider.id, tariff.id, y);
         const consent: Consent = {
-            meter: meter.id,
-            channel,
-            period: pp.period,
-            provider: provider.id,
-            tariffId: tariff.id,
-            tariffVersion: tariff.version,
+            ...base,
             decision: 'allowed',
-            reason: decision.reason,
-            guard: { mode, k, code: decision.code },
+            reason: verdict.reason,
+            guard: consentGuard(verdict, existing.length + 1),
             at: now,
             txId,
         };
@@ -109,6 +153,7 @@ export async function acceptTariff(ctx: Context, b: Record<string, unknown>): Pr
         version: tariff.version,
         digest: tariffRec.digest,
         periods: periods.map((x) => x.period),
+        ...(replaced.length > 0 ? { replaced } : {}),
     });
     return marshalString({
         meter: meter.id,
@@ -116,11 +161,39 @@ export async function acceptTariff(ctx: Context, b: Record<string, unknown>): Pr
         provider: provider.id,
         tariff: `${tariff.id}@${tariff.version}`,
         periods: periods.map((x) => x.period),
+        replaced,
     });
 }
 
+/** What the consent record keeps of a verdict. */
+function consentGuard(v: KeySetVerdict, count: number): ConsentGuard {
+    return {
+        k: v.k,
+        code: v.code,
+        method: v.method,
+        ...(v.rank === undefined ? {} : { rank: v.rank }),
+        ...(v.minSupport === undefined ? {} : { minSupport: v.minSupport }),
+        ...(v.minSupportExact === undefined ? {} : { minSupportExact: v.minSupportExact }),
+        keys: count,
+    };
+}
+
+/** An indexed tariff must follow a registered series within the bounds of tariff/bounds.ts. */
+export async function assertBounds(ctx: Context, tariff: Tariff, w: string): Promise<void> {
+    if (tariff.kind !== 'indexed') return;
+    const owner = await getJson<SeriesOwner>(ctx, keys.seriesOwner(ctx.stub, tariff.series));
+    try {
+        assertIndexedTariffBounds(tariff, { allowedSeries: owner ? [owner.id] : [] });
+    } catch (e) {
+        if (e instanceof TariffError)
+            throw new ContractError('BAD_REQUEST', `${w}: ${e.message}`, { cause: e });
+        throw e;
+    }
+}
+
 /**
- * RecordRefusal on a parsed request object.
+ * RecordRefusal on a parsed request object. When the tariff's weights can be derived, the
+ * contract records its own verdict on the key set beside the customer's reason.
  *
  * @throws {ContractError} `BAD_REQUEST`, `FORBIDDEN` or `NOT_FOUND`
  * @example
@@ -130,8 +203,9 @@ export async function acceptTariff(ctx: Context, b: Record<string, unknown>): Pr
  */
 export async function recordRefusal(ctx: Context, b: Record<string, unknown>): Promise<string> {
     const w = 'RecordRefusal';
-    onlyFields(b, ['meter', 'channel', 'provider', 'tariff', 'periods', 'guard', 'reason'], w);
-    const { meter, provider, tariff, channel, mode, k } = await agreementContext(ctx, b, w);
+    onlyFields(b, ['meter', 'channel', 'provider', 'tariff', 'periods', 'reason'], w);
+    const { meter, provider, tariff, channel } = await agreementContext(ctx, b, w);
+    const { guardK: k } = await ledgerConfig(ctx);
     const reason = str(b, 'reason', w, 1024);
     const periods = arr(b, 'periods', w, 1, MAX_AGREEMENT_PERIODS).map((x, i) => {
         if (typeof x !== 'string')
@@ -141,6 +215,14 @@ export async function recordRefusal(ctx: Context, b: Record<string, unknown>): P
     const now = txTime(ctx);
     const txId = ctx.stub.getTxID();
     for (const p of periods) {
+        let guard: ConsentGuard = { k, code: 'customer' };
+        try {
+            const y = await weightsFor(ctx, meter, p, tariff);
+            const existing = await issuedWeights(ctx, meter, channel, p);
+            guard = consentGuard(guardKeySet([...existing, y], { k }), existing.length + 1);
+        } catch (e) {
+            if (!(e instanceof ContractError)) throw e; // e.g. series not yet published: no verdict
+        }
         const consent: Consent = {
             meter: meter.id,
             channel,
@@ -150,7 +232,7 @@ export async function recordRefusal(ctx: Context, b: Record<string, unknown>): P
             tariffVersion: tariff.version,
             decision: 'refused',
             reason,
-            guard: { mode, k, code: 'refused' },
+            guard,
             at: now,
             txId,
         };
@@ -167,7 +249,7 @@ export async function recordRefusal(ctx: Context, b: Record<string, unknown>): P
     return marshalString({ refused: periods.length, reason });
 }
 
-/** The checked parties, tariff, channel and guard settings of an agreement request. */
+/** The checked parties, tariff and channel of an agreement request. */
 async function agreementContext(ctx: Context, b: Record<string, unknown>, w: string) {
     const { meter, customer, channel } = await ownMeterChannel(ctx, b, w);
     const provider = await mustGet<Party>(
@@ -189,14 +271,7 @@ async function agreementContext(ctx: Context, b: Record<string, unknown>, w: str
             'BAD_REQUEST',
             `${w}: tariff ${tariff.id} belongs to ${tariff.provider}, not ${provider.id}`,
         );
-    const g = obj(b, 'guard', w);
-    onlyFields(g, ['mode', 'k'], `${w}.guard`);
-    const mode: GuardMode =
-        tariff.kind === 'indexed'
-            ? 'indexed'
-            : oneOf(g, 'mode', `${w}.guard`, ['class', 'indexed'] as const);
-    const k = int(g, 'k', `${w}.guard`, GUARD_MIN_K, 100_000);
-    return { meter, customer, provider, tariff, tariffRec, channel, mode, k };
+    return { meter, customer, provider, tariff, tariffRec, channel };
 }
 
 /** Weights of every key already issued for an epoch (all providers: the guard is about what leaks at all). */

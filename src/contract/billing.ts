@@ -1,36 +1,34 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module contract/billing
- * Bill verification on the ledger (DESIGN.md §2 "Verifiable bill", §4 step 5): before a bill is
- * stored the contract recomputes, from public ledger data only,
- *   y   from the agreed tariff (and price series),
- *   K_y = Σ y_i·H_i from the published mpk,
- *   S   = Σ y_i·C_i from the stored ciphertexts of the closed period,
- * and checks the provider's Chaum–Pedersen proof that S − m·G = sk_y·C_0 with sk_y·G = K_y.
+ * Bill verification on the ledger (DESIGN.md §2 "Verifiable bill", §4 step 5) in O(1): before a
+ * bill is stored the contract checks the provider's Chaum–Pedersen proof that S − m·G = sk_y·C_0
+ * with sk_y·G = K_y, where K_y = Σ y_i·H_i and S = Σ y_i·C_i are the points the contract itself
+ * keeps per agreement (`./folds.ts`: K_y computed from the published mpk at acceptance, S folded
+ * from the stored ciphertexts as they arrived). Nothing here reads the mpk or the readings; the
+ * auditor re-derives both from scratch (roles/auditor).
  */
 import type { Context } from 'fabric-contract-api';
-import { decodeMpk, decodeProof } from '../fe/codec.js';
+import { decodeProof } from '../fe/codec.js';
 import { FeError } from '../fe/errors.js';
-import { mod } from '../fe/group.js';
 import { groupByName } from '../fe/groups.js';
 import { verifyBill } from '../fe/proof.js';
 import { ContractError } from './errors.js';
-import { keys } from './keys.js';
-import type { Meter, MpkRecord, PeriodRecord, SlotRecord } from './records.js';
-import { listByPrefix, mustGet } from './state.js';
+import { foldedPoints } from './folds.js';
+import type { Meter, PeriodRecord } from './records.js';
 import { hexToBytes } from './validate.js';
 
-/** Verify m and its proof for a closed period; throws BAD_PROOF / BAD_POINT. */
+/** Verify m and its proof for a closed period against the agreement's fold; throws BAD_PROOF / INCOMPLETE. */
 export async function verifyBillOnLedger(
     ctx: Context,
     meter: Meter,
     period: PeriodRecord,
-    tariffLabel: string,
-    y: readonly bigint[],
+    agreement: { provider: string; tariffId: string; tariffVersion: number },
     m: bigint,
     proofHex: string,
 ): Promise<void> {
     const g = groupByName(meter.group);
+    const tariffLabel = `${agreement.tariffId}@${agreement.tariffVersion}`;
     const what = `bill ${meter.id}/${period.channel}/${period.period} (${tariffLabel})`;
     let proof;
     try {
@@ -40,44 +38,32 @@ export async function verifyBillOnLedger(
             throw new ContractError('BAD_PROOF', `${what}: ${e.message}`, { cause: e });
         throw e;
     }
-    const mpkRec = await mustGet<MpkRecord>(
-        ctx,
-        keys.mpk(ctx.stub, meter.id, period.channel, period.period),
-        `mpk of ${meter.id}/${period.channel}/${period.period}`,
-    );
-    const mpk = decodeMpk(g, hexToBytes(mpkRec.mpk));
-    if (y.length !== mpk.H.length)
-        throw new ContractError(
-            'BAD_PROOF',
-            `${what}: tariff has ${y.length} weights, mpk ${mpk.H.length} slots`,
-        );
-    const slots = await listByPrefix<SlotRecord>(ctx, 'slot', [
-        meter.id,
-        period.channel,
-        period.period,
-    ]);
-    if (slots.length !== period.slots)
-        throw new ContractError(
-            'INCOMPLETE',
-            `${what}: ${slots.length} of ${period.slots} slots stored`,
-        );
     if (period.c0 === undefined)
         throw new ContractError('INCOMPLETE', `${what}: the period has no C0 stored`);
-    const Cbytes = new Uint8Array(slots.length * g.elementBytes);
-    slots.forEach((s, i) => {
-        Cbytes.set(hexToBytes(s.value.c), i * g.elementBytes);
-    });
-    const C = g.decodeMany(Cbytes, slots.length, 'C');
-    const ys = y.map((v) => mod(v, g.order));
+    const folded = await foldedPoints(
+        ctx,
+        meter,
+        period.channel,
+        period.period,
+        agreement.provider,
+        agreement.tariffId,
+    );
+    if (folded === undefined)
+        throw new ContractError('NOT_FOUND', `${what}: the agreement has no fold record`);
+    if (folded.count !== period.slots)
+        throw new ContractError(
+            'INCOMPLETE',
+            `${what}: ${folded.count} of ${period.slots} slots folded`,
+        );
     const statement = {
         meter: meter.id,
         channel: period.channel,
         period: period.period,
         tariff: tariffLabel,
         m,
-        K: g.msmVartime(mpk.H, ys),
+        K: folded.K,
         C0: g.decode(hexToBytes(period.c0), 'C0'),
-        S: g.msmVartime(C, ys),
+        S: folded.S,
     };
     if (!verifyBill(g, statement, proof)) {
         throw new ContractError(

@@ -12,12 +12,15 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { decodeMpk } from '../fe/codec.js';
 import { FeError } from '../fe/errors.js';
 import { GROUP_NAMES, groupByName } from '../fe/groups.js';
-import type { GroupName } from '../fe/group.js';
 import { verifyBillOnLedger } from './billing.js';
+import { CONFIG_KEY, ledgerConfig } from './config.js';
+import { foldReadings } from './folds.js';
+import { GUARD_DEFAULT_K, GUARD_MIN_K } from '../fe/guard.js';
 import { ContractError } from './errors.js';
 import { keys } from './keys.js';
 import { marshalString, parseArg } from './marshal.js';
-import { acceptTariff, recordRefusal } from './agreements.js';
+import { assertMpkFits, MPK_ARG_MAX_BYTES, mpkHexLimit } from './limits.js';
+import { acceptTariff, assertBounds, recordRefusal } from './agreements.js';
 import { periodDigest } from './period-digest.js';
 import { applyReadings } from './readings.js';
 import { event, identityOf, ownMeterChannel, period } from './requests.js';
@@ -36,6 +39,7 @@ import {
     type MpkRecord,
     type Party,
     type PeriodRecord,
+    type SeriesOwner,
     type SeriesRecord,
     type SlotRecord,
     type TariffRecord,
@@ -59,7 +63,6 @@ import {
     assertPriceSeries,
     assertTimeZone,
     assertIntervalMinutes,
-    parsePeriodId,
     parseTariff,
     TariffError,
 } from './tariff/index.js';
@@ -75,10 +78,9 @@ import {
     obj,
     oneOf,
     onlyFields,
-    optStr,
     str,
 } from './validate.js';
-import { getTariff, meterPeriod, weightsFor } from './weights.js';
+import { getTariff, meterPeriod } from './weights.js';
 
 const { Contract, Info, Returns, Transaction } = fabric;
 /**
@@ -87,8 +89,6 @@ const { Contract, Info, Returns, Transaction } = fabric;
  */
 const Context = fabric.Context;
 type Context = FabricContext;
-
-const CONFIG_KEY = 'config';
 
 export { MAX_AGREEMENT_PERIODS } from './agreements.js';
 
@@ -102,14 +102,26 @@ export class FemeterContract extends Contract {
         super('femeter');
     }
 
+    /** A fresh transaction context (fabric-contract-api's hook; the same class the runtime would create). */
+    override createContext(): Context {
+        return new Context();
+    }
+
     // ---------------------------------------------------------------- registration
 
-    /** Make the submitter the operator. Only once per ledger. */
+    /**
+     * Make the submitter the operator and fix the ledger configuration. Only once per ledger.
+     * Request: `{ id, name, guardK? }` — guardK is the privacy guard's k for every epoch (default 96, ≥ 4).
+     */
     @Transaction()
     @Returns('string')
     async Bootstrap(ctx: Context, json: string): Promise<string> {
         const b = parseArg(json, 'Bootstrap');
-        onlyFields(b, ['id', 'name'], 'Bootstrap');
+        onlyFields(b, ['id', 'name', 'guardK'], 'Bootstrap');
+        const guardK =
+            b.guardK === undefined
+                ? GUARD_DEFAULT_K
+                : int(b, 'guardK', 'Bootstrap', GUARD_MIN_K, 100_000);
         if (await getJson(ctx, CONFIG_KEY))
             throw new ContractError(
                 'EXISTS',
@@ -122,7 +134,7 @@ export class FemeterContract extends Contract {
             identity: submitter(ctx),
             registeredAt: txTime(ctx),
         };
-        await putJson(ctx, CONFIG_KEY, { operator: party.id });
+        await putJson(ctx, CONFIG_KEY, { operator: party.id, guardK });
         await putJson(ctx, keys.party(ctx.stub, party.id), party);
         await putJson(ctx, keys.ident(ctx.stub, party.identity.mspId, party.identity.id), {
             kind: 'party',
@@ -227,6 +239,7 @@ export class FemeterContract extends Contract {
             group: b.group === undefined ? 'ristretto255' : oneOf(b, 'group', w, GROUP_NAMES),
             registeredAt: txTime(ctx),
         };
+        assertMpkFits(meter.group, meter.slotMinutes, w);
         if (await getJson(ctx, keys.meter(ctx.stub, meter.id)))
             throw new ContractError('EXISTS', `meter ${meter.id} already exists`);
         await this.#claimIdentity(ctx, meter.identity, { kind: 'meter', id: meter.id });
@@ -255,13 +268,13 @@ export class FemeterContract extends Contract {
     @Returns('string')
     async PublishMpk(ctx: Context, json: string): Promise<string> {
         const w = 'PublishMpk';
-        const b = parseArg(json, w);
+        const b = parseArg(json, w, MPK_ARG_MAX_BYTES);
         onlyFields(b, ['meter', 'channel', 'period', 'mpk'], w);
         const { meter, channel } = await ownMeterChannel(ctx, b, w);
         const p = period(b, 'period', w);
-        const mpkHex = hex(b, 'mpk', w, undefined, 2 * 1024 * 1024);
         const g = groupByName(meter.group);
         const slots = meterPeriod(meter, p).slotCount;
+        const mpkHex = hex(b, 'mpk', w, undefined, mpkHexLimit(g, slots));
         let mpk;
         try {
             mpk = decodeMpk(g, hexToBytes(mpkHex));
@@ -364,6 +377,7 @@ export class FemeterContract extends Contract {
                 'FORBIDDEN',
                 `PublishTariff: the document names provider ${tariff.provider}, submitter is ${provider.id}`,
             );
+        await assertBounds(ctx, tariff, 'PublishTariff');
         const k = keys.tariff(ctx.stub, tariff.id, tariff.version);
         if (await getJson(ctx, k))
             throw new ContractError(
@@ -389,7 +403,10 @@ export class FemeterContract extends Contract {
         return marshalString(rec);
     }
 
-    /** Publish a price index series for one period (index publishers). Write-once. */
+    /**
+     * Publish a price index series for one period (index publishers). Write-once. The first
+     * publisher of a series id owns it: nobody else may publish that id for any period.
+     */
     @Transaction()
     @Returns('string')
     async PublishPriceSeries(ctx: Context, json: string): Promise<string> {
@@ -418,6 +435,19 @@ export class FemeterContract extends Contract {
             digest: bytesToHex(sha256(new TextEncoder().encode(marshalString(b)))),
             publishedAt: txTime(ctx),
         };
+        const ownerKey = keys.seriesOwner(ctx.stub, rec.id);
+        const owner = await getJson<SeriesOwner>(ctx, ownerKey);
+        if (owner && owner.publisher !== publisher.id)
+            throw new ContractError(
+                'FORBIDDEN',
+                `${w}: series ${rec.id} belongs to index publisher ${owner.publisher}; only it may publish the series`,
+            );
+        if (!owner)
+            await putJson(ctx, ownerKey, {
+                id: rec.id,
+                publisher: publisher.id,
+                registeredAt: txTime(ctx),
+            } satisfies SeriesOwner);
         const k = keys.series(ctx.stub, rec.id, p);
         const existing = await getJson<SeriesRecord>(ctx, k);
         if (existing) {
@@ -435,7 +465,9 @@ export class FemeterContract extends Contract {
      * The customer accepts a tariff for some periods of a meter channel: the privacy guard is re-run
      * here on the weights derived on the ledger, then the HPKE-sealed functional keys and the
      * consent record are stored (`./agreements.ts`).
-     * Request: `{ meter, channel, provider, tariff: { id, version }, periods: [{ period, encryptedKey }], guard: { mode, k } }`.
+     * The guard decides on the epoch's whole key set derived from ledger state, with k from the
+     * ledger configuration. A second AcceptTariff for an existing agreement (same tariff version)
+     * replaces its sealed key. Request: `{ meter, channel, provider, tariff: { id, version }, periods: [{ period, encryptedKey }] }`.
      */
     @Transaction()
     @Returns('string')
@@ -445,7 +477,7 @@ export class FemeterContract extends Contract {
 
     /**
      * The customer records a refusal (e.g. the guard refused): the consent record says why (`./agreements.ts`).
-     * Request: `{ meter, channel, provider, tariff: { id, version }, periods: [period], guard: { mode, k }, reason }`.
+     * Request: `{ meter, channel, provider, tariff: { id, version }, periods: [period], reason }`.
      */
     @Transaction()
     @Returns('string')
@@ -462,6 +494,7 @@ export class FemeterContract extends Contract {
         const b = parseArg(json, 'SubmitReadings');
         const meter = await requireMeter(ctx, id(b, 'meter', 'SubmitReadings'), 'SubmitReadings');
         const stored = await applyReadings(ctx, meter, b);
+        await foldReadings(ctx, meter, stored);
         if (stored.length > 0) event(ctx, 'readings', { meter: meter.id, items: stored });
         return marshalString({
             stored: stored.length,
@@ -503,11 +536,13 @@ export class FemeterContract extends Contract {
                 'INCOMPLETE',
                 `${w}: ${pr.count} of ${pr.slots} slots stored (meter says ${count}); submit the missing slots first`,
             );
+        if (pr.c0 === undefined)
+            throw new ContractError('INCOMPLETE', `${w}: the period has no C0 stored`);
         const slots = await listByPrefix<SlotRecord>(ctx, 'slot', [meter.id, channel, p]);
         const g = groupByName(meter.group);
         const actual = bytesToHex(
             periodDigest(
-                pr.c0!,
+                pr.c0,
                 slots.map((s) => s.value.c),
                 g.elementBytes,
             ),
@@ -550,7 +585,7 @@ export class FemeterContract extends Contract {
             ctx,
             keys.agree(ctx.stub, meter.id, channel, p, provider.id, tariffId),
         );
-        if (!agreement || agreement.tariffVersion !== version)
+        if (agreement?.tariffVersion !== version)
             throw new ContractError(
                 'FORBIDDEN',
                 `${w}: ${provider.id} holds no agreement for ${tariffId}@${version} on ${meter.id}/${channel}/${p}`,
@@ -568,9 +603,7 @@ export class FemeterContract extends Contract {
                 'EXISTS',
                 `${w}: a bill for ${tariffId} in ${p} is already posted`,
             );
-        const { tariff } = await getTariff(ctx, tariffId, version);
-        const y = await weightsFor(ctx, meter, p, tariff);
-        await verifyBillOnLedger(ctx, meter, pr, `${tariffId}@${version}`, y, m, proof);
+        await verifyBillOnLedger(ctx, meter, pr, agreement, m, proof);
         const bill: Bill = {
             meter: meter.id,
             channel,
@@ -591,6 +624,14 @@ export class FemeterContract extends Contract {
     }
 
     // ---------------------------------------------------------------- queries
+
+    /** The ledger configuration (operator, the guard's k), for any registered identity. */
+    @Transaction(false)
+    @Returns('string')
+    async GetConfig(ctx: Context): Promise<string> {
+        await requireRegistered(ctx, 'GetConfig');
+        return marshalString(await ledgerConfig(ctx));
+    }
 
     /** Who the submitter is: a party, a meter, or nobody. */
     @Transaction(false)

@@ -17,6 +17,8 @@
  *   period  [meter, channel, period]                    PeriodRecord
  *   slot    [meter, channel, period, slot]              SlotRecord
  *   bill    [meter, channel, period, provider, tariff]  Bill
+ *   seriesowner [series]                                SeriesOwner (the index publisher that registered it)
+ *   fold    [meter, channel, period, provider, tariff]  Fold (weights, K_y and the running Σ y_i·C_i)
  */
 
 /** Minimal key-building surface (fabric-shim's stub has it; so does the embedded engine's). */
@@ -49,4 +51,7 @@ export const keys = {
         s.createCompositeKey('slot', [m, c, p, pad(slot, 5)]),
     bill: (s: KeyBuilder, m: string, c: string, p: string, provider: string, tariff: string) =>
         s.createCompositeKey('bill', [m, c, p, provider, tariff]),
+    seriesOwner: (s: KeyBuilder, series: string) => s.createCompositeKey('seriesowner', [series]),
+    fold: (s: KeyBuilder, m: string, c: string, p: string, provider: string, tariff: string) =>
+        s.createCompositeKey('fold', [m, c, p, provider, tariff]),
 };

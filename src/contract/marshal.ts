@@ -48,14 +48,18 @@ export function unmarshal<T>(bytes: Uint8Array): T {
 /** Largest JSON argument a transaction accepts. */
 export const MAX_ARG_BYTES = 2 * 1024 * 1024;
 
-/** Parse a transaction argument (untrusted). */
-export function parseArg(arg: unknown, what: string): Record<string, unknown> {
+/** Parse a transaction argument (untrusted), at most `maxBytes` long (default {@link MAX_ARG_BYTES}). */
+export function parseArg(
+    arg: unknown,
+    what: string,
+    maxBytes = MAX_ARG_BYTES,
+): Record<string, unknown> {
     if (typeof arg !== 'string')
         throw new ContractError('BAD_REQUEST', `${what}: expected a JSON string argument`);
-    if (arg.length > MAX_ARG_BYTES)
+    if (arg.length > maxBytes)
         throw new ContractError(
             'BAD_REQUEST',
-            `${what}: argument of ${arg.length} bytes exceeds ${MAX_ARG_BYTES}; split the batch`,
+            `${what}: argument of ${arg.length} bytes exceeds ${maxBytes}; split the batch`,
         );
     let v: unknown;
     try {

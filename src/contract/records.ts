@@ -6,7 +6,7 @@
  * ISO 8601 from the transaction timestamp.
  */
 import type { GroupName } from '../fe/group.js';
-import type { GuardMode } from '../fe/guard.js';
+import type { KeySetCode, KeySetMethod } from '../fe/guard.js';
 
 export const ROLES = ['operator', 'customer', 'provider', 'auditor', 'indexPublisher'] as const;
 export type Role = (typeof ROLES)[number];
@@ -113,6 +113,8 @@ export interface Agreement {
     readonly encryptedKey: string;
     readonly agreedAt: string;
     readonly txId: string;
+    /** Set when the customer replaced the sealed key (a second AcceptTariff for the same agreement). */
+    readonly keyReplacedAt?: string;
 }
 
 export interface Consent {
@@ -122,11 +124,58 @@ export interface Consent {
     readonly provider: string;
     readonly tariffId: string;
     readonly tariffVersion: number;
-    readonly decision: 'allowed' | 'refused';
+    /** "replaced": the customer re-issued the sealed key of an existing agreement (same weights). */
+    readonly decision: 'allowed' | 'refused' | 'replaced';
     readonly reason: string;
-    readonly guard: { readonly mode: GuardMode; readonly k: number; readonly code: string };
+    /** The guard's verdict on the epoch's whole key set, k taken from the ledger configuration. */
+    readonly guard: ConsentGuard;
     readonly at: string;
     readonly txId: string;
+}
+
+/** What the consent record keeps of the guard's verdict (fe/guard `guardKeySet`). */
+export interface ConsentGuard {
+    readonly k: number;
+    /** The verdict's code, or "customer" for a refusal the customer recorded without a verdict. */
+    readonly code: KeySetCode | 'customer' | 'unchanged';
+    readonly method?: KeySetMethod;
+    /** Span dimension of the key set (absent when the class rule decided). */
+    readonly rank?: number;
+    /** Smallest support of a non-zero span vector (exact or a proven lower bound, see `minSupportExact`). */
+    readonly minSupport?: number;
+    readonly minSupportExact?: boolean;
+    /** Number of keys (agreements) in the set judged, the candidate included. */
+    readonly keys?: number;
+}
+
+/** The ledger-wide configuration written by Bootstrap. */
+export interface LedgerConfig {
+    readonly operator: string;
+    /** The privacy guard's k (minimum support of any key combination), ≥ 4; default 96. */
+    readonly guardK: number;
+}
+
+/** A price series id and the index publisher that registered it: nobody else may publish it. */
+export interface SeriesOwner {
+    readonly id: string;
+    readonly publisher: string;
+    readonly registeredAt: string;
+}
+
+/**
+ * Per agreement, what bill verification needs in O(1) (issue 11): the weights (run-length
+ * encoded), K_y = Σ y_i·H_i computed once at acceptance, and S = Σ y_i·C_i over the stored
+ * slots, folded as readings arrive (the slots stored before acceptance are folded at acceptance).
+ */
+export interface Fold {
+    /** Weights as runs [weight (decimal), count]. */
+    readonly y: readonly (readonly [string, number])[];
+    /** K_y, encoded group element, hex. */
+    readonly K: string;
+    /** Σ y_i·C_i over the folded slots, hex; absent while no slot is folded. */
+    readonly S?: string;
+    /** Number of slots folded into S. */
+    readonly count: number;
 }
 
 export interface MeterSequence {

@@ -10,7 +10,10 @@ import { marshalString } from './marshal.js';
 import { parsePeriodId } from './tariff/index.js';
 import type { Meter, Party } from './records.js';
 import { channelOf, getMeter, requireParty } from './state.js';
-import { id, obj, onlyFields, str } from './validate.js';
+import { ed25519KeyHex, id, obj, onlyFields, str } from './validate.js';
+
+/** Prefix of an Ed25519 identity id (the embedded engine's `getID()`: "ed25519::" + hex public key). */
+export const ED25519_ID_PREFIX = 'ed25519::';
 
 /**
  * The `identity` field of a request: `{ mspId, id }`.
@@ -27,10 +30,19 @@ export function identityOf(
 ): { mspId: string; id: string } {
     const i = obj(o, 'identity', what);
     onlyFields(i, ['mspId', 'id'], `${what}.identity`);
-    return {
+    const identity = {
         mspId: str(i, 'mspId', `${what}.identity`, 64),
         id: str(i, 'id', `${what}.identity`, 1024),
     };
+    // An Ed25519 identity (the embedded engine's "ed25519::<hex key>") must be a valid key: a
+    // small-order key would let anyone sign as it (fe/ed25519).
+    if (identity.id.startsWith(ED25519_ID_PREFIX))
+        ed25519KeyHex(
+            { key: identity.id.slice(ED25519_ID_PREFIX.length) },
+            'key',
+            `${what}.identity.id`,
+        );
+    return identity;
 }
 
 /**

@@ -10,6 +10,7 @@ import type {
     Agreement,
     Bill,
     Consent,
+    LedgerConfig,
     LedgerIdentity,
     Meter,
     MeterSequence,
@@ -61,8 +62,17 @@ export class FemeterApi {
         return JSON.parse(dec.decode(await this.client.evaluate(tx, ...args))) as T;
     }
 
-    bootstrap(id: string, name: string): Promise<Party> {
-        return this.#submit('Bootstrap', { id, name });
+    /** Bootstrap the ledger; `guardK` fixes the privacy guard's k for every epoch (default 96). */
+    bootstrap(id: string, name: string, opts: { guardK?: number } = {}): Promise<Party> {
+        return this.#submit('Bootstrap', {
+            id,
+            name,
+            ...(opts.guardK === undefined ? {} : { guardK: opts.guardK }),
+        });
+    }
+    /** The ledger configuration: the operator and the guard's k. */
+    getConfig(): Promise<LedgerConfig> {
+        return this.#eval('GetConfig');
     }
     registerParty(p: PartyInput): Promise<Party> {
         return this.#submit('RegisterParty', p);
@@ -100,7 +110,6 @@ export class FemeterApi {
         provider: string;
         tariff: { id: string; version: number };
         periods: { period: string; encryptedKey: string }[];
-        guard: { mode: 'class' | 'indexed'; k: number };
     }): Promise<unknown> {
         return this.#submit('AcceptTariff', a);
     }
@@ -110,7 +119,6 @@ export class FemeterApi {
         provider: string;
         tariff: { id: string; version: number };
         periods: string[];
-        guard: { mode: 'class' | 'indexed'; k: number };
         reason: string;
     }): Promise<unknown> {
         return this.#submit('RecordRefusal', r);

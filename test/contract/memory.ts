@@ -31,6 +31,8 @@ export class MemoryLedger {
     readonly state = new Map<string, Uint8Array>();
     readonly events: ChaincodeEvent[] = [];
     readonly contract = new FemeterContract();
+    /** Keys and key prefixes the last call read (prefix scans as `prefix*`): what a rule costs. */
+    lastReads: string[] = [];
     #tx = 0;
     /** Seconds since the epoch of the next transaction (advances by one per transaction). */
     clock = Date.UTC(2024, 2, 1) / 1000;
@@ -53,10 +55,15 @@ export class MemoryLedger {
         const writes = new Map<string, Uint8Array | null>();
         let event: { name: string; payload: Uint8Array } | undefined;
         const committed = this.state;
+        const reads: string[] = [];
+        this.lastReads = reads;
         const stub = {
             getTxID: () => txId,
             getTxTimestamp: () => ({ seconds, nanos: 0 }),
-            getState: (key: string) => Promise.resolve(committed.get(key) ?? new Uint8Array()),
+            getState: (key: string) => {
+                reads.push(key);
+                return Promise.resolve(committed.get(key) ?? new Uint8Array());
+            },
             putState: (key: string, value: Uint8Array) => {
                 writes.set(key, value.length === 0 ? null : new Uint8Array(value));
                 return Promise.resolve();
@@ -72,6 +79,7 @@ export class MemoryLedger {
             },
             getStateByPartialCompositeKey: (type: string, attrs: string[]) => {
                 const prefix = SEP + type + SEP + attrs.map((a) => a + SEP).join('');
+                reads.push(`${prefix}*`);
                 const hits = [...committed.keys()].filter((k) => k.startsWith(prefix)).sort();
                 let i = 0;
                 return Promise.resolve({
@@ -146,10 +154,13 @@ export class MemoryClient implements LedgerClient {
     events(): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
         const snapshot = [...this.#ledger.events];
         return Promise.resolve({
-            async *[Symbol.asyncIterator]() {
-                yield* snapshot;
+            [Symbol.asyncIterator](): AsyncIterator<ChaincodeEvent> {
+                const it = snapshot.values();
+                return { next: () => Promise.resolve(it.next()) };
             },
-            close() {},
+            close() {
+                // nothing to release: the iteration is over a snapshot
+            },
         });
     }
     close(): Promise<void> {

@@ -43,15 +43,28 @@ describe('the demo flow at small scale', () => {
         const dir = mkdtempSync(join(tmpdir(), 'femeter-demo-'));
         const engine = await openEngine(dir);
         try {
-            const rep = await runDemo({
-                engine,
-                dataDir: dir,
-                sharedData: SHARED,
-                customers: 3,
-                period: PERIOD,
-                dlogLogT: 16,
-                cacheDir: join(dir, 'cache'),
-            });
+            const steps: string[] = [];
+            const rep = await runDemo(
+                {
+                    engine,
+                    dataDir: dir,
+                    sharedData: SHARED,
+                    customers: 3,
+                    period: PERIOD,
+                    dlogLogT: 16,
+                    cacheDir: join(dir, 'cache'),
+                },
+                {
+                    step: (name) => steps.push(name),
+                    progress: () => undefined,
+                    log: () => undefined,
+                },
+            );
+            // issue 9 item 10: the demo says loudly that its world is insecure by design
+            assert.match(steps[0] ?? '', /^INSECURE BY DESIGN: .*seed "demo"/);
+            // the spot tariff is billed exactly in nEUR (indexed tariffs must resolve the series)
+            const spot = rep.totalsKwh.find((t) => t.tariff === 'provider.spot');
+            assert.equal(spot?.exact.unit, 'nEUR');
             assert.equal(rep.ok, true, JSON.stringify(rep.mismatches));
             assert.equal(rep.bills, 6);
             assert.equal(rep.proofsValid, 6);
@@ -282,11 +295,12 @@ describe('tariff change, provider switch, wrong bills and bad keys', () => {
                 provider: 'provider-a',
                 tariff: { id: 'provider-a.energy', version: 1 },
                 periods: [{ period: PERIOD, encryptedKey: sealed }],
-                guard: { mode: 'class', k: 96 },
             });
-            await assert.rejects(
-                pa.provider.loadKeys(h.meterId, CHANNEL, PERIOD),
-                (e) => e instanceof BadFunctionalKeyError && e.message.includes('key check'),
+            assert.equal(await pa.provider.loadKeys(h.meterId, CHANNEL, PERIOD), 0);
+            const bad = pa.provider.badKeys(h.meterId, CHANNEL, PERIOD);
+            assert.equal(bad.length, 1);
+            assert.ok(
+                bad[0] instanceof BadFunctionalKeyError && bad[0].message.includes('key check'),
             );
             // the stored key opens for its own binding (control) and not for any other binding
             const stored = await pa.party.api.getAgreements(h.meterId, CHANNEL, PERIOD);
@@ -310,6 +324,24 @@ describe('tariff change, provider switch, wrong bills and bad keys', () => {
                 { ...binding, tariff: 'provider-a.energy@2' },
             ])
                 await assert.rejects(openFromCustomer(pa.hpke, other, sealedOnLedger));
+            // issue 9 item 5: the customer replaces the bad key; the provider then holds it
+            await h.customer.acceptTariff({
+                meter: h.meterId,
+                channel: CHANNEL,
+                provider: 'provider-a',
+                tariff: { id: 'provider-a.energy', version: 1 },
+                periods: [PERIOD],
+                replaceKey: true,
+            });
+            assert.equal(await pa.provider.loadKeys(h.meterId, CHANNEL, PERIOD), 1);
+            const after = await pa.party.api.getAgreements(h.meterId, CHANNEL, PERIOD);
+            assert.equal(after.length, 1);
+            assert.notEqual(after[0]!.encryptedKey, sealedOnLedger);
+            assert.ok(after[0]!.keyReplacedAt !== undefined);
+            const decisions = (await h.party.api.getConsents(h.meterId, CHANNEL, PERIOD)).map(
+                (c) => c.decision,
+            );
+            assert.deepEqual(decisions.sort(), ['allowed', 'replaced']);
         } finally {
             await w2.close();
         }
@@ -359,7 +391,13 @@ describe('privacy guard', () => {
             );
             const consents = await h.party.api.getConsents(h.meterId, CHANNEL, PERIOD);
             assert.deepEqual(consents.map((c) => c.decision).sort(), ['allowed', 'refused']);
-            assert.match(consents.find((c) => c.decision === 'refused')!.reason, /class/);
+            const refused = consents.find((c) => c.decision === 'refused')!;
+            assert.match(refused.reason, /slot/);
+            assert.equal(refused.guard.code, 'small-support');
+            assert.equal(refused.guard.k, 96);
+            const allowed = consents.find((c) => c.decision === 'allowed')!;
+            assert.equal(allowed.guard.code, 'ok');
+            assert.equal(allowed.guard.method, 'class-rule');
             assert.equal((await h.party.api.getAgreements(h.meterId, CHANNEL, PERIOD)).length, 1);
             // the contract enforces the guard too: a customer app that skips it is refused
             await assert.rejects(
@@ -369,19 +407,22 @@ describe('privacy guard', () => {
                     provider: 'provider-a',
                     tariff: { id: 'provider-a.spy', version: 1 },
                     periods: [{ period: PERIOD, encryptedKey: '00'.repeat(64) }],
-                    guard: { mode: 'class', k: 96 },
                 }),
                 (e) => code(e) === 'GUARD',
             );
+            // the caller cannot choose the rule or k: a request naming a guard is malformed
             await assert.rejects(
-                h.party.api.acceptTariff({
-                    meter: h.meterId,
-                    channel: CHANNEL,
-                    provider: 'provider-a',
-                    tariff: { id: 'provider-a.spy', version: 1 },
-                    periods: [{ period: PERIOD, encryptedKey: '00' }],
-                    guard: { mode: 'class', k: 2 },
-                }),
+                h.party.api.client.submit(
+                    'AcceptTariff',
+                    JSON.stringify({
+                        meter: h.meterId,
+                        channel: CHANNEL,
+                        provider: 'provider-a',
+                        tariff: { id: 'provider-a.spy', version: 1 },
+                        periods: [{ period: PERIOD, encryptedKey: '00' }],
+                        guard: { mode: 'class', k: 2 },
+                    }),
+                ),
                 (e) => code(e) === 'BAD_REQUEST',
             );
         } finally {

@@ -80,9 +80,22 @@ export interface DemoReport {
         customer: string;
         tariff: string;
         energyWh: bigint;
+        /** The bill in µEUR (rounded half up from nEUR tariffs): what the summary prints. */
         bill: bigint;
         unit: string;
+        /** The exact billed value m in the tariff's own currency unit. */
+        exact: { m: bigint; unit: string };
     }[];
+}
+
+/** A bill in µEUR for the summary, beside the exact value in the tariff's unit. */
+function billInMicroEur(
+    m: bigint,
+    unit: string | undefined,
+): { bill: bigint; unit: 'µEUR'; exact: { m: bigint; unit: string } } {
+    const u = unit ?? 'µEUR';
+    const bill = u === 'nEUR' ? (m >= 0n ? (m + 500n) / 1000n : -((-m + 500n) / 1000n)) : m;
+    return { bill, unit: 'µEUR', exact: { m, unit: u } };
 }
 
 /** Progress and log sinks (the CLI renders bars; tests ignore them). */
@@ -158,6 +171,10 @@ export async function runDemo(
     const cacheDir = o.cacheDir ?? join(o.dataDir, 'cache');
     let t0 = performance.now();
 
+    r.step(
+        `INSECURE BY DESIGN: every secret of this demo world (root seeds, meter and ledger keys) is derived from the public seed "${seed}"; never use it for real meters`,
+    );
+    r.log('demo.insecure', { seed, reason: 'all secrets derive from a public seed' });
     r.step('discrete-log table');
     const dlog = await dlogSolvers(cacheDir, o.dlogLogT ?? dlogTableLog2(await initBackends()));
     t('dlog table', t0);
@@ -264,19 +281,23 @@ export async function runDemo(
         dlog,
         fold: o.fold !== false,
     });
-    for (const doc of [
-        ENERGY_TARIFF('provider'),
-        FLAT_TARIFF('provider'),
-        TWO_ZONE_TARIFF('provider'),
-        SPOT_TARIFF('provider', DEFAULT_SERIES_ID),
-    ])
-        await provider.publishTariff(doc);
+    // the series first: an indexed tariff may only follow a series an index publisher registered
     const bp = periodSlots(o.period, 'Europe/Berlin', 15);
     const series = seriesForPeriod(
         parseDayAheadCsv(readFileSync(join(o.sharedData, 'de-day-ahead-prices.csv'), 'utf8')),
         bp,
     );
     await new IndexPublisher({ api: publisherP.api }).publish(series, o.period);
+    const currency = new Map<string, string>();
+    for (const doc of [
+        ENERGY_TARIFF('provider'),
+        FLAT_TARIFF('provider'),
+        TWO_ZONE_TARIFF('provider'),
+        SPOT_TARIFF('provider', DEFAULT_SERIES_ID),
+    ]) {
+        await provider.publishTariff(doc);
+        currency.set(String(doc.id), String(doc.currencyUnit));
+    }
     t('tariffs', t0);
 
     // ---- provider listens to the event stream from here on
@@ -397,8 +418,7 @@ export async function runDemo(
                     customer: h.id,
                     tariff: c.bill.tariffId,
                     energyWh: energy,
-                    bill: BigInt(c.bill.m),
-                    unit: 'µEUR',
+                    ...billInMicroEur(BigInt(c.bill.m), currency.get(c.bill.tariffId)),
                 });
         }
         r.progress('checks', totals.length, households.length);

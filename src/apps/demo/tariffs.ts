@@ -3,7 +3,9 @@
  * @module apps/demo/tariffs
  * The demo's tariff documents: total energy (the "energy" function, y_i = 1), a flat tariff, a
  * two-zone (HT/NT) time-of-use tariff and an indexed spot-price tariff following the DE-LU day-ahead
- * series. Prices in µEUR per Wh (1 µEUR/Wh = 0.1 ct/kWh).
+ * series. Prices in µEUR per Wh (1 µEUR/Wh = 0.1 ct/kWh); the spot tariff in nEUR per Wh, because an
+ * indexed tariff must resolve every price step of its series (contract/tariff/bounds.ts: with µEUR
+ * one weight unit would merge 100 price steps).
  */
 export const ENERGY_TARIFF = (provider: string): Record<string, unknown> => ({
     format: 'femeter-tariff/1',
@@ -58,10 +60,10 @@ export const SPOT_TARIFF = (provider: string, series: string): Record<string, un
     name: 'Dynamic: day-ahead × 1.19 + 18 ct/kWh',
     provider,
     timeZone: 'Europe/Berlin',
-    currencyUnit: 'µEUR',
+    currencyUnit: 'nEUR',
     kind: 'indexed',
     series,
-    markup: 180,
+    markup: 180_000,
     factorNum: 119,
     factorDen: 100,
     rounding: 'half-even',

@@ -8,7 +8,7 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { Bill, Meter } from '../../contract/index.js';
 import { encodeFunctionalKey, encodeMpk } from '../../fe/codec.js';
-import { checkKeySet, GUARD_DEFAULT_K, GUARD_MIN_K, type GuardMode } from '../../fe/guard.js';
+import { GUARD_DEFAULT_K, GUARD_MIN_K, guardKeySet } from '../../fe/guard.js';
 import { groupByName, type AnyGroup } from '../../fe/groups.js';
 import {
     decryptSlot,
@@ -32,7 +32,10 @@ export interface CustomerOptions {
     readonly wallet: Wallet;
     /** Discrete-log solver per group (for reading own data). */
     readonly dlog: (group: AnyGroup) => DlogSolver<unknown>;
-    /** Guard class size (default 96, never below 4). */
+    /**
+     * The customer's own guard k (default 96, never below 4); the software applies the larger of it
+     * and the ledger's k, so it never issues a key the contract would refuse.
+     */
     readonly k?: number;
 }
 
@@ -136,8 +139,11 @@ export class Customer {
     }
 
     /**
-     * Accept a tariff for some periods: run the guard on the weights, derive sk_y, seal it to the
-     * provider, store it with the consent record. A refusal is recorded on the ledger and thrown.
+     * Accept a tariff for some periods: run the guard on the epoch's whole key set (every agreement
+     * of every provider on the ledger, plus this tariff), derive sk_y, seal it to the provider,
+     * store it with the consent record. A refusal is recorded on the ledger and thrown. With
+     * `replaceKey`, re-issue the sealed key of an agreement already held (a key the provider found
+     * bad); the weights, and so the key set, do not change.
      */
     async acceptTariff(a: {
         meter: string;
@@ -145,6 +151,7 @@ export class Customer {
         provider: string;
         tariff: { id: string; version: number };
         periods: readonly string[];
+        replaceKey?: boolean;
     }): Promise<void> {
         const api = this.#o.api;
         const meter = await api.getMeter(a.meter);
@@ -157,12 +164,21 @@ export class Customer {
                 'WRONG_PROVIDER',
                 `tariff ${tariff.id} belongs to ${tariff.provider}`,
             );
-        const mode: GuardMode = tariff.kind === 'indexed' ? 'indexed' : 'class';
+        const k = Math.max(this.#k, (await api.getConfig()).guardK);
         const keys: { period: string; encryptedKey: string }[] = [];
         for (const period of a.periods) {
             const y = await tariffWeightsFor(api, meter, period, tariff);
             const existing: bigint[][] = [];
-            for (const ag of await api.getAgreements(meter.id, a.channel, period)) {
+            const agreements = await api.getAgreements(meter.id, a.channel, period);
+            const held = agreements.find(
+                (ag) => ag.provider === provider.id && ag.tariffId === tariff.id,
+            );
+            if (a.replaceKey === true && held?.tariffVersion !== tariff.version)
+                throw new RoleError(
+                    'NO_AGREEMENT',
+                    `${provider.id} holds no agreement for ${tariff.id}@${tariff.version} on ${meter.id}/${a.channel}/${period}: nothing to replace`,
+                );
+            for (const ag of a.replaceKey === true ? [] : agreements) {
                 existing.push(
                     await tariffWeightsFor(
                         api,
@@ -172,21 +188,22 @@ export class Customer {
                     ),
                 );
             }
-            const d = checkKeySet(existing, y, { mode, k: this.#k });
-            if (!d.allowed) {
-                const reason = `${d.reason}${d.offendingClass ? ` (class of ${d.offendingClass.size} slots starting at slot ${d.offendingClass.slots[0]})` : ''}`;
+            const d = a.replaceKey === true ? undefined : guardKeySet([...existing, y], { k });
+            if (d?.allowed === false) {
+                const reason = d.reason;
                 await api.recordRefusal({
                     meter: meter.id,
                     channel: a.channel,
                     provider: provider.id,
                     tariff: a.tariff,
                     periods: [period],
-                    guard: { mode, k: this.#k },
                     reason,
                 });
                 throw new GuardRefusedError(
                     `privacy guard refused ${tariff.id}@${tariff.version} for ${meter.id}/${a.channel}/${period}: ${reason}`,
-                    d.offendingClass,
+                    d.witness === undefined
+                        ? d.smallestClass
+                        : { slots: d.witness.slots, size: d.witness.support },
                 );
             }
             const { group, msk } = this.#msk(meter, a.channel, period);
@@ -213,7 +230,6 @@ export class Customer {
             provider: provider.id,
             tariff: a.tariff,
             periods: keys,
-            guard: { mode, k: this.#k },
         });
     }
 

@@ -83,6 +83,8 @@ export class Provider {
     readonly #held = new Map<string, Held[]>();
     /** Epochs without an agreement with this provider (checked on their first readings). */
     readonly #unagreed = new BoundedMap<string, true>({ maxEntries: PROVIDER_UNAGREED_EPOCHS });
+    /** Keys found bad (epoch|tariff|sealed key → why), until the customer replaces them. */
+    readonly #bad = new Map<string, BadFunctionalKeyError>();
 
     constructor(opts: Readonly<ProviderOptions>) {
         this.#o = opts;
@@ -104,8 +106,10 @@ export class Provider {
 
     /**
      * Fetch, open and check the functional keys of one epoch, and catch each new key's running sum
-     * up with the readings already on the ledger. A key that does not open or does not match the
-     * mpk is refused with BadFunctionalKeyError (the customer must re-issue it).
+     * up with the readings already on the ledger; returns how many keys are held. A key that does
+     * not open or does not match the mpk is not held: it is listed by {@link badKeys} (the customer
+     * must replace it) and the epoch's good keys are still loaded and billed. A replaced key (a new
+     * sealed key on the same agreement) is loaded on the next call.
      */
     async loadKeys(meterId: string, channel: string, period: string): Promise<number> {
         const k = epochKey(meterId, channel, period);
@@ -120,6 +124,59 @@ export class Provider {
         let mpk;
         for (const a of agreements) {
             if (held.some((h) => h.agreement.tariffId === a.tariffId)) continue;
+            const badKey = `${k}|${a.tariffId}|${a.encryptedKey}`;
+            if (this.#bad.get(badKey) !== undefined) continue;
+            try {
+                mpk ??= decodeMpk(
+                    group,
+                    hexToBytes((await api.getMpk(meterId, channel, period)).mpk),
+                );
+                const h = await this.#openKey(a, meter, group, mpk);
+                held.push(h);
+                fresh.push(h);
+            } catch (e) {
+                if (!(e instanceof BadFunctionalKeyError)) throw e;
+                this.#bad.set(badKey, e);
+            }
+        }
+
+        if (held.length === 0) {
+            this.#unagreed.set(k, true);
+            return 0;
+        }
+        this.#unagreed.delete(k);
+        this.#held.set(k, held);
+        if (fresh.length > 0 && this.#o.fold !== false) {
+            // Catch up: readings stored before the keys were here are read back from the ledger.
+            const pr = await api.getPeriod(meterId, channel, period);
+            if (pr !== null && pr.count > 0) {
+                const stored = await api.getReadings(meterId, channel, period);
+                const items = stored.map((r) => ({ ...r, channel, period }));
+                this.#fold(fresh, items, pr.c0);
+            }
+        }
+        return held.length;
+    }
+
+    /** The keys of an epoch that {@link loadKeys} could not use, with why (the customer must replace them). */
+    badKeys(meterId: string, channel: string, period: string): BadFunctionalKeyError[] {
+        const prefix = `${epochKey(meterId, channel, period)}|`;
+        const out: BadFunctionalKeyError[] = [];
+        for (const [key, e] of this.#bad) if (key.startsWith(prefix)) out.push(e);
+        return out;
+    }
+
+    /** Open one sealed key and check it against the agreed weights and the mpk. */
+    async #openKey(
+        a: Agreement,
+        meter: Meter,
+        group: AnyGroup,
+        mpk: ReturnType<typeof decodeMpk>,
+    ): Promise<Held> {
+        const api = this.#o.api;
+        const { channel, period } = a;
+        const meterId = meter.id;
+        {
             const tariff = `${a.tariffId}@${a.tariffVersion}`;
             let key: FunctionalKey;
             try {
@@ -149,7 +206,6 @@ export class Provider {
                 throw new BadFunctionalKeyError(
                     `key for ${tariff} on ${period} is for other weights than the agreed tariff`,
                 );
-            mpk ??= decodeMpk(group, hexToBytes((await api.getMpk(meterId, channel, period)).mpk));
             try {
                 checkKey(group, mpk, key);
             } catch (e) {
@@ -160,26 +216,8 @@ export class Provider {
             }
             key = { ...key, y }; // the key's own copy of the weights is dropped, and so is the
             const agreement = { ...a, encryptedKey: '' }; // sealed key (≈ 48 KB of hex per month)
-            const h = { agreement, meter, group, key, acc: new Accumulator(group, y) };
-            held.push(h);
-            fresh.push(h);
+            return { agreement, meter, group, key, acc: new Accumulator(group, y) };
         }
-        if (held.length === 0) {
-            this.#unagreed.set(k, true);
-            return 0;
-        }
-        this.#unagreed.delete(k);
-        this.#held.set(k, held);
-        if (fresh.length > 0 && this.#o.fold !== false) {
-            // Catch up: readings stored before the keys were here are read back from the ledger.
-            const pr = await api.getPeriod(meterId, channel, period);
-            if (pr !== null && pr.count > 0) {
-                const stored = await api.getReadings(meterId, channel, period);
-                const items = stored.map((r) => ({ ...r, channel, period }));
-                this.#fold(fresh, items, pr.c0);
-            }
-        }
-        return held.length;
     }
 
     /** Fold items of one epoch into each held sum that has not seen them. */
@@ -221,15 +259,10 @@ export class Provider {
             const held = this.#held.get(k);
             if (held === undefined) {
                 // First readings of an epoch (or after a restart): load its keys, which catches up
-                // from the ledger, these readings included. A key that does not open is reported
-                // when the epoch is billed; until then the epoch is not folded.
-                const { channel, period } = list[0] ?? { channel: '', period: '' };
-                try {
-                    await this.loadKeys(meterId, channel, period);
-                } catch (e) {
-                    if (!(e instanceof BadFunctionalKeyError)) throw e;
-                    this.#unagreed.set(k, true);
-                }
+                // from the ledger, these readings included. A bad key is set aside (badKeys); an
+                // epoch with no usable key is not folded until a replaced key arrives.
+                const first = list[0];
+                if (first !== undefined) await this.loadKeys(meterId, first.channel, first.period);
                 continue;
             }
             this.#fold(held, list);
