@@ -188,10 +188,13 @@ function drawHeatMap(
 }
 
 const GUARD_TEXT: Record<string, string> = {
-    ok: 'allowed: every group of slots the keys can tell apart has at least k slots, so no single slot can be isolated',
-    'small-class': 'refused: the keys together would single out a group of fewer than k slots',
-    'too-many-keys': 'refused: too many keys for one period on an index-priced tariff',
-    'sparse-key': 'refused: a key would weigh fewer than k slots',
+    ok: 'allowed: every weighted sum the keys of this period can produce together covers at least k slots, so no small group of slots can be isolated',
+    'small-support':
+        'refused: a combination of the keys of this period would reveal the sum of fewer than k slots',
+    'too-complex':
+        'refused: the keys span too many independent directions for the guard to prove the bound exactly',
+    customer: 'refused by the customer',
+    unchanged: 'key replaced; the key set is unchanged',
 };
 
 export function customerView(session: Session): void {
@@ -338,7 +341,7 @@ export function customerView(session: Session): void {
                         c.provider,
                         `${c.tariffId} v${c.tariffVersion}`,
                         c.decision,
-                        `${c.guard.mode}, k = ${c.guard.k}`,
+                        `${c.guard.method ?? c.guard.code}, k = ${c.guard.k}${c.guard.minSupport === undefined ? '' : `, smallest support ${c.guard.minSupport}`}`,
                         GUARD_TEXT[c.guard.code] ?? c.reason,
                         c.at,
                     ]),
