@@ -332,7 +332,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                 'MALFORMED',
                 'creator credentials are not a valid Ed25519 public key',
             );
-        if (!verifyEd25519(envelope.signature, sha256(envelope.payload), creator.credentials))
+        if (!verifyEd25519(creator.credentials, sha256(envelope.payload), envelope.signature))
             throw new EndorseError(
                 'BAD_SIGNATURE',
                 'the signature does not match the creator and payload',
@@ -389,7 +389,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
         if (c.exp < now - TOKEN_CLOCK_SKEW_MS)
             return fail('expired', 'the token has expired; sign a new one');
         const credentials = new Uint8Array(Buffer.from(c.key, 'hex'));
-        if (!verifyEd25519(parsed.signature, tokenDigest(parsed.claimsJson), credentials))
+        if (!verifyEd25519(credentials, tokenDigest(parsed.claimsJson), parsed.signature))
             return fail('signature', 'the token signature does not match its key');
         const who = await dir.resolve(c.msp, identities.id({ mspId: c.msp, credentials }));
         if (who === undefined) {
