@@ -85,7 +85,7 @@ async function worldOrDir(
     cmd: string,
     sub: string | undefined,
     o: Record<string, unknown>,
-    dir: () => Promise<number | undefined | void>,
+    dir: () => Promise<unknown>,
 ): Promise<void> {
     if (typeof o.dir !== 'string') {
         set(await runWorldCommand(cmd, sub, worldValues(o)));

@@ -375,7 +375,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
         const c = parsed.claims;
         const now = Date.now();
         const path = (req.routeOptions.url ?? '').includes(':')
-            ? req.url.split('?')[0]!
+            ? (req.url.split('?')[0] ?? '')
             : (req.routeOptions.url ?? '');
         if (c.ch !== ledger.channel || c.m !== req.method || c.p !== path)
             return fail(
@@ -546,7 +546,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             let position: string;
             if (typeof last === 'string' && last.length > 0) {
                 const [b, tx] = last.split(':');
-                options = { checkpoint: _fixedCheckpoint(BigInt(b!), tx) };
+                options = { checkpoint: _fixedCheckpoint(BigInt(b ?? ''), tx) };
                 position = last;
             } else {
                 const start =
@@ -731,7 +731,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                 },
             },
         },
-        async () => app.swagger() as unknown as Record<string, unknown>,
+        () => Promise.resolve(app.swagger() as unknown as Record<string, unknown>),
     );
 
     if (o.webDir !== undefined) {

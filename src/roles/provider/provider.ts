@@ -190,7 +190,8 @@ export class Provider {
         items: readonly Pick<ReadingEventItem, 'slot' | 'c' | 'c0'>[],
         c0?: string,
     ): void {
-        const g = held[0]!.group;
+        const g = held[0]?.group;
+        if (g === undefined) return; // no keys held: nothing to fold
         const decoded = new Map<number, unknown>();
         const point = (it: { slot: number; c: string }): unknown => {
             let C = decoded.get(it.slot);
@@ -224,7 +225,9 @@ export class Provider {
                 // First readings of an epoch (or after a restart): load its keys, which catches up
                 // from the ledger, these readings included. A key that does not open is reported
                 // when the epoch is billed; until then the epoch is not folded.
-                const { channel, period } = list[0]!;
+                const head = list[0];
+                if (head === undefined) continue; // lists are made with their first item
+                const { channel, period } = head;
                 try {
                     await this.loadKeys(meterId, channel, period);
                 } catch (e) {

@@ -71,7 +71,7 @@ describe('femeter serve (built CLI)', () => {
     });
     after(async () => {
         const s = served;
-        if (s !== undefined && s.child.exitCode === null && s.child.signalCode === null) {
+        if (s?.child.exitCode === null && s.child.signalCode === null) {
             const exited = new Promise((r) => s.child.once('exit', r));
             s.child.kill('SIGTERM');
             await exited;
