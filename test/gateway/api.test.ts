@@ -35,6 +35,26 @@ interface Who {
 
 const dec = new TextDecoder();
 
+/** The fields these tests read from gateway responses (each may be absent from a given reply). */
+interface Reply {
+    readonly status?: string;
+    readonly channel?: string;
+    readonly height?: string;
+    readonly transactionId?: string;
+    readonly result?: string;
+    readonly number?: string;
+    readonly txs?: readonly { readonly txName: string }[];
+    readonly ok?: boolean;
+    readonly blocks?: number;
+    readonly openapi?: string;
+    readonly paths?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+    readonly error?: {
+        readonly code: string;
+        readonly message: string;
+        readonly contractError?: { readonly message: string };
+    };
+}
+
 describe('gateway API', () => {
     let w: World;
     let url: string;
@@ -108,7 +128,7 @@ describe('gateway API', () => {
         path: string,
         body: unknown,
         headers: Record<string, string> = {},
-    ): Promise<{ status: number; body: any }> => {
+    ): Promise<{ status: number; body: Reply }> => {
         const res = await fetch(url + path, {
             method: 'POST',
             headers: { 'content-type': 'application/json', ...headers },
@@ -121,7 +141,7 @@ describe('gateway API', () => {
         } catch {
             // not JSON
         }
-        return { status: res.status, body: parsed };
+        return { status: res.status, body: parsed as Reply };
     };
     const evaluate = async (by: Who, txName: string, ...args: string[]) =>
         post(ROUTES.evaluate, await envelope(by, txName, args));
@@ -140,15 +160,15 @@ describe('gateway API', () => {
             ...(o.now === undefined ? {} : { now: o.now }),
             ...(o.lifetimeMs === undefined ? {} : { lifetimeMs: o.lifetimeMs }),
         });
-    const get = async (path: string, tok?: string): Promise<{ status: number; body: any }> => {
+    const get = async (path: string, tok?: string): Promise<{ status: number; body: Reply }> => {
         const res = await fetch(url + path, {
             headers: tok === undefined ? {} : { authorization: `${TOKEN_SCHEME} ${tok}` },
         });
         const text = await res.text();
         try {
-            return { status: res.status, body: JSON.parse(text) };
+            return { status: res.status, body: JSON.parse(text) as Reply };
         } catch {
-            return { status: res.status, body: text };
+            return { status: res.status, body: text as Reply };
         }
     };
 
@@ -157,10 +177,10 @@ describe('gateway API', () => {
         assert.equal(status, 200);
         assert.equal(doc.openapi, '3.1.0');
         const v = new Validator();
-        const res = await v.validate(doc);
+        const res = await v.validate(doc as Parameters<typeof v.validate>[0]);
         assert.equal(res.valid, true, JSON.stringify(res.errors));
         const documented = new Set<string>();
-        for (const [path, ops] of Object.entries(doc.paths as Record<string, object>))
+        for (const [path, ops] of Object.entries(doc.paths ?? {}))
             for (const m of Object.keys(ops)) documented.add(`${m.toUpperCase()} ${path}`);
         const expected = new Set([
             `POST ${ROUTES.submit}`,
@@ -184,7 +204,9 @@ describe('gateway API', () => {
             );
         }
         // every body-taking route documents its schema
-        assert.ok(doc.paths[ROUTES.submit].post.requestBody.content['application/json'].schema);
+        const submit = doc.paths?.[ROUTES.submit]?.post as
+            { requestBody?: { content?: Record<string, { schema?: unknown }> } } | undefined;
+        assert.ok(submit?.requestBody?.content?.['application/json']?.schema);
     });
 
     it('health and metrics', async () => {
@@ -192,7 +214,7 @@ describe('gateway API', () => {
         assert.equal(h.status, 200);
         assert.equal(h.body.status, 'ok');
         assert.equal(h.body.channel, 'femeter');
-        assert.ok(BigInt(h.body.height) > 0n);
+        assert.ok(BigInt(h.body.height ?? '0') > 0n);
         const m = await fetch(url + ROUTES.metrics);
         assert.match(m.headers.get('content-type') ?? '', /^text\/plain/);
         const text = await m.text();
@@ -217,19 +239,23 @@ describe('gateway API', () => {
             ]),
         );
         assert.equal(ok.status, 200, JSON.stringify(ok.body));
-        assert.match(ok.body.transactionId, /^[0-9a-f]{64}$/);
-        assert.equal(JSON.parse(dec.decode(Buffer.from(ok.body.result, 'base64'))).id, 'aud-2');
+        assert.match(ok.body.transactionId ?? '', /^[0-9a-f]{64}$/);
+        assert.equal(
+            (JSON.parse(dec.decode(Buffer.from(ok.body.result ?? '', 'base64'))) as { id: string })
+                .id,
+            'aud-2',
+        );
 
         const env = await envelope(who.operator, 'ListParties', []);
         const unsigned = await post(ROUTES.submit, { payload: env.payload, signature: '' });
         assert.equal(unsigned.status, 401);
-        assert.equal(unsigned.body.error.code, 'BAD_SIGNATURE');
+        assert.equal(unsigned.body.error?.code, 'BAD_SIGNATURE');
         const wrong = await post(
             ROUTES.submit,
             await envelope(who.operator, 'RegisterParty', ['{}'], { signer: who.cust0.signer }),
         );
         assert.equal(wrong.status, 401);
-        assert.equal(wrong.body.error.code, 'BAD_SIGNATURE');
+        assert.equal(wrong.body.error?.code, 'BAD_SIGNATURE');
         const k = identities.newPrivateKey();
         const nobody = {
             identity: identities.ed25519('CustomersMSP', k),
@@ -240,13 +266,13 @@ describe('gateway API', () => {
             await envelope(nobody, 'Bootstrap', [JSON.stringify({ id: 'x', name: 'x' })]),
         );
         assert.equal(unregistered.status, 403);
-        assert.equal(unregistered.body.error.code, 'ACCESS_DENIED');
+        assert.equal(unregistered.body.error?.code, 'ACCESS_DENIED');
         const channel = await post(
             ROUTES.submit,
             await envelope(who.operator, 'ListParties', [], { channel: 'other' }),
         );
         assert.equal(channel.status, 400);
-        assert.equal(channel.body.error.code, 'WRONG_CHANNEL');
+        assert.equal(channel.body.error?.code, 'WRONG_CHANNEL');
         // replay of an accepted write: the engine refuses the spent txId
         const once = await envelope(who.operator, 'RegisterParty', [
             JSON.stringify({
@@ -259,15 +285,15 @@ describe('gateway API', () => {
         assert.equal((await post(ROUTES.submit, once)).status, 200);
         const replay = await post(ROUTES.submit, once);
         assert.equal(replay.status, 409);
-        assert.equal(replay.body.error.code, 'DUPLICATE_TXID');
+        assert.equal(replay.body.error?.code, 'DUPLICATE_TXID');
         // a contract refusal carries the contract's error
         const refused = await post(
             ROUTES.submit,
             await envelope(who.cust0, 'RegisterParty', ['{}']),
         );
         assert.equal(refused.status, 422);
-        assert.equal(refused.body.error.code, 'CONTRACT_ERROR');
-        assert.ok(refused.body.error.contractError.message.length > 0);
+        assert.equal(refused.body.error?.code, 'CONTRACT_ERROR');
+        assert.ok((refused.body.error.contractError?.message.length ?? 0) > 0);
     });
 
     it('malformed and oversized bodies', async () => {
@@ -303,16 +329,16 @@ describe('gateway API', () => {
     it('evaluate: reads are authorised per role', async () => {
         const m0 = w.households[0]!.meterId;
         const m1 = w.households[1]!.meterId;
-        const rows = (r: { body: any }): any =>
-            JSON.parse(dec.decode(Buffer.from(r.body.result, 'base64')));
+        const rows = (r: { body: Reply }): { id: string }[] =>
+            JSON.parse(dec.decode(Buffer.from(r.body.result ?? '', 'base64'))) as { id: string }[];
         // customer: own meter yes, the neighbour's no; ListMeters shows only its own
         assert.equal((await evaluate(who.cust0, 'GetReadings', m0, CHANNEL, PERIOD)).status, 200);
         const other = await evaluate(who.cust0, 'GetReadings', m1, CHANNEL, PERIOD);
         assert.equal(other.status, 403);
-        assert.equal(other.body.error.code, 'FORBIDDEN');
+        assert.equal(other.body.error?.code, 'FORBIDDEN');
         const mine = await evaluate(who.cust0, 'ListMeters');
         assert.deepEqual(
-            rows(mine).map((m: { id: string }) => m.id),
+            rows(mine).map((m) => m.id),
             [m0],
         );
         assert.equal((await evaluate(who.cust0, 'ListBills', '')).status, 403);
@@ -346,7 +372,7 @@ describe('gateway API', () => {
         assert.equal((await post(ROUTES.evaluate, env)).status, 200);
         const again = await post(ROUTES.evaluate, env);
         assert.equal(again.status, 401);
-        assert.match(again.body.error.message, /replay/);
+        assert.match(again.body.error?.message ?? '', /replay/);
         const stale = await post(
             ROUTES.evaluate,
             await envelope(who.auditor, 'ListParties', [], { ageMs: 10 * 60_000 }),
@@ -384,15 +410,15 @@ describe('gateway API', () => {
         assert.equal((await get(path, await token(nobody, 'GET', path))).status, 403);
         const customer = await get(path, await token(who.cust0, 'GET', path));
         assert.equal(customer.status, 403);
-        assert.equal(customer.body.error.code, 'FORBIDDEN');
+        assert.equal(customer.body.error?.code, 'FORBIDDEN');
         const good = await token(who.auditor, 'GET', path);
         const block = await get(path, good);
         assert.equal(block.status, 200);
         assert.equal(block.body.number, '0');
-        assert.equal(block.body.txs[0].txName, 'Bootstrap');
+        assert.equal(block.body.txs?.[0]?.txName, 'Bootstrap');
         const replay = await get(path, good);
         assert.equal(replay.status, 401);
-        assert.match(replay.body.error.message, /already used/);
+        assert.match(replay.body.error?.message ?? '', /already used/);
         const beyond = `/v1/blocks/${ledger.height + 5n}`;
         assert.equal((await get(beyond, await token(who.auditor, 'GET', beyond))).status, 404);
     });
@@ -449,7 +475,7 @@ describe('gateway API', () => {
         // the customer sees only its own meter's events (and tariffs)
         const mine = await collect(who.cust1, 3);
         for (const e of mine) {
-            const p = JSON.parse(dec.decode(e.payload));
+            const p = JSON.parse(dec.decode(e.payload)) as { meter?: string };
             assert.ok(
                 e.eventName === 'tariff' || p.meter === w.households[1]!.meterId,
                 e.eventName,

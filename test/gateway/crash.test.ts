@@ -49,15 +49,18 @@ describe('gateway kill -9 under load', () => {
     });
     after(async () => {
         for (const o of outboxes) o.close();
-        if (child && child.exitCode === null) {
-            child.kill('SIGKILL');
-            await new Promise((r) => child!.once('exit', r));
+        const running = child;
+        if (running?.exitCode === null) {
+            running.kill('SIGKILL');
+            await new Promise((r) => running.once('exit', r));
         }
         rmSync(w.dir, { recursive: true, force: true });
     });
 
     it('loses no acknowledged reading; outboxes resend the rest', async () => {
-        let { child: c, url } = await startChild(w.dir, 0);
+        const first = await startChild(w.dir, 0);
+        const url = first.url;
+        let c = first.child;
         child = c;
         const port = Number(new URL(url).port);
         const engine = await remoteEngine(url, derive('engine'));
@@ -88,7 +91,7 @@ describe('gateway kill -9 under load', () => {
         const flushes = agents.map((a) =>
             a.agent.flush().then(
                 () => 'done',
-                (e: Error) => e.message,
+                (e: unknown) => (e as Error).message,
             ),
         );
         while (agents.reduce((s, a) => s + a.outbox.acked, 0) < 3 * 96)

@@ -109,7 +109,10 @@ describe('gateway lifecycle', () => {
                 })
                 .then(
                     () => 'ok' as const,
-                    (e: Error & { code?: string }) => e.code ?? e.message,
+                    (e: unknown) => {
+                        const err = e as Error & { code?: string };
+                        return err.code ?? err.message;
+                    },
                 ),
         );
         // shut down as soon as the first write is acknowledged: the others are in flight or queued
@@ -126,7 +129,7 @@ describe('gateway lifecycle', () => {
             })
             .then(
                 () => 'ok',
-                (e: Error & { code?: string }) => e.code ?? 'refused',
+                (e: unknown) => (e as { code?: string }).code ?? 'refused',
             );
         assert.notEqual(after, 'ok', 'a closed gateway takes no write');
         await remote.close();

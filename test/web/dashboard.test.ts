@@ -37,11 +37,12 @@ const skip =
         : false;
 
 describe('web dashboard in Chromium', { skip }, () => {
-    let w: World;
-    let engine: Engine & { ledger: Parameters<typeof startGateway>[0]['ledger'] };
-    let gateway: Gateway;
-    let browser: Browser;
-    let tmp: string;
+    // undefined until before() gets that far (after() cleans up whatever it made)
+    let w: World | undefined;
+    let engine: (Engine & { ledger: Parameters<typeof startGateway>[0]['ledger'] }) | undefined;
+    let gateway: Gateway | undefined;
+    let browser: Browser | undefined;
+    let tmp: string | undefined;
     const wallets: Record<string, string> = {};
     const secrets: string[] = [];
 
@@ -64,11 +65,12 @@ describe('web dashboard in Chromium', { skip }, () => {
         engine = await embeddedEngine(join(w.dir, 'ledger'), derive('engine'));
         const reader = (await engine.connect('operator', 'operator')).api;
         gateway = await startGateway({ ledger: engine.ledger, reader, webDir: WEB });
-        tmp = mkdtempSync(join(tmpdir(), 'femeter-web-'));
+        const walletDir = mkdtempSync(join(tmpdir(), 'femeter-web-'));
+        tmp = walletDir;
         const wallet = (party: string, role: string, mspId: string, root?: string): void => {
             const ledgerKey = bytesToHex(participantKey(derive('engine'), party));
             secrets.push(ledgerKey, ...(root ? [root] : []));
-            const file = join(tmp, `${party}.json`);
+            const file = join(walletDir, `${party}.json`);
             writeFileSync(
                 file,
                 JSON.stringify({
@@ -102,6 +104,7 @@ describe('web dashboard in Chromium', { skip }, () => {
         party: string,
         viewport = { width: 1200, height: 900 },
     ): Promise<{ page: Page; requests: { url: string; body: string }[] }> => {
+        assert.ok(browser !== undefined && gateway !== undefined);
         const page = await browser.newPage({ viewport });
         const requests: { url: string; body: string }[] = [];
         page.on('request', (r) => requests.push({ url: r.url(), body: r.postData() ?? '' }));
@@ -112,11 +115,11 @@ describe('web dashboard in Chromium', { skip }, () => {
         return { page, requests };
     };
     const ownOrigin = (requests: { url: string; body: string }[]): void => {
+        assert.ok(gateway !== undefined);
+        const origin = gateway.url;
         for (const r of requests)
             assert.ok(
-                r.url.startsWith(gateway.url) ||
-                    r.url.startsWith('blob:') ||
-                    r.url.startsWith('data:'),
+                r.url.startsWith(origin) || r.url.startsWith('blob:') || r.url.startsWith('data:'),
                 `request to another origin: ${r.url}`,
             );
         for (const r of requests)
@@ -185,6 +188,7 @@ describe('web dashboard in Chromium', { skip }, () => {
     });
 
     it('customer: a bill tampered with in transit shows as invalid', async () => {
+        assert.ok(browser !== undefined && gateway !== undefined);
         const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
         await page.route('**/v1/transactions/evaluate', async (route) => {
             const res = await route.fetch();

@@ -64,7 +64,7 @@ export function aggregate(
         sums.set(key, (sums.get(key) ?? 0n) + r.value);
     }
     const keys = [...sums.keys()].sort();
-    return { keys, wh: keys.map((k) => Number(sums.get(k)!)) };
+    return { keys, wh: keys.map((k) => Number(sums.get(k) ?? 0n)) };
 }
 
 function drawChart(
@@ -88,6 +88,8 @@ function drawChart(
     );
     const width = Math.max(260, Math.min(1000, host.clientWidth || 600));
     const xs = keys.map((_, i) => i);
+    const bars = uPlot.paths.bars;
+    if (bars === undefined) throw new Error('this uPlot build has no bars path builder');
     const chart = new uPlot(
         {
             title: `Wh per ${grain}`,
@@ -109,7 +111,7 @@ function drawChart(
                     label: 'Wh',
                     stroke: '#0b57d0',
                     fill: 'rgba(11,87,208,0.25)',
-                    paths: uPlot.paths.bars!({ size: [0.8, 64] }),
+                    paths: bars({ size: [0.8, 64] }),
                 },
             ],
         },
@@ -125,7 +127,7 @@ function drawChart(
         table(
             `Wh per ${grain}`,
             [grain, 'Wh'],
-            keys.map((k, i) => [k, fmt(wh[i]!)]),
+            keys.map((k, i) => [k, fmt(wh[i] ?? 0)]),
             { num: [1], testid: `table-${grain}` },
         ),
     );
@@ -169,7 +171,7 @@ function drawHeatMap(
     const ctx = canvas.getContext('2d');
     if (ctx) {
         keys.forEach((k, y) => {
-            days.get(k)!.forEach((v, x) => {
+            (days.get(k) ?? []).forEach((v, x) => {
                 const t = v / max;
                 ctx.fillStyle = `rgb(${Math.round(255 - 230 * t)}, ${Math.round(255 - 190 * t)}, ${Math.round(255 - 60 * t)})`;
                 ctx.fillRect(x * 6, y * 12, 6, 12);

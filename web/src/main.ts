@@ -18,7 +18,7 @@ function show(view: string): void {
 document.querySelectorAll<HTMLButtonElement>('nav button').forEach(
     (b) =>
         (b.onclick = () => {
-            show(b.dataset.view!);
+            show(b.dataset.view ?? '');
         }),
 );
 

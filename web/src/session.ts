@@ -32,7 +32,7 @@ export function parseWallet(text: string): WalletFile {
         throw new Error('not a femeter wallet file (expected "femeter": "wallet/1")');
     for (const k of ['party', 'role', 'mspId', 'ledgerKey'] as const)
         if (typeof w[k] !== 'string') throw new Error(`wallet file: "${k}" is missing`);
-    if (!/^[0-9a-f]{64}$/.test(w.ledgerKey!))
+    if (typeof w.ledgerKey !== 'string' || !/^[0-9a-f]{64}$/.test(w.ledgerKey))
         throw new Error('wallet file: "ledgerKey" must be 64 hex digits');
     if (w.root !== undefined && !/^[0-9a-f]{64}$/.test(w.root))
         throw new Error('wallet file: "root" must be 64 hex digits');

@@ -30,6 +30,10 @@ import { MeterAgent } from '../../roles/meter/agent.js';
 import { readingsFromSource, readingsOfSlots, sourceKinds } from '../../roles/meter/ingest.js';
 import { periodSlots, type BillingPeriod } from '../../contract/tariff/index.js';
 import { meterRun, parseMedium, type MeterRunArgs } from './meter-run.js';
+import { participantKey, remoteEngine } from '../gateway/engine.js';
+import { serve } from '../gateway/serve.js';
+import { CliError } from './errors.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const DEFAULTS = {
@@ -53,11 +57,32 @@ function engineSecret(seed: string): Uint8Array {
     return derive(seed, 'engine');
 }
 
-async function openWorld(data: string): Promise<{ world: World; engine: Engine }> {
+/**
+ * The demo world in `data` and its engine: through the gateway at `gateway` when given (participant
+ * keys derived from the world's seed, exactly as the embedded engine derives them), else the
+ * world's own engine.
+ */
+async function openWorld(
+    data: string,
+    gateway?: string,
+): Promise<{ world: World; engine: Engine }> {
     const wf = join(data, 'world.json');
     if (!existsSync(wf))
         throw new Error(`no deployment in ${data}: run 'femeter demo --data ${data}' first`);
     const world = JSON.parse(readFileSync(wf, 'utf8')) as World;
+    if (gateway !== undefined) {
+        if (!/^https?:\/\/[^/]/.test(gateway))
+            throw new CliError(
+                `--gateway ${gateway} is not an http(s) URL`,
+                'pass the URL femeter serve printed, e.g. http://127.0.0.1:8080',
+            );
+        if (world.engine === 'fabric')
+            throw new CliError(
+                `${data} is a Fabric world; femeter serve runs in front of the embedded engine only`,
+                'drop --gateway (Fabric is reached through its own gateway peers)',
+            );
+        return { world, engine: await remoteEngine(gateway, engineSecret(world.seed)) };
+    }
     if (world.engine === 'fabric' && world.fabric)
         return {
             world,
@@ -137,8 +162,9 @@ async function openMeterAgent(
     data: string,
     meterId: string,
     periodArg: string | undefined,
+    gateway: string | undefined,
 ): Promise<{ agent: MeterAgent; period: string; bp: BillingPeriod; close: () => Promise<void> }> {
-    const { engine, world } = await openWorld(data);
+    const { engine, world } = await openWorld(data, gateway);
     const outbox = new FileOutbox(join(data, 'meters', meterId, 'outbox'));
     try {
         const period = periodArg ?? world.period;
@@ -173,6 +199,7 @@ async function meterIngest(
         period?: string | undefined;
         obis?: string | undefined;
         medium?: string | undefined;
+        gateway?: string | undefined;
     },
 ): Promise<number> {
     if (!values.meter || !values.source)
@@ -181,7 +208,7 @@ async function meterIngest(
     if (!sourceKinds().includes(kind))
         throw new Error(`--kind must be one of ${sourceKinds().join(', ')}`);
     const medium = parseMedium(values.medium);
-    const m = await openMeterAgent(data, values.meter, values.period);
+    const m = await openMeterAgent(data, values.meter, values.period, values.gateway);
     try {
         const slots = readingsFromSource(new Uint8Array(readFileSync(values.source)), kind, m.bp, {
             obis: values.obis,
@@ -208,10 +235,14 @@ async function meterIngest(
 /** `meter run`, recording closed slots of the period when --meter is given. */
 async function meterRunCommand(
     data: string,
-    values: MeterRunArgs & { meter?: string | undefined; period?: string | undefined },
+    values: MeterRunArgs & {
+        meter?: string | undefined;
+        period?: string | undefined;
+        gateway?: string | undefined;
+    },
 ): Promise<number> {
     if (values.meter === undefined) return meterRun(values);
-    const m = await openMeterAgent(data, values.meter, values.period);
+    const m = await openMeterAgent(data, values.meter, values.period, values.gateway);
     try {
         await m.agent.openPeriod(CHANNEL, m.period);
         return await meterRun(values, async (closed) => {
@@ -253,6 +284,17 @@ export interface WorldValues {
     engine: string;
     'fabric-connection'?: string | undefined;
     'fabric-chaincode'?: string | undefined;
+    /** Role commands: reach the world's ledger through this `femeter serve` URL. */
+    gateway?: string | undefined;
+    /** wallet: the participant. */
+    party?: string | undefined;
+    /** serve: listen address, TLS files, dashboard directory, request log. */
+    port?: string | undefined;
+    host?: string | undefined;
+    'tls-cert'?: string | undefined;
+    'tls-key'?: string | undefined;
+    web?: string | undefined;
+    log?: boolean | undefined;
 }
 
 export const WORLD_DEFAULTS = DEFAULTS;
@@ -349,7 +391,7 @@ export async function runWorldCommand(
         case 'auditor': {
             if (cmd === 'auditor' && sub !== 'report')
                 throw new Error('usage: femeter auditor report [--data DIR]');
-            const { engine } = await openWorld(data);
+            const { engine } = await openWorld(data, values.gateway);
             try {
                 const p = await engine.connect('auditor', 'customers');
                 const report = await new Auditor({ api: p.api }).audit({ engine });
@@ -363,7 +405,7 @@ export async function runWorldCommand(
             if (sub !== 'readings' && sub !== 'bills')
                 throw new Error('usage: femeter customer <readings|bills> --customer ID');
             const cid = values.customer ?? 'customer-0001';
-            const { engine, world } = await openWorld(data);
+            const { engine, world } = await openWorld(data, values.gateway);
             try {
                 const p = await engine.connect(cid, 'customers');
                 const dlog = await dlogSolvers(
@@ -426,7 +468,7 @@ export async function runWorldCommand(
         case 'provider': {
             if (sub !== 'bill' || !values.meter)
                 throw new Error('usage: femeter provider bill --meter ID [--period P]');
-            const { engine, world } = await openWorld(data);
+            const { engine, world } = await openWorld(data, values.gateway);
             try {
                 const p = await engine.connect('provider', 'operator');
                 const dlog = await dlogSolvers(
@@ -450,6 +492,65 @@ export async function runWorldCommand(
                 return 0;
             } finally {
                 await engine.close();
+            }
+        }
+        case 'wallet': {
+            const party = values.party;
+            if (party === undefined || party === '')
+                throw new CliError(
+                    'wallet needs --party ID',
+                    'e.g. femeter wallet --party customer-0001',
+                );
+            const { world, engine } = await openWorld(data, values.gateway);
+            try {
+                const p = (await engine.connect('operator', 'operator')).api;
+                const rec = await p.getParty(party);
+                const ledgerKey = participantKey(engineSecret(world.seed), party);
+                console.log(
+                    json({
+                        femeter: 'wallet/1',
+                        party,
+                        role: rec.role,
+                        mspId: rec.identity.mspId,
+                        ledgerKey: bytesToHex(ledgerKey),
+                        ...(rec.role === 'customer'
+                            ? { root: bytesToHex(derive(world.seed, `${party}/root`)) }
+                            : {}),
+                    }),
+                );
+                return 0;
+            } finally {
+                await engine.close();
+            }
+        }
+        case 'serve': {
+            const port = Number(values.port ?? '8080');
+            if (!/^\d+$/.test(values.port ?? '8080') || port > 65535)
+                throw new CliError(
+                    `--port ${values.port ?? ''} is not a port`,
+                    'pass an integer in 0..65535 (0: any free port)',
+                );
+            if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+                throw new CliError('--tls-cert and --tls-key go together', 'pass both or neither');
+            const web = values.web ?? join(ROOT, 'dist', 'web');
+            if (values.web !== undefined && !existsSync(join(web, 'index.html')))
+                throw new CliError(
+                    `--web ${web} has no index.html`,
+                    'build the dashboard (npm run build:web) and pass its directory (dist/web)',
+                );
+            const { engine } = await openWorld(data);
+            try {
+                return await serve(engine, {
+                    host: values.host ?? '127.0.0.1',
+                    port,
+                    tlsCert: values['tls-cert'],
+                    tlsKey: values['tls-key'],
+                    logger: values.log === true,
+                    webDir: existsSync(join(web, 'index.html')) ? resolve(web) : undefined,
+                });
+            } catch (e) {
+                await engine.close();
+                throw e;
             }
         }
         case 'bench': {

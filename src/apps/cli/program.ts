@@ -63,10 +63,42 @@ function worldValues(o: Record<string, unknown>): WorldValues {
         engine: str('engine') ?? DEFAULT_ENGINE,
         'fabric-connection': str('fabricConnection'),
         'fabric-chaincode': str('fabricChaincode'),
+        gateway: str('gateway'),
+        party: str('party'),
+        port: str('port'),
+        host: str('host'),
+        'tls-cert': str('tlsCert'),
+        'tls-key': str('tlsKey'),
+        web: str('web'),
+        log: o.log === true,
     };
 }
 const dataOption = (): Option =>
     new Option('--data <dir>', 'the demo world directory').default(WORLD_DEFAULTS.data);
+const gatewayOption = (): Option =>
+    new Option(
+        '--gateway <url>',
+        "demo world: reach its ledger through this 'femeter serve' (e.g. http://127.0.0.1:8080)",
+    );
+/** The demo-world branch of a command that also takes --dir; --gateway belongs to that branch only. */
+async function worldOrDir(
+    cmd: string,
+    sub: string | undefined,
+    o: Record<string, unknown>,
+    dir: () => Promise<unknown>,
+): Promise<void> {
+    if (typeof o.dir !== 'string') {
+        set(await runWorldCommand(cmd, sub, worldValues(o)));
+        return;
+    }
+    if (typeof o.gateway === 'string')
+        throw new CliError(
+            '--gateway is for the demo world (--data), not a party directory (--dir)',
+            'drop --gateway; a party directory names its ledger in femeter.json',
+        );
+    const code = await dir();
+    if (typeof code === 'number') set(code);
+}
 
 /** Build the program (a fresh one per call, so tests can parse several command lines). */
 export function buildProgram(): Command {
@@ -267,19 +299,18 @@ export function buildProgram(): Command {
         .option('--out <file>', 'write to a file')
         .option('--customer <id>', 'demo world: the customer')
         .addOption(dataOption())
+        .addOption(gatewayOption())
         .addHelpText(
             'after',
             example(
-                'femeter customer readings --dir ./alice --meter m1 --period 2024-03 --format csv --out march.csv',
+                'femeter customer readings --dir ./alice --meter m1 --period 2024-03 --format csv --out march.csv\nfemeter customer readings --customer customer-0001 --gateway http://127.0.0.1:8080',
             ),
         )
-        .action(async (o: Record<string, unknown>) => {
-            if (typeof o.dir !== 'string') {
-                set(await runWorldCommand('customer', 'readings', worldValues(o)));
-                return;
-            }
-            await d.customerReadings(o as unknown as Parameters<typeof d.customerReadings>[0]);
-        });
+        .action((o: Record<string, unknown>) =>
+            worldOrDir('customer', 'readings', o, () =>
+                d.customerReadings(o as unknown as Parameters<typeof d.customerReadings>[0]),
+            ),
+        );
     customer
         .command('bills')
         .description('check every bill of a period against own readings and its proof')
@@ -290,17 +321,18 @@ export function buildProgram(): Command {
         .option('--period <YYYY-MM>', 'the period')
         .option('--customer <id>', 'demo world: the customer')
         .addOption(dataOption())
+        .addOption(gatewayOption())
         .addHelpText(
             'after',
-            example('femeter customer bills --dir ./alice --meter m1 --period 2024-03'),
+            example(
+                'femeter customer bills --dir ./alice --meter m1 --period 2024-03\nfemeter customer bills --customer customer-0001 --gateway http://127.0.0.1:8080',
+            ),
         )
-        .action(async (o: Record<string, unknown>) => {
-            if (typeof o.dir !== 'string') {
-                set(await runWorldCommand('customer', 'bills', worldValues(o)));
-                return;
-            }
-            set(await d.customerBills(o as unknown as Parameters<typeof d.customerBills>[0]));
-        });
+        .action((o: Record<string, unknown>) =>
+            worldOrDir('customer', 'bills', o, () =>
+                d.customerBills(o as unknown as Parameters<typeof d.customerBills>[0]),
+            ),
+        );
     withDir(
         customer.command('backup').description('print the wallet as a BIP-39 phrase (24 words)'),
     )
@@ -339,19 +371,18 @@ export function buildProgram(): Command {
         .option('--channel <obis>', 'channel', '1-0:1.8.0')
         .option('--meter <id>', 'demo world: the meter')
         .addOption(dataOption())
+        .addOption(gatewayOption())
         .addHelpText(
             'after',
             example(
-                'femeter meter ingest --dir ./m1 --source march.csv --kind csv-interval --unit kWh --period 2024-03',
+                'femeter meter ingest --dir ./m1 --source march.csv --kind csv-interval --unit kWh --period 2024-03\nfemeter meter ingest --meter meter-0001 --source march.csv --gateway http://127.0.0.1:8080',
             ),
         )
-        .action(async (o: Record<string, unknown>) => {
-            if (typeof o.dir !== 'string') {
-                set(await runWorldCommand('meter', 'ingest', worldValues(o)));
-                return;
-            }
-            await d.meterIngest(o as unknown as Parameters<typeof d.meterIngest>[0]);
-        });
+        .action((o: Record<string, unknown>) =>
+            worldOrDir('meter', 'ingest', o, () =>
+                d.meterIngest(o as unknown as Parameters<typeof d.meterIngest>[0]),
+            ),
+        );
     withDir(
         meter
             .command('close')
@@ -403,9 +434,12 @@ export function buildProgram(): Command {
         .option('--meter <id>', 'demo world: record as this meter')
         .option('--period <YYYY-MM>', 'demo world: period')
         .addOption(dataOption())
+        .addOption(gatewayOption())
         .addHelpText(
             'after',
-            example('femeter meter run --serial /dev/ttyUSB0 --format dsmr --count 10'),
+            example(
+                'femeter meter run --serial /dev/ttyUSB0 --format dsmr --count 10\nfemeter meter run --serial /dev/ttyUSB0 --format dsmr --meter meter-0001 --gateway http://127.0.0.1:8080',
+            ),
         )
         .action(async (o: Record<string, unknown>) => {
             set(await runWorldCommand('meter', 'run', worldValues(o)));
@@ -451,7 +485,13 @@ export function buildProgram(): Command {
         .requiredOption('--meter <id>', 'the meter')
         .option('--period <YYYY-MM>', 'the period')
         .addOption(dataOption())
-        .addHelpText('after', example('femeter provider bill --meter meter-0001'))
+        .addOption(gatewayOption())
+        .addHelpText(
+            'after',
+            example(
+                'femeter provider bill --meter meter-0001\nfemeter provider bill --meter meter-0001 --gateway http://127.0.0.1:8080',
+            ),
+        )
         .action(async (o: Record<string, unknown>) => {
             set(await runWorldCommand('provider', 'bill', worldValues(o)));
         });
@@ -485,23 +525,71 @@ export function buildProgram(): Command {
         .option('--passphrase-file <file>', 'key passphrase file')
         .option('--json', 'machine-readable report', false)
         .addOption(dataOption())
-        .addHelpText('after', example('femeter auditor report --dir ./audit --json'))
-        .action(async (o: Record<string, unknown>) => {
-            if (typeof o.dir !== 'string') {
-                set(await runWorldCommand('auditor', 'report', worldValues(o)));
-                return;
-            }
-            set(await d.auditorReport(o as unknown as Parameters<typeof d.auditorReport>[0]));
-        });
+        .addOption(gatewayOption())
+        .addHelpText(
+            'after',
+            example(
+                'femeter auditor report --dir ./audit --json\nfemeter auditor report --data .femeter/demo --gateway http://127.0.0.1:8080',
+            ),
+        )
+        .action((o: Record<string, unknown>) =>
+            worldOrDir('auditor', 'report', o, () =>
+                d.auditorReport(o as unknown as Parameters<typeof d.auditorReport>[0]),
+            ),
+        );
     program
         .command('verify')
         .description(
             "re-check the demo world's chain and audit everything on it (deployments: auditor report --dir)",
         )
         .addOption(dataOption())
-        .addHelpText('after', example('femeter verify --data .femeter/demo'))
+        .addOption(gatewayOption())
+        .addHelpText(
+            'after',
+            example(
+                'femeter verify --data .femeter/demo\nfemeter verify --data .femeter/demo --gateway http://127.0.0.1:8080',
+            ),
+        )
         .action(async (o: Record<string, unknown>) => {
             set(await runWorldCommand('verify', undefined, worldValues(o)));
+        });
+
+    // ------------------------------------------------------------ gateway: serve, wallet
+    program
+        .command('serve')
+        .description(
+            "serve a demo world's embedded ledger over HTTP(S): signed transactions, role-checked queries, events (SSE), /health, /metrics, /openapi.json and the web dashboard; stops on SIGINT/SIGTERM after requests in flight",
+        )
+        .addOption(dataOption())
+        .option('--port <n>', 'port (0: any free port; the URL is printed on stdout)', '8080')
+        .option('--host <h>', 'interface to listen on', '127.0.0.1')
+        .option('--tls-cert <pem>', 'serve HTTPS with this certificate (with --tls-key)')
+        .option('--tls-key <pem>', 'the private key of --tls-cert')
+        .option('--web <dir>', 'the built web dashboard (default dist/web when built)')
+        .option('--log', 'log every request (JSON lines on stdout)', false)
+        .addHelpText(
+            'after',
+            example(
+                'femeter serve --data .femeter/demo --port 8080\nfemeter customer bills --customer customer-0001 --gateway http://127.0.0.1:8080',
+            ),
+        )
+        .action(async (o: Record<string, unknown>) => {
+            set(await runWorldCommand('serve', undefined, worldValues(o)));
+        });
+    program
+        .command('wallet')
+        .description(
+            "print a demo world participant's wallet file for the web dashboard (ledger key; a customer's wallet root too) — keep it secret; the dashboard reads it locally and never sends it",
+        )
+        .requiredOption('--party <id>', 'the participant')
+        .addOption(dataOption())
+        .addOption(gatewayOption())
+        .addHelpText(
+            'after',
+            example('femeter wallet --party customer-0001 --data .femeter/demo > wallet.json'),
+        )
+        .action(async (o: Record<string, unknown>) => {
+            set(await runWorldCommand('wallet', undefined, worldValues(o)));
         });
 
     // ------------------------------------------------------------ demo, bench

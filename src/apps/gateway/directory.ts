@@ -50,9 +50,10 @@ export class Directory {
     /** Start folding consent events (from block 0) and read the registry once. */
     async start(): Promise<void> {
         await this.refresh(true);
-        this.#events = await this.#api.client.events({ startBlock: 0n });
+        const events = await this.#api.client.events({ startBlock: 0n });
+        this.#events = events;
         this.#folding = (async () => {
-            for await (const e of this.#events!) this.#fold(e);
+            for await (const e of events) this.#fold(e);
         })().catch(() => undefined);
     }
 

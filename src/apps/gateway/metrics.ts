@@ -44,7 +44,8 @@ export class Metrics {
         let v = h.values.get(k);
         if (v === undefined)
             h.values.set(k, (v = { counts: _BUCKETS.map(() => 0), sum: 0, count: 0 }));
-        for (let i = 0; i < _BUCKETS.length; i++) if (seconds <= _BUCKETS[i]!) v.counts[i]!++;
+        for (const [i, bound] of _BUCKETS.entries())
+            if (seconds <= bound) v.counts[i] = (v.counts[i] ?? 0) + 1;
         v.sum += seconds;
         v.count++;
     }

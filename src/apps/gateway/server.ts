@@ -332,7 +332,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                 'MALFORMED',
                 'creator credentials are not a valid Ed25519 public key',
             );
-        if (!verifyEd25519(envelope.signature, sha256(envelope.payload), creator.credentials))
+        if (!verifyEd25519(creator.credentials, sha256(envelope.payload), envelope.signature))
             throw new EndorseError(
                 'BAD_SIGNATURE',
                 'the signature does not match the creator and payload',
@@ -375,7 +375,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
         const c = parsed.claims;
         const now = Date.now();
         const path = (req.routeOptions.url ?? '').includes(':')
-            ? req.url.split('?')[0]!
+            ? (req.url.split('?')[0] ?? '')
             : (req.routeOptions.url ?? '');
         if (c.ch !== ledger.channel || c.m !== req.method || c.p !== path)
             return fail(
@@ -389,7 +389,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
         if (c.exp < now - TOKEN_CLOCK_SKEW_MS)
             return fail('expired', 'the token has expired; sign a new one');
         const credentials = new Uint8Array(Buffer.from(c.key, 'hex'));
-        if (!verifyEd25519(parsed.signature, tokenDigest(parsed.claimsJson), credentials))
+        if (!verifyEd25519(credentials, tokenDigest(parsed.claimsJson), parsed.signature))
             return fail('signature', 'the token signature does not match its key');
         const who = await dir.resolve(c.msp, identities.id({ mspId: c.msp, credentials }));
         if (who === undefined) {
@@ -546,7 +546,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             let position: string;
             if (typeof last === 'string' && last.length > 0) {
                 const [b, tx] = last.split(':');
-                options = { checkpoint: _fixedCheckpoint(BigInt(b!), tx) };
+                options = { checkpoint: _fixedCheckpoint(BigInt(b ?? ''), tx) };
                 position = last;
             } else {
                 const start =
@@ -731,7 +731,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                 },
             },
         },
-        async () => app.swagger() as unknown as Record<string, unknown>,
+        () => Promise.resolve(app.swagger() as unknown as Record<string, unknown>),
     );
 
     if (o.webDir !== undefined) {

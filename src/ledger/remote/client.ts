@@ -139,6 +139,17 @@ export class RemoteLedger implements Ledger {
     }
 }
 
+/** Runtime check of an identity handed in by JavaScript callers (the type is not enforced there). */
+function _isIdentity(v: unknown): boolean {
+    const o = v as { mspId?: unknown; credentials?: unknown } | null | undefined;
+    return typeof o?.mspId === 'string' && o.credentials instanceof Uint8Array;
+}
+
+/** Runtime check of a signer handed in by JavaScript callers. */
+function _isSigner(v: unknown): boolean {
+    return typeof (v as { sign?: unknown } | null | undefined)?.sign === 'function';
+}
+
 /** One identity connected through a gateway. */
 export class RemoteLedgerClient implements LedgerClient {
     readonly identity: Identity;
@@ -147,10 +158,9 @@ export class RemoteLedgerClient implements LedgerClient {
     readonly #streams = new Set<RemoteEventStream>();
 
     constructor(ledger: RemoteLedger, identity: Identity, signer: Signer) {
-        if (typeof identity?.mspId !== 'string' || !(identity.credentials instanceof Uint8Array))
+        if (!_isIdentity(identity))
             throw new TypeError('"identity" expected { mspId: string, credentials: Uint8Array }');
-        if (typeof signer?.sign !== 'function')
-            throw new TypeError('"signer" expected { sign(digest) }');
+        if (!_isSigner(signer)) throw new TypeError('"signer" expected { sign(digest) }');
         this.#ledger = ledger;
         this.identity = Object.freeze({
             mspId: identity.mspId,
@@ -327,7 +337,8 @@ class RemoteEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
                 await this.#connect();
                 delay = 50;
             } catch (err) {
-                if (this.#closed) break;
+                // closed() reads the field afresh: close() may have run during the await
+                if (this.closed) break;
                 if (err instanceof LedgerError) {
                     this.#error = err;
                     this.#readyReject(err);
@@ -337,7 +348,7 @@ class RemoteEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
                 }
                 // Dropped connection or gateway restart: reconnect from the last delivered event.
             }
-            if (this.#closed) break;
+            if (this.closed) break;
             await new Promise((r) => setTimeout(r, delay));
             delay = Math.min(delay * 2, this.#ledger.maxReconnectDelayMs);
         }
@@ -425,9 +436,9 @@ class RemoteEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
                     this.#wake = undefined;
                 }
             },
-            return: async (): Promise<IteratorResult<ChaincodeEvent>> => {
+            return: (): Promise<IteratorResult<ChaincodeEvent>> => {
                 this.close();
-                return { value: undefined, done: true };
+                return Promise.resolve({ value: undefined, done: true });
             },
         };
     }

@@ -115,20 +115,23 @@ export function parseToken(token: string): ParsedToken {
     };
     if (typeof token !== 'string' || token.length > 4096) bad('too long');
     const parts = token.split('.');
+    const [claimsPart = '', signaturePart = ''] = parts;
     if (
         parts.length !== 2 ||
-        !/^[A-Za-z0-9_-]+$/.test(parts[0]!) ||
-        !/^[A-Za-z0-9_-]+$/.test(parts[1]!)
+        !/^[A-Za-z0-9_-]+$/.test(claimsPart) ||
+        !/^[A-Za-z0-9_-]+$/.test(signaturePart)
     )
         bad('expected base64url(claims).base64url(signature)');
-    const claimsJson = Buffer.from(parts[0]!, 'base64url').toString('utf8');
-    let c: Record<string, unknown>;
+    const claimsJson = Buffer.from(claimsPart, 'base64url').toString('utf8');
+    let parsed: unknown;
     try {
-        c = JSON.parse(claimsJson) as Record<string, unknown>;
+        parsed = JSON.parse(claimsJson);
     } catch {
         return bad('claims are not JSON');
     }
-    if (typeof c !== 'object' || c === null || Array.isArray(c)) bad('claims are not an object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        return bad('claims are not an object');
+    const c = parsed as Record<string, unknown>;
     const str = (k: string, re: RegExp): string => {
         const v = c[k];
         if (typeof v !== 'string' || !re.test(v)) bad(`claim ${k}`);
@@ -151,6 +154,6 @@ export function parseToken(token: string): ParsedToken {
         exp: num('exp'),
         nonce: str('nonce', /^[0-9a-f]{32}$/),
     };
-    const signature = new Uint8Array(Buffer.from(parts[1]!, 'base64url'));
+    const signature = new Uint8Array(Buffer.from(signaturePart, 'base64url'));
     return { claims, claimsJson, signature };
 }

@@ -106,7 +106,7 @@ export class FileOutbox {
         for (const e of entries) {
             const k = periodKey(e.channel, e.period);
             let slots = this.#periods.get(k);
-            if (slots === undefined) this.#periods.set(k, (slots = new Map()));
+            if (slots === undefined) this.#periods.set(k, (slots = new Map<number, string>()));
             slots.set(e.slot, e.c);
             if (e.seq > this.#acked) this.#pending.push(e);
             this.#lastSeq = Math.max(this.#lastSeq, e.seq);
@@ -179,7 +179,10 @@ export class FileOutbox {
         renameSync(tmp, path);
         this.#acked = seq;
         let n = 0;
-        while (n < this.#pending.length && this.#pending[n]!.seq <= seq) n++;
+        for (const e of this.#pending) {
+            if (e.seq > seq) break;
+            n++;
+        }
         if (n > 0) this.#pending = this.#pending.slice(n);
     }
 

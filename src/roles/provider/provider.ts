@@ -173,7 +173,6 @@ export class Provider {
         group: AnyGroup,
         mpk: ReturnType<typeof decodeMpk>,
     ): Promise<Held> {
-        const api = this.#o.api;
         const { channel, period } = a;
         const meterId = meter.id;
         {
