@@ -18,6 +18,7 @@
  * {@link CsvSourceError} with the line number; nothing is returned on error.
  */
 
+import { parseIsoInstant, quoteField } from '../../text.js';
 import { CsvSourceError } from './errors.js';
 import {
     ENERGY_UNITS,
@@ -45,9 +46,6 @@ export interface CsvSourceOptions {
 }
 
 const HEADER = 'timestamp,value';
-const TIMESTAMP_RE =
-    /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|([+-])(\d{2}):(\d{2}))$/;
-
 /**
  * Reads a `timestamp,value` CSV into interval energies.
  * @param input - file content (UTF-8 bytes or text; CRLF and a BOM accepted).
@@ -186,45 +184,16 @@ function splitLines(input: string | Uint8Array): string[] {
 }
 
 function parseTimestamp(field: string, lineNo: number): number {
-    const m = TIMESTAMP_RE.exec(field);
-    if (m === null) {
-        throw new CsvSourceError(
-            lineNo,
-            `timestamp ${show(field)}: expected ISO 8601 with offset, e.g. 2024-03-31T03:15:00+02:00 or 2024-03-31T01:15:00Z`,
-        );
-    }
-    const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-    ];
-    const second = Number(m[6] ?? '0');
-    const milli = Number((m[7] ?? '').padEnd(3, '0'));
-    const local = Date.UTC(year, month - 1, day, hour, minute, second, milli);
-    const d = new Date(local);
-    if (
-        d.getUTCFullYear() !== year ||
-        d.getUTCMonth() !== month - 1 ||
-        d.getUTCDate() !== day ||
-        d.getUTCHours() !== hour ||
-        d.getUTCMinutes() !== minute ||
-        d.getUTCSeconds() !== second
-    ) {
-        throw new CsvSourceError(lineNo, `timestamp ${show(field)} is not a valid date and time`);
-    }
-    let offsetMin = 0;
-    if (m[8] !== 'Z') {
-        const oh = Number(m[10]);
-        const om = Number(m[11]);
-        if (oh > 18 || om > 59)
-            throw new CsvSourceError(lineNo, `timestamp ${show(field)}: offset out of range`);
-        offsetMin = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
-    }
-    return local - offsetMin * 60_000;
+    const t = parseIsoInstant(field);
+    if (typeof t === 'number') return t;
+    const why = {
+        format: ': expected ISO 8601 with offset, e.g. 2024-03-31T03:15:00+02:00 or 2024-03-31T01:15:00Z',
+        date: ' is not a valid date and time',
+        offset: ': offset out of range',
+    }[t];
+    throw new CsvSourceError(lineNo, `timestamp ${show(field)}${why}`);
 }
 
 function show(s: string): string {
-    return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+    return quoteField(s, 40);
 }
