@@ -279,7 +279,13 @@ describe('gateway API', () => {
                 id: 'aud-3',
                 role: 'auditor',
                 name: 'A3',
-                identity: { mspId: 'CustomersMSP', id: 'ed25519::' + '11'.repeat(32) },
+                // a valid Ed25519 key: the contract refuses non-points and torsion
+                identity: {
+                    mspId: 'CustomersMSP',
+                    id: identities.id(
+                        identities.ed25519('CustomersMSP', identities.newPrivateKey()),
+                    ),
+                },
             }),
         ]);
         assert.equal((await post(ROUTES.submit, once)).status, 200);

@@ -45,7 +45,10 @@ describe('gateway kill -9 under load', () => {
     before(async () => {
         delete process.env.FEMETER_E2E_ENGINE;
         w = await makeWorld(3);
-        await w.close(); // the child process opens the ledger
+        // the child process opens the ledger: close it here but keep the directory (w.close()
+        // would delete it); `after` removes it
+        for (const h of w.households) h.outbox.close();
+        await w.engine.close();
     });
     after(async () => {
         for (const o of outboxes) o.close();

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { embeddedEngine } from '../../src/apps/engines.js';
 import { startGateway } from '../../src/apps/gateway/server.js';
 import { remoteEngine } from '../../src/apps/gateway/engine.js';
@@ -104,7 +105,10 @@ describe('gateway lifecycle', () => {
                     name: `p${i}`,
                     identity: {
                         mspId: 'CustomersMSP',
-                        id: identities.id({ mspId: 'x', credentials: sha256(new Uint8Array([i])) }),
+                        // valid Ed25519 keys: the contract refuses non-points and torsion
+                        id: identities.id(
+                            identities.ed25519('CustomersMSP', sha256(new Uint8Array([i]))),
+                        ),
                     },
                 })
                 .then(
@@ -125,7 +129,12 @@ describe('gateway lifecycle', () => {
                 id: 'late',
                 role: 'auditor',
                 name: 'late',
-                identity: { mspId: 'CustomersMSP', id: 'ed25519::' + '33'.repeat(32) },
+                identity: {
+                    mspId: 'CustomersMSP',
+                    id: identities.id(
+                        identities.ed25519('CustomersMSP', sha256(utf8ToBytes('late'))),
+                    ),
+                },
             })
             .then(
                 () => 'ok',

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { embeddedEngine, type Engine } from '../../src/apps/engines.js';
+import { ed25519PublicKey } from '../../src/fe/ed25519.js';
 import { participantKey } from '../../src/apps/gateway/engine.js';
 import { startGateway, type Gateway } from '../../src/apps/gateway/server.js';
 import { CHANNEL, derive, makeWorld, meterPeriod, PERIOD, type World } from '../e2e/world.js';
@@ -61,7 +62,9 @@ describe('web dashboard in Chromium', { skip }, () => {
             });
         await meterPeriod(h, PERIOD);
         await w.providers[0]!.provider.bill(h.meterId, CHANNEL, PERIOD);
-        await w.close();
+        // the gateway reopens the ledger: close it but keep the directory (w.close() deletes it)
+        for (const hh of w.households) hh.outbox.close();
+        await w.engine.close();
         engine = await embeddedEngine(join(w.dir, 'ledger'), derive('engine'));
         const reader = (await engine.connect('operator', 'operator')).api;
         gateway = await startGateway({ ledger: engine.ledger, reader, webDir: WEB });
@@ -254,7 +257,8 @@ describe('web dashboard in Chromium', { skip }, () => {
         await op.page.fill('#o-p-id', 'aud-web');
         await op.page.selectOption('#o-p-role', 'auditor');
         await op.page.fill('#o-p-name', 'Web auditor');
-        await op.page.fill('#o-p-key', '22'.repeat(32));
+        // a real Ed25519 public key: the contract refuses non-points and torsion components
+        await op.page.fill('#o-p-key', bytesToHex(ed25519PublicKey(derive('aud-web/ledger'))));
         await op.page.click('#o-party button[type=submit]');
         await op.page.locator('#o-out .ok').waitFor();
         assert.match(

@@ -32,9 +32,18 @@ export class Directory {
     #events: CloseableAsyncIterable<ChaincodeEvent> | undefined;
     #folding: Promise<void> | undefined;
     #ready = false;
+    #lastError: Error | undefined;
+    readonly #onError: ((e: Error) => void) | undefined;
 
-    constructor(api: FemeterApi) {
+    /** @param onError told each time a registry read fails (the gateway logs it). */
+    constructor(api: FemeterApi, onError?: (e: Error) => void) {
         this.#api = api;
+        this.#onError = onError;
+    }
+
+    /** Why the last registry read failed (undefined after a read that succeeded). */
+    get lastError(): Error | undefined {
+        return this.#lastError;
     }
 
     /** The service identity's ledger identity (it may bootstrap an empty ledger). */
@@ -133,9 +142,13 @@ export class Directory {
                 this.#parties = new Map(parties.map((p) => [p.id, p]));
                 this.#meters = new Map(meters.map((m) => [m.id, m]));
                 this.#ready = true;
-            } catch {
-                // Not registered yet (a ledger before Bootstrap, or the service identity not yet
-                // registered): nobody resolves; the next miss tries again.
+                this.#lastError = undefined;
+            } catch (e) {
+                // E.g. a ledger before Bootstrap, or the service identity not registered: nobody
+                // resolves; the next miss tries again. Kept and reported, never hidden.
+                const err = e instanceof Error ? e : new Error(String(e));
+                this.#lastError = err;
+                this.#onError?.(err);
             } finally {
                 this.#lastRefresh = Date.now();
                 this.#refreshing = undefined;

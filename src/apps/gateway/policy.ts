@@ -19,6 +19,7 @@ import type { Directory, Principal } from './directory.js';
 /** Queries about the shared registry that any registered identity may make. */
 const _PUBLIC = new Set([
     'WhoAmI',
+    'GetConfig',
     'GetParty',
     'ListParties',
     'GetTariff',

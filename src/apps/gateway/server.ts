@@ -203,7 +203,13 @@ function _errorBody(err: unknown): { status: number; body: ErrorBody } {
 export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway> {
     const ledger = o.ledger;
     const metrics = new Metrics();
-    const dir = new Directory(o.reader);
+    // A failed registry read is reported (once per distinct reason), never swallowed.
+    let lastReported = '';
+    const dir = new Directory(o.reader, (e) => {
+        if (e.message === lastReported) return;
+        lastReported = e.message;
+        process.stderr.write(`femeter gateway: cannot read the registry: ${e.message}\n`);
+    });
     await dir.start();
     const started = Date.now();
     const freshness = o.queryFreshnessMs ?? 5 * 60_000;
@@ -428,7 +434,10 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                 if (!bootstrap)
                     throw new EndorseError(
                         'ACCESS_DENIED',
-                        'the creator is not a registered party or meter; ask the operator to register it',
+                        'the creator is not a registered party or meter; ask the operator to register it' +
+                            (dir.lastError === undefined
+                                ? ''
+                                : ` (the gateway cannot read the registry: ${dir.lastError.message})`),
                     );
             }
             const t0 = performance.now();
