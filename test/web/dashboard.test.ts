@@ -109,6 +109,8 @@ describe('web dashboard in Chromium', { skip }, () => {
     ): Promise<{ page: Page; requests: { url: string; body: string }[] }> => {
         assert.ok(browser !== undefined && gateway !== undefined);
         const page = await browser.newPage({ viewport });
+        // generous: decryption runs in the page, and CI runs two suites at once on two cores
+        page.setDefaultTimeout(120_000);
         const requests: { url: string; body: string }[] = [];
         page.on('request', (r) => requests.push({ url: r.url(), body: r.postData() ?? '' }));
         page.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
@@ -193,6 +195,7 @@ describe('web dashboard in Chromium', { skip }, () => {
     it('customer: a bill tampered with in transit shows as invalid', async () => {
         assert.ok(browser !== undefined && gateway !== undefined);
         const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        page.setDefaultTimeout(120_000);
         await page.route('**/v1/transactions/evaluate', async (route) => {
             const res = await route.fetch();
             const body = (await res.json()) as { result?: string };
