@@ -485,65 +485,77 @@ describe('meter crash mid-period', () => {
 });
 
 describe('provider memory follows what is live', () => {
-    it('catches up from the ledger instead of buffering, and drops an epoch once billed', async () => {
-        const w = await makeWorld(1, { periods: [PERIOD] });
-        try {
-            const h = w.households[0]!;
-            await h.customer.acceptTariff({
-                meter: h.meterId,
-                channel: CHANNEL,
-                provider: 'provider-a',
-                tariff: { id: 'provider-a.flat', version: 1 },
-                periods: [PERIOD],
-            });
-            await h.agent.openPeriod(CHANNEL, PERIOD);
-            const x = readingsFor(h.meterId, PERIOD);
-            h.agent.record(
-                CHANNEL,
-                PERIOD,
-                x.map((value, slot) => ({ slot, value })),
-            );
-            await h.agent.flush();
-            await h.agent.closePeriod(CHANNEL, PERIOD);
-            // the closed period left the meter's memory: late readings get a clear refusal
-            assert.equal(h.outbox.slots(CHANNEL, PERIOD).size, 0);
-            assert.throws(
-                () => h.agent.record(CHANNEL, PERIOD, [{ slot: 0, value: 1n }]),
-                /already recorded/,
-            );
-            // fresh providers replay the stream from block 0
-            const fresh = w.providers.map(
-                (p, i) =>
-                    new Provider({
-                        api: p.party.api,
-                        partyId: i === 0 ? 'provider-a' : 'provider-b',
-                        hpke: p.hpke,
-                        dlog: w.dlog,
-                    }),
-            );
-            const events = await w.providers[0]!.party.api.client.events({ startBlock: 0n });
-            const billable: string[][] = [[], []];
-            let closes = 0;
-            for await (const ev of events) {
-                // restarted after the agreement: the first readings load the keys and catch up
-                if (ev.eventName === 'agreement') continue;
-                for (const [i, p] of fresh.entries()) billable[i]!.push(...(await p.onEvent(ev)));
-                if (ev.eventName === 'close') closes++;
-                if (closes === 1) break;
+    it(
+        'catches up from the ledger instead of buffering, and drops an epoch once billed',
+        {
+            // the gateway's read policy refuses a provider reading a meter it holds no consent for,
+            // and this case hands a provider every meter's events on purpose
+            skip:
+                process.env.FEMETER_E2E_ENGINE === 'gateway'
+                    ? 'feeds a provider events of meters it may not read through the gateway'
+                    : false,
+        },
+        async () => {
+            const w = await makeWorld(1, { periods: [PERIOD] });
+            try {
+                const h = w.households[0]!;
+                await h.customer.acceptTariff({
+                    meter: h.meterId,
+                    channel: CHANNEL,
+                    provider: 'provider-a',
+                    tariff: { id: 'provider-a.flat', version: 1 },
+                    periods: [PERIOD],
+                });
+                await h.agent.openPeriod(CHANNEL, PERIOD);
+                const x = readingsFor(h.meterId, PERIOD);
+                h.agent.record(
+                    CHANNEL,
+                    PERIOD,
+                    x.map((value, slot) => ({ slot, value })),
+                );
+                await h.agent.flush();
+                await h.agent.closePeriod(CHANNEL, PERIOD);
+                // the closed period left the meter's memory: late readings get a clear refusal
+                assert.equal(h.outbox.slots(CHANNEL, PERIOD).size, 0);
+                assert.throws(
+                    () => h.agent.record(CHANNEL, PERIOD, [{ slot: 0, value: 1n }]),
+                    /already recorded/,
+                );
+                // fresh providers replay the stream from block 0
+                const fresh = w.providers.map(
+                    (p, i) =>
+                        new Provider({
+                            api: p.party.api,
+                            partyId: i === 0 ? 'provider-a' : 'provider-b',
+                            hpke: p.hpke,
+                            dlog: w.dlog,
+                        }),
+                );
+                const events = await w.providers[0]!.party.api.client.events({ startBlock: 0n });
+                const billable: string[][] = [[], []];
+                let closes = 0;
+                for await (const ev of events) {
+                    // restarted after the agreement: the first readings load the keys and catch up
+                    if (ev.eventName === 'agreement') continue;
+                    for (const [i, p] of fresh.entries())
+                        billable[i]!.push(...(await p.onEvent(ev)));
+                    if (ev.eventName === 'close') closes++;
+                    if (closes === 1) break;
+                }
+                events.close();
+                assert.equal(fresh[0]!.heldEpochs, 1);
+                assert.equal(fresh[1]!.heldEpochs, 0); // no agreement: nothing held for it
+                assert.deepEqual(billable[1], []);
+                assert.equal(billable[0]!.length, 1);
+                const [bill] = await fresh[0]!.bill(h.meterId, CHANNEL, PERIOD, { post: false });
+                assert.equal(bill!.folded, true);
+                assert.equal(fresh[0]!.heldEpochs, 1); // not posted: still held
+                const [posted] = await fresh[0]!.bill(h.meterId, CHANNEL, PERIOD);
+                assert.equal(posted!.m, bill!.m);
+                assert.equal(fresh[0]!.heldEpochs, 0); // posted: the epoch is done
+            } finally {
+                await w.close();
             }
-            events.close();
-            assert.equal(fresh[0]!.heldEpochs, 1);
-            assert.equal(fresh[1]!.heldEpochs, 0); // no agreement: nothing held for it
-            assert.deepEqual(billable[1], []);
-            assert.equal(billable[0]!.length, 1);
-            const [bill] = await fresh[0]!.bill(h.meterId, CHANNEL, PERIOD, { post: false });
-            assert.equal(bill!.folded, true);
-            assert.equal(fresh[0]!.heldEpochs, 1); // not posted: still held
-            const [posted] = await fresh[0]!.bill(h.meterId, CHANNEL, PERIOD);
-            assert.equal(posted!.m, bill!.m);
-            assert.equal(fresh[0]!.heldEpochs, 0); // posted: the epoch is done
-        } finally {
-            await w.close();
-        }
-    });
+        },
+    );
 });
