@@ -22,13 +22,18 @@
  * without consistent even parity. Short OBIS addresses are normalised (`obis.ts`).
  */
 
-import { D0Error, type SourceError } from './errors.js';
+import { D0Error } from './errors.js';
 import { ENERGY_UNITS, floorWh, parseDecimal, type ExactDecimal } from './decimal.js';
 import { normaliseObis, obisChannel, type ObisOptions } from './obis.js';
 import { unitInfo } from './units.js';
-import { byte7At, stripParity, TextFrameScanner, type EndRule } from './textframe.js';
+import {
+    byte7At,
+    stripParity,
+    TextFrameScanner,
+    textFrameDecoder,
+    type EndRule,
+} from './textframe.js';
 import type {
-    DecodeEvent,
     DecoderOptions,
     MeterFormat,
     MeterRegister,
@@ -205,22 +210,12 @@ export const d0Format: MeterFormat = Object.freeze<MeterFormat>({
     defaultObis: '1-0:1.8.0*255',
     serial: { baudRate: 9600, dataBits: 7, parity: 'even', stopBits: 1 },
     decoder(options: DecoderOptions = {}): TelegramDecoder {
-        const scanner = new TextFrameScanner(d0End, options.maxBytes ?? DEFAULT_MAX_BYTES);
-        const map = (evs: ReturnType<TextFrameScanner['push']>): DecodeEvent[] =>
-            evs.map((ev): DecodeEvent => {
-                if (ev.kind === 'noise') return ev;
-                if (ev.kind === 'truncated')
-                    return { kind: 'rejected', error: new D0Error(ev.reason) };
-                try {
-                    return {
-                        kind: 'telegram',
-                        telegram: d0ToMeterTelegram(parseFrame(ev.bytes, 0, options)),
-                    };
-                } catch (e) {
-                    return { kind: 'rejected', error: e as SourceError };
-                }
-            });
-        return { push: (c) => map(scanner.push(c)), end: () => map(scanner.end()) };
+        return textFrameDecoder(
+            d0End,
+            options.maxBytes ?? DEFAULT_MAX_BYTES,
+            (reason) => new D0Error(reason),
+            (frame) => d0ToMeterTelegram(parseFrame(frame, 0, options)),
+        );
     },
 });
 

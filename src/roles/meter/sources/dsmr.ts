@@ -27,11 +27,16 @@
 
 import { crc16arc } from './crc16.js';
 import { parseDecimal } from './decimal.js';
-import { DsmrError, type SourceError } from './errors.js';
+import { DsmrError } from './errors.js';
 import { normaliseObis, obisChannel, type ObisOptions } from './obis.js';
-import { byte7At, stripParity, TextFrameScanner, type EndRule } from './textframe.js';
+import {
+    byte7At,
+    stripParity,
+    TextFrameScanner,
+    textFrameDecoder,
+    type EndRule,
+} from './textframe.js';
 import type {
-    DecodeEvent,
     DecoderOptions,
     MeterFormat,
     MeterRegister,
@@ -104,19 +109,12 @@ export const dsmrFormat: MeterFormat = Object.freeze<MeterFormat>({
     defaultObis: '1-0:1.8.1*255+1-0:1.8.2*255',
     serial: { baudRate: 115_200, dataBits: 8, parity: 'none', stopBits: 1 },
     decoder(options: DecoderOptions = {}): TelegramDecoder {
-        const scanner = new TextFrameScanner(dsmrEnd, options.maxBytes ?? DEFAULT_MAX_BYTES);
-        const map = (evs: ReturnType<TextFrameScanner['push']>): DecodeEvent[] =>
-            evs.map((ev): DecodeEvent => {
-                if (ev.kind === 'noise') return ev;
-                if (ev.kind === 'truncated')
-                    return { kind: 'rejected', error: new DsmrError(ev.reason) };
-                try {
-                    return { kind: 'telegram', telegram: parseFrame(ev.bytes, options) };
-                } catch (e) {
-                    return { kind: 'rejected', error: e as SourceError };
-                }
-            });
-        return { push: (c) => map(scanner.push(c)), end: () => map(scanner.end()) };
+        return textFrameDecoder(
+            dsmrEnd,
+            options.maxBytes ?? DEFAULT_MAX_BYTES,
+            (reason) => new DsmrError(reason),
+            (frame) => parseFrame(frame, options),
+        );
     },
 });
 

@@ -27,6 +27,8 @@ export type EndRule = (
 ) => number | 'wait';
 
 import { ByteQueue } from './bytequeue.js';
+import type { SourceError } from './errors.js';
+import type { DecodeEvent, MeterTelegram, TelegramDecoder } from './telegram.js';
 
 const SLASH = 0x2f;
 const LF = 0x0a;
@@ -203,4 +205,29 @@ export function stripParity(
     let text = '';
     for (const b of frame) text += String.fromCharCode(b & 0x7f);
     return { text, parity: high ? '7E1' : 'none' };
+}
+
+/**
+ * A streaming decoder for a text telegram format: frames found by `end`, noise passed through, a
+ * cut or oversized frame rejected with `truncated`'s error, every frame parsed by `parse` (whose
+ * typed error rejects that frame only; the stream goes on).
+ */
+export function textFrameDecoder(
+    end: EndRule,
+    maxBytes: number,
+    truncated: (reason: string) => SourceError,
+    parse: (frame: Uint8Array) => MeterTelegram,
+): TelegramDecoder {
+    const scanner = new TextFrameScanner(end, maxBytes);
+    const map = (evs: readonly TextFrameEvent[]): DecodeEvent[] =>
+        evs.map((ev): DecodeEvent => {
+            if (ev.kind === 'noise') return ev;
+            if (ev.kind === 'truncated') return { kind: 'rejected', error: truncated(ev.reason) };
+            try {
+                return { kind: 'telegram', telegram: parse(ev.bytes) };
+            } catch (e) {
+                return { kind: 'rejected', error: e as SourceError };
+            }
+        });
+    return { push: (c) => map(scanner.push(c)), end: () => map(scanner.end()) };
 }
