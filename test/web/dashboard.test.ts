@@ -115,8 +115,18 @@ describe('web dashboard in Chromium', { skip }, () => {
         page.on('request', (r) => requests.push({ url: r.url(), body: r.postData() ?? '' }));
         page.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
         await page.goto(gateway.url + '/');
+        // the app enables the input once its handler is attached (after the crypto backend loads)
+        await page.locator('#wallet-file:enabled').waitFor({ state: 'attached' });
         await page.setInputFiles('#wallet-file', wallets[party]!);
-        await page.getByTestId('who').filter({ hasText: party }).waitFor();
+        try {
+            await page.getByTestId('who').filter({ hasText: party }).waitFor();
+        } catch (e) {
+            // say what the page was doing, not only that it timed out
+            const said = await page.getByTestId('status').textContent();
+            throw new Error(`wallet of ${party} not opened; the page says: ${said ?? ''}`, {
+                cause: e,
+            });
+        }
         return { page, requests };
     };
     const ownOrigin = (requests: { url: string; body: string }[]): void => {
@@ -217,6 +227,7 @@ describe('web dashboard in Chromium', { skip }, () => {
             await route.fulfill({ response: res, json: body });
         });
         await page.goto(gateway.url + '/');
+        await page.locator('#wallet-file:enabled').waitFor({ state: 'attached' });
         await page.setInputFiles('#wallet-file', wallets['cust-0']!);
         await decryptAndCheck(page);
         const verdicts = await page.getByTestId('bill-verdict').allTextContents();

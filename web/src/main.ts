@@ -23,7 +23,7 @@ document.querySelectorAll<HTMLButtonElement>('nav button').forEach(
 );
 
 const file = $('wallet-file') as HTMLInputElement;
-file.onchange = () => {
+const openWallet = (): void => {
     const f = file.files?.[0];
     if (!f) return;
     void act(undefined, 'Opening the wallet', async () => {
@@ -39,4 +39,9 @@ file.onchange = () => {
         operatorView(session);
     });
 };
+file.onchange = openWallet;
+// the input stays disabled until the handler above exists (the crypto backend loads first), so a
+// file chosen early is never dropped; one chosen before that (restored by the browser) is opened now
+file.disabled = false;
+if (file.files?.length) openWallet();
 status('Load a wallet file to begin.');
