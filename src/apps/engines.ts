@@ -19,7 +19,7 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { LedgerIdentity } from '../contract/index.js';
 import { FemeterApi } from '../roles/api.js';
 import { engines, identities, signers } from '../ledger/index.js';
-import type { EmbeddedLedger, EngineName } from '../ledger/index.js';
+import type { Anchor, EmbeddedLedger, EngineName } from '../ledger/index.js';
 import type { FabricLedger } from '../ledger/fabric/index.js';
 import type { FabricEngineOptions } from './fabric/engine.js';
 
@@ -51,7 +51,13 @@ export interface Engine {
      * Re-check the whole chain (embedded: its own blocks, with `workDir` resuming where the last
      * check stopped; Fabric: every block of the channel).
      */
-    verify?(options?: { readonly workDir?: string }): Promise<{
+    verify?(options?: {
+        readonly workDir?: string;
+        /** Embedded: check block signatures with this key, not the one the data directory records. */
+        readonly enginePublicKey?: Uint8Array;
+        /** Embedded: receipts and opened checkpoints the chain must reach and hold. */
+        readonly anchors?: readonly Anchor[];
+    }): Promise<{
         ok: boolean;
         blocks: number;
         txs: number;
@@ -91,8 +97,18 @@ export async function embeddedEngine(
     path: string,
     secret: Uint8Array | undefined,
 ): Promise<Engine & { readonly ledger: EmbeddedLedger }> {
-    const { FemeterContract } = await loadContract();
-    const ledger = await engines.embedded.open({ path, contracts: [FemeterContract] });
+    const { FemeterContract, txMaxBytesByName, unadmittedCreator } = await loadContract();
+    const ledger = await engines.embedded.open({
+        path,
+        contracts: [FemeterContract],
+        // Refused before ordering, nothing stored: oversize per transaction kind, unknown
+        // transactions, and creators the contract has not registered (issue 9 item 8).
+        maxTxBytes: txMaxBytesByName(),
+        creatorCheck: (creator, txName, state) =>
+            unadmittedCreator({ mspId: creator.mspId, id: identities.id(creator) }, txName, (key) =>
+                state.get(key),
+            ),
+    });
     const clients: FemeterApi[] = [];
     const connectWithKey = (key: Uint8Array, org: Org): Participant => {
         const identity = identities.ed25519(MSP_IDS[org], key);
@@ -117,9 +133,13 @@ export async function embeddedEngine(
         },
         connectWithKey,
         async verify(options) {
-            return ledger.verify(
-                options?.workDir === undefined ? {} : { workDir: options.workDir },
-            );
+            return ledger.verify({
+                ...(options?.workDir === undefined ? {} : { workDir: options.workDir }),
+                ...(options?.enginePublicKey === undefined
+                    ? {}
+                    : { enginePublicKey: options.enginePublicKey }),
+                ...(options?.anchors === undefined ? {} : { anchors: options.anchors }),
+            });
         },
         async close() {
             for (const c of clients) await c.client.close();

@@ -45,6 +45,12 @@ export { marshal, marshalString, unmarshal } from './marshal.js';
 export { MAX_BATCH, type ReadingInput, type ReadingEventItem } from './readings.js';
 export { weightsDigest } from './weights.js';
 export { periodDigest } from './period-digest.js';
+export {
+    ENVELOPE_OVERHEAD_BYTES,
+    TX_MAX_BYTES,
+    txMaxBytesByName,
+    unadmittedCreator,
+} from './admission.js';
 
 /** Contracts of this chaincode (fabric-chaincode-node reads this export). */
 export const contracts = [FemeterContract];

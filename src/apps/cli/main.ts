@@ -33,6 +33,7 @@ import { meterRun, parseMedium, type MeterRunArgs } from './meter-run.js';
 import { participantKey, remoteEngine } from '../gateway/engine.js';
 import { serve } from '../gateway/serve.js';
 import { CliError } from './errors.js';
+import { readTrustAnchors } from './anchors.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -90,6 +91,29 @@ async function openWorld(
                 chaincode: world.fabric.chaincode,
             }),
         };
+    return { world, engine: await embeddedEngine(join(data, 'ledger'), engineSecret(world.seed)) };
+}
+
+/** The demo world in `data`, which must be on the embedded engine and opened directly (no gateway). */
+async function openEmbeddedWorld(
+    data: string,
+    gateway: string | undefined,
+    what: string,
+): Promise<{ world: World; engine: Awaited<ReturnType<typeof embeddedEngine>> }> {
+    if (gateway !== undefined)
+        throw new CliError(
+            `${what} checks the ledger's own files`,
+            'drop --gateway and run it where the ledger directory is',
+        );
+    const wf = join(data, 'world.json');
+    if (!existsSync(wf))
+        throw new Error(`no deployment in ${data}: run 'femeter demo --data ${data}' first`);
+    const world = JSON.parse(readFileSync(wf, 'utf8')) as World;
+    if (world.engine === 'fabric')
+        throw new CliError(
+            `${what}: ${data} is a Fabric world`,
+            'Fabric blocks are checked against the peers; anchors are for the embedded engine',
+        );
     return { world, engine: await embeddedEngine(join(data, 'ledger'), engineSecret(world.seed)) };
 }
 
@@ -284,6 +308,12 @@ export interface WorldValues {
     engine: string;
     'fabric-connection'?: string | undefined;
     'fabric-chaincode'?: string | undefined;
+    /** verify: the engine's public key (hex or file), signed checkpoints, submit receipts. */
+    'engine-key'?: string | undefined;
+    checkpoint?: string[] | undefined;
+    receipt?: string[] | undefined;
+    /** checkpoint: where to write it (default stdout). */
+    out?: string | undefined;
     /** Role commands: reach the world's ledger through this `femeter serve` URL. */
     gateway?: string | undefined;
     /** wallet: the participant. */
@@ -387,14 +417,61 @@ export async function runWorldCommand(
                 await engine.close();
             }
         }
+        case 'checkpoint': {
+            const { engine } = await openEmbeddedWorld(data, values.gateway, 'femeter checkpoint');
+            try {
+                const cp = engine.ledger.checkpoint();
+                if (cp === undefined)
+                    throw new CliError(`the ledger in ${data} is empty`, 'run femeter demo first');
+                const text = JSON.stringify(cp, null, 2) + '\n';
+                if (values.out === undefined) process.stdout.write(text);
+                else writeFileSync(values.out, text);
+                console.error(
+                    `femeter: checkpoint of block ${cp.blockNumber}${values.out === undefined ? '' : ` written to ${values.out}`}; ` +
+                        `engine public key ${cp.enginePublicKey} — keep both outside ${data} and verify with ` +
+                        '--checkpoint FILE --engine-key KEY',
+                );
+                return 0;
+            } finally {
+                await engine.close();
+            }
+        }
         case 'verify':
         case 'auditor': {
             if (cmd === 'auditor' && sub !== 'report')
                 throw new Error('usage: femeter auditor report [--data DIR]');
-            const { engine } = await openWorld(data, values.gateway);
+            const trust = readTrustAnchors(
+                {
+                    engineKey: values['engine-key'],
+                    checkpoints: values.checkpoint,
+                    receipts: values.receipt,
+                },
+                'femeter',
+            );
+            const { engine } =
+                trust === undefined
+                    ? await openWorld(data, values.gateway)
+                    : await openEmbeddedWorld(
+                          data,
+                          values.gateway,
+                          '--checkpoint/--receipt/--engine-key',
+                      );
             try {
                 const p = await engine.connect('auditor', 'customers');
-                const report = await new Auditor({ api: p.api }).audit({ engine });
+                const verify = engine.verify?.bind(engine);
+                const checked =
+                    trust === undefined || verify === undefined
+                        ? engine
+                        : {
+                              verify: async (o: { workDir?: string } = {}) => {
+                                  const r = await verify({ ...o, ...trust });
+                                  console.error(
+                                      `femeter: chain checked against ${trust.anchors.length} anchor(s), engine key ${trust.enginePublicKey === undefined ? 'as recorded in the data directory (pass --engine-key to check it)' : 'given'}: ${r.ok ? 'ok' : `FAILED — ${r.reason ?? ''}`}`,
+                                  );
+                                  return r;
+                              },
+                          };
+                const report = await new Auditor({ api: p.api }).audit({ engine: checked });
                 console.log(json(report));
                 return report.ok ? 0 : 1;
             } finally {

@@ -36,6 +36,10 @@ function withDir(c: Command): Command {
 
 function worldValues(o: Record<string, unknown>): WorldValues {
     const str = (k: string): string | undefined => (typeof o[k] === 'string' ? o[k] : undefined);
+    const strs = (k: string): string[] | undefined => {
+        const v = o[k];
+        return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
+    };
     return {
         customers: str('customers') ?? WORLD_DEFAULTS.customers,
         period: str('period'),
@@ -71,6 +75,10 @@ function worldValues(o: Record<string, unknown>): WorldValues {
         'tls-key': str('tlsKey'),
         web: str('web'),
         log: o.log === true,
+        'engine-key': str('engineKey'),
+        checkpoint: strs('checkpoint'),
+        receipt: strs('receipt'),
+        out: str('out'),
     };
 }
 const dataOption = (): Option =>
@@ -537,6 +545,7 @@ export function buildProgram(): Command {
                 d.auditorReport(o as unknown as Parameters<typeof d.auditorReport>[0]),
             ),
         );
+    const collect = (v: string, all: string[]): string[] => [...all, v];
     program
         .command('verify')
         .description(
@@ -544,14 +553,46 @@ export function buildProgram(): Command {
         )
         .addOption(dataOption())
         .addOption(gatewayOption())
+        .option(
+            '--engine-key <hex|file>',
+            "the engine's Ed25519 public key, kept outside the data directory (else the recorded one is trusted)",
+        )
+        .option(
+            '--checkpoint <file>',
+            'a signed checkpoint kept outside the data directory (needs --engine-key; repeatable)',
+            collect,
+            [],
+        )
+        .option(
+            '--receipt <file>',
+            'a submit receipt {"blockNumber","blockHash"} the chain must reach (repeatable)',
+            collect,
+            [],
+        )
         .addHelpText(
             'after',
             example(
-                'femeter verify --data .femeter/demo\nfemeter verify --data .femeter/demo --gateway http://127.0.0.1:8080',
+                'femeter verify --data .femeter/demo\nfemeter verify --data .femeter/demo --gateway http://127.0.0.1:8080\n' +
+                    'femeter checkpoint --data .femeter/demo --out /safe/cp.json\n' +
+                    'femeter verify --data .femeter/demo --checkpoint /safe/cp.json --engine-key <hex>',
             ),
         )
         .action(async (o: Record<string, unknown>) => {
             set(await runWorldCommand('verify', undefined, worldValues(o)));
+        });
+    program
+        .command('checkpoint')
+        .description(
+            "sign a checkpoint of the demo world's chain tip with the engine key and print the engine's public key",
+        )
+        .addOption(dataOption())
+        .option('--out <file>', 'write the checkpoint here (default: stdout)')
+        .addHelpText(
+            'after',
+            example('femeter checkpoint --data .femeter/demo --out /safe/cp.json'),
+        )
+        .action(async (o: Record<string, unknown>) => {
+            set(await runWorldCommand('checkpoint', undefined, worldValues(o)));
         });
 
     // ------------------------------------------------------------ gateway: serve, wallet

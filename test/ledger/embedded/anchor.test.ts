@@ -21,44 +21,15 @@ import {
     verifyLedger,
 } from '../../../src/ledger/index.js';
 import type { Anchor, SubmitResult } from '../../../src/ledger/index.js';
-import { decodeStoredBlock } from '../../../src/ledger/embedded/block.js';
-import { blockKey, LedgerStore, txIdKey } from '../../../src/ledger/embedded/store.js';
+import { blockKey, LedgerStore } from '../../../src/ledger/embedded/store.js';
 import { ed25519PublicKey } from '../../../src/ledger/embedded/crypto.js';
 import { connect, openLedger, party, tempDir } from '../helpers.js';
+import { truncate } from '../fixtures/truncate.js';
 
 const receiptOf = (r: SubmitResult): Anchor => {
     assert.ok(r.blockHash instanceof Uint8Array, 'the embedded engine returns the block hash');
     return { blockNumber: r.blockNumber, blockHash: r.blockHash };
 };
-
-/**
- * As an attacker with disk access: keep blocks < keep; delete the state keys the dropped blocks wrote (the test's
- * keys are written once), their txIds, and rewrite meta to the new tip.
- */
-async function truncate(dir: string, keep: bigint): Promise<void> {
-    const store = await LedgerStore.open(join(dir, 'leveldb'), { createIfMissing: false });
-    try {
-        const ops = store.db.batch();
-        let lastHash = new Uint8Array(32);
-        for await (const [key, value] of store.blocks.iterator()) {
-            const block = decodeStoredBlock(value);
-            if (block.number < keep) {
-                lastHash = new Uint8Array(block.hash);
-                continue;
-            }
-            ops.del(key, { sublevel: store.blocks });
-            for (const tx of block.txs) {
-                ops.del(txIdKey(tx.txId), { sublevel: store.txids });
-                for (const w of tx.writes) ops.del(w.key, { sublevel: store.state });
-            }
-        }
-        ops.put('height', blockKey(keep), { sublevel: store.meta });
-        ops.put('lastHash', lastHash, { sublevel: store.meta });
-        await ops.write({ sync: true });
-    } finally {
-        await store.close();
-    }
-}
 
 describe('trust anchors (receipts, signed checkpoints)', () => {
     let dir: string;
