@@ -17,7 +17,10 @@
  *   other direction v, so the cost is O(|Q|·D) for D distinct directions and a set Q of candidate
  *   directions: Q is all directions (exact) or, when only "is the minimum below t" matters, the
  *   heaviest directions whose slots add up to ≥ t (a plane missing fewer than t slots must contain
- *   one of them, so every minimum below t is still found exactly).
+ *   one of them, so every minimum below t is still found exactly). With such a bound the scan of
+ *   the planes through u also stops once every one of them already misses ≥ t slots of the
+ *   directions scanned (heaviest first), so a set with no small support costs about O(t²), not
+ *   O(t·D); a plane that misses fewer than t slots is never cut short, so it is found exactly.
  * - d ≥ 4 is not computed (the general problem is NP-hard); the caller decides.
  *
  * Exact integer arithmetic only: bigint throughout, with gcds of values below 2^53 done on exact
@@ -92,60 +95,56 @@ export function spanMinSupport(
     if (d === 0) return { kind: 'zero', rank: 0 };
     if (d > SPAN_MAX_EXACT_RANK) return { kind: 'too-complex', rank: 4 };
 
-    // Column of every class in basis coordinates, merged by projective direction.
-    const dirs = new Map<string, Direction>();
-    let zeros = 0;
-    for (let c = 0; c < reps.length; c++) {
-        const rep = reps[c] ?? 0;
-        const col = basis.map((j) => keys[j]?.[rep] ?? 0n);
-        const size = sizes[c] ?? 0;
-        const n = normalise(col);
-        if (n === null) {
-            zeros += size;
-            continue;
-        }
-        const key = n.join(',');
-        const have = dirs.get(key);
-        if (have === undefined) dirs.set(key, { v: n, weight: size, first: rep });
-        else {
-            have.weight += size;
-            if (rep < have.first) have.first = rep;
-        }
-    }
+    // Column of every class in basis coordinates, merged by projective direction. When every
+    // coordinate is below 2^26 the columns are exact integer Numbers (and so are the cross
+    // products of the plane search); else bigint.
+    const small = basis.every((j) => {
+        const key = keys[j] ?? [];
+        return reps.every((r) => {
+            const w = key[r] ?? 0n;
+            return w >= -NUM_LIMIT && w <= NUM_LIMIT;
+        });
+    });
+    const { list, zeros } = small
+        ? directionsNumeric(keys, basis, reps, sizes)
+        : directionsBig(keys, basis, reps, sizes);
     // Heaviest first, ties by first slot: a canonical order that does not depend on key order.
-    const list = [...dirs.values()].sort((a, b) => b.weight - a.weight || a.first - b.first);
+    list.sort((a, b) => b.weight - a.weight || a.first - b.first);
 
     let normal: bigint[];
     let exact = true;
     if (d === 1) {
         normal = [1n];
     } else if (d === 2) {
-        const u = list[0]?.v ?? [1n, 0n];
+        const u = list[0] === undefined ? [1n, 0n] : bigOf(list[0]);
         normal = [-(u[1] ?? 0n), u[0] ?? 0n];
     } else {
         const nonZero = l - zeros;
-        let candidates = list;
+        let candidates = list.length;
         if (opts.below !== undefined && list.length > SPAN_EXHAUSTIVE_DIRECTIONS) {
             let acc = 0;
             let cut = 0;
             while (cut < list.length && acc < opts.below) acc += list[cut++]?.weight ?? 0;
             if (cut < list.length) {
-                candidates = list.slice(0, cut);
+                candidates = cut;
                 exact = false;
             }
         }
-        // Exact integer Numbers when every coordinate is below 2^26 (cross products stay below 2^53).
-        const numeric = list.every((x) => x.v.every((c) => c >= -NUM_LIMIT && c <= NUM_LIMIT));
+        // Columns with large weights may still have small directions (a large common factor).
+        const numeric =
+            small ||
+            list.every((x) => (x.big ?? []).every((c) => c >= -NUM_LIMIT && c <= NUM_LIMIT));
+        if (numeric && !small) for (const x of list) x.num = (x.big ?? []).map(Number);
         let best: number;
         if (numeric) {
-            const found = bestPlaneNumeric(candidates, list);
+            const found = bestPlaneNumeric(candidates, list, exact ? undefined : opts.below);
             best = found.weight;
-            normal = normalise(cross(found.u.v, found.v.v)) ?? [0n, 0n, 1n];
+            normal = normalise(cross(bigOf(found.u), bigOf(found.v))) ?? [0n, 0n, 1n];
         } else {
             const found = bestPlane(
-                candidates,
+                list.slice(0, candidates),
                 list,
-                (x) => x.v,
+                bigOf,
                 (a, b) => normalise(cross(a, b)),
                 (a, b) => compareVec(a, b) < 0,
             );
@@ -216,131 +215,138 @@ function bestPlane<T extends number | bigint>(
 
 const NUM_LIMIT = 2n ** 26n;
 
-/** A prime below 2^26: residues multiply to exact integers below 2^52. */
-const HASH_P = 67108859;
+/** Veltkamp splitter for doubles: 2^27 + 1. */
+const SPLITTER = 134217729;
 
-/** x^-1 mod HASH_P for 0 < x < HASH_P (extended Euclid on exact integer Numbers). */
-function invModP(x: number): number {
-    let r0 = HASH_P;
-    let r1 = x;
-    let t0 = 0;
-    let t1 = 1;
-    while (r1 !== 0) {
-        const q = Math.floor(r0 / r1);
-        [r0, r1] = [r1, r0 - q * r1];
-        [t0, t1] = [t1, t0 - q * t1];
-    }
-    return ((t0 % HASH_P) + HASH_P) % HASH_P;
+/**
+ * Whether a·d = c·b exactly, for integers below 2^53 in absolute value (held exactly in doubles):
+ * each product is taken as an unevaluated sum hi + lo of two doubles (Dekker's exact product), and
+ * two reals are equal iff their rounded values and their rounding errors are.
+ */
+function sameRatio(a: number, b: number, c: number, d: number): boolean {
+    const p = a * d;
+    const q = c * b;
+    if (p !== q) return false;
+    return productError(a, d, p) === productError(c, b, q);
+}
+
+/** x·y − fl(x·y), exactly (Dekker's TwoProduct with Veltkamp splitting; no overflow below 2^53). */
+function productError(x: number, y: number, xy: number): number {
+    let t = SPLITTER * x;
+    const xh = t - (t - x);
+    const xl = x - xh;
+    t = SPLITTER * y;
+    const yh = t - (t - y);
+    const yl = y - yh;
+    return xl * yl - (xy - xh * yh - xl * yh - xh * yl);
 }
 
 /**
- * {@link bestPlane} on exact integer Numbers (every coordinate below 2^26 in absolute value, so
+ * {@link bestPlane} over the first `candidates` directions of `list`, on exact integer Numbers
+ * (every coordinate below 2^26 in absolute value, so
  * every cross-product component is an integer below 2^53). A plane through u is identified by the
  * normal n = u × v, and n by its two components (a, b) other than a coordinate t with u_t ≠ 0
- * (n·u = 0 fixes the third), up to a common factor. Planes are hashed by the scale-free residue
- * a·b^-1 mod a prime (all inverses of one u in one batch), and a hash match is confirmed exactly
- * (a·b' = a'·b in BigInt), so the result is exact. Ties go to the plane found first; the
- * iteration order is canonical, so the result does not depend on key order. Typed arrays, reused
- * across candidates, keep the inner loop free of allocation.
+ * (n·u = 0 fixes the third), up to a common factor. Planes are hashed by the double fl(a / b),
+ * which is scale-free because IEEE division is correctly rounded (λa/λb rounds like a/b), in an
+ * open-addressing table stamped per candidate (no clearing, no allocation); a hash match is
+ * confirmed exactly (a·b' = a'·b by exact products), so the result is exact. Ties go to the plane
+ * found first; the iteration order is canonical, so the result does not depend on key order.
  */
 function bestPlaneNumeric(
-    candidates: readonly Direction[],
+    candidates: number,
     list: readonly Direction[],
+    missBelow?: number,
 ): { weight: number; u: Direction; v: Direction } {
     const D = list.length;
-    const P = HASH_P;
-    const xs = Float64Array.from(list, (d) => Number(d.v[0] ?? 0n));
-    const ys = Float64Array.from(list, (d) => Number(d.v[1] ?? 0n));
-    const zs = Float64Array.from(list, (d) => Number(d.v[2] ?? 0n));
-    const ws = Float64Array.from(list, (d) => d.weight);
-    const at = new Map<Direction, number>(list.map((d, i) => [d, i]));
-    // per v: the pair (ea, eb) and its residues; prefix products for the batch inversion
+    const xs = new Float64Array(D);
+    const ys = new Float64Array(D);
+    const zs = new Float64Array(D);
+    const ws = new Float64Array(D);
+    for (let i = 0; i < D; i++) {
+        const dir = list[i]!;
+        const num = dir.num ?? [];
+        xs[i] = num[0] ?? 0;
+        ys[i] = num[1] ?? 0;
+        zs[i] = num[2] ?? 0;
+        ws[i] = dir.weight;
+    }
+    // the pair (a, b) of every v for the current u
     const ea = new Float64Array(D);
     const eb = new Float64Array(D);
-    const ra = new Float64Array(D);
-    const rb = new Float64Array(D);
-    const prefix = new Float64Array(D + 1);
-    // planes through the current u: representative direction pv, weight pw, hash chain next
+    // planes through the current u: representative direction pv, weight pw, key pk
     const pw = new Float64Array(D);
     const pv = new Int32Array(D);
-    const next = new Int32Array(D);
-    const heads = new Map<number, number>();
+    const pk = new Float64Array(D);
+    // open addressing: slot → plane index, valid when its stamp is the current candidate's
+    let size = 16;
+    while (size < 2 * D) size *= 2;
+    const mask = size - 1;
+    const slotPlane = new Int32Array(size);
+    const slotStamp = new Int32Array(size);
+    const bits = new Float64Array(1);
+    const words = new Int32Array(bits.buffer);
+    let stamp = 0;
     let weight = -1;
     let bestU = 0;
     let bestV = 0;
-    for (const u of candidates) {
-        const iu = at.get(u) ?? 0;
+    for (let iu = 0; iu < candidates; iu++) {
+        stamp++;
         const u0 = xs[iu] ?? 0;
         const u1 = ys[iu] ?? 0;
         const u2 = zs[iu] ?? 0;
         const t = u0 !== 0 ? 0 : u1 !== 0 ? 1 : 2;
-        prefix[0] = 1;
+        let count = 0;
+        // weight of the directions scanned so far, and of the heaviest plane among them
+        let scanned = 0;
+        let heaviest = 0;
         for (let j = 0; j < D; j++) {
+            if (j === iu) continue;
+            // Every plane through u already misses ≥ scanned − heaviest of the scanned weight: when
+            // that reaches missBelow none can miss less, so the rest of u's planes need not be found.
+            if (missBelow !== undefined && scanned - heaviest >= missBelow) break;
+            scanned += ws[j] ?? 0;
             const v0 = xs[j] ?? 0;
             const v1 = ys[j] ?? 0;
             const v2 = zs[j] ?? 0;
             const n0 = u1 * v2 - u2 * v1;
             const n1 = u2 * v0 - u0 * v2;
             const n2 = u0 * v1 - u1 * v0;
-            let a = t === 0 ? n1 : n0;
-            let b = t === 2 ? n1 : n2;
-            let am = ((a % P) + P) % P;
-            let bm = ((b % P) + P) % P;
-            if (am === 0 && bm === 0 && (a !== 0 || b !== 0)) {
-                // both multiples of P: divide by the gcd, after which P no longer divides both
-                let g = a < 0 ? -a : a;
-                let r = b < 0 ? -b : b;
-                while (r !== 0) [g, r] = [r, g % r];
-                a /= g;
-                b /= g;
-                am = ((a % P) + P) % P;
-                bm = ((b % P) + P) % P;
-            }
+            const a = t === 0 ? n1 : n0;
+            const b = t === 2 ? n1 : n2;
+            if (b === 0 && a === 0) continue; // parallel: distinct directions never are; defensive
+            // +0 turns −0 into 0; every b = 0 pair is the one plane a:0
+            const key = b === 0 ? Infinity : a / b + 0;
             ea[j] = a;
             eb[j] = b;
-            ra[j] = am;
-            rb[j] = bm;
-            prefix[j + 1] = bm === 0 ? (prefix[j] ?? 1) : ((prefix[j] ?? 1) * bm) % P;
-        }
-        // inv holds (b_0 … b_j)^-1 while walking back; residue key = a·b^-1, or P for b ≡ 0
-        let inv = invModP(prefix[D] ?? 1);
-        heads.clear();
-        let count = 0;
-        for (let j = D - 1; j >= 0; j--) {
-            const bm = rb[j] ?? 0;
-            let key: number;
-            if (bm === 0)
-                key = P; // b = 0 (mod P): the plane a:0, or a zero pair skipped below
-            else {
-                key = ((ra[j] ?? 0) * ((inv * (prefix[j] ?? 1)) % P)) % P;
-                inv = (inv * bm) % P;
+            bits[0] = key;
+            let h = Math.imul((words[0] ?? 0) ^ Math.imul(words[1] ?? 0, 0x27d4eb2d), 0x9e3779b1);
+            h = (h ^ (h >>> 15)) & mask;
+            for (;;) {
+                if (slotStamp[h] !== stamp) {
+                    slotStamp[h] = stamp;
+                    slotPlane[h] = count;
+                    pw[count] = ws[j] ?? 0;
+                    if ((ws[j] ?? 0) > heaviest) heaviest = ws[j] ?? 0;
+                    pv[count] = j;
+                    pk[count] = key;
+                    count++;
+                    break;
+                }
+                const p = slotPlane[h] ?? 0;
+                const r = pv[p] ?? 0;
+                if (pk[p] === key && sameRatio(a, b, ea[r] ?? 0, eb[r] ?? 0)) {
+                    const w = (pw[p] ?? 0) + (ws[j] ?? 0);
+                    pw[p] = w;
+                    if (w > heaviest) heaviest = w;
+                    break;
+                }
+                h = (h + 1) & mask;
             }
-            if (j === iu) continue;
-            const a = ea[j] ?? 0;
-            const b = eb[j] ?? 0;
-            if (a === 0 && b === 0) continue; // parallel: distinct directions never are; defensive
-            let p = heads.get(key) ?? -1;
-            while (p !== -1) {
-                const a2 = ea[pv[p] ?? 0] ?? 0;
-                const b2 = eb[pv[p] ?? 0] ?? 0;
-                if (BigInt(a) * BigInt(b2) === BigInt(a2) * BigInt(b)) break;
-                p = next[p] ?? -1;
-            }
-            if (p !== -1) {
-                pw[p] = (pw[p] ?? 0) + (ws[j] ?? 0);
-                // keep the lowest direction index as the representative (canonical tie-break)
-                pv[p] = j;
-                continue;
-            }
-            pw[count] = ws[j] ?? 0;
-            pv[count] = j;
-            next[count] = heads.get(key) ?? -1;
-            heads.set(key, count);
-            count++;
         }
         const wu = ws[iu] ?? 0;
         for (let p = 0; p < count; p++) {
             const w = wu + (pw[p] ?? 0);
+            // pv holds the lowest direction index of each plane (the first one seen)
             if (w > weight || (w === weight && bestU === iu && (pv[p] ?? 0) < bestV)) {
                 weight = w;
                 bestU = iu;
@@ -351,10 +357,112 @@ function bestPlaneNumeric(
     return { weight, u: list[bestU]!, v: list[bestV]! };
 }
 
+/** A projective direction of columns: its normal form (bigint, or exact Numbers), slots, first slot. */
 interface Direction {
-    readonly v: bigint[];
+    big: bigint[] | undefined;
+    num: number[] | undefined;
     weight: number;
     first: number;
+}
+
+/** The direction's normal form as bigints. */
+function bigOf(d: Direction): bigint[] {
+    return (d.big ??= (d.num ?? []).map((x) => BigInt(x)));
+}
+
+/** Directions of the class columns (bigint arithmetic), and the number of slots with a zero column. */
+function directionsBig(
+    keys: readonly (readonly bigint[])[],
+    basis: readonly number[],
+    reps: readonly number[],
+    sizes: readonly number[],
+): { list: Direction[]; zeros: number } {
+    const dirs = new Map<string, Direction>();
+    let zeros = 0;
+    for (let c = 0; c < reps.length; c++) {
+        const rep = reps[c] ?? 0;
+        const size = sizes[c] ?? 0;
+        const n = normalise(basis.map((j) => keys[j]?.[rep] ?? 0n));
+        if (n === null) {
+            zeros += size;
+            continue;
+        }
+        const key = n.join(',');
+        const have = dirs.get(key);
+        if (have === undefined) dirs.set(key, { big: n, num: undefined, weight: size, first: rep });
+        else {
+            have.weight += size;
+            if (rep < have.first) have.first = rep;
+        }
+    }
+    return { list: [...dirs.values()], zeros };
+}
+
+/**
+ * {@link directionsBig} on exact integer Numbers, for columns whose coordinates are all below 2^26
+ * in absolute value: the same directions in the same normal form (content 1, first non-zero
+ * entry positive).
+ */
+function directionsNumeric(
+    keys: readonly (readonly bigint[])[],
+    basis: readonly number[],
+    reps: readonly number[],
+    sizes: readonly number[],
+): { list: Direction[]; zeros: number } {
+    const d = basis.length;
+    const k0 = keys[basis[0] ?? 0] ?? [];
+    const k1 = d > 1 ? (keys[basis[1] ?? 0] ?? []) : [];
+    const k2 = d > 2 ? (keys[basis[2] ?? 0] ?? []) : [];
+    // open addressing on the normal form (int32 coordinates): slot → index in `list` + 1
+    let size = 16;
+    while (size < 2 * reps.length) size *= 2;
+    const mask = size - 1;
+    const slots = new Int32Array(size);
+    const list: Direction[] = [];
+    let zeros = 0;
+    for (let c = 0; c < reps.length; c++) {
+        const rep = reps[c] ?? 0;
+        const weight = sizes[c] ?? 0;
+        let x0 = Number(k0[rep] ?? 0n);
+        let x1 = d > 1 ? Number(k1[rep] ?? 0n) : 0;
+        let x2 = d > 2 ? Number(k2[rep] ?? 0n) : 0;
+        if (x0 === 0 && x1 === 0 && x2 === 0) {
+            zeros += weight;
+            continue;
+        }
+        let g = gcdNum(gcdNum(Math.abs(x0), Math.abs(x1)), Math.abs(x2));
+        if ((x0 !== 0 ? x0 : x1 !== 0 ? x1 : x2) < 0) g = -g;
+        // + 0 turns −0 into 0
+        x0 = x0 / g + 0;
+        x1 = x1 / g + 0;
+        x2 = x2 / g + 0;
+        let h = Math.imul(x0, 0x9e3779b1) ^ Math.imul(x1, 0x85ebca6b) ^ Math.imul(x2, 0xc2b2ae35);
+        h = (h ^ (h >>> 15)) & mask;
+        for (;;) {
+            const at = slots[h] ?? 0;
+            if (at === 0) {
+                const num = d === 1 ? [x0] : d === 2 ? [x0, x1] : [x0, x1, x2];
+                list.push({ big: undefined, num, weight, first: rep });
+                slots[h] = list.length;
+                break;
+            }
+            const have = list[at - 1]!;
+            const n = have.num ?? [];
+            if (n[0] === x0 && (n[1] ?? 0) === x1 && (n[2] ?? 0) === x2) {
+                have.weight += weight;
+                if (rep < have.first) have.first = rep;
+                break;
+            }
+            h = (h + 1) & mask;
+        }
+    }
+    return { list, zeros };
+}
+
+/** gcd of non-negative exact integer Numbers. */
+function gcdNum(a: number, b: number): number {
+    while (b !== 0) [a, b] = [b, a % b];
+    return a;
 }
 
 /** A partition of the slots: class id of every slot (numbered by first slot), number of classes. */

@@ -344,6 +344,28 @@ describe('span rule: the cut search and the integer fast path (l = 300, many dir
         );
     });
 
+    it('the integer fast path (hashed ratios, early stop) agrees with the BigInt path on the same span', () => {
+        fc.assert(
+            fc.property(planted, fc.integer({ min: 4, max: 150 }), ({ keys }, below) => {
+                // Scaling a key by 2^40 keeps the span (and every support) but forces the BigInt path.
+                const scaled = [keys[0]!, keys[1]!.map((v) => v * 2n ** 40n), keys[2]!];
+                for (const opts of [{}, { below }]) {
+                    const a = spanMinSupport(keys, opts);
+                    const b = spanMinSupport(scaled, opts);
+                    assert.ok(a.kind === 'computed' && b.kind === 'computed');
+                    if (a.minSupport < below || b.minSupport < below || a.exact)
+                        assert.equal(a.minSupport, b.minSupport);
+                    assert.ok(
+                        a.minSupport >= below || a.exact,
+                        'a minimum below the bound is exact',
+                    );
+                }
+                return true;
+            }),
+            { numRuns: 25 },
+        );
+    });
+
     it('large weights (BigInt path) give the same minimum as small ones (integer-Number path)', () => {
         fc.assert(
             fc.property(planted, ({ keys }) => {
@@ -361,8 +383,8 @@ describe('span rule: the cut search and the integer fast path (l = 300, many dir
 });
 
 describe('span rule: hashing edge cases of the integer fast path', () => {
-    it('merges a plane member whose normal components are multiples of the hash prime', () => {
-        const P = 67108859n; // the prime of fe/span's plane hash
+    it('merges a plane member whose normal components share a large factor (a 2^26-size prime)', () => {
+        const P = 67108859n; // a prime just below 2^26, the integer fast path's coordinate bound
         // u = (2, 1, 0); v = (1, (P+1)/2, P): u × v = (P, −2P, P); r = (2v − u)/P = (0, 1, 2) is on plane(u, v)
         const cols: bigint[][] = [];
         for (let i = 0; i < 200; i++) cols.push([2n, 1n, 0n]); // heaviest: the cut search starts (and ends) at u
