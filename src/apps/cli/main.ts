@@ -58,6 +58,14 @@ function engineSecret(seed: string): Uint8Array {
     return derive(seed, 'engine');
 }
 
+/** The demo world recorded in `data` (world.json). */
+function readWorld(data: string): World {
+    const wf = join(data, 'world.json');
+    if (!existsSync(wf))
+        throw new Error(`no deployment in ${data}: run 'femeter demo --data ${data}' first`);
+    return JSON.parse(readFileSync(wf, 'utf8')) as World;
+}
+
 /**
  * The demo world in `data` and its engine: through the gateway at `gateway` when given (participant
  * keys derived from the world's seed, exactly as the embedded engine derives them), else the
@@ -67,10 +75,7 @@ async function openWorld(
     data: string,
     gateway?: string,
 ): Promise<{ world: World; engine: Engine }> {
-    const wf = join(data, 'world.json');
-    if (!existsSync(wf))
-        throw new Error(`no deployment in ${data}: run 'femeter demo --data ${data}' first`);
-    const world = JSON.parse(readFileSync(wf, 'utf8')) as World;
+    const world = readWorld(data);
     if (gateway !== undefined) {
         if (!/^https?:\/\/[^/]/.test(gateway))
             throw new CliError(
@@ -105,10 +110,7 @@ async function openEmbeddedWorld(
             `${what} checks the ledger's own files`,
             'drop --gateway and run it where the ledger directory is',
         );
-    const wf = join(data, 'world.json');
-    if (!existsSync(wf))
-        throw new Error(`no deployment in ${data}: run 'femeter demo --data ${data}' first`);
-    const world = JSON.parse(readFileSync(wf, 'utf8')) as World;
+    const world = readWorld(data);
     if (world.engine === 'fabric')
         throw new CliError(
             `${what}: ${data} is a Fabric world`,
