@@ -35,6 +35,7 @@ import {
 } from './reading-batch.js';
 import { readingPayload, STATUS, verifyEd25519 } from './signing.js';
 import { channelOf, getJson, putJson } from './state.js';
+import { MAX_ARG_BYTES, unmarshal } from './marshal.js';
 import { bytesToHex, hex, hexToBytes, id, onlyFields } from './validate.js';
 import { meterPeriod } from './weights.js';
 
@@ -90,6 +91,52 @@ export function readingBatchHex(readings: readonly ReadingInput[]): string {
 
 /** Largest hex `batch` argument: {@link MAX_BATCH} readings with C_0 each, of the largest group. */
 const MAX_BATCH_BYTES = 3 + MAX_BATCH * (80 + 13 + 2 * 512 + 64);
+
+/** Fabric's composite key form (0x00 type 0x00 attr 0x00 …), for reads outside a transaction. */
+const plainKeys = {
+    createCompositeKey: (t: string, attrs: string[]): string =>
+        `\u0000${t}\u0000${attrs.map((a) => `${a}\u0000`).join('')}`,
+};
+
+/**
+ * The Ed25519 checks a SubmitReadings request will make (meter key, signed payload, signature), for
+ * an engine that verifies signatures in worker threads before ordering. Reads the meter from
+ * `state`; undefined for other transactions, unknown meters and anything malformed (the contract
+ * then refuses or verifies inline, with its own messages).
+ */
+export function readingSignatures(
+    txName: string,
+    args: readonly string[],
+    state: { get(key: string): Uint8Array | undefined },
+): { publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }[] | undefined {
+    if (txName !== 'SubmitReadings' && txName !== 'femeter:SubmitReadings') return undefined;
+    const arg = args[0];
+    if (args.length !== 1 || arg === undefined || arg.length > MAX_ARG_BYTES) return undefined;
+    const body = JSON.parse(arg) as { meter?: unknown; batch?: unknown };
+    if (typeof body.meter !== 'string' || typeof body.batch !== 'string') return undefined;
+    const raw = state.get(keys.meter(plainKeys, body.meter));
+    if (raw === undefined || raw.length === 0) return undefined;
+    const meter = unmarshal<Meter>(raw);
+    const publicKey = hexToBytes(meter.signingKey);
+    const readings = decodeReadingBatch(
+        hexToBytes(body.batch),
+        groupByName(meter.group).elementBytes,
+    );
+    return readings.map((r) => ({
+        publicKey,
+        message: readingPayload({
+            meter: meter.id,
+            channel: r.channel,
+            period: r.period,
+            slot: r.slot,
+            c: r.c,
+            c0: r.c0,
+            seq: r.seq,
+            status: r.status,
+        }),
+        signature: r.sig,
+    }));
+}
 
 /** The stored readings of an epoch in slot order, as GetReadings returns them. */
 export async function listSlots(

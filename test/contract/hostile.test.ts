@@ -184,6 +184,27 @@ describe('contract rules under hostile input', () => {
         );
     });
 
+    it('a batch verified in worker threads before ordering: one bad signature refuses it all', async () => {
+        await start();
+        const batch = Array.from({ length: 12 }, (_, i) => mk(2 + i, 3 + i, BigInt(i)));
+        const bad = batch[9]!;
+        const forged = [
+            ...batch.slice(0, 9),
+            { ...bad, sig: bad.sig.replace(/^./, (ch) => (ch === '0' ? '1' : '0')) },
+            ...batch.slice(10),
+        ];
+        await refused(() => meterApi().submitReadings(meter, forged), 'BAD_SIGNATURE');
+        assert.deepEqual(await meterApi().submitReadings(meter, batch), {
+            stored: 12,
+            duplicates: 0,
+        });
+        // a resend of the same bytes is checked again (and is a no-op)
+        assert.deepEqual(await meterApi().submitReadings(meter, batch), {
+            stored: 0,
+            duplicates: 12,
+        });
+    });
+
     it('conflicting slot and reused sequence number', async () => {
         await start();
         await refused(() => meterApi().submitReadings(meter, [mk(1, 3, 7n)]), 'CONFLICT'); // slot 1 holds another reading
