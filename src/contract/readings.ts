@@ -14,7 +14,7 @@
  * Reads see committed state only, so records touched several times are cached and written once.
  *
  * Storage (issue 11): the request carries the readings as one binary batch (reading-batch.ts) and
- * the readings live in state as binary chunks of {@link CHUNK_SLOTS} slots per meter channel and
+ * the readings live in state as binary chunks of 96 slots (CHUNK_SLOTS) per meter channel and
  * period (`rchunk [meter, channel, period, chunk]`), not as a JSON record per slot.
  */
 import type { Context } from 'fabric-contract-api';
@@ -24,7 +24,6 @@ import { ContractError } from './errors.js';
 import { keys } from './keys.js';
 import type { Meter, MeterSequence, PeriodRecord, SlotRecord } from './records.js';
 import {
-    CHUNK_SLOTS,
     chunkOf,
     decodeChunk,
     decodeReadingBatch,

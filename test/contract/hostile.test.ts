@@ -345,9 +345,9 @@ describe('contract rules under hostile input', () => {
         await refused(
             () =>
                 raw(
-                    mutate((b) =>
-                        b.set(b.subarray(runHeader, runHeader + entry), runHeader + entry),
-                    ),
+                    mutate((b) => {
+                        b.set(b.subarray(runHeader, runHeader + entry), runHeader + entry);
+                    }),
                 ),
             'BAD_REQUEST',
         );
@@ -358,7 +358,9 @@ describe('contract rules under hostile input', () => {
         await refused(
             () =>
                 raw(
-                    mutate((b) => b.set([0x32, 0x30, 0x32, 0x34, 0x2f, 0x30, 0x33], runHeader - 9)),
+                    mutate((b) => {
+                        b.set([0x32, 0x30, 0x32, 0x34, 0x2f, 0x30, 0x33], runHeader - 9);
+                    }),
                 ), // "2024/03"
             'BAD_REQUEST',
         );
