@@ -24,6 +24,7 @@
 import { ContractError } from './errors.js';
 import { STATUS_MASK } from './signing.js';
 import { parsePeriodId } from './tariff/index.js';
+import { bytesToHex, hexToBytes } from './validate.js';
 
 /** Most readings in one transaction. */
 export const MAX_BATCH = 1000;
@@ -47,6 +48,42 @@ export interface BinaryReading {
     readonly c: Uint8Array;
     readonly c0?: Uint8Array | undefined;
     readonly sig: Uint8Array;
+}
+
+/** One reading with hex byte fields (contract/readings `ReadingInput`, what the roles hold). */
+export interface HexReading {
+    readonly channel: string;
+    readonly period: string;
+    readonly slot: number;
+    readonly seq: number;
+    readonly status: number;
+    readonly c: string;
+    readonly c0?: string;
+    readonly sig: string;
+}
+
+/**
+ * The `batch` field of a SubmitReadings request for these readings (lower-case hex of the binary
+ * batch, reading-batch.ts), in their order. The element size is taken from the ciphertexts.
+ * @example api.client.submit('SubmitReadings', JSON.stringify({ meter, batch: readingBatchHex(rs) }))
+ */
+export function readingBatchHex(readings: readonly HexReading[]): string {
+    const e = (readings[0]?.c.length ?? 0) / 2;
+    return bytesToHex(
+        encodeReadingBatch(
+            readings.map((r) => ({
+                channel: r.channel,
+                period: r.period,
+                slot: r.slot,
+                seq: r.seq,
+                status: r.status,
+                c: hexToBytes(r.c),
+                c0: r.c0 === undefined ? undefined : hexToBytes(r.c0),
+                sig: hexToBytes(r.sig),
+            })),
+            e,
+        ),
+    );
 }
 
 /** A stored reading of a chunk. */

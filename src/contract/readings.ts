@@ -28,7 +28,6 @@ import {
     decodeChunk,
     decodeReadingBatch,
     encodeChunk,
-    encodeReadingBatch,
     MAX_BATCH,
     type ChunkEntry,
 } from './reading-batch.js';
@@ -38,7 +37,7 @@ import { MAX_ARG_BYTES, unmarshal } from './marshal.js';
 import { bytesToHex, hex, hexToBytes, id, onlyFields } from './validate.js';
 import { meterPeriod } from './weights.js';
 
-export { MAX_BATCH } from './reading-batch.js';
+export { MAX_BATCH, readingBatchHex } from './reading-batch.js';
 /** Most open sequence gaps a meter may have before the contract refuses new readings. */
 export const MAX_OPEN_GAPS = 1000;
 
@@ -62,30 +61,6 @@ export interface ReadingEventItem {
     readonly seq: number;
     readonly c: string;
     readonly c0?: string;
-}
-
-/**
- * The `batch` field of a SubmitReadings request for these readings (lower-case hex of the binary
- * batch, reading-batch.ts), in their order. The element size is taken from the ciphertexts.
- * @example api.client.submit('SubmitReadings', JSON.stringify({ meter, batch: readingBatchHex(rs) }))
- */
-export function readingBatchHex(readings: readonly ReadingInput[]): string {
-    const e = (readings[0]?.c.length ?? 0) / 2;
-    return bytesToHex(
-        encodeReadingBatch(
-            readings.map((r) => ({
-                channel: r.channel,
-                period: r.period,
-                slot: r.slot,
-                seq: r.seq,
-                status: r.status,
-                c: hexToBytes(r.c),
-                c0: r.c0 === undefined ? undefined : hexToBytes(r.c0),
-                sig: hexToBytes(r.sig),
-            })),
-            e,
-        ),
-    );
 }
 
 /** Largest hex `batch` argument: {@link MAX_BATCH} readings with C_0 each, of the largest group. */

@@ -24,7 +24,7 @@ import type {
     SlotRecord,
     TariffRecord,
 } from '../contract/index.js';
-import { readingBatchHex } from '../contract/index.js';
+import { readingBatchHex } from '../contract/reading-batch.js';
 import type { LedgerClient } from '../ledger/index.js';
 
 const dec = new TextDecoder();

@@ -75,7 +75,7 @@ import { Batch, writeBytes } from './pipeline.js';
 import type { Pending } from './pipeline.js';
 import type { EngineKeySource, VerifyOptions, VerifyResult } from './verify.js';
 import { signCheckpoint } from './anchor.js';
-import { VerifyPool } from './verify-pool.js';
+import { MIN_TRIPLES, VerifyPool } from './verify-pool.js';
 import type { Ed25519SignaturesHook } from './verify-pool.js';
 import { availableParallelism } from 'node:os';
 import type { SignedCheckpoint } from './anchor.js';
@@ -747,7 +747,7 @@ export class EmbeddedLedger implements Ledger {
         } catch {
             return undefined; // malformed: the contract refuses it with its own message
         }
-        if (triples === undefined || triples.length === 0) return undefined;
+        if (triples === undefined || triples.length < MIN_TRIPLES) return undefined;
         this.#pool ??= new VerifyPool(this.#verifyWorkers);
         return this.#pool.verify(triples);
     }

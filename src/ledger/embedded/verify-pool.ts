@@ -34,7 +34,9 @@ export type Ed25519SignaturesHook = (
 ) => readonly Ed25519Triple[] | undefined;
 
 /** Fewest triples worth sending to the workers (below it the contract verifies inline). */
-const MIN_TRIPLES = 8;
+export const MIN_TRIPLES = 8;
+/** A job the workers have not answered by then is left to the contract (verified inline). */
+const JOB_TIMEOUT_MS = 2_000;
 
 export class VerifyPool {
     readonly #workers: Worker[];
@@ -75,7 +77,7 @@ export class VerifyPool {
                     const timer = setTimeout(() => {
                         this.#waiting.delete(id);
                         resolve();
-                    }, 10_000);
+                    }, JOB_TIMEOUT_MS);
                     timer.unref();
                     this.#waiting.set(id, (ok) => {
                         clearTimeout(timer);
