@@ -24,6 +24,7 @@ import { ContractError } from './errors.js';
 import { keys } from './keys.js';
 import type { Meter, MeterSequence, PeriodRecord, SlotRecord } from './records.js';
 import {
+    type HexReading,
     chunkOf,
     decodeChunk,
     decodeReadingBatch,
@@ -41,17 +42,8 @@ export { MAX_BATCH, readingBatchHex } from './reading-batch.js';
 /** Most open sequence gaps a meter may have before the contract refuses new readings. */
 export const MAX_OPEN_GAPS = 1000;
 
-/** One reading as the roles hand it to {@link readingBatchHex} (hex fields). */
-export interface ReadingInput {
-    readonly channel: string;
-    readonly period: string;
-    readonly slot: number;
-    readonly seq: number;
-    readonly status: number;
-    readonly c: string;
-    readonly c0?: string;
-    readonly sig: string;
-}
+/** One reading as the roles hold it (hex fields); `readingBatchHex` makes the request's batch of them. */
+export type ReadingInput = HexReading;
 
 /** What the 'readings' event carries per newly stored reading. */
 export interface ReadingEventItem {
