@@ -7,8 +7,10 @@
  * written as text.
  *
  * Usage: node dist/bench/plot.js bench-results/fabric-baseline.json [more.json …]
+ * {@link linePlot} is shared with the other benches (bench/readings.ts `--plot`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 interface Point {
     readonly perTx: number;
@@ -19,9 +21,11 @@ interface Result {
     readonly batched: readonly Point[];
     readonly baseline?: { readonly batched: readonly Point[] };
 }
-interface Series {
+
+/** One line of a {@link linePlot}: points (x, y), drawn dashed for a baseline. */
+export interface PlotSeries {
     readonly label: string;
-    readonly points: readonly Point[];
+    readonly points: readonly { readonly x: number; readonly y: number }[];
     readonly dashed: boolean;
     readonly colour: string;
 }
@@ -29,65 +33,73 @@ interface Series {
 const W = 640;
 const H = 400;
 const M = { left: 70, right: 180, top: 40, bottom: 50 };
-const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+export const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-function plot(file: string): string {
-    const doc = JSON.parse(readFileSync(file, 'utf8')) as {
-        date: string;
-        machine: { cores: number; cpu?: string };
-        results: readonly Result[];
-    };
-    const series: Series[] = [];
-    for (const [i, r] of doc.results.entries()) {
-        const colour = COLOURS[i % COLOURS.length] ?? '#000';
-        series.push({ label: `femeter, ${r.engine}`, points: r.batched, dashed: false, colour });
-        if (r.baseline)
-            series.push({
-                label: `key-value baseline, ${r.engine}`,
-                points: r.baseline.batched,
-                dashed: true,
-                colour,
-            });
-    }
-    const all = series.flatMap((s) => s.points);
-    if (all.length === 0) throw new Error(`${file}: no batched figures to plot`);
-    const xs = all.map((p) => p.perTx);
-    const ys = all.map((p) => p.readingsPerSecond);
+/**
+ * An SVG line plot, x on a log scale; y on a log scale (`logY`, decades) or linear from 0, with an
+ * optional horizontal target line. Axes labelled, each point annotated with its value.
+ */
+export function linePlot(o: {
+    readonly title: string;
+    readonly xLabel: string;
+    readonly yLabel: string;
+    readonly series: readonly PlotSeries[];
+    readonly logY: boolean;
+    readonly target?: { readonly y: number; readonly label: string };
+}): string {
+    const all = o.series.flatMap((s) => s.points);
+    if (all.length === 0) throw new Error(`${o.title}: nothing to plot`);
+    const xs = all.map((p) => p.x);
+    const ys = [...all.map((p) => p.y), ...(o.target ? [o.target.y] : [])];
     const lx = (v: number): number => Math.log10(v);
     const [x0, x1] = [lx(Math.min(...xs)) - 0.1, lx(Math.max(...xs)) + 0.1];
-    const [y0, y1] = [Math.floor(lx(Math.min(...ys))), Math.ceil(lx(Math.max(...ys)))];
+    const fy = o.logY ? lx : (v: number): number => v;
+    const [y0, y1] = o.logY
+        ? [Math.floor(lx(Math.min(...ys))), Math.ceil(lx(Math.max(...ys)))]
+        : [0, Math.max(...ys) * 1.1];
     const px = (v: number): number => M.left + ((lx(v) - x0) / (x1 - x0)) * (W - M.left - M.right);
     const py = (v: number): number =>
-        H - M.bottom - ((lx(v) - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
+        H - M.bottom - ((fy(v) - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
     const out: string[] = [
         `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
         `<rect width="${W}" height="${H}" fill="white"/>`,
-        `<text x="${M.left}" y="20" font-size="14">${esc(`bench:fabric, ${doc.date.slice(0, 16)}, ${doc.machine.cores} cores`)}</text>`,
+        `<text x="${M.left}" y="20" font-size="14">${esc(o.title)}</text>`,
         `<line x1="${M.left}" y1="${H - M.bottom}" x2="${W - M.right}" y2="${H - M.bottom}" stroke="black"/>`,
         `<line x1="${M.left}" y1="${M.top}" x2="${M.left}" y2="${H - M.bottom}" stroke="black"/>`,
-        `<text x="${(M.left + W - M.right) / 2}" y="${H - 12}" text-anchor="middle">readings (records) per transaction (log)</text>`,
-        `<text transform="translate(18 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">readings/s committed (log)</text>`,
+        `<text x="${(M.left + W - M.right) / 2}" y="${H - 12}" text-anchor="middle">${esc(o.xLabel)}</text>`,
+        `<text transform="translate(18 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`,
     ];
     for (const x of [...new Set(xs)].sort((a, b) => a - b))
         out.push(
             `<text x="${px(x)}" y="${H - M.bottom + 16}" text-anchor="middle">${x}</text>`,
             `<line x1="${px(x)}" y1="${H - M.bottom}" x2="${px(x)}" y2="${H - M.bottom + 4}" stroke="black"/>`,
         );
-    for (let e = y0; e <= y1; e++)
+    const ticks: number[] = [];
+    if (o.logY) for (let e = y0; e <= y1; e++) ticks.push(10 ** e);
+    else {
+        const step = 10 ** Math.floor(Math.log10(y1 / 2 || 1));
+        for (let v = 0; v <= y1; v += step) ticks.push(v);
+    }
+    for (const t of ticks)
         out.push(
-            `<text x="${M.left - 6}" y="${py(10 ** e) + 4}" text-anchor="end">${(10 ** e).toLocaleString('en')}</text>`,
-            `<line x1="${M.left}" y1="${py(10 ** e)}" x2="${W - M.right}" y2="${py(10 ** e)}" stroke="#ddd"/>`,
+            `<text x="${M.left - 6}" y="${py(t) + 4}" text-anchor="end">${t.toLocaleString('en')}</text>`,
+            `<line x1="${M.left}" y1="${py(t)}" x2="${W - M.right}" y2="${py(t)}" stroke="#ddd"/>`,
         );
-    for (const [i, s] of series.entries()) {
-        const pts = [...s.points].sort((a, b) => a.perTx - b.perTx);
+    if (o.target)
         out.push(
-            `<polyline fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.map((p) => `${px(p.perTx).toFixed(1)},${py(p.readingsPerSecond).toFixed(1)}`).join(' ')}"/>`,
+            `<line x1="${M.left}" y1="${py(o.target.y)}" x2="${W - M.right}" y2="${py(o.target.y)}" stroke="#2ca02c" stroke-dasharray="2 3"/>`,
+            `<text x="${W - M.right - 4}" y="${py(o.target.y) - 4}" text-anchor="end" font-size="10" fill="#2ca02c">${esc(o.target.label)}</text>`,
+        );
+    for (const [i, s] of o.series.entries()) {
+        const pts = [...s.points].sort((a, b) => a.x - b.x);
+        out.push(
+            `<polyline fill="none" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`,
         );
         for (const p of pts)
             out.push(
-                `<circle cx="${px(p.perTx).toFixed(1)}" cy="${py(p.readingsPerSecond).toFixed(1)}" r="3" fill="${s.colour}"/>`,
-                `<text x="${(px(p.perTx) + 5).toFixed(1)}" y="${(py(p.readingsPerSecond) - 5).toFixed(1)}" font-size="10">${Math.round(p.readingsPerSecond)}</text>`,
+                `<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="3" fill="${s.colour}"/>`,
+                `<text x="${(px(p.x) + 5).toFixed(1)}" y="${(py(p.y) - 5).toFixed(1)}" font-size="10">${Math.round(p.y)}</text>`,
             );
         const ly = M.top + 10 + i * 18;
         out.push(
@@ -99,13 +111,52 @@ function plot(file: string): string {
     return out.join('\n') + '\n';
 }
 
-const files = process.argv.slice(2);
-if (files.length === 0) {
-    console.error('usage: node dist/bench/plot.js RESULT.json [...]');
-    process.exitCode = 2;
+function plot(file: string): string {
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+        date: string;
+        machine: { cores: number; cpu?: string };
+        results: readonly Result[];
+    };
+    const series: PlotSeries[] = [];
+    const xy = (ps: readonly Point[]): { x: number; y: number }[] =>
+        ps.map((p) => ({ x: p.perTx, y: p.readingsPerSecond }));
+    for (const [i, r] of doc.results.entries()) {
+        const colour = COLOURS[i % COLOURS.length] ?? '#000';
+        series.push({
+            label: `femeter, ${r.engine}`,
+            points: xy(r.batched),
+            dashed: false,
+            colour,
+        });
+        if (r.baseline)
+            series.push({
+                label: `key-value baseline, ${r.engine}`,
+                points: xy(r.baseline.batched),
+                dashed: true,
+                colour,
+            });
+    }
+    return linePlot({
+        title: `bench:fabric, ${doc.date.slice(0, 16)}, ${doc.machine.cores} cores`,
+        xLabel: 'readings (records) per transaction (log)',
+        yLabel: 'readings/s committed (log)',
+        series,
+        logY: true,
+    });
 }
-for (const f of files) {
-    const svg = f.replace(/\.json$/, '') + '.svg';
-    writeFileSync(svg, plot(f));
-    console.log(`${f} -> ${svg}`);
+
+function main(): void {
+    const files = process.argv.slice(2);
+    if (files.length === 0) {
+        console.error('usage: node dist/bench/plot.js RESULT.json [...]');
+        process.exitCode = 2;
+    }
+    for (const f of files) {
+        const svg = f.replace(/\.json$/, '') + '.svg';
+        writeFileSync(svg, plot(f));
+        console.log(`${f} -> ${svg}`);
+    }
 }
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+    main();

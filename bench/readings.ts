@@ -5,27 +5,38 @@
  * transaction (1 = one per 15-minute slot as it happens; 96 = a day's catch-up batch) and wait for
  * each to be durable. The contract checks every reading (meter identity, Ed25519 signature, point
  * validity, write-once slot, sequence number, period bounds). Readings are encrypted and signed
- * before the clock starts: this measures the ledger. Baseline in the same run: the same request bytes
- * written straight into classic-level with one `batch(…, { sync: true })` per transaction.
+ * before the clock starts: this measures the ledger. Baseline in the same run: each reading's binary
+ * form (contract/reading-batch, as the meter submits it) written straight into classic-level under a
+ * key of its own, one `batch(…, { sync: true })` per transaction.
  * Bytes per reading are measured after a full LevelDB compaction of each data directory.
  * Options: --seconds S per cell (default 3), --out PATH (default bench-results/ledger-readings.json),
  * --meters 1,4,16,64 and --per-tx 1,96 (the cells to run).
+ * --plot: also sweep readings per transaction (--sweep 1,8,32,96,480 at --sweep-meters 16 meters),
+ * femeter and the baseline of the same run, and write two plots beside OUT: `<OUT>-sweep-rate.svg`
+ * (readings/s against readings/tx, log–log) and `<OUT>-sweep-bytes.svg` (bytes on disk per reading
+ * against readings/tx, target 160 drawn), with the figures in `<OUT>-sweep.json`.
  */
 import '../test/ledger/fixtures/quiet.js';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ClassicLevel } from 'classic-level';
 import { embeddedEngine, type Engine, type Participant } from '../src/apps/engines.js';
-import { ed25519Signer, readingPayload, type ReadingInput } from '../src/contract/index.js';
+import {
+    ed25519Signer,
+    readingBatchHex,
+    readingPayload,
+    type ReadingInput,
+} from '../src/contract/index.js';
 import { periodSlots } from '../src/contract/tariff/index.js';
 import { encodeMpk } from '../src/fe/codec.js';
 import { ristretto255 as g } from '../src/fe/ristretto255.js';
 import { Encryptor, setup } from '../src/fe/ipfe.js';
 import { arg, printTable } from './timing.js';
+import { COLOURS, linePlot } from './plot.js';
 
 const SECONDS = Number(arg('seconds', '3'));
 const OUT = arg('out', 'bench-results/ledger-readings.json');
@@ -34,6 +45,9 @@ const CHANNEL = '1-0:1.8.0';
 const L = periodSlots(PERIOD).slotCount;
 const METERS = arg('meters', '1,4,16,64').split(',').map(Number);
 const PER_TX = arg('per-tx', '1,96').split(',').map(Number);
+const PLOT = process.argv.includes('--plot');
+const SWEEP = arg('sweep', '1,8,32,96,480').split(',').map(Number);
+const SWEEP_METERS = Number(arg('sweep-meters', '16'));
 
 /** Compact a closed LevelDB directory fully, so its size is what the data needs. */
 async function compact(path: string): Promise<void> {
@@ -192,8 +206,10 @@ async function runBaseline(
     sample: ReadingInput[],
 ): Promise<Cell> {
     const dir = mkdtempSync(join(tmpdir(), 'femeter-bench-raw-'));
-    const db = new ClassicLevel<string, string>(dir);
+    const db = new ClassicLevel<string, Uint8Array>(dir, { valueEncoding: 'view' });
     await db.open();
+    // the binary form each reading travels in (a one-reading batch: what the meter submits)
+    const values = sample.map((r) => hexToBytes(readingBatchHex([r])));
     const lat: number[] = [];
     let readings = 0;
     let txs = 0;
@@ -205,7 +221,7 @@ async function runBaseline(
                 const ops = Array.from({ length: perTx }, (__, j) => ({
                     type: 'put' as const,
                     key: `w${w}/${String(i + j).padStart(8, '0')}`,
-                    value: JSON.stringify(sample[(i + j) % sample.length]),
+                    value: values[(i + j) % values.length] ?? new Uint8Array(0),
                 }));
                 const s = performance.now();
                 await db.batch(ops, { sync: true });
@@ -278,6 +294,78 @@ async function main(): Promise<void> {
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(OUT, JSON.stringify({ date: new Date().toISOString(), cells }, null, 1));
     console.log(`results written to ${OUT}`);
+    if (PLOT) await sweep(sample);
+}
+
+/** The --plot sweep: readings/tx against readings/s and bytes/reading, femeter and baseline. */
+async function sweep(sample: ReadingInput[]): Promise<void> {
+    const cells: Cell[] = [];
+    for (const perTx of SWEEP) {
+        cells.push(await runEngine(SWEEP_METERS, perTx));
+        cells.push(await runBaseline(SWEEP_METERS, perTx, sample));
+        process.stderr.write('.');
+    }
+    process.stderr.write('\n');
+    const base = OUT.replace(/\.json$/, '');
+    const date = new Date().toISOString();
+    writeFileSync(
+        `${base}-sweep.json`,
+        JSON.stringify({ date, cores: cpus().length, meters: SWEEP_METERS, cells }, null, 1),
+    );
+    const series = (y: (c: Cell) => number): Parameters<typeof linePlot>[0]['series'] =>
+        [...new Set(cells.map((c) => c.system))].map((system, i) => ({
+            label: system.startsWith('baseline') ? 'raw classic-level' : 'femeter (embedded)',
+            points: cells.filter((c) => c.system === system).map((c) => ({ x: c.perTx, y: y(c) })),
+            dashed: system.startsWith('baseline'),
+            colour: COLOURS[i % COLOURS.length] ?? '#000',
+        }));
+    const title = (what: string): string =>
+        `bench:ledger ${what}, ${SWEEP_METERS} meters, ${date.slice(0, 16)}, ${cpus().length} cores`;
+    writeFileSync(
+        `${base}-sweep-rate.svg`,
+        linePlot({
+            title: title('throughput'),
+            xLabel: 'readings per transaction (log)',
+            yLabel: 'signed readings/s durable (log)',
+            series: series((c) => c.readingsPerSec),
+            logY: true,
+            target: { y: 20_000, label: 'target 20,000/s at 96/tx' },
+        }),
+    );
+    writeFileSync(
+        `${base}-sweep-bytes.svg`,
+        linePlot({
+            title: title('storage'),
+            xLabel: 'readings per transaction (log)',
+            yLabel: 'bytes on disk per reading (compacted)',
+            series: series((c) => c.bytesPerReading),
+            logY: false,
+            target: { y: 160, label: 'target 160 B' },
+        }),
+    );
+    printTable(
+        [
+            'sweep: readings/tx',
+            'femeter readings/s',
+            'baseline readings/s',
+            'femeter B/reading',
+            'baseline B/reading',
+        ],
+        SWEEP.map((perTx) => {
+            const f = cells.find((c) => c.perTx === perTx && !c.system.startsWith('baseline'));
+            const b = cells.find((c) => c.perTx === perTx && c.system.startsWith('baseline'));
+            return [
+                String(perTx),
+                f?.readingsPerSec.toFixed(0) ?? '-',
+                b?.readingsPerSec.toFixed(0) ?? '-',
+                f?.bytesPerReading.toFixed(0) ?? '-',
+                b?.bytesPerReading.toFixed(0) ?? '-',
+            ];
+        }),
+    );
+    console.log(
+        `sweep written to ${base}-sweep.json, ${base}-sweep-rate.svg, ${base}-sweep-bytes.svg`,
+    );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)

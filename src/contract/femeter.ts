@@ -22,7 +22,7 @@ import { marshalString, parseArg } from './marshal.js';
 import { assertMpkFits, MPK_ARG_MAX_BYTES, mpkHexLimit } from './limits.js';
 import { acceptTariff, assertBounds, recordRefusal } from './agreements.js';
 import { periodDigest } from './period-digest.js';
-import { applyReadings } from './readings.js';
+import { applyReadings, listSlots, readingSignatures } from './readings.js';
 import { event, identityOf, ownMeterChannel, period } from './requests.js';
 import {
     MEDIA,
@@ -41,7 +41,6 @@ import {
     type PeriodRecord,
     type SeriesOwner,
     type SeriesRecord,
-    type SlotRecord,
     type TariffRecord,
 } from './records.js';
 import { closePayload, mpkAckPayload, verifyEd25519 } from './signing.js';
@@ -487,19 +486,22 @@ export class FemeterContract extends Contract {
 
     // ---------------------------------------------------------------- metering
 
+    /**
+     * The reading signatures a SubmitReadings request will check, for an engine that verifies them in
+     * worker threads before ordering (embedded engine, ledger/embedded/verify-pool.ts).
+     */
+    static ed25519Signatures = readingSignatures;
+
     /** Store a batch of signed, encrypted readings (the meter's identity only). */
     @Transaction()
     @Returns('string')
     async SubmitReadings(ctx: Context, json: string): Promise<string> {
         const b = parseArg(json, 'SubmitReadings');
         const meter = await requireMeter(ctx, id(b, 'meter', 'SubmitReadings'), 'SubmitReadings');
-        const stored = await applyReadings(ctx, meter, b);
+        const { stored, received } = await applyReadings(ctx, meter, b);
         await foldReadings(ctx, meter, stored);
         if (stored.length > 0) event(ctx, 'readings', { meter: meter.id, items: stored });
-        return marshalString({
-            stored: stored.length,
-            duplicates: (b.readings as unknown[]).length - stored.length,
-        });
+        return marshalString({ stored: stored.length, duplicates: received - stored.length });
     }
 
     /** Close a period: all slots present, count and digest signed by the meter. */
@@ -538,8 +540,8 @@ export class FemeterContract extends Contract {
             );
         if (pr.c0 === undefined)
             throw new ContractError('INCOMPLETE', `${w}: the period has no C0 stored`);
-        const slots = await listByPrefix<SlotRecord>(ctx, 'slot', [meter.id, channel, p]);
         const g = groupByName(meter.group);
+        const slots = await listSlots(ctx, meter.id, channel, p, g.elementBytes);
         const actual = bytesToHex(
             periodDigest(
                 pr.c0,
@@ -781,13 +783,8 @@ export class FemeterContract extends Contract {
     @Returns('string')
     async GetReadings(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
         await requireRegistered(ctx, 'GetReadings');
-        const list = await listByPrefix<SlotRecord>(ctx, 'slot', [meterId, channel, p]);
-        return marshalString(
-            list.map((x) => ({
-                slot: Number(ctx.stub.splitCompositeKey(x.key).attributes[3]),
-                ...x.value,
-            })),
-        );
+        const list = await listSlots(ctx, meterId, channel, p);
+        return marshalString(list.map((x) => ({ slot: x.slot, ...x.value })));
     }
 
     /** Every period record of a meter (all channels). */

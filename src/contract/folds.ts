@@ -18,6 +18,7 @@ import { groupByName, type AnyGroup } from '../fe/groups.js';
 import { ContractError } from './errors.js';
 import { keys } from './keys.js';
 import type { Fold, Meter, MpkRecord, SlotRecord } from './records.js';
+import { listSlots } from './readings.js';
 import { getJson, listByPrefix, mustGet, putJson } from './state.js';
 import { bytesToHex, hexToBytes } from './validate.js';
 
@@ -74,28 +75,27 @@ export async function startFold(
         );
     const ys = y.map((v) => mod(v, g.order));
     const K = g.msmVartime(mpk.H, ys);
-    const slots = await listByPrefix<SlotRecord>(ctx, 'slot', [meter.id, channel, period]);
+    const slots = await listSlots(ctx, meter.id, channel, period, g.elementBytes);
     const fold: Fold = {
         y: encodeRuns(y),
         K: bytesToHex(g.encode(K)),
         count: slots.length,
-        ...(slots.length === 0 ? {} : { S: bytesToHex(g.encode(sumSlots(ctx, g, slots, ys))) }),
+        ...(slots.length === 0 ? {} : { S: bytesToHex(g.encode(sumSlots(g, slots, ys))) }),
     };
     await putJson(ctx, keys.fold(ctx.stub, meter.id, channel, period, provider, tariffId), fold);
     return fold;
 }
 
 function sumSlots(
-    ctx: Context,
     g: AnyGroup,
-    slots: readonly { key: string; value: SlotRecord }[],
+    slots: readonly { slot: number; value: SlotRecord }[],
     ys: readonly bigint[],
 ): unknown {
     const bytes = new Uint8Array(slots.length * g.elementBytes);
     const w: bigint[] = [];
     slots.forEach((s, i) => {
         bytes.set(hexToBytes(s.value.c), i * g.elementBytes);
-        w.push(ys[Number(ctx.stub.splitCompositeKey(s.key).attributes[3])] ?? 0n);
+        w.push(ys[s.slot] ?? 0n);
     });
     return g.msmVartime(g.decodeMany(bytes, slots.length, 'C'), w);
 }

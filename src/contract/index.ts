@@ -42,7 +42,18 @@ export {
     STATUS_MASK,
 } from './signing.js';
 export { marshal, marshalString, unmarshal } from './marshal.js';
-export { MAX_BATCH, type ReadingInput, type ReadingEventItem } from './readings.js';
+export {
+    MAX_BATCH,
+    readingBatchHex,
+    type ReadingInput,
+    type ReadingEventItem,
+} from './readings.js';
+export {
+    encodeReadingBatch,
+    decodeReadingBatch,
+    CHUNK_SLOTS,
+    type BinaryReading,
+} from './reading-batch.js';
 export { weightsDigest } from './weights.js';
 export { periodDigest } from './period-digest.js';
 export {

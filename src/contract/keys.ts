@@ -15,7 +15,7 @@
  *   consent [meter, channel, period, txId]              Consent (allowed or refused, with reason)
  *   seq     [meter]                                     MeterSequence
  *   period  [meter, channel, period]                    PeriodRecord
- *   slot    [meter, channel, period, slot]              SlotRecord
+ *   rchunk  [meter, channel, period, chunk]             binary readings of 96 slots (reading-batch.ts)
  *   bill    [meter, channel, period, provider, tariff]  Bill
  *   seriesowner [series]                                SeriesOwner (the index publisher that registered it)
  *   fold    [meter, channel, period, provider, tariff]  Fold (weights, K_y and the running Σ y_i·C_i)
@@ -47,8 +47,8 @@ export const keys = {
     seq: (s: KeyBuilder, m: string) => s.createCompositeKey('seq', [m]),
     period: (s: KeyBuilder, m: string, c: string, p: string) =>
         s.createCompositeKey('period', [m, c, p]),
-    slot: (s: KeyBuilder, m: string, c: string, p: string, slot: number) =>
-        s.createCompositeKey('slot', [m, c, p, pad(slot, 5)]),
+    readingChunk: (s: KeyBuilder, m: string, c: string, p: string, chunk: number) =>
+        s.createCompositeKey('rchunk', [m, c, p, pad(chunk, 4)]),
     bill: (s: KeyBuilder, m: string, c: string, p: string, provider: string, tariff: string) =>
         s.createCompositeKey('bill', [m, c, p, provider, tariff]),
     seriesOwner: (s: KeyBuilder, series: string) => s.createCompositeKey('seriesowner', [series]),

@@ -12,6 +12,10 @@
  *   and its bills) and filled if the missing readings arrive later; a number reused with other
  *   content is a conflict.
  * Reads see committed state only, so records touched several times are cached and written once.
+ *
+ * Storage (issue 11): the request carries the readings as one binary batch (reading-batch.ts) and
+ * the readings live in state as binary chunks of 96 slots (CHUNK_SLOTS) per meter channel and
+ * period (`rchunk [meter, channel, period, chunk]`), not as a JSON record per slot.
  */
 import type { Context } from 'fabric-contract-api';
 import { groupByName } from '../fe/groups.js';
@@ -19,28 +23,27 @@ import { FeError } from '../fe/errors.js';
 import { ContractError } from './errors.js';
 import { keys } from './keys.js';
 import type { Meter, MeterSequence, PeriodRecord, SlotRecord } from './records.js';
-import { readingPayload, STATUS, STATUS_MASK, verifyEd25519 } from './signing.js';
+import {
+    type HexReading,
+    chunkOf,
+    decodeChunk,
+    decodeReadingBatch,
+    encodeChunk,
+    MAX_BATCH,
+    type ChunkEntry,
+} from './reading-batch.js';
+import { readingPayload, STATUS, verifyEd25519 } from './signing.js';
 import { channelOf, getJson, putJson } from './state.js';
-import { asObj, hex, hexToBytes, id, int, onlyFields, str } from './validate.js';
+import { MAX_ARG_BYTES, unmarshal } from './marshal.js';
+import { bytesToHex, hex, hexToBytes, id, onlyFields } from './validate.js';
 import { meterPeriod } from './weights.js';
-import { period } from './requests.js';
 
-/** Most readings in one transaction. */
-export const MAX_BATCH = 1000;
+export { MAX_BATCH, readingBatchHex } from './reading-batch.js';
 /** Most open sequence gaps a meter may have before the contract refuses new readings. */
 export const MAX_OPEN_GAPS = 1000;
 
-/** One reading as submitted. */
-export interface ReadingInput {
-    readonly channel: string;
-    readonly period: string;
-    readonly slot: number;
-    readonly seq: number;
-    readonly status: number;
-    readonly c: string;
-    readonly c0?: string;
-    readonly sig: string;
-}
+/** One reading as the roles hold it (hex fields); `readingBatchHex` makes the request's batch of them. */
+export type ReadingInput = HexReading;
 
 /** What the 'readings' event carries per newly stored reading. */
 export interface ReadingEventItem {
@@ -52,43 +55,124 @@ export interface ReadingEventItem {
     readonly c0?: string;
 }
 
-function parseReading(v: unknown, i: number, elementBytes: number): ReadingInput {
-    const what = `readings[${i}]`;
-    const o = asObj(v, what);
-    onlyFields(o, ['channel', 'period', 'slot', 'seq', 'status', 'c', 'c0', 'sig'], what);
+/** Largest hex `batch` argument: {@link MAX_BATCH} readings with C_0 each, of the largest group. */
+const MAX_BATCH_BYTES = 3 + MAX_BATCH * (80 + 13 + 2 * 512 + 64);
+
+/** Fabric's composite key form (0x00 type 0x00 attr 0x00 …), for reads outside a transaction. */
+const plainKeys = {
+    createCompositeKey: (t: string, attrs: string[]): string =>
+        `\u0000${t}\u0000${attrs.map((a) => `${a}\u0000`).join('')}`,
+};
+
+/**
+ * The Ed25519 checks a SubmitReadings request will make (meter key, signed payload, signature), for
+ * an engine that verifies signatures in worker threads before ordering. Reads the meter from
+ * `state`; undefined for other transactions, unknown meters and anything malformed (the contract
+ * then refuses or verifies inline, with its own messages).
+ */
+export function readingSignatures(
+    txName: string,
+    args: readonly string[],
+    state: { get(key: string): Uint8Array | undefined },
+): { publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }[] | undefined {
+    if (txName !== 'SubmitReadings' && txName !== 'femeter:SubmitReadings') return undefined;
+    const arg = args[0];
+    if (args.length !== 1 || arg === undefined || arg.length > MAX_ARG_BYTES) return undefined;
+    const body = JSON.parse(arg) as { meter?: unknown; batch?: unknown };
+    if (typeof body.meter !== 'string' || typeof body.batch !== 'string') return undefined;
+    const raw = state.get(keys.meter(plainKeys, body.meter));
+    if (raw === undefined || raw.length === 0) return undefined;
+    const meter = unmarshal<Meter>(raw);
+    const publicKey = hexToBytes(meter.signingKey);
+    const readings = decodeReadingBatch(
+        hexToBytes(body.batch),
+        groupByName(meter.group).elementBytes,
+    );
+    return readings.map((r) => ({
+        publicKey,
+        message: readingPayload({
+            meter: meter.id,
+            channel: r.channel,
+            period: r.period,
+            slot: r.slot,
+            c: r.c,
+            c0: r.c0,
+            seq: r.seq,
+            status: r.status,
+        }),
+        signature: r.sig,
+    }));
+}
+
+/** The stored readings of an epoch in slot order, as GetReadings returns them. */
+export async function listSlots(
+    ctx: Context,
+    meterId: string,
+    channel: string,
+    period: string,
+    elementBytes?: number,
+): Promise<{ slot: number; value: SlotRecord }[]> {
+    const it = await ctx.stub.getStateByPartialCompositeKey('rchunk', [meterId, channel, period]);
+    const out: { slot: number; value: SlotRecord }[] = [];
+    try {
+        for (;;) {
+            const r = await it.next();
+            const kv = r.value as typeof r.value | undefined;
+            if (kv) {
+                const chunk = Number(ctx.stub.splitCompositeKey(kv.key).attributes[3]);
+                const e = elementBytes ?? (await elementBytesOf(ctx, meterId));
+                elementBytes = e;
+                for (const x of decodeChunk(chunk, kv.value, e))
+                    out.push({ slot: x.slot, value: slotRecord(x) });
+            }
+            if (r.done) break;
+        }
+    } finally {
+        await it.close();
+    }
+    return out;
+}
+
+async function elementBytesOf(ctx: Context, meterId: string): Promise<number> {
+    const m = await getJson<Meter>(ctx, keys.meter(ctx.stub, meterId));
+    if (m === undefined) throw new ContractError('NOT_FOUND', `meter ${meterId} does not exist`);
+    return groupByName(m.group).elementBytes;
+}
+
+function slotRecord(x: ChunkEntry): SlotRecord {
     return {
-        channel: str(o, 'channel', what, 32),
-        period: period(o, 'period', what),
-        slot: int(o, 'slot', what, 0, 99_999),
-        seq: int(o, 'seq', what, 1, Number.MAX_SAFE_INTEGER),
-        status: int(o, 'status', what, 0, STATUS_MASK),
-        c: hex(o, 'c', what, elementBytes),
-        ...(o.c0 === undefined ? {} : { c0: hex(o, 'c0', what, elementBytes) }),
-        sig: hex(o, 'sig', what, 64),
+        c: bytesToHex(x.c),
+        seq: x.seq,
+        status: x.status,
+        sig: bytesToHex(x.sig),
+        ...(x.c0 === undefined ? {} : { c0: bytesToHex(x.c0) }),
     };
 }
 
-/** Apply a batch; returns the newly stored readings (resends that were no-ops are not repeated). */
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => {
+    if (a === undefined || b === undefined) return a === b;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+};
+
+/**
+ * Apply a batch; returns the newly stored readings (resends that were no-ops are not repeated)
+ * and how many readings the batch held.
+ */
 export async function applyReadings(
     ctx: Context,
     meter: Meter,
     body: Record<string, unknown>,
-): Promise<ReadingEventItem[]> {
-    onlyFields(body, ['meter', 'readings'], 'SubmitReadings');
+): Promise<{ stored: ReadingEventItem[]; received: number }> {
+    onlyFields(body, ['meter', 'batch'], 'SubmitReadings');
     id(body, 'meter', 'SubmitReadings');
-    const list = body.readings;
-    if (!Array.isArray(list) || list.length < 1)
-        throw new ContractError(
-            'BAD_REQUEST',
-            'SubmitReadings.readings: expected a non-empty array',
-        );
-    if (list.length > MAX_BATCH)
-        throw new ContractError(
-            'BAD_REQUEST',
-            `SubmitReadings.readings: ${list.length} readings exceed the batch limit of ${MAX_BATCH}; split the batch`,
-        );
     const group = groupByName(meter.group);
-    const readings = list.map((r, i) => parseReading(r, i, group.elementBytes));
+    const e = group.elementBytes;
+    const readings = decodeReadingBatch(
+        hexToBytes(hex(body, 'batch', 'SubmitReadings', undefined, MAX_BATCH_BYTES)),
+        e,
+    );
     const pub = hexToBytes(meter.signingKey);
 
     const seqKey = keys.seq(ctx.stub, meter.id);
@@ -98,7 +182,11 @@ export async function applyReadings(
     let seqChanged = false;
     const periods = new Map<string, PeriodRecord>();
     const mpkSeen = new Set<string>();
-    const written = new Map<string, SlotRecord>(); // slots stored earlier in this batch
+    /** Chunks read or written in this batch: key → entries by slot, and whether it changed. */
+    const chunks = new Map<
+        string,
+        { chunk: number; slots: Map<number, ChunkEntry>; dirty: boolean }
+    >();
     const out: ReadingEventItem[] = [];
 
     for (const [i, r] of readings.entries()) {
@@ -130,40 +218,41 @@ export async function applyReadings(
             );
 
         // signature over exactly what is stored
-        const c = hexToBytes(r.c);
-        const c0 = r.c0 === undefined ? undefined : hexToBytes(r.c0);
         const payload = readingPayload({
             meter: meter.id,
             channel: r.channel,
             period: r.period,
             slot: r.slot,
-            c,
-            c0,
+            c: r.c,
+            c0: r.c0,
             seq: r.seq,
             status: r.status,
         });
-        if (!verifyEd25519(pub, payload, hexToBytes(r.sig)))
+        if (!verifyEd25519(pub, payload, r.sig))
             throw new ContractError(
                 'BAD_SIGNATURE',
                 `${what}: signature does not verify under meter ${meter.id}'s registered key`,
             );
 
         // write-once slot
-        const sKey = keys.slot(ctx.stub, meter.id, r.channel, r.period, r.slot);
-        const existing = written.get(sKey) ?? (await getJson<SlotRecord>(ctx, sKey));
-        const record: SlotRecord = {
-            c: r.c,
-            seq: r.seq,
-            status: r.status,
-            sig: r.sig,
-            ...(r.c0 === undefined ? {} : { c0: r.c0 }),
-        };
+        const { chunk } = chunkOf(r.slot);
+        const cKey = keys.readingChunk(ctx.stub, meter.id, r.channel, r.period, chunk);
+        let held = chunks.get(cKey);
+        if (held === undefined) {
+            const bytes = await ctx.stub.getState(cKey);
+            const slotsOf = new Map<number, ChunkEntry>();
+            if (bytes.length > 0)
+                for (const x of decodeChunk(chunk, bytes, e)) slotsOf.set(x.slot, x);
+            held = { chunk, slots: slotsOf, dirty: false };
+            chunks.set(cKey, held);
+        }
+        const existing = held.slots.get(r.slot);
         if (existing) {
             if (
-                existing.c === r.c &&
+                sameBytes(existing.c, r.c) &&
                 existing.seq === r.seq &&
                 existing.status === r.status &&
-                existing.c0 === r.c0
+                sameBytes(existing.c0, r.c0)
             )
                 continue; // identical resend
             throw new ContractError(
@@ -174,8 +263,8 @@ export async function applyReadings(
 
         // points
         try {
-            group.decode(c, 'c');
-            if (c0) group.decode(c0, 'c0');
+            group.decode(r.c, 'c');
+            if (r.c0) group.decode(r.c0, 'c0');
         } catch (e) {
             if (e instanceof FeError)
                 throw new ContractError('BAD_POINT', `${what}: ${e.message}`, { cause: e });
@@ -188,7 +277,7 @@ export async function applyReadings(
                 'BAD_REQUEST',
                 `${what}: the first reading of a period must carry C_0`,
             );
-        if (period?.c0 !== undefined && r.c0 !== undefined && r.c0 !== period.c0)
+        if (period?.c0 !== undefined && r.c0 !== undefined && bytesToHex(r.c0) !== period.c0)
             throw new ContractError(
                 'CONFLICT',
                 `${what}: C_0 differs from the one stored for this period`,
@@ -236,7 +325,7 @@ export async function applyReadings(
         };
         period = {
             ...prev,
-            ...(prev.c0 === undefined ? { c0: r.c0 } : {}),
+            ...(prev.c0 === undefined && r.c0 !== undefined ? { c0: bytesToHex(r.c0) } : {}),
             count: prev.count + 1,
             flags: {
                 unsynced: prev.flags.unsynced + (r.status & STATUS.clockUnsynced ? 1 : 0),
@@ -247,18 +336,27 @@ export async function applyReadings(
             },
         };
         periods.set(pKey, period);
-        written.set(sKey, record);
+        held.slots.set(r.slot, {
+            slot: r.slot,
+            seq: r.seq,
+            status: r.status,
+            c: r.c,
+            c0: r.c0,
+            sig: r.sig,
+        });
+        held.dirty = true;
         out.push({
             channel: r.channel,
             period: r.period,
             slot: r.slot,
             seq: r.seq,
-            c: r.c,
-            ...(r.c0 && prev.c0 === undefined ? { c0: r.c0 } : {}),
+            c: bytesToHex(r.c),
+            ...(r.c0 && prev.c0 === undefined ? { c0: bytesToHex(r.c0) } : {}),
         });
     }
-    for (const [k, v] of written) await putJson(ctx, k, v);
+    for (const [k, v] of chunks)
+        if (v.dirty) await ctx.stub.putState(k, encodeChunk(v.chunk, [...v.slots.values()], e));
     for (const [k, v] of periods) await putJson(ctx, k, v);
     if (seqChanged) await putJson(ctx, seqKey, { last, gaps });
-    return out;
+    return { stored: out, received: readings.length };
 }

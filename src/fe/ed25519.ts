@@ -209,6 +209,7 @@ export function verifyEd25519(
     if (!canonicalY(r) || isSmallOrderEncoding(r) || !canonicalS(signature)) return false;
     const key = keyVerdict(publicKey);
     if (key.problem !== null) return false;
+    if (verified.size > 0 && verified.delete(memoKey(publicKey, message, signature))) return true;
     try {
         if (backend === 'node' && nodeCrypto) {
             return nodeCrypto.verify(null, message, key.nodeKey, signature);
@@ -218,6 +219,39 @@ export function verifyEd25519(
     } catch {
         return false;
     }
+}
+
+/** Triples that {@link verifyEd25519} accepted in another thread, each answered once from here. */
+const verified = new Set<string>();
+const VERIFIED_MAX = 65_536;
+const latin1 = (b: Uint8Array): string => {
+    let s = '';
+    for (let i = 0; i < b.length; i += 4096)
+        s += String.fromCharCode(...b.subarray(i, Math.min(b.length, i + 4096)));
+    return s;
+};
+const memoKey = (pk: Uint8Array, m: Uint8Array, sig: Uint8Array): string =>
+    `${latin1(pk)}${latin1(sig)}${latin1(m)}`;
+
+/**
+ * Record that {@link verifyEd25519} returned true for exactly these bytes in another thread (the
+ * embedded engine verifies reading signatures in worker threads before ordering): the next
+ * `verifyEd25519` of the same public key, message and signature in this thread answers true from
+ * memory, once, after its cheap encoding checks. Call it only with the verdict of `verifyEd25519`
+ * itself. Bounded: beyond 65,536 waiting entries the oldest are forgotten (then verified again).
+ * @example
+ * if (await workerVerify(pk, m, sig)) noteVerifiedEd25519(pk, m, sig);
+ */
+export function noteVerifiedEd25519(
+    publicKey: Uint8Array,
+    message: Uint8Array,
+    signature: Uint8Array,
+): void {
+    if (verified.size >= VERIFIED_MAX) {
+        const oldest = verified.values().next();
+        if (oldest.done !== true) verified.delete(oldest.value);
+    }
+    verified.add(memoKey(publicKey, message, signature));
 }
 
 /**

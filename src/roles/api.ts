@@ -24,6 +24,7 @@ import type {
     SlotRecord,
     TariffRecord,
 } from '../contract/index.js';
+import { readingBatchHex } from '../contract/reading-batch.js';
 import type { LedgerClient } from '../ledger/index.js';
 
 const dec = new TextDecoder();
@@ -123,11 +124,12 @@ export class FemeterApi {
     }): Promise<unknown> {
         return this.#submit('RecordRefusal', r);
     }
-    submitReadings(
+    /** Readings travel as one binary batch (contract/reading-batch); a malformed one rejects locally. */
+    async submitReadings(
         meter: string,
         readings: readonly ReadingInput[],
     ): Promise<{ stored: number; duplicates: number }> {
-        return this.#submit('SubmitReadings', { meter, readings });
+        return this.#submit('SubmitReadings', { meter, batch: readingBatchHex(readings) });
     }
     closePeriod(c: {
         meter: string;

@@ -10,6 +10,7 @@ import {
     closePayload,
     contractErrorCode,
     ed25519Signer,
+    readingBatchHex,
     readingPayload,
     type ReadingInput,
 } from '../../src/contract/index.js';
@@ -191,6 +192,27 @@ describe('contract rules under hostile input', () => {
         );
     });
 
+    it('a batch verified in worker threads before ordering: one bad signature refuses it all', async () => {
+        await start();
+        const batch = Array.from({ length: 12 }, (_, i) => mk(2 + i, 3 + i, BigInt(i)));
+        const bad = batch[9]!;
+        const forged = [
+            ...batch.slice(0, 9),
+            { ...bad, sig: bad.sig.replace(/^./, (ch) => (ch === '0' ? '1' : '0')) },
+            ...batch.slice(10),
+        ];
+        await refused(() => meterApi().submitReadings(meter, forged), 'BAD_SIGNATURE');
+        assert.deepEqual(await meterApi().submitReadings(meter, batch), {
+            stored: 12,
+            duplicates: 0,
+        });
+        // a resend of the same bytes is checked again (and is a no-op)
+        assert.deepEqual(await meterApi().submitReadings(meter, batch), {
+            stored: 0,
+            duplicates: 12,
+        });
+    });
+
     it('conflicting slot and reused sequence number', async () => {
         await start();
         await refused(() => meterApi().submitReadings(meter, [mk(1, 3, 7n)]), 'CONFLICT'); // slot 1 holds another reading
@@ -241,11 +263,13 @@ describe('contract rules under hostile input', () => {
                 ]),
             'NOT_FOUND',
         ); // no mpk for that period
+        // the JSON list of the old request form is refused: readings travel as one binary batch
         await refused(
             () =>
-                meterApi().submitReadings(meter, [
-                    { ...mk(2, 3, 1n), extra: 1 } as unknown as ReadingInput,
-                ]),
+                meterApi().client.submit(
+                    'SubmitReadings',
+                    JSON.stringify({ meter, readings: [mk(2, 3, 1n)] }),
+                ),
             'BAD_REQUEST',
         );
         await refused(() => meterApi().submitReadings(meter, []), 'BAD_REQUEST');
@@ -288,6 +312,98 @@ describe('contract rules under hostile input', () => {
                 }),
             'BAD_REQUEST',
         );
+    });
+
+    it('binary batch: truncated, trailing, bad flags, duplicate slot, seq and slot out of range', async () => {
+        await start();
+        const raw = (bytes: Uint8Array): Promise<unknown> =>
+            meterApi().client.submit(
+                'SubmitReadings',
+                JSON.stringify({ meter, batch: bytesToHex(bytes) }),
+            );
+        const good = hexToBytes(readingBatchHex([mk(2, 3, 1n), mk(3, 4, 1n)]));
+        // the well-formed batch is accepted below, after every mutation of it is refused
+        const runHeader = 1 + 2 + 1 + CHANNEL.length + 1 + 7 + 2; // version, runs, channel, period, count
+        const entry = 4 + 8 + 1 + 32 + 64;
+        const mutate = (f: (b: Uint8Array) => void): Uint8Array => {
+            const b = good.slice();
+            f(b);
+            return b;
+        };
+        await refused(() => raw(good.subarray(0, good.length - 1)), 'BAD_REQUEST'); // truncated
+        await refused(() => raw(new Uint8Array([...good, 0])), 'BAD_REQUEST'); // trailing byte
+        await refused(() => raw(mutate((b) => (b[0] = 2))), 'BAD_REQUEST'); // unknown version
+        await refused(() => raw(mutate((b) => (b[2] = 0))), 'BAD_REQUEST'); // zero runs
+        await refused(
+            () => raw(mutate((b) => (b[runHeader + 12] = 0x08))), // flag bit 3: not a status bit
+            'BAD_REQUEST',
+        );
+        await refused(
+            () => raw(mutate((b) => (b[runHeader + 4] = 0xff))), // seq ≥ 2^53
+            'BAD_REQUEST',
+        );
+        await refused(
+            () => raw(mutate((b) => b.fill(0, runHeader + 4, runHeader + 12))), // seq 0
+            'BAD_REQUEST',
+        );
+        await refused(
+            () => raw(mutate((b) => b.fill(0xff, runHeader, runHeader + 4))), // slot 2^32 − 1
+            'BAD_REQUEST',
+        );
+        // the same slot twice in one batch (second entry re-labelled slot 2), even identical
+        await refused(
+            () =>
+                raw(
+                    mutate((b) => {
+                        b.set(b.subarray(runHeader, runHeader + entry), runHeader + entry);
+                    }),
+                ),
+            'BAD_REQUEST',
+        );
+        await refused(
+            () => raw(mutate((b) => (b[1 + 2 + 1 + 3] = 0xff))), // channel not UTF-8
+            'BAD_REQUEST',
+        );
+        await refused(
+            () =>
+                raw(
+                    mutate((b) => {
+                        b.set([0x32, 0x30, 0x32, 0x34, 0x2f, 0x30, 0x33], runHeader - 9);
+                    }),
+                ), // "2024/03"
+            'BAD_REQUEST',
+        );
+        await refused(
+            () =>
+                meterApi().client.submit(
+                    'SubmitReadings',
+                    JSON.stringify({ meter, batch: bytesToHex(good).toUpperCase() }),
+                ),
+            'BAD_REQUEST',
+        );
+        // C_0 flag set on a later reading: the bytes no longer line up (or the signature fails)
+        await assert.rejects(raw(mutate((b) => (b[runHeader + 12] = 0x80))));
+        assert.deepEqual(
+            JSON.parse(
+                new TextDecoder().decode(((await raw(good)) as { result: Uint8Array }).result),
+            ),
+            {
+                stored: 2,
+                duplicates: 0,
+            },
+        );
+        const stored = await meterApi().getReadings(meter, CHANNEL, PERIOD);
+        assert.deepEqual(
+            stored.map((r) => [r.slot, r.seq]),
+            [
+                [0, 1],
+                [1, 2],
+                [2, 3],
+                [3, 4],
+            ],
+        );
+        assert.equal(stored[0]!.c0, c0);
+        assert.equal(stored[2]!.c, mk(2, 3, 1n).c);
     });
 
     it('a sequence gap is recorded and flagged, and filled by a late reading', async () => {

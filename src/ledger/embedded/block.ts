@@ -316,8 +316,9 @@ const _BROTLI = 1;
 
 /**
  * Stored form of a block: header, signature, then the data — Brotli-compressed when that pays (the header's
- * `dataHash` is over the uncompressed data; compression is storage only). Signed readings are hex JSON in the
- * payload and again in the event, so a block shrinks to about a quarter.
+ * `dataHash` is over the uncompressed data; compression is storage only). Signed readings arrive as a hex batch in
+ * the payload and their ciphertexts again in the event; Brotli takes the hex back to about its binary size and
+ * finds the event's copies in the payload.
  *
  * @example
  * ```ts

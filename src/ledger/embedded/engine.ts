@@ -75,6 +75,9 @@ import { Batch, writeBytes } from './pipeline.js';
 import type { Pending } from './pipeline.js';
 import type { EngineKeySource, VerifyOptions, VerifyResult } from './verify.js';
 import { signCheckpoint } from './anchor.js';
+import { MIN_TRIPLES, VerifyPool } from './verify-pool.js';
+import type { Ed25519SignaturesHook } from './verify-pool.js';
+import { availableParallelism } from 'node:os';
 import type { SignedCheckpoint } from './anchor.js';
 
 /**
@@ -174,6 +177,13 @@ export interface EmbeddedLedgerOptions {
     ) => string | undefined;
     /** Ed25519 implementation for transaction and block signatures. Default `node`. */
     readonly ed25519?: Ed25519Backend;
+    /**
+     * Worker threads that verify the Ed25519 signatures a transaction will check before it is ordered, for
+     * contracts with a static `ed25519Signatures` hook (verify-pool.ts). Started with the first such
+     * transaction, ended by `close`. Default: `FEMETER_VERIFY_WORKERS` from the environment, else the number of
+     * CPUs, at most 4; 0 turns it off.
+     */
+    readonly verifyWorkers?: number;
 }
 
 /**
@@ -270,6 +280,11 @@ export class EmbeddedLedger implements Ledger {
     readonly #activeReads = new Set<Promise<unknown>>();
     readonly #liveView: StateView;
 
+    // Signature verification before ordering (verify-pool.ts).
+    readonly #sigHook: Ed25519SignaturesHook | undefined;
+    readonly #verifyWorkers: number;
+    #pool: VerifyPool | undefined;
+
     private constructor(
         options: Readonly<EmbeddedLedgerOptions>,
         store: LedgerStore,
@@ -342,6 +357,16 @@ export class EmbeddedLedger implements Ledger {
                     : (creator: Identity, txName: string) => check(creator, txName, durable),
         });
         this.#open = new Batch(++this.#batchSeq);
+        this.#sigHook = options.contracts
+            .map((c) => (c as { ed25519Signatures?: unknown }).ed25519Signatures)
+            .find((h): h is Ed25519SignaturesHook => typeof h === 'function');
+        const fromEnv = process.env.FEMETER_VERIFY_WORKERS;
+        const vw =
+            options.verifyWorkers ??
+            (fromEnv === undefined ? Math.min(4, availableParallelism()) : Number(fromEnv));
+        if (!Number.isSafeInteger(vw) || vw < 0)
+            throw new RangeError(`"verifyWorkers" must be a non-negative integer, got ${vw}`);
+        this.#verifyWorkers = vw;
         this.#liveView = {
             get: (key) => {
                 const o = this.#overlay.get(key);
@@ -493,9 +518,18 @@ export class EmbeddedLedger implements Ledger {
                     },
                 );
             }
+            const prepared = this.#preverify(proposal);
             return new Promise<SubmitResult>((resolve, reject) => {
                 this.#queuedBytes += size;
-                this.#queue.push({ envelope, proposal, txId, payloadHash, resolve, reject });
+                this.#queue.push({
+                    envelope,
+                    proposal,
+                    txId,
+                    payloadHash,
+                    prepared,
+                    resolve,
+                    reject,
+                });
                 this.#runExecutor();
             });
         } catch (err) {
@@ -680,6 +714,7 @@ export class EmbeddedLedger implements Ledger {
         for (const s of [...this.#streams]) s.close();
         await Promise.allSettled([...this.#activeReads]);
         this.#closed = true;
+        await this.#pool?.close();
         await this.#store.close();
     }
 
@@ -700,6 +735,22 @@ export class EmbeddedLedger implements Ledger {
     }
 
     // ---- execution ------------------------------------------------------------------------------------------
+
+    /** Start verifying the signatures the contract will check (worker threads); undefined when there are none. */
+    #preverify(proposal: Proposal): Promise<void> | undefined {
+        if (this.#sigHook === undefined || this.#verifyWorkers === 0) return undefined;
+        let triples;
+        try {
+            triples = this.#sigHook(proposal.txName, proposal.args, {
+                get: (key) => this.#store.state.getSync(key),
+            });
+        } catch {
+            return undefined; // malformed: the contract refuses it with its own message
+        }
+        if (triples === undefined || triples.length < MIN_TRIPLES) return undefined;
+        this.#pool ??= new VerifyPool(this.#verifyWorkers);
+        return this.#pool.verify(triples);
+    }
 
     #pendingCount(): number {
         return this.#queue.length - this.#queueHead;
@@ -764,6 +815,7 @@ export class EmbeddedLedger implements Ledger {
     }
 
     async #execute(p: Pending): Promise<void> {
+        if (p.prepared !== undefined) await p.prepared;
         if (
             this.#pendingTxIds.has(p.txId) ||
             this.#store.txids.getSync(txIdKey(p.txId)) !== undefined

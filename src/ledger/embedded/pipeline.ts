@@ -17,6 +17,8 @@ export interface Pending {
     readonly txId: string;
     /** SHA-256 of the payload (computed at admission for the signature check). */
     readonly payloadHash: Uint8Array;
+    /** Signatures being verified in worker threads (verify-pool.ts); awaited before execution. */
+    readonly prepared?: Promise<void> | undefined;
     readonly resolve: (r: SubmitResult) => void;
     readonly reject: (e: Error) => void;
 }

@@ -12,7 +12,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { contractErrorCode } from '../../../src/contract/index.js';
+import {
+    contractErrorCode,
+    readingBatchHex,
+    type ReadingInput,
+} from '../../../src/contract/index.js';
 import { FemeterApi } from '../../../src/roles/api.js';
 import {
     checkpointers,
@@ -254,7 +258,7 @@ describe(
 async function sendInBatches(
     client: LedgerClient,
     meter: string,
-    readings: readonly object[],
+    readings: readonly ReadingInput[],
     size: number,
 ): Promise<{ transactionId: string }[]> {
     const out: { transactionId: string }[] = [];
@@ -262,7 +266,10 @@ async function sendInBatches(
         out.push(
             await client.submit(
                 'SubmitReadings',
-                JSON.stringify({ meter, readings: readings.slice(i, i + size) }),
+                JSON.stringify({
+                    meter,
+                    batch: readingBatchHex(readings.slice(i, i + size)),
+                }),
             ),
         );
     return out;

@@ -37,12 +37,12 @@ describe('Auditor', () => {
     });
 
     it('names a reading whose stored ciphertext no longer matches the meter signature', async () => {
-        const slotKey = [...ledger.state.keys()].find((k) => k.startsWith('\u0000slot\u0000'))!;
-        const rec = JSON.parse(new TextDecoder().decode(ledger.state.get(slotKey))) as {
-            c: string;
-        };
-        const flipped = (rec.c.startsWith('0') ? '1' : '0') + rec.c.slice(1);
-        ledger.state.set(slotKey, new TextEncoder().encode(JSON.stringify({ ...rec, c: flipped })));
+        // readings live in binary chunks (contract/reading-batch): version, then per entry slot
+        // offset, flags, seq (8 bytes), C_i — flip a bit of the first stored C_i
+        const chunkKey = [...ledger.state.keys()].find((k) => k.startsWith('\u0000rchunk\u0000'))!;
+        const chunk = ledger.state.get(chunkKey)!.slice();
+        chunk[1 + 1 + 1 + 8]! ^= 0x10;
+        ledger.state.set(chunkKey, chunk);
         const r = await new Auditor({ api: w.auditor.api }).audit();
         assert.equal(r.ok, false);
         assert.equal(r.badSignatures.length, 1, JSON.stringify(r.badSignatures));
