@@ -305,7 +305,6 @@ async function baseline(
 }> {
     const dir = mkdtempSync(join(tmpdir(), 'femeter-soak-baseline-'));
     const store = await LedgerStore.open(join(dir, 'leveldb'));
-    const gc = (globalThis as { gc?: () => void }).gc;
     const samples: Sample[] = [];
     let readings = 0;
     let bytes = 0;
@@ -511,7 +510,7 @@ async function main(): Promise<void> {
         const run = { stop: false };
         const events = await providerP.api.client.events({ startBlock: 0n });
         const dec = new TextDecoder();
-        let providerDone = false;
+        const provider$ = { done: false };
         const providerLoop = (async (): Promise<void> => {
             try {
                 for await (const ev of events) {
@@ -525,7 +524,7 @@ async function main(): Promise<void> {
                     if (run.stop) break;
                 }
             } finally {
-                providerDone = true;
+                provider$.done = true;
                 events.close();
             }
         })();
@@ -589,7 +588,7 @@ async function main(): Promise<void> {
                         // is more than --max-lag readings behind (it would otherwise take the CPU).
                         if (stored - seen > maxLag) {
                             const w0 = performance.now();
-                            while (stored - seen > maxLag && !providerDone)
+                            while (stored - seen > maxLag && !provider$.done)
                                 await new Promise((r) => setTimeout(r, 20));
                             lagWaitS += (performance.now() - w0) / 1000 / concurrency;
                         }
@@ -605,7 +604,7 @@ async function main(): Promise<void> {
         const lagAtEnd = stored - seen;
         // let the provider catch up with the stream
         const tc = performance.now();
-        while (seen < stored && !providerDone) await new Promise((r) => setTimeout(r, 50));
+        while (seen < stored && !provider$.done) await new Promise((r) => setTimeout(r, 50));
         const catchUpS = (performance.now() - tc) / 1000;
         run.stop = true;
         sample();
@@ -875,9 +874,9 @@ function replot(log: string, out: string, warmup: number): void {
     for (const line of readFileSync(log, 'utf8').split('\n')) {
         const m = re.exec(line.trim());
         if (m === null) continue;
-        const [t, readings, seen, rss, heapUsed, heapTotal, external, ab, anon, file] = m
-            .slice(1)
-            .map((v) => (v === undefined ? undefined : Number(v)));
+        const [t, readings, seen, rss, heapUsed, heapTotal, external, ab, anon, file] = (
+            m.slice(1) as (string | undefined)[]
+        ).map((v) => (v === undefined ? undefined : Number(v)));
         samples.push({
             t: t!,
             readings: readings!,
