@@ -510,7 +510,7 @@ async function main(): Promise<void> {
         const run = { stop: false };
         const events = await providerP.api.client.events({ startBlock: 0n });
         const dec = new TextDecoder();
-        const provider$ = { done: false };
+        const providerState = { done: false };
         const providerLoop = (async (): Promise<void> => {
             try {
                 for await (const ev of events) {
@@ -524,7 +524,7 @@ async function main(): Promise<void> {
                     if (run.stop) break;
                 }
             } finally {
-                provider$.done = true;
+                providerState.done = true;
                 events.close();
             }
         })();
@@ -588,7 +588,7 @@ async function main(): Promise<void> {
                         // is more than --max-lag readings behind (it would otherwise take the CPU).
                         if (stored - seen > maxLag) {
                             const w0 = performance.now();
-                            while (stored - seen > maxLag && !provider$.done)
+                            while (stored - seen > maxLag && !providerState.done)
                                 await new Promise((r) => setTimeout(r, 20));
                             lagWaitS += (performance.now() - w0) / 1000 / concurrency;
                         }
@@ -604,7 +604,7 @@ async function main(): Promise<void> {
         const lagAtEnd = stored - seen;
         // let the provider catch up with the stream
         const tc = performance.now();
-        while (seen < stored && !provider$.done) await new Promise((r) => setTimeout(r, 50));
+        while (seen < stored && !providerState.done) await new Promise((r) => setTimeout(r, 50));
         const catchUpS = (performance.now() - tc) / 1000;
         run.stop = true;
         sample();
