@@ -18,7 +18,11 @@
  *
  * Options: --readings N (default 2,000,000), --meters M (1000), --sample S (2), --warmup F (0.2),
  * --concurrency C (64 meters in flight), --cache DIR, --out PREFIX, --snapshots DIR (heap snapshots
- * at 40 % and 80 % of the readings). A run prints a progress line
+ * at 40 % and 80 % of the readings), --max-lag L (2 × 96 × M: a meter waits while the provider is
+ * more than L readings behind, so the provider gets its turns in this process), --baseline 0 (skip
+ * the baseline). Each sample splits RSS into anonymous and file-backed parts (/proc/self/status)
+ * beside V8's external and arrayBuffers; after the run a baseline writes the meters' request bytes
+ * straight to a LevelDB store opened with the engine's options, in the same process. A run prints a progress line
  * every 15 samples on stderr; `--replot LOG --out PREFIX` makes the figures and plot from those
  * lines when a run had to be stopped early.
  */
