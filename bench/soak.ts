@@ -18,7 +18,11 @@
  *
  * Options: --readings N (default 2,000,000), --meters M (1000), --sample S (2), --warmup F (0.2),
  * --concurrency C (64 meters in flight), --cache DIR, --out PREFIX, --snapshots DIR (heap snapshots
- * at 40 % and 80 % of the readings). A run prints a progress line
+ * at 40 % and 80 % of the readings), --max-lag L (2 × 96 × M: a meter waits while the provider is
+ * more than L readings behind, so the provider gets its turns in this process), --baseline 0 (skip
+ * the baseline). Each sample splits RSS into anonymous and file-backed parts (/proc/self/status)
+ * beside V8's external and arrayBuffers; after the run a baseline writes the meters' request bytes
+ * straight to a LevelDB store opened with the engine's options, in the same process. A run prints a progress line
  * every 15 samples on stderr; `--replot LOG --out PREFIX` makes the figures and plot from those
  * lines when a run had to be stopped early.
  */
@@ -44,6 +48,7 @@ import { writeHeapSnapshot } from 'node:v8';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { embeddedEngine, type Participant } from '../src/apps/engines.js';
+import { blockKey, LedgerStore } from '../src/ledger/embedded/store.js';
 import { dlogSolvers } from '../src/apps/demo/demo.js';
 import { ENERGY_TARIFF } from '../src/apps/demo/tariffs.js';
 import {
@@ -182,6 +187,11 @@ class LineReader {
         this.#path = path;
     }
     next(): Line | undefined {
+        const b = this.nextBytes();
+        return b === undefined ? undefined : (JSON.parse(b.toString('utf8')) as Line);
+    }
+    /** The next line's bytes (without the newline). */
+    nextBytes(): Buffer | undefined {
         if (this.#done) return undefined;
         const fd = openSync(this.#path, 'r');
         try {
@@ -198,7 +208,7 @@ class LineReader {
                 if (nl !== -1) {
                     chunks.push(buf.subarray(0, nl));
                     this.#offset = pos + nl + 1;
-                    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Line;
+                    return Buffer.concat(chunks);
                 }
                 chunks.push(buf.subarray(0, n));
                 pos += n;
@@ -223,6 +233,134 @@ interface Sample {
     heapTotal: number;
     /** Memory of ArrayBuffers and other objects outside the V8 heap. */
     external: number;
+    /** The part of `external` held by ArrayBuffers (Buffers, Uint8Arrays). */
+    arrayBuffers?: number;
+    /** Anonymous resident memory (JS heap, malloc arenas, native allocations; /proc/self/status RssAnon). */
+    rssAnon?: number;
+    /** File-backed resident memory (mapped code and LevelDB tables; RssFile). */
+    rssFile?: number;
+}
+
+/** Memory now (after a full GC when run with --expose-gc); `t0` is the phase's start. */
+function memorySample(t0: number, readings: number, seen: number): Sample {
+    (globalThis as { gc?: () => void }).gc?.();
+    const m = process.memoryUsage();
+    return {
+        t: (performance.now() - t0) / 1000,
+        readings,
+        seen,
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+        ...procRss(),
+    };
+}
+
+/** RssAnon and RssFile of this process in bytes (Linux), or undefined elsewhere. */
+function procRss(): { rssAnon: number; rssFile: number } | undefined {
+    try {
+        const st = readFileSync('/proc/self/status', 'utf8');
+        const kb = (k: string): number =>
+            Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(st)?.[1]);
+        const r = { rssAnon: kb('RssAnon') * 1024, rssFile: kb('RssFile') * 1024 };
+        return Number.isFinite(r.rssAnon) && Number.isFinite(r.rssFile) ? r : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The progress line printed every 15 samples (what `--replot` reads back). */
+function progressLine(s: Sample): string {
+    const mb = (b: number | undefined): string => ((b ?? NaN) / MB).toFixed(0);
+    return `${s.t.toFixed(0)} s: ${s.readings} stored, ${s.seen} seen by the provider; RSS ${mb(s.rss)} MB, heap ${mb(s.heapUsed)}/${mb(s.heapTotal)} MB, external ${mb(s.external)} MB, array buffers ${mb(s.arrayBuffers)} MB, anon ${mb(s.rssAnon)} MB, file ${mb(s.rssFile)} MB\n`;
+}
+
+/** Slope of `key` over stored readings, samples after the warm-up fraction. */
+function slopeAfter(samples: readonly Sample[], warmup: number, key: keyof Sample): number {
+    const last = samples.at(-1)?.readings ?? 0;
+    const after = samples.filter((s) => s.readings >= warmup * last && s[key] !== undefined);
+    return slope(
+        after.map((s) => s.readings),
+        after.map((s) => s[key]!),
+    );
+}
+
+/**
+ * The baseline: every meter's request lines written to a fresh store (LedgerStore, the engine's
+ * LevelDB options) under sequential keys, one `sync` batch per line, meters round-robin as in the
+ * run; memory sampled as in the run. RSS figures are growth from the baseline's start.
+ */
+async function baseline(
+    cache: string,
+    meters: number,
+    sampleS: number,
+    warmup: number,
+): Promise<{
+    readings: number;
+    seconds: number;
+    bytes: number;
+    rssSlope: number;
+    anonSlope: number;
+    fileSlope: number;
+    peakGrowth: number;
+    samples: Sample[];
+}> {
+    const dir = mkdtempSync(join(tmpdir(), 'femeter-soak-baseline-'));
+    const store = await LedgerStore.open(join(dir, 'leveldb'));
+    const samples: Sample[] = [];
+    let readings = 0;
+    let bytes = 0;
+    const t0 = performance.now();
+    const take = (): void => {
+        samples.push(memorySample(t0, readings, readings));
+    };
+    take();
+    const timer = setInterval(take, sampleS * 1000);
+    try {
+        const readers = Array.from(
+            { length: meters },
+            (_, i) => new LineReader(join(cache, `${meterId(i)}.jsonl`)),
+        );
+        let key = 0n;
+        for (let active = true; active;) {
+            active = false;
+            for (const r of readers) {
+                const line = r.nextBytes();
+                if (line === undefined) continue;
+                active = true;
+                const parsed = JSON.parse(line.toString('utf8')) as Line;
+                if (parsed.kind === 'readings') readings += parsed.items.length;
+                bytes += line.length;
+                const ops = store.db.batch();
+                ops.put(blockKey(key++), line, { sublevel: store.blocks });
+                await ops.write({ sync: true });
+            }
+        }
+        take();
+    } finally {
+        clearInterval(timer);
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+    }
+    const start = samples[0]!.rss;
+    const rel = samples.map((s) => ({
+        ...s,
+        rss: s.rss - start,
+        rssAnon: (s.rssAnon ?? NaN) - (samples[0]!.rssAnon ?? NaN),
+        rssFile: (s.rssFile ?? NaN) - (samples[0]!.rssFile ?? NaN),
+    }));
+    return {
+        readings,
+        seconds: (performance.now() - t0) / 1000,
+        bytes,
+        rssSlope: slopeAfter(rel, warmup, 'rss'),
+        anonSlope: slopeAfter(rel, warmup, 'rssAnon'),
+        fileSlope: slopeAfter(rel, warmup, 'rssFile'),
+        peakGrowth: Math.max(...rel.map((s) => s.rss)),
+        samples: rel,
+    };
 }
 
 /** Least-squares slope of y over x. */
@@ -257,12 +395,14 @@ async function main(): Promise<void> {
     const sampleS = Number(arg('sample', '2'));
     const warmup = Number(arg('warmup', '0.2'));
     const concurrency = Number(arg('concurrency', '64'));
+    const maxLag = Number(arg('max-lag', String(2 * meters * DAY)));
+    const baselineOn = arg('baseline', '1') !== '0';
     const out = arg('out', '');
     const snapshotDir = arg('snapshots', '');
     let snapshotsTaken = 0;
     const slots = Math.ceil(total / meters);
     const cache = arg('cache', join(tmpdir(), `femeter-soak-${SEED}-${meters}x${slots}`));
-    for (const [k, v] of Object.entries({ total, meters, sampleS, concurrency }))
+    for (const [k, v] of Object.entries({ total, meters, sampleS, concurrency, maxLag }))
         if (!Number.isFinite(v) || v <= 0) throw new RangeError(`--${k} must be a positive number`);
     console.log(
         `femeter bench:soak — ${cpus().length} cores, node ${process.version}; ${meters} meters × ${slots} slots = ${meters * slots} readings, periods ${plan(
@@ -374,6 +514,7 @@ async function main(): Promise<void> {
         const run = { stop: false };
         const events = await providerP.api.client.events({ startBlock: 0n });
         const dec = new TextDecoder();
+        const providerState = { done: false };
         const providerLoop = (async (): Promise<void> => {
             try {
                 for await (const ev of events) {
@@ -387,33 +528,22 @@ async function main(): Promise<void> {
                     if (run.stop) break;
                 }
             } finally {
+                providerState.done = true;
                 events.close();
             }
         })();
 
         // 4. Metering, sampled.
         let stored = 0;
+        let lagMax = 0;
+        let lagWaitS = 0;
         const samples: Sample[] = [];
         const gc = (globalThis as { gc?: () => void }).gc;
         const tm = performance.now();
         const sample = (): void => {
-            gc?.();
-            const m = process.memoryUsage();
-            samples.push({
-                t: (performance.now() - tm) / 1000,
-                readings: stored,
-                seen,
-                rss: m.rss,
-                heapUsed: m.heapUsed,
-                heapTotal: m.heapTotal,
-                external: m.external,
-            });
-            if (samples.length % 15 === 0) {
-                const s = samples.at(-1)!;
-                process.stderr.write(
-                    `${s.t.toFixed(0)} s: ${s.readings} stored, ${s.seen} seen by the provider; RSS ${(s.rss / MB).toFixed(0)} MB, heap ${(s.heapUsed / MB).toFixed(0)}/${(s.heapTotal / MB).toFixed(0)} MB, external ${(s.external / MB).toFixed(0)} MB\n`,
-                );
-            }
+            samples.push(memorySample(tm, stored, seen));
+            lagMax = Math.max(lagMax, stored - seen);
+            if (samples.length % 15 === 0) process.stderr.write(progressLine(samples.at(-1)!));
         };
         sample();
         const timer = setInterval(() => {
@@ -458,6 +588,14 @@ async function main(): Promise<void> {
                             });
                             return;
                         }
+                        // Fair turns for the provider in this process: a meter waits while the provider
+                        // is more than --max-lag readings behind (it would otherwise take the CPU).
+                        if (stored - seen > maxLag) {
+                            const w0 = performance.now();
+                            while (stored - seen > maxLag && !providerState.done)
+                                await new Promise((r) => setTimeout(r, 20));
+                            lagWaitS += (performance.now() - w0) / 1000 / concurrency;
+                        }
                         await api.submitReadings(meterId(i), line.items);
                         stored += line.items.length;
                         const last = line.items.at(-1)!;
@@ -467,8 +605,11 @@ async function main(): Promise<void> {
             );
         }
         const meteringS = (performance.now() - tm) / 1000;
+        const lagAtEnd = stored - seen;
         // let the provider catch up with the stream
-        while (seen < stored) await new Promise((r) => setTimeout(r, 50));
+        const tc = performance.now();
+        while (seen < stored && !providerState.done) await new Promise((r) => setTimeout(r, 50));
+        const catchUpS = (performance.now() - tc) / 1000;
         run.stop = true;
         sample();
         clearInterval(timer);
@@ -476,19 +617,19 @@ async function main(): Promise<void> {
         await providerLoop;
 
         // 5. Figures.
-        const after = samples.filter((s) => s.readings >= warmup * stored);
-        const xs = after.map((s) => s.readings);
-        const rssSlope = slope(
-            xs,
-            after.map((s) => s.rss),
-        );
-        const heapSlope = slope(
-            xs,
-            after.map((s) => s.heapUsed),
-        );
+        const fit = (k: keyof Sample): number => slopeAfter(samples, warmup, k);
+        const rssSlope = fit('rss');
+        const heapSlope = fit('heapUsed');
         const peakSampled = Math.max(...samples.map((s) => s.rss));
         const peakKernel = process.resourceUsage().maxRSS * 1024;
         const rate = stored / meteringS;
+        // 6. Baseline, same process, after the run: the meters' request bytes (the same JSON lines)
+        // written straight to a LevelDB store opened with the engine's options, one sync batch per
+        // day of a meter — what the storage layer alone costs in memory per reading.
+        const base = baselineOn ? await baseline(cache, meters, sampleS, warmup) : undefined;
+        const mb = (b: number): string => `${(b / MB).toFixed(0)} MB`;
+        const bs = (x: number | undefined): string =>
+            x === undefined || Number.isNaN(x) ? '—' : `${x.toFixed(1)} B/reading`;
         printTable(
             ['figure', 'measured', 'target'],
             [
@@ -506,9 +647,36 @@ async function main(): Promise<void> {
                     `${heapSlope.toFixed(1)} B/reading`,
                     '',
                 ],
-                ['peak RSS (sampled)', `${(peakSampled / MB).toFixed(0)} MB`, '≤ 512 MB'],
-                ['peak RSS (kernel maxrss)', `${(peakKernel / MB).toFixed(0)} MB`, '≤ 512 MB'],
+                ['  anonymous RSS slope (heap, malloc, native)', bs(fit('rssAnon')), ''],
+                ['  file-backed RSS slope (code, mapped tables)', bs(fit('rssFile')), ''],
+                [
+                    '  external slope (of which array buffers)',
+                    `${bs(fit('external'))} (${bs(fit('arrayBuffers'))})`,
+                    '',
+                ],
+                ['peak RSS (sampled)', mb(peakSampled), '≤ 512 MB'],
+                ['peak RSS (kernel maxrss)', mb(peakKernel), '≤ 512 MB'],
+                ['provider lag at the end of metering', `${lagAtEnd} readings`, ''],
+                ['provider lag, largest sampled', `${lagMax} readings (--max-lag ${maxLag})`, ''],
+                ['meters waiting for the provider', `${lagWaitS.toFixed(0)} s`, ''],
+                ['provider catch-up after metering', `${catchUpS.toFixed(1)} s`, ''],
                 ['samples', `${samples.length} every ${sampleS} s`, ''],
+                ...(base === undefined
+                    ? []
+                    : [
+                          [
+                              'baseline: raw LevelDB writes, same bytes, same process',
+                              `${base.readings} readings, ${base.seconds.toFixed(0)} s`,
+                              '',
+                          ],
+                          ['baseline RSS slope', bs(base.rssSlope), ''],
+                          [
+                              'baseline anonymous / file-backed RSS slope',
+                              `${bs(base.anonSlope)} / ${bs(base.fileSlope)}`,
+                              '',
+                          ],
+                          ['baseline RSS growth, peak − start', mb(base.peakGrowth), ''],
+                      ]),
             ],
         );
         if (out !== '') {
@@ -526,7 +694,17 @@ async function main(): Promise<void> {
                 warmupFraction: warmup,
                 rssSlopeBytesPerReading: rssSlope,
                 heapSlopeBytesPerReading: heapSlope,
+                rssAnonSlopeBytesPerReading: fit('rssAnon'),
+                rssFileSlopeBytesPerReading: fit('rssFile'),
+                externalSlopeBytesPerReading: fit('external'),
+                arrayBuffersSlopeBytesPerReading: fit('arrayBuffers'),
                 heapAfterFullGc: gc !== undefined,
+                maxLag,
+                providerLagAtEndOfMetering: lagAtEnd,
+                providerLagLargestSampled: lagMax,
+                meterSecondsWaitingForProvider: lagWaitS,
+                providerCatchUpSeconds: catchUpS,
+                baseline: base,
                 peakRssSampled: peakSampled,
                 peakRssKernel: peakKernel,
                 targets: { slopeBytesPerReading: 16, peakRss: 512 * MB },
@@ -535,7 +713,7 @@ async function main(): Promise<void> {
             writeFileSync(`${out}.json`, JSON.stringify(result, null, 1));
             writeFileSync(
                 `${out}.svg`,
-                plotSvg(samples, { rssSlope, heapSlope, peakKernel, warmup }),
+                plotSvg(samples, { rssSlope, heapSlope, peakKernel, warmup }, base?.samples),
             );
             console.log(`results written to ${out}.json and ${out}.svg`);
         }
@@ -563,7 +741,8 @@ function chart(
     yMaxHint = 0,
 ): string {
     const xMax = Math.max(1, ...xs);
-    const yMax = Math.max(yMaxHint, 1, ...series.flatMap((s) => s.ys)) * 1.05;
+    const yMax =
+        Math.max(yMaxHint, 1, ...series.flatMap((s) => s.ys).filter(Number.isFinite)) * 1.05;
     const px = (x: number): number => x0 + (x / xMax) * w;
     const py = (y: number): number => y0 + h - (y / yMax) * h;
     const parts: string[] = [];
@@ -606,13 +785,32 @@ function chart(
 function plotSvg(
     samples: readonly Sample[],
     f: { rssSlope: number; heapSlope: number; peakKernel: number; warmup: number },
+    base?: readonly Sample[],
 ): string {
-    const rate = samples.map((s, i) =>
-        i === 0
-            ? 0
-            : (s.readings - samples[i - 1]!.readings) / Math.max(1e-9, s.t - samples[i - 1]!.t),
-    );
-    const W = 1100;
+    const perS = (k: 'readings' | 'seen'): number[] =>
+        samples.map((s, i) =>
+            i === 0 ? 0 : (s[k] - samples[i - 1]![k]) / Math.max(1e-9, s.t - samples[i - 1]!.t),
+        );
+    const opt = (k: keyof Sample): number[] => samples.map((s) => (s[k] ?? NaN) / MB);
+    /** RSS and its anonymous and file-backed parts (when sampled), in MB. */
+    const rssSeries = (ss: readonly Sample[]): { name: string; color: string; ys: number[] }[] => [
+        { name: 'RSS', color: '#c0392b', ys: ss.map((s) => s.rss / MB) },
+        ...(ss.some((s) => s.rssAnon !== undefined)
+            ? [
+                  {
+                      name: 'anonymous RSS',
+                      color: '#d68910',
+                      ys: ss.map((s) => (s.rssAnon ?? NaN) / MB),
+                  },
+                  {
+                      name: 'file-backed RSS',
+                      color: '#7d3c98',
+                      ys: ss.map((s) => (s.rssFile ?? NaN) / MB),
+                  },
+              ]
+            : []),
+    ];
+    const W = base === undefined ? 1100 : 1640;
     const H = 420;
     const memory = chart(
         80,
@@ -624,8 +822,9 @@ function plotSvg(
         'MB',
         samples.map((s) => s.readings),
         [
-            { name: 'RSS', color: '#c0392b', ys: samples.map((s) => s.rss / MB) },
-            { name: 'heap used', color: '#2874a6', ys: samples.map((s) => s.heapUsed / MB) },
+            ...rssSeries(samples),
+            { name: 'heap used', color: '#2874a6', ys: opt('heapUsed') },
+            { name: 'external', color: '#17a589', ys: opt('external') },
             { name: 'target peak 512 MB', color: '#999', ys: samples.map(() => 512) },
         ],
     );
@@ -638,13 +837,31 @@ function plotSvg(
         'seconds since metering started',
         'readings stored per second',
         samples.map((s) => s.t),
-        [{ name: 'readings/s', color: '#1e8449', ys: rate }],
+        [
+            { name: 'stored/s', color: '#1e8449', ys: perS('readings') },
+            { name: 'folded by the provider/s', color: '#2874a6', ys: perS('seen') },
+        ],
     );
+    const baseChart =
+        base === undefined
+            ? ''
+            : chart(
+                  1160,
+                  60,
+                  420,
+                  280,
+                  'Baseline: raw LevelDB writes, same bytes',
+                  'readings written',
+                  'MB of growth since its start',
+                  base.map((s) => s.readings),
+                  rssSeries(base),
+              );
     const note = `RSS slope ${f.rssSlope.toFixed(1)} B/reading, heap slope ${f.heapSlope.toFixed(1)} B/reading (after ${(f.warmup * 100).toFixed(0)} % warm-up); peak RSS ${(f.peakKernel / MB).toFixed(0)} MB`;
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="13">
 <rect width="100%" height="100%" fill="white"/>
 ${memory}
 ${tput}
+${baseChart}
 <text x="${W / 2}" y="${H - 14}" text-anchor="middle">${esc(note)}</text>
 </svg>
 `;
@@ -656,12 +873,14 @@ ${tput}
  */
 function replot(log: string, out: string, warmup: number): void {
     const re =
-        /^(\d+) s: (\d+) stored, (\d+) seen by the provider; RSS (\d+) MB, heap (\d+)\/(\d+) MB, external (\d+) MB$/;
+        /^(\d+) s: (\d+) stored, (\d+) seen by the provider; RSS (\d+) MB, heap (\d+)\/(\d+) MB, external (\d+) MB(?:, array buffers (\d+) MB, anon (\d+) MB, file (\d+) MB)?$/;
     const samples: Sample[] = [];
     for (const line of readFileSync(log, 'utf8').split('\n')) {
         const m = re.exec(line.trim());
         if (m === null) continue;
-        const [t, readings, seen, rss, heapUsed, heapTotal, external] = m.slice(1).map(Number);
+        const [t, readings, seen, rss, heapUsed, heapTotal, external, ab, anon, file] = (
+            m.slice(1) as (string | undefined)[]
+        ).map((v) => (v === undefined ? undefined : Number(v)));
         samples.push({
             t: t!,
             readings: readings!,
@@ -670,6 +889,9 @@ function replot(log: string, out: string, warmup: number): void {
             heapUsed: heapUsed! * MB,
             heapTotal: heapTotal! * MB,
             external: external! * MB,
+            ...(ab === undefined ? {} : { arrayBuffers: ab * MB }),
+            ...(anon === undefined ? {} : { rssAnon: anon * MB }),
+            ...(file === undefined ? {} : { rssFile: file * MB }),
         });
     }
     if (samples.length < 2) throw new Error(`${log}: fewer than two progress lines`);

@@ -157,6 +157,10 @@ export function txIdKey(txId: string): Uint8Array {
 
 /** LevelDB's open (memory-mapped) table files at most; see {@link LedgerStore.open}. */
 export const STORE_MAX_OPEN_FILES = 64;
+/** LevelDB's block cache (uncompressed table blocks, LRU), in bytes; see {@link LedgerStore.open}. */
+export const STORE_CACHE_BYTES = 8 * 1024 * 1024;
+/** LevelDB's memtable size before it is written to a table, in bytes; see {@link LedgerStore.open}. */
+export const STORE_WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
 
 const _utf8 = new TextEncoder();
 const _utf8d = new TextDecoder();
@@ -198,8 +202,12 @@ export class LedgerStore {
             keyEncoding: 'view',
             valueEncoding: 'view',
             createIfMissing: options.createIfMissing ?? true,
+            // Memory outside the JS heap is bounded by these options, whatever the ledger's size (issue 15):
+            // memtables ≤ 2 × STORE_WRITE_BUFFER_BYTES (the active one and the one being written out), block
+            // cache ≤ STORE_CACHE_BYTES, mapped tables ≤ STORE_MAX_OPEN_FILES × 2 MB (file-backed, reclaimable).
             // Larger memtable: fewer level-0 compactions under sustained batched writes.
-            writeBufferSize: 16 * 1024 * 1024,
+            writeBufferSize: STORE_WRITE_BUFFER_BYTES,
+            cacheSize: STORE_CACHE_BYTES,
             // LevelDB memory-maps every table file it keeps open (up to 1000 by default), and the pages it
             // touched count as resident memory: RSS then grows with the ledger (2 MB per table). At most
             // this many open tables (≈ 2 MB each mapped) bounds that; older blocks are read by reopening.

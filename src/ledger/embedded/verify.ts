@@ -41,7 +41,15 @@ import { compareKeys, equalBytes, fromHex, toHex } from './codec.js';
 import { ed25519PublicKey, sha256, verifyEd25519 } from './crypto.js';
 import type { Ed25519Backend } from './crypto.js';
 import { decodeProposal, transactionId } from './envelope.js';
-import { blockKey, blockNumberOf, decodeTxLocation, LedgerStore, txIdKey } from './store.js';
+import {
+    blockKey,
+    blockNumberOf,
+    decodeTxLocation,
+    LedgerStore,
+    STORE_CACHE_BYTES,
+    STORE_MAX_OPEN_FILES,
+    txIdKey,
+} from './store.js';
 
 /**
  * Options of a verification.
@@ -251,6 +259,9 @@ class _Replay {
     static async open(dir: string): Promise<_Replay> {
         const db = new ClassicLevel<string, Uint8Array>(join(dir, 'replay'), {
             valueEncoding: 'view',
+            // the same memory bounds as the ledger's own store (store.ts), whatever the ledger's size
+            maxOpenFiles: STORE_MAX_OPEN_FILES,
+            cacheSize: STORE_CACHE_BYTES,
         });
         await db.open();
         return new _Replay(db);
