@@ -134,7 +134,7 @@ export function encodeAggregateProof<E>(g: Group<E>, p: AggregateProof): Uint8Ar
     return out;
 }
 
-/** Parse a proof; throws DecodeError on a wrong length or a non-canonical scalar. */
+/** Parse a proof; throws ProofError on a wrong length, DecodeError on a non-canonical scalar. */
 export function decodeAggregateProof<E>(g: Group<E>, bytes: Uint8Array): AggregateProof {
     const n = g.scalarBytes;
     if (bytes.length !== 3 * n) throw new ProofError(`an aggregate proof is ${3 * n} bytes`);
