@@ -130,7 +130,9 @@ export function verifyAggregate<E>(
 /** Serialize a proof: c ‖ z1 ‖ z2 (canonical scalars). */
 export function encodeAggregateProof<E>(g: Group<E>, p: AggregateProof): Uint8Array {
     const out = new Uint8Array(3 * g.scalarBytes);
-    [p.c, p.z[0], p.z[1]].forEach((k, i) => out.set(g.encodeScalar(k), i * g.scalarBytes));
+    [p.c, p.z[0], p.z[1]].forEach((k, i) => {
+        out.set(g.encodeScalar(k), i * g.scalarBytes);
+    });
     return out;
 }
 

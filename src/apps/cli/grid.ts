@@ -81,16 +81,18 @@ function readClientKey(file: string): ClientKey {
     }
     const str = (k: string): string => (typeof o[k] === 'string' ? o[k] : bad(`"${k}" missing`));
     if (o.format !== CLIENT_KEY_FORMAT) bad(`"format" must be ${CLIENT_KEY_FORMAT}`);
-    const s = o.s;
-    if (!Array.isArray(s) || s.length !== 2 || !s.every((x) => typeof x === 'string'))
-        return bad('"s" must be two hex scalars');
+    const s: unknown = o.s;
+    const [s1, s2] =
+        Array.isArray(s) && s.length === 2 && typeof s[0] === 'string' && typeof s[1] === 'string'
+            ? [s[0], s[1]]
+            : bad('"s" must be two hex scalars');
     const scalar = (x: string): bigint =>
         /^[0-9a-f]{1,64}$/.test(x) ? BigInt(`0x${x}`) : bad('"s" must be two hex scalars');
     return {
         epoch: { aggregate: str('aggregate'), channel: str('channel'), epoch: str('epoch') },
         member: str('member'),
         roster: hexToBytes(str('roster')),
-        s: [scalar(s[0] as string), scalar(s[1] as string)],
+        s: [scalar(s1), scalar(s2)],
     };
 }
 

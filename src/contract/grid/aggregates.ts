@@ -43,14 +43,20 @@ export async function keyCommitmentOnLedger(
         g.epoch,
     ]);
     const by = new Map(shares.map((s) => [s.value.meter, s.value]));
-    const missing = g.members.filter((m) => !by.has(m));
+    const present: AggregationShare[] = [];
+    const missing: string[] = [];
+    for (const m of g.members) {
+        const s = by.get(m);
+        if (s === undefined) missing.push(m);
+        else present.push(s);
+    }
     if (missing.length > 0)
         throw new ContractError(
             'INCOMPLETE',
             `${w}: no key share from ${missing.length} member(s) (${missing.slice(0, 8).join(', ')}): the group's key does not exist yet`,
         );
     const pts = (j: 0 | 1): unknown[] =>
-        g.members.map((m) => group.decode(hexToBytes(by.get(m)!.commitment[j]), 'commitment'));
+        present.map((s) => group.decode(hexToBytes(s.commitment[j]), 'commitment'));
     const ones = g.members.map(() => 1n);
     return [group.msmVartime(pts(0), ones), group.msmVartime(pts(1), ones)];
 }
@@ -103,17 +109,23 @@ export async function postAggregates(ctx: Context, b: Record<string, unknown>): 
             pad(slot, 5),
         ]);
         const byMember = new Map(
-            cts.map((x) => [ctx.stub.splitCompositeKey(x.key).attributes[4]!, x.value]),
+            cts.map((x) => [ctx.stub.splitCompositeKey(x.key).attributes[4] ?? '', x.value]),
         );
-        const missing = g.members.filter((mm) => !byMember.has(mm));
+        const row: { meter: string; ct: AggregateCiphertext }[] = [];
+        const missing: string[] = [];
+        for (const mm of g.members) {
+            const ct = byMember.get(mm);
+            if (ct === undefined) missing.push(mm);
+            else row.push({ meter: mm, ct });
+        }
         if (missing.length > 0)
             throw new ContractError(
                 'INCOMPLETE',
                 `${what}: slot ${slot} has no ciphertext from ${missing.length} member(s) (${missing.slice(0, 8).join(', ')}): it is not decryptable until their catch-up or substitute values arrive`,
             );
         const S = group.msmVartime(
-            g.members.map((mm) => group.decode(hexToBytes(byMember.get(mm)!.c), 'c')),
-            g.members.map(() => 1n),
+            row.map((r) => group.decode(hexToBytes(r.ct.c), 'c')),
+            row.map(() => 1n),
         );
         const label = labelOf(slot);
         let ok: boolean;
@@ -137,8 +149,8 @@ export async function postAggregates(ctx: Context, b: Record<string, unknown>): 
             m: mStr,
             proof: proofHex,
             members: g.members.length,
-            statuses: g.members
-                .map((mm) => ({ meter: mm, status: byMember.get(mm)!.status }))
+            statuses: row
+                .map((r) => ({ meter: r.meter, status: r.ct.status }))
                 .filter((s) => s.status !== 0),
             postedAt: txTime(ctx),
             txId: ctx.stub.getTxID(),

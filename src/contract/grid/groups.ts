@@ -85,7 +85,9 @@ export async function registerAggregationGroup(
     const meters: Meter[] = [];
     for (const m of members)
         meters.push(await mustGet<Meter>(ctx, keys.meter(ctx.stub, m), `meter ${m}`));
-    const first = meters[0]!;
+    const first = meters[0];
+    if (first === undefined)
+        throw new ContractError('BAD_REQUEST', `${w}.members: at least one member`);
     for (const m of meters) {
         if (!m.channels.some((c) => c.id === channel))
             throw new ContractError('NOT_FOUND', `${w}: meter ${m.id} has no channel ${channel}`);

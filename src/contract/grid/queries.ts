@@ -74,7 +74,7 @@ export async function getAggregationShares(
     if (party?.id === group.gridOperator) return marshalString(all);
     const out: AggregationShare[] = [];
     for (const s of all) {
-        const own = party !== undefined && (await getMeter(ctx, s.meter)).owner === party.id;
+        const own = party?.id !== undefined && (await getMeter(ctx, s.meter)).owner === party.id;
         out.push(own ? s : { ...s, sealedShare: '' });
     }
     return marshalString(out);

@@ -34,28 +34,32 @@ export async function checkAggregates(
     const by = new Map(shares.map((s) => [s.meter, s]));
     const posted = await grid.getAggregates(ref);
     if (posted.length === 0) return [];
-    const haveAll = g.members.every((m) => by.has(m));
-    const K = haveAll
-        ? ([0, 1] as const).map((j) =>
-              group.msmVartime(
-                  g.members.map((m) =>
-                      group.decode(hexToBytes(by.get(m)!.commitment[j]), 'commitment'),
-                  ),
-                  g.members.map(() => 1n),
-              ),
-          )
-        : undefined;
+    const commitments = g.members.flatMap((m) => {
+        const s = by.get(m);
+        return s === undefined ? [] : [s.commitment];
+    });
+    const sumOf = (j: 0 | 1): unknown =>
+        group.msmVartime(
+            commitments.map((c) => group.decode(hexToBytes(c[j]), 'commitment')),
+            commitments.map(() => 1n),
+        );
+    const K: [unknown, unknown] | undefined =
+        commitments.length === g.members.length ? [sumOf(0), sumOf(1)] : undefined;
     const labelOf = aggregateLabeler(g);
     const out: AggregateCheck[] = [];
     for (const r of posted) {
         const cts: StoredAggregateCiphertext[] = await grid.getCiphertexts(ref, r.slot);
         const mine = new Map(cts.map((c) => [c.meter, c]));
-        const complete = g.members.every((m) => mine.has(m));
+        const row = g.members.flatMap((m) => {
+            const c = mine.get(m);
+            return c === undefined ? [] : [c];
+        });
+        const complete = row.length === g.members.length;
         let proofValid = false;
         if (complete && K !== undefined) {
             const S = group.msmVartime(
-                g.members.map((m) => group.decode(hexToBytes(mine.get(m)!.c), 'c')),
-                g.members.map(() => 1n),
+                row.map((c) => group.decode(hexToBytes(c.c), 'c')),
+                row.map(() => 1n),
             );
             const label = labelOf(r.slot);
             try {
@@ -66,7 +70,7 @@ export async function checkAggregates(
                         {
                             label,
                             m: BigInt(r.m),
-                            K: [K[0]!, K[1]!],
+                            K,
                             u: hashLabel(group, label).u,
                             S,
                         },
@@ -76,9 +80,9 @@ export async function checkAggregates(
                 proofValid = false;
             }
         }
-        const stored = g.members
-            .filter((m) => (mine.get(m)?.status ?? 0) !== 0)
-            .map((m) => `${m}:${mine.get(m)!.status}`)
+        const stored = row
+            .filter((c) => c.status !== 0)
+            .map((c) => `${c.meter}:${c.status}`)
             .join(',');
         const claimed = r.statuses.map((s) => `${s.meter}:${s.status}`).join(',');
         out.push({ result: r, proofValid, complete, statusesMatch: stored === claimed });

@@ -138,7 +138,7 @@ export class GridOperator {
         const dlog = this.#o.dlog(group);
         const done = new Set((await this.#o.grid.getAggregates(ref)).map((a) => a.slot));
         const index = new Map(g.members.map((m, i) => [m, i]));
-        const bySlot = new Map<number, (unknown | undefined)[]>();
+        const bySlot = new Map<number, unknown[]>();
         const fill = (cts: readonly StoredAggregateCiphertext[]): void => {
             for (const c of cts) {
                 const i = index.get(c.meter);
