@@ -9,20 +9,25 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { keyCommitment, proveAggregate, verifyAggregate } from '../src/fe/aggregate-proof.js';
 import { loadOrBuildTable } from '../src/fe/dlog-file.js';
-import { groupByName } from '../src/fe/groups.js';
-import { keyDer, setup, Encryptor } from '../src/fe/ipfe.js';
 import {
+    Encryptor,
     clientKey,
+    groupByName,
     hashLabel,
+    keyCommitment,
+    keyDer,
     McfeEncryptor,
     mcfeDecrypt,
     mcfeKeyDer,
+    proveAggregate,
+    proveBill,
+    setup,
     sortMembers,
+    verifyAggregate,
+    verifyBill,
     weightedCiphertextSum,
-} from '../src/fe/mcfe.js';
-import { proveBill, verifyBill } from '../src/fe/proof.js';
+} from '../src/fe/index.js';
 import { fmtMs, measure, printTable } from './timing.js';
 
 const quick = process.argv.includes('--quick');
