@@ -80,6 +80,7 @@ import {
     str,
 } from './validate.js';
 import { getTariff, meterPeriod } from './weights.js';
+import * as grid from './grid/index.js';
 
 const { Contract, Info, Returns, Transaction } = fabric;
 /**
@@ -159,10 +160,13 @@ export class FemeterContract extends Contract {
                 : { hpkePublicKey: hex(b, 'hpkePublicKey', 'RegisterParty', 32) }),
             registeredAt: txTime(ctx),
         };
-        if (party.role === 'provider' && party.hpkePublicKey === undefined)
+        if (
+            (party.role === 'provider' || party.role === 'gridOperator') &&
+            party.hpkePublicKey === undefined
+        )
             throw new ContractError(
                 'BAD_REQUEST',
-                'RegisterParty.hpkePublicKey: a provider needs an X25519 key to receive functional keys',
+                `RegisterParty.hpkePublicKey: a ${party.role} needs an X25519 key to receive functional keys or key shares`,
             );
         await this.#claimIdentity(ctx, party.identity, { kind: 'party', id: party.id });
         if (await getJson(ctx, keys.party(ctx.stub, party.id)))
@@ -623,6 +627,92 @@ export class FemeterContract extends Contract {
         await putJson(ctx, bKey, bill);
         event(ctx, 'bill', bill);
         return marshalString(bill);
+    }
+
+    // ---------------------------------------------------------------- grid aggregates (./grid, docs/GRID.md)
+
+    /** Register an aggregation group epoch (grid operators). `{ id, channel, epoch, members, minMembers? }` */
+    @Transaction()
+    @Returns('string')
+    async RegisterAggregationGroup(ctx: Context, json: string): Promise<string> {
+        return grid.registerAggregationGroup(ctx, parseArg(json, 'RegisterAggregationGroup'));
+    }
+
+    /** A household's consent or refusal for a member meter (its owner). */
+    @Transaction()
+    @Returns('string')
+    async ConsentAggregation(ctx: Context, json: string): Promise<string> {
+        return grid.consentAggregation(ctx, parseArg(json, 'ConsentAggregation'));
+    }
+
+    /** A member's key share, sealed to the grid operator, with its commitment (its owner). */
+    @Transaction()
+    @Returns('string')
+    async PublishAggregationShare(ctx: Context, json: string): Promise<string> {
+        return grid.publishAggregationShare(ctx, parseArg(json, 'PublishAggregationShare'));
+    }
+
+    /** A member meter's signed MCFE ciphertexts (the meter's identity only). */
+    @Transaction()
+    @Returns('string')
+    async SubmitAggregateCiphertexts(ctx: Context, json: string): Promise<string> {
+        const b = parseArg(json, 'SubmitAggregateCiphertexts');
+        const meter = await requireMeter(
+            ctx,
+            id(b, 'meter', 'SubmitAggregateCiphertexts'),
+            'SubmitAggregateCiphertexts',
+        );
+        return grid.submitAggregateCiphertexts(ctx, meter, b);
+    }
+
+    /** Slot aggregates with their proofs (the group's grid operator). Verified before they are stored. */
+    @Transaction()
+    @Returns('string')
+    async PostAggregates(ctx: Context, json: string): Promise<string> {
+        return grid.postAggregates(ctx, parseArg(json, 'PostAggregates'));
+    }
+
+    @Transaction(false)
+    @Returns('string')
+    async GetAggregationGroup(ctx: Context, g: string, c: string, e: string): Promise<string> {
+        return grid.getAggregationGroup(ctx, g, c, e);
+    }
+
+    @Transaction(false)
+    @Returns('string')
+    async ListAggregationGroups(ctx: Context): Promise<string> {
+        return grid.listAggregationGroups(ctx);
+    }
+
+    @Transaction(false)
+    @Returns('string')
+    async GetAggregationConsents(ctx: Context, g: string, c: string, e: string): Promise<string> {
+        return grid.getAggregationConsents(ctx, g, c, e);
+    }
+
+    @Transaction(false)
+    @Returns('string')
+    async GetAggregationShares(ctx: Context, g: string, c: string, e: string): Promise<string> {
+        return grid.getAggregationShares(ctx, g, c, e);
+    }
+
+    /** Ciphertexts of one slot (`slot` an index) or of the whole epoch (`slot` empty). */
+    @Transaction(false)
+    @Returns('string')
+    async GetAggregateCiphertexts(
+        ctx: Context,
+        g: string,
+        c: string,
+        e: string,
+        slot: string,
+    ): Promise<string> {
+        return grid.getAggregateCiphertexts(ctx, g, c, e, slot);
+    }
+
+    @Transaction(false)
+    @Returns('string')
+    async GetAggregates(ctx: Context, g: string, c: string, e: string): Promise<string> {
+        return grid.getAggregates(ctx, g, c, e);
     }
 
     // ---------------------------------------------------------------- queries

@@ -8,7 +8,14 @@
 import type { GroupName } from '../fe/group.js';
 import type { KeySetCode, KeySetMethod } from '../fe/guard.js';
 
-export const ROLES = ['operator', 'customer', 'provider', 'auditor', 'indexPublisher'] as const;
+export const ROLES = [
+    'operator',
+    'customer',
+    'provider',
+    'auditor',
+    'indexPublisher',
+    'gridOperator',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** A ledger identity as the engine reports it (Fabric: MSP id + X.509 id; embedded: MSP id + ed25519::key). */
@@ -28,7 +35,7 @@ export interface Party {
     readonly role: Role;
     readonly name: string;
     readonly identity: LedgerIdentity;
-    /** Providers: X25519 public key (hex) that functional keys are encrypted to (HPKE, RFC 9180). */
+    /** Providers and grid operators: X25519 public key (hex) that functional keys or key shares are encrypted to (HPKE, RFC 9180). */
     readonly hpkePublicKey?: string;
     readonly registeredAt: string;
 }

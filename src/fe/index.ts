@@ -145,6 +145,15 @@ export {
     type AggregateGuardDecision,
 } from './aggregate-guard.js';
 export {
+    proveAggregate,
+    verifyAggregate,
+    keyCommitment,
+    encodeAggregateProof,
+    decodeAggregateProof,
+    type AggregateStatement,
+    type AggregateProof,
+} from './aggregate-proof.js';
+export {
     encodeMcfeCiphertext,
     decodeMcfeCiphertext,
     encodeMemberPublicKey,

@@ -31,6 +31,9 @@ export const LABELS = Object.freeze({
     dmcfeMask: 'femeter/v1/dmcfe/mask',
     /** Digest of an aggregate function (epoch, members, weights). */
     dmcfeFunction: 'femeter/v1/dmcfe/function',
+    /** Fiat–Shamir nonce and challenge of a grid aggregate's proof ({@link ./aggregate-proof.ts}). */
+    aggregateProofNonce: 'femeter/v1/aggregate-proof/nonce',
+    aggregateProofChallenge: 'femeter/v1/aggregate-proof/challenge',
 });
 
 /** Unambiguous encoding of a tuple of strings/bytes (u32 length prefix per part). */

@@ -51,10 +51,19 @@ export async function sealToProvider(
     binding: KeyBinding,
     plaintext: Uint8Array,
 ): Promise<string> {
+    return sealWithInfo(providerPublicKeyHex, info(binding), plaintext);
+}
+
+/** Seal `plaintext` to an X25519 public key under an `info` binding; hex(enc ‖ ciphertext). */
+export async function sealWithInfo(
+    recipientPublicKeyHex: string,
+    bindingInfo: Uint8Array,
+    plaintext: Uint8Array,
+): Promise<string> {
     const recipientPublicKey = await suite.kem.deserializePublicKey(
-        hexToBytes(providerPublicKeyHex),
+        hexToBytes(recipientPublicKeyHex),
     );
-    const sender = await suite.createSenderContext({ recipientPublicKey, info: info(binding) });
+    const sender = await suite.createSenderContext({ recipientPublicKey, info: bindingInfo });
     const ct = new Uint8Array(await sender.seal(plaintext));
     const enc = new Uint8Array(sender.enc);
     const out = new Uint8Array(enc.length + ct.length);
@@ -69,12 +78,21 @@ export async function openFromCustomer(
     binding: KeyBinding,
     sealedHex: string,
 ): Promise<Uint8Array> {
+    return openWithInfo(kp, info(binding), sealedHex);
+}
+
+/** Open what {@link sealWithInfo} sealed; throws if sealed under another info or tampered with. */
+export async function openWithInfo(
+    kp: HpkeKeyPair,
+    bindingInfo: Uint8Array,
+    sealedHex: string,
+): Promise<Uint8Array> {
     const all = hexToBytes(sealedHex);
     if (all.length < 32 + 16) throw new Error('sealed key too short');
     const recipient = await suite.createRecipientContext({
         recipientKey: kp.keyPair,
         enc: all.slice(0, 32).buffer,
-        info: info(binding),
+        info: bindingInfo,
     });
     return new Uint8Array(await recipient.open(all.slice(32).buffer));
 }

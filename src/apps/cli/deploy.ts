@@ -37,16 +37,16 @@ export interface DirOptions {
     passphraseFile?: string | undefined;
 }
 
-const json = (v: unknown): string =>
+export const json = (v: unknown): string =>
     JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2);
-const progress = (msg: string): void => {
+export const progress = (msg: string): void => {
     process.stderr.write(`▸ ${msg}\n`);
 };
-const cacheDir = (): string =>
+export const cacheDir = (): string =>
     join(process.env.FEMETER_CACHE ?? join(process.env.HOME ?? '.', '.cache', 'femeter'), 'dlog');
 
 /** Open the party and its ledger connection, run `fn`, close. */
-async function withParty<T>(
+export async function withParty<T>(
     o: DirOptions,
     role: Party['config']['role'],
     fn: (p: Party, c: { engine: Engine; participant: Participant }) => Promise<T>,
@@ -104,6 +104,7 @@ const CONTRACT_ROLE = {
     customer: 'customer',
     index: 'indexPublisher',
     auditor: 'auditor',
+    grid: 'gridOperator',
 } as const;
 
 export async function operatorRegister(o: RegisterOptions): Promise<void> {

@@ -48,6 +48,7 @@ export const PARTY_ROLES = [
     'meter',
     'index',
     'auditor',
+    'grid',
 ] as const;
 export type PartyRole = (typeof PARTY_ROLES)[number];
 const PARTY_SEED_KIND = 'femeter-party-seed';
@@ -72,7 +73,7 @@ export interface RegistrationRequest {
     readonly id: string;
     readonly name: string;
     readonly identity: LedgerIdentity;
-    /** Providers: the HPKE public key functional keys are sealed to. */
+    /** Providers and grid operators: the HPKE public key functional keys or key shares are sealed to. */
     readonly hpkePublicKey?: string;
     /** Meters: the Ed25519 key readings are signed with. */
     readonly signingKey?: string;
@@ -80,7 +81,7 @@ export interface RegistrationRequest {
 
 /** The organisation a role belongs to. */
 export function orgOf(role: PartyRole): Org {
-    return role === 'operator' || role === 'provider' || role === 'index'
+    return role === 'operator' || role === 'provider' || role === 'index' || role === 'grid'
         ? 'operator'
         : 'customers';
 }
@@ -206,6 +207,10 @@ export class PartySecrets {
     providerHpke(): Promise<HpkeKeyPair> {
         return hpkeKeyPair(this.#derive('provider-hpke'));
     }
+    /** A grid operator's X25519 key pair (key shares are sealed to it). */
+    gridHpke(): Promise<HpkeKeyPair> {
+        return hpkeKeyPair(this.#derive('grid-hpke'));
+    }
 }
 
 /** A loaded party directory. */
@@ -288,6 +293,7 @@ async function registrationOf(config: PartyConfig, s: PartySecrets): Promise<Reg
         ...(config.role === 'provider'
             ? { hpkePublicKey: (await s.providerHpke()).publicKeyHex }
             : {}),
+        ...(config.role === 'grid' ? { hpkePublicKey: (await s.gridHpke()).publicKeyHex } : {}),
         ...(config.role === 'meter'
             ? { signingKey: bytesToHex(ed25519Signer(s.meterSigning).publicKey) }
             : {}),
@@ -404,7 +410,7 @@ export function readRegistration(file: string): RegistrationRequest {
         (typeof o.signingKey !== 'string' || !/^[0-9a-f]{64}$/.test(o.signingKey))
     )
         bad('a meter needs "signingKey" (64 hex digits)');
-    if (o.role === 'provider' && typeof o.hpkePublicKey !== 'string')
-        bad('a provider needs "hpkePublicKey"');
+    if ((o.role === 'provider' || o.role === 'grid') && typeof o.hpkePublicKey !== 'string')
+        bad(`a ${o.role} needs "hpkePublicKey"`);
     return o as unknown as RegistrationRequest;
 }

@@ -15,6 +15,7 @@ import { softwareIdentity, backendLine } from './version.js';
 import { CliError } from './errors.js';
 import { initParty, passphrase, PARTY_ROLES, type PartyRole } from './party.js';
 import * as d from './deploy.js';
+import * as grid from './grid.js';
 import { runWorldCommand, WORLD_DEFAULTS, type WorldValues } from './main.js';
 import { sourceKinds } from '../../roles/meter/ingest.js';
 
@@ -593,6 +594,112 @@ export function buildProgram(): Command {
         )
         .action(async (o: Record<string, unknown>) => {
             set(await runWorldCommand('checkpoint', undefined, worldValues(o)));
+        });
+
+    // ------------------------------------------------------------ grid aggregates (docs/GRID.md)
+    const groupOpts = (c: Command): Command =>
+        withDir(c)
+            .requiredOption('--group <id>', 'the aggregation group')
+            .requiredOption('--epoch <YYYY-MM>', 'the epoch (period)')
+            .option('--channel <obis>', 'channel', '1-0:1.8.0');
+    const gridCmd = program
+        .command('grid')
+        .description('a grid operator: aggregation groups, per-slot sums with proofs');
+    groupOpts(gridCmd.command('register-group').description('register an aggregation group epoch'))
+        .requiredOption('--members <meter,...>', 'member meters')
+        .option('--min-members <n>', 'minimum households (default 10, never below 5)')
+        .addHelpText(
+            'after',
+            example(
+                'femeter grid register-group --dir ./grid --group feeder-7 --epoch 2024-03 --members m1,m2,…,m10',
+            ),
+        )
+        .action((o: Parameters<typeof grid.gridRegisterGroup>[0]) => grid.gridRegisterGroup(o));
+    groupOpts(
+        gridCmd
+            .command('aggregate')
+            .description(
+                'assemble the key from the sealed shares, decrypt every complete slot, post sums with proofs',
+            ),
+    )
+        .addHelpText(
+            'after',
+            example('femeter grid aggregate --dir ./grid --group feeder-7 --epoch 2024-03'),
+        )
+        .action((o: grid.GroupOptions) => grid.gridAggregate(o));
+    groupOpts(gridCmd.command('aggregates').description('export the posted load curve'))
+        .addOption(
+            new Option('--format <f>', 'export format').choices(['csv', 'json']).default('csv'),
+        )
+        .option('--out <file>', 'write to a file')
+        .addHelpText(
+            'after',
+            example('femeter grid aggregates --dir ./grid --group feeder-7 --epoch 2024-03'),
+        )
+        .action((o: Parameters<typeof grid.gridAggregates>[0]) => grid.gridAggregates(o));
+    groupOpts(
+        customer
+            .command('grid-consent')
+            .description(
+                'review a grid aggregation group with the aggregate guard; consent (DH key on the ledger) or refuse (recorded)',
+            ),
+    )
+        .requiredOption('--meter <id>', 'the member meter')
+        .option('--refuse <reason>', 'record a refusal instead')
+        .option('--min-members <n>', "the household's own minimum group size (default 10, ≥ 5)")
+        .option('--client-key-out <file>', "write the meter's MCFE client key (secret, 0600)")
+        .addHelpText(
+            'after',
+            example(
+                'femeter customer grid-consent --dir ./alice --meter m1 --group feeder-7 --epoch 2024-03 --client-key-out m1-feeder-7.key',
+            ),
+        )
+        .action((o: Parameters<typeof grid.customerGridConsent>[0]) => grid.customerGridConsent(o));
+    groupOpts(
+        customer
+            .command('grid-share')
+            .description('publish the key share for the group (sealed to the grid operator)'),
+    )
+        .requiredOption('--meter <id>', 'the member meter')
+        .option('--min-members <n>', "the household's own minimum group size (default 10, ≥ 5)")
+        .addHelpText(
+            'after',
+            example(
+                'femeter customer grid-share --dir ./alice --meter m1 --group feeder-7 --epoch 2024-03',
+            ),
+        )
+        .action((o: Parameters<typeof grid.customerGridShare>[0]) => grid.customerGridShare(o));
+    groupOpts(
+        meter
+            .command('grid-submit')
+            .description("encrypt a period's readings under the group's labels, sign, send"),
+    )
+        .requiredOption('--client-key <file>', "the client key from the household's grid-consent")
+        .requiredOption('--source <file>', 'the readings file')
+        .addOption(
+            new Option('--kind <kind>', 'source format')
+                .choices(sourceKinds())
+                .default('csv-register'),
+        )
+        .addOption(
+            new Option('--unit <unit>', 'CSV value unit').choices(['Wh', 'kWh']).default('Wh'),
+        )
+        .option('--obis <code[+code...]>', 'telegram register(s), summed with +')
+        .option('--medium <n>', 'OBIS medium (1 electricity, 6 heat, 7 gas, 8 water)')
+        .addHelpText(
+            'after',
+            example(
+                'femeter meter grid-submit --dir ./m1 --group feeder-7 --epoch 2024-03 --client-key m1-feeder-7.key --source march.csv',
+            ),
+        )
+        .action((o: Parameters<typeof grid.meterGridSubmit>[0]) => grid.meterGridSubmit(o));
+    groupOpts(auditor.command('grid-check').description("verify a group's posted sums"))
+        .addHelpText(
+            'after',
+            example('femeter auditor grid-check --dir ./audit --group feeder-7 --epoch 2024-03'),
+        )
+        .action(async (o: grid.GroupOptions) => {
+            set(await grid.auditorGridCheck(o));
         });
 
     // ------------------------------------------------------------ gateway: serve, wallet

@@ -10,7 +10,11 @@
  * - provider: the public registry and tariffs, and the meters for which it holds a consent record
  *   (an agreement or a refusal) — what the customer's consent grants.
  * - indexPublisher: the public registry and tariffs.
- * - meter: its own record, mpks and sequence.
+ * - meter: its own record, mpks and sequence; the aggregation groups it joins.
+ * - grid aggregation (docs/GRID.md): groups, consents, share commitments, ciphertexts and posted
+ *   sums for the operator, auditors, grid operators and customers (households need the group's
+ *   consents to make their share); the contract shows sealed shares only to the group's grid
+ *   operator and the member's household.
  *
  * Queries are named by transaction; an unknown query is refused (default deny).
  */
@@ -39,6 +43,16 @@ const _METER_SCOPED = new Set([
     'GetBills',
     'ListBills',
 ]);
+/** Grid-aggregation queries (arguments: group, channel, epoch). */
+const _GRID = new Set([
+    'GetAggregationGroup',
+    'ListAggregationGroups',
+    'GetAggregationConsents',
+    'GetAggregationShares',
+    'GetAggregateCiphertexts',
+    'GetAggregates',
+]);
+const _GRID_READERS = new Set(['operator', 'auditor', 'gridOperator', 'customer']);
 /** Meter-scoped queries a meter device makes about itself. */
 const _METER_SELF = new Set(['GetMeter', 'GetMpk', 'GetMeterSequence']);
 
@@ -84,6 +98,14 @@ export async function checkEvaluate(
     const name = txName.startsWith('femeter:') ? txName.slice('femeter:'.length) : txName;
     const label = who.kind === 'meter' ? 'a meter' : `a ${who.role}`;
     if (_PUBLIC.has(name)) return undefined;
+    if (_GRID.has(name)) {
+        if (who.kind === 'meter')
+            return name === 'GetAggregationGroup'
+                ? undefined
+                : { message: `${label} may not call ${name}` };
+        if (_GRID_READERS.has(who.role)) return undefined;
+        return { message: `${label} may not read grid aggregation records` };
+    }
     if (name === 'ListMeters') {
         if (seesEverything(who)) return undefined;
         return {
