@@ -42,6 +42,11 @@ export const TX_MAX_BYTES: Readonly<Record<string, number>> = Object.freeze({
     SubmitReadings: ARG_TX_BYTES,
     ClosePeriod: SMALL_TX_BYTES,
     PostBill: SMALL_TX_BYTES,
+    RegisterAggregationGroup: ARG_TX_BYTES,
+    ConsentAggregation: ARG_TX_BYTES,
+    PublishAggregationShare: ARG_TX_BYTES,
+    SubmitAggregateCiphertexts: ARG_TX_BYTES,
+    PostAggregates: ARG_TX_BYTES,
     GetConfig: QUERY_TX_BYTES,
     WhoAmI: QUERY_TX_BYTES,
     GetParty: QUERY_TX_BYTES,
@@ -60,6 +65,12 @@ export const TX_MAX_BYTES: Readonly<Record<string, number>> = Object.freeze({
     GetMeterSequence: QUERY_TX_BYTES,
     GetBills: QUERY_TX_BYTES,
     ListBills: QUERY_TX_BYTES,
+    GetAggregationGroup: QUERY_TX_BYTES,
+    ListAggregationGroups: QUERY_TX_BYTES,
+    GetAggregationConsents: QUERY_TX_BYTES,
+    GetAggregationShares: QUERY_TX_BYTES,
+    GetAggregateCiphertexts: QUERY_TX_BYTES,
+    GetAggregates: QUERY_TX_BYTES,
 });
 
 /** The contract's name as a transaction-name prefix (`femeter:SubmitReadings`). */
