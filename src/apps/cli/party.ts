@@ -345,6 +345,40 @@ export async function openWallet(party: Party): Promise<Wallet> {
     return Wallet.open(readFileSync(join(party.dir, 'wallet.key'), 'utf8'), party.passphrase);
 }
 
+/** LevelDB refuses a second process; `code` LEVEL_LOCKED sits somewhere in the cause chain. */
+function isLocked(e: unknown): boolean {
+    for (let x: unknown = e, i = 0; x instanceof Error && i < 5; x = x.cause, i++)
+        if ((x as { code?: unknown }).code === 'LEVEL_LOCKED') return true;
+    return false;
+}
+
+/**
+ * Open the embedded ledger, waiting while another party's process holds it (the embedded engine
+ * is one process at a time; a long-lived meter agent holds it only while it has work). Waits up
+ * to $FEMETER_LEDGER_WAIT_MS (default 60 s).
+ */
+async function openWhenFree(ledger: string): Promise<Engine> {
+    const waitMs = Number(process.env.FEMETER_LEDGER_WAIT_MS ?? 60_000);
+    const until = Date.now() + (Number.isFinite(waitMs) ? waitMs : 60_000);
+    let told = false;
+    for (;;) {
+        try {
+            return await embeddedEngine(ledger, undefined);
+        } catch (e) {
+            if (!isLocked(e)) throw e;
+            if (Date.now() >= until)
+                throw new CliError(
+                    `the ledger ${ledger} is held by another process`,
+                    'the embedded engine serves one process at a time: wait for it, or raise FEMETER_LEDGER_WAIT_MS',
+                );
+            if (!told)
+                process.stderr.write(`▸ the ledger is busy (another party's process); waiting\n`);
+            told = true;
+            await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+        }
+    }
+}
+
 /** Connect a party to its ledger. */
 export async function connectParty(
     party: Party,
@@ -357,7 +391,7 @@ export async function connectParty(
                 `no ledger at ${ledger}`,
                 'the operator creates it with femeter operator bootstrap; check "ledger" in femeter.json',
             );
-        const engine = await embeddedEngine(ledger, undefined);
+        const engine = await openWhenFree(ledger);
         const participant = engine.connectWithKey?.(party.secrets.ledgerKey, orgOf(c.role));
         if (participant === undefined)
             throw new CliError('the embedded engine cannot connect by key', 'report this');
