@@ -10,7 +10,12 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { dlogTableLog2, initBackends } from '../../fe/backends.js';
 import { STATUS, type Bill, type Meter } from '../../contract/index.js';
-import { parseTariff, periodSlots, type BillingPeriod } from '../../contract/tariff/index.js';
+import {
+    nextPeriodId,
+    parseTariff,
+    periodSlots,
+    type BillingPeriod,
+} from '../../contract/tariff/index.js';
 import { checkpointers, type ChaincodeEvent } from '../../ledger/index.js';
 import { Operator } from '../../roles/operator/index.js';
 import { Customer } from '../../roles/customer/customer.js';
@@ -242,6 +247,41 @@ export async function customerAccept(
         }
         console.log(json({ accepted: o.tariff, meter: o.meter, periods, guard: 'passed' }));
     });
+}
+
+/**
+ * Move a meter's channel to another provider from a period on: the new provider's tariff is
+ * accepted (guard, key sealed to it) for `count` periods. Refused when another provider already
+ * holds an agreement for one of them (the customer would be billed twice): that provider keeps its
+ * periods, the switch starts after them.
+ */
+export async function customerSwitch(
+    o: DirOptions & {
+        meter: string;
+        channel: string;
+        to: string;
+        tariff: string;
+        from: string;
+        count: string;
+    },
+): Promise<void> {
+    const from = parsePeriod(o.from, '--from');
+    const n = positiveInt(o.count, '--count', 36);
+    const periods = [from];
+    while (periods.length < n) periods.push(nextPeriodId(periods.at(-1) ?? from));
+    await withParty(o, 'customer', async (_p, c) => {
+        for (const period of periods) {
+            const other = (await c.participant.api.getAgreements(o.meter, o.channel, period)).find(
+                (a) => a.provider !== o.to,
+            );
+            if (other !== undefined)
+                throw new CliError(
+                    `${other.provider} holds ${other.tariffId}@${other.tariffVersion} for ${o.meter} ${o.channel} ${period}`,
+                    `switch from the period after the last one agreed with ${other.provider}`,
+                );
+        }
+    });
+    await customerAccept({ ...o, provider: o.to, periods: periods.join(',') });
 }
 
 export async function customerReadings(

@@ -288,6 +288,26 @@ export function buildProgram(): Command {
             ),
         )
         .action((o: Parameters<typeof d.customerAccept>[0]) => d.customerAccept(o));
+    meterOpt(
+        withDir(
+            customer
+                .command('switch')
+                .description(
+                    "move the meter's channel to another provider from a period on (accepts its tariff for those periods)",
+                ),
+        ),
+    )
+        .requiredOption('--to <provider>', 'the new provider')
+        .requiredOption('--tariff <id@version>', "the new provider's tariff")
+        .requiredOption('--from <YYYY-MM>', 'the first period with the new provider')
+        .option('--count <n>', 'periods to agree', '12')
+        .addHelpText(
+            'after',
+            example(
+                'femeter customer switch --dir ./alice --meter m1 --to bolt --tariff bolt.green@1 --from 2024-07 --count 6',
+            ),
+        )
+        .action((o: Parameters<typeof d.customerSwitch>[0]) => d.customerSwitch(o));
     const readings = customer
         .command('readings')
         .description('decrypt own readings (export CSV / JSON with --dir)');

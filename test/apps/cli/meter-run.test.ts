@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { periodSlots } from '../../../src/contract/tariff/index.js';
-import { CLI, PASS, femeter, intervalCsv, ok, refused, tariff } from './party-cli.js';
+import { billsMatch, CLI, PASS, femeter, intervalCsv, ok, refused, tariff } from './party-cli.js';
 
 interface Agent {
     readonly child: ChildProcessWithoutNullStreams;
@@ -226,18 +226,7 @@ describe('femeter meter run --dir (long-lived agent, its own process)', () => {
         assert.deepEqual(state.open, ['2024-04']);
 
         // the provider bills March; the bill equals the customer's own decrypted total
-        const run = JSON.parse(await ok(`provider run --dir ${d('acme')}`)) as {
-            bills: { tariff: string }[];
-        };
-        assert.deepEqual(
-            run.bills.map((b) => b.tariff),
-            ['acme.flat@1'],
-        );
-        const r = JSON.parse(
-            await ok(`customer bills --dir ${d('alice')} --meter m1 --period 2024-03`),
-        ) as { bills: { ok: boolean; bill: string; ownReadingsGive: string }[] };
-        assert.equal(r.bills.length, 1);
-        assert.ok(r.bills.every((b) => b.ok && b.bill === b.ownReadingsGive));
+        await billsMatch(d('acme'), d('alice'), 'm1', '2024-03', ['acme.flat@1']);
         const csv = (
             await femeter(
                 `customer readings --dir ${d('alice')} --meter m1 --period 2024-03 --format csv`,

@@ -95,3 +95,25 @@ export const tariff = (id: string, version: number, zone: string, price: number)
         kind: 'flat',
         price,
     });
+
+/**
+ * `provider run` posts exactly `tariffs`, and `customer bills` finds one bill for the period equal
+ * to the customer's own decrypted total.
+ */
+export async function billsMatch(
+    provider: string,
+    customer: string,
+    meter: string,
+    period: string,
+    tariffs: readonly string[],
+): Promise<void> {
+    const run = JSON.parse(await ok(`provider run --dir ${provider}`)) as {
+        bills: { tariff: string }[];
+    };
+    assert.deepEqual(run.bills.map((b) => b.tariff).sort(), [...tariffs].sort());
+    const r = JSON.parse(
+        await ok(`customer bills --dir ${customer} --meter ${meter} --period ${period}`),
+    ) as { bills: { ok: boolean; bill: string; ownReadingsGive: string }[] };
+    assert.equal(r.bills.length, 1);
+    assert.ok(r.bills.every((b) => b.ok && b.bill === b.ownReadingsGive));
+}
