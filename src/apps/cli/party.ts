@@ -265,20 +265,21 @@ export async function initParty(o: {
         });
         mnemonic = wallet.toMnemonic();
     }
-    const registration = await registrationOf(config, new PartySecrets(seed));
+    const registration = await registrationOf(config, new PartySecrets(seed), dir);
     writeFileSync(cfgFile, JSON.stringify(config, null, 2) + '\n');
     writeFileSync(join(dir, 'registration.json'), JSON.stringify(registration, null, 2) + '\n');
     return mnemonic === undefined ? { registration } : { registration, mnemonic };
 }
 
-async function registrationOf(config: PartyConfig, s: PartySecrets): Promise<RegistrationRequest> {
+async function registrationOf(
+    config: PartyConfig,
+    s: PartySecrets,
+    dir: string,
+): Promise<RegistrationRequest> {
     const identity: LedgerIdentity =
         config.engine === 'embedded'
             ? embeddedIdentity(s.ledgerKey, orgOf(config.role))
-            : {
-                  mspId: orgOf(config.role) === 'operator' ? 'OperatorMSP' : 'CustomersMSP',
-                  id: config.id,
-              };
+            : await fabricIdentity(config, dir);
     return {
         format: REGISTRATION_FORMAT,
         role: config.role,
@@ -292,6 +293,30 @@ async function registrationOf(config: PartyConfig, s: PartySecrets): Promise<Reg
             ? { signingKey: bytesToHex(ed25519Signer(s.meterSigning).publicKey) }
             : {}),
     };
+}
+
+/**
+ * The identity the contract sees for this party on Fabric: the network's MSP user the engine
+ * assigns to the party id (remembered by the network, so later connections are the same user).
+ */
+async function fabricIdentity(config: PartyConfig, dir: string): Promise<LedgerIdentity> {
+    const f = config.fabric;
+    if (f === undefined) throw new CliError('"fabric" missing', 'pass --fabric-connection');
+    const connection = isAbsolute(f.connection) ? f.connection : resolve(dir, f.connection);
+    let engine;
+    try {
+        engine = await fabricEngine(connection, { chaincode: f.chaincode });
+    } catch (e) {
+        throw new CliError(
+            `cannot reach the Fabric network of ${connection}: ${(e as Error).message}`,
+            'init needs the network running to learn which identity the contract will see',
+        );
+    }
+    try {
+        return (await engine.connect(config.id, orgOf(config.role))).identity;
+    } finally {
+        await engine.close();
+    }
 }
 
 /** Open a party directory: validate its config and unseal its secrets. */

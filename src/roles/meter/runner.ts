@@ -107,6 +107,8 @@ interface RunState {
 }
 
 const KEEP_CLOSED = 24;
+/** How often a missing mpk is asked for again. */
+export const MPK_RETRY_MS = 30_000;
 
 export class MeterRunner {
     readonly #o: MeterRunnerOptions;
@@ -121,6 +123,8 @@ export class MeterRunner {
     /** Warnings given once per subject. */
     readonly #warned = new Set<string>();
     #stalled: string | undefined;
+    /** When to ask again for an mpk found missing (wall clock). */
+    readonly #mpkRetryAt = new Map<string, number>();
 
     /** @throws {RoleError} on a missing source or a state file of another source. */
     constructor(o: MeterRunnerOptions) {
@@ -388,8 +392,14 @@ export class MeterRunner {
         return dec.consumed > 0;
     }
 
-    /** Open a period (fetch and acknowledge the mpk); false (logged once) when it is not published. */
+    /**
+     * Open a period (fetch and acknowledge the mpk); false (logged once) when it is not published.
+     * A missing mpk is asked for again at most every {@link MPK_RETRY_MS} (the embedded ledger is
+     * not taken from the other parties every poll).
+     */
     async #open(period: string, ch: string): Promise<boolean> {
+        const retryAt = this.#mpkRetryAt.get(period);
+        if (retryAt !== undefined && Date.now() < retryAt) return false;
         await this.#connect();
         try {
             await this.#agent.openPeriod(ch, period);
@@ -397,6 +407,7 @@ export class MeterRunner {
         } catch (e) {
             const msg = e instanceof Error ? e.message : String(e);
             if (contractErrorCode(msg) !== 'NOT_FOUND') throw e;
+            this.#mpkRetryAt.set(period, Date.now() + MPK_RETRY_MS);
             const key = `mpk|${period}`;
             if (!this.#warned.has(key)) {
                 this.#warned.add(key);
