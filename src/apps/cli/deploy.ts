@@ -647,7 +647,10 @@ async function providerOf(p: Party, c: { participant: Participant }): Promise<Pr
  * period closed since. Without --follow it stops when it has caught up (on the embedded engine one
  * process at a time holds the ledger).
  */
-export async function providerRun(o: DirOptions & { follow: boolean }): Promise<void> {
+export async function providerRun(
+    o: DirOptions & { follow: boolean },
+    signal?: AbortSignal,
+): Promise<void> {
     await withParty(o, 'provider', async (p, c) => {
         const prov = await providerOf(p, c);
         // running sums of open epochs, persisted so a restart resumes them instead of refolding
@@ -688,6 +691,12 @@ export async function providerRun(o: DirOptions & { follow: boolean }): Promise<
                 events.close();
             },
         };
+        // a stop (SIGTERM of --follow) ends the stream; the folds are saved below
+        signal?.addEventListener('abort', () => {
+            events.close();
+        });
+        // --follow waits for events that no timer of this process announces: keep it alive
+        const keepAlive = o.follow ? setInterval(() => undefined, 60_000) : undefined;
         const idle = o.follow
             ? undefined
             : setInterval(() => {
@@ -711,6 +720,7 @@ export async function providerRun(o: DirOptions & { follow: boolean }): Promise<
             );
         } finally {
             if (idle !== undefined) clearInterval(idle);
+            if (keepAlive !== undefined) clearInterval(keepAlive);
             saveFolds();
         }
         console.log(

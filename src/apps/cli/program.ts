@@ -542,7 +542,9 @@ export function buildProgram(): Command {
     )
         .option('--follow', 'keep running (else stop when caught up)', false)
         .addHelpText('after', example('femeter provider run --dir ./acme'))
-        .action((o: Parameters<typeof d.providerRun>[0]) => d.providerRun(o));
+        .action((o: Parameters<typeof d.providerRun>[0]) =>
+            untilSignal((signal) => d.providerRun(o, signal)),
+        );
     withDir(provider.command('bills').description('export posted bills'))
         .option('--meter <id>', 'only this meter')
         .addOption(
