@@ -234,6 +234,30 @@ export class Accumulator<E> {
     get value(): E {
         return this.#sum;
     }
+    /** The folded slots (one byte per slot, 1 = folded), to persist beside {@link value}. */
+    seen(): Uint8Array {
+        return this.#seen.slice();
+    }
+    /**
+     * An accumulator resumed from a persisted sum and its folded slots (see {@link seen}).
+     * @throws {RangeCheckError} when `seen` does not have one 0/1 byte per weight.
+     */
+    static resume<E>(
+        group: Group<E>,
+        y: readonly bigint[],
+        sum: E,
+        seen: Uint8Array,
+    ): Accumulator<E> {
+        if (seen.length !== y.length || seen.some((b) => b > 1))
+            throw new RangeCheckError(
+                `resume: ${seen.length} folded-slot flags for ${y.length} weights`,
+            );
+        const a = new Accumulator(group, y);
+        a.#sum = sum;
+        a.#seen.set(seen);
+        a.#count = seen.reduce((n, b) => n + b, 0);
+        return a;
+    }
 }
 
 /** Σ y_i·C_i from scratch over all slots (MSM). */

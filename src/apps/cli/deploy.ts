@@ -4,13 +4,18 @@
  * The commands of a real deployment: each party acts from its own directory (`--dir`, made by
  * `femeter init`) with its own keys, through the roles.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { dlogTableLog2, initBackends } from '../../fe/backends.js';
 import { STATUS, type Bill, type Meter } from '../../contract/index.js';
-import { parseTariff, periodSlots, type BillingPeriod } from '../../contract/tariff/index.js';
+import {
+    nextPeriodId,
+    parseTariff,
+    periodSlots,
+    type BillingPeriod,
+} from '../../contract/tariff/index.js';
 import { checkpointers, type ChaincodeEvent } from '../../ledger/index.js';
 import { Operator } from '../../roles/operator/index.js';
 import { Customer } from '../../roles/customer/customer.js';
@@ -18,7 +23,10 @@ import { Wallet } from '../../roles/customer/wallet.js';
 import { MeterAgent } from '../../roles/meter/agent.js';
 import { FileOutbox } from '../../roles/meter/outbox.js';
 import { readingsFromSource, sourceKinds } from '../../roles/meter/ingest.js';
-import { Provider } from '../../roles/provider/provider.js';
+import { lineKinds } from '../../roles/meter/lines.js';
+import { MeterRunner, type RunnerEvent } from '../../roles/meter/runner.js';
+import { RoleError } from '../../roles/errors.js';
+import { Provider, type FoldSnapshot } from '../../roles/provider/provider.js';
 import { Auditor } from '../../roles/auditor/auditor.js';
 import {
     DAY_AHEAD_HEADER,
@@ -242,6 +250,41 @@ export async function customerAccept(
     });
 }
 
+/**
+ * Move a meter's channel to another provider from a period on: the new provider's tariff is
+ * accepted (guard, key sealed to it) for `count` periods. Refused when another provider already
+ * holds an agreement for one of them (the customer would be billed twice): that provider keeps its
+ * periods, the switch starts after them.
+ */
+export async function customerSwitch(
+    o: DirOptions & {
+        meter: string;
+        channel: string;
+        to: string;
+        tariff: string;
+        from: string;
+        count: string;
+    },
+): Promise<void> {
+    const from = parsePeriod(o.from, '--from');
+    const n = positiveInt(o.count, '--count', 36);
+    const periods = [from];
+    while (periods.length < n) periods.push(nextPeriodId(periods.at(-1) ?? from));
+    await withParty(o, 'customer', async (_p, c) => {
+        for (const period of periods) {
+            const other = (await c.participant.api.getAgreements(o.meter, o.channel, period)).find(
+                (a) => a.provider !== o.to,
+            );
+            if (other !== undefined)
+                throw new CliError(
+                    `${other.provider} holds ${other.tariffId}@${other.tariffVersion} for ${o.meter} ${o.channel} ${period}`,
+                    `switch from the period after the last one agreed with ${other.provider}`,
+                );
+        }
+    });
+    await customerAccept({ ...o, provider: o.to, periods: periods.join(',') });
+}
+
 export async function customerReadings(
     o: DirOptions & {
         meter: string;
@@ -461,6 +504,85 @@ export async function meterClose(
     });
 }
 
+export interface MeterRunDirOptions extends DirOptions {
+    source: string;
+    kind: string;
+    unit: string;
+    obis?: string | undefined;
+    medium?: string | undefined;
+    channel: string;
+    clock: string;
+    substituteMissing: boolean;
+    closeAfterMinutes: string;
+    openAheadHours: string;
+    pollMs: string;
+}
+
+/**
+ * `femeter meter run --dir`: the long-lived agent over a growing file or a folder, until `signal`
+ * aborts (the CLI wires SIGINT/SIGTERM to it). One JSON line per event on stdout.
+ */
+export async function meterRunDir(o: MeterRunDirOptions, signal: AbortSignal): Promise<void> {
+    if (!lineKinds().includes(o.kind))
+        throw new CliError(
+            `--kind ${o.kind} cannot be followed line by line`,
+            `use one of ${lineKinds().join(', ')} (raw serial captures: femeter meter run --serial)`,
+        );
+    if (o.unit !== 'Wh' && o.unit !== 'kWh')
+        throw new CliError(`--unit ${o.unit}`, 'use --unit Wh or --unit kWh');
+    if (o.clock !== 'system' && o.clock !== 'source')
+        throw new CliError(`--clock ${o.clock}`, 'use --clock system or --clock source');
+    if (!existsSync(o.source))
+        throw new CliError(
+            `${o.source} does not exist`,
+            'create the file or folder the readings go to',
+        );
+    const closeAfter = /^\d+$/.test(o.closeAfterMinutes) ? Number(o.closeAfterMinutes) : NaN;
+    if (!Number.isSafeInteger(closeAfter))
+        throw new CliError(
+            `--close-after-minutes ${o.closeAfterMinutes}`,
+            'e.g. --close-after-minutes 60',
+        );
+    const ahead = positiveInt(o.openAheadHours, '--open-ahead-hours', 24 * 31);
+    const pollMs = positiveInt(o.pollMs, '--poll-ms', 3_600_000);
+    const medium = parseMedium(o.medium);
+    const party = await loadParty(o.dir, o, 'meter');
+    const log = (e: RunnerEvent): void => {
+        console.log(JSON.stringify({ t: new Date().toISOString(), ...e }));
+    };
+    let runner: MeterRunner;
+    try {
+        runner = new MeterRunner({
+            meterId: party.config.id,
+            signingSecret: party.secrets.meterSigning,
+            meterSeed: party.secrets.meterSeed,
+            stateDir: party.dir,
+            source: resolve(o.source),
+            kind: o.kind,
+            sourceOptions: {
+                unit: o.unit,
+                ...(o.obis === undefined ? {} : { obis: o.obis }),
+                ...(medium === undefined ? {} : { medium }),
+            },
+            channel: o.channel,
+            clock: o.clock,
+            substituteMissing: o.substituteMissing,
+            closeAfterMs: closeAfter * 60_000,
+            openAheadMs: ahead * 3_600_000,
+            pollMs,
+            connect: async () => {
+                const c = await connectParty(party);
+                return { api: c.participant.api, close: () => c.engine.close() };
+            },
+            log,
+        });
+    } catch (e) {
+        if (e instanceof RoleError) throw new CliError(e.message, 'see above');
+        throw e;
+    }
+    await runner.run(signal);
+}
+
 export async function meterStatus(o: DirOptions): Promise<void> {
     const party = await loadParty(o.dir, o, 'meter');
     const ob = new FileOutbox(join(party.dir, 'outbox'));
@@ -526,9 +648,28 @@ async function providerOf(p: Party, c: { participant: Participant }): Promise<Pr
  * period closed since. Without --follow it stops when it has caught up (on the embedded engine one
  * process at a time holds the ledger).
  */
-export async function providerRun(o: DirOptions & { follow: boolean }): Promise<void> {
+export async function providerRun(
+    o: DirOptions & { follow: boolean },
+    signal?: AbortSignal,
+): Promise<void> {
     await withParty(o, 'provider', async (p, c) => {
         const prov = await providerOf(p, c);
+        // running sums of open epochs, persisted so a restart resumes them instead of refolding
+        const foldsFile = join(p.dir, 'provider.folds.json');
+        if (existsSync(foldsFile)) {
+            try {
+                prov.importFolds(JSON.parse(readFileSync(foldsFile, 'utf8')) as FoldSnapshot);
+            } catch (e) {
+                throw new CliError(
+                    `${foldsFile}: ${e instanceof Error ? e.message : String(e)}`,
+                    'move the file away: the provider then folds open periods again from the ledger',
+                );
+            }
+        }
+        const saveFolds = (): void => {
+            writeFileSync(`${foldsFile}.tmp`, JSON.stringify(prov.exportFolds()) + '\n');
+            renameSync(`${foldsFile}.tmp`, foldsFile);
+        };
         const checkpoint = await checkpointers.file(join(p.dir, 'provider.checkpoint.json'));
         const events = await prov.events({ checkpoint, startBlock: 0n });
         const closed: string[] = [];
@@ -551,6 +692,12 @@ export async function providerRun(o: DirOptions & { follow: boolean }): Promise<
                 events.close();
             },
         };
+        // a stop (SIGTERM of --follow) ends the stream; the folds are saved below
+        signal?.addEventListener('abort', () => {
+            events.close();
+        });
+        // --follow waits for events that no timer of this process announces: keep it alive
+        const keepAlive = o.follow ? setInterval(() => undefined, 60_000) : undefined;
         const idle = o.follow
             ? undefined
             : setInterval(() => {
@@ -569,12 +716,22 @@ export async function providerRun(o: DirOptions & { follow: boolean }): Promise<
                     for (const b of await prov.bill(meter, channel, period))
                         posted.push({ epoch, tariff: b.tariff, m: b.m });
                     progress(`billed ${meter} ${channel} ${period}`);
+                    saveFolds();
                 },
             );
         } finally {
             if (idle !== undefined) clearInterval(idle);
+            if (keepAlive !== undefined) clearInterval(keepAlive);
+            saveFolds();
         }
-        console.log(json({ closes: closed.length, bills: posted }));
+        console.log(
+            json({
+                closes: closed.length,
+                bills: posted,
+                openEpochs: prov.heldEpochs,
+                folded: prov.foldedReadings,
+            }),
+        );
     });
 }
 

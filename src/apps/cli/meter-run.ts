@@ -71,6 +71,61 @@ export async function meterRun(
     console.log(
         line({ listening: args.serial, format: format.name, baud: baudRate, obis: obis.join('+') }),
     );
+    return untilSignal(async (signal) => {
+        try {
+            for await (const ev of readLive({
+                line: serialLine,
+                format,
+                obis,
+                medium,
+                intervalMinutes: positiveInt('interval-minutes', args['interval-minutes']),
+                d0Request,
+                pollMs: (positiveInt('poll-seconds', args['poll-seconds']) ?? 60) * 1000,
+                maxTelegrams: positiveInt('count', args.count),
+                signal,
+            })) {
+                if (ev.kind === 'slots') {
+                    for (const s of ev.slots)
+                        console.log(
+                            line({
+                                slot: iso(s.startMs),
+                                wh: s.wh,
+                                catchUp: s.catchUp,
+                                powerLoss: s.powerLoss,
+                            }),
+                        );
+                    if (record !== undefined) await record(ev.slots);
+                    continue;
+                }
+                const e = ev.event;
+                if (e.kind === 'noise') console.log(line({ noise: e.bytes }));
+                else if (e.kind === 'rejected') console.log(line({ rejected: e.error.message }));
+                else
+                    console.log(
+                        line({
+                            telegram: e.telegram.identification,
+                            received: iso(ev.receivedMs),
+                            time: iso(ev.sample?.timeMs),
+                            integrity: e.telegram.integrity,
+                            obis: obis.join('+'),
+                            value: ev.sample?.amount,
+                            unit: ev.sample?.baseUnit,
+                            error: ev.sampleError?.message,
+                        }),
+                    );
+            }
+        } finally {
+            await serialLine.close();
+        }
+        return 0;
+    });
+}
+
+/**
+ * Run `fn` with a signal that SIGINT or SIGTERM aborts (the CLI's long-lived commands stop after
+ * their current step); the handlers are removed when `fn` ends.
+ */
+export async function untilSignal<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const stop = new AbortController();
     const onSignal = (): void => {
         stop.abort();
@@ -78,51 +133,9 @@ export async function meterRun(
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-        for await (const ev of readLive({
-            line: serialLine,
-            format,
-            obis,
-            medium,
-            intervalMinutes: positiveInt('interval-minutes', args['interval-minutes']),
-            d0Request,
-            pollMs: (positiveInt('poll-seconds', args['poll-seconds']) ?? 60) * 1000,
-            maxTelegrams: positiveInt('count', args.count),
-            signal: stop.signal,
-        })) {
-            if (ev.kind === 'slots') {
-                for (const s of ev.slots)
-                    console.log(
-                        line({
-                            slot: iso(s.startMs),
-                            wh: s.wh,
-                            catchUp: s.catchUp,
-                            powerLoss: s.powerLoss,
-                        }),
-                    );
-                if (record !== undefined) await record(ev.slots);
-                continue;
-            }
-            const e = ev.event;
-            if (e.kind === 'noise') console.log(line({ noise: e.bytes }));
-            else if (e.kind === 'rejected') console.log(line({ rejected: e.error.message }));
-            else
-                console.log(
-                    line({
-                        telegram: e.telegram.identification,
-                        received: iso(ev.receivedMs),
-                        time: iso(ev.sample?.timeMs),
-                        integrity: e.telegram.integrity,
-                        obis: obis.join('+'),
-                        value: ev.sample?.amount,
-                        unit: ev.sample?.baseUnit,
-                        error: ev.sampleError?.message,
-                    }),
-                );
-        }
+        return await fn(stop.signal);
     } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        await serialLine.close();
     }
-    return 0;
 }

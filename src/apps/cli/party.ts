@@ -270,20 +270,21 @@ export async function initParty(o: {
         });
         mnemonic = wallet.toMnemonic();
     }
-    const registration = await registrationOf(config, new PartySecrets(seed));
+    const registration = await registrationOf(config, new PartySecrets(seed), dir);
     writeFileSync(cfgFile, JSON.stringify(config, null, 2) + '\n');
     writeFileSync(join(dir, 'registration.json'), JSON.stringify(registration, null, 2) + '\n');
     return mnemonic === undefined ? { registration } : { registration, mnemonic };
 }
 
-async function registrationOf(config: PartyConfig, s: PartySecrets): Promise<RegistrationRequest> {
+async function registrationOf(
+    config: PartyConfig,
+    s: PartySecrets,
+    dir: string,
+): Promise<RegistrationRequest> {
     const identity: LedgerIdentity =
         config.engine === 'embedded'
             ? embeddedIdentity(s.ledgerKey, orgOf(config.role))
-            : {
-                  mspId: orgOf(config.role) === 'operator' ? 'OperatorMSP' : 'CustomersMSP',
-                  id: config.id,
-              };
+            : await fabricIdentity(config, dir);
     return {
         format: REGISTRATION_FORMAT,
         role: config.role,
@@ -298,6 +299,30 @@ async function registrationOf(config: PartyConfig, s: PartySecrets): Promise<Reg
             ? { signingKey: bytesToHex(ed25519Signer(s.meterSigning).publicKey) }
             : {}),
     };
+}
+
+/**
+ * The identity the contract sees for this party on Fabric: the network's MSP user the engine
+ * assigns to the party id (remembered by the network, so later connections are the same user).
+ */
+async function fabricIdentity(config: PartyConfig, dir: string): Promise<LedgerIdentity> {
+    const f = config.fabric;
+    if (f === undefined) throw new CliError('"fabric" missing', 'pass --fabric-connection');
+    const connection = isAbsolute(f.connection) ? f.connection : resolve(dir, f.connection);
+    let engine;
+    try {
+        engine = await fabricEngine(connection, { chaincode: f.chaincode });
+    } catch (e) {
+        throw new CliError(
+            `cannot reach the Fabric network of ${connection}: ${(e as Error).message}`,
+            'init needs the network running to learn which identity the contract will see',
+        );
+    }
+    try {
+        return (await engine.connect(config.id, orgOf(config.role))).identity;
+    } finally {
+        await engine.close();
+    }
 }
 
 /** Open a party directory: validate its config and unseal its secrets. */
@@ -351,6 +376,40 @@ export async function openWallet(party: Party): Promise<Wallet> {
     return Wallet.open(readFileSync(join(party.dir, 'wallet.key'), 'utf8'), party.passphrase);
 }
 
+/** LevelDB refuses a second process; `code` LEVEL_LOCKED sits somewhere in the cause chain. */
+function isLocked(e: unknown): boolean {
+    for (let x: unknown = e, i = 0; x instanceof Error && i < 5; x = x.cause, i++)
+        if ((x as { code?: unknown }).code === 'LEVEL_LOCKED') return true;
+    return false;
+}
+
+/**
+ * Open the embedded ledger, waiting while another party's process holds it (the embedded engine
+ * is one process at a time; a long-lived meter agent holds it only while it has work). Waits up
+ * to $FEMETER_LEDGER_WAIT_MS (default 60 s).
+ */
+async function openWhenFree(ledger: string): Promise<Engine> {
+    const waitMs = Number(process.env.FEMETER_LEDGER_WAIT_MS ?? 60_000);
+    const until = Date.now() + (Number.isFinite(waitMs) ? waitMs : 60_000);
+    let told = false;
+    for (;;) {
+        try {
+            return await embeddedEngine(ledger, undefined);
+        } catch (e) {
+            if (!isLocked(e)) throw e;
+            if (Date.now() >= until)
+                throw new CliError(
+                    `the ledger ${ledger} is held by another process`,
+                    'the embedded engine serves one process at a time: wait for it, or raise FEMETER_LEDGER_WAIT_MS',
+                );
+            if (!told)
+                process.stderr.write(`▸ the ledger is busy (another party's process); waiting\n`);
+            told = true;
+            await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+        }
+    }
+}
+
 /** Connect a party to its ledger. */
 export async function connectParty(
     party: Party,
@@ -363,7 +422,7 @@ export async function connectParty(
                 `no ledger at ${ledger}`,
                 'the operator creates it with femeter operator bootstrap; check "ledger" in femeter.json',
             );
-        const engine = await embeddedEngine(ledger, undefined);
+        const engine = await openWhenFree(ledger);
         const participant = engine.connectWithKey?.(party.secrets.ledgerKey, orgOf(c.role));
         if (participant === undefined)
             throw new CliError('the embedded engine cannot connect by key', 'report this');

@@ -18,6 +18,8 @@ import * as d from './deploy.js';
 import * as grid from './grid.js';
 import { runWorldCommand, WORLD_DEFAULTS, type WorldValues } from './main.js';
 import { sourceKinds } from '../../roles/meter/ingest.js';
+import { lineKinds } from '../../roles/meter/lines.js';
+import { untilSignal } from './meter-run.js';
 
 const example = (lines: string): string => `\nExample:\n  ${lines.split('\n').join('\n  ')}\n`;
 let exitCode = 0;
@@ -295,6 +297,26 @@ export function buildProgram(): Command {
             ),
         )
         .action((o: Parameters<typeof d.customerAccept>[0]) => d.customerAccept(o));
+    meterOpt(
+        withDir(
+            customer
+                .command('switch')
+                .description(
+                    "move the meter's channel to another provider from a period on (accepts its tariff for those periods)",
+                ),
+        ),
+    )
+        .requiredOption('--to <provider>', 'the new provider')
+        .requiredOption('--tariff <id@version>', "the new provider's tariff")
+        .requiredOption('--from <YYYY-MM>', 'the first period with the new provider')
+        .option('--count <n>', 'periods to agree', '12')
+        .addHelpText(
+            'after',
+            example(
+                'femeter customer switch --dir ./alice --meter m1 --to bolt --tariff bolt.green@1 --from 2024-07 --count 6',
+            ),
+        )
+        .action((o: Parameters<typeof d.customerSwitch>[0]) => d.customerSwitch(o));
     const readings = customer
         .command('readings')
         .description('decrypt own readings (export CSV / JSON with --dir)');
@@ -429,8 +451,49 @@ export function buildProgram(): Command {
     meter
         .command('run')
         .description(
-            'read a live optical head or P1 port; print JSON lines; with --meter record the period (demo world)',
+            'the meter agent: with --dir, follow a file or folder of readings (encrypt, sign, submit as they arrive; open and close periods on the meter clock; resume after restart; stop on SIGTERM); with --serial, read a live optical head or P1 port',
         )
+        .option('--dir <dir>', 'the meter directory (made by femeter init)')
+        .option('--passphrase-file <file>', 'key passphrase file')
+        .option(
+            '--source <file|folder>',
+            '--dir: a file appended to, or a folder new files land in',
+        )
+        .addOption(
+            new Option('--kind <kind>', '--dir: source format (line by line)')
+                .choices(lineKinds())
+                .default('csv-interval'),
+        )
+        .addOption(
+            new Option('--unit <unit>', '--dir: CSV value unit')
+                .choices(['Wh', 'kWh'])
+                .default('Wh'),
+        )
+        .option('--channel <obis>', '--dir: channel', '1-0:1.8.0')
+        .addOption(
+            new Option(
+                '--clock <clock>',
+                "--dir: the meter clock: system time, or the newest reading's time (replayed data)",
+            )
+                .choices(['system', 'source'])
+                .default('system'),
+        )
+        .option(
+            '--substitute-missing',
+            '--dir: close a period that ended with missing slots, recording them as substitutes',
+            false,
+        )
+        .option(
+            '--close-after-minutes <n>',
+            '--dir: close an incomplete period this long after its end',
+            '60',
+        )
+        .option(
+            '--open-ahead-hours <n>',
+            "--dir: acknowledge the next period's mpk this long ahead",
+            '48',
+        )
+        .option('--poll-ms <n>', '--dir: source poll interval', '1000')
         .option('--serial <device>', 'serial device (required)')
         .option('--format <d0|dsmr|sml>', 'telegram format (required)')
         .option('--baud <n>', 'baud rate')
@@ -447,11 +510,23 @@ export function buildProgram(): Command {
         .addHelpText(
             'after',
             example(
-                'femeter meter run --serial /dev/ttyUSB0 --format dsmr --count 10\nfemeter meter run --serial /dev/ttyUSB0 --format dsmr --meter meter-0001 --gateway http://127.0.0.1:8080',
+                'femeter meter run --dir ./m1 --source /var/spool/m1/readings.csv --kind csv-interval --substitute-missing\nfemeter meter run --serial /dev/ttyUSB0 --format dsmr --count 10\nfemeter meter run --serial /dev/ttyUSB0 --format dsmr --meter meter-0001 --gateway http://127.0.0.1:8080',
             ),
         )
         .action(async (o: Record<string, unknown>) => {
-            set(await runWorldCommand('meter', 'run', worldValues(o)));
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('meter', 'run', worldValues(o)));
+                return;
+            }
+            if (typeof o.source !== 'string')
+                throw new CliError(
+                    '--source is required with --dir',
+                    'e.g. --source ./readings.csv',
+                );
+            // the CLI entry owns the process: SIGINT/SIGTERM stop the agent after its current step
+            await untilSignal((signal) =>
+                d.meterRunDir(o as unknown as d.MeterRunDirOptions, signal),
+            );
         });
 
     // ------------------------------------------------------------ provider
@@ -476,7 +551,9 @@ export function buildProgram(): Command {
     )
         .option('--follow', 'keep running (else stop when caught up)', false)
         .addHelpText('after', example('femeter provider run --dir ./acme'))
-        .action((o: Parameters<typeof d.providerRun>[0]) => d.providerRun(o));
+        .action((o: Parameters<typeof d.providerRun>[0]) =>
+            untilSignal((signal) => d.providerRun(o, signal)),
+        );
     withDir(provider.command('bills').description('export posted bills'))
         .option('--meter <id>', 'only this meter')
         .addOption(

@@ -10,7 +10,8 @@
  *
  * Common fields: `format` ("femeter-tariff/1"), `id`, `version` (integer ≥ 1), `name`,
  * `provider`, `timeZone` (IANA), `currencyUnit` ("µEUR" | "nEUR", see units.ts), `holidays`
- * ({ country: "DE", state? }, required for zones), `kind`:
+ * ({ country: "DE", state? } | { country: "AT" | "FR" } | { dates: ["YYYY-MM-DD", …] } — local dates
+ * in `timeZone`, for calendars not computed here; required for zones), `kind`:
  * - `flat`: `price`, one integer price per Wh for every slot.
  * - `zones`: `defaultPrice` and `zones` [{ name, price, days, from, to }]. A slot takes the price
  *   of the first zone that matches its local start time, else `defaultPrice`. `days` lists
@@ -27,7 +28,13 @@
  */
 
 import { TariffDocumentError } from './errors.js';
-import { GERMAN_STATES, type GermanState, type HolidayCalendar } from './holidays.js';
+import {
+    checkHolidayDates,
+    GERMAN_STATES,
+    HOLIDAY_COUNTRIES,
+    type GermanState,
+    type HolidayCalendar,
+} from './holidays.js';
 import { assertTimeZone } from './localtime.js';
 import { ROUNDING_MODES, type RoundingMode } from './rounding.js';
 import { DOCUMENT_ID_RE } from './ids.js';
@@ -319,11 +326,32 @@ function expectDays(value: unknown, path: string): ZoneDay[] {
 
 function expectHolidays(value: unknown, path: string): HolidayCalendar {
     const h = expectObject(value, path);
+    if ('dates' in h) {
+        checkKeys(h, path, ['dates'], []);
+        if (!Array.isArray(h.dates) || h.dates.length === 0)
+            throw new TariffDocumentError(
+                `${path}.dates`,
+                'expected a non-empty list of local dates "YYYY-MM-DD"',
+            );
+        try {
+            return { dates: Object.freeze(checkHolidayDates(h.dates as unknown[])) };
+        } catch (e) {
+            throw new TariffDocumentError(`${path}.dates`, (e as Error).message);
+        }
+    }
     checkKeys(h, path, ['country'], ['state']);
+    if (h.country === 'AT' || h.country === 'FR') {
+        if (h.state !== undefined)
+            throw new TariffDocumentError(
+                `${path}.state`,
+                `regions are known for DE only; list ${h.country} regional days with "dates"`,
+            );
+        return { country: h.country };
+    }
     if (h.country !== 'DE') {
         throw new TariffDocumentError(
             `${path}.country`,
-            `only "DE" is supported, got ${show(h.country)}`,
+            `expected one of ${HOLIDAY_COUNTRIES.join(', ')}, got ${show(h.country)}; elsewhere give the days as { "dates": ["YYYY-MM-DD", …] }`,
         );
     }
     if (h.state === undefined) return { country: 'DE' };

@@ -62,12 +62,26 @@ export const GERMAN_STATES: readonly GermanState[] = Object.freeze([
     'TH',
 ] as const);
 
-/** Which holidays apply: the country (only Germany so far) and optionally a state. */
-export interface HolidayCalendar {
-    readonly country: 'DE';
-    /** Without a state, only the national holidays apply. */
-    readonly state?: GermanState;
-}
+/** Countries whose public holidays are computed (national holidays; German states too). */
+export const HOLIDAY_COUNTRIES = Object.freeze(['DE', 'AT', 'FR'] as const);
+export type HolidayCountry = (typeof HOLIDAY_COUNTRIES)[number];
+
+/** Most dates in an explicit holiday list. */
+export const MAX_HOLIDAY_DATES = 1000;
+
+/**
+ * Which holidays apply: a country's computed calendar (Germany optionally with a state; Austria
+ * and France national), or an explicit list of local dates (`YYYY-MM-DD` in the tariff's zone) for
+ * anywhere else — e.g. Queensland's gazetted days.
+ */
+export type HolidayCalendar =
+    | {
+          readonly country: 'DE';
+          /** Without a state, only the national holidays apply. */
+          readonly state?: GermanState;
+      }
+    | { readonly country: 'AT' | 'FR' }
+    | { readonly dates: readonly string[] };
 
 /** One public holiday. */
 export interface PublicHoliday {
@@ -121,16 +135,7 @@ export function germanHolidays(year: number, state?: GermanState): PublicHoliday
             `holidays.state: unknown German state ${JSON.stringify(state)}; use one of ${GERMAN_STATES.join(', ')}`,
         );
     }
-    const easter = easterSunday(year);
-    const easterMs = Date.UTC(year, easter.month - 1, easter.day);
-    const list: PublicHoliday[] = [];
-    const fixed = (month: number, day: number, name: string): void => {
-        list.push(holiday(year, month, day, name));
-    };
-    const movable = (offsetDays: number, name: string): void => {
-        const d = new Date(easterMs + offsetDays * 86_400_000);
-        list.push(holiday(year, d.getUTCMonth() + 1, d.getUTCDate(), name));
-    };
+    const { fixed, movable, list } = builder(year);
     const inState = (...states: GermanState[]): boolean =>
         state !== undefined && states.includes(state);
 
@@ -170,8 +175,7 @@ export function germanHolidays(year: number, state?: GermanState): PublicHoliday
         const wd = new Date(Date.UTC(year, 10, 22)).getUTCDay(); // 0 = Sunday … 3 = Wednesday
         fixed(11, 22 - ((wd - 3 + 7) % 7), 'Repentance and Prayer Day (Buß- und Bettag)');
     }
-    list.sort((x, y) => (x.date < y.date ? -1 : x.date > y.date ? 1 : 0));
-    return list;
+    return sorted(list);
 }
 
 /**
@@ -184,13 +188,130 @@ export function holidayLookup(
     calendar: HolidayCalendar,
     year: number,
 ): (month: number, day: number) => boolean {
-    if ((calendar.country as string) !== 'DE') {
-        throw new PeriodError(
-            `holidays.country: only "DE" is supported, got ${JSON.stringify(calendar.country)}`,
-        );
-    }
-    const set = new Set(germanHolidays(year, calendar.state).map((h) => h.month * 100 + h.day));
+    const set = new Set(holidaysOf(calendar, year).map((h) => h.month * 100 + h.day));
     return (month, day) => set.has(month * 100 + day);
+}
+
+/**
+ * The public holidays of a calendar in one year, sorted by date.
+ * @throws {PeriodError} for an unknown country, a year out of range, or a bad date in a list.
+ * @example
+ * holidaysOf({ country: 'AT' }, 2024).length; // 13
+ * holidaysOf({ dates: ['2024-08-14'] }, 2024); // [{ date: '2024-08-14', … }]
+ */
+export function holidaysOf(calendar: HolidayCalendar, year: number): PublicHoliday[] {
+    if ('dates' in calendar) {
+        assertYear(year);
+        return checkHolidayDates(calendar.dates)
+            .filter((d) => d.startsWith(`${year}-`))
+            .sort()
+            .map((d) => holiday(year, Number(d.slice(5, 7)), Number(d.slice(8, 10)), 'listed'));
+    }
+    switch (calendar.country) {
+        case 'DE':
+            return germanHolidays(year, calendar.state);
+        case 'AT':
+            return austrianHolidays(year);
+        case 'FR':
+            return frenchHolidays(year);
+        default:
+            throw new PeriodError(
+                `holidays.country: one of ${HOLIDAY_COUNTRIES.join(', ')} (or an explicit "dates" list), got ${JSON.stringify((calendar as { country: unknown }).country)}`,
+            );
+    }
+}
+
+/**
+ * Validate an explicit holiday list: real calendar dates `YYYY-MM-DD` within the encoded years,
+ * no repeats, at most {@link MAX_HOLIDAY_DATES}.
+ * @throws {PeriodError} naming the first bad entry.
+ */
+export function checkHolidayDates(dates: readonly unknown[]): string[] {
+    if (dates.length > MAX_HOLIDAY_DATES)
+        throw new PeriodError(`holidays.dates: more than ${MAX_HOLIDAY_DATES} dates`);
+    const seen = new Set<string>();
+    return dates.map((d, i) => {
+        const m = typeof d === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(d) : null;
+        const [y, mo, da] =
+            m === null ? [NaN, NaN, NaN] : [Number(m[1]), Number(m[2]), Number(m[3])];
+        const t = new Date(Date.UTC(y, mo - 1, da));
+        if (
+            m === null ||
+            t.getUTCFullYear() !== y ||
+            t.getUTCMonth() !== mo - 1 ||
+            t.getUTCDate() !== da ||
+            y < HOLIDAY_YEAR_MIN ||
+            y > HOLIDAY_YEAR_MAX
+        )
+            throw new PeriodError(
+                `holidays.dates[${i}]: expected a date YYYY-MM-DD in ${HOLIDAY_YEAR_MIN}–${HOLIDAY_YEAR_MAX}, got ${JSON.stringify(d)}`,
+            );
+        const s = d as string;
+        if (seen.has(s)) throw new PeriodError(`holidays.dates[${i}]: ${s} is listed twice`);
+        seen.add(s);
+        return s;
+    });
+}
+
+/** Austria's national public holidays (Feiertagsruhegesetz). */
+export function austrianHolidays(year: number): PublicHoliday[] {
+    const { fixed, movable, list } = builder(year);
+    fixed(1, 1, "New Year's Day (Neujahr)");
+    fixed(1, 6, 'Epiphany (Heilige Drei Könige)');
+    movable(1, 'Easter Monday (Ostermontag)');
+    fixed(5, 1, 'Labour Day (Staatsfeiertag)');
+    movable(39, 'Ascension Day (Christi Himmelfahrt)');
+    movable(50, 'Whit Monday (Pfingstmontag)');
+    movable(60, 'Corpus Christi (Fronleichnam)');
+    fixed(8, 15, 'Assumption Day (Mariä Himmelfahrt)');
+    fixed(10, 26, 'National Day (Nationalfeiertag)');
+    fixed(11, 1, "All Saints' Day (Allerheiligen)");
+    fixed(12, 8, 'Immaculate Conception (Mariä Empfängnis)');
+    fixed(12, 25, 'Christmas Day (Christtag)');
+    fixed(12, 26, "St Stephen's Day (Stefanitag)");
+    return sorted(list);
+}
+
+/** France's national public holidays (Code du travail L3133-1; Alsace-Moselle extras not included). */
+export function frenchHolidays(year: number): PublicHoliday[] {
+    const { fixed, movable, list } = builder(year);
+    fixed(1, 1, "New Year's Day (Jour de l'an)");
+    movable(1, 'Easter Monday (Lundi de Pâques)');
+    fixed(5, 1, 'Labour Day (Fête du Travail)');
+    fixed(5, 8, 'Victory in Europe Day (Victoire 1945)');
+    movable(39, 'Ascension Day (Ascension)');
+    movable(50, 'Whit Monday (Lundi de Pentecôte)');
+    fixed(7, 14, 'Bastille Day (Fête nationale)');
+    fixed(8, 15, 'Assumption Day (Assomption)');
+    fixed(11, 1, "All Saints' Day (Toussaint)");
+    fixed(11, 11, 'Armistice Day (Armistice 1918)');
+    fixed(12, 25, 'Christmas Day (Noël)');
+    return sorted(list);
+}
+
+function builder(year: number): {
+    list: PublicHoliday[];
+    fixed: (month: number, day: number, name: string) => void;
+    movable: (offsetDays: number, name: string) => void;
+} {
+    assertYear(year);
+    const easter = easterSunday(year);
+    const easterMs = Date.UTC(year, easter.month - 1, easter.day);
+    const list: PublicHoliday[] = [];
+    return {
+        list,
+        fixed: (month, day, name) => {
+            list.push(holiday(year, month, day, name));
+        },
+        movable: (offsetDays, name) => {
+            const d = new Date(easterMs + offsetDays * 86_400_000);
+            list.push(holiday(year, d.getUTCMonth() + 1, d.getUTCDate(), name));
+        },
+    };
+}
+
+function sorted(list: PublicHoliday[]): PublicHoliday[] {
+    return list.sort((x, y) => (x.date < y.date ? -1 : x.date > y.date ? 1 : 0));
 }
 
 /**

@@ -122,7 +122,11 @@ function meterFormatOfKind(name: string): MeterFormat {
     }
 }
 
-function samplesFromLog(
+/**
+ * Register samples of a `<format>-log` text (JSON lines), one per non-empty line.
+ * @throws {SourceError} `SOURCE_LOG` naming the line of the first problem.
+ */
+export function samplesFromLog(
     text: string,
     format: MeterFormat,
     obis: readonly string[],

@@ -59,6 +59,23 @@ interface Held {
     c0?: unknown;
 }
 
+/** The running sums of a provider's open epochs, persisted across restarts ({@link Provider.exportFolds}). */
+export interface FoldSnapshot {
+    readonly format: 'femeter-provider-folds/1';
+    readonly epochs: readonly {
+        readonly meter: string;
+        readonly channel: string;
+        readonly period: string;
+        readonly tariffId: string;
+        readonly tariffVersion: number;
+        /** Σ y_i·C_i so far (encoded group element, hex). */
+        readonly sum: string;
+        /** Folded slots, one byte 0/1 per slot (base64). */
+        readonly seen: string;
+        readonly c0?: string;
+    }[];
+}
+
 /** A posted (or computed) bill. */
 export interface BillResult {
     readonly meter: string;
@@ -85,6 +102,9 @@ export class Provider {
     readonly #unagreed = new BoundedMap<string, true>({ maxEntries: PROVIDER_UNAGREED_EPOCHS });
     /** Keys found bad (epoch|tariff|sealed key → why), until the customer replaces them. */
     readonly #bad = new Map<string, BadFunctionalKeyError>();
+    /** Persisted sums waiting for their keys (epoch|tariff@version → entry). */
+    readonly #resume = new Map<string, FoldSnapshot['epochs'][number]>();
+    #folded = 0;
 
     constructor(opts: Readonly<ProviderOptions>) {
         this.#o = opts;
@@ -97,6 +117,55 @@ export class Provider {
 
     publishTariff(doc: Record<string, unknown>): ReturnType<FemeterApi['publishTariff']> {
         return this.#o.api.publishTariff(doc);
+    }
+
+    /** Ciphertexts folded by this instance (events and catch-up), for tests and metrics. */
+    get foldedReadings(): number {
+        return this.#folded;
+    }
+
+    /** The running sums of every held epoch, to persist (a restart resumes them with {@link importFolds}). */
+    exportFolds(): FoldSnapshot {
+        const epochs: FoldSnapshot['epochs'][number][] = [...this.#resume.values()];
+        for (const list of this.#held.values())
+            for (const h of list)
+                epochs.push({
+                    meter: h.meter.id,
+                    channel: h.agreement.channel,
+                    period: h.agreement.period,
+                    tariffId: h.agreement.tariffId,
+                    tariffVersion: h.agreement.tariffVersion,
+                    sum: bytesToHex(h.group.encode(h.acc.value)),
+                    seen: Buffer.from(h.acc.seen()).toString('base64'),
+                    ...(h.c0 === undefined ? {} : { c0: bytesToHex(h.group.encode(h.c0)) }),
+                });
+        return { format: 'femeter-provider-folds/1', epochs };
+    }
+
+    /**
+     * Resume running sums persisted by {@link exportFolds}: when an epoch's keys are loaded again,
+     * its sum starts from the snapshot and only slots not folded yet are read back and folded.
+     * @throws {RoleError} `BAD_STATE` when the snapshot is not one.
+     */
+    importFolds(snap: FoldSnapshot): void {
+        const raw = snap as unknown as { format?: unknown; epochs?: unknown };
+        if (raw.format !== 'femeter-provider-folds/1' || !Array.isArray(raw.epochs))
+            throw new RoleError('BAD_STATE', 'not a femeter-provider-folds/1 snapshot');
+        (raw.epochs as unknown[]).forEach((x, i) => {
+            const e = x as Record<string, unknown>;
+            const str = (k: string): boolean => typeof e[k] === 'string';
+            if (
+                !['meter', 'channel', 'period', 'tariffId', 'sum', 'seen'].every(str) ||
+                !Number.isSafeInteger(e.tariffVersion) ||
+                (e.c0 !== undefined && !str('c0'))
+            )
+                throw new RoleError('BAD_STATE', `fold snapshot entry ${i} is malformed`);
+            const ok = e as unknown as FoldSnapshot['epochs'][number];
+            this.#resume.set(
+                `${epochKey(ok.meter, ok.channel, ok.period)}|${ok.tariffId}@${ok.tariffVersion}`,
+                ok,
+            );
+        });
     }
 
     /** Epochs whose keys and running sums are held now (they leave once billed). */
@@ -131,7 +200,7 @@ export class Provider {
                     group,
                     hexToBytes((await api.getMpk(meterId, channel, period)).mpk),
                 );
-                const h = await this.#openKey(a, meter, group, mpk);
+                const h = this.#resumed(k, await this.#openKey(a, meter, group, mpk));
                 held.push(h);
                 fresh.push(h);
             } catch (e) {
@@ -156,6 +225,26 @@ export class Provider {
             }
         }
         return held.length;
+    }
+
+    /** A freshly opened key with its persisted sum, if one was imported (a bad entry is dropped). */
+    #resumed(k: string, h: Held): Held {
+        const rk = `${k}|${h.agreement.tariffId}@${h.agreement.tariffVersion}`;
+        const r = this.#resume.get(rk);
+        if (r === undefined) return h;
+        this.#resume.delete(rk);
+        try {
+            const acc = Accumulator.resume(
+                h.group,
+                h.key.y,
+                h.group.decode(hexToBytes(r.sum), 'fold sum'),
+                new Uint8Array(Buffer.from(r.seen, 'base64')),
+            );
+            const c0 = r.c0 === undefined ? undefined : h.group.decode(hexToBytes(r.c0), 'C0');
+            return c0 === undefined ? { ...h, acc } : { ...h, acc, c0 };
+        } catch {
+            return h; // unusable snapshot entry: fold this epoch again from the ledger
+        }
     }
 
     /** The keys of an epoch that {@link loadKeys} could not use, with why (the customer must replace them). */
@@ -241,6 +330,7 @@ export class Provider {
                 fresh.map((it) => it.slot),
                 fresh.map(point),
             );
+            this.#folded += fresh.length;
             if (first !== undefined && h.c0 === undefined) h.c0 = g.decode(hexToBytes(first), 'C0');
         }
     }

@@ -208,8 +208,24 @@ describe('parseTariff refuses', () => {
         );
     });
 
+    it('holiday calendars: DE with a state, AT, FR, or an explicit date list', () => {
+        for (const h of [{ country: 'AT' }, { country: 'FR' }, { dates: ['2024-03-29'] }])
+            assert.deepEqual(parseTariff(withField(zonesDoc(), 'holidays', h)).holidays, h);
+    });
+
     it('bad holiday calendars', () => {
-        refuses(withField(zonesDoc(), 'holidays', { country: 'AT' }), 'holidays.country');
+        refuses(withField(zonesDoc(), 'holidays', { country: 'AU' }), 'holidays.country');
+        assert.throws(
+            () => parseTariff(withField(zonesDoc(), 'holidays', { country: 'AU' })),
+            /elsewhere give the days as \{ "dates"/,
+        );
+        refuses(withField(zonesDoc(), 'holidays', { country: 'AT', state: 'W' }), 'holidays.state');
+        refuses(withField(zonesDoc(), 'holidays', { dates: [] }), 'holidays.dates');
+        refuses(withField(zonesDoc(), 'holidays', { dates: ['2024-13-01'] }), 'holidays.dates');
+        refuses(
+            withField(zonesDoc(), 'holidays', { dates: ['2024-01-01'], country: 'DE' }),
+            'holidays.country',
+        );
         refuses(
             withField(zonesDoc(), 'holidays', { country: 'DE', state: 'XX' }),
             'holidays.state',

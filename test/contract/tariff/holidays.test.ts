@@ -9,8 +9,10 @@ import { describe, it } from 'node:test';
 import {
     GERMAN_STATES,
     PeriodError,
+    checkHolidayDates,
     easterSunday,
     germanHolidays,
+    holidaysOf,
     isPublicHoliday,
     type GermanState,
 } from '../../../src/contract/tariff/index.js';
@@ -118,6 +120,49 @@ describe('germanHolidays', () => {
         for (const y of [1994, 2200, 2024.5, Number.NaN])
             assert.throws(() => germanHolidays(y), PeriodError);
         assert.throws(() => germanHolidays(2024, 'XX' as GermanState), PeriodError);
-        assert.throws(() => isPublicHoliday({ country: 'AT' as 'DE' }, 2024, 1, 1), PeriodError);
+        assert.throws(() => isPublicHoliday({ country: 'AU' as 'DE' }, 2024, 1, 1), PeriodError);
+    });
+});
+
+describe('other calendars', () => {
+    const md = (hs: readonly { date: string }[]): string[] => hs.map((h) => h.date.slice(5));
+
+    it('Austria and France, national, 2024 (Easter 31 March)', () => {
+        assert.deepEqual(md(holidaysOf({ country: 'AT' }, 2024)), [
+            '01-01', '01-06', '04-01', '05-01', '05-09', '05-20', '05-30',
+            '08-15', '10-26', '11-01', '12-08', '12-25', '12-26',
+        ]); // prettier-ignore
+        assert.deepEqual(md(holidaysOf({ country: 'FR' }, 2024)), [
+            '01-01', '04-01', '05-01', '05-08', '05-09', '05-20', '07-14',
+            '08-15', '11-01', '11-11', '12-25',
+        ]); // prettier-ignore
+        assert.equal(isPublicHoliday({ country: 'FR' }, 2024, 7, 14), true);
+        assert.equal(isPublicHoliday({ country: 'AT' }, 2024, 10, 3), false);
+    });
+
+    it('an explicit list of local dates, by year', () => {
+        const cal = { dates: ['2024-08-14', '2023-12-25', '2024-01-01'] };
+        assert.deepEqual(
+            holidaysOf(cal, 2024).map((h) => h.date),
+            ['2024-01-01', '2024-08-14'],
+        );
+        assert.equal(isPublicHoliday(cal, 2024, 8, 14), true);
+        assert.equal(isPublicHoliday(cal, 2024, 12, 25), false);
+        assert.equal(isPublicHoliday(cal, 2023, 12, 25), true);
+    });
+
+    it('refuses malformed lists, naming the entry', () => {
+        for (const [dates, re] of [
+            [['2024-02-30'], /dates\[0\]: expected a date/],
+            [['2024-01-01', '2024-2-01'], /dates\[1\]: expected a date/],
+            [['1990-01-01'], /dates\[0\]: expected a date YYYY-MM-DD in 1995/],
+            [['2024-01-01', '2024-01-01'], /dates\[1\]: 2024-01-01 is listed twice/],
+            [[20240101], /dates\[0\]/],
+        ] as const)
+            assert.throws(() => checkHolidayDates(dates), re);
+        assert.throws(
+            () => checkHolidayDates(new Array<string>(1001).fill('2024-01-01')),
+            /more than 1000/,
+        );
     });
 });

@@ -425,3 +425,24 @@ describe('divRound', () => {
         assert.throws(() => divRound(1n, 0n, 'floor'), RangeError);
     });
 });
+
+describe('holiday lists outside Germany', () => {
+    it('a listed local date in Australia/Brisbane takes the holiday zone, 30-minute slots', () => {
+        const doc = {
+            ...zonesDoc(),
+            timeZone: 'Australia/Brisbane',
+            holidays: { dates: ['2024-03-29', '2024-04-01'] }, // Good Friday, Easter Monday (QLD)
+        };
+        const period = periodSlots('2024-03', 'Australia/Brisbane', 30);
+        const ws = tariffWeights(parseTariff(doc), period);
+        const day = 48; // slots per local day (no DST in Queensland)
+        assert.equal(count(ws, 28 * day, 29 * day, 100n), day, '29 March: holiday all day');
+        assert.equal(count(ws, 27 * day, 28 * day, 100n), 0, '28 March: a weekday');
+        // the same tariff with the German calendar does not know Queensland's list
+        const de = tariffWeights(parseTariff({ ...doc, holidays: { country: 'DE' } }), period);
+        assert.equal(count(de, 28 * day, 29 * day, 100n), day); // Good Friday is German too
+        assert.equal(count(de, 0, 28 * day, 100n), 0);
+        const at = tariffWeights(parseTariff({ ...doc, holidays: { country: 'AT' } }), period);
+        assert.equal(count(at, 28 * day, 29 * day, 100n), 0, 'Good Friday is no Austrian holiday');
+    });
+});

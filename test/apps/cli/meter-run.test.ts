@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * `femeter meter run --dir`: the long-lived meter agent as its own process, fed by appending to a
+ * file. It records readings as they arrive, opens April ahead on its own clock, closes March with
+ * substitutes for the slots the file never had, skips a malformed line with a warning, stops
+ * cleanly on SIGTERM, and a restarted agent neither loses nor records twice. The provider bills
+ * March and the bill equals the customer's own total.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { periodSlots } from '../../../src/contract/tariff/index.js';
+import { billsMatch, CLI, PASS, femeter, intervalCsv, ok, refused, tariff } from './party-cli.js';
+
+interface Agent {
+    readonly child: ChildProcessWithoutNullStreams;
+    readonly events: Record<string, unknown>[];
+    /** Wait for an event matching `pred` (rejects when the process ends first). */
+    waitFor(
+        pred: (e: Record<string, unknown>) => boolean,
+        what: string,
+    ): Promise<Record<string, unknown>>;
+    /** SIGTERM, then the exit code. */
+    stop(): Promise<number | null>;
+    stderr(): string;
+}
+
+function startAgent(args: string[]): Agent {
+    const child = spawn(process.execPath, [CLI, 'meter', 'run', ...args], {
+        env: { ...process.env, FEMETER_PASSPHRASE: PASS },
+        stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const events: Record<string, unknown>[] = [];
+    let buf = '';
+    let err = '';
+    let exited: number | null | undefined;
+    const waiters: (() => void)[] = [];
+    const poke = (): void => {
+        for (const w of waiters.splice(0)) w();
+    };
+    child.stdout.on('data', (b: Buffer) => {
+        buf += b.toString();
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, i);
+            buf = buf.slice(i + 1);
+            if (line.trim() !== '') events.push(JSON.parse(line) as Record<string, unknown>);
+        }
+        poke();
+    });
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const exit = new Promise<number | null>((res) =>
+        child.on('exit', (code) => {
+            exited = code;
+            poke();
+            res(code);
+        }),
+    );
+    return {
+        child,
+        events,
+        stderr: () => err,
+        async waitFor(pred, what) {
+            for (;;) {
+                const hit = events.find(pred);
+                if (hit !== undefined) return hit;
+                if (exited !== undefined)
+                    throw new Error(`agent exited (${String(exited)}) before ${what}: ${err}`);
+                await new Promise<void>((r) => waiters.push(r));
+            }
+        },
+        async stop() {
+            if (exited === undefined) child.kill('SIGTERM');
+            return exit;
+        },
+    };
+}
+
+describe('femeter meter run --dir (long-lived agent, its own process)', () => {
+    let dir = '';
+    const d = (p: string): string => join(dir, p);
+    let agent: Agent | undefined;
+    before(() => {
+        dir = mkdtempSync(join(tmpdir(), 'femeter-meter-run-'));
+    });
+    after(async () => {
+        await agent?.stop();
+        rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('follows an appended file, closes March with substitutes, resumes after SIGTERM', async () => {
+        const ledger = d('ledger');
+        await ok(`init --role operator --id op --dir ${d('op')} --ledger ${ledger}`);
+        await ok(`operator bootstrap --dir ${d('op')}`);
+        for (const [role, id] of [
+            ['provider', 'acme'],
+            ['customer', 'alice'],
+            ['meter', 'm1'],
+        ] as const)
+            await ok(`init --role ${role} --id ${id} --dir ${d(id)} --ledger ${ledger}`);
+        for (const id of ['acme', 'alice'])
+            await ok(
+                `operator register --dir ${d('op')} --request ${d(`${id}/registration.json`)}`,
+            );
+        await ok(
+            `operator register --dir ${d('op')} --request ${d('m1/registration.json')} --owner alice`,
+        );
+        writeFileSync(d('flat.json'), tariff('acme.flat', 1, 'Europe/Berlin', 300));
+        await ok(`provider publish-tariff --dir ${d('acme')} --file ${d('flat.json')}`);
+        // only March's mpk for now: the agent must wait for April's and say so
+        await ok(`customer publish-mpks --dir ${d('alice')} --meter m1 --from 2024-03 --count 1`);
+        await ok(
+            `customer accept --dir ${d('alice')} --meter m1 --provider acme --tariff acme.flat@1 --periods 2024-03`,
+        );
+
+        await refused(
+            `meter run --dir ${d('m1')} --source ${d('feed.csv')} --kind d0`,
+            /Allowed choices are csv-interval/,
+        );
+        await refused(
+            `meter run --dir ${d('m1')} --source ${d('nowhere.csv')}`,
+            /nowhere\.csv does not exist/,
+        );
+
+        const march = intervalCsv('2024-03', 'Europe/Berlin', 15).trim().split('\n');
+        const april = intervalCsv('2024-04', 'Europe/Berlin', 15).trim().split('\n').slice(1);
+        const slots = periodSlots('2024-03', 'Europe/Berlin', 15).slotCount;
+        const rows = march.slice(1); // without the header
+        const feed = d('feed.csv');
+        writeFileSync(feed, 'timestamp,value\n');
+        const args = [
+            '--dir',
+            d('m1'),
+            '--source',
+            feed,
+            '--kind',
+            'csv-interval',
+            '--clock',
+            'source',
+            '--substitute-missing',
+            '--close-after-minutes',
+            '60',
+            '--open-ahead-hours',
+            '24',
+            '--poll-ms',
+            '100',
+        ];
+        agent = startAgent(args);
+        await agent.waitFor((e) => e.event === 'start', 'start');
+        // the first 1000 rows, then a half-written line (no newline yet: must wait for the rest)
+        appendFileSync(
+            feed,
+            rows.slice(0, 1000).join('\n') + '\n' + (rows[1000] ?? '').slice(0, 10),
+        );
+        await agent.waitFor(
+            (e) =>
+                e.event === 'recorded' && (e.slots as Record<string, number>)['2024-03'] === 1000,
+            '1000 slots recorded',
+        );
+        appendFileSync(feed, (rows[1000]?.slice(10) ?? '') + '\n');
+        await agent.waitFor(
+            (e) => e.event === 'recorded' && (e.slots as Record<string, number>)['2024-03'] === 1,
+            'the completed line recorded',
+        );
+        assert.equal(await agent.stop(), 0, agent.stderr());
+        assert.ok(agent.events.some((e) => e.event === 'stop'));
+
+        // the rest of March except its last 10 slots, a malformed line, then April's first day
+        appendFileSync(
+            feed,
+            rows.slice(1001, slots - 10).join('\n') +
+                '\nnot,a,reading\n' +
+                april.slice(0, 96).join('\n') +
+                '\n',
+        );
+        agent = startAgent(args);
+        const missing = await agent.waitFor(
+            (e) => e.event === 'mpk-missing' && e.period === '2024-04',
+            "April's mpk missing",
+        );
+        assert.match(String(missing.hint), /customer publish-mpks/);
+        // March is closable once the clock passed its end + 60 min; April's rows wait in the file
+        // until the customer publishes April's mpk, so the clock waits too: nothing closes yet
+        assert.equal(agent.events.filter((e) => e.event === 'closed').length, 0);
+        assert.equal(await agent.stop(), 0, agent.stderr());
+
+        await ok(`customer publish-mpks --dir ${d('alice')} --meter m1 --from 2024-04 --count 1`);
+        agent = startAgent(args);
+        const closed = await agent.waitFor(
+            (e) => e.event === 'closed' && e.period === '2024-03',
+            'March closed',
+        );
+        assert.equal(closed.substitutes, 10);
+        const rejected = await agent.waitFor((e) => e.event === 'line-rejected', 'line rejected');
+        assert.match(String(rejected.reason), /expected "timestamp,value", got 3 fields/);
+        const subs = agent.events.find((e) => e.event === 'substitutes');
+        assert.deepEqual(
+            subs?.slots,
+            Array.from({ length: 10 }, (_, i) => slots - 10 + i),
+        );
+        await agent.waitFor(
+            (e) => e.event === 'recorded' && (e.slots as Record<string, number>)['2024-04'] === 96,
+            "April's first day recorded",
+        );
+        // a late March reading after the close is reported, not recorded
+        appendFileSync(feed, `${rows[slots - 1] ?? ''}\n`);
+        const late = await agent.waitFor((e) => e.event === 'late-readings', 'late reading');
+        assert.equal(late.period, '2024-03');
+        assert.equal(await agent.stop(), 0, agent.stderr());
+
+        // nothing recorded twice across three processes: one sequence number per slot
+        const status = JSON.parse(await ok(`meter status --dir ${d('m1')}`)) as {
+            lastSeq: number;
+            pending: number;
+        };
+        assert.equal(status.pending, 0);
+        assert.equal(status.lastSeq, slots + 96);
+        const state = JSON.parse(readFileSync(d('m1/run-state.json'), 'utf8')) as {
+            closed: string[];
+            open: string[];
+        };
+        assert.deepEqual(state.closed, ['2024-03']);
+        assert.deepEqual(state.open, ['2024-04']);
+
+        // the provider bills March; the bill equals the customer's own decrypted total
+        await billsMatch(d('acme'), d('alice'), 'm1', '2024-03', ['acme.flat@1']);
+        const csv = (
+            await femeter(
+                `customer readings --dir ${d('alice')} --meter m1 --period 2024-03 --format csv`,
+            )
+        ).stdout
+            .trim()
+            .split('\n');
+        assert.equal(csv.length, slots + 1);
+        assert.equal(csv.filter((l) => l.endsWith(',0,4')).length, 10);
+    });
+});

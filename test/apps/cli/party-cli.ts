@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Helpers of the party-directory CLI tests: run the built `femeter` as a child process, expect
+ * success or a one-line refusal, make interval CSVs and tariff documents.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { periodSlots } from '../../../src/contract/tariff/index.js';
+
+export const CLI = fileURLToPath(new URL('../../../src/apps/cli/femeter.js', import.meta.url));
+export const PASS = 'test passphrase 1';
+
+export interface Run {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+export function femeter(
+    line: string | readonly string[],
+    env: Record<string, string> = {},
+): Promise<Run> {
+    const args = typeof line === 'string' ? line.split(/\s+/) : line;
+    return new Promise((res, rej) => {
+        const p = spawn(process.execPath, [CLI, ...args], {
+            env: { ...process.env, FEMETER_PASSPHRASE: PASS, ...env },
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+        p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+        p.on('error', rej);
+        p.on('close', (code) => {
+            res({ code: code ?? -1, stdout, stderr });
+        });
+    });
+}
+
+export async function ok(args: string): Promise<string> {
+    const r = await femeter(args);
+    assert.equal(r.code, 0, `femeter ${args} failed: ${r.stderr}`);
+    return r.stdout;
+}
+
+export async function refused(
+    args: string | readonly string[],
+    message: RegExp,
+    env?: Record<string, string>,
+): Promise<void> {
+    const r = await femeter(args, env);
+    assert.notEqual(
+        r.code,
+        0,
+        `femeter ${typeof args === 'string' ? args : args.join(' ')} should fail`,
+    );
+    assert.match(r.stderr, message);
+    assert.equal(
+        r.stderr
+            .trim()
+            .split('\n')
+            .filter((l) => l.startsWith('femeter:')).length,
+        1,
+    );
+}
+
+/** Interval CSV of a period's slots (Wh or kWh), leaving out the last `drop` slots. */
+export function intervalCsv(
+    period: string,
+    zone: string,
+    minutes: number,
+    drop = 0,
+    kwh = false,
+): string {
+    const bp = periodSlots(period, zone, minutes);
+    const rows = ['timestamp,value'];
+    for (let i = 0; i < bp.slotCount - drop; i++) {
+        const wh = 50 + ((i * 37) % 200);
+        const t = new Date(bp.startMs + i * minutes * 60_000).toISOString().replace('.000Z', 'Z');
+        rows.push(`${t},${kwh ? (wh / 1000).toFixed(3) : String(wh)}`);
+    }
+    return rows.join('\n') + '\n';
+}
+
+export const tariff = (id: string, version: number, zone: string, price: number): string =>
+    JSON.stringify({
+        format: 'femeter-tariff/1',
+        id,
+        version,
+        name: `${id} v${String(version)}`,
+        provider: 'acme',
+        timeZone: zone,
+        currencyUnit: 'µEUR',
+        kind: 'flat',
+        price,
+    });
+
+/**
+ * `provider run` posts exactly `tariffs`, and `customer bills` finds one bill for the period equal
+ * to the customer's own decrypted total.
+ */
+export async function billsMatch(
+    provider: string,
+    customer: string,
+    meter: string,
+    period: string,
+    tariffs: readonly string[],
+): Promise<void> {
+    const run = JSON.parse(await ok(`provider run --dir ${provider}`)) as {
+        bills: { tariff: string }[];
+    };
+    assert.deepEqual(run.bills.map((b) => b.tariff).sort(), [...tariffs].sort());
+    const r = JSON.parse(
+        await ok(`customer bills --dir ${customer} --meter ${meter} --period ${period}`),
+    ) as { bills: { ok: boolean; bill: string; ownReadingsGive: string }[] };
+    assert.equal(r.bills.length, 1);
+    assert.ok(r.bills.every((b) => b.ok && b.bill === b.ownReadingsGive));
+}
