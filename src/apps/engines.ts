@@ -19,7 +19,13 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { LedgerIdentity } from '../contract/index.js';
 import { FemeterApi } from '../roles/api.js';
 import { engines, identities, signers } from '../ledger/index.js';
-import type { Anchor, EmbeddedLedger, EngineName } from '../ledger/index.js';
+import type {
+    Anchor,
+    EmbeddedLedger,
+    EngineName,
+    LedgerClient,
+    SubmitResult,
+} from '../ledger/index.js';
 import type { FabricLedger } from '../ledger/fabric/index.js';
 import type { FabricEngineOptions } from './fabric/engine.js';
 
@@ -46,7 +52,17 @@ export interface Engine {
      * Embedded only: connect with the party's own 32-byte Ed25519 ledger secret (a deployment's
      * parties hold their own keys; `connect` derives them from a shared secret, for the demo).
      */
-    connectWithKey?(secret: Uint8Array, org: Org): Participant;
+    connectWithKey?(
+        secret: Uint8Array,
+        org: Org,
+        options?: {
+            /**
+             * Called with every committed submit's result before the submit resolves (a party keeps
+             * its latest receipt outside the ledger's data directory; see `verify({ anchors })`).
+             */
+            readonly onSubmit?: (result: SubmitResult) => Promise<void>;
+        },
+    ): Participant;
     /**
      * Re-check the whole chain (embedded: its own blocks, with `workDir` resuming where the last
      * check stopped; Fabric: every block of the channel).
@@ -92,6 +108,24 @@ async function loadContract(): Promise<typeof import('../contract/index.js')> {
     return m;
 }
 
+/** `client` whose every committed submit is handed to `onSubmit` before it resolves. */
+function reportingSubmits(
+    client: LedgerClient,
+    onSubmit: (result: SubmitResult) => Promise<void>,
+): LedgerClient {
+    return {
+        identity: client.identity,
+        async submit(txName, ...args) {
+            const result = await client.submit(txName, ...args);
+            await onSubmit(result);
+            return result;
+        },
+        evaluate: (txName, ...args) => client.evaluate(txName, ...args),
+        events: (options) => client.events(options),
+        close: () => client.close(),
+    };
+}
+
 /** The embedded engine on a data directory (`secret`: the demo's deployment secret, or undefined). */
 export async function embeddedEngine(
     path: string,
@@ -110,9 +144,13 @@ export async function embeddedEngine(
             ),
     });
     const clients: FemeterApi[] = [];
-    const connectWithKey = (key: Uint8Array, org: Org): Participant => {
+    const connectWithKey: NonNullable<Engine['connectWithKey']> = (key, org, options) => {
         const identity = identities.ed25519(MSP_IDS[org], key);
-        const api = new FemeterApi(ledger.connect({ identity, signer: signers.ed25519(key) }));
+        const client = ledger.connect({ identity, signer: signers.ed25519(key) });
+        const onSubmit = options?.onSubmit;
+        const api = new FemeterApi(
+            onSubmit === undefined ? client : reportingSubmits(client, onSubmit),
+        );
         clients.push(api);
         return { api, identity: { mspId: identity.mspId, id: identities.id(identity) } };
     };

@@ -39,6 +39,7 @@ import { CliError } from './errors.js';
 import { connectParty, loadParty, openWallet, readRegistration, type Party } from './party.js';
 import type { Engine, Participant } from '../engines.js';
 import { parseMedium } from './meter-run.js';
+import { readTrustAnchors } from './anchors.js';
 
 export interface DirOptions {
     dir: string;
@@ -783,13 +784,38 @@ export async function indexPublish(
     });
 }
 
-export async function auditorReport(o: DirOptions & { json: boolean }): Promise<number> {
+export async function auditorReport(
+    o: DirOptions & {
+        json: boolean;
+        engineKey?: string;
+        checkpoint?: string[];
+        receipt?: string[];
+    },
+): Promise<number> {
+    // anchors kept outside the data directory: receipts of the parties, signed checkpoints
+    const trust = readTrustAnchors(
+        { engineKey: o.engineKey, checkpoints: o.checkpoint, receipts: o.receipt },
+        'femeter',
+    );
     return withParty(o, 'auditor', async (_p, c) => {
-        const report = await new Auditor({ api: c.participant.api }).audit({ engine: c.engine });
+        const verify = c.engine.verify?.bind(c.engine);
+        if (trust !== undefined && (c.engine.name !== 'embedded' || verify === undefined))
+            throw new CliError(
+                '--checkpoint/--receipt/--engine-key check the embedded engine only',
+                'drop them on Fabric: its blocks are checked against the orderer signatures',
+            );
+        const engine =
+            trust === undefined || verify === undefined
+                ? c.engine
+                : { verify: (v: { workDir?: string } = {}) => verify({ ...v, ...trust }) };
+        const report = await new Auditor({ api: c.participant.api }).audit({ engine });
         if (o.json) console.log(json(report));
         else
             console.log(
-                `audit ${report.ok ? 'ok' : 'FAILED'}: ${report.readingsChecked} reading signatures, ${report.billsChecked} bill proofs, ${report.sequenceGaps.length} sequence gaps`,
+                `audit ${report.ok ? 'ok' : 'FAILED'}: ${report.readingsChecked} reading signatures, ${report.billsChecked} bill proofs, ${report.sequenceGaps.length} sequence gaps` +
+                    (report.chain.ok
+                        ? ''
+                        : `\nchain FAILED after ${report.chain.blocks} blocks: ${report.chain.reason ?? 'see --json'}`),
             );
         return report.ok ? 0 : 1;
     });

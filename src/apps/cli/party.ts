@@ -38,6 +38,7 @@ import {
     type Participant,
 } from '../engines.js';
 import { CliError } from './errors.js';
+import { keepReceipts, RECEIPT_FILE } from './receipts.js';
 
 export const PARTY_FORMAT = 'femeter-party/1';
 export const REGISTRATION_FORMAT = 'femeter-registration/1';
@@ -423,7 +424,10 @@ export async function connectParty(
                 'the operator creates it with femeter operator bootstrap; check "ledger" in femeter.json',
             );
         const engine = await openWhenFree(ledger);
-        const participant = engine.connectWithKey?.(party.secrets.ledgerKey, orgOf(c.role));
+        // the party keeps its latest submit receipt beside its config, outside the ledger
+        const participant = engine.connectWithKey?.(party.secrets.ledgerKey, orgOf(c.role), {
+            onSubmit: keepReceipts(join(party.dir, RECEIPT_FILE)),
+        });
         if (participant === undefined)
             throw new CliError('the embedded engine cannot connect by key', 'report this');
         return { engine, participant };

@@ -92,6 +92,28 @@ const gatewayOption = (): Option =>
         "demo world: reach its ledger through this 'femeter serve' (e.g. http://127.0.0.1:8080)",
     );
 /** The demo-world branch of a command that also takes --dir; --gateway belongs to that branch only. */
+const collect = (v: string, all: string[]): string[] => [...all, v];
+/** Trust anchors kept outside the ledger's data directory (embedded engine; issue 9 item 7). */
+const engineKeyOption = (): Option =>
+    new Option(
+        '--engine-key <hex|file>',
+        "the engine's Ed25519 public key, kept outside the data directory (else the recorded one is trusted)",
+    );
+const checkpointOption = (): Option =>
+    new Option(
+        '--checkpoint <file>',
+        'a signed checkpoint kept outside the data directory (needs --engine-key; repeatable)',
+    )
+        .argParser(collect)
+        .default([]);
+const receiptOption = (): Option =>
+    new Option(
+        '--receipt <file>',
+        'a submit receipt {"blockNumber","blockHash"} the chain must reach, e.g. a party directory\'s receipt.json (repeatable)',
+    )
+        .argParser(collect)
+        .default([]);
+
 async function worldOrDir(
     cmd: string,
     sub: string | undefined,
@@ -612,10 +634,14 @@ export function buildProgram(): Command {
         .option('--json', 'machine-readable report', false)
         .addOption(dataOption())
         .addOption(gatewayOption())
+        .addOption(engineKeyOption())
+        .addOption(checkpointOption())
+        .addOption(receiptOption())
         .addHelpText(
             'after',
             example(
-                'femeter auditor report --dir ./audit --json\nfemeter auditor report --data .femeter/demo --gateway http://127.0.0.1:8080',
+                'femeter auditor report --dir ./audit --json\nfemeter auditor report --data .femeter/demo --gateway http://127.0.0.1:8080\n' +
+                    'femeter auditor report --dir ./audit --receipt ./customer/receipt.json --receipt ./provider/receipt.json',
             ),
         )
         .action((o: Record<string, unknown>) =>
@@ -623,7 +649,6 @@ export function buildProgram(): Command {
                 d.auditorReport(o as unknown as Parameters<typeof d.auditorReport>[0]),
             ),
         );
-    const collect = (v: string, all: string[]): string[] => [...all, v];
     program
         .command('verify')
         .description(
@@ -631,22 +656,9 @@ export function buildProgram(): Command {
         )
         .addOption(dataOption())
         .addOption(gatewayOption())
-        .option(
-            '--engine-key <hex|file>',
-            "the engine's Ed25519 public key, kept outside the data directory (else the recorded one is trusted)",
-        )
-        .option(
-            '--checkpoint <file>',
-            'a signed checkpoint kept outside the data directory (needs --engine-key; repeatable)',
-            collect,
-            [],
-        )
-        .option(
-            '--receipt <file>',
-            'a submit receipt {"blockNumber","blockHash"} the chain must reach (repeatable)',
-            collect,
-            [],
-        )
+        .addOption(engineKeyOption())
+        .addOption(checkpointOption())
+        .addOption(receiptOption())
         .addHelpText(
             'after',
             example(
