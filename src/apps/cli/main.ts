@@ -76,11 +76,17 @@ async function openWorld(
                 `--gateway ${gateway} is not an http(s) URL`,
                 'pass the URL femeter serve printed, e.g. http://127.0.0.1:8080',
             );
-        if (world.engine === 'fabric')
-            throw new CliError(
-                `${data} is a Fabric world; femeter serve runs in front of the embedded engine only`,
-                'drop --gateway (Fabric is reached through its own gateway peers)',
-            );
+        if (world.engine === 'fabric' && world.fabric) {
+            const { remoteFabricEngine } = await import('../gateway/fabric-engine.js');
+            return {
+                world,
+                engine: await remoteFabricEngine(
+                    gateway,
+                    world.fabric.connection,
+                    world.fabric.chaincode,
+                ),
+            };
+        }
         return { world, engine: await remoteEngine(gateway, engineSecret(world.seed)) };
     }
     if (world.engine === 'fabric' && world.fabric)

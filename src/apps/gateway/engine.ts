@@ -23,6 +23,28 @@ export function participantKey(secret: Uint8Array, name: string): Uint8Array {
 }
 
 /**
+ * The gateway's whole-chain check, asked by `by` (the gateway lets auditors and the operator verify).
+ * @throws {Error} without a client
+ */
+export async function remoteVerify(by: RemoteLedgerClient | undefined): Promise<{
+    ok: boolean;
+    blocks: number;
+    txs: number;
+    firstBadBlock?: bigint;
+    reason?: string;
+}> {
+    if (by === undefined) throw new Error('connect the operator or an auditor first');
+    const r = await by.verify();
+    return {
+        ok: r.ok,
+        blocks: r.blocks,
+        txs: r.txs,
+        ...(r.firstBadBlock === undefined ? {} : { firstBadBlock: BigInt(r.firstBadBlock) }),
+        ...(r.reason === undefined ? {} : { reason: r.reason }),
+    };
+}
+
+/**
  * Participants of a deployment through the gateway at `url`.
  *
  * @example
@@ -52,21 +74,7 @@ export async function remoteEngine(
                 identity: { mspId: identity.mspId, id: identities.id(identity) },
             });
         },
-        async verify() {
-            // The gateway lets auditors and the operator verify: the operator, else the first client.
-            const by = operator ?? clients[0];
-            if (by === undefined) throw new Error('connect the operator or an auditor first');
-            const r = await by.verify();
-            return {
-                ok: r.ok,
-                blocks: r.blocks,
-                txs: r.txs,
-                ...(r.firstBadBlock === undefined
-                    ? {}
-                    : { firstBadBlock: BigInt(r.firstBadBlock) }),
-                ...(r.reason === undefined ? {} : { reason: r.reason }),
-            };
-        },
+        verify: () => remoteVerify(operator ?? clients[0]),
         async close() {
             for (const c of clients) await c.close();
         },
