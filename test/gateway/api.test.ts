@@ -209,6 +209,34 @@ describe('gateway API', () => {
         assert.ok(submit?.requestBody?.content?.['application/json']?.schema);
     });
 
+    it('reads the registry as its own identity: a registered auditor, not the operator, that may write nothing', async () => {
+        const { GATEWAY_PARTY, participantKey } = await import('../../src/apps/gateway/engine.js');
+        const { derive } = await import('../e2e/world.js');
+        const k = participantKey(derive('engine'), GATEWAY_PARTY);
+        const self: Who = {
+            identity: identities.ed25519('OperatorMSP', k),
+            signer: signers.ed25519(k),
+        };
+        const party = await w.operator.api.getParty(GATEWAY_PARTY);
+        assert.equal(party.role, 'auditor');
+        assert.equal(party.identity.id, identities.id(self.identity));
+        assert.notEqual(party.identity.id, identities.id(who.operator.identity));
+        // the gateway's identity cannot register anyone (only the operator may)
+        const r = await post(
+            ROUTES.submit,
+            await envelope(self, 'RegisterParty', [
+                JSON.stringify({
+                    id: 'intruder',
+                    role: 'operator',
+                    name: 'x',
+                    identity: { mspId: 'OperatorMSP', id: identities.id(stranger.identity) },
+                }),
+            ]),
+        );
+        assert.equal(r.status, 422, JSON.stringify(r.body));
+        assert.match(r.body.error?.message ?? '', /only operator may/);
+    });
+
     it('health and metrics', async () => {
         const h = await get(ROUTES.health);
         assert.equal(h.status, 200);

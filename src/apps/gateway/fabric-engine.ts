@@ -23,7 +23,7 @@ import { RemoteLedger, type RemoteLedgerClient } from '../../ledger/remote/clien
 import type { Signer } from '../../ledger/index.js';
 import { MSP_IDS, type Engine } from '../engines.js';
 import { openFabricEngine, type FabricEngineOptions } from '../fabric/engine.js';
-import { remoteVerify } from './engine.js';
+import { gatewayReader, remoteVerify } from './engine.js';
 import { fabricBackend } from './fabric.js';
 import { startGateway, type Gateway, type GatewayOptions } from './server.js';
 
@@ -97,11 +97,11 @@ export async function gatewayFabricEngine(
     const inner = await openFabricEngine(connectionPath, options);
     let gateway: Gateway;
     try {
-        const reader = await inner.connect('operator', 'operator');
-        const backend = await fabricBackend(inner.ledger, reader.api.client, {
+        const who = await gatewayReader(inner);
+        const backend = await fabricBackend(inner.ledger, who.reader.client, {
             ...(inner.verify === undefined ? {} : { verify: inner.verify.bind(inner) }),
         });
-        gateway = await startGateway({ ...options, ledger: backend, reader: reader.api });
+        gateway = await startGateway({ ...options, ledger: backend, ...who });
     } catch (err) {
         await inner.close();
         throw err;

@@ -36,7 +36,9 @@ export async function serve(engine: Engine, o: Readonly<ServeOptions>): Promise<
         o.tlsCert !== undefined && o.tlsKey !== undefined
             ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) }
             : undefined;
-    const reader = (await engine.connect('operator', 'operator')).api;
+    const { gatewayReader } = await import('./engine.js');
+    const who = await gatewayReader(engine);
+    const reader = who.reader;
     const verify = engine.verify?.bind(engine);
     const backend =
         ledger instanceof EmbeddedLedger
@@ -48,6 +50,7 @@ export async function serve(engine: Engine, o: Readonly<ServeOptions>): Promise<
               });
     const gateway = await startGateway({
         ledger: backend,
+        ...who,
         reader,
         host: o.host,
         port: o.port,

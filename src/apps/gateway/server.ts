@@ -114,6 +114,16 @@ export interface GatewayOptions {
      * identity's `Bootstrap` of an empty ledger.
      */
     readonly reader: FemeterApi;
+    /**
+     * The one identity whose `Bootstrap` of an empty ledger the gateway forwards (the deployment's
+     * operator; default: the reader's identity).
+     */
+    readonly bootstrapper?: Identity;
+    /**
+     * Run once a `Bootstrap` committed through the gateway, before it is acknowledged (e.g. the operator
+     * registers the gateway's own reader; see `registerGatewayReader`).
+     */
+    readonly afterBootstrap?: () => Promise<void>;
     /** Interface to listen on (default 127.0.0.1). */
     readonly host?: string;
     /** Port (default 0: any free port). */
@@ -377,7 +387,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
         isCertificate(id.credentials) ? fabricIdentityId(id.credentials) : identities.id(id);
 
     const isService = (id: Identity): boolean => {
-        const s = dir.serviceIdentity;
+        const s = o.bootstrapper ?? dir.serviceIdentity;
         return (
             s.mspId === id.mspId && Buffer.from(s.credentials).equals(Buffer.from(id.credentials))
         );
@@ -556,6 +566,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                     tx: name.slice(0, 32),
                 });
                 _learn(dir, name, proposal.args, res.result);
+                if (name === 'Bootstrap') await o.afterBootstrap?.();
                 return {
                     transactionId: res.transactionId,
                     blockNumber: res.blockNumber.toString(),
@@ -739,6 +750,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                         tx: name.slice(0, 32),
                     });
                     if (done !== undefined) _learn(dir, done.name, done.args, done.result);
+                    if (done?.name === 'Bootstrap') await o.afterBootstrap?.();
                 }
                 return {
                     transactionId: txId,
