@@ -301,6 +301,9 @@ export interface WorldValues {
     'tls-key'?: string | undefined;
     web?: string | undefined;
     log?: boolean | undefined;
+    /** wallet: seal with the passphrase from this file (else $FEMETER_PASSPHRASE or a prompt), or not at all. */
+    'passphrase-file'?: string | undefined;
+    plain?: boolean | undefined;
 }
 
 export const WORLD_DEFAULTS = DEFAULTS;
@@ -512,18 +515,23 @@ export async function runWorldCommand(
                 const p = (await engine.connect('operator', 'operator')).api;
                 const rec = await p.getParty(party);
                 const ledgerKey = participantKey(engineSecret(world.seed), party);
-                console.log(
-                    json({
-                        femeter: 'wallet/1',
-                        party,
-                        role: rec.role,
-                        mspId: rec.identity.mspId,
-                        ledgerKey: bytesToHex(ledgerKey),
-                        ...(rec.role === 'customer'
-                            ? { root: bytesToHex(derive(world.seed, `${party}/root`)) }
-                            : {}),
-                    }),
-                );
+                const wallet = {
+                    femeter: 'wallet/1' as const,
+                    party,
+                    role: rec.role,
+                    mspId: rec.identity.mspId,
+                    ledgerKey: bytesToHex(ledgerKey),
+                    ...(rec.role === 'customer'
+                        ? { root: bytesToHex(derive(world.seed, `${party}/root`)) }
+                        : {}),
+                };
+                if (values.plain === true) console.log(json(wallet));
+                else {
+                    const { sealWalletFile } = await import('../gateway/wallet-file.js');
+                    const { passphrase } = await import('./party.js');
+                    const p = await passphrase({ passphraseFile: values['passphrase-file'] }, true);
+                    process.stdout.write(await sealWalletFile(wallet, p));
+                }
                 return 0;
             } finally {
                 await engine.close();
