@@ -15,6 +15,7 @@
  */
 import fastifyFactory, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -53,6 +54,7 @@ import {
     EvaluateResultSchema,
     EventSchema,
     EventsQuerySchema,
+    EventsWsQuerySchema,
     FabricCommittedSchema,
     FabricEndorsedSchema,
     FabricSignedSchema,
@@ -68,6 +70,7 @@ import {
     type BlockBody,
     type EnvelopeBody,
     type ErrorBody,
+    type EventBody,
     type FabricSignedBody,
 } from '../../ledger/remote/wire.js';
 import {
@@ -295,6 +298,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             },
         },
     });
+    await app.register(websocket, { options: { maxPayload: 4096 } });
     await app.register(rateLimit, {
         global: true,
         max: o.rateLimit?.max ?? 20_000,
@@ -768,6 +772,37 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
     metrics.gauge('femeter_gateway_event_streams', 'Open event streams', () => streams.size);
     metrics.gauge('femeter_ledger_height', 'Blocks committed', () => Number(ledger.height));
 
+    /** An event stream for `who` from a resume position (`block[:txId]`) or a start block. */
+    const openStream = async (
+        who: Principal,
+        last: string | undefined,
+        startBlock: string | undefined,
+    ): Promise<{
+        stream: CloseableAsyncIterable<ChaincodeEvent>;
+        position: string;
+        pass: ReturnType<typeof eventFilter>;
+    }> => {
+        let options: EventsOptions;
+        let position: string;
+        if (typeof last === 'string' && last.length > 0) {
+            const [b, tx] = last.split(':');
+            options = { checkpoint: _fixedCheckpoint(BigInt(b ?? ''), tx) };
+            position = last;
+        } else {
+            const start =
+                startBlock !== undefined
+                    ? BigInt(startBlock)
+                    : ledger.heightNow !== undefined
+                      ? await ledger.heightNow()
+                      : ledger.height;
+            options = { startBlock: start };
+            position = start.toString();
+        }
+        const stream = await ledger.events(options);
+        streams.add(stream);
+        return { stream, position, pass: eventFilter(dir, who) };
+    };
+
     app.get(
         ROUTES.events,
         {
@@ -793,26 +828,11 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
         },
         async (req, reply) => {
             const who = await authenticate(req, req.query.token);
-            const last = req.headers['last-event-id'];
-            let options: EventsOptions;
-            let position: string;
-            if (typeof last === 'string' && last.length > 0) {
-                const [b, tx] = last.split(':');
-                options = { checkpoint: _fixedCheckpoint(BigInt(b ?? ''), tx) };
-                position = last;
-            } else {
-                const start =
-                    req.query.startBlock !== undefined
-                        ? BigInt(req.query.startBlock)
-                        : ledger.heightNow !== undefined
-                          ? await ledger.heightNow()
-                          : ledger.height;
-                options = { startBlock: start };
-                position = start.toString();
-            }
-            const stream = await ledger.events(options);
-            streams.add(stream);
-            const pass = eventFilter(dir, who);
+            const { stream, position, pass } = await openStream(
+                who,
+                req.headers['last-event-id'],
+                req.query.startBlock,
+            );
             reply.hijack();
             const raw = reply.raw;
             raw.writeHead(200, {
@@ -831,12 +851,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             try {
                 for await (const e of stream) {
                     if (!(await pass(e.eventName, e.payload))) continue;
-                    const data = JSON.stringify({
-                        blockNumber: e.blockNumber.toString(),
-                        transactionId: e.transactionId,
-                        eventName: e.eventName,
-                        payload: toBase64(e.payload),
-                    });
+                    const data = JSON.stringify(_eventBody(e));
                     metrics.inc('femeter_gateway_events_sent_total', 'Events sent on streams');
                     if (!raw.write(`id: ${e.blockNumber}:${e.transactionId}\ndata: ${data}\n\n`))
                         await new Promise<void>((r) => {
@@ -858,6 +873,72 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                 streams.delete(stream);
                 stream.close();
                 raw.end();
+            }
+        },
+    );
+
+    // The same stream over WebSocket: one JSON text message per event, {"id": "<block>:<txId>", "event"};
+    // the first message {"id": position} says the stream is open. Resume with ?lastEventId=.
+    const wsPrincipal = new WeakMap<FastifyRequest, Principal>();
+    app.get(
+        ROUTES.eventsWs,
+        {
+            websocket: true,
+            schema: {
+                summary:
+                    'Chaincode events over WebSocket (JSON messages {id, event}); resume with ?lastEventId=<block>:<txId>; token in ?token= (browsers cannot set headers on a WebSocket)',
+                tags: ['events'],
+                querystring: EventsWsQuerySchema,
+                security: [{ femeterToken: [] }],
+                response: { 101: { description: 'switching to WebSocket' }, ...errors },
+            },
+            preValidation: async (req) => {
+                const q = req.query as { token?: string };
+                wsPrincipal.set(req, await authenticate(req, q.token));
+            },
+        },
+        async (socket, req) => {
+            const who = wsPrincipal.get(req);
+            if (who === undefined) {
+                socket.close(1008, 'unauthenticated');
+                return;
+            }
+            const q = req.query as { lastEventId?: string; startBlock?: string };
+            let opened;
+            try {
+                opened = await openStream(who, q.lastEventId, q.startBlock);
+            } catch {
+                socket.close(1011, 'the ledger cannot stream events now; retry');
+                return;
+            }
+            const { stream, position, pass } = opened;
+            const end = (): void => {
+                stream.close();
+            };
+            socket.on('close', end);
+            socket.on('error', end);
+            socket.send(JSON.stringify({ id: position }));
+            try {
+                for await (const e of stream) {
+                    if (!(await pass(e.eventName, e.payload))) continue;
+                    metrics.inc('femeter_gateway_events_sent_total', 'Events sent on streams');
+                    socket.send(
+                        JSON.stringify({
+                            id: `${e.blockNumber}:${e.transactionId}`,
+                            event: _eventBody(e),
+                        }),
+                    );
+                    // backpressure: let the socket drain before reading more events
+                    while (socket.bufferedAmount > 1 << 20 && socket.readyState === socket.OPEN)
+                        await new Promise((r) => setTimeout(r, 20));
+                    if (socket.readyState !== socket.OPEN) break;
+                }
+            } catch {
+                // the ledger closed or failed: the client reconnects and resumes
+            } finally {
+                streams.delete(stream);
+                stream.close();
+                if (socket.readyState === socket.OPEN) socket.close(1001, 'stream ended');
             }
         },
     );
@@ -1027,6 +1108,15 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             })();
             return closing;
         },
+    };
+}
+
+function _eventBody(e: ChaincodeEvent): EventBody {
+    return {
+        blockNumber: e.blockNumber.toString(),
+        transactionId: e.transactionId,
+        eventName: e.eventName,
+        payload: toBase64(e.payload),
     };
 }
 

@@ -101,6 +101,19 @@ export const EventsQuerySchema = Type.Object(
     { additionalProperties: false },
 );
 
+export const EventsWsQuerySchema = Type.Object(
+    {
+        startBlock: Type.Optional(Uint64String),
+        /** Resume after this event (`<block>:<txId>`) or from this block. */
+        lastEventId: Type.Optional(
+            Type.String({ pattern: '^(0|[1-9][0-9]{0,19})(:[0-9a-f]{64})?$' }),
+        ),
+        /** The request token (a WebSocket cannot carry headers from a browser). */
+        token: Type.Optional(Type.String({ maxLength: 4096 })),
+    },
+    { additionalProperties: false },
+);
+
 export const HealthSchema = Type.Object(
     {
         status: Type.Union([Type.Literal('ok'), Type.Literal('draining')]),
@@ -202,6 +215,7 @@ export const ROUTES = Object.freeze({
     submit: '/v1/transactions/submit',
     evaluate: '/v1/transactions/evaluate',
     events: '/v1/events',
+    eventsWs: '/v1/events/ws',
     block: '/v1/blocks/:number',
     verify: '/v1/verify',
     fabricEvaluate: '/v1/fabric/evaluate',
