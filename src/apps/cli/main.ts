@@ -76,6 +76,21 @@ async function openWorld(
                 `--gateway ${gateway} is not an http(s) URL`,
                 'pass the URL femeter serve printed, e.g. http://127.0.0.1:8080',
             );
+        // An HTTPS gateway whose certificate no public CA issued: trust the PEM file named here.
+        const caFile = process.env.FEMETER_GATEWAY_CA;
+        if (caFile !== undefined && !existsSync(caFile))
+            throw new CliError(
+                `FEMETER_GATEWAY_CA names ${caFile}, which does not exist`,
+                "set it to the gateway's CA certificate (PEM), or unset it",
+            );
+        const transport =
+            caFile === undefined
+                ? {}
+                : {
+                      fetch: (await import('../../ledger/remote/tls.js')).fetchTrusting(
+                          readFileSync(caFile),
+                      ),
+                  };
         if (world.engine === 'fabric' && world.fabric) {
             const { remoteFabricEngine } = await import('../gateway/fabric-engine.js');
             return {
@@ -84,10 +99,11 @@ async function openWorld(
                     gateway,
                     world.fabric.connection,
                     world.fabric.chaincode,
+                    transport,
                 ),
             };
         }
-        return { world, engine: await remoteEngine(gateway, engineSecret(world.seed)) };
+        return { world, engine: await remoteEngine(gateway, engineSecret(world.seed), transport) };
     }
     if (world.engine === 'fabric' && world.fabric)
         return {

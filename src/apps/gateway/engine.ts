@@ -12,7 +12,11 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { FemeterApi } from '../../roles/api.js';
 import type { LedgerIdentity } from '../../contract/index.js';
 import { identities, signers, type EmbeddedLedger } from '../../ledger/index.js';
-import { RemoteLedger, type RemoteLedgerClient } from '../../ledger/remote/client.js';
+import {
+    RemoteLedger,
+    type RemoteLedgerClient,
+    type RemoteLedgerOptions,
+} from '../../ledger/remote/client.js';
 import { embeddedEngine, MSP_IDS, type Engine } from '../engines.js';
 import { startGateway, type Gateway, type GatewayOptions } from './server.js';
 
@@ -91,8 +95,9 @@ export async function remoteVerify(by: RemoteLedgerClient | undefined): Promise<
 export async function remoteEngine(
     url: string,
     secret: Uint8Array,
+    options: Omit<RemoteLedgerOptions, 'url'> = {},
 ): Promise<Engine & { readonly remote: RemoteLedger }> {
-    const remote = await RemoteLedger.open({ url });
+    const remote = await RemoteLedger.open({ ...options, url });
     const clients: RemoteLedgerClient[] = [];
     let operator: RemoteLedgerClient | undefined;
     return {

@@ -19,7 +19,11 @@ import {
     type FabricLedger,
 } from '../../ledger/fabric/index.js';
 import { loadFabricModules } from '../../ledger/fabric/modules.js';
-import { RemoteLedger, type RemoteLedgerClient } from '../../ledger/remote/client.js';
+import {
+    RemoteLedger,
+    type RemoteLedgerClient,
+    type RemoteLedgerOptions,
+} from '../../ledger/remote/client.js';
 import type { Signer } from '../../ledger/index.js';
 import { MSP_IDS, type Engine } from '../engines.js';
 import { openFabricEngine, type FabricEngineOptions } from '../fabric/engine.js';
@@ -42,8 +46,10 @@ export async function remoteFabricEngine(
     url: string,
     connectionPath: string,
     chaincode: string,
+    options: Omit<RemoteLedgerOptions, 'url' | 'fabric'> = {},
 ): Promise<Engine & { readonly remote: RemoteLedger }> {
     const remote = await RemoteLedger.open({
+        ...options,
         url,
         fabric: (identity, channel, cc) => FabricOfflineSigner.open(identity, channel, cc),
     });

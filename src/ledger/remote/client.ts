@@ -74,6 +74,11 @@ export interface RemoteLedgerOptions {
      * bundle of it loads nothing of Fabric).
      */
     readonly fabric?: OfflineSigning;
+    /**
+     * The `fetch` to use (default the global one). For an HTTPS gateway with a certificate of its own
+     * CA or a self-signed one: `fetchTrusting(caPem)` from `ledger/remote/tls.ts` (Node).
+     */
+    readonly fetch?: (url: string, init?: RequestInit) => Promise<Response>;
 
     /** Base URL of the gateway, e.g. `http://127.0.0.1:8080`. */
     readonly url: string;
@@ -134,6 +139,8 @@ export class RemoteLedger implements Ledger {
     readonly channel: string;
     readonly timeoutMs: number;
     readonly maxReconnectDelayMs: number;
+    /** The `fetch` every request goes through. */
+    readonly fetch: (url: string, init?: RequestInit) => Promise<Response>;
     /** Fabric behind the gateway: its chaincode and how to sign for it; undefined: embedded. */
     readonly fabric: { readonly chaincode: string; readonly signing: OfflineSigning } | undefined;
 
@@ -145,6 +152,7 @@ export class RemoteLedger implements Ledger {
         this.url = o.url.replace(/\/+$/, '');
         this.channel = channel;
         this.fabric = fabric;
+        this.fetch = o.fetch ?? ((url, init) => fetch(url, init));
         this.timeoutMs = o.timeoutMs ?? 60_000;
         this.maxReconnectDelayMs = o.maxReconnectDelayMs ?? 2_000;
     }
@@ -157,7 +165,7 @@ export class RemoteLedger implements Ledger {
         const base = o.url.replace(/\/+$/, '');
         let res: Response;
         try {
-            res = await fetch(base + ROUTES.health, {
+            res = await (o.fetch ?? fetch)(base + ROUTES.health, {
                 signal: AbortSignal.timeout(o.timeoutMs ?? 60_000),
             });
         } catch (err) {
@@ -259,7 +267,7 @@ export class RemoteLedgerClient implements LedgerClient {
     async #post<T>(path: string, body: string, headers: Record<string, string> = {}): Promise<T> {
         let res: Response;
         try {
-            res = await fetch(this.#ledger.url + path, {
+            res = await this.#ledger.fetch(this.#ledger.url + path, {
                 method: 'POST',
                 headers: { 'content-type': 'application/json', ...headers },
                 body,
@@ -479,7 +487,7 @@ class RemoteEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
             authorization: `${TOKEN_SCHEME} ${token}`,
         };
         if (this.#position !== undefined) headers['last-event-id'] = this.#position;
-        const res = await fetch(this.#ledger.url + ROUTES.events, {
+        const res = await this.#ledger.fetch(this.#ledger.url + ROUTES.events, {
             headers,
             signal: this.#abort.signal,
         });
