@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startGateway, type Gateway } from '../../src/apps/gateway/server.js';
 import {
@@ -193,6 +194,8 @@ describe('gateway API', () => {
             `GET ${ROUTES.openapi}`,
         ]);
         assert.deepEqual([...documented].sort(), [...expected].sort());
+        // OpenAPI has no WebSocket operations: the WebSocket event stream is routed, not documented
+        assert.ok(gateway.app.hasRoute({ method: 'GET', url: ROUTES.eventsWs }));
         for (const d of documented) {
             const [method, path] = d.split(' ') as [string, string];
             assert.ok(
@@ -207,6 +210,34 @@ describe('gateway API', () => {
         const submit = doc.paths?.[ROUTES.submit]?.post as
             { requestBody?: { content?: Record<string, { schema?: unknown }> } } | undefined;
         assert.ok(submit?.requestBody?.content?.['application/json']?.schema);
+    });
+
+    it('reads the registry as its own identity: a registered auditor, not the operator, that may write nothing', async () => {
+        const { GATEWAY_PARTY, participantKey } = await import('../../src/apps/gateway/engine.js');
+        const { derive } = await import('../e2e/world.js');
+        const k = participantKey(derive('engine'), GATEWAY_PARTY);
+        const self: Who = {
+            identity: identities.ed25519('OperatorMSP', k),
+            signer: signers.ed25519(k),
+        };
+        const party = await w.operator.api.getParty(GATEWAY_PARTY);
+        assert.equal(party.role, 'auditor');
+        assert.equal(party.identity.id, identities.id(self.identity));
+        assert.notEqual(party.identity.id, identities.id(who.operator.identity));
+        // the gateway's identity cannot register anyone (only the operator may)
+        const r = await post(
+            ROUTES.submit,
+            await envelope(self, 'RegisterParty', [
+                JSON.stringify({
+                    id: 'intruder',
+                    role: 'operator',
+                    name: 'x',
+                    identity: { mspId: 'OperatorMSP', id: identities.id(stranger.identity) },
+                }),
+            ]),
+        );
+        assert.equal(r.status, 422, JSON.stringify(r.body));
+        assert.match(r.body.error?.message ?? '', /only operator may/);
     });
 
     it('health and metrics', async () => {
@@ -555,6 +586,68 @@ describe('gateway API', () => {
             nobody.events(),
             (e: Error & { code?: string }) => e.code === 'ACCESS_DENIED',
         );
+    });
+
+    it('events over WebSocket: token required, filtered per role, resume from lastEventId after a dropped connection', async () => {
+        const wsUrl = url.replace(/^http/, 'ws') + ROUTES.eventsWs;
+        /** Open a socket; the ids of the first `n` events, then drop the connection. */
+        const read = async (
+            by: Who,
+            query: Record<string, string>,
+            n: number,
+        ): Promise<{ ids: string[]; events: { eventName: string; payload: string }[] }> => {
+            const q = new URLSearchParams({
+                ...query,
+                token: await token(by, 'GET', ROUTES.eventsWs),
+            });
+            const sock = new WebSocket(`${wsUrl}?${q.toString()}`);
+            const ids: string[] = [];
+            const events: { eventName: string; payload: string }[] = [];
+            await new Promise<void>((resolve, reject) => {
+                sock.on('error', reject);
+                sock.on('close', () => {
+                    resolve();
+                });
+                sock.on('message', (data: Buffer) => {
+                    const m = JSON.parse(data.toString('utf8')) as {
+                        id: string;
+                        event?: { eventName: string; payload: string };
+                    };
+                    // the opening message, or one that arrived after the drop began
+                    if (m.event === undefined || ids.length >= n) return;
+                    ids.push(m.id);
+                    events.push(m.event);
+                    if (ids.length === n) sock.terminate(); // a dropped connection, not a clean close
+                });
+            });
+            return { ids, events };
+        };
+        // no token: the upgrade is refused with 401
+        const refused = await new Promise<number>((resolve) => {
+            const sock = new WebSocket(wsUrl);
+            sock.on('unexpected-response', (_req, res) => {
+                resolve(res.statusCode ?? 0);
+                sock.terminate();
+            });
+            sock.on('error', () => undefined);
+        });
+        assert.equal(refused, 401);
+        const first = await read(who.auditor, { startBlock: '0' }, 3);
+        const rest = await read(who.auditor, { lastEventId: first.ids[2]! }, 3);
+        const all = await read(who.auditor, { startBlock: '0' }, 6);
+        assert.deepEqual([...first.ids, ...rest.ids], all.ids);
+        assert.equal(new Set(all.ids).size, 6);
+        // a customer sees only tariffs and its own meter's events
+        const mine = await read(who.cust1, { startBlock: '0' }, 3);
+        for (const e of mine.events) {
+            const p = JSON.parse(Buffer.from(e.payload, 'base64').toString('utf8')) as {
+                meter?: string;
+            };
+            assert.ok(
+                e.eventName === 'tariff' || p.meter === w.households[1]!.meterId,
+                e.eventName,
+            );
+        }
     });
 
     it('rate limits per client address', async () => {

@@ -15,6 +15,7 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { embeddedEngine } from '../../src/apps/engines.js';
 import { startGateway } from '../../src/apps/gateway/server.js';
 import { remoteEngine } from '../../src/apps/gateway/engine.js';
+import { fetchTrusting } from '../../src/ledger/remote/tls.js';
 import { identities } from '../../src/ledger/index.js';
 
 const SECRET = sha256(new Uint8Array([7, 7]));
@@ -28,9 +29,10 @@ describe('gateway lifecycle', () => {
         rmSync(dir, { recursive: true, force: true });
     });
 
-    it('serves HTTPS with the given certificate', async () => {
-        const key = join(dir, 'key.pem');
-        const cert = join(dir, 'cert.pem');
+    /** A self-signed P-256 certificate for 127.0.0.1, made for this test. */
+    const selfSigned = (name: string): { key: string; cert: string } => {
+        const key = join(dir, `${name}-key.pem`);
+        const cert = join(dir, `${name}-cert.pem`);
         execFileSync(
             'openssl',
             [
@@ -54,6 +56,51 @@ describe('gateway lifecycle', () => {
             ],
             { stdio: 'ignore' },
         );
+        return { key, cert };
+    };
+
+    it('remote client over HTTPS: trusts a custom CA it is given, and refuses the server without it', async () => {
+        const { key, cert } = selfSigned('ca-test');
+        const other = selfSigned('other');
+        const path = join(dir, 'ca-ledger');
+        const engine = await embeddedEngine(path, SECRET);
+        const reader = (await engine.connect('operator', 'operator')).api;
+        const g = await startGateway({
+            ledger: engine.ledger,
+            reader,
+            tls: { cert: readFileSync(cert), key: readFileSync(key) },
+        });
+        try {
+            // the default roots do not know the certificate, nor does another self-signed one
+            await assert.rejects(remoteEngine(g.url, SECRET), /cannot be reached/);
+            await assert.rejects(
+                remoteEngine(g.url, SECRET, {
+                    fetch: fetchTrusting(readFileSync(other.cert)),
+                }),
+                /cannot be reached/,
+            );
+            const remote = await remoteEngine(g.url, SECRET, {
+                fetch: fetchTrusting(readFileSync(cert)),
+            });
+            try {
+                const op = await remote.connect('operator', 'operator');
+                await op.api.bootstrap('operator', 'Operator');
+                assert.equal((await op.api.getParty('operator')).role, 'operator');
+                // the event stream opens over the same trusted connection (events() resolves once
+                // the gateway's first server-sent message arrived)
+                const events = await op.api.client.events({ startBlock: 0n });
+                events.close();
+            } finally {
+                await remote.close();
+            }
+        } finally {
+            await g.close();
+            await engine.close();
+        }
+    });
+
+    it('serves HTTPS with the given certificate', async () => {
+        const { key, cert } = selfSigned('serve');
         const engine = await embeddedEngine(join(dir, 'tls-ledger'), SECRET);
         const reader = (await engine.connect('operator', 'operator')).api;
         const g = await startGateway({

@@ -11,7 +11,7 @@
  * FEMETER_REQUIRE_BROWSER=1 (as in .ci/run), where it fails.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +21,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { embeddedEngine, type Engine } from '../../src/apps/engines.js';
 import { ed25519PublicKey } from '../../src/fe/ed25519.js';
 import { participantKey } from '../../src/apps/gateway/engine.js';
+import { sealWalletFile } from '../../src/apps/gateway/wallet-file.js';
 import { startGateway, type Gateway } from '../../src/apps/gateway/server.js';
 import { CHANNEL, derive, makeWorld, meterPeriod, PERIOD, type World } from '../e2e/world.js';
 
@@ -44,6 +45,7 @@ describe('web dashboard in Chromium', { skip }, () => {
     let gateway: Gateway | undefined;
     let browser: Browser | undefined;
     let tmp: string | undefined;
+    const PASSPHRASE = 'dashboard test passphrase';
     const wallets: Record<string, string> = {};
     const secrets: string[] = [];
 
@@ -70,27 +72,27 @@ describe('web dashboard in Chromium', { skip }, () => {
         gateway = await startGateway({ ledger: engine.ledger, reader, webDir: WEB });
         const walletDir = mkdtempSync(join(tmpdir(), 'femeter-web-'));
         tmp = walletDir;
-        const wallet = (party: string, role: string, mspId: string, root?: string): void => {
+        const wallet = async (
+            party: string,
+            role: string,
+            mspId: string,
+            root?: string,
+        ): Promise<void> => {
             const ledgerKey = bytesToHex(participantKey(derive('engine'), party));
-            secrets.push(ledgerKey, ...(root ? [root] : []));
+            secrets.push(ledgerKey, PASSPHRASE, ...(root ? [root] : []));
             const file = join(walletDir, `${party}.json`);
+            // sealed as `femeter wallet` seals it, at a low scrypt cost so the page opens it fast
+            const doc = { femeter: 'wallet/1' as const, party, role, mspId, ledgerKey };
             writeFileSync(
                 file,
-                JSON.stringify({
-                    femeter: 'wallet/1',
-                    party,
-                    role,
-                    mspId,
-                    ledgerKey,
-                    ...(root ? { root } : {}),
-                }),
+                await sealWalletFile(root ? { ...doc, root } : doc, PASSPHRASE, { logN: 12 }),
             );
             wallets[party] = file;
         };
-        wallet('cust-0', 'customer', 'CustomersMSP', bytesToHex(derive('cust-0/root')));
-        wallet('auditor', 'auditor', 'CustomersMSP');
-        wallet('provider-a', 'provider', 'OperatorMSP');
-        wallet('operator', 'operator', 'OperatorMSP');
+        await wallet('cust-0', 'customer', 'CustomersMSP', bytesToHex(derive('cust-0/root')));
+        await wallet('auditor', 'auditor', 'CustomersMSP');
+        await wallet('provider-a', 'provider', 'OperatorMSP');
+        await wallet('operator', 'operator', 'OperatorMSP');
         mkdirSync(ARTIFACTS, { recursive: true });
         browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     });
@@ -103,8 +105,8 @@ describe('web dashboard in Chromium', { skip }, () => {
     });
 
     /** A page that records every request, and refuses any to another origin. */
-    const open = async (
-        party: string,
+    /** A fresh page of the dashboard, its wallet input ready. */
+    const blank = async (
         viewport = { width: 1200, height: 900 },
     ): Promise<{ page: Page; requests: { url: string; body: string }[] }> => {
         assert.ok(browser !== undefined && gateway !== undefined);
@@ -117,6 +119,14 @@ describe('web dashboard in Chromium', { skip }, () => {
         await page.goto(gateway.url + '/');
         // the app enables the input once its handler is attached (after the crypto backend loads)
         await page.locator('#wallet-file:enabled').waitFor({ state: 'attached' });
+        return { page, requests };
+    };
+    const open = async (
+        party: string,
+        viewport = { width: 1200, height: 900 },
+    ): Promise<{ page: Page; requests: { url: string; body: string }[] }> => {
+        const { page, requests } = await blank(viewport);
+        await page.fill('#wallet-passphrase', PASSPHRASE);
         await page.setInputFiles('#wallet-file', wallets[party]!);
         try {
             await page.getByTestId('who').filter({ hasText: party }).waitFor();
@@ -146,6 +156,35 @@ describe('web dashboard in Chromium', { skip }, () => {
         await page.click('#c-load');
         await page.getByTestId('total-wh').waitFor({ timeout: 120_000 });
     };
+
+    it('a sealed wallet: no passphrase, a wrong one, or a tampered file open nothing', async () => {
+        // one bit of the ciphertext flipped: the right passphrase does not open it either
+        const sealed = JSON.parse(readFileSync(wallets['cust-0']!, 'utf8')) as {
+            ciphertext: string;
+        };
+        const c = sealed.ciphertext;
+        sealed.ciphertext = c.slice(0, 10) + (c[10] === '0' ? '1' : '0') + c.slice(11);
+        const tampered = join(tmp!, 'tampered.json');
+        writeFileSync(tampered, JSON.stringify(sealed));
+        const cases: [string, string, RegExp][] = [
+            ['', wallets['cust-0']!, /enter its passphrase/],
+            [
+                'not the passphrase',
+                wallets['cust-0']!,
+                /wrong passphrase, or the file was modified/,
+            ],
+            [PASSPHRASE, tampered, /wrong passphrase, or the file was modified/],
+        ];
+        for (const [passphrase, file, expected] of cases) {
+            const { page, requests } = await blank();
+            await page.fill('#wallet-passphrase', passphrase);
+            await page.setInputFiles('#wallet-file', file);
+            await page.getByTestId('status').filter({ hasText: expected }).waitFor();
+            assert.equal(((await page.getByTestId('who').textContent()) ?? '').trim(), '');
+            ownOrigin(requests);
+            await page.close();
+        }
+    });
 
     it('customer: decrypted charts total the energy bill; every bill verified', async () => {
         const { page, requests } = await open('cust-0');
@@ -228,6 +267,7 @@ describe('web dashboard in Chromium', { skip }, () => {
         });
         await page.goto(gateway.url + '/');
         await page.locator('#wallet-file:enabled').waitFor({ state: 'attached' });
+        await page.fill('#wallet-passphrase', PASSPHRASE);
         await page.setInputFiles('#wallet-file', wallets['cust-0']!);
         await decryptAndCheck(page);
         const verdicts = await page.getByTestId('bill-verdict').allTextContents();

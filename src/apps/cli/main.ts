@@ -82,12 +82,34 @@ async function openWorld(
                 `--gateway ${gateway} is not an http(s) URL`,
                 'pass the URL femeter serve printed, e.g. http://127.0.0.1:8080',
             );
-        if (world.engine === 'fabric')
+        // An HTTPS gateway whose certificate no public CA issued: trust the PEM file named here.
+        const caFile = process.env.FEMETER_GATEWAY_CA;
+        if (caFile !== undefined && !existsSync(caFile))
             throw new CliError(
-                `${data} is a Fabric world; femeter serve runs in front of the embedded engine only`,
-                'drop --gateway (Fabric is reached through its own gateway peers)',
+                `FEMETER_GATEWAY_CA names ${caFile}, which does not exist`,
+                "set it to the gateway's CA certificate (PEM), or unset it",
             );
-        return { world, engine: await remoteEngine(gateway, engineSecret(world.seed)) };
+        const transport =
+            caFile === undefined
+                ? {}
+                : {
+                      fetch: (await import('../../ledger/remote/tls.js')).fetchTrusting(
+                          readFileSync(caFile),
+                      ),
+                  };
+        if (world.engine === 'fabric' && world.fabric) {
+            const { remoteFabricEngine } = await import('../gateway/fabric-engine.js');
+            return {
+                world,
+                engine: await remoteFabricEngine(
+                    gateway,
+                    world.fabric.connection,
+                    world.fabric.chaincode,
+                    transport,
+                ),
+            };
+        }
+        return { world, engine: await remoteEngine(gateway, engineSecret(world.seed), transport) };
     }
     if (world.engine === 'fabric' && world.fabric)
         return {
@@ -327,6 +349,9 @@ export interface WorldValues {
     'tls-key'?: string | undefined;
     web?: string | undefined;
     log?: boolean | undefined;
+    /** wallet: seal with the passphrase from this file (else $FEMETER_PASSPHRASE or a prompt), or not at all. */
+    'passphrase-file'?: string | undefined;
+    plain?: boolean | undefined;
 }
 
 export const WORLD_DEFAULTS = DEFAULTS;
@@ -585,18 +610,23 @@ export async function runWorldCommand(
                 const p = (await engine.connect('operator', 'operator')).api;
                 const rec = await p.getParty(party);
                 const ledgerKey = participantKey(engineSecret(world.seed), party);
-                console.log(
-                    json({
-                        femeter: 'wallet/1',
-                        party,
-                        role: rec.role,
-                        mspId: rec.identity.mspId,
-                        ledgerKey: bytesToHex(ledgerKey),
-                        ...(rec.role === 'customer'
-                            ? { root: bytesToHex(derive(world.seed, `${party}/root`)) }
-                            : {}),
-                    }),
-                );
+                const wallet = {
+                    femeter: 'wallet/1' as const,
+                    party,
+                    role: rec.role,
+                    mspId: rec.identity.mspId,
+                    ledgerKey: bytesToHex(ledgerKey),
+                    ...(rec.role === 'customer'
+                        ? { root: bytesToHex(derive(world.seed, `${party}/root`)) }
+                        : {}),
+                };
+                if (values.plain === true) console.log(json(wallet));
+                else {
+                    const { sealWalletFile } = await import('../gateway/wallet-file.js');
+                    const { passphrase } = await import('./party.js');
+                    const p = await passphrase({ passphraseFile: values['passphrase-file'] }, true);
+                    process.stdout.write(await sealWalletFile(wallet, p));
+                }
                 return 0;
             } finally {
                 await engine.close();

@@ -82,6 +82,8 @@ function worldValues(o: Record<string, unknown>): WorldValues {
         checkpoint: strs('checkpoint'),
         receipt: strs('receipt'),
         out: str('out'),
+        'passphrase-file': str('passphraseFile'),
+        plain: o.plain === true,
     };
 }
 const dataOption = (): Option =>
@@ -816,14 +818,23 @@ export function buildProgram(): Command {
     program
         .command('wallet')
         .description(
-            "print a demo world participant's wallet file for the web dashboard (ledger key; a customer's wallet root too) — keep it secret; the dashboard reads it locally and never sends it",
+            "print a demo world participant's wallet file for the web dashboard (ledger key; a customer's wallet root too), sealed with a passphrase (scrypt + XChaCha20-Poly1305, the party directories' key file format); the dashboard opens it locally and never sends it",
         )
         .requiredOption('--party <id>', 'the participant')
+        .option(
+            '--passphrase-file <file>',
+            'read the passphrase from a file (else $FEMETER_PASSPHRASE or a prompt)',
+        )
+        .option(
+            '--plain',
+            'print the wallet unsealed (insecure: anyone with the file holds the keys)',
+            false,
+        )
         .addOption(dataOption())
         .addOption(gatewayOption())
         .addHelpText(
             'after',
-            example('femeter wallet --party customer-0001 --data .femeter/demo > wallet.json'),
+            example('femeter wallet --party customer-0001 --data .femeter/demo > wallet.key.json'),
         )
         .action(async (o: Record<string, unknown>) => {
             set(await runWorldCommand('wallet', undefined, worldValues(o)));

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { EmbeddedLedger } from '../../ledger/index.js';
+import type { FabricLedger } from '../../ledger/fabric/index.js';
 import type { Engine } from '../engines.js';
 import { startGateway } from './server.js';
 
@@ -22,24 +23,34 @@ export interface ServeOptions {
 }
 
 /**
- * Serve `engine` (embedded) until a signal; resolves with the exit code.
- * @throws if the engine is not embedded, or the TLS files cannot be read
+ * Serve `engine` (embedded or Fabric) until a signal; resolves with the exit code.
+ * @throws if the engine is neither embedded nor Fabric, or the TLS files cannot be read
  */
 export async function serve(engine: Engine, o: Readonly<ServeOptions>): Promise<number> {
     const ledger = (engine as { ledger?: unknown }).ledger;
-    if (!(ledger instanceof EmbeddedLedger))
-        throw new Error(
-            'femeter serve runs in front of the embedded engine; a Fabric deployment is reached through its own gateway peers',
-        );
+    if (!(ledger instanceof EmbeddedLedger) && engine.name !== 'fabric')
+        throw new Error('femeter serve runs in front of the embedded engine or Fabric');
     if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
         throw new Error('--tls-cert and --tls-key go together');
     const tls =
         o.tlsCert !== undefined && o.tlsKey !== undefined
             ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) }
             : undefined;
-    const reader = (await engine.connect('operator', 'operator')).api;
+    const { gatewayReader } = await import('./engine.js');
+    const who = await gatewayReader(engine);
+    const reader = who.reader;
+    const verify = engine.verify?.bind(engine);
+    const backend =
+        ledger instanceof EmbeddedLedger
+            ? ledger
+            : await (
+                  await import('./fabric.js')
+              ).fabricBackend(ledger as FabricLedger, reader.client, {
+                  ...(verify === undefined ? {} : { verify: () => verify() }),
+              });
     const gateway = await startGateway({
-        ledger,
+        ledger: backend,
+        ...who,
         reader,
         host: o.host,
         port: o.port,
@@ -47,7 +58,7 @@ export async function serve(engine: Engine, o: Readonly<ServeOptions>): Promise<
         logger: o.logger ?? false,
         ...(o.webDir !== undefined ? { webDir: o.webDir } : {}),
     });
-    console.log(JSON.stringify({ url: gateway.url, channel: ledger.channel, pid: process.pid }));
+    console.log(JSON.stringify({ url: gateway.url, channel: backend.channel, pid: process.pid }));
     await new Promise<void>((resolve) => {
         const stop = (): void => {
             process.off('SIGINT', stop);

@@ -15,6 +15,7 @@
  */
 import fastifyFactory, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -53,6 +54,11 @@ import {
     EvaluateResultSchema,
     EventSchema,
     EventsQuerySchema,
+    EventsWsQuerySchema,
+    FabricCommittedSchema,
+    FabricEndorsedSchema,
+    FabricSignedSchema,
+    FabricSubmittedSchema,
     HealthSchema,
     fromBase64,
     ROUTES,
@@ -64,20 +70,42 @@ import {
     type BlockBody,
     type EnvelopeBody,
     type ErrorBody,
+    type EventBody,
+    type FabricSignedBody,
 } from '../../ledger/remote/wire.js';
+import {
+    fabricDigest,
+    fabricIdentityId,
+    isCertificate,
+    verifyFabricSignature,
+} from '../../ledger/fabric/offline.js';
 import { Directory, type Principal } from './directory.js';
+import type { FabricRelay } from './fabric.js';
+import type { DecodedFabricProposal } from '../../ledger/fabric/offline.js';
 import { Metrics } from './metrics.js';
 import { checkEvaluate, eventFilter, seesEverything } from './policy.js';
 
-/** What the gateway needs from an engine: signed envelopes in, events out (the embedded engine has it). */
+/**
+ * What the gateway needs from an engine: signed envelopes in (the embedded engine: `submitSigned`,
+ * `evaluateSigned`; Fabric: the offline-signing relay `fabric`, see fabric.ts), events out.
+ */
 export interface GatewayBackend {
     readonly channel: string;
+    /** Height last known (Fabric: as of the last commit or {@link heightNow}). */
     readonly height: bigint;
-    submitSigned(envelope: SignedEnvelope): Promise<SubmitResult>;
-    evaluateSigned(envelope: SignedEnvelope): Promise<Uint8Array>;
+    /** The height asked of the engine now (engines whose `height` may lag). */
+    heightNow?(): Promise<bigint>;
+    submitSigned?(envelope: SignedEnvelope): Promise<SubmitResult>;
+    evaluateSigned?(envelope: SignedEnvelope): Promise<Uint8Array>;
+    /** Fabric: relays transactions their creators sign with their own X.509 identities. */
+    readonly fabric?: FabricRelay;
     events(options?: Readonly<EventsOptions>): Promise<CloseableAsyncIterable<ChaincodeEvent>>;
     getBlock?(n: bigint): Promise<Block | undefined>;
-    verify?(): Promise<VerifyResult>;
+    verify?(): Promise<
+        Pick<VerifyResult, 'ok' | 'blocks' | 'txs' | 'reason'> & {
+            readonly firstBadBlock?: bigint | number;
+        }
+    >;
 }
 
 /** Options of {@link startGateway}. */
@@ -89,6 +117,16 @@ export interface GatewayOptions {
      * identity's `Bootstrap` of an empty ledger.
      */
     readonly reader: FemeterApi;
+    /**
+     * The one identity whose `Bootstrap` of an empty ledger the gateway forwards (the deployment's
+     * operator; default: the reader's identity).
+     */
+    readonly bootstrapper?: Identity;
+    /**
+     * Run once a `Bootstrap` committed through the gateway, before it is acknowledged (e.g. the operator
+     * registers the gateway's own reader; see `registerGatewayReader`).
+     */
+    readonly afterBootstrap?: () => Promise<void>;
     /** Interface to listen on (default 127.0.0.1). */
     readonly host?: string;
     /** Port (default 0: any free port). */
@@ -260,6 +298,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             },
         },
     });
+    await app.register(websocket, { options: { maxPayload: 4096 } });
     await app.register(rateLimit, {
         global: true,
         max: o.rateLimit?.max ?? 20_000,
@@ -347,8 +386,12 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
         return { envelope, proposal, who };
     };
 
+    /** The id the contract sees for an identity (embedded: ed25519::…; Fabric: x509::…). */
+    const idOf = (id: Identity): string =>
+        isCertificate(id.credentials) ? fabricIdentityId(id.credentials) : identities.id(id);
+
     const isService = (id: Identity): boolean => {
-        const s = dir.serviceIdentity;
+        const s = o.bootstrapper ?? dir.serviceIdentity;
         return (
             s.mspId === id.mspId && Buffer.from(s.credentials).equals(Buffer.from(id.credentials))
         );
@@ -395,9 +438,15 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
         if (c.exp < now - TOKEN_CLOCK_SKEW_MS)
             return fail('expired', 'the token has expired; sign a new one');
         const credentials = new Uint8Array(Buffer.from(c.key, 'hex'));
-        if (!verifyEd25519(credentials, tokenDigest(parsed.claimsJson), parsed.signature))
+        const digest = tokenDigest(parsed.claimsJson);
+        const fabricKey = isCertificate(credentials);
+        if (
+            !(fabricKey
+                ? verifyFabricSignature(credentials, digest, parsed.signature)
+                : verifyEd25519(credentials, digest, parsed.signature))
+        )
             return fail('signature', 'the token signature does not match its key');
-        const who = await dir.resolve(c.msp, identities.id({ mspId: c.msp, credentials }));
+        const who = await dir.resolve(c.msp, idOf({ mspId: c.msp, credentials }));
         if (who === undefined) {
             metrics.inc('femeter_gateway_token_refusals_total', 'Refused request tokens', {
                 reason: 'unregistered',
@@ -415,115 +464,344 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
 
     // ---- transactions ---------------------------------------------------------------------------------------
 
-    app.post(
-        ROUTES.submit,
-        {
-            schema: {
-                summary: 'Submit a signed transaction and wait until it is durably committed',
-                tags: ['transactions'],
-                body: EnvelopeSchema,
-                response: { 200: SubmitResultSchema, ...errors, 500: ErrorSchema },
-            },
-        },
-        async (req) => {
-            const { envelope, proposal, who } = await admit(req.body);
-            const name = proposal.txName.replace(/^femeter:/, '');
-            if (who === undefined) {
-                const bootstrap =
-                    name === 'Bootstrap' && !dir.hasOperator && isService(proposal.creator);
-                if (!bootstrap)
-                    throw new EndorseError(
-                        'ACCESS_DENIED',
-                        'the creator is not a registered party or meter; ask the operator to register it' +
-                            (dir.lastError === undefined
-                                ? ''
-                                : ` (the gateway cannot read the registry: ${dir.lastError.message})`),
-                    );
-            }
-            const t0 = performance.now();
-            const res = await ledger.submitSigned(envelope);
-            metrics.observe(
-                'femeter_gateway_commit_seconds',
-                'Submit to durable commit',
-                { tx: name.slice(0, 32) },
-                (performance.now() - t0) / 1000,
+    /**
+     * Authorise a query (fresh, single-use, per role); the filter to apply to its rows, if any.
+     * `txKey` names the query for replay detection.
+     */
+    const authoriseQuery = async (
+        who: Principal | undefined,
+        name: string,
+        args: readonly string[],
+        signedMs: number,
+        txKey: string,
+    ): Promise<((rows: unknown[]) => Promise<unknown[]>) | undefined> => {
+        if (Math.abs(Date.now() - signedMs) > freshness)
+            throw new _HttpError(
+                401,
+                'UNAUTHORIZED',
+                `the query was signed ${Math.round((Date.now() - signedMs) / 1000)} s ago; sign a fresh one`,
             );
-            metrics.inc('femeter_gateway_transactions_total', 'Committed transactions', {
-                tx: name.slice(0, 32),
-            });
-            _learn(dir, name, proposal.args, res.result);
-            return {
-                transactionId: res.transactionId,
-                blockNumber: res.blockNumber.toString(),
-                result: toBase64(res.result),
-            };
-        },
-    );
-
-    app.post(
-        ROUTES.evaluate,
-        {
-            schema: {
-                summary:
-                    'Evaluate a signed query against committed state (fresh, single-use, authorised per role)',
-                tags: ['transactions'],
-                body: EnvelopeSchema,
-                response: { 200: EvaluateResultSchema, ...errors, 500: ErrorSchema },
-            },
-        },
-        async (req) => {
-            const { envelope, proposal, who } = await admit(req.body);
-            const name = proposal.txName;
-            const signedMs =
-                Number(proposal.timestamp.seconds) * 1000 +
-                Math.floor(proposal.timestamp.nanos / 1e6);
-            if (Math.abs(Date.now() - signedMs) > freshness)
-                throw new _HttpError(
-                    401,
-                    'UNAUTHORIZED',
-                    `the query was signed ${Math.round((Date.now() - signedMs) / 1000)} s ago; sign a fresh one`,
+        let filter: ((rows: unknown[]) => Promise<unknown[]>) | undefined;
+        if (who === undefined) {
+            if (name !== 'WhoAmI')
+                throw new EndorseError(
+                    'ACCESS_DENIED',
+                    'the creator is not a registered party or meter',
                 );
-            let filter: ((rows: unknown[]) => Promise<unknown[]>) | undefined;
-            if (who === undefined) {
-                if (name !== 'WhoAmI')
-                    throw new EndorseError(
-                        'ACCESS_DENIED',
-                        'the creator is not a registered party or meter',
-                    );
-            } else {
-                const verdict = await checkEvaluate(dir, who, name, proposal.args);
-                if (verdict !== undefined && 'message' in verdict)
-                    throw new _HttpError(403, 'FORBIDDEN', verdict.message);
-                filter = verdict?.filter;
-            }
+        } else {
+            const verdict = await checkEvaluate(dir, who, name, args);
+            if (verdict !== undefined && 'message' in verdict)
+                throw new _HttpError(403, 'FORBIDDEN', verdict.message);
+            filter = verdict?.filter;
+        }
+        if (!remember(`q:${txKey}`, signedMs + 2 * freshness))
+            throw new _HttpError(
+                401,
+                'UNAUTHORIZED',
+                'this query envelope was already used (replay); sign a new one',
+            );
+        return filter;
+    };
+
+    const filtered = async (
+        result: Uint8Array,
+        filter: ((rows: unknown[]) => Promise<unknown[]>) | undefined,
+        name: string,
+    ): Promise<{ result: string }> => {
+        if (filter !== undefined) {
+            const rows = JSON.parse(new TextDecoder().decode(result)) as unknown[];
+            result = new TextEncoder().encode(JSON.stringify(await filter(rows)));
+        }
+        metrics.inc('femeter_gateway_queries_total', 'Evaluated queries', {
+            tx: name.slice(0, 32),
+        });
+        return { result: toBase64(result) };
+    };
+
+    /** Refuse a write by an unregistered creator (except the service's Bootstrap of an empty ledger). */
+    const requireRegistered = (
+        who: Principal | undefined,
+        name: string,
+        creator: Identity,
+    ): void => {
+        if (who !== undefined) return;
+        const bootstrap = name === 'Bootstrap' && !dir.hasOperator && isService(creator);
+        if (!bootstrap)
+            throw new EndorseError(
+                'ACCESS_DENIED',
+                'the creator is not a registered party or meter; ask the operator to register it' +
+                    (dir.lastError === undefined
+                        ? ''
+                        : ` (the gateway cannot read the registry: ${dir.lastError.message})`),
+            );
+    };
+
+    const embedded =
+        ledger.submitSigned !== undefined && ledger.evaluateSigned !== undefined
+            ? {
+                  submit: ledger.submitSigned.bind(ledger),
+                  evaluate: ledger.evaluateSigned.bind(ledger),
+              }
+            : undefined;
+    if (embedded !== undefined) {
+        app.post(
+            ROUTES.submit,
+            {
+                schema: {
+                    summary: 'Submit a signed transaction and wait until it is durably committed',
+                    tags: ['transactions'],
+                    body: EnvelopeSchema,
+                    response: { 200: SubmitResultSchema, ...errors, 500: ErrorSchema },
+                },
+            },
+            async (req) => {
+                const { envelope, proposal, who } = await admit(req.body);
+                const name = proposal.txName.replace(/^femeter:/, '');
+                requireRegistered(who, name, proposal.creator);
+                const t0 = performance.now();
+                const res = await embedded.submit(envelope);
+                metrics.observe(
+                    'femeter_gateway_commit_seconds',
+                    'Submit to durable commit',
+                    { tx: name.slice(0, 32) },
+                    (performance.now() - t0) / 1000,
+                );
+                metrics.inc('femeter_gateway_transactions_total', 'Committed transactions', {
+                    tx: name.slice(0, 32),
+                });
+                _learn(dir, name, proposal.args, res.result);
+                if (name === 'Bootstrap') await o.afterBootstrap?.();
+                return {
+                    transactionId: res.transactionId,
+                    blockNumber: res.blockNumber.toString(),
+                    result: toBase64(res.result),
+                };
+            },
+        );
+
+        app.post(
+            ROUTES.evaluate,
+            {
+                schema: {
+                    summary:
+                        'Evaluate a signed query against committed state (fresh, single-use, authorised per role)',
+                    tags: ['transactions'],
+                    body: EnvelopeSchema,
+                    response: { 200: EvaluateResultSchema, ...errors, 500: ErrorSchema },
+                },
+            },
+            async (req) => {
+                const { envelope, proposal, who } = await admit(req.body);
+                const name = proposal.txName;
+                const signedMs =
+                    Number(proposal.timestamp.seconds) * 1000 +
+                    Math.floor(proposal.timestamp.nanos / 1e6);
+                const filter = await authoriseQuery(
+                    who,
+                    name,
+                    proposal.args,
+                    signedMs,
+                    transactionId(proposal.nonce, proposal.creator),
+                );
+                return filtered(await embedded.evaluate(envelope), filter, name);
+            },
+        );
+    }
+
+    const relay = ledger.fabric;
+    if (relay !== undefined) {
+        /** Endorsed transactions not yet committed: what the directory learns at commit. */
+        const pending = new Map<
+            string,
+            { name: string; args: readonly string[]; result: Uint8Array }
+        >();
+        const fabricErrors = { ...errors, 500: ErrorSchema };
+        const admitFabric = async (
+            body: FabricSignedBody,
+        ): Promise<{
+            p: DecodedFabricProposal;
+            who: Principal | undefined;
+            bytes: Uint8Array;
+            signature: Uint8Array;
+        }> => {
+            const bytes = fromBase64(body.bytes);
+            const signature = fromBase64(body.signature);
+            const p = relay.decodeProposal(bytes);
+            if (p.channel !== ledger.channel)
+                throw new EndorseError(
+                    'WRONG_CHANNEL',
+                    `proposal is for channel ${JSON.stringify(p.channel.slice(0, 64))}`,
+                );
+            if (p.chaincode !== relay.chaincode)
+                throw new EndorseError(
+                    'MALFORMED',
+                    `proposal is for chaincode ${JSON.stringify(p.chaincode.slice(0, 64))}, not ${relay.chaincode}`,
+                );
+            if (!isCertificate(p.creator.credentials))
+                throw new EndorseError('MALFORMED', 'the creator is not an X.509 certificate');
             if (
-                !remember(
-                    `q:${transactionId(proposal.nonce, proposal.creator)}`,
-                    signedMs + 2 * freshness,
+                !verifyFabricSignature(
+                    p.creator.credentials,
+                    fabricDigest(p.signedBytes),
+                    signature,
                 )
             )
-                throw new _HttpError(
-                    401,
-                    'UNAUTHORIZED',
-                    'this query envelope was already used (replay); sign a new one',
+                throw new EndorseError(
+                    'BAD_SIGNATURE',
+                    'the signature does not match the creator and proposal',
                 );
-            let result = await ledger.evaluateSigned(envelope);
-            if (filter !== undefined) {
-                const rows = JSON.parse(new TextDecoder().decode(result)) as unknown[];
-                result = new TextEncoder().encode(JSON.stringify(await filter(rows)));
-            }
-            metrics.inc('femeter_gateway_queries_total', 'Evaluated queries', {
-                tx: name.slice(0, 32),
-            });
-            return { result: toBase64(result) };
-        },
-    );
+            const who = await dir.resolve(p.creator.mspId, idOf(p.creator));
+            return { p, who, bytes, signature };
+        };
+        app.post(
+            ROUTES.fabricEvaluate,
+            {
+                schema: {
+                    summary:
+                        'Fabric: evaluate a query proposal its creator signed (fresh, single-use, authorised per role)',
+                    tags: ['fabric'],
+                    body: FabricSignedSchema,
+                    response: { 200: EvaluateResultSchema, ...fabricErrors },
+                },
+            },
+            async (req) => {
+                const { p, who, bytes, signature } = await admitFabric(req.body);
+                const filter = await authoriseQuery(
+                    who,
+                    p.txName,
+                    p.args,
+                    p.timestampMs,
+                    p.transactionId,
+                );
+                return filtered(await relay.evaluate(p, bytes, signature), filter, p.txName);
+            },
+        );
+        app.post(
+            ROUTES.fabricEndorse,
+            {
+                schema: {
+                    summary:
+                        'Fabric: have a proposal its creator signed endorsed; returns the transaction for the creator to sign',
+                    tags: ['fabric'],
+                    body: FabricSignedSchema,
+                    response: { 200: FabricEndorsedSchema, ...fabricErrors },
+                },
+            },
+            async (req) => {
+                const { p, who, bytes, signature } = await admitFabric(req.body);
+                requireRegistered(who, p.txName, p.creator);
+                const { transaction, result } = await relay.endorse(p, bytes, signature);
+                if (pending.size > 10_000) pending.clear();
+                pending.set(p.transactionId, { name: p.txName, args: p.args, result });
+                return {
+                    transactionId: p.transactionId,
+                    transaction: toBase64(transaction),
+                    result: toBase64(result),
+                };
+            },
+        );
+        app.post(
+            ROUTES.fabricSubmit,
+            {
+                schema: {
+                    summary:
+                        'Fabric: order an endorsed transaction its creator signed; returns the commit status request to sign',
+                    tags: ['fabric'],
+                    body: FabricSignedSchema,
+                    response: { 200: FabricSubmittedSchema, ...fabricErrors },
+                },
+            },
+            async (req) => {
+                const bytes = fromBase64(req.body.bytes);
+                const signature = fromBase64(req.body.signature);
+                const { creator } = relay.checkTransaction(bytes, signature);
+                requireRegistered(
+                    await dir.resolve(creator.mspId, idOf(creator)),
+                    'Bootstrap',
+                    creator,
+                );
+                return { commit: toBase64(await relay.submit(creator, bytes, signature)) };
+            },
+        );
+        app.post(
+            ROUTES.fabricCommit,
+            {
+                schema: {
+                    summary:
+                        'Fabric: wait until a transaction is committed (its creator signed the status request)',
+                    tags: ['fabric'],
+                    body: FabricSignedSchema,
+                    response: { 200: FabricCommittedSchema, ...fabricErrors },
+                },
+            },
+            async (req) => {
+                const bytes = fromBase64(req.body.bytes);
+                const signature = fromBase64(req.body.signature);
+                const { transactionId: txId, creator } = relay.checkCommit(bytes, signature);
+                const t0 = performance.now();
+                const status = await relay.commit(creator, bytes, signature);
+                const done = pending.get(txId);
+                pending.delete(txId);
+                const name = done?.name ?? '?';
+                metrics.observe(
+                    'femeter_gateway_commit_seconds',
+                    'Submit to durable commit',
+                    { tx: name.slice(0, 32) },
+                    (performance.now() - t0) / 1000,
+                );
+                if (status.successful) {
+                    metrics.inc('femeter_gateway_transactions_total', 'Committed transactions', {
+                        tx: name.slice(0, 32),
+                    });
+                    if (done !== undefined) _learn(dir, done.name, done.args, done.result);
+                    if (done?.name === 'Bootstrap') await o.afterBootstrap?.();
+                }
+                return {
+                    transactionId: txId,
+                    blockNumber: status.blockNumber.toString(),
+                    code: status.code,
+                    successful: status.successful,
+                };
+            },
+        );
+    }
 
     // ---- events -----------------------------------------------------------------------------------------------
 
     const streams = new Set<CloseableAsyncIterable<ChaincodeEvent>>();
     metrics.gauge('femeter_gateway_event_streams', 'Open event streams', () => streams.size);
     metrics.gauge('femeter_ledger_height', 'Blocks committed', () => Number(ledger.height));
+
+    /** An event stream for `who` from a resume position (`block[:txId]`) or a start block. */
+    const openStream = async (
+        who: Principal,
+        last: string | undefined,
+        startBlock: string | undefined,
+    ): Promise<{
+        stream: CloseableAsyncIterable<ChaincodeEvent>;
+        position: string;
+        pass: ReturnType<typeof eventFilter>;
+    }> => {
+        let options: EventsOptions;
+        let position: string;
+        if (typeof last === 'string' && last.length > 0) {
+            const [b, tx] = last.split(':');
+            options = { checkpoint: _fixedCheckpoint(BigInt(b ?? ''), tx) };
+            position = last;
+        } else {
+            const start =
+                startBlock !== undefined
+                    ? BigInt(startBlock)
+                    : ledger.heightNow !== undefined
+                      ? await ledger.heightNow()
+                      : ledger.height;
+            options = { startBlock: start };
+            position = start.toString();
+        }
+        const stream = await ledger.events(options);
+        streams.add(stream);
+        return { stream, position, pass: eventFilter(dir, who) };
+    };
 
     app.get(
         ROUTES.events,
@@ -550,24 +828,11 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
         },
         async (req, reply) => {
             const who = await authenticate(req, req.query.token);
-            const last = req.headers['last-event-id'];
-            let options: EventsOptions;
-            let position: string;
-            if (typeof last === 'string' && last.length > 0) {
-                const [b, tx] = last.split(':');
-                options = { checkpoint: _fixedCheckpoint(BigInt(b ?? ''), tx) };
-                position = last;
-            } else {
-                const start =
-                    req.query.startBlock !== undefined
-                        ? BigInt(req.query.startBlock)
-                        : ledger.height;
-                options = { startBlock: start };
-                position = start.toString();
-            }
-            const stream = await ledger.events(options);
-            streams.add(stream);
-            const pass = eventFilter(dir, who);
+            const { stream, position, pass } = await openStream(
+                who,
+                req.headers['last-event-id'],
+                req.query.startBlock,
+            );
             reply.hijack();
             const raw = reply.raw;
             raw.writeHead(200, {
@@ -586,12 +851,7 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             try {
                 for await (const e of stream) {
                     if (!(await pass(e.eventName, e.payload))) continue;
-                    const data = JSON.stringify({
-                        blockNumber: e.blockNumber.toString(),
-                        transactionId: e.transactionId,
-                        eventName: e.eventName,
-                        payload: toBase64(e.payload),
-                    });
+                    const data = JSON.stringify(_eventBody(e));
                     metrics.inc('femeter_gateway_events_sent_total', 'Events sent on streams');
                     if (!raw.write(`id: ${e.blockNumber}:${e.transactionId}\ndata: ${data}\n\n`))
                         await new Promise<void>((r) => {
@@ -613,6 +873,72 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                 streams.delete(stream);
                 stream.close();
                 raw.end();
+            }
+        },
+    );
+
+    // The same stream over WebSocket: one JSON text message per event, {"id": "<block>:<txId>", "event"};
+    // the first message {"id": position} says the stream is open. Resume with ?lastEventId=.
+    const wsPrincipal = new WeakMap<FastifyRequest, Principal>();
+    app.get(
+        ROUTES.eventsWs,
+        {
+            websocket: true,
+            schema: {
+                summary:
+                    'Chaincode events over WebSocket (JSON messages {id, event}); resume with ?lastEventId=<block>:<txId>; token in ?token= (browsers cannot set headers on a WebSocket)',
+                tags: ['events'],
+                querystring: EventsWsQuerySchema,
+                security: [{ femeterToken: [] }],
+                response: { 101: { description: 'switching to WebSocket' }, ...errors },
+            },
+            preValidation: async (req) => {
+                const q = req.query as { token?: string };
+                wsPrincipal.set(req, await authenticate(req, q.token));
+            },
+        },
+        async (socket, req) => {
+            const who = wsPrincipal.get(req);
+            if (who === undefined) {
+                socket.close(1008, 'unauthenticated');
+                return;
+            }
+            const q = req.query as { lastEventId?: string; startBlock?: string };
+            let opened;
+            try {
+                opened = await openStream(who, q.lastEventId, q.startBlock);
+            } catch {
+                socket.close(1011, 'the ledger cannot stream events now; retry');
+                return;
+            }
+            const { stream, position, pass } = opened;
+            const end = (): void => {
+                stream.close();
+            };
+            socket.on('close', end);
+            socket.on('error', end);
+            socket.send(JSON.stringify({ id: position }));
+            try {
+                for await (const e of stream) {
+                    if (!(await pass(e.eventName, e.payload))) continue;
+                    metrics.inc('femeter_gateway_events_sent_total', 'Events sent on streams');
+                    socket.send(
+                        JSON.stringify({
+                            id: `${e.blockNumber}:${e.transactionId}`,
+                            event: _eventBody(e),
+                        }),
+                    );
+                    // backpressure: let the socket drain before reading more events
+                    while (socket.bufferedAmount > 1 << 20 && socket.readyState === socket.OPEN)
+                        await new Promise((r) => setTimeout(r, 20));
+                    if (socket.readyState !== socket.OPEN) break;
+                }
+            } catch {
+                // the ledger closed or failed: the client reconnects and resumes
+            } finally {
+                streams.delete(stream);
+                stream.close();
+                if (socket.readyState === socket.OPEN) socket.close(1001, 'stream ended');
             }
         },
     );
@@ -700,6 +1026,8 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                 channel: ledger.channel,
                 height: ledger.height.toString(),
                 uptimeSeconds: Math.round((Date.now() - started) / 1000),
+                engine: ledger.fabric === undefined ? ('embedded' as const) : ('fabric' as const),
+                ...(ledger.fabric === undefined ? {} : { chaincode: ledger.fabric.chaincode }),
             };
             return reply.code(draining ? 503 : 200).send(body);
         },
@@ -780,6 +1108,15 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             })();
             return closing;
         },
+    };
+}
+
+function _eventBody(e: ChaincodeEvent): EventBody {
+    return {
+        blockNumber: e.blockNumber.toString(),
+        transactionId: e.transactionId,
+        eventName: e.eventName,
+        payload: toBase64(e.payload),
     };
 }
 

@@ -50,6 +50,16 @@ export type {
     FabricVerifyReport,
     FabricWrite,
 } from './verify.js';
+export {
+    decodeFabricProposal,
+    fabricDigest,
+    fabricIdentityId,
+    FabricOfflineSigner,
+    isCertificate,
+    loadFabricProtos,
+    verifyFabricSignature,
+} from './offline.js';
+export type { DecodedFabricProposal } from './offline.js';
 export { PARTICIPANTS_SCHEMA, ParticipantDirectory } from './participants.js';
 export type { ParticipantDirectoryOptions } from './participants.js';
 

@@ -36,7 +36,8 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type * as Grpc from '@grpc/grpc-js';
-import type { ConnectOptions, Ledger, LedgerClient, Signer } from '../client.js';
+import type * as FabricGateway from '@hyperledger/fabric-gateway';
+import type { ConnectOptions, Identity, Ledger, LedgerClient, Signer } from '../client.js';
 import { SubmitError } from '../errors.js';
 import {
     clientUsers,
@@ -236,6 +237,32 @@ export class FabricLedger implements Ledger {
         const client = new FabricClient(context, options.identity, gw, org.peer.endpoint);
         this.#clients.add(client);
         return client;
+    }
+
+    /**
+     * A fabric-gateway `Gateway` without a signer, through the peer of `mspId`'s organisation, for
+     * messages their creators signed elsewhere (`newSignedProposal`, `newSignedTransaction`,
+     * `newSignedCommit`): what a service in front of the network uses, holding no one's key.
+     * `identity` only names who builds unsigned messages through it (none are built by the service).
+     *
+     * @throws {SubmitError} `CLOSED` after {@link close}
+     * @throws {Error} if the MSP is not in the connection profile
+     */
+    offlineGateway(mspId: string, identity: Identity): FabricGateway.Gateway {
+        if (this.#closed) throw new SubmitError('CLOSED', 'the Fabric ledger is closed');
+        const org = this.#org(mspId);
+        const { gateway } = this.#modules;
+        const t = this.#settings.timeouts;
+        const deadline = (ms: number) => (): Grpc.CallOptions => ({ deadline: Date.now() + ms });
+        return gateway.connect({
+            client: this.#grpcClient(org),
+            identity: { mspId: identity.mspId, credentials: identity.credentials },
+            hash: gateway.hash.sha256,
+            evaluateOptions: deadline(t.evaluateMs),
+            endorseOptions: deadline(t.endorseMs),
+            submitOptions: deadline(t.submitMs),
+            commitStatusOptions: deadline(t.commitStatusMs),
+        });
     }
 
     /**

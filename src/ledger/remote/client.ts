@@ -22,6 +22,7 @@ import type {
 import { CommitError, EndorseError, LedgerError, SubmitError } from '../errors.js';
 import type { LedgerErrorCode } from '../errors.js';
 import { encodeProposal, newProposal, signPayload } from '../embedded/envelope.js';
+import { commitFailure, CONFLICT_CODES } from '../fabric/errors.js';
 import { signToken } from './token.js';
 import {
     fromBase64,
@@ -31,13 +32,54 @@ import {
     type ErrorBody,
     type EvaluateResultBody,
     type EventBody,
+    type FabricCommittedBody,
+    type FabricEndorsedBody,
+    type FabricSubmittedBody,
     type HealthBody,
     type SubmitResultBody,
     type VerifyReportBody,
 } from './wire.js';
 
+/**
+ * Fabric's offline signing for one identity (`FabricOfflineSigner` in `ledger/fabric/offline.ts`):
+ * builds proposals, and signs what the gateway returns after checking it is the same transaction.
+ */
+export interface OfflineSigningSession {
+    proposal(
+        txName: string,
+        args: readonly string[],
+        signer: Signer,
+    ): Promise<{ bytes: Uint8Array; signature: Uint8Array; transactionId: string }>;
+    transaction(
+        bytes: Uint8Array,
+        transactionId: string,
+        signer: Signer,
+    ): Promise<{ signature: Uint8Array; result: Uint8Array }>;
+    commit(bytes: Uint8Array, transactionId: string, signer: Signer): Promise<Uint8Array>;
+    close(): void;
+}
+
+/** Opens an {@link OfflineSigningSession} (e.g. `FabricOfflineSigner.open`). */
+export type OfflineSigning = (
+    identity: Identity,
+    channel: string,
+    chaincode: string,
+) => Promise<OfflineSigningSession>;
+
 /** Options of {@link RemoteLedger.open}. */
 export interface RemoteLedgerOptions {
+    /**
+     * Needed when the gateway stands in front of Fabric: how to build and sign Fabric messages
+     * (`FabricOfflineSigner.open` from `ledger/fabric`; kept out of this module so that a browser
+     * bundle of it loads nothing of Fabric).
+     */
+    readonly fabric?: OfflineSigning;
+    /**
+     * The `fetch` to use (default the global one). For an HTTPS gateway with a certificate of its own
+     * CA or a self-signed one: `fetchTrusting(caPem)` from `ledger/remote/tls.ts` (Node).
+     */
+    readonly fetch?: (url: string, init?: RequestInit) => Promise<Response>;
+
     /** Base URL of the gateway, e.g. `http://127.0.0.1:8080`. */
     readonly url: string;
     /** Per-request timeout (default 60 s). */
@@ -97,10 +139,20 @@ export class RemoteLedger implements Ledger {
     readonly channel: string;
     readonly timeoutMs: number;
     readonly maxReconnectDelayMs: number;
+    /** The `fetch` every request goes through. */
+    readonly fetch: (url: string, init?: RequestInit) => Promise<Response>;
+    /** Fabric behind the gateway: its chaincode and how to sign for it; undefined: embedded. */
+    readonly fabric: { readonly chaincode: string; readonly signing: OfflineSigning } | undefined;
 
-    private constructor(o: Readonly<RemoteLedgerOptions>, channel: string) {
+    private constructor(
+        o: Readonly<RemoteLedgerOptions>,
+        channel: string,
+        fabric: RemoteLedger['fabric'],
+    ) {
         this.url = o.url.replace(/\/+$/, '');
         this.channel = channel;
+        this.fabric = fabric;
+        this.fetch = o.fetch ?? ((url, init) => fetch(url, init));
         this.timeoutMs = o.timeoutMs ?? 60_000;
         this.maxReconnectDelayMs = o.maxReconnectDelayMs ?? 2_000;
     }
@@ -113,7 +165,7 @@ export class RemoteLedger implements Ledger {
         const base = o.url.replace(/\/+$/, '');
         let res: Response;
         try {
-            res = await fetch(base + ROUTES.health, {
+            res = await (o.fetch ?? fetch)(base + ROUTES.health, {
                 signal: AbortSignal.timeout(o.timeoutMs ?? 60_000),
             });
         } catch (err) {
@@ -126,7 +178,18 @@ export class RemoteLedger implements Ledger {
             );
         }
         const body = (await res.json()) as HealthBody;
-        return new RemoteLedger(o, body.channel);
+        if (body.engine === 'fabric') {
+            if (o.fabric === undefined)
+                throw new SubmitError(
+                    'FAILED',
+                    `gateway ${base} stands in front of Fabric: open the remote ledger with { fabric: FabricOfflineSigner.open } (from ledger/fabric)`,
+                );
+            return new RemoteLedger(o, body.channel, {
+                chaincode: body.chaincode ?? '',
+                signing: o.fabric,
+            });
+        }
+        return new RemoteLedger(o, body.channel, undefined);
     }
 
     connect(options: Readonly<ConnectOptions>): RemoteLedgerClient {
@@ -204,7 +267,7 @@ export class RemoteLedgerClient implements LedgerClient {
     async #post<T>(path: string, body: string, headers: Record<string, string> = {}): Promise<T> {
         let res: Response;
         try {
-            res = await fetch(this.#ledger.url + path, {
+            res = await this.#ledger.fetch(this.#ledger.url + path, {
                 method: 'POST',
                 headers: { 'content-type': 'application/json', ...headers },
                 body,
@@ -230,7 +293,53 @@ export class RemoteLedgerClient implements LedgerClient {
         return parsed as T;
     }
 
+    #session: Promise<OfflineSigningSession> | undefined;
+
+    /** Fabric's offline-signing session of this identity (opened on first use). */
+    #fabric(): Promise<OfflineSigningSession> {
+        const f = this.#ledger.fabric;
+        if (f === undefined) throw new Error('not a Fabric gateway');
+        this.#session ??= f.signing(this.identity, this.#ledger.channel, f.chaincode);
+        return this.#session;
+    }
+
+    /** Fabric: proposal, endorsement, ordering and commit, each message signed here. */
+    async #submitFabric(txName: string, args: readonly string[]): Promise<SubmitResult> {
+        const s = await this.#fabric();
+        const signer = this.#signer;
+        for (let attempt = 1; ; attempt++) {
+            const p = await s.proposal(txName, args, signer);
+            const e = await this.#post<FabricEndorsedBody>(
+                ROUTES.fabricEndorse,
+                JSON.stringify({ bytes: toBase64(p.bytes), signature: toBase64(p.signature) }),
+            );
+            const tx = await s.transaction(fromBase64(e.transaction), p.transactionId, signer);
+            const sub = await this.#post<FabricSubmittedBody>(
+                ROUTES.fabricSubmit,
+                JSON.stringify({ bytes: e.transaction, signature: toBase64(tx.signature) }),
+            );
+            const commitSignature = await s.commit(fromBase64(sub.commit), p.transactionId, signer);
+            const c = await this.#post<FabricCommittedBody>(
+                ROUTES.fabricCommit,
+                JSON.stringify({ bytes: sub.commit, signature: toBase64(commitSignature) }),
+            );
+            if (c.transactionId !== p.transactionId)
+                throw new SubmitError('FAILED', 'the gateway reported another transaction');
+            if (c.successful)
+                return {
+                    transactionId: p.transactionId,
+                    blockNumber: BigInt(c.blockNumber),
+                    result: tx.result,
+                };
+            // Another transaction in the same block changed what this one read: propose it again.
+            if (!CONFLICT_CODES.has(c.code) || attempt >= 8)
+                throw commitFailure(c.code, p.transactionId, BigInt(c.blockNumber), attempt);
+            await new Promise((r) => setTimeout(r, 10 * 2 ** attempt * (0.5 + Math.random())));
+        }
+    }
+
     async submit(txName: string, ...args: string[]): Promise<SubmitResult> {
+        if (this.#ledger.fabric !== undefined) return this.#submitFabric(txName, args);
         const r = await this.#post<SubmitResultBody>(
             ROUTES.submit,
             await this.#envelope(txName, args),
@@ -243,6 +352,14 @@ export class RemoteLedgerClient implements LedgerClient {
     }
 
     async evaluate(txName: string, ...args: string[]): Promise<Uint8Array> {
+        if (this.#ledger.fabric !== undefined) {
+            const p = await (await this.#fabric()).proposal(txName, args, this.#signer);
+            const r = await this.#post<EvaluateResultBody>(
+                ROUTES.fabricEvaluate,
+                JSON.stringify({ bytes: toBase64(p.bytes), signature: toBase64(p.signature) }),
+            );
+            return fromBase64(r.result);
+        }
         const r = await this.#post<EvaluateResultBody>(
             ROUTES.evaluate,
             await this.#envelope(txName, args),
@@ -278,6 +395,13 @@ export class RemoteLedgerClient implements LedgerClient {
     close(): Promise<void> {
         for (const s of this.#streams) s.close();
         this.#streams.clear();
+        const session = this.#session;
+        this.#session = undefined;
+        void session
+            ?.then((s) => {
+                s.close();
+            })
+            .catch(() => undefined);
         return Promise.resolve();
     }
 }
@@ -363,7 +487,7 @@ class RemoteEventStream implements CloseableAsyncIterable<ChaincodeEvent> {
             authorization: `${TOKEN_SCHEME} ${token}`,
         };
         if (this.#position !== undefined) headers['last-event-id'] = this.#position;
-        const res = await fetch(this.#ledger.url + ROUTES.events, {
+        const res = await this.#ledger.fetch(this.#ledger.url + ROUTES.events, {
             headers,
             signal: this.#abort.signal,
         });

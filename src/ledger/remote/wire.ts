@@ -101,12 +101,29 @@ export const EventsQuerySchema = Type.Object(
     { additionalProperties: false },
 );
 
+export const EventsWsQuerySchema = Type.Object(
+    {
+        startBlock: Type.Optional(Uint64String),
+        /** Resume after this event (`<block>:<txId>`) or from this block. */
+        lastEventId: Type.Optional(
+            Type.String({ pattern: '^(0|[1-9][0-9]{0,19})(:[0-9a-f]{64})?$' }),
+        ),
+        /** The request token (a WebSocket cannot carry headers from a browser). */
+        token: Type.Optional(Type.String({ maxLength: 4096 })),
+    },
+    { additionalProperties: false },
+);
+
 export const HealthSchema = Type.Object(
     {
         status: Type.Union([Type.Literal('ok'), Type.Literal('draining')]),
         channel: Type.String(),
         height: Uint64String,
         uptimeSeconds: Type.Number(),
+        /** The engine behind the gateway (absent: embedded). */
+        engine: Type.Optional(Type.Union([Type.Literal('embedded'), Type.Literal('fabric')])),
+        /** Fabric: the chaincode proposals must name. */
+        chaincode: Type.Optional(Type.String()),
     },
     { additionalProperties: false, title: 'Health' },
 );
@@ -148,6 +165,48 @@ export const VerifyReportSchema = Type.Object(
 );
 export type VerifyReportBody = Static<typeof VerifyReportSchema>;
 
+/**
+ * Fabric: a message fabric-gateway built for offline signing (`getBytes()`) and its creator's signature
+ * over `getDigest()` (ECDSA P-256, DER).
+ */
+export const FabricSignedSchema = Type.Object(
+    { bytes: Base64, signature: Base64 },
+    { additionalProperties: false, title: 'FabricSigned' },
+);
+export type FabricSignedBody = Static<typeof FabricSignedSchema>;
+
+export const FabricEndorsedSchema = Type.Object(
+    {
+        transactionId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+        /** The endorsed transaction (`PreparedTransaction`) for the creator to sign. */
+        transaction: Base64,
+        result: Base64,
+    },
+    { additionalProperties: false, title: 'FabricEndorsed' },
+);
+export type FabricEndorsedBody = Static<typeof FabricEndorsedSchema>;
+
+export const FabricSubmittedSchema = Type.Object(
+    {
+        /** The commit status request (`SignedCommitStatusRequest`, unsigned) for the creator to sign. */
+        commit: Base64,
+    },
+    { additionalProperties: false, title: 'FabricSubmitted' },
+);
+export type FabricSubmittedBody = Static<typeof FabricSubmittedSchema>;
+
+export const FabricCommittedSchema = Type.Object(
+    {
+        transactionId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+        blockNumber: Uint64String,
+        /** Fabric's validation code (0 = VALID). */
+        code: Type.Integer({ minimum: 0 }),
+        successful: Type.Boolean(),
+    },
+    { additionalProperties: false, title: 'FabricCommitted' },
+);
+export type FabricCommittedBody = Static<typeof FabricCommittedSchema>;
+
 /** Header carrying a request token: `Authorization: Femeter <token>`. */
 export const TOKEN_SCHEME = 'Femeter';
 
@@ -156,8 +215,13 @@ export const ROUTES = Object.freeze({
     submit: '/v1/transactions/submit',
     evaluate: '/v1/transactions/evaluate',
     events: '/v1/events',
+    eventsWs: '/v1/events/ws',
     block: '/v1/blocks/:number',
     verify: '/v1/verify',
+    fabricEvaluate: '/v1/fabric/evaluate',
+    fabricEndorse: '/v1/fabric/endorse',
+    fabricSubmit: '/v1/fabric/submit',
+    fabricCommit: '/v1/fabric/commit',
     health: '/health',
     metrics: '/metrics',
     openapi: '/openapi.json',

@@ -7,11 +7,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { openWalletFile } from '../../../src/apps/gateway/wallet-file.js';
 
 const CLI = fileURLToPath(new URL('../../../src/apps/cli/femeter.js', import.meta.url));
 
@@ -111,8 +112,10 @@ describe('femeter serve (built CLI)', () => {
         for (const l of lines) assert.match(l, /proof valid → OK$/);
     });
 
-    it('wallet --gateway prints the wallet file of a customer', async () => {
+    it('wallet --gateway prints the wallet file of a customer, sealed with a passphrase', async () => {
         assert.ok(served);
+        const passFile = join(data, 'wallet.pass');
+        writeFileSync(passFile, 'correct horse battery\n');
         const r = await femeter([
             'wallet',
             '--party',
@@ -121,9 +124,17 @@ describe('femeter serve (built CLI)', () => {
             served.url,
             '--data',
             data,
+            '--passphrase-file',
+            passFile,
         ]);
         assert.equal(r.code, 0, r.stderr);
-        const w = JSON.parse(r.stdout) as Record<string, string>;
+        assert.equal((JSON.parse(r.stdout) as { format?: string }).format, 'femeter-keyfile/1');
+        assert.doesNotMatch(r.stdout, /ledgerKey/);
+        await assert.rejects(openWalletFile(r.stdout, 'wrong horse battery'), /wrong passphrase/);
+        const w = (await openWalletFile(r.stdout, 'correct horse battery')) as unknown as Record<
+            string,
+            string
+        >;
         assert.equal(w.femeter, 'wallet/1');
         assert.equal(w.role, 'customer');
         assert.match(w.ledgerKey ?? '', /^[0-9a-f]{64}$/);
