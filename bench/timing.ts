@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Small timing helpers shared by the benchmarks (median of repeated runs, bounded by time). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname } from 'node:path';
 
 /** Median milliseconds per call of `fn`, over at least `minRuns` and until `budgetMs` is spent (max `maxRuns`). */
 export function measure(
@@ -49,4 +52,35 @@ export function printTable(header: readonly string[], rows: readonly (readonly s
 export function arg(name: string, fallback: string): string {
     const i = process.argv.indexOf(`--${name}`);
     return i !== -1 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+/** {@link measure} for an async `fn`: median milliseconds per call. */
+export async function measureAsync(
+    fn: () => Promise<unknown>,
+    opts: { minRuns?: number; maxRuns?: number; budgetMs?: number } = {},
+): Promise<{ ms: number; runs: number }> {
+    const minRuns = opts.minRuns ?? 3;
+    const maxRuns = opts.maxRuns ?? 1000;
+    const budget = opts.budgetMs ?? 500;
+    const samples: number[] = [];
+    const t0 = performance.now();
+    await fn(); // warm-up
+    while (
+        samples.length < maxRuns &&
+        (samples.length < minRuns || performance.now() - t0 < budget)
+    ) {
+        const s = performance.now();
+        await fn();
+        samples.push(performance.now() - s);
+    }
+    samples.sort((a, b) => a - b);
+    return { ms: samples[Math.floor(samples.length / 2)]!, runs: samples.length };
+}
+
+/** Write a benchmark's results as JSON to `path` (date, node, cores added), and say where. */
+export function writeResults(path: string, fields: Readonly<Record<string, unknown>>): void {
+    mkdirSync(dirname(path), { recursive: true });
+    const head = { date: new Date().toISOString(), node: process.version, cpus: cpus().length };
+    writeFileSync(path, JSON.stringify({ ...head, ...fields }, null, 1));
+    console.log(`\nresults written to ${path}`);
 }
