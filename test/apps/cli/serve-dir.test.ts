@@ -178,6 +178,7 @@ describe('femeter serve --dir / wallet --dir on a deployment (embedded engine)',
             assert.ok(script, 'the page names its script');
             const js = await fetch(new URL(script, `${served.url}/`));
             assert.equal(js.status, 200);
+            assert.ok((await js.arrayBuffer()).byteLength > 0); // read: the connection goes idle
         },
     );
 
