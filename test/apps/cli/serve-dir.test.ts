@@ -53,7 +53,7 @@ function startServe(gateway: string): Promise<Served> {
 }
 
 async function stop(s: Served | undefined): Promise<number | null> {
-    if (s === undefined || s.child.exitCode !== null || s.child.signalCode !== null) return null;
+    if (s?.child.exitCode !== null || s.child.signalCode !== null) return null;
     const exited = new Promise<number | null>((r) => s.child.once('exit', r));
     s.child.kill('SIGTERM');
     return exited;
