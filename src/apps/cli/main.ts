@@ -31,7 +31,7 @@ import { readingsFromSource, readingsOfSlots, sourceKinds } from '../../roles/me
 import { periodSlots, type BillingPeriod } from '../../contract/tariff/index.js';
 import { meterRun, parseMedium, type MeterRunArgs } from './meter-run.js';
 import { participantKey, remoteEngine } from '../gateway/engine.js';
-import { serve } from '../gateway/serve.js';
+import { serve, type ServeOptions } from '../gateway/serve.js';
 import { CliError } from './errors.js';
 import { readTrustAnchors } from './anchors.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -357,6 +357,35 @@ export interface WorldValues {
 export const WORLD_DEFAULTS = DEFAULTS;
 
 /**
+ * `femeter serve`'s listening options (port, TLS files, dashboard directory, request log), checked.
+ * @throws {CliError} a bad --port, a lone --tls-cert/--tls-key, a --web without index.html
+ */
+export function serveOptions(values: WorldValues): ServeOptions {
+    const port = Number(values.port ?? '8080');
+    if (!/^\d+$/.test(values.port ?? '8080') || port > 65535)
+        throw new CliError(
+            `--port ${values.port ?? ''} is not a port`,
+            'pass an integer in 0..65535 (0: any free port)',
+        );
+    if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
+        throw new CliError('--tls-cert and --tls-key go together', 'pass both or neither');
+    const web = values.web ?? join(ROOT, 'dist', 'web');
+    if (values.web !== undefined && !existsSync(join(web, 'index.html')))
+        throw new CliError(
+            `--web ${web} has no index.html`,
+            'build the dashboard (npm run build:web) and pass its directory (dist/web)',
+        );
+    return {
+        host: values.host ?? '127.0.0.1',
+        port,
+        tlsCert: values['tls-cert'],
+        tlsKey: values['tls-key'],
+        logger: values.log === true,
+        webDir: existsSync(join(web, 'index.html')) ? resolve(web) : undefined,
+    };
+}
+
+/**
  * The commands acting on a demo world (`--data DIR` holding world.json): demo, verify, auditor
  * report, customer readings/bills, meter status/ingest/run, provider bill, bench.
  */
@@ -633,30 +662,10 @@ export async function runWorldCommand(
             }
         }
         case 'serve': {
-            const port = Number(values.port ?? '8080');
-            if (!/^\d+$/.test(values.port ?? '8080') || port > 65535)
-                throw new CliError(
-                    `--port ${values.port ?? ''} is not a port`,
-                    'pass an integer in 0..65535 (0: any free port)',
-                );
-            if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined))
-                throw new CliError('--tls-cert and --tls-key go together', 'pass both or neither');
-            const web = values.web ?? join(ROOT, 'dist', 'web');
-            if (values.web !== undefined && !existsSync(join(web, 'index.html')))
-                throw new CliError(
-                    `--web ${web} has no index.html`,
-                    'build the dashboard (npm run build:web) and pass its directory (dist/web)',
-                );
+            const opts = serveOptions(values);
             const { engine } = await openWorld(data);
             try {
-                return await serve(engine, {
-                    host: values.host ?? '127.0.0.1',
-                    port,
-                    tlsCert: values['tls-cert'],
-                    tlsKey: values['tls-key'],
-                    logger: values.log === true,
-                    webDir: existsSync(join(web, 'index.html')) ? resolve(web) : undefined,
-                });
+                return await serve(engine, opts);
             } catch (e) {
                 await engine.close();
                 throw e;

@@ -16,7 +16,7 @@ import { CliError } from './errors.js';
 import { initParty, passphrase, PARTY_ROLES, type PartyRole } from './party.js';
 import * as d from './deploy.js';
 import * as grid from './grid.js';
-import { runWorldCommand, WORLD_DEFAULTS, type WorldValues } from './main.js';
+import { runWorldCommand, serveOptions, WORLD_DEFAULTS, type WorldValues } from './main.js';
 import { sourceKinds } from '../../roles/meter/ingest.js';
 import { lineKinds } from '../../roles/meter/lines.js';
 import { untilSignal } from './meter-run.js';
@@ -797,7 +797,15 @@ export function buildProgram(): Command {
     program
         .command('serve')
         .description(
-            "serve a demo world's embedded ledger over HTTP(S): signed transactions, role-checked queries, events (SSE), /health, /metrics, /openapi.json and the web dashboard; stops on SIGINT/SIGTERM after requests in flight",
+            "serve a deployment's embedded ledger (--dir: the gateway's own party directory) or a demo world's (--data) over HTTP(S): signed transactions, role-checked queries, events (SSE), /health, /metrics, /openapi.json and the web dashboard; stops on SIGINT/SIGTERM after requests in flight",
+        )
+        .option(
+            '--dir <dir>',
+            "the gateway's party directory (femeter init --role auditor --id gateway; registered by the operator): serve the ledger its femeter.json names, reading as its identity",
+        )
+        .option(
+            '--passphrase-file <file>',
+            "with --dir: the key file's passphrase (else $FEMETER_PASSPHRASE or a prompt)",
         )
         .addOption(dataOption())
         .option('--port <n>', 'port (0: any free port; the URL is printed on stdout)', '8080')
@@ -809,21 +817,43 @@ export function buildProgram(): Command {
         .addHelpText(
             'after',
             example(
-                'femeter serve --data .femeter/demo --port 8080\nfemeter customer bills --customer customer-0001 --gateway http://127.0.0.1:8080',
+                'femeter serve --dir ./gateway --port 8080\nfemeter serve --data .femeter/demo --port 8080\nfemeter customer bills --customer customer-0001 --gateway http://127.0.0.1:8080',
             ),
         )
-        .action(async (o: Record<string, unknown>) => {
-            set(await runWorldCommand('serve', undefined, worldValues(o)));
+        .action(async (o: Record<string, unknown>, cmd: Command) => {
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('serve', undefined, worldValues(o)));
+                return;
+            }
+            if (cmd.getOptionValueSource('data') === 'cli')
+                throw new CliError(
+                    '--dir and --data do not go together',
+                    'serve a deployment with --dir (the gateway directory) or a demo world with --data',
+                );
+            const v = worldValues(o);
+            const { serveDir } = await import('./serve-dir.js');
+            set(
+                await serveDir({
+                    ...serveOptions(v),
+                    dir: o.dir,
+                    passphraseFile: v['passphrase-file'],
+                }),
+            );
         });
     program
         .command('wallet')
         .description(
-            "print a demo world participant's wallet file for the web dashboard (ledger key; a customer's wallet root too), sealed with a passphrase (scrypt + XChaCha20-Poly1305, the party directories' key file format); the dashboard opens it locally and never sends it",
+            "print a participant's wallet file for the web dashboard (ledger key; a customer's wallet root too), sealed with a passphrase (scrypt + XChaCha20-Poly1305, the party directories' key file format); the dashboard opens it locally and never sends it. --dir: from a party directory's own key file (sealed with the key file's passphrase unless --wallet-passphrase-file); --party: a demo world participant",
         )
-        .requiredOption('--party <id>', 'the participant')
+        .option('--dir <dir>', 'the party directory (operator, provider, customer, auditor, index)')
+        .option('--party <id>', 'demo world: the participant')
         .option(
             '--passphrase-file <file>',
-            'read the passphrase from a file (else $FEMETER_PASSPHRASE or a prompt)',
+            "read the passphrase from a file (else $FEMETER_PASSPHRASE or a prompt); with --dir the key file's, which also seals the wallet",
+        )
+        .option(
+            '--wallet-passphrase-file <file>',
+            "with --dir: seal the wallet with this passphrase instead of the key file's",
         )
         .option(
             '--plain',
@@ -834,10 +864,37 @@ export function buildProgram(): Command {
         .addOption(gatewayOption())
         .addHelpText(
             'after',
-            example('femeter wallet --party customer-0001 --data .femeter/demo > wallet.key.json'),
+            example(
+                'femeter wallet --dir ./alice > alice.wallet.json\nfemeter wallet --party customer-0001 --data .femeter/demo > wallet.key.json',
+            ),
         )
-        .action(async (o: Record<string, unknown>) => {
-            set(await runWorldCommand('wallet', undefined, worldValues(o)));
+        .action(async (o: Record<string, unknown>, cmd: Command) => {
+            if (typeof o.dir !== 'string') {
+                set(await runWorldCommand('wallet', undefined, worldValues(o)));
+                return;
+            }
+            if (
+                cmd.getOptionValueSource('data') === 'cli' ||
+                typeof o.gateway === 'string' ||
+                typeof o.party === 'string'
+            )
+                throw new CliError(
+                    '--dir does not go with --data, --gateway or --party',
+                    'a party directory makes its own wallet: femeter wallet --dir DIR',
+                );
+            const { walletDir } = await import('./serve-dir.js');
+            process.stdout.write(
+                await walletDir({
+                    dir: o.dir,
+                    passphraseFile:
+                        typeof o.passphraseFile === 'string' ? o.passphraseFile : undefined,
+                    walletPassphraseFile:
+                        typeof o.walletPassphraseFile === 'string'
+                            ? o.walletPassphraseFile
+                            : undefined,
+                    plain: o.plain === true,
+                }),
+            );
         });
 
     // ------------------------------------------------------------ demo, bench

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { EmbeddedLedger } from '../../ledger/index.js';
 import type { FabricLedger } from '../../ledger/fabric/index.js';
 import type { Engine } from '../engines.js';
-import { startGateway } from './server.js';
+import { startGateway, type GatewayOptions } from './server.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
@@ -24,9 +24,15 @@ export interface ServeOptions {
 
 /**
  * Serve `engine` (embedded or Fabric) until a signal; resolves with the exit code.
+ * @param reader the gateway's own registered reader (a deployment's gateway directory); default:
+ * the demo world's seeded `gateway` participant, registered by the world's operator
  * @throws if the engine is neither embedded nor Fabric, or the TLS files cannot be read
  */
-export async function serve(engine: Engine, o: Readonly<ServeOptions>): Promise<number> {
+export async function serve(
+    engine: Engine,
+    o: Readonly<ServeOptions>,
+    reader?: Pick<GatewayOptions, 'reader' | 'bootstrapper' | 'afterBootstrap'>,
+): Promise<number> {
     const ledger = (engine as { ledger?: unknown }).ledger;
     if (!(ledger instanceof EmbeddedLedger) && engine.name !== 'fabric')
         throw new Error('femeter serve runs in front of the embedded engine or Fabric');
@@ -36,22 +42,19 @@ export async function serve(engine: Engine, o: Readonly<ServeOptions>): Promise<
         o.tlsCert !== undefined && o.tlsKey !== undefined
             ? { cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) }
             : undefined;
-    const { gatewayReader } = await import('./engine.js');
-    const who = await gatewayReader(engine);
-    const reader = who.reader;
+    const who = reader ?? (await (await import('./engine.js')).gatewayReader(engine));
     const verify = engine.verify?.bind(engine);
     const backend =
         ledger instanceof EmbeddedLedger
             ? ledger
             : await (
                   await import('./fabric.js')
-              ).fabricBackend(ledger as FabricLedger, reader.client, {
+              ).fabricBackend(ledger as FabricLedger, who.reader.client, {
                   ...(verify === undefined ? {} : { verify: () => verify() }),
               });
     const gateway = await startGateway({
         ledger: backend,
         ...who,
-        reader,
         host: o.host,
         port: o.port,
         ...(tls ? { tls } : {}),
