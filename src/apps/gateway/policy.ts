@@ -16,6 +16,9 @@
  *   consents to make their share); the contract shows sealed shares only to the group's grid
  *   operator and the member's household.
  *
+ * - surveys (contract/survey): GetSurveys for any party; the contract shows the meter's owner,
+ *   auditors and the operator every survey, a surveyor only its own, and refuses everyone else.
+ *
  * Queries are named by transaction; an unknown query is refused (default deny).
  */
 import type { Directory, Principal } from './directory.js';
@@ -106,6 +109,8 @@ export async function checkEvaluate(
         if (_GRID_READERS.has(who.role)) return undefined;
         return { message: `${label} may not read grid aggregation records` };
     }
+    if (name === 'GetSurveys')
+        return who.kind === 'party' ? undefined : { message: `${label} may not read surveys` };
     if (name === 'ListMeters') {
         if (seesEverything(who)) return undefined;
         return {
