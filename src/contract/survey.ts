@@ -89,7 +89,14 @@ export async function requestSurvey(ctx: Context, b: Record<string, unknown>): P
         weightsDigest: weightsDigest(y),
     };
     await putJson(ctx, k, survey);
-    event(ctx, 'survey', { meter: meter.id, channel, period: p, id: surveyId, status: 'open' });
+    event(ctx, 'survey', {
+        meter: meter.id,
+        channel,
+        period: p,
+        id: surveyId,
+        requester: requester.id,
+        status: 'open',
+    });
     return marshalString(survey);
 }
 
@@ -150,6 +157,7 @@ export async function acceptSurvey(ctx: Context, b: Record<string, unknown>): Pr
         channel,
         period: p,
         id: survey.id,
+        requester: survey.requester,
         status: 'accepted',
     });
     return marshalString({ ...accepted, encryptedKey: undefined });
@@ -175,7 +183,14 @@ export async function refuseSurvey(ctx: Context, b: Record<string, unknown>): Pr
         decision: { reason, guard, at: txTime(ctx), txId: ctx.stub.getTxID() },
     };
     await putJson(ctx, k, refused);
-    event(ctx, 'survey', { meter: meter.id, channel, period: p, id: survey.id, status: 'refused' });
+    event(ctx, 'survey', {
+        meter: meter.id,
+        channel,
+        period: p,
+        id: survey.id,
+        requester: survey.requester,
+        status: 'refused',
+    });
     return marshalString(refused);
 }
 
