@@ -47,7 +47,7 @@ export const TX_MAX_BYTES: Readonly<Record<string, number>> = Object.freeze({
     PublishAggregationShare: ARG_TX_BYTES,
     SubmitAggregateCiphertexts: ARG_TX_BYTES,
     PostAggregates: ARG_TX_BYTES,
-    RequestSurvey: SMALL_TX_BYTES,
+    RequestSurvey: ARG_TX_BYTES,
     AcceptSurvey: ARG_TX_BYTES,
     RefuseSurvey: SMALL_TX_BYTES,
     GetConfig: QUERY_TX_BYTES,
