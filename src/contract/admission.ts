@@ -47,6 +47,9 @@ export const TX_MAX_BYTES: Readonly<Record<string, number>> = Object.freeze({
     PublishAggregationShare: ARG_TX_BYTES,
     SubmitAggregateCiphertexts: ARG_TX_BYTES,
     PostAggregates: ARG_TX_BYTES,
+    RequestSurvey: ARG_TX_BYTES,
+    AcceptSurvey: ARG_TX_BYTES,
+    RefuseSurvey: SMALL_TX_BYTES,
     GetConfig: QUERY_TX_BYTES,
     WhoAmI: QUERY_TX_BYTES,
     GetParty: QUERY_TX_BYTES,
@@ -71,6 +74,7 @@ export const TX_MAX_BYTES: Readonly<Record<string, number>> = Object.freeze({
     GetAggregationShares: QUERY_TX_BYTES,
     GetAggregateCiphertexts: QUERY_TX_BYTES,
     GetAggregates: QUERY_TX_BYTES,
+    GetSurveys: QUERY_TX_BYTES,
 });
 
 /** The contract's name as a transaction-name prefix (`femeter:SubmitReadings`). */

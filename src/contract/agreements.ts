@@ -5,7 +5,7 @@
  * periods of a meter channel, or records a refusal. On acceptance the privacy guard
  * (fe/guard `guardKeySet`) decides on the epoch's whole key set — the weights of every agreement
  * of every provider, derived on the ledger from the stored tariffs and price series, plus the
- * candidate — with k from the ledger configuration: nothing the guard uses comes from the request,
+ * candidate, and every accepted survey (`./survey.ts`, via `./epoch-keys.ts`) — with k from the ledger configuration: nothing the guard uses comes from the request,
  * so the verdict is a function of the key set, not of acceptance order or of the caller. Indexed
  * tariffs must also stay within the bounds of `tariff/bounds.ts`. The sealed functional key, the
  * consent record (with the verdict's code, method, rank and minimum support) and the agreement's
@@ -17,6 +17,7 @@ import type { Context } from 'fabric-contract-api';
 import { guardKeySet, type KeySetVerdict } from '../fe/guard.js';
 import { ledgerConfig } from './config.js';
 import { ContractError } from './errors.js';
+import { issuedWeights } from './epoch-keys.js';
 import { startFold } from './folds.js';
 import { keys } from './keys.js';
 import { marshalString } from './marshal.js';
@@ -24,14 +25,13 @@ import type {
     Agreement,
     Consent,
     ConsentGuard,
-    Meter,
     MpkRecord,
     Party,
     PeriodRecord,
     SeriesOwner,
 } from './records.js';
 import { event, ownMeterChannel, period } from './requests.js';
-import { getJson, listByPrefix, mustGet, putJson, txTime } from './state.js';
+import { getJson, mustGet, putJson, txTime } from './state.js';
 import { assertIndexedTariffBounds, TariffError, type Tariff } from './tariff/index.js';
 import { arr, asObj, hex, id, int, obj, onlyFields, str } from './validate.js';
 import { getTariff, weightsDigest, weightsFor } from './weights.js';
@@ -166,7 +166,7 @@ export async function acceptTariff(ctx: Context, b: Record<string, unknown>): Pr
 }
 
 /** What the consent record keeps of a verdict. */
-function consentGuard(v: KeySetVerdict, count: number): ConsentGuard {
+export function consentGuard(v: KeySetVerdict, count: number): ConsentGuard {
     return {
         k: v.k,
         code: v.code,
@@ -272,20 +272,4 @@ async function agreementContext(ctx: Context, b: Record<string, unknown>, w: str
             `${w}: tariff ${tariff.id} belongs to ${tariff.provider}, not ${provider.id}`,
         );
     return { meter, customer, provider, tariff, tariffRec, channel };
-}
-
-/** Weights of every key already issued for an epoch (all providers: the guard is about what leaks at all). */
-async function issuedWeights(
-    ctx: Context,
-    meter: Meter,
-    channel: string,
-    p: string,
-): Promise<bigint[][]> {
-    const list = await listByPrefix<Agreement>(ctx, 'agree', [meter.id, channel, p]);
-    const out: bigint[][] = [];
-    for (const a of list) {
-        const { tariff } = await getTariff(ctx, a.value.tariffId, a.value.tariffVersion);
-        out.push(await weightsFor(ctx, meter, p, tariff));
-    }
-    return out;
 }

@@ -81,6 +81,7 @@ import {
 } from './validate.js';
 import { getTariff, meterPeriod } from './weights.js';
 import * as grid from './grid/index.js';
+import { acceptSurvey, getSurveys, refuseSurvey, requestSurvey } from './survey.js';
 
 const { Contract, Info, Returns, Transaction } = fabric;
 /**
@@ -161,7 +162,9 @@ export class FemeterContract extends Contract {
             registeredAt: txTime(ctx),
         };
         if (
-            (party.role === 'provider' || party.role === 'gridOperator') &&
+            (party.role === 'provider' ||
+                party.role === 'gridOperator' ||
+                party.role === 'surveyor') &&
             party.hpkePublicKey === undefined
         )
             throw new ContractError(
@@ -629,6 +632,36 @@ export class FemeterContract extends Contract {
         return marshalString(bill);
     }
 
+    // ---------------------------------------------------------------- surveys (./survey.ts)
+
+    /** Request one aggregate of a meter channel period (surveyors). `{ id, meter, channel, period, spec, purpose }` */
+    @Transaction()
+    @Returns('string')
+    async RequestSurvey(ctx: Context, json: string): Promise<string> {
+        return requestSurvey(ctx, parseArg(json, 'RequestSurvey'));
+    }
+
+    /** Accept a survey with a key sealed to the requester (the meter's owner); guarded like AcceptTariff. */
+    @Transaction()
+    @Returns('string')
+    async AcceptSurvey(ctx: Context, json: string): Promise<string> {
+        return acceptSurvey(ctx, parseArg(json, 'AcceptSurvey'));
+    }
+
+    /** Refuse a survey (the meter's owner), recorded with the guard's verdict. */
+    @Transaction()
+    @Returns('string')
+    async RefuseSurvey(ctx: Context, json: string): Promise<string> {
+        return refuseSurvey(ctx, parseArg(json, 'RefuseSurvey'));
+    }
+
+    /** Surveys of an epoch: owner, auditors, operator all; a surveyor its own. */
+    @Transaction(false)
+    @Returns('string')
+    async GetSurveys(ctx: Context, meterId: string, channel: string, p: string): Promise<string> {
+        return getSurveys(ctx, meterId, channel, p);
+    }
+
     // ---------------------------------------------------------------- grid aggregates (./grid, docs/GRID.md)
 
     /** Register an aggregation group epoch (grid operators). `{ id, channel, epoch, members, minMembers? }` */
@@ -834,7 +867,7 @@ export class FemeterContract extends Contract {
             );
             if (party.role === 'provider')
                 return marshalString(all.filter((a) => a.provider === party.id));
-            if (party.role === 'customer')
+            if (party.role === 'customer' || party.role === 'surveyor')
                 throw new ContractError(
                     'FORBIDDEN',
                     'GetAgreements: only the meter owner, its providers, auditors and the operator may read agreements',

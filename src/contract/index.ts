@@ -31,7 +31,16 @@ export {
     type PeriodRecord,
     type SlotRecord,
     type Bill,
+    type Survey,
 } from './records.js';
+export {
+    parseSurveySpec,
+    surveyWeights,
+    SURVEY_KINDS,
+    MAX_SURVEY_ZONES,
+    type SurveySpec,
+} from './survey-spec.js';
+export { MAX_SURVEYS_PER_EPOCH } from './survey.js';
 export {
     readingPayload,
     mpkAckPayload,

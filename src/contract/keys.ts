@@ -54,4 +54,6 @@ export const keys = {
     seriesOwner: (s: KeyBuilder, series: string) => s.createCompositeKey('seriesowner', [series]),
     fold: (s: KeyBuilder, m: string, c: string, p: string, provider: string, tariff: string) =>
         s.createCompositeKey('fold', [m, c, p, provider, tariff]),
+    survey: (s: KeyBuilder, m: string, c: string, p: string, id: string) =>
+        s.createCompositeKey('survey', [m, c, p, id]),
 };

@@ -15,6 +15,7 @@ export const ROLES = [
     'auditor',
     'indexPublisher',
     'gridOperator',
+    'surveyor',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -35,7 +36,7 @@ export interface Party {
     readonly role: Role;
     readonly name: string;
     readonly identity: LedgerIdentity;
-    /** Providers and grid operators: X25519 public key (hex) that functional keys or key shares are encrypted to (HPKE, RFC 9180). */
+    /** Providers, grid operators and surveyors: X25519 public key (hex) that functional keys or key shares are encrypted to (HPKE, RFC 9180). */
     readonly hpkePublicKey?: string;
     readonly registeredAt: string;
 }
@@ -235,4 +236,32 @@ export interface Bill {
     readonly flags: PeriodRecord['flags'];
     readonly postedAt: string;
     readonly txId: string;
+}
+
+/**
+ * A researcher's request for one aggregate of a meter channel period (`./survey.ts`), with the
+ * customer's decision once made. The weights are derived on the ledger from `spec`.
+ */
+export interface Survey {
+    readonly id: string;
+    readonly requester: string;
+    readonly meter: string;
+    readonly channel: string;
+    readonly period: string;
+    /** The validated weight spec (`./survey-spec.ts`). */
+    readonly spec: Record<string, unknown>;
+    readonly purpose: string;
+    readonly requestedAt: string;
+    readonly status: 'open' | 'accepted' | 'refused';
+    /** SHA-256 of the weight vector (i64 big-endian per slot), hex. */
+    readonly weightsDigest: string;
+    /** HPKE-sealed functional key for the requester, hex (accepted surveys). */
+    readonly encryptedKey?: string;
+    /** The customer's decision with the guard's verdict on the epoch's key set. */
+    readonly decision?: {
+        readonly reason: string;
+        readonly guard: ConsentGuard;
+        readonly at: string;
+        readonly txId: string;
+    };
 }

@@ -114,6 +114,7 @@ const CONTRACT_ROLE = {
     index: 'indexPublisher',
     auditor: 'auditor',
     grid: 'gridOperator',
+    survey: 'surveyor',
 } as const;
 
 export async function operatorRegister(o: RegisterOptions): Promise<void> {
@@ -190,7 +191,7 @@ export async function operatorList(o: DirOptions & { out?: string | undefined })
 
 // ---------------------------------------------------------------- customer
 
-async function customerOf(p: Party, c: { participant: Participant }): Promise<Customer> {
+export async function customerOf(p: Party, c: { participant: Participant }): Promise<Customer> {
     progress('loading the discrete-log table');
     const dlog = await dlogSolvers(cacheDir(), dlogTableLog2(await initBackends()));
     return new Customer({

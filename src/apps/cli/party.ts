@@ -50,6 +50,7 @@ export const PARTY_ROLES = [
     'index',
     'auditor',
     'grid',
+    'survey',
 ] as const;
 export type PartyRole = (typeof PARTY_ROLES)[number];
 const PARTY_SEED_KIND = 'femeter-party-seed';
@@ -74,7 +75,7 @@ export interface RegistrationRequest {
     readonly id: string;
     readonly name: string;
     readonly identity: LedgerIdentity;
-    /** Providers and grid operators: the HPKE public key functional keys or key shares are sealed to. */
+    /** Providers, grid operators and surveyors: the HPKE public key functional keys or key shares are sealed to. */
     readonly hpkePublicKey?: string;
     /** Meters: the Ed25519 key readings are signed with. */
     readonly signingKey?: string;
@@ -82,7 +83,11 @@ export interface RegistrationRequest {
 
 /** The organisation a role belongs to. */
 export function orgOf(role: PartyRole): Org {
-    return role === 'operator' || role === 'provider' || role === 'index' || role === 'grid'
+    return role === 'operator' ||
+        role === 'provider' ||
+        role === 'index' ||
+        role === 'grid' ||
+        role === 'survey'
         ? 'operator'
         : 'customers';
 }
@@ -212,6 +217,10 @@ export class PartySecrets {
     gridHpke(): Promise<HpkeKeyPair> {
         return hpkeKeyPair(this.#derive('grid-hpke'));
     }
+    /** A surveyor's X25519 key pair (survey keys are sealed to it). */
+    surveyHpke(): Promise<HpkeKeyPair> {
+        return hpkeKeyPair(this.#derive('survey-hpke'));
+    }
 }
 
 /** A loaded party directory. */
@@ -296,6 +305,7 @@ async function registrationOf(
             ? { hpkePublicKey: (await s.providerHpke()).publicKeyHex }
             : {}),
         ...(config.role === 'grid' ? { hpkePublicKey: (await s.gridHpke()).publicKeyHex } : {}),
+        ...(config.role === 'survey' ? { hpkePublicKey: (await s.surveyHpke()).publicKeyHex } : {}),
         ...(config.role === 'meter'
             ? { signingKey: bytesToHex(ed25519Signer(s.meterSigning).publicKey) }
             : {}),
@@ -473,7 +483,10 @@ export function readRegistration(file: string): RegistrationRequest {
         (typeof o.signingKey !== 'string' || !/^[0-9a-f]{64}$/.test(o.signingKey))
     )
         bad('a meter needs "signingKey" (64 hex digits)');
-    if ((o.role === 'provider' || o.role === 'grid') && typeof o.hpkePublicKey !== 'string')
+    if (
+        (o.role === 'provider' || o.role === 'grid' || o.role === 'survey') &&
+        typeof o.hpkePublicKey !== 'string'
+    )
         bad(`a ${o.role} needs "hpkePublicKey"`);
     return o as unknown as RegistrationRequest;
 }

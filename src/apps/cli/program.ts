@@ -16,6 +16,7 @@ import { CliError } from './errors.js';
 import { initParty, passphrase, PARTY_ROLES, type PartyRole } from './party.js';
 import * as d from './deploy.js';
 import * as grid from './grid.js';
+import * as survey from './survey.js';
 import { runWorldCommand, serveOptions, WORLD_DEFAULTS, type WorldValues } from './main.js';
 import { sourceKinds } from '../../roles/meter/ingest.js';
 import { lineKinds } from '../../roles/meter/lines.js';
@@ -693,6 +694,73 @@ export function buildProgram(): Command {
             .requiredOption('--group <id>', 'the aggregation group')
             .requiredOption('--epoch <YYYY-MM>', 'the epoch (period)')
             .option('--channel <obis>', 'channel', '1-0:1.8.0');
+    // ------------------------------------------------------------ statistical surveys
+    const surveyOpts = (c: Command): Command =>
+        withDir(c)
+            .requiredOption('--meter <id>', 'the meter')
+            .requiredOption('--period <YYYY-MM>', 'the period')
+            .option('--channel <obis>', 'channel', '1-0:1.8.0');
+    const surveyCmd = program
+        .command('survey')
+        .description('a surveyor (researcher): one aggregate per request, with consent');
+    surveyOpts(surveyCmd.command('request').description('request one aggregate of a meter period'))
+        .requiredOption('--id <id>', 'the survey id')
+        .requiredOption('--purpose <text>', 'what the aggregate is for (shown to the customer)')
+        .option('--total', "the period's total")
+        .option('--spec <file>', 'a JSON weight spec (kind "total" or "timeOfUse")')
+        .addHelpText(
+            'after',
+            example(
+                'femeter survey request --dir ./lab --id s1 --meter m1 --period 2024-03 --total --purpose "load study"',
+            ),
+        )
+        .action((o: Parameters<typeof survey.surveyRequest>[0]) => survey.surveyRequest(o));
+    surveyOpts(
+        surveyCmd.command('result').description('decrypt the aggregate of an accepted survey'),
+    )
+        .requiredOption('--id <id>', 'the survey id')
+        .addHelpText(
+            'after',
+            example('femeter survey result --dir ./lab --id s1 --meter m1 --period 2024-03'),
+        )
+        .action((o: Parameters<typeof survey.surveyResult>[0]) => survey.surveyResult(o));
+    const customerSurveyCmd = customer
+        .command('survey')
+        .description('list, accept (privacy guard, key sealed to the surveyor) or refuse surveys');
+    surveyOpts(customerSurveyCmd.command('list').description('the surveys of a meter period'))
+        .addHelpText(
+            'after',
+            example('femeter customer survey list --dir ./alice --meter m1 --period 2024-03'),
+        )
+        .action((o: survey.SurveyEpochOptions) => survey.customerSurvey('list', o));
+    surveyOpts(
+        customerSurveyCmd
+            .command('accept')
+            .description('accept a survey if the guard allows it (a refusal is recorded)'),
+    )
+        .requiredOption('--id <id>', 'the survey id')
+        .addHelpText(
+            'after',
+            example(
+                'femeter customer survey accept --dir ./alice --meter m1 --period 2024-03 --id s1',
+            ),
+        )
+        .action((o: survey.SurveyEpochOptions & { id: string }) =>
+            survey.customerSurvey('accept', o),
+        );
+    surveyOpts(customerSurveyCmd.command('refuse').description('refuse a survey (recorded)'))
+        .requiredOption('--id <id>', 'the survey id')
+        .option('--reason <text>', 'why (recorded on the ledger)', 'refused by the customer')
+        .addHelpText(
+            'after',
+            example(
+                'femeter customer survey refuse --dir ./alice --meter m1 --period 2024-03 --id s1 --reason "no"',
+            ),
+        )
+        .action((o: survey.SurveyEpochOptions & { id: string; reason: string }) =>
+            survey.customerSurvey('refuse', o),
+        );
+
     const gridCmd = program
         .command('grid')
         .description('a grid operator: aggregation groups, per-slot sums with proofs');

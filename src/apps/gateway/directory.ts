@@ -72,14 +72,25 @@ export class Directory {
     }
 
     #fold(e: ChaincodeEvent): void {
-        if (e.eventName !== 'agreement' && e.eventName !== 'refusal') return;
+        if (e.eventName !== 'agreement' && e.eventName !== 'refusal' && e.eventName !== 'survey')
+            return;
         try {
             const p = JSON.parse(new TextDecoder().decode(e.payload)) as {
                 meter?: unknown;
                 provider?: unknown;
+                requester?: unknown;
+                status?: unknown;
             };
             if (typeof p.meter === 'string' && typeof p.provider === 'string')
                 this.grant(p.provider, p.meter);
+            // a surveyor whose survey was accepted reads what decrypting it takes (policy.ts)
+            if (
+                e.eventName === 'survey' &&
+                p.status === 'accepted' &&
+                typeof p.meter === 'string' &&
+                typeof p.requester === 'string'
+            )
+                this.grant(p.requester, p.meter);
         } catch {
             // not ours to judge: the contract wrote it
         }

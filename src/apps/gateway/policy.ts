@@ -16,6 +16,12 @@
  *   consents to make their share); the contract shows sealed shares only to the group's grid
  *   operator and the member's household.
  *
+ * - surveys (contract/survey): GetSurveys for any party; the contract shows the meter's owner,
+ *   auditors and the operator every survey, a surveyor only its own, and refuses everyone else.
+ *   A surveyor with an accepted survey on a meter reads what decrypting it takes (the meter
+ *   record, mpks, period records and ciphertexts), nothing else of that meter: no bills, no
+ *   consents, no events.
+ *
  * Queries are named by transaction; an unknown query is refused (default deny).
  */
 import type { Directory, Principal } from './directory.js';
@@ -53,6 +59,8 @@ const _GRID = new Set([
     'GetAggregates',
 ]);
 const _GRID_READERS = new Set(['operator', 'auditor', 'gridOperator', 'customer']);
+/** Meter-scoped queries a surveyor makes about a meter it holds an accepted survey on. */
+const _SURVEYOR_READS = new Set(['GetMeter', 'GetMpk', 'GetPeriod', 'GetReadings']);
 /** Meter-scoped queries a meter device makes about itself. */
 const _METER_SELF = new Set(['GetMeter', 'GetMpk', 'GetMeterSequence']);
 
@@ -106,6 +114,8 @@ export async function checkEvaluate(
         if (_GRID_READERS.has(who.role)) return undefined;
         return { message: `${label} may not read grid aggregation records` };
     }
+    if (name === 'GetSurveys')
+        return who.kind === 'party' ? undefined : { message: `${label} may not read surveys` };
     if (name === 'ListMeters') {
         if (seesEverything(who)) return undefined;
         return {
@@ -129,6 +139,10 @@ export async function checkEvaluate(
         }
         if (who.kind === 'meter' && !_METER_SELF.has(name))
             return { message: `${label} may not call ${name}` };
+        if (who.kind === 'party' && who.role === 'surveyor')
+            return _SURVEYOR_READS.has(name) && dir.granted(who.id, meterId)
+                ? undefined
+                : { message: `${label} may not call ${name} on meter ${meterId.slice(0, 64)}` };
         if (await mayReadMeter(dir, who, meterId)) return undefined;
         return { message: `${label} may not read meter ${meterId.slice(0, 64)}` };
     }

@@ -6,7 +6,7 @@
  * of their own data and checks every bill against it.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import type { Bill, Meter } from '../../contract/index.js';
+import { parseSurveySpec, surveyWeights, type Bill, type Meter } from '../../contract/index.js';
 import { encodeFunctionalKey, encodeMpk } from '../../fe/codec.js';
 import { GUARD_DEFAULT_K, GUARD_MIN_K, guardKeySet } from '../../fe/guard.js';
 import { groupByName, type AnyGroup } from '../../fe/groups.js';
@@ -15,6 +15,7 @@ import {
     keyDer,
     setup,
     type DlogSolver,
+    type FunctionalKey,
     type MasterSecretKey,
 } from '../../fe/ipfe.js';
 import { deriveScalars, LABELS } from '../../fe/kdf.js';
@@ -22,6 +23,7 @@ import { nextPeriodId } from '../../contract/tariff/index.js';
 import type { FemeterApi } from '../api.js';
 import { GuardRefusedError, RoleError } from '../errors.js';
 import { sealToProvider } from '../hpke.js';
+import { SurveyApi } from '../surveyor/api.js';
 import { meterPeriod, TariffCache, tariffWeightsFor } from '../weights.js';
 import type { Wallet } from './wallet.js';
 import { fetchEpoch, verifyBillPublic, type EpochData } from '../auditor/bills.js';
@@ -140,7 +142,7 @@ export class Customer {
 
     /**
      * Accept a tariff for some periods: run the guard on the epoch's whole key set (every agreement
-     * of every provider on the ledger, plus this tariff), derive sk_y, seal it to the provider,
+     * of every provider on the ledger, every accepted survey, plus this tariff), derive sk_y, seal it to the provider,
      * store it with the consent record. A refusal is recorded on the ledger and thrown. With
      * `replaceKey`, re-issue the sealed key of an agreement already held (a key the provider found
      * bad); the weights, and so the key set, do not change.
@@ -188,6 +190,14 @@ export class Customer {
                     ),
                 );
             }
+            if (a.replaceKey !== true)
+                for (const s of await new SurveyApi(api.client).getSurveys(
+                    meter.id,
+                    a.channel,
+                    period,
+                ))
+                    if (s.status === 'accepted')
+                        existing.push(surveyWeights(meter, period, parseSurveySpec(s.spec, s.id)));
             const d = a.replaceKey === true ? undefined : guardKeySet([...existing, y], { k });
             if (d?.allowed === false) {
                 const reason = d.reason;
@@ -231,6 +241,20 @@ export class Customer {
             tariff: a.tariff,
             periods: keys,
         });
+    }
+
+    /**
+     * The functional key sk_y of one epoch for weights `y` (used by ./survey.ts; the caller runs
+     * the guard first and seals the key to its recipient).
+     */
+    functionalKey(
+        meter: Meter,
+        channel: string,
+        period: string,
+        y: readonly bigint[],
+    ): FunctionalKey {
+        const { group, msk } = this.#msk(meter, channel, period);
+        return keyDer(group, msk, y);
     }
 
     /** Decrypt all own readings of a period (the customer holds the msk: own data is the customer's). */
