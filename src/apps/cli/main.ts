@@ -34,6 +34,7 @@ import { participantKey, remoteEngine } from '../gateway/engine.js';
 import { serve, type ServeOptions } from '../gateway/serve.js';
 import { CliError } from './errors.js';
 import { readTrustAnchors } from './anchors.js';
+import { gatewayTransport } from './gateway-url.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -77,26 +78,7 @@ async function openWorld(
 ): Promise<{ world: World; engine: Engine }> {
     const world = readWorld(data);
     if (gateway !== undefined) {
-        if (!/^https?:\/\/[^/]/.test(gateway))
-            throw new CliError(
-                `--gateway ${gateway} is not an http(s) URL`,
-                'pass the URL femeter serve printed, e.g. http://127.0.0.1:8080',
-            );
-        // An HTTPS gateway whose certificate no public CA issued: trust the PEM file named here.
-        const caFile = process.env.FEMETER_GATEWAY_CA;
-        if (caFile !== undefined && !existsSync(caFile))
-            throw new CliError(
-                `FEMETER_GATEWAY_CA names ${caFile}, which does not exist`,
-                "set it to the gateway's CA certificate (PEM), or unset it",
-            );
-        const transport =
-            caFile === undefined
-                ? {}
-                : {
-                      fetch: (await import('../../ledger/remote/tls.js')).fetchTrusting(
-                          readFileSync(caFile),
-                      ),
-                  };
+        const transport = await gatewayTransport(gateway, '--gateway');
         if (world.engine === 'fabric' && world.fabric) {
             const { remoteFabricEngine } = await import('../gateway/fabric-engine.js');
             return {

@@ -39,6 +39,7 @@ import {
 } from '../engines.js';
 import { CliError } from './errors.js';
 import { keepReceipts, RECEIPT_FILE } from './receipts.js';
+import { gatewayTransport } from './gateway-url.js';
 
 export const PARTY_FORMAT = 'femeter-party/1';
 export const REGISTRATION_FORMAT = 'femeter-registration/1';
@@ -426,6 +427,22 @@ export async function connectParty(
     party: Party,
 ): Promise<{ engine: Engine; participant: Participant }> {
     const c = party.config;
+    // Through the deployment's gateway (femeter serve --dir), which holds the embedded ledger
+    const gateway = process.env.FEMETER_GATEWAY;
+    if (gateway !== undefined && gateway !== '') {
+        if (c.engine !== 'embedded')
+            throw new CliError(
+                'FEMETER_GATEWAY is for party directories on the embedded engine',
+                'unset it: a Fabric party connects to its peers itself',
+            );
+        const { remotePartyEngine } = await import('../gateway/engine.js');
+        return remotePartyEngine(
+            gateway,
+            party.secrets.ledgerKey,
+            orgOf(c.role),
+            await gatewayTransport(gateway, 'FEMETER_GATEWAY'),
+        );
+    }
     if (c.engine === 'embedded') {
         const ledger = c.ledger ?? '';
         if (c.role !== 'operator' && !existsSync(join(ledger, 'engine.key')))

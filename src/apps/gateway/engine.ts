@@ -17,7 +17,7 @@ import {
     type RemoteLedgerClient,
     type RemoteLedgerOptions,
 } from '../../ledger/remote/client.js';
-import { embeddedEngine, MSP_IDS, type Engine } from '../engines.js';
+import { embeddedEngine, MSP_IDS, type Engine, type Org, type Participant } from '../engines.js';
 import { startGateway, type Gateway, type GatewayOptions } from './server.js';
 
 /** A participant's ledger key in a deployment (the same derivation as the embedded engine's). */
@@ -80,6 +80,40 @@ export async function remoteVerify(by: RemoteLedgerClient | undefined): Promise<
         txs: r.txs,
         ...(r.firstBadBlock === undefined ? {} : { firstBadBlock: BigInt(r.firstBadBlock) }),
         ...(r.reason === undefined ? {} : { reason: r.reason }),
+    };
+}
+
+/**
+ * One party of a real deployment through the gateway at `url`, signing with its own Ed25519 ledger
+ * key (a party directory's key; nothing derived from a shared secret). The engine connects no one
+ * else; its `verify` is the gateway's whole-chain check (auditors and the operator).
+ *
+ * @example
+ * ```ts
+ * const { participant } = await remotePartyEngine('http://127.0.0.1:8080', key, 'customers');
+ * ```
+ */
+export async function remotePartyEngine(
+    url: string,
+    key: Uint8Array,
+    org: Org,
+    options: Omit<RemoteLedgerOptions, 'url'> = {},
+): Promise<{ engine: Engine; participant: Participant }> {
+    const remote = await RemoteLedger.open({ ...options, url });
+    const identity = identities.ed25519(MSP_IDS[org], key);
+    const client = remote.connect({ identity, signer: signers.ed25519(key) });
+    return {
+        participant: {
+            api: new FemeterApi(client),
+            identity: { mspId: identity.mspId, id: identities.id(identity) },
+        },
+        engine: {
+            name: 'embedded',
+            connect: (name) =>
+                Promise.reject(new Error(`${name} connects from its own party directory`)),
+            verify: () => remoteVerify(client),
+            close: () => client.close(),
+        },
     };
 }
 

@@ -182,6 +182,42 @@ describe('femeter serve --dir / wallet --dir on a deployment (embedded engine)',
         },
     );
 
+    it("the parties' --dir commands go through the gateway (FEMETER_GATEWAY) while it holds the ledger", async () => {
+        const s = served;
+        assert.ok(s);
+        // directly, the ledger is held by the gateway's process
+        const held = await femeter(`operator list --dir ${d('op')}`, {
+            FEMETER_LEDGER_WAIT_MS: '300',
+        });
+        assert.notEqual(held.code, 0);
+        assert.match(held.stderr, /held by another process/);
+        const via = { FEMETER_GATEWAY: s.url };
+        // a write signed by the operator's own key, forwarded by the gateway
+        await ok(`init --role auditor --id aud2 --dir ${d('aud2')} --ledger ${d('ledger')}`);
+        const reg = await femeter(
+            `operator register --dir ${d('op')} --request ${d('aud2/registration.json')}`,
+            via,
+        );
+        assert.equal(reg.code, 0, reg.stderr);
+        const list = await femeter(`operator list --dir ${d('op')}`, via);
+        assert.equal(list.code, 0, list.stderr);
+        const ids = (JSON.parse(list.stdout) as { parties: { id: string }[] }).parties.map(
+            (p) => p.id,
+        );
+        assert.ok(ids.includes('aud2') && ids.includes('gateway'), ids.join(', '));
+        // the auditor's whole audit, chain check included, through the gateway
+        const audit = await femeter(`auditor report --dir ${d('aud2')}`, via);
+        assert.equal(audit.code, 0, audit.stderr);
+        assert.match(audit.stdout, /audit ok/);
+        await refused(
+            `operator list --dir ${d('op')}`,
+            /FEMETER_GATEWAY ftp:\/\/x is not an http\(s\) URL/,
+            {
+                FEMETER_GATEWAY: 'ftp://x',
+            },
+        );
+    });
+
     it('stops on SIGTERM with exit code 0', async () => {
         const s = served;
         assert.ok(s);
