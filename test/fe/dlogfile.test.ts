@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Disk-cached baby-step tables: build, load, detect corruption and rebuild. */
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,8 +10,9 @@ import { loadOrBuildTable, tablePath } from '../../src/fe/dlog-file.js';
 
 describe('dlog table cache', () => {
     const g = makeRistretto255('noble');
-    it('builds, then loads, then rebuilds a corrupted file', async () => {
+    it('builds, then loads, then rebuilds a corrupted file', async (t) => {
         const dir = await mkdtemp(join(tmpdir(), 'femeter-dlog-'));
+        t.after(() => rm(dir, { recursive: true, force: true }));
         const a = await loadOrBuildTable(g, 8, dir);
         assert.equal(a.source, 'built');
         const b = await loadOrBuildTable(g, 8, dir);
