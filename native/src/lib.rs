@@ -303,7 +303,7 @@ fn push_doubled_encodings(halves: &[RistrettoPoint], out: &mut Vec<u8>) {
 #[napi]
 pub fn version() -> String {
     format!(
-        "femeter-native {} (curve25519-dalek 4, napi-rs 3)",
+        "femeter-native {} (curve25519-dalek 4, ed25519-dalek 2, napi-rs 3)",
         env!("CARGO_PKG_VERSION")
     )
 }
@@ -527,4 +527,93 @@ pub fn step_keys(start: &[u8], step: &[u8], count: u32) -> Result<Bytes> {
         out
     });
     Ok(Bytes(concat_wiped(parts)))
+}
+
+// ---------------------------------------------------------------------------
+// Ed25519 batch verification (ed25519-dalek). The rule is femeter's single
+// verification rule (src/fe/ed25519.ts): public key canonical, on the curve,
+// torsion-free and not small-order; R canonical and torsion-free; S < ℓ;
+// cofactorless equation. A random-linear-combination batch alone would accept
+// (with probability up to 1/2) a signature whose R carries a small torsion
+// component that the cofactorless single check refuses, so every R is also
+// checked for torsion here: the answer is then the conjunction of the single
+// checks (up to the batch's 2^-128 soundness error).
+// ---------------------------------------------------------------------------
+
+const ED_PK: usize = 32;
+const ED_SIG: usize = 64;
+/// Most signatures in one `ed25519VerifyBatch` call.
+const ED_MAX_BATCH: usize = 65_536;
+
+fn ed_torsion_free_point(b: &[u8; 32]) -> bool {
+    match curve25519_dalek::edwards::CompressedEdwardsY(*b).decompress() {
+        // canonical encoding only: decompress accepts y ≥ p, re-encoding tells
+        Some(p) => p.compress().as_bytes() == b && p.is_torsion_free() && !p.is_small_order(),
+        None => false,
+    }
+}
+
+/// Whether every (public key, message, signature) triple verifies under
+/// femeter's rule (see above): `publicKeys` n×32 bytes, `messages` the n
+/// messages concatenated, `messageLengths` their n lengths, `signatures` n×64
+/// bytes. One batch equation plus per-item encoding and torsion checks;
+/// `false` says only that at least one triple fails (check them one by one
+/// to find which). Throws for inconsistent lengths.
+#[napi(js_name = "ed25519VerifyBatch")]
+pub fn ed25519_verify_batch(
+    public_keys: &[u8],
+    messages: &[u8],
+    message_lengths: &[u32],
+    signatures: &[u8],
+) -> Result<bool> {
+    let f = "ed25519VerifyBatch";
+    let n = message_lengths.len();
+    if n > ED_MAX_BATCH {
+        return Err(invalid(format!("{f}: messageLengths: at most {ED_MAX_BATCH} items")));
+    }
+    if public_keys.len() != n * ED_PK {
+        return Err(invalid(format!("{f}: publicKeys must be {} bytes ({n}×32), got {}", n * ED_PK, public_keys.len())));
+    }
+    if signatures.len() != n * ED_SIG {
+        return Err(invalid(format!("{f}: signatures must be {} bytes ({n}×64), got {}", n * ED_SIG, signatures.len())));
+    }
+    let total: u64 = message_lengths.iter().map(|&l| u64::from(l)).sum();
+    if total != messages.len() as u64 {
+        return Err(invalid(format!("{f}: messages length differs from the sum of messageLengths")));
+    }
+    if n == 0 {
+        return Ok(true);
+    }
+    let mut keys: Vec<ed25519_dalek::VerifyingKey> = Vec::with_capacity(n);
+    let mut sigs: Vec<ed25519_dalek::Signature> = Vec::with_capacity(n);
+    let mut msgs: Vec<&[u8]> = Vec::with_capacity(n);
+    let mut at = 0usize;
+    let mut last_key: Option<([u8; 32], ed25519_dalek::VerifyingKey)> = None;
+    for i in 0..n {
+        let pk: [u8; 32] = public_keys[i * ED_PK..(i + 1) * ED_PK].try_into().expect("32 bytes");
+        let key = match &last_key {
+            Some((b, k)) if *b == pk => *k,
+            _ => {
+                if !ed_torsion_free_point(&pk) {
+                    return Ok(false);
+                }
+                let Ok(k) = ed25519_dalek::VerifyingKey::from_bytes(&pk) else {
+                    return Ok(false);
+                };
+                last_key = Some((pk, k));
+                k
+            }
+        };
+        let sb: [u8; 64] = signatures[i * ED_SIG..(i + 1) * ED_SIG].try_into().expect("64 bytes");
+        let r: [u8; 32] = sb[..32].try_into().expect("32 bytes");
+        if !ed_torsion_free_point(&r) {
+            return Ok(false);
+        }
+        let len = message_lengths[i] as usize;
+        msgs.push(&messages[at..at + len]);
+        at += len;
+        keys.push(key);
+        sigs.push(ed25519_dalek::Signature::from_bytes(&sb));
+    }
+    Ok(ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok())
 }

@@ -83,12 +83,14 @@ export {
     isValidEd25519PublicKey,
     assertValidEd25519PublicKey,
     verifyEd25519,
+    verifyEd25519Many,
     ed25519Signer,
     signEd25519,
     ed25519PublicKey,
     randomEd25519SecretKey,
     type Ed25519Backend,
     type Ed25519Signer,
+    type Ed25519Triple,
 } from './ed25519.js';
 export { hashToGroup } from './hash-to-group.js';
 export {

@@ -54,6 +54,20 @@ export interface NativeRistretto {
      * inside hash_to_ristretto255 (RFC 9380 App. B), after expand_message_xmd; n×32 bytes.
      */
     fromUniformBytesMany(uniform: Uint8Array): Uint8Array;
+    /**
+     * Whether every Ed25519 triple verifies under fe/ed25519's rule (key canonical, torsion-free,
+     * not small-order; R canonical and torsion-free; S < ℓ; cofactorless equation), by one
+     * ed25519-dalek batch equation plus per-item encoding and torsion checks. `publicKeys` n×32
+     * bytes, `messages` the n messages concatenated, `messageLengths` their lengths, `signatures`
+     * n×64 bytes. `false` says only that some triple fails: check them one by one to find it.
+     * Throws for inconsistent lengths or more than 65,536 triples.
+     */
+    ed25519VerifyBatch(
+        publicKeys: Uint8Array,
+        messages: Uint8Array,
+        messageLengths: Uint32Array,
+        signatures: Uint8Array,
+    ): boolean;
     /** Version of the addon and of its curve backend. */
     version(): string;
 }
@@ -77,6 +91,7 @@ const REQUIRED = [
     'addMany',
     'stepKeys',
     'fromUniformBytesMany',
+    'ed25519VerifyBatch',
     'version',
 ] as const;
 
@@ -200,6 +215,21 @@ function wrap(raw: RawAddon): NativeRistretto {
         },
         fromUniformBytesMany: (uniform: Uint8Array): Uint8Array =>
             bytesOut(raw.fromUniformBytesMany(b('fromUniformBytesMany', 'bytes', uniform))),
+        ed25519VerifyBatch: (
+            publicKeys: Uint8Array,
+            messages: Uint8Array,
+            messageLengths: Uint32Array,
+            signatures: Uint8Array,
+        ): boolean => {
+            if (!(messageLengths instanceof Uint32Array))
+                fail('ed25519VerifyBatch', 'messageLengths must be a Uint32Array');
+            return raw.ed25519VerifyBatch(
+                b('ed25519VerifyBatch', 'publicKeys', publicKeys),
+                b('ed25519VerifyBatch', 'messages', messages),
+                messageLengths,
+                b('ed25519VerifyBatch', 'signatures', signatures),
+            ) as boolean;
+        },
         version: (): string => raw.version() as string,
     });
 }

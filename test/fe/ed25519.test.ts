@@ -19,8 +19,11 @@ import {
     isValidEd25519PublicKey,
     signEd25519,
     verifyEd25519,
+    verifyEd25519Many,
     type Ed25519Backend,
+    type Ed25519Triple,
 } from '../../src/fe/ed25519.js';
+import { loadNative } from '../../src/fe/native.js';
 
 const BACKENDS: readonly Ed25519Backend[] = ['node', 'noble'];
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
@@ -220,5 +223,121 @@ describe('Ed25519 verification rule', () => {
             assert.equal(verifyEd25519(A, msg, new Uint8Array(64).fill(0xff), b), false);
         }
         assert.throws(() => ed25519Signer(new Uint8Array(31)), TypeError);
+    });
+});
+
+describe('verifyEd25519Many (batch verification)', () => {
+    const A = ed25519PublicKey(seed);
+    const signer = ed25519Signer(seed);
+    const batch = (n: number): Ed25519Triple[] =>
+        Array.from({ length: n }, (_, i) => {
+            const message = new TextEncoder().encode(`reading ${i}`);
+            return { publicKey: A, message, signature: signer.sign(message) };
+        });
+    const single = (ts: readonly Ed25519Triple[], b: Ed25519Backend): boolean[] =>
+        ts.map((t) => verifyEd25519(t.publicKey, t.message, t.signature, b));
+
+    it('the native addon exposes batch verification when it is built', (t) => {
+        if (loadNative() === undefined) {
+            if (process.env.FEMETER_REQUIRE_NATIVE === '1') assert.fail('native addon required');
+            t.skip('native addon not built: verifyEd25519Many verifies one by one');
+            return;
+        }
+        const ts = batch(8);
+        const n = loadNative()!;
+        const cat = (xs: Uint8Array[]): Uint8Array => concat(...xs);
+        const lens = Uint32Array.from(ts.map((x) => x.message.length));
+        const pks = cat(ts.map((x) => x.publicKey));
+        const msgs = cat(ts.map((x) => x.message));
+        const sigs = cat(ts.map((x) => x.signature));
+        assert.equal(n.ed25519VerifyBatch(pks, msgs, lens, sigs), true);
+        const bad = sigs.slice();
+        bad[64 * 3 + 40]! ^= 1;
+        assert.equal(n.ed25519VerifyBatch(pks, msgs, lens, bad), false);
+        assert.equal(
+            n.ed25519VerifyBatch(
+                new Uint8Array(0),
+                new Uint8Array(0),
+                new Uint32Array(0),
+                new Uint8Array(0),
+            ),
+            true,
+        );
+        // inconsistent lengths are refused with the argument named
+        assert.throws(() => n.ed25519VerifyBatch(pks.subarray(1), msgs, lens, sigs), /publicKeys/);
+        assert.throws(() => n.ed25519VerifyBatch(pks, msgs, lens, sigs.subarray(1)), /signatures/);
+        assert.throws(() => n.ed25519VerifyBatch(pks, msgs.subarray(1), lens, sigs), /messages/);
+        assert.throws(
+            () =>
+                n.ed25519VerifyBatch(pks, msgs, new Uint8Array(8) as unknown as Uint32Array, sigs),
+            /messageLengths/,
+        );
+    });
+
+    it('one bad signature in 96 is named; the others pass; same verdicts as one by one', () => {
+        const ts = batch(96);
+        assert.deepEqual(verifyEd25519Many(ts), new Array<boolean>(96).fill(true));
+        const bad = ts.map((x) => ({ ...x }));
+        const sig = bad[50]!.signature.slice();
+        sig[40]! ^= 1;
+        bad[50] = { ...bad[50]!, signature: sig };
+        const got = verifyEd25519Many(bad);
+        assert.deepEqual(
+            got.flatMap((ok, i) => (ok ? [] : [i])),
+            [50],
+        );
+        assert.deepEqual(got, single(bad, 'noble'));
+        assert.deepEqual(verifyEd25519Many(bad, 'noble'), got);
+    });
+
+    it('refuses a torsioned R that passes the cofactored equation (batch equations alone may accept it)', () => {
+        const ts = batch(12);
+        // R = rB + T8: valid for a cofactored verifier (8·(SB − R − kA) = 0), refused by the rule
+        for (const [i, t] of ts.entries()) {
+            const torsioned = signWithR(
+                seed,
+                t.message,
+                1000n + BigInt(i),
+                ED25519_SMALL_ORDER_POINTS[4 + (i % 4)],
+            );
+            const withBad = ts.map((x, j) => (j === i ? { ...x, signature: torsioned } : x));
+            const got = verifyEd25519Many(withBad);
+            assert.deepEqual(
+                got.flatMap((ok, j) => (ok ? [] : [j])),
+                [i],
+                `torsioned R at ${i}`,
+            );
+        }
+        // two torsioned R whose torsion parts cancel (T and −T) are both refused
+        const t8 = Point.fromBytes(ED25519_SMALL_ORDER_POINTS[4]!, false);
+        const plus = signWithR(seed, ts[0]!.message, 77n, t8.toBytes());
+        const minus = signWithR(seed, ts[1]!.message, 78n, t8.negate().toBytes());
+        const pair = [
+            { ...ts[0]!, signature: plus },
+            { ...ts[1]!, signature: minus },
+            ...ts.slice(2),
+        ];
+        assert.deepEqual(verifyEd25519Many(pair).slice(0, 3), [false, false, true]);
+    });
+
+    it('malformed key and signature lengths, foreign keys and empty input never throw', () => {
+        const ts = batch(10);
+        const hostile: Ed25519Triple[] = [
+            ...ts,
+            { ...ts[0]!, publicKey: A.subarray(1) },
+            { ...ts[1]!, signature: ts[1]!.signature.subarray(0, 63) },
+            { ...ts[2]!, signature: concat(ts[2]!.signature, new Uint8Array(1)) },
+            { ...ts[3]!, publicKey: new Uint8Array(32) },
+            { ...ts[4]!, publicKey: new Uint8Array(32).fill(0xff) },
+            { ...ts[5]!, publicKey: ed25519PublicKey(new Uint8Array(32).fill(9)) },
+            { ...ts[6]!, signature: new Uint8Array(64).fill(0xff) },
+        ];
+        const got = verifyEd25519Many(hostile);
+        assert.deepEqual(got, [
+            ...new Array<boolean>(10).fill(true),
+            ...new Array<boolean>(7).fill(false),
+        ]);
+        assert.deepEqual(got, single(hostile, 'node'));
+        assert.deepEqual(verifyEd25519Many([]), []);
     });
 });

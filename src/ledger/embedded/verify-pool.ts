@@ -7,19 +7,17 @@
  * its workers; every triple a worker accepted is noted in fe/ed25519 (`noteVerifiedEd25519`), so the
  * contract's own `verifyEd25519` of the same bytes answers at once when the transaction executes.
  * The contract still calls verify on every signature: a triple the pool refused, never saw, or
- * forgot is verified inline, so results never depend on the pool. The workers do not keep the
+ * forgot is verified inline, so results never depend on the pool. With the native accelerator each
+ * worker checks its share by one ed25519-dalek batch equation (fe/ed25519 `verifyEd25519Many`) and
+ * one by one only when that fails. The workers do not keep the
  * process alive and end with {@link VerifyPool.close}.
  */
 import { Worker } from 'node:worker_threads';
 
-import { noteVerifiedEd25519 } from '../../fe/ed25519.js';
+import { noteVerifiedEd25519, type Ed25519Triple } from '../../fe/ed25519.js';
 
 /** A signature a transaction will check. */
-export interface Ed25519Triple {
-    readonly publicKey: Uint8Array;
-    readonly message: Uint8Array;
-    readonly signature: Uint8Array;
-}
+export type { Ed25519Triple } from '../../fe/ed25519.js';
 
 /** Reads durable state for a contract's `ed25519Signatures` hook. */
 export interface PreverifyState {
