@@ -201,7 +201,7 @@ export function verifyEd25519(
     if (!cheapChecks({ publicKey, message, signature })) return false;
     const key = keyVerdict(publicKey);
     const r = signature.subarray(0, 32);
-    if (verified.size > 0 && verified.delete(memoKey(publicKey, message, signature))) return true;
+    if (verified.size > 0 && takeVerified(publicKey, message, signature)) return true;
     try {
         if (backend === 'node' && nodeCrypto) {
             return nodeCrypto.verify(null, message, key.nodeKey, signature);
@@ -292,17 +292,27 @@ function cheapChecks(t: Ed25519Triple): boolean {
     return keyVerdict(publicKey).problem === null;
 }
 
-/** Triples that {@link verifyEd25519} accepted in another thread, each answered once from here. */
-const verified = new Set<string>();
+/**
+ * Triples that {@link verifyEd25519} accepted in another thread, each answered once from here:
+ * keyed by the signature's 64 bytes (as a Latin-1 string), holding the public key and message,
+ * which must match byte for byte.
+ */
+const verified = new Map<string, { readonly pk: Uint8Array; readonly m: Uint8Array }>();
 const VERIFIED_MAX = 65_536;
-const latin1 = (b: Uint8Array): string => {
-    let s = '';
-    for (let i = 0; i < b.length; i += 4096)
-        s += String.fromCharCode(...b.subarray(i, Math.min(b.length, i + 4096)));
-    return s;
+const sigKey = (sig: Uint8Array): string => String.fromCharCode(...sig);
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
 };
-const memoKey = (pk: Uint8Array, m: Uint8Array, sig: Uint8Array): string =>
-    `${latin1(pk)}${latin1(sig)}${latin1(m)}`;
+/** Whether these exact bytes were noted (and forget the note: it answers once). */
+function takeVerified(pk: Uint8Array, m: Uint8Array, sig: Uint8Array): boolean {
+    const k = sigKey(sig);
+    const v = verified.get(k);
+    if (v === undefined || !sameBytes(v.pk, pk) || !sameBytes(v.m, m)) return false;
+    verified.delete(k);
+    return true;
+}
 
 /**
  * Record that {@link verifyEd25519} returned true for exactly these bytes in another thread (the
@@ -319,10 +329,11 @@ export function noteVerifiedEd25519(
     signature: Uint8Array,
 ): void {
     if (verified.size >= VERIFIED_MAX) {
-        const oldest = verified.values().next();
+        const oldest = verified.keys().next();
         if (oldest.done !== true) verified.delete(oldest.value);
     }
-    verified.add(memoKey(publicKey, message, signature));
+    if (signature.length !== ED25519_SIGNATURE_BYTES) return;
+    verified.set(sigKey(signature), { pk: publicKey.slice(), m: message.slice() });
 }
 
 /**

@@ -36,6 +36,52 @@ export const MIN_TRIPLES = 8;
 /** A job the workers have not answered by then is left to the contract (verified inline). */
 const JOB_TIMEOUT_MS = 2_000;
 
+/**
+ * What a worker receives: n triples packed into four flat buffers (transferred, not cloned):
+ * n×32 public-key bytes, the messages concatenated with their n lengths, n×64 signature bytes.
+ * A triple whose key or signature has another length travels with zero bytes (a refusal).
+ */
+export interface VerifyJob {
+    readonly id: number;
+    readonly publicKeys: Uint8Array<ArrayBuffer>;
+    readonly messages: Uint8Array<ArrayBuffer>;
+    readonly messageLengths: Uint32Array<ArrayBuffer>;
+    readonly signatures: Uint8Array<ArrayBuffer>;
+}
+
+function packJob(id: number, triples: readonly Ed25519Triple[]): VerifyJob {
+    let total = 0;
+    for (const t of triples) total += t.message.length;
+    const publicKeys = new Uint8Array(triples.length * 32);
+    const signatures = new Uint8Array(triples.length * 64);
+    const messages = new Uint8Array(total);
+    const messageLengths = new Uint32Array(triples.length);
+    let at = 0;
+    for (const [i, t] of triples.entries()) {
+        if (t.publicKey.length === 32) publicKeys.set(t.publicKey, i * 32);
+        if (t.signature.length === 64) signatures.set(t.signature, i * 64);
+        messages.set(t.message, at);
+        messageLengths[i] = t.message.length;
+        at += t.message.length;
+    }
+    return { id, publicKeys, messages, messageLengths, signatures };
+}
+
+/** The triples of a job, as views into its buffers. */
+export function unpackJob(job: VerifyJob): Ed25519Triple[] {
+    const out: Ed25519Triple[] = [];
+    let at = 0;
+    for (const [i, len] of job.messageLengths.entries()) {
+        out.push({
+            publicKey: job.publicKeys.subarray(i * 32, i * 32 + 32),
+            message: job.messages.subarray(at, at + len),
+            signature: job.signatures.subarray(i * 64, i * 64 + 64),
+        });
+        at += len;
+    }
+    return out;
+}
+
 export class VerifyPool {
     readonly #workers: Worker[];
     readonly #waiting = new Map<number, (ok: readonly boolean[]) => void>();
@@ -86,10 +132,13 @@ export class VerifyPool {
                         resolve();
                     });
                     try {
-                        w.postMessage({
-                            id,
-                            items: part.map((t) => [t.publicKey, t.message, t.signature]),
-                        });
+                        const job = packJob(id, part);
+                        w.postMessage(job, [
+                            job.publicKeys.buffer,
+                            job.messages.buffer,
+                            job.messageLengths.buffer,
+                            job.signatures.buffer,
+                        ]);
                     } catch {
                         this.#waiting.delete(id);
                         clearTimeout(timer);
