@@ -294,12 +294,22 @@ function cheapChecks(t: Ed25519Triple): boolean {
 
 /**
  * Triples that {@link verifyEd25519} accepted in another thread, each answered once from here:
- * keyed by the signature's 64 bytes (as a Latin-1 string), holding the public key and message,
- * which must match byte for byte.
+ * keyed by the start of the signature's R, holding the public key, message and signature, which
+ * must all match byte for byte.
  */
-const verified = new Map<string, { readonly pk: Uint8Array; readonly m: Uint8Array }>();
+const verified = new Map<
+    number,
+    { readonly pk: Uint8Array; readonly m: Uint8Array; readonly sig: Uint8Array }
+>();
 const VERIFIED_MAX = 65_536;
-const sigKey = (sig: Uint8Array): string => String.fromCharCode(...sig);
+/** The first 6 bytes of R as a number: two notes sharing it only cost an inline verification. */
+const sigKey = (sig: Uint8Array): number =>
+    (sig[0] ?? 0) +
+    (sig[1] ?? 0) * 2 ** 8 +
+    (sig[2] ?? 0) * 2 ** 16 +
+    (sig[3] ?? 0) * 2 ** 24 +
+    (sig[4] ?? 0) * 2 ** 32 +
+    (sig[5] ?? 0) * 2 ** 40;
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
     if (a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -309,7 +319,8 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
 function takeVerified(pk: Uint8Array, m: Uint8Array, sig: Uint8Array): boolean {
     const k = sigKey(sig);
     const v = verified.get(k);
-    if (v === undefined || !sameBytes(v.pk, pk) || !sameBytes(v.m, m)) return false;
+    if (v === undefined || !sameBytes(v.sig, sig) || !sameBytes(v.pk, pk) || !sameBytes(v.m, m))
+        return false;
     verified.delete(k);
     return true;
 }
@@ -333,7 +344,11 @@ export function noteVerifiedEd25519(
         if (oldest.done !== true) verified.delete(oldest.value);
     }
     if (signature.length !== ED25519_SIGNATURE_BYTES) return;
-    verified.set(sigKey(signature), { pk: publicKey.slice(), m: message.slice() });
+    verified.set(sigKey(signature), {
+        pk: publicKey.slice(),
+        m: message.slice(),
+        sig: signature.slice(),
+    });
 }
 
 /**

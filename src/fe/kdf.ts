@@ -38,16 +38,24 @@ export const LABELS = Object.freeze({
 
 /** Unambiguous encoding of a tuple of strings/bytes (u32 length prefix per part). */
 export function encodeTuple(parts: readonly (string | Uint8Array)[]): Uint8Array {
-    const bs = parts.map((p) => (typeof p === 'string' ? utf8ToBytes(p) : p));
+    // ASCII strings (labels, ids, numbers: the common case) are their own UTF-8 bytes
+    const bs = parts.map((p) => (typeof p !== 'string' || isAscii(p) ? p : utf8ToBytes(p)));
     const out = new Uint8Array(bs.reduce((n, b) => n + 4 + b.length, 0));
     const view = new DataView(out.buffer);
     let o = 0;
     for (const b of bs) {
         view.setUint32(o, b.length);
-        out.set(b, o + 4);
+        if (typeof b === 'string')
+            for (let i = 0; i < b.length; i++) out[o + 4 + i] = b.charCodeAt(i);
+        else out.set(b, o + 4);
         o += 4 + b.length;
     }
     return out;
+}
+
+function isAscii(s: string): boolean {
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+    return true;
 }
 
 /**
