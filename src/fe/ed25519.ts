@@ -99,7 +99,17 @@ interface KeyVerdict {
 }
 const verdicts = new Map<string, KeyVerdict>();
 
+/** The last key looked up (a batch of readings repeats one meter's key): skips the hex key. */
+let lastKey: { readonly bytes: Uint8Array; readonly verdict: KeyVerdict } | undefined;
+
 function keyVerdict(publicKey: Uint8Array): KeyVerdict {
+    if (lastKey !== undefined && sameBytes(lastKey.bytes, publicKey)) return lastKey.verdict;
+    const verdict = keyVerdictOf(publicKey);
+    lastKey = { bytes: publicKey.slice(), verdict };
+    return verdict;
+}
+
+function keyVerdictOf(publicKey: Uint8Array): KeyVerdict {
     const id = bytesHex(publicKey);
     const cached = verdicts.get(id);
     if (cached !== undefined) return cached;

@@ -15,7 +15,12 @@
  * in the block (so its txId is spent and the refusal is auditable) but not in the state.
  */
 
-import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
+import {
+    brotliCompress,
+    brotliCompressSync,
+    brotliDecompressSync,
+    constants as zlibConstants,
+} from 'node:zlib';
 
 import { CodecError, Reader, Writer, fromHex, toHex } from './codec.js';
 import { sha256 } from './crypto.js';
@@ -330,24 +335,57 @@ export function encodeStoredBlock(
     signature: Uint8Array,
     data: Uint8Array,
 ): Uint8Array {
-    let kind = _RAW;
-    let body = data;
-    if (data.length >= _COMPRESS_FROM) {
-        const packed = brotliCompressSync(data, {
-            params: {
-                [zlibConstants.BROTLI_PARAM_QUALITY]: 1,
-                [zlibConstants.BROTLI_PARAM_SIZE_HINT]: data.length,
-            },
-        });
-        if (packed.length < data.length) {
-            kind = _BROTLI;
-            body = packed;
-        }
-    }
+    const packed =
+        data.length >= _COMPRESS_FROM ? brotliCompressSync(data, brotliOptions(data)) : undefined;
+    return assembleStoredBlock(headerBytes, signature, data, packed);
+}
+
+/**
+ * {@link encodeStoredBlock} with the compression run on libuv's thread pool (the same bytes), so
+ * the engine's thread keeps executing transactions while a block is packed.
+ *
+ * @example
+ * ```ts
+ * const stored = await encodeStoredBlockAsync(headerBytes, signature, data);
+ * ```
+ */
+export async function encodeStoredBlockAsync(
+    headerBytes: Uint8Array,
+    signature: Uint8Array,
+    data: Uint8Array,
+): Promise<Uint8Array> {
+    const packed =
+        data.length >= _COMPRESS_FROM
+            ? await new Promise<Uint8Array>((resolve, reject) => {
+                  brotliCompress(data, brotliOptions(data), (err, out) =>
+                      err ? reject(err) : resolve(out),
+                  );
+              })
+            : undefined;
+    return assembleStoredBlock(headerBytes, signature, data, packed);
+}
+
+function brotliOptions(data: Uint8Array): { params: Record<number, number> } {
+    return {
+        params: {
+            [zlibConstants.BROTLI_PARAM_QUALITY]: 1,
+            [zlibConstants.BROTLI_PARAM_SIZE_HINT]: data.length,
+        },
+    };
+}
+
+function assembleStoredBlock(
+    headerBytes: Uint8Array,
+    signature: Uint8Array,
+    data: Uint8Array,
+    packed: Uint8Array | undefined,
+): Uint8Array {
+    const brotli = packed !== undefined && packed.length < data.length;
+    const body = brotli ? packed : data;
     return new Writer(headerBytes.length + signature.length + body.length + 9)
         .bytes(headerBytes)
         .fixed(signature)
-        .u8(kind)
+        .u8(brotli ? _BROTLI : _RAW)
         .fixed(body)
         .finish();
 }

@@ -41,7 +41,7 @@ import {
     decodeStoredBlock,
     encodeData,
     encodeHeader,
-    encodeStoredBlock,
+    encodeStoredBlockAsync,
     blockWrite,
     refusalRecord,
 } from './block.js';
@@ -985,11 +985,10 @@ export class EmbeddedLedger implements Ledger {
             });
             hash = sha256(headerBytes);
             const signature = this.#signBlock(hash);
+            const stored = await encodeStoredBlockAsync(headerBytes, signature, data);
             const { db, blocks, state, txids, meta } = this.#store;
             const ops = db.batch();
-            ops.put(blockKey(number), encodeStoredBlock(headerBytes, signature, data), {
-                sublevel: blocks,
-            });
+            ops.put(blockKey(number), stored, { sublevel: blocks });
             for (const [key, value] of batch.stateOps) {
                 if (value === null) ops.del(key, { sublevel: state });
                 else ops.put(key, value, { sublevel: state });
