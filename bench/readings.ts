@@ -81,6 +81,8 @@ export interface Cell {
     p50: number;
     p99: number;
     bytesPerReading: number;
+    /** CPU time of the whole process (all threads) per reading during the timed part, µs. */
+    cpuUsPerReading: number;
 }
 
 export function pct(xs: number[], p: number): number {
@@ -199,6 +201,7 @@ export async function runEngine(
         let readings = 0;
         let txs = 0;
         const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
         const deadline = t0 + SECONDS * 1000;
         await Promise.all(
             meters.map(async (m) => {
@@ -215,6 +218,7 @@ export async function runEngine(
             }),
         );
         const secs = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
         await engine.close();
         await compact(join(dir, 'ledger', 'leveldb'));
         const bytes = du(dir) - before;
@@ -227,6 +231,7 @@ export async function runEngine(
             p50: pct(lat, 50),
             p99: pct(lat, 99),
             bytesPerReading: bytes / readings,
+            cpuUsPerReading: (cpu.user + cpu.system) / readings,
         };
     } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -247,6 +252,7 @@ async function runBaseline(
     let readings = 0;
     let txs = 0;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const deadline = t0 + SECONDS * 1000;
     await Promise.all(
         Array.from({ length: concurrency }, async (_, w) => {
@@ -265,6 +271,7 @@ async function runBaseline(
         }),
     );
     const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     await db.close();
     await compact(dir);
     const bytes = du(dir);
@@ -278,6 +285,7 @@ async function runBaseline(
         p50: pct(lat, 50),
         p99: pct(lat, 99),
         bytesPerReading: bytes / readings,
+        cpuUsPerReading: (cpu.user + cpu.system) / readings,
     };
 }
 
@@ -311,6 +319,7 @@ async function main(): Promise<void> {
             'p50 ms',
             'p99 ms',
             'bytes/reading',
+            'CPU µs/reading',
         ],
         cells.map((x) => [
             x.system,
@@ -321,6 +330,7 @@ async function main(): Promise<void> {
             x.p50.toFixed(1),
             x.p99.toFixed(1),
             x.bytesPerReading.toFixed(0),
+            x.cpuUsPerReading.toFixed(0),
         ]),
     );
     console.log(
