@@ -30,6 +30,7 @@ import {
     decodeReadingBatch,
     encodeChunk,
     MAX_BATCH,
+    type BinaryReading,
     type ChunkEntry,
 } from './reading-batch.js';
 import { readingPayload, STATUS, verifyEd25519 } from './signing.js';
@@ -149,6 +150,32 @@ function slotRecord(x: ChunkEntry): SlotRecord {
     };
 }
 
+/**
+ * Whether every C_i and C_0 of the batch decodes, in one `decodeMany` call (one native call with
+ * the accelerator). False when any does not: the readings are then checked one by one, in order,
+ * so the refusal names the first bad reading exactly as before.
+ */
+function allPointsValid(
+    group: ReturnType<typeof groupByName>,
+    readings: readonly BinaryReading[],
+): boolean {
+    const e = group.elementBytes;
+    let n = 0;
+    for (const r of readings) n += r.c0 === undefined ? 1 : 2;
+    const bytes = new Uint8Array(n * e);
+    let i = 0;
+    for (const r of readings) {
+        bytes.set(r.c, e * i++);
+        if (r.c0 !== undefined) bytes.set(r.c0, e * i++);
+    }
+    try {
+        group.decodeMany(bytes, n, 'c');
+        return true;
+    } catch {
+        return false;
+    }
+}
+
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => {
     if (a === undefined || b === undefined) return a === b;
     if (a.length !== b.length) return false;
@@ -174,6 +201,7 @@ export async function applyReadings(
         e,
     );
     const pub = hexToBytes(meter.signingKey);
+    const pointsValid = allPointsValid(group, readings);
 
     const seqKey = keys.seq(ctx.stub, meter.id);
     const seqState = (await getJson<MeterSequence>(ctx, seqKey)) ?? { last: 0, gaps: [] };
@@ -261,10 +289,12 @@ export async function applyReadings(
             );
         }
 
-        // points
+        // points (checked here one by one only when the batch check found an invalid one)
         try {
-            group.decode(r.c, 'c');
-            if (r.c0) group.decode(r.c0, 'c0');
+            if (!pointsValid) {
+                group.decode(r.c, 'c');
+                if (r.c0) group.decode(r.c0, 'c0');
+            }
         } catch (e) {
             if (e instanceof FeError)
                 throw new ContractError('BAD_POINT', `${what}: ${e.message}`, { cause: e });
