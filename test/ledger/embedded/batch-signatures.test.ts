@@ -3,7 +3,8 @@
  * A day's batch of 96 signed readings through the femeter contract on the embedded engine, with
  * signatures pre-checked by the verify workers (ed25519-dalek batch equation with the native
  * accelerator): one bad signature anywhere in the batch refuses the whole transaction, names that
- * reading, and stores nothing; the same batch with the signature repaired is stored in full.
+ * reading, and stores nothing; so does one invalid point (validly signed); the same batch repaired
+ * is stored in full.
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -94,6 +95,30 @@ describe('SubmitReadings: batch signature checks', () => {
                             `readings\\[${bad}\\] \\(${CHANNEL} ${PERIOD} slot ${bad} seq ${bad + 1}\\)`,
                         ),
                     );
+                    return true;
+                });
+                assert.equal((await cust.api.getReadings('m0', CHANNEL, PERIOD)).length, 0);
+            }
+            // an invalid point (validly signed) at reading 40: BAD_POINT naming it, nothing stored
+            for (const badC of ['ff'.repeat(32), '00'.repeat(32)]) {
+                const c = Uint8Array.from(Buffer.from(badC, 'hex'));
+                const sig = signer.sign(
+                    readingPayload({
+                        meter: 'm0',
+                        channel: CHANNEL,
+                        period: PERIOD,
+                        slot: 40,
+                        c,
+                        seq: 41,
+                        status: 0,
+                    }),
+                );
+                const withBad = day.map((r, i) =>
+                    i === 40 ? { ...r, c: badC, sig: bytesToHex(sig) } : r,
+                );
+                await assert.rejects(meter.api.submitReadings('m0', withBad), (e: Error) => {
+                    assert.match(e.message, /readings\[40\] \(\S+ \S+ slot 40 seq 41\)/);
+                    assert.match(e.message, /BAD_POINT/);
                     return true;
                 });
                 assert.equal((await cust.api.getReadings('m0', CHANNEL, PERIOD)).length, 0);
