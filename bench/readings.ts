@@ -188,7 +188,7 @@ export async function runEngine(
             if (pipeline) meters.push({ id, p, reading: make });
             else {
                 const ready = Array.from({ length: L }, (_, slot) => make(slot));
-                meters.push({ id, p, reading: (slot) => ready[slot] as ReadingInput });
+                meters.push({ id, p, reading: (slot) => ready[slot]! });
             }
         }
         // Size of the set-up ledger (parties, meters, mpks) compacted, then reopen for the measured part.

@@ -254,21 +254,21 @@ export function verifyEd25519Many(
     const native = backend === DEFAULT_BACKEND ? loadNative() : undefined;
     if (native !== undefined && batch.length >= BATCH_FROM) {
         let total = 0;
-        for (const i of batch) total += (triples[i] as Ed25519Triple).message.length;
+        for (const i of batch) total += triples[i]!.message.length;
         const pks = new Uint8Array(batch.length * ED25519_PUBLIC_KEY_BYTES);
         const sigs = new Uint8Array(batch.length * ED25519_SIGNATURE_BYTES);
         const msgs = new Uint8Array(total);
         const lens = new Uint32Array(batch.length);
         let at = 0;
         for (const [j, i] of batch.entries()) {
-            const t = triples[i] as Ed25519Triple;
+            const t = triples[i]!;
             pks.set(t.publicKey, j * ED25519_PUBLIC_KEY_BYTES);
             sigs.set(t.signature, j * ED25519_SIGNATURE_BYTES);
             msgs.set(t.message, at);
             lens[j] = t.message.length;
             at += t.message.length;
         }
-        let ok = false;
+        let ok: boolean;
         try {
             ok = native.ed25519VerifyBatch(pks, msgs, lens, sigs);
         } catch {
@@ -280,7 +280,7 @@ export function verifyEd25519Many(
         }
     }
     for (const i of batch) {
-        const t = triples[i] as Ed25519Triple;
+        const t = triples[i]!;
         out[i] = verifyEd25519(t.publicKey, t.message, t.signature, backend);
     }
     return out;

@@ -357,9 +357,10 @@ export async function encodeStoredBlockAsync(
     const packed =
         data.length >= _COMPRESS_FROM
             ? await new Promise<Uint8Array>((resolve, reject) => {
-                  brotliCompress(data, brotliOptions(data), (err, out) =>
-                      err ? reject(err) : resolve(out),
-                  );
+                  brotliCompress(data, brotliOptions(data), (err, out) => {
+                      if (err) reject(err);
+                      else resolve(out);
+                  });
               })
             : undefined;
     return assembleStoredBlock(headerBytes, signature, data, packed);
