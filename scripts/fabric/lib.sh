@@ -306,7 +306,10 @@ wait_for() {
   shift 3
   local deadline=$(( $(fabric_now_ms) + timeout * 1000 ))
   while ! "$@" >/dev/null 2>&1; do
-    if [[ -n "$proc" ]] && ! proc_alive "$proc"; then
+    # While a process execs (setsid, then its command), /proc/<pid>/environ can read
+    # empty for a moment, so proc_alive briefly calls it dead (seen under load:
+    # a deploy gave up on a chaincode server that was starting): look twice.
+    if [[ -n "$proc" ]] && ! proc_alive "$proc" && { sleep 0.3; ! proc_alive "$proc"; }; then
       tail_log "$proc"
       die "$proc exited while waiting for $what (full log: $FABRIC_NET_DIR/logs/$proc.log)"
     fi

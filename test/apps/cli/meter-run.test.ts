@@ -7,77 +7,21 @@
  * March and the bill equals the customer's own total.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { periodSlots } from '../../../src/contract/tariff/index.js';
-import { billsMatch, CLI, PASS, femeter, intervalCsv, ok, refused, tariff } from './party-cli.js';
-
-interface Agent {
-    readonly child: ChildProcessWithoutNullStreams;
-    readonly events: Record<string, unknown>[];
-    /** Wait for an event matching `pred` (rejects when the process ends first). */
-    waitFor(
-        pred: (e: Record<string, unknown>) => boolean,
-        what: string,
-    ): Promise<Record<string, unknown>>;
-    /** SIGTERM, then the exit code. */
-    stop(): Promise<number | null>;
-    stderr(): string;
-}
-
-function startAgent(args: string[]): Agent {
-    const child = spawn(process.execPath, [CLI, 'meter', 'run', ...args], {
-        env: { ...process.env, FEMETER_PASSPHRASE: PASS },
-        stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const events: Record<string, unknown>[] = [];
-    let buf = '';
-    let err = '';
-    let exited: number | null | undefined;
-    const waiters: (() => void)[] = [];
-    const poke = (): void => {
-        for (const w of waiters.splice(0)) w();
-    };
-    child.stdout.on('data', (b: Buffer) => {
-        buf += b.toString();
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, i);
-            buf = buf.slice(i + 1);
-            if (line.trim() !== '') events.push(JSON.parse(line) as Record<string, unknown>);
-        }
-        poke();
-    });
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const exit = new Promise<number | null>((res) =>
-        child.on('exit', (code) => {
-            exited = code;
-            poke();
-            res(code);
-        }),
-    );
-    return {
-        child,
-        events,
-        stderr: () => err,
-        async waitFor(pred, what) {
-            for (;;) {
-                const hit = events.find(pred);
-                if (hit !== undefined) return hit;
-                if (exited !== undefined)
-                    throw new Error(`agent exited (${String(exited)}) before ${what}: ${err}`);
-                await new Promise<void>((r) => waiters.push(r));
-            }
-        },
-        async stop() {
-            if (exited === undefined) child.kill('SIGTERM');
-            return exit;
-        },
-    };
-}
+import {
+    type Agent,
+    billsMatch,
+    femeter,
+    intervalCsv,
+    ok,
+    refused,
+    startAgent,
+    tariff,
+} from './party-cli.js';
 
 describe('femeter meter run --dir (long-lived agent, its own process)', () => {
     let dir = '';

@@ -4,7 +4,7 @@
  * success or a one-line refusal, make interval CSVs and tariff documents.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { periodSlots } from '../../../src/contract/tariff/index.js';
 
@@ -116,4 +116,78 @@ export async function billsMatch(
     ) as { bills: { ok: boolean; bill: string; ownReadingsGive: string }[] };
     assert.equal(r.bills.length, 1);
     assert.ok(r.bills.every((b) => b.ok && b.bill === b.ownReadingsGive));
+}
+
+/** A `femeter meter run` agent in its own process, its JSON-lines events collected. */
+export interface Agent {
+    readonly child: ChildProcessWithoutNullStreams;
+    readonly events: Record<string, unknown>[];
+    /** Wait for an event matching `pred` (rejects when the process ends first). */
+    waitFor(
+        pred: (e: Record<string, unknown>) => boolean,
+        what: string,
+    ): Promise<Record<string, unknown>>;
+    /** SIGTERM, then the exit code. */
+    stop(): Promise<number | null>;
+    /** SIGKILL (a crash: no clean shutdown), then the exit signal. */
+    kill(): Promise<NodeJS.Signals | null>;
+    stderr(): string;
+}
+
+export function startAgent(args: string[]): Agent {
+    const child = spawn(process.execPath, [CLI, 'meter', 'run', ...args], {
+        env: { ...process.env, FEMETER_PASSPHRASE: PASS },
+        stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const events: Record<string, unknown>[] = [];
+    let buf = '';
+    let err = '';
+    let exited: number | null | undefined;
+    const waiters: (() => void)[] = [];
+    const poke = (): void => {
+        for (const w of waiters.splice(0)) w();
+    };
+    child.stdout.on('data', (b: Buffer) => {
+        buf += b.toString();
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, i);
+            buf = buf.slice(i + 1);
+            if (line.trim() !== '') events.push(JSON.parse(line) as Record<string, unknown>);
+        }
+        poke();
+    });
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    let signal: NodeJS.Signals | null = null;
+    const exit = new Promise<number | null>((res) =>
+        child.on('exit', (code, sig) => {
+            exited = code;
+            signal = sig;
+            poke();
+            res(code);
+        }),
+    );
+    return {
+        child,
+        events,
+        stderr: () => err,
+        async waitFor(pred, what) {
+            for (;;) {
+                const hit = events.find(pred);
+                if (hit !== undefined) return hit;
+                if (exited !== undefined)
+                    throw new Error(`agent exited (${String(exited)}) before ${what}: ${err}`);
+                await new Promise<void>((r) => waiters.push(r));
+            }
+        },
+        async stop() {
+            if (exited === undefined) child.kill('SIGTERM');
+            return exit;
+        },
+        async kill() {
+            if (exited === undefined) child.kill('SIGKILL');
+            await exit;
+            return signal;
+        },
+    };
 }
