@@ -17,7 +17,7 @@ import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Engine, Participant } from '../../src/apps/engines.js';
 import { dlogSolvers } from '../../src/apps/demo/demo.js';
 import { aggregateLabeler } from '../../src/contract/grid/index.js';
-import { contractErrorCode, ed25519Signer } from '../../src/contract/index.js';
+import { contractErrorCode } from '../../src/contract/index.js';
 import { periodSlots } from '../../src/contract/tariff/index.js';
 import {
     encodeAggregateProof,
@@ -35,7 +35,7 @@ import { GridApi, type GroupEpochRef } from '../../src/roles/grid/api.js';
 import { GridOperator } from '../../src/roles/grid/grid-operator.js';
 import { hpkeKeyPair } from '../../src/roles/hpke.js';
 import { MeterAggregation } from '../../src/roles/meter/aggregate.js';
-import { CHANNEL, derive, MAX, openEngine } from './world.js';
+import { CHANNEL, derive, MAX, openEngine, registerHousehold } from './world.js';
 
 const EPOCH = '2024-03';
 /** The generator, hex: a well-formed commitment point. */
@@ -126,24 +126,12 @@ describe('grid aggregates across households', () => {
         for (let i = 0; i < 22; i++) {
             const id = `cust-${i}`;
             const meterId = `meter-${i}`;
-            const party = await engine.connect(id, 'customers');
-            await operator.api.registerParty({
+            const { party, meterParty, signingSecret } = await registerHousehold(
+                engine,
+                operator,
                 id,
-                role: 'customer',
-                name: id,
-                identity: party.identity,
-            });
-            const meterParty = await engine.connect(meterId, 'customers');
-            const signingSecret = derive(`${meterId}/sign`);
-            await operator.api.registerMeter({
-                id: meterId,
-                owner: id,
-                identity: meterParty.identity,
-                signingKey: bytesToHex(ed25519Signer(signingSecret).publicKey),
-                channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
-                maxPerSlot: MAX,
-                software: { id: 'e2e-meter/1', digest: bytesToHex(sha256(utf8ToBytes('e2e'))) },
-            });
+                meterId,
+            );
             const grid = new GridApi(party.api.client);
             const meterGrid = new GridApi(meterParty.api.client);
             homes.push({

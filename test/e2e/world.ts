@@ -131,24 +131,12 @@ export async function makeWorld(
     for (let i = 0; i < customers; i++) {
         const id = `cust-${i}`;
         const meterId = `meter-${i}`;
-        const party = await engine.connect(id, 'customers');
-        await operator.api.registerParty({
+        const { party, meterParty, signingSecret } = await registerHousehold(
+            engine,
+            operator,
             id,
-            role: 'customer',
-            name: id,
-            identity: party.identity,
-        });
-        const meterParty = await engine.connect(meterId, 'customers');
-        const signingSecret = derive(`${meterId}/sign`);
-        await operator.api.registerMeter({
-            id: meterId,
-            owner: id,
-            identity: meterParty.identity,
-            signingKey: bytesToHex(ed25519Signer(signingSecret).publicKey),
-            channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
-            maxPerSlot: MAX,
-            software: { id: 'e2e-meter/1', digest: bytesToHex(sha256(utf8ToBytes('e2e'))) },
-        });
+            meterId,
+        );
         const customer = new Customer({
             api: party.api,
             partyId: id,
@@ -205,3 +193,29 @@ export async function meterPeriod(
 
 export const dot = (x: readonly bigint[], y: readonly bigint[]): bigint =>
     x.reduce((s, v, i) => s + v * y[i]!, 0n);
+
+/**
+ * Register customer `id` and its meter `meterId` (channel {@link CHANNEL}, {@link MAX} Wh per slot,
+ * signing key derived from `meterId`) as the operator; the two connected participants.
+ */
+export async function registerHousehold(
+    engine: Engine,
+    operator: Participant,
+    id: string,
+    meterId: string,
+): Promise<{ party: Participant; meterParty: Participant; signingSecret: Uint8Array }> {
+    const party = await engine.connect(id, 'customers');
+    await operator.api.registerParty({ id, role: 'customer', name: id, identity: party.identity });
+    const meterParty = await engine.connect(meterId, 'customers');
+    const signingSecret = derive(`${meterId}/sign`);
+    await operator.api.registerMeter({
+        id: meterId,
+        owner: id,
+        identity: meterParty.identity,
+        signingKey: bytesToHex(ed25519Signer(signingSecret).publicKey),
+        channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
+        maxPerSlot: MAX,
+        software: { id: 'e2e-meter/1', digest: bytesToHex(sha256(utf8ToBytes('e2e'))) },
+    });
+    return { party, meterParty, signingSecret };
+}

@@ -24,7 +24,7 @@ import {
 } from '../../src/ledger/index.js';
 import { RemoteLedger } from '../../src/ledger/remote/client.js';
 import { signToken } from '../../src/ledger/remote/token.js';
-import { ROUTES, toBase64, TOKEN_SCHEME } from '../../src/ledger/remote/wire.js';
+import { ROUTES, toBase64, TOKEN_SCHEME, TX_ROUTES } from '../../src/ledger/remote/wire.js';
 import { CHANNEL, makeWorld, meterPeriod, PERIOD, type World } from '../e2e/world.js';
 
 process.env.FEMETER_E2E_ENGINE = 'gateway';
@@ -192,6 +192,7 @@ describe('gateway API', () => {
             `GET ${ROUTES.health}`,
             `GET ${ROUTES.metrics}`,
             `GET ${ROUTES.openapi}`,
+            ...Object.values(TX_ROUTES).map((r) => `POST ${r.path}`),
         ]);
         assert.deepEqual([...documented].sort(), [...expected].sort());
         // OpenAPI has no WebSocket operations: the WebSocket event stream is routed, not documented

@@ -31,14 +31,17 @@ describe('gateway read policy: grid aggregates', () => {
                     `${role} ${q}`,
                 );
     });
-    it('providers and index publishers do not; a meter reads only its group', async () => {
+    it('providers and index publishers do not; a meter reads only its group and ciphertexts', async () => {
         for (const role of ['provider', 'indexPublisher'] as const) {
             const r = await checkEvaluate(dir, party(role), 'GetAggregates', args);
             assert.ok(r !== undefined && 'message' in r, role);
         }
         const meter: Principal = { kind: 'meter', id: 'm1', owner: 'alice' };
         assert.equal(await checkEvaluate(dir, meter, 'GetAggregationGroup', args), undefined);
-        const r = await checkEvaluate(dir, meter, 'GetAggregationShares', args);
-        assert.ok(r !== undefined && 'message' in r);
+        assert.equal(await checkEvaluate(dir, meter, 'GetAggregateCiphertexts', args), undefined);
+        for (const q of ['GetAggregationShares', 'GetAggregationConsents', 'GetAggregates']) {
+            const r = await checkEvaluate(dir, meter, q, args);
+            assert.ok(r !== undefined && 'message' in r, q);
+        }
     });
 });

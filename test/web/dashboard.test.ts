@@ -23,7 +23,11 @@ import { ed25519PublicKey } from '../../src/fe/ed25519.js';
 import { participantKey } from '../../src/apps/gateway/engine.js';
 import { sealWalletFile } from '../../src/apps/gateway/wallet-file.js';
 import { startGateway, type Gateway } from '../../src/apps/gateway/server.js';
-import { CHANNEL, derive, makeWorld, meterPeriod, PERIOD, type World } from '../e2e/world.js';
+import { periodSlots } from '../../src/contract/tariff/index.js';
+import { CHANNEL, derive, makeWorld, meterPeriod, NEXT, PERIOD, type World } from '../e2e/world.js';
+import { makeGridWorld, type GridFixture } from './grid-world.js';
+import { hpkeKeyPair } from '../../src/roles/hpke.js';
+import { SurveyApi } from '../../src/roles/surveyor/api.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WEB = join(ROOT, 'dist', 'web');
@@ -48,6 +52,7 @@ describe('web dashboard in Chromium', { skip }, () => {
     const PASSPHRASE = 'dashboard test passphrase';
     const wallets: Record<string, string> = {};
     const secrets: string[] = [];
+    let grid: GridFixture | undefined;
 
     before(async () => {
         assert.deepEqual(missing, [], `missing: ${missing.join(', ')}`);
@@ -64,6 +69,25 @@ describe('web dashboard in Chromium', { skip }, () => {
             });
         await meterPeriod(h, PERIOD);
         await w.providers[0]!.provider.bill(h.meterId, CHANNEL, PERIOD);
+        grid = await makeGridWorld(w);
+        // a surveyor asks cust-0 for two surveys of the period (answered in the browser below)
+        const lab = await w.engine.connect('lab', 'operator');
+        await w.operator.api.registerParty({
+            id: 'lab',
+            role: 'surveyor',
+            name: 'Survey lab',
+            identity: lab.identity,
+            hpkePublicKey: (await hpkeKeyPair(derive('lab/hpke'))).publicKeyHex,
+        });
+        for (const id of ['total', 'second-look'])
+            await new SurveyApi(lab.api.client).requestSurvey({
+                id,
+                meter: h.meterId,
+                channel: CHANNEL,
+                period: PERIOD,
+                spec: { kind: 'total' },
+                purpose: `load study (${id})`,
+            });
         // the gateway reopens the ledger: close it but keep the directory (w.close() deletes it)
         for (const hh of w.households) hh.outbox.close();
         await w.engine.close();
@@ -93,6 +117,7 @@ describe('web dashboard in Chromium', { skip }, () => {
         await wallet('auditor', 'auditor', 'CustomersMSP');
         await wallet('provider-a', 'provider', 'OperatorMSP');
         await wallet('operator', 'operator', 'OperatorMSP');
+        await wallet('grid-op', 'gridOperator', 'OperatorMSP');
         mkdirSync(ARTIFACTS, { recursive: true });
         browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     });
@@ -321,5 +346,106 @@ describe('web dashboard in Chromium', { skip }, () => {
         );
         await op.page.screenshot({ path: join(ARTIFACTS, 'operator.png'), fullPage: true });
         await op.page.close();
+    });
+    it('grid operator: the feeder load curve shows the plaintext sums, member count and slot statuses', async () => {
+        assert.ok(grid !== undefined);
+        const { page, requests } = await open('grid-op');
+        assert.equal(
+            await page.locator('nav button[data-view="grid"]').getAttribute('aria-pressed'),
+            'true',
+        );
+        // the controls are usable only once the groups are listed and the handlers attached
+        await page.locator('#g-load:enabled').waitFor();
+        const show = async (group: string, epoch: string): Promise<void> => {
+            await page.selectOption('#g-group', {
+                label: `${group} · ${CHANNEL} · ${epoch} (${grid!.members} members)`,
+            });
+            await page.click('#g-load');
+            await page
+                .getByTestId('grid-slots')
+                .filter({ hasText: `Slots of ${group} (${epoch})` })
+                .waitFor();
+        };
+        const text = async (id: string): Promise<string> =>
+            ((await page.getByTestId(id).textContent()) ?? '').trim();
+
+        await show('feeder-1', PERIOD);
+        const slots = periodSlots(PERIOD, 'Europe/Berlin', 15).slotCount;
+        assert.equal(await text('grid-members'), String(grid.members));
+        const shown = await page
+            .getByTestId('grid-slot')
+            .evaluateAll((els) =>
+                els.map((e) => [Number(e.getAttribute('data-slot')), e.getAttribute('data-sum')]),
+            );
+        assert.deepEqual(
+            shown,
+            [...grid.sums].map(([slot, sum]) => [slot, sum.toString()]),
+            'every posted slot shows its plaintext sum',
+        );
+        const total = [...grid.sums.values()].reduce((a, b) => a + b, 0n);
+        assert.equal(await text('grid-total'), total.toString());
+        assert.equal(await text('grid-complete'), String(grid.sums.size));
+        assert.equal(await text('grid-missing'), String(slots - grid.sums.size));
+        assert.equal(await text('grid-blocked'), '0');
+        const runs = await page
+            .getByTestId('grid-run')
+            .evaluateAll((els) =>
+                els.map((e) => [
+                    e.getAttribute('data-status'),
+                    Number(e.getAttribute('data-from')),
+                    Number(e.getAttribute('data-to')),
+                ]),
+            );
+        assert.deepEqual(runs, [
+            ['missing', grid.partial[0], grid.partial[0]],
+            ['missing', Math.max(...grid.sums.keys()) + 1, slots - 1],
+        ]);
+        assert.equal(await page.locator('[data-testid="grid-curve"] polyline').count(), 2);
+        await page.click('#g-verify');
+        await page.getByTestId('grid-proofs').waitFor();
+        assert.equal(
+            await text('grid-proofs'),
+            `${grid.sums.size} of ${grid.sums.size} posted sums verified in this browser`,
+        );
+        await page.screenshot({ path: join(ARTIFACTS, 'grid.png'), fullPage: true });
+
+        // feeder-2: one household refused, so every slot is blocked and nothing is posted
+        await show('feeder-2', NEXT);
+        const april = periodSlots(NEXT, 'Europe/Berlin', 15).slotCount;
+        assert.equal(await text('grid-complete'), '0');
+        assert.equal(await text('grid-blocked'), String(april));
+        assert.equal(await text('grid-total'), '0');
+        assert.match(
+            (await page.locator('#g-out').textContent())!,
+            /1 member\(s\) refused consent/,
+        );
+        await page.screenshot({ path: join(ARTIFACTS, 'grid-blocked.png'), fullPage: true });
+        ownOrigin(requests);
+        await page.close();
+    });
+    it('customer: survey requests accepted and refused in the browser, recorded on the ledger', async () => {
+        assert.ok(engine !== undefined);
+        const { page, requests } = await open('cust-0');
+        await page.locator('#c-surveys:enabled').waitFor();
+        await page.click('#c-surveys');
+        await page.getByTestId('surveys').waitFor();
+        const status = (id: string) =>
+            page.locator(`[data-testid="survey-status"][data-survey="${id}"]`);
+        assert.equal(await status('total').textContent(), 'open');
+        await page.click('button[data-survey="total"][data-action="accept"]');
+        await status('total').filter({ hasText: 'accepted' }).waitFor();
+        await page.click('button[data-survey="second-look"][data-action="refuse"]');
+        await status('second-look').filter({ hasText: 'refused' }).waitFor();
+        await page.screenshot({ path: join(ARTIFACTS, 'customer-surveys.png'), fullPage: true });
+        ownOrigin(requests);
+        await page.close();
+        // the ledger holds both decisions; the accepted survey carries a key sealed to the surveyor
+        const lab = await engine.connect('lab', 'operator');
+        const held = await new SurveyApi(lab.api.client).getSurveys('meter-0', CHANNEL, PERIOD);
+        assert.deepEqual(held.map((x) => [x.id, x.status]).sort(), [
+            ['second-look', 'refused'],
+            ['total', 'accepted'],
+        ]);
+        assert.match(held.find((x) => x.id === 'total')?.encryptedKey ?? '', /^([0-9a-f]{2})+$/);
     });
 });

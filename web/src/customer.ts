@@ -13,6 +13,7 @@ import type { AnyGroup } from '../../src/fe/groups.js';
 import type { DlogSolver } from '../../src/fe/ipfe.js';
 import { Customer, type OwnReading } from '../../src/roles/customer/customer.js';
 import { Wallet } from '../../src/roles/customer/wallet.js';
+import { surveysPanel } from './surveys.js';
 import { $, act, el, fmt, table } from './dom.js';
 import type { Session } from './session.js';
 
@@ -235,10 +236,17 @@ export function customerView(session: Session): void {
             ),
         );
     };
+    const surveys = surveysPanel(session, customer, () => {
+        const period = periods[Number(periodSel.value)];
+        return period === undefined
+            ? undefined
+            : { meter: meterSel.value, channel: period.channel, period: period.period };
+    });
     void act(undefined, 'Loading your meters', async () => {
         meters = await session.api.listMeters();
         meterSel.replaceChildren(...meters.map((m) => el('option', { value: m.id }, m.id)));
         if (meters.length > 0) await fillPeriods();
+        surveys.ready(meters.length > 0);
     });
     meterSel.onchange = () => void act(undefined, 'Loading periods', fillPeriods);
 

@@ -3,6 +3,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { customerView } from './customer.js';
+import { gridView } from './grid.js';
 import { $, act, status } from './dom.js';
 import { openWalletFile, isSealedWallet } from '../../src/apps/gateway/wallet-file.js';
 import { openSession } from './session.js';
@@ -40,9 +41,15 @@ const openWallet = (): void => {
         const session = await openSession(wallet, location.origin);
         $('who').textContent =
             `Signed in as ${wallet.party} (${wallet.role}, ${wallet.mspId}); your keys stay in this browser.`;
-        const view = wallet.role === 'indexPublisher' ? 'auditor' : wallet.role;
+        const view =
+            wallet.role === 'indexPublisher'
+                ? 'auditor'
+                : wallet.role === 'gridOperator'
+                  ? 'grid'
+                  : wallet.role;
         show(view);
         if (wallet.role === 'customer') customerView(session);
+        if (['gridOperator', 'auditor', 'operator'].includes(wallet.role)) gridView(session);
         providerView(session);
         auditorView(session);
         operatorView(session);

@@ -10,7 +10,8 @@
  * - provider: the public registry and tariffs, and the meters for which it holds a consent record
  *   (an agreement or a refusal) — what the customer's consent grants.
  * - indexPublisher: the public registry and tariffs.
- * - meter: its own record, mpks and sequence; the aggregation groups it joins.
+ * - meter: its own record, mpks and sequence; the aggregation groups it joins and their stored
+ *   ciphertexts (MCFE ciphertexts every grid reader sees; a meter checks what it already sent).
  * - grid aggregation (docs/GRID.md): groups, consents, share commitments, ciphertexts and posted
  *   sums for the operator, auditors, grid operators and customers (households need the group's
  *   consents to make their share); the contract shows sealed shares only to the group's grid
@@ -59,6 +60,8 @@ const _GRID = new Set([
     'GetAggregates',
 ]);
 const _GRID_READERS = new Set(['operator', 'auditor', 'gridOperator', 'customer']);
+/** Grid queries a meter device makes: its group, and the stored ciphertexts (what it already sent). */
+const _METER_GRID = new Set(['GetAggregationGroup', 'GetAggregateCiphertexts']);
 /** Meter-scoped queries a surveyor makes about a meter it holds an accepted survey on. */
 const _SURVEYOR_READS = new Set(['GetMeter', 'GetMpk', 'GetPeriod', 'GetReadings']);
 /** Meter-scoped queries a meter device makes about itself. */
@@ -108,9 +111,7 @@ export async function checkEvaluate(
     if (_PUBLIC.has(name)) return undefined;
     if (_GRID.has(name)) {
         if (who.kind === 'meter')
-            return name === 'GetAggregationGroup'
-                ? undefined
-                : { message: `${label} may not call ${name}` };
+            return _METER_GRID.has(name) ? undefined : { message: `${label} may not call ${name}` };
         if (_GRID_READERS.has(who.role)) return undefined;
         return { message: `${label} may not read grid aggregation records` };
     }

@@ -63,6 +63,7 @@ import {
     fromBase64,
     ROUTES,
     SubmitResultSchema,
+    TX_ROUTES,
     toBase64,
     TOKEN_SCHEME,
     Uint64String,
@@ -84,6 +85,13 @@ import type { FabricRelay } from './fabric.js';
 import type { DecodedFabricProposal } from '../../ledger/fabric/offline.js';
 import { Metrics } from './metrics.js';
 import { checkEvaluate, eventFilter, seesEverything } from './policy.js';
+import {
+    checkDedicated,
+    DEDICATED,
+    dedicatedSpec,
+    GatewayRefusal,
+    withMemberCounts,
+} from './dedicated.js';
 
 /**
  * What the gateway needs from an engine: signed envelopes in (the embedded engine: `submitSigned`,
@@ -544,6 +552,34 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
               }
             : undefined;
     if (embedded !== undefined) {
+        /** Forward an admitted write and wait for its durable commit. */
+        const forward = async (
+            envelope: SignedEnvelope,
+            proposal: Proposal,
+            name: string,
+        ): Promise<{ transactionId: string; blockNumber: string; result: string }> => {
+            const t0 = performance.now();
+            const res = await embedded.submit(envelope);
+            metrics.observe(
+                'femeter_gateway_commit_seconds',
+                'Submit to durable commit',
+                { tx: name.slice(0, 32) },
+                (performance.now() - t0) / 1000,
+            );
+            metrics.inc('femeter_gateway_transactions_total', 'Committed transactions', {
+                tx: name.slice(0, 32),
+            });
+            _learn(dir, name, proposal.args, res.result);
+            if (name === 'Bootstrap') await o.afterBootstrap?.();
+            return {
+                transactionId: res.transactionId,
+                blockNumber: res.blockNumber.toString(),
+                result: toBase64(res.result),
+            };
+        };
+        const signedAt = (p: Proposal): number =>
+            Number(p.timestamp.seconds) * 1000 + Math.floor(p.timestamp.nanos / 1e6);
+
         app.post(
             ROUTES.submit,
             {
@@ -558,24 +594,11 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
                 const { envelope, proposal, who } = await admit(req.body);
                 const name = proposal.txName.replace(/^femeter:/, '');
                 requireRegistered(who, name, proposal.creator);
-                const t0 = performance.now();
-                const res = await embedded.submit(envelope);
-                metrics.observe(
-                    'femeter_gateway_commit_seconds',
-                    'Submit to durable commit',
-                    { tx: name.slice(0, 32) },
-                    (performance.now() - t0) / 1000,
-                );
-                metrics.inc('femeter_gateway_transactions_total', 'Committed transactions', {
-                    tx: name.slice(0, 32),
-                });
-                _learn(dir, name, proposal.args, res.result);
-                if (name === 'Bootstrap') await o.afterBootstrap?.();
-                return {
-                    transactionId: res.transactionId,
-                    blockNumber: res.blockNumber.toString(),
-                    result: toBase64(res.result),
-                };
+                // a transaction with a dedicated route meets that route's checks here too
+                const spec = dedicatedSpec(name);
+                if (spec?.kind === 'submit')
+                    await checkDedicated(dir, who, spec.name, proposal.args);
+                return forward(envelope, proposal, name);
             },
         );
 
@@ -593,19 +616,102 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             async (req) => {
                 const { envelope, proposal, who } = await admit(req.body);
                 const name = proposal.txName;
-                const signedMs =
-                    Number(proposal.timestamp.seconds) * 1000 +
-                    Math.floor(proposal.timestamp.nanos / 1e6);
+                const spec = dedicatedSpec(name);
+                if (spec?.kind === 'query')
+                    await checkDedicated(dir, who, spec.name, proposal.args);
                 const filter = await authoriseQuery(
                     who,
                     name,
                     proposal.args,
-                    signedMs,
+                    signedAt(proposal),
                     transactionId(proposal.nonce, proposal.creator),
                 );
                 return filtered(await embedded.evaluate(envelope), filter, name);
             },
         );
+
+        // ---- dedicated routes: grid aggregation and surveys (dedicated.ts) ----------------------------------
+
+        const wrongRoute = (tx: string, name: string): GatewayRefusal => {
+            const other = dedicatedSpec(name);
+            const where =
+                other === undefined
+                    ? name.startsWith('Get') || name.startsWith('List')
+                        ? ROUTES.evaluate
+                        : ROUTES.submit
+                    : TX_ROUTES[other.name].path;
+            return new GatewayRefusal(
+                400,
+                'MALFORMED',
+                `this route takes ${tx}, not ${name.slice(0, 64)}; send that to ${where}`,
+            );
+        };
+        for (const [tx, spec] of Object.entries(DEDICATED) as [
+            keyof typeof DEDICATED,
+            (typeof DEDICATED)[keyof typeof DEDICATED],
+        ][]) {
+            const path = TX_ROUTES[tx].path;
+            if (spec.kind === 'submit')
+                app.post(
+                    path,
+                    {
+                        bodyLimit: spec.bodyLimit,
+                        schema: {
+                            summary: `${spec.summary}. Body: a signed envelope of ${tx}`,
+                            tags: [tx.includes('Survey') ? 'surveys' : 'grid'],
+                            body: EnvelopeSchema,
+                            response: { 200: SubmitResultSchema, ...errors, 500: ErrorSchema },
+                        },
+                    },
+                    async (req) => {
+                        const { envelope, proposal, who } = await admit(req.body);
+                        const name = proposal.txName.replace(/^femeter:/, '');
+                        if (name !== tx) throw wrongRoute(tx, name);
+                        requireRegistered(who, name, proposal.creator);
+                        await checkDedicated(dir, who, tx, proposal.args);
+                        return forward(envelope, proposal, name);
+                    },
+                );
+            else
+                app.post(
+                    path,
+                    {
+                        bodyLimit: spec.bodyLimit,
+                        schema: {
+                            summary: `${spec.summary}. Body: a signed envelope of ${tx} (fresh, single-use)`,
+                            tags: [tx.includes('Survey') ? 'surveys' : 'grid'],
+                            body: EnvelopeSchema,
+                            response: {
+                                200: Type.Object(
+                                    { result: spec.result },
+                                    { additionalProperties: false, title: `${tx}Result` },
+                                ),
+                                ...errors,
+                                500: ErrorSchema,
+                            },
+                        },
+                    },
+                    async (req) => {
+                        const { envelope, proposal, who } = await admit(req.body);
+                        const name = proposal.txName.replace(/^femeter:/, '');
+                        if (name !== tx) throw wrongRoute(tx, name);
+                        await checkDedicated(dir, who, tx, proposal.args);
+                        await authoriseQuery(
+                            who,
+                            name,
+                            proposal.args,
+                            signedAt(proposal),
+                            transactionId(proposal.nonce, proposal.creator),
+                        );
+                        const bytes = await embedded.evaluate(envelope);
+                        metrics.inc('femeter_gateway_queries_total', 'Evaluated queries', {
+                            tx: name,
+                        });
+                        const result: unknown = JSON.parse(new TextDecoder().decode(bytes));
+                        return { result: withMemberCounts(tx, result) };
+                    },
+                );
+        }
     }
 
     const relay = ledger.fabric;

@@ -25,10 +25,12 @@ import { encodeProposal, newProposal, signPayload } from '../embedded/envelope.j
 import { commitFailure, CONFLICT_CODES } from '../fabric/errors.js';
 import { signToken } from './token.js';
 import {
+    dedicatedRoute,
     fromBase64,
     ROUTES,
     toBase64,
     TOKEN_SCHEME,
+    type DedicatedQueryResultBody,
     type ErrorBody,
     type EvaluateResultBody,
     type EventBody,
@@ -340,8 +342,9 @@ export class RemoteLedgerClient implements LedgerClient {
 
     async submit(txName: string, ...args: string[]): Promise<SubmitResult> {
         if (this.#ledger.fabric !== undefined) return this.#submitFabric(txName, args);
+        const dedicated = dedicatedRoute(txName);
         const r = await this.#post<SubmitResultBody>(
-            ROUTES.submit,
+            dedicated?.kind === 'submit' ? dedicated.path : ROUTES.submit,
             await this.#envelope(txName, args),
         );
         return {
@@ -359,6 +362,15 @@ export class RemoteLedgerClient implements LedgerClient {
                 JSON.stringify({ bytes: toBase64(p.bytes), signature: toBase64(p.signature) }),
             );
             return fromBase64(r.result);
+        }
+        const dedicated = dedicatedRoute(txName);
+        if (dedicated?.kind === 'query') {
+            // the gateway answers decoded JSON here: re-encode it as the contract's result bytes
+            const d = await this.#post<DedicatedQueryResultBody>(
+                dedicated.path,
+                await this.#envelope(txName, args),
+            );
+            return new TextEncoder().encode(JSON.stringify(d.result));
         }
         const r = await this.#post<EvaluateResultBody>(
             ROUTES.evaluate,

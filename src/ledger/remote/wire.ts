@@ -227,5 +227,41 @@ export const ROUTES = Object.freeze({
     openapi: '/openapi.json',
 });
 
+/**
+ * Dedicated routes of grid aggregation and surveys (apps/gateway/dedicated.ts): each takes a signed
+ * envelope of exactly one transaction, checked against that transaction's role rule and argument
+ * schema before it is forwarded. The remote client posts these transactions here, every other
+ * one to {@link ROUTES}.submit / evaluate.
+ */
+export const TX_ROUTES = Object.freeze({
+    RegisterAggregationGroup: { path: '/v1/grid/groups', kind: 'submit' },
+    ConsentAggregation: { path: '/v1/grid/consents', kind: 'submit' },
+    PublishAggregationShare: { path: '/v1/grid/shares', kind: 'submit' },
+    PostAggregates: { path: '/v1/grid/aggregates', kind: 'submit' },
+    ListAggregationGroups: { path: '/v1/grid/groups/list', kind: 'query' },
+    GetAggregationGroup: { path: '/v1/grid/groups/get', kind: 'query' },
+    GetAggregates: { path: '/v1/grid/aggregates/list', kind: 'query' },
+    RequestSurvey: { path: '/v1/surveys', kind: 'submit' },
+    AcceptSurvey: { path: '/v1/surveys/accept', kind: 'submit' },
+    RefuseSurvey: { path: '/v1/surveys/refuse', kind: 'submit' },
+    GetSurveys: { path: '/v1/surveys/list', kind: 'query' },
+} as const);
+export type DedicatedTx = keyof typeof TX_ROUTES;
+
+/** The dedicated route of a transaction name (with or without the `femeter:` prefix), if any. */
+export function dedicatedRoute(
+    txName: string,
+): { readonly path: string; readonly kind: 'submit' | 'query' } | undefined {
+    const name = txName.startsWith('femeter:') ? txName.slice('femeter:'.length) : txName;
+    return Object.hasOwn(TX_ROUTES, name) ? TX_ROUTES[name as DedicatedTx] : undefined;
+}
+
+/** A dedicated query's answer: the contract's JSON result, decoded (typed per route in the OpenAPI document). */
+export const DedicatedQueryResultSchema = Type.Object(
+    { result: Type.Unknown() },
+    { additionalProperties: false, title: 'QueryResult' },
+);
+export type DedicatedQueryResultBody = Static<typeof DedicatedQueryResultSchema>;
+
 export const toBase64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 export const fromBase64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
