@@ -78,6 +78,18 @@ export async function getStateDigests(
         );
     if (objectType.includes('\u0000') || bookmark.length > 4096)
         throw new ContractError('BAD_REQUEST', `${w}: bad object type or bookmark`);
+    // Fabric starts a page at the bookmark as given: keep it inside the type's range, so a page
+    // never reaches keys of other types
+    const inRange =
+        bookmark === '' ||
+        (objectType === ''
+            ? !bookmark.startsWith('\u0000')
+            : bookmark.startsWith(ctx.stub.createCompositeKey(objectType, [])));
+    if (!inRange)
+        throw new ContractError(
+            'BAD_REQUEST',
+            `${w}: the bookmark is not a key of ${objectType === '' ? 'the simple keys' : objectType}; pass the bookmark of the previous page`,
+        );
     const { iterator, metadata } =
         objectType === ''
             ? await ctx.stub.getStateByRangeWithPagination('', '', size, bookmark)

@@ -74,5 +74,16 @@ describe('GetStateDigests', () => {
         await assert.rejects(page(customer, 'party', '10'), /FORBIDDEN/);
         for (const bad of ['0', '1001', 'x', '-1', '1e3', ''])
             await assert.rejects(page(w.auditor.api.client, 'party', bad), /BAD_REQUEST/, bad);
+        // a bookmark outside the type's range would page through other types: refused
+        for (const [type, bookmark] of [
+            ['party', '\u0000meter\u0000'],
+            ['party', 'config'],
+            ['', '\u0000party\u0000'],
+        ] as const)
+            await assert.rejects(
+                page(w.auditor.api.client, type, '10', bookmark),
+                /BAD_REQUEST/,
+                JSON.stringify([type, bookmark]),
+            );
     });
 });
