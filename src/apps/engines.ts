@@ -79,6 +79,8 @@ export interface Engine {
         txs: number;
         firstBadBlock?: bigint | number;
         reason?: string;
+        /** Fabric: world-state keys compared with the valid transactions' writes. */
+        stateKeys?: number;
     }>;
     close(): Promise<void>;
 }

@@ -75,6 +75,7 @@ export const TX_MAX_BYTES: Readonly<Record<string, number>> = Object.freeze({
     GetAggregateCiphertexts: QUERY_TX_BYTES,
     GetAggregates: QUERY_TX_BYTES,
     GetSurveys: QUERY_TX_BYTES,
+    GetStateDigests: QUERY_TX_BYTES,
 });
 
 /** The contract's name as a transaction-name prefix (`femeter:SubmitReadings`). */

@@ -82,6 +82,7 @@ import {
 import { getTariff, meterPeriod } from './weights.js';
 import * as grid from './grid/index.js';
 import { acceptSurvey, getSurveys, refuseSurvey, requestSurvey } from './survey.js';
+import { getStateDigests } from './state-digests.js';
 
 const { Contract, Info, Returns, Transaction } = fabric;
 /**
@@ -756,6 +757,21 @@ export class FemeterContract extends Contract {
     async GetConfig(ctx: Context): Promise<string> {
         await requireRegistered(ctx, 'GetConfig');
         return marshalString(await ledgerConfig(ctx));
+    }
+
+    /**
+     * World state as `[key, SHA-256(value)]` pages of one object type (`''`: the simple keys), for
+     * auditors and the operator comparing state with the blocks (contract/state-digests.ts).
+     */
+    @Transaction(false)
+    @Returns('string')
+    async GetStateDigests(
+        ctx: Context,
+        objectType: string,
+        pageSize: string,
+        bookmark: string,
+    ): Promise<string> {
+        return getStateDigests(ctx, objectType, pageSize, bookmark);
     }
 
     /** Who the submitter is: a party, a meter, or nobody. */

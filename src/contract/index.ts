@@ -42,6 +42,11 @@ export {
 } from './survey-spec.js';
 export { MAX_SURVEYS_PER_EPOCH } from './survey.js';
 export {
+    STATE_DIGEST_PAGE_MAX,
+    STATE_OBJECT_TYPES,
+    type StateDigestPage,
+} from './state-digests.js';
+export {
     readingPayload,
     mpkAckPayload,
     closePayload,

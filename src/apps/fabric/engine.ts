@@ -12,7 +12,11 @@ import {
     loadConnectionProfile,
     ParticipantDirectory,
     verifyFabricChain,
+    verifyFabricLedger,
+    contractStateSource,
+    type FabricStateSource,
 } from '../../ledger/fabric/index.js';
+import type { LedgerClient } from '../../ledger/client.js';
 import { FabricClient } from '../../ledger/fabric/client.js';
 import type { Engine } from '../engines.js';
 import { MSP_IDS } from '../engines.js';
@@ -95,9 +99,11 @@ export async function openFabricEngine(
             return { api, identity: who.identity };
         },
         async verify() {
-            // The auditor's block-level check (src/ledger/fabric/verify.ts): every block read back
-            // through a client of the customers' organisation, with every chaincode's policy as
-            // deployed (re-read: other chaincodes may have been deployed since this engine opened).
+            // The auditor's check (src/ledger/fabric/verify.ts, state-check.ts): every block read
+            // back through a client of the customers' organisation, with every chaincode's policy
+            // as deployed (re-read: other chaincodes may have been deployed since this engine
+            // opened), then this chaincode's world state, read as a registered auditor (or the
+            // operator), against the writes of its valid transactions.
             const current = await loadConnectionProfile(connectionPath);
             const policies: Record<string, string> = {};
             for (const [cc, record] of Object.entries(current.chaincodes))
@@ -110,26 +116,45 @@ export async function openFabricEngine(
             if (mspId === undefined || user === undefined)
                 throw new Error(`no client user in the connection profile ${connectionPath}`);
             const client = await ledger.connectUser(mspId, user);
+            const reader = await stateReader(ledger, directory, name);
             try {
                 if (!(client instanceof FabricClient)) throw new Error('not a Fabric client');
-                const r = await verifyFabricChain(client.blockSource(), {
-                    channel: current.channel,
-                    policies,
+                const r = await verifyFabricLedger(
+                    client.blockSource(),
+                    reader.source ?? {
+                        page: () => Promise.reject(new Error(reader.why ?? 'no state reader')),
+                    },
+                    { channel: current.channel, policies, chaincode: name },
+                ).catch(async (err: unknown) => {
+                    if (reader.source) throw err;
+                    // no auditor to read state with: the blocks alone, and say what is missing
+                    const chain = await verifyFabricChain(client.blockSource(), {
+                        channel: current.channel,
+                        policies,
+                        keepValid: false,
+                    });
+                    return { chain, state: undefined, grewTo: undefined };
                 });
-                const first = r.problems[0];
+                const first = r.chain.problems[0];
+                const stateProblem = r.state?.problems[0];
+                const reason = first
+                    ? `block ${first.block}${first.tx ? ` tx ${first.tx}` : ''}: ${first.check}: ${first.detail}${r.chain.problems.length > 1 ? ` (+${r.chain.problems.length - 1} more)` : ''}`
+                    : r.state === undefined
+                      ? `world state not compared with the blocks: ${reader.why ?? 'no state reader'}`
+                      : stateProblem
+                        ? `state ${stateProblem.key}: ${stateProblem.check}: ${stateProblem.detail}${r.state.problemCount > 1 ? ` (+${r.state.problemCount - 1} more)` : ''}${r.grewTo === undefined ? '' : ` (the channel grew to ${r.grewTo} blocks while state was read: run verify again on a quiet ledger)`}`
+                        : undefined;
                 return {
-                    ok: r.ok,
-                    blocks: r.blocks,
-                    txs: r.transactions.valid + r.transactions.invalid,
-                    ...(first
-                        ? {
-                              firstBadBlock: first.block,
-                              reason: `block ${first.block}${first.tx ? ` tx ${first.tx}` : ''}: ${first.check}: ${first.detail}${r.problems.length > 1 ? ` (+${r.problems.length - 1} more)` : ''}`,
-                          }
-                        : {}),
+                    ok: r.chain.ok && r.state?.ok === true,
+                    blocks: r.chain.blocks,
+                    txs: r.chain.transactions.valid + r.chain.transactions.invalid,
+                    ...(r.state ? { stateKeys: r.state.keys } : {}),
+                    ...(first ? { firstBadBlock: first.block } : {}),
+                    ...(reason === undefined ? {} : { reason }),
                 };
             } finally {
                 await client.close();
+                await reader.close();
             }
         },
         async close() {
@@ -146,4 +171,53 @@ export async function openFabricEngine(
             }
         },
     };
+}
+
+/**
+ * A client that may read world state digests: a participant of this chaincode whose party is an
+ * auditor (preferred) or the operator. `why` says why there is none.
+ */
+async function stateReader(
+    ledger: FabricLedger,
+    directory: ParticipantDirectory,
+    chaincode: string,
+): Promise<{ source?: FabricStateSource; why?: string; close(): Promise<void> }> {
+    const dec = new TextDecoder();
+    const snapshot = await directory.snapshot(chaincode);
+    const found: { role: string; client: LedgerClient }[] = [];
+    const opened: LedgerClient[] = [];
+    const closeAll = async (keep?: LedgerClient): Promise<void> => {
+        for (const c of opened) if (c !== keep) await c.close();
+    };
+    // the participants named auditor first, then the operator, then the others
+    const rank = (n: string): number => (n === 'auditor' ? 0 : n === 'operator' ? 1 : 2);
+    const candidates = Object.entries(snapshot)
+        .flatMap(([mspId, names]) => Object.entries(names).map(([n, user]) => ({ mspId, n, user })))
+        .sort((a, b) => rank(a.n) - rank(b.n));
+    for (const { mspId, user } of candidates) {
+        if (found.some((f) => f.role === 'auditor')) break;
+        const client = await ledger.connectUser(mspId, user);
+        opened.push(client);
+        try {
+            const who = JSON.parse(dec.decode(await client.evaluate('WhoAmI'))) as {
+                ref: { kind: string; id: string } | null;
+            };
+            if (who.ref?.kind !== 'party') continue;
+            const party = JSON.parse(dec.decode(await client.evaluate('GetParty', who.ref.id))) as {
+                role: string;
+            };
+            if (party.role === 'auditor' || party.role === 'operator')
+                found.push({ role: party.role, client });
+        } catch {
+            // not registered (any more): not a reader
+        }
+    }
+    const pick = found.find((f) => f.role === 'auditor') ?? found[0];
+    await closeAll(pick?.client);
+    if (!pick)
+        return {
+            why: `no participant of chaincode ${chaincode} is a registered auditor or the operator`,
+            close: () => Promise.resolve(),
+        };
+    return { source: contractStateSource(pick.client), close: () => pick.client.close() };
 }

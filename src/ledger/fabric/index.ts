@@ -51,6 +51,19 @@ export type {
     FabricWrite,
 } from './verify.js';
 export {
+    compareState,
+    contractStateSource,
+    printableKey,
+    ReplayedState,
+    verifyFabricLedger,
+} from './state-check.js';
+export type {
+    FabricLedgerReport,
+    FabricStateSource,
+    StateProblem,
+    StateReport,
+} from './state-check.js';
+export {
     decodeFabricProposal,
     fabricDigest,
     fabricIdentityId,

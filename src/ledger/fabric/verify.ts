@@ -44,6 +44,16 @@ export interface FabricVerifyOptions {
     readonly genesisHash?: string;
     /** Collect the valid transactions of these chaincodes only (default: all). */
     readonly chaincodes?: readonly string[];
+    /**
+     * Called with each collected valid transaction, in ledger order, before the next block is read
+     * (the state check replays their writes into a scratch store this way).
+     */
+    readonly onValid?: (tx: FabricTransaction) => void | Promise<void>;
+    /**
+     * Keep the collected transactions in {@link FabricVerifyReport.valid} (default true). With
+     * `false` memory does not grow with the ledger: use `onValid`.
+     */
+    readonly keepValid?: boolean;
 }
 
 /** One thing found wrong, named by block (and transaction). */
@@ -472,6 +482,7 @@ export async function verifyFabricChain(
                 `${codes.length} validation codes for ${data.length} transactions`,
             );
 
+        const collected: FabricTransaction[] = []; // this block's, for options.onValid
         for (const [i, { env, payload, ch, sh }] of envelopes.entries()) {
             const txId = ch.getTxId();
             if (ch.getChannelId() !== options.channel)
@@ -551,7 +562,7 @@ export async function verifyFabricChain(
                                 isDelete: w.getIsDelete(),
                             });
                     }
-                    valid.push({
+                    const record: FabricTransaction = {
                         block: n,
                         index: i,
                         txId,
@@ -562,12 +573,15 @@ export async function verifyFabricChain(
                         chaincode,
                         args: spec.getChaincodeSpec()?.getInput()?.getArgsList_asU8() ?? [],
                         writes,
-                    });
+                    };
+                    if (options.keepValid !== false) valid.push(record);
+                    if (options.onValid) collected.push(record);
                 }
             } catch (e) {
                 problem('decode', `transaction does not decode: ${(e as Error).message}`, txId);
             }
         }
+        for (const record of collected) await options.onValid?.(record);
     }
     return {
         ok: problems.length === 0,

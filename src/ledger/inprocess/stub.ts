@@ -18,7 +18,8 @@
  * - `setEvent`: at most one event per transaction; the last call wins.
  * - `getTxTimestamp()` is the signed envelope timestamp: `{ seconds: Long-like, nanos }`, identical on every
  *   re-execution. `getDateTimestamp()` gives it as a Date.
- * - Not available (throw): private data, history, rich queries, pagination, chaincode-to-chaincode calls,
+ * - Pagination (`…WithPagination`) as Fabric's LevelDB state: a page of `pageSize` entries, the next key as
+ *   bookmark. Not available (throw): private data, history, rich queries, chaincode-to-chaincode calls,
  *   key-level endorsement, the signed proposal.
  * After the transaction ends the stub is sealed: a late call from a stray promise throws.
  */
@@ -425,13 +426,110 @@ export class EmbeddedStub implements ChaincodeStub {
             new Error('getStateValidationParameter is not supported by the embedded ledger engine'),
         );
     }
-    getStateByRangeWithPagination(): ReturnType<ChaincodeStub['getStateByRangeWithPagination']> {
-        return _unsupported('getStateByRangeWithPagination');
+    // ---- pagination (Fabric's: `pageSize` entries from `bookmark`, the next key as the new bookmark) ---------
+
+    getStateByRangeWithPagination(
+        startKey: string,
+        endKey: string,
+        pageSize: number,
+        bookmark?: string,
+    ): ReturnType<ChaincodeStub['getStateByRangeWithPagination']> {
+        return this.#pagedQuery(
+            () => {
+                const [rawStart, rawEnd]: unknown[] = [startKey, endKey];
+                const start =
+                    rawStart === '' || rawStart === undefined ? _EMPTY_KEY_SUBSTITUTE : rawStart;
+                const end = rawEnd ?? '';
+                if (typeof start !== 'string' || typeof end !== 'string')
+                    throw new Error('range keys must be strings');
+                _checkSimpleKeys(start, end);
+                return [start, end];
+            },
+            pageSize,
+            bookmark,
+        );
     }
-    getStateByPartialCompositeKeyWithPagination(): ReturnType<
-        ChaincodeStub['getStateByPartialCompositeKeyWithPagination']
-    > {
-        return _unsupported('getStateByPartialCompositeKeyWithPagination');
+    getStateByPartialCompositeKeyWithPagination(
+        objectType: string,
+        attributes: string[],
+        pageSize: number,
+        bookmark?: string,
+    ): ReturnType<ChaincodeStub['getStateByPartialCompositeKeyWithPagination']> {
+        return this.#pagedQuery(
+            () => {
+                const partial = this.createCompositeKey(objectType, attributes);
+                return [partial, partial + _MAX_UNICODE_RUNE];
+            },
+            pageSize,
+            bookmark,
+        );
+    }
+
+    /**
+     * One page of a range: up to `pageSize` entries from `bookmark` (inclusive; '' = the range's start), read
+     * at once, and the key after them as the next bookmark ('' when the range is exhausted), as Fabric's
+     * LevelDB state answers.
+     */
+    #pagedQuery(
+        bounds: () => [string, string],
+        pageSize: number,
+        bookmark: string | undefined,
+    ): ReturnType<ChaincodeStub['getStateByRangeWithPagination']> {
+        type Paged = Awaited<ReturnType<ChaincodeStub['getStateByRangeWithPagination']>>;
+        const promise = (async (): Promise<Paged> => {
+            this.#live();
+            const [start, end] = bounds();
+            const [size, mark]: unknown[] = [pageSize, bookmark ?? ''];
+            if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1)
+                throw new Error('pageSize must be a positive integer');
+            if (typeof mark !== 'string' || !isWellFormed(mark))
+                throw new Error('bookmark must be a string');
+            const from = mark !== '' && compareKeys(mark, start) > 0 ? mark : start;
+            const cursor = this.#view.range(from, end);
+            this.#cursors.add(cursor);
+            const page: KV[] = [];
+            let next = '';
+            try {
+                for (let e = await cursor.next(); e; e = await cursor.next()) {
+                    if (page.length === size) {
+                        next = e.key;
+                        break;
+                    }
+                    page.push({ key: e.key, value: _asBuffer(e.value) } as unknown as KV);
+                }
+            } finally {
+                this.#cursors.delete(cursor);
+                await cursor.close();
+            }
+            let i = 0;
+            const iterator = {
+                next: (): Promise<{ value: KV; done: boolean }> => {
+                    const value = page[i++];
+                    return Promise.resolve(
+                        value === undefined
+                            ? { value: undefined as unknown as KV, done: true }
+                            : { value, done: false },
+                    );
+                },
+                close: (): Promise<void> => Promise.resolve(),
+            };
+            return {
+                iterator: iterator as unknown as Paged['iterator'],
+                metadata: { fetchedRecordsCount: page.length, bookmark: next },
+            };
+        })();
+        const result = promise as ReturnType<ChaincodeStub['getStateByRangeWithPagination']>;
+        result[Symbol.asyncIterator] = (): AsyncIterator<KV> => {
+            let iterator: Paged['iterator'] | undefined;
+            return {
+                next: async (): Promise<IteratorResult<KV>> => {
+                    iterator ??= (await promise).iterator;
+                    const next = await iterator.next();
+                    return next.done ? { value: undefined, done: true } : next;
+                },
+            };
+        };
+        return result;
     }
     getQueryResult(): ReturnType<ChaincodeStub['getQueryResult']> {
         return _unsupported('getQueryResult');

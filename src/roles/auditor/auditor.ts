@@ -25,7 +25,15 @@ import { RunSet } from './ranges.js';
 
 export interface AuditReport {
     readonly ok: boolean;
-    readonly chain: { checked: boolean; ok: boolean; blocks: number; txs: number; reason?: string };
+    readonly chain: {
+        checked: boolean;
+        ok: boolean;
+        blocks: number;
+        txs: number;
+        reason?: string;
+        /** World-state keys compared with the blocks (Fabric). */
+        stateKeys?: number;
+    };
     readonly meters: number;
     readonly software: Record<string, number>;
     readonly readingsChecked: number;
@@ -148,6 +156,7 @@ export class Auditor {
                     blocks: number;
                     txs: number;
                     reason?: string;
+                    stateKeys?: number;
                 }>;
             };
             /** Directory for progress: an interrupted audit resumes after the last meter checked. */
@@ -167,6 +176,7 @@ export class Auditor {
                   blocks: chainRes.blocks,
                   txs: chainRes.txs,
                   ...(chainRes.reason ? { reason: chainRes.reason } : {}),
+                  ...(chainRes.stateKeys === undefined ? {} : { stateKeys: chainRes.stateKeys }),
               }
             : { checked: false, ok: true, blocks: 0, txs: 0 };
         const meters = (await this.#api.listMeters()).sort((a, b) =>

@@ -4,17 +4,29 @@
  * network: the untouched chain verifies, and a block read back with one byte changed — an envelope,
  * a header's previous hash, an endorsement — is named by number and check. Runs in the Fabric suite
  * (scripts/fabric/test sets FEMETER_E2E_ENGINE=fabric); the policy parser also runs alone.
+ * The world state is compared with the valid transactions' writes (state-check.ts); the last test
+ * stops the customers' peer, changes its LevelDB state for this chaincode (one value changed, one
+ * key deleted, one key added), starts it again and checks that the auditor's verify — through the
+ * contract's GetStateDigests query on that peer, and `Engine.verify` as `femeter verify` runs it —
+ * names each key.
  */
 import '../fixtures/quiet.js';
 import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as protos from '@hyperledger/fabric-protos';
+import { ClassicLevel } from 'classic-level';
+import { repositoryRoot } from '../../../src/apps/fabric/deploy.js';
 import { FabricClient } from '../../../src/ledger/fabric/client.js';
 import { loadConnectionProfile } from '../../../src/ledger/fabric/connection.js';
 import {
     blockHeaderBytes,
     parsePolicy,
+    compareState,
+    contractStateSource,
+    printableKey,
+    ReplayedState,
     verifyFabricChain,
     type FabricBlockSource,
     type FabricLedger,
@@ -26,6 +38,22 @@ const ON = process.env.FEMETER_E2E_ENGINE === 'fabric';
 const dec = new TextDecoder();
 const show = (x: unknown): string =>
     JSON.stringify(x, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function script(dataDir: string, name: string, ...args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+        execFile(
+            join(repositoryRoot(), 'scripts', 'fabric', name),
+            args,
+            { env: { ...process.env, FEMETER_FABRIC_DIR: dataDir }, timeout: 120_000 },
+            (err, out, errOut) => {
+                if (err)
+                    reject(new Error(`${name} ${args.join(' ')}: ${err.message}\n${out}${errOut}`));
+                else resolve(out + errOut);
+            },
+        );
+    });
+}
 
 describe('Fabric block verification: policy strings', () => {
     it('parses AND / OR / OutOf of MSP.role principals and refuses anything else', () => {
@@ -215,6 +243,95 @@ describe(
             assert.ok(
                 r.problems.some((p) => p.block === n && p.tx === txId && p.check === 'endorsement'),
                 show(r.problems),
+            );
+        });
+
+        it("world state equals the valid writes; changed, deleted and added keys in a peer's LevelDB are named", async (t) => {
+            // the blocks are walked once into the replay; state is compared before and after
+            const state = contractStateSource(w.auditor.api.client, 7); // small pages: paging runs
+            const replay = await ReplayedState.open(chaincode);
+            t.after(() => replay.close());
+            const chain = await verifyFabricChain(source, {
+                ...options,
+                chaincodes: [chaincode],
+                keepValid: false,
+                onValid: (tx) => replay.apply(tx),
+            });
+            assert.deepEqual(chain.problems, []);
+            const clean = await compareState(replay, state);
+            assert.deepEqual(clean.problems, []);
+            assert.equal(clean.ok, true);
+            assert.ok(clean.keys > 10, `${clean.keys} keys`);
+
+            // The customers' peer, stopped, has its state changed in its own LevelDB: keys are
+            // `<channel>\0d<namespace>\0<key>`, values a DBValue protobuf (1: version, 2: value).
+            const engine = w.engine as unknown as { ledger: FabricLedger };
+            const dataDir = engine.ledger.profile.dataDir;
+            const prefix = Buffer.from(`${options.channel}\u0000d${chaincode}\u0000`);
+            const stateKey = (k: Buffer): string => k.subarray(prefix.length).toString();
+            const changed = { key: '', deleted: '', added: '\u0000party\u0000mallory\u0000' };
+            await script(dataDir, 'restart-peer', 'customers', '--stop');
+            try {
+                const db = new ClassicLevel<Buffer, Buffer>(
+                    join(dataDir, 'peers', 'customers', 'data', 'ledgersData', 'stateLeveldb'),
+                    { keyEncoding: 'buffer', valueEncoding: 'buffer' },
+                );
+                await db.open();
+                try {
+                    const ours: [Buffer, Buffer][] = [];
+                    for await (const [k, v] of db.iterator({
+                        gt: prefix,
+                        lt: Buffer.concat([prefix, Buffer.from([0xff])]),
+                    }))
+                        ours.push([k, v]);
+                    const meter = ours.find(([k]) => stateKey(k).startsWith('\u0000meter\u0000'));
+                    // a provider's party record (the auditor's and the operator's are still read)
+                    const party = ours.find(([k]) =>
+                        stateKey(k).startsWith('\u0000party\u0000provider-'),
+                    );
+                    assert.ok(
+                        meter && party,
+                        `${ours.length} keys of ${chaincode} in the peer's state`,
+                    );
+                    // a meter's record with one byte of its value changed (the value ends the DBValue)
+                    const v = Buffer.from(meter[1]);
+                    v[v.length - 2]! ^= 0x01;
+                    await db.put(meter[0], v);
+                    changed.key = stateKey(meter[0]);
+                    await db.del(party[0]);
+                    changed.deleted = stateKey(party[0]);
+                    await db.put(Buffer.concat([prefix, Buffer.from(changed.added)]), party[1]);
+                } finally {
+                    await db.close();
+                }
+            } finally {
+                await script(dataDir, 'restart-peer', 'customers');
+            }
+            // the restarted peer serves queries again (the gateway re-dials it)
+            for (let i = 0; ; i++)
+                try {
+                    await w.auditor.api.whoAmI();
+                    break;
+                } catch (err) {
+                    if (i > 40) throw err;
+                    await sleep(250);
+                }
+            const r = await compareState(replay, state);
+            assert.equal(r.ok, false);
+            const named = (check: string, key: string): boolean =>
+                r.problems.some((p) => p.check === check && p.key === printableKey(key));
+            assert.ok(named('state-value', changed.key), show(r.problems));
+            assert.ok(named('state-missing', changed.deleted), show(r.problems));
+            assert.ok(named('state-extra', changed.added), show(r.problems));
+            assert.equal(r.problemCount, 3, show(r.problems));
+            assert.equal(r.keys, clean.keys);
+            // femeter verify (the engine's check, the auditor's report) names it too
+            const viaEngine = await w.engine.verify!();
+            assert.equal(viaEngine.ok, false);
+            assert.equal(viaEngine.stateKeys, clean.keys);
+            assert.match(
+                viaEngine.reason ?? '',
+                /^state .*: state-(value|missing|extra): .*\(\+2 more\)$/,
             );
         });
     },
