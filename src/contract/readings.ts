@@ -33,7 +33,7 @@ import {
     type BinaryReading,
     type ChunkEntry,
 } from './reading-batch.js';
-import { readingPayload, STATUS, verifyEd25519 } from './signing.js';
+import { readingPayload, STATUS, verifyEd25519Many } from './signing.js';
 import { channelOf, getJson, putJson } from './state.js';
 import { MAX_ARG_BYTES, unmarshal } from './marshal.js';
 import { bytesToHex, hex, hexToBytes, id, onlyFields } from './validate.js';
@@ -202,6 +202,25 @@ export async function applyReadings(
     );
     const pub = hexToBytes(meter.signingKey);
     const pointsValid = allPointsValid(group, readings);
+    // Every signature of the batch at once: ed25519-dalek's batch equation where the native
+    // accelerator is loaded (verdicts identical to verifyEd25519 one by one, see fe/ed25519);
+    // the loop below still refuses at the first bad reading in order, so errors are unchanged.
+    const sigOk = verifyEd25519Many(
+        readings.map((r) => ({
+            publicKey: pub,
+            message: readingPayload({
+                meter: meter.id,
+                channel: r.channel,
+                period: r.period,
+                slot: r.slot,
+                c: r.c,
+                c0: r.c0,
+                seq: r.seq,
+                status: r.status,
+            }),
+            signature: r.sig,
+        })),
+    );
 
     const seqKey = keys.seq(ctx.stub, meter.id);
     const seqState = (await getJson<MeterSequence>(ctx, seqKey)) ?? { last: 0, gaps: [] };
@@ -245,18 +264,8 @@ export async function applyReadings(
                 `${what}: period is closed; nothing can be added after close`,
             );
 
-        // signature over exactly what is stored
-        const payload = readingPayload({
-            meter: meter.id,
-            channel: r.channel,
-            period: r.period,
-            slot: r.slot,
-            c: r.c,
-            c0: r.c0,
-            seq: r.seq,
-            status: r.status,
-        });
-        if (!verifyEd25519(pub, payload, r.sig))
+        // signature over exactly what is stored (verdict computed for the whole batch above)
+        if (sigOk[i] !== true)
             throw new ContractError(
                 'BAD_SIGNATURE',
                 `${what}: signature does not verify under meter ${meter.id}'s registered key`,

@@ -67,4 +67,4 @@ export function closePayload(
 }
 
 /** Ed25519 lives in fe/ed25519 (one module for contract, engines and roles); re-exported for callers of the contract. */
-export { verifyEd25519, ed25519Signer } from '../fe/ed25519.js';
+export { verifyEd25519, verifyEd25519Many, ed25519Signer } from '../fe/ed25519.js';

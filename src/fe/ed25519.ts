@@ -238,7 +238,8 @@ const BATCH_FROM = 4;
  * With the native accelerator (fe/native) and at least 4 triples that pass the cheap encoding
  * checks, they are checked together by ed25519-dalek's batch equation (plus every R's and key's
  * torsion check, so the rule is the single one); when the batch fails, each triple is verified
- * alone so the answer names the bad ones. Without the accelerator (browser, Fabric chaincode
+ * alone so the answer names the bad ones. A triple noted by {@link noteVerifiedEd25519} is
+ * answered from its note (once). Without the accelerator (browser, Fabric chaincode
  * without the addon, `FEMETER_NO_NATIVE=1`, the noble backend) every triple is verified alone.
  * Never throws for hostile input.
  * @example
@@ -250,7 +251,12 @@ export function verifyEd25519Many(
 ): boolean[] {
     const out = new Array<boolean>(triples.length).fill(false);
     const batch: number[] = [];
-    for (const [i, t] of triples.entries()) if (cheapChecks(t)) batch.push(i);
+    for (const [i, t] of triples.entries()) {
+        if (!cheapChecks(t)) continue;
+        // a triple another thread already verified (noteVerifiedEd25519) needs no curve work
+        if (verified.size > 0 && takeVerified(t.publicKey, t.message, t.signature)) out[i] = true;
+        else batch.push(i);
+    }
     const native = backend === DEFAULT_BACKEND ? loadNative() : undefined;
     if (native !== undefined && batch.length >= BATCH_FROM) {
         let total = 0;
