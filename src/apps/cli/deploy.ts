@@ -4,41 +4,48 @@
  * The commands of a real deployment: each party acts from its own directory (`--dir`, made by
  * `femeter init`) with its own keys, through the roles.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { dlogTableLog2, initBackends } from '../../fe/backends.js';
-import { STATUS, type Bill, type Meter } from '../../contract/index.js';
+import type { Bill, Meter } from '../../contract/index.js';
 import {
     nextPeriodId,
-    parseTariff,
+    periodIdOfInstant,
     periodSlots,
     type BillingPeriod,
 } from '../../contract/tariff/index.js';
-import { checkpointers, type ChaincodeEvent } from '../../ledger/index.js';
 import { Operator } from '../../roles/operator/index.js';
 import { Customer } from '../../roles/customer/customer.js';
 import { Wallet } from '../../roles/customer/wallet.js';
 import { MeterAgent } from '../../roles/meter/agent.js';
 import { FileOutbox } from '../../roles/meter/outbox.js';
-import { readingsFromSource, sourceKinds } from '../../roles/meter/ingest.js';
+import { readingsFromSource, readingsOfSlots, sourceKinds } from '../../roles/meter/ingest.js';
+import type { IntervalEnergy } from '../../roles/meter/sources/index.js';
 import { lineKinds } from '../../roles/meter/lines.js';
-import { MeterRunner, type RunnerEvent } from '../../roles/meter/runner.js';
+import { MeterRunner, type RunnerChannel, type RunnerEvent } from '../../roles/meter/runner.js';
 import { RoleError } from '../../roles/errors.js';
-import { Provider, type FoldSnapshot } from '../../roles/provider/provider.js';
-import { Auditor } from '../../roles/auditor/auditor.js';
-import {
-    DAY_AHEAD_HEADER,
-    IndexPublisher,
-    parseDayAheadCsv,
-    seriesForPeriod,
-} from '../../roles/index-publisher/index.js';
+import { Provider } from '../../roles/provider/provider.js';
 import { dlogSolvers } from '../demo/demo.js';
+import {
+    acceptTariff,
+    auditReport,
+    bootstrapLedger,
+    checkBills,
+    closePeriod,
+    parseTariffRef,
+    publishIndex,
+    publishTariff,
+    recordSlots,
+    registerParty,
+    runProvider,
+    type MeterSettings,
+} from '../actions.js';
 import { CliError } from './errors.js';
 import { connectParty, loadParty, openWallet, readRegistration, type Party } from './party.js';
 import type { Engine, Participant } from '../engines.js';
-import { parseMedium } from './meter-run.js';
+import { meterRun, parseMedium, type MeterRunArgs } from './meter-run.js';
 import { readTrustAnchors } from './anchors.js';
 
 export interface DirOptions {
@@ -89,10 +96,7 @@ function positiveInt(v: string, flag: string, max = 1_000_000_000): number {
 
 export async function operatorBootstrap(o: DirOptions): Promise<void> {
     await withParty(o, 'operator', async (p, c) => {
-        const party = await new Operator({ api: c.participant.api }).bootstrap(
-            p.config.id,
-            p.config.name,
-        );
+        const party = await bootstrapLedger(c.participant.api, p.config.id, p.config.name);
         console.log(json({ bootstrapped: party.id, ledger: p.config.ledger }));
     });
 }
@@ -108,71 +112,42 @@ export interface RegisterOptions extends DirOptions {
     softwareDigest?: string | undefined;
 }
 
-const CONTRACT_ROLE = {
-    provider: 'provider',
-    customer: 'customer',
-    index: 'indexPublisher',
-    auditor: 'auditor',
-    grid: 'gridOperator',
-    survey: 'surveyor',
-} as const;
-
 export async function operatorRegister(o: RegisterOptions): Promise<void> {
     const req = readRegistration(o.request);
-    await withParty(o, 'operator', async (_p, c) => {
-        const op = new Operator({ api: c.participant.api });
-        if (req.role === 'operator')
+    let meter: MeterSettings | undefined;
+    if (req.role === 'meter' && o.owner !== undefined) {
+        const slotMinutes = positiveInt(o.slotMinutes, '--slot-minutes', 60);
+        try {
+            new Intl.DateTimeFormat('en', { timeZone: o.zone });
+        } catch {
             throw new CliError(
-                'an operator is not registered, it bootstraps',
-                'use femeter operator bootstrap',
+                `--zone ${o.zone} is not an IANA time zone`,
+                'e.g. --zone Europe/Berlin',
             );
-        if (req.role === 'meter') {
-            if (o.owner === undefined)
-                throw new CliError(
-                    'a meter needs --owner CUSTOMER',
-                    'name the customer who owns the meter',
-                );
-            const slotMinutes = positiveInt(o.slotMinutes, '--slot-minutes', 60);
-            try {
-                new Intl.DateTimeFormat('en', { timeZone: o.zone });
-            } catch {
-                throw new CliError(
-                    `--zone ${o.zone} is not an IANA time zone`,
-                    'e.g. --zone Europe/Berlin',
-                );
-            }
-            const channels = o.channel.map((ch) => {
-                const [id, unit, medium] = ch.split(',');
-                if (id === undefined || unit === undefined || medium === undefined)
-                    throw new CliError(
-                        `--channel ${ch}: expected OBIS,UNIT,MEDIUM`,
-                        'e.g. --channel 1-0:1.8.0,Wh,electricity',
-                    );
-                return { id, unit, medium };
-            });
-            const digest = o.softwareDigest ?? bytesToHex(sha256(utf8ToBytes(o.softwareId)));
-            const m = await op.registerMeter({
-                id: req.id,
-                owner: o.owner,
-                identity: req.identity,
-                signingKey: req.signingKey ?? '',
-                channels: channels as unknown as Meter['channels'],
-                maxPerSlot: positiveInt(o.maxPerSlot, '--max-per-slot'),
-                software: { id: o.softwareId, digest },
-                slotMinutes,
-                timeZone: o.zone,
-            });
-            console.log(json({ registered: 'meter', meter: m }));
-            return;
         }
-        const party = await op.registerParty({
-            id: req.id,
-            role: CONTRACT_ROLE[req.role],
-            name: req.name,
-            identity: req.identity,
-            ...(req.hpkePublicKey === undefined ? {} : { hpkePublicKey: req.hpkePublicKey }),
+        const channels = o.channel.map((ch) => {
+            const [id, unit, medium] = ch.split(',');
+            if (id === undefined || unit === undefined || medium === undefined)
+                throw new CliError(
+                    `--channel ${ch}: expected OBIS,UNIT,MEDIUM`,
+                    'e.g. --channel 1-0:1.8.0,Wh,electricity',
+                );
+            return { id, unit, medium };
         });
-        console.log(json({ registered: req.role, party }));
+        const digest = o.softwareDigest ?? bytesToHex(sha256(utf8ToBytes(o.softwareId)));
+        meter = {
+            owner: o.owner,
+            channels: channels as unknown as Meter['channels'],
+            maxPerSlot: positiveInt(o.maxPerSlot, '--max-per-slot'),
+            software: { id: o.softwareId, digest },
+            slotMinutes,
+            timeZone: o.zone,
+        };
+    }
+    await withParty(o, 'operator', async (_p, c) => {
+        const r = await registerParty(c.participant.api, req, meter);
+        if (r.kind === 'meter') console.log(json({ registered: 'meter', meter: r.meter }));
+        else console.log(json({ registered: r.role, party: r.party }));
     });
 }
 
@@ -225,29 +200,10 @@ export async function customerAccept(
         periods: string;
     },
 ): Promise<void> {
-    const m = /^(.+)@(\d+)$/.exec(o.tariff);
-    if (m?.[1] === undefined || m[2] === undefined)
-        throw new CliError(
-            `--tariff ${o.tariff}: expected ID@VERSION`,
-            'e.g. --tariff acme.flat@1',
-        );
+    parseTariffRef(o.tariff);
     const periods = o.periods.split(',').map((x) => parsePeriod(x, '--periods'));
     await withParty(o, 'customer', async (p, c) => {
-        const customer = await customerOf(p, c);
-        try {
-            await customer.acceptTariff({
-                meter: o.meter,
-                channel: o.channel,
-                provider: o.provider,
-                tariff: { id: m[1] ?? '', version: Number(m[2]) },
-                periods,
-            });
-        } catch (e) {
-            throw new CliError(
-                `refused ${o.tariff} (${e instanceof Error ? e.message : String(e)})`,
-                'the refusal is recorded on the ledger; ask the provider for another tariff',
-            );
-        }
+        await acceptTariff(await customerOf(p, c), { ...o, periods });
         console.log(json({ accepted: o.tariff, meter: o.meter, periods, guard: 'passed' }));
     });
 }
@@ -327,8 +283,7 @@ export async function customerBills(
 ): Promise<number> {
     const period = parsePeriod(o.period);
     return withParty(o, 'customer', async (p, c) => {
-        const customer = await customerOf(p, c);
-        const checks = await customer.checkBills(o.meter, o.channel, period);
+        const { checks } = await checkBills(await customerOf(p, c), o.meter, o.channel, period);
         if (checks.length === 0) {
             console.log(json({ meter: o.meter, period, bills: [] }));
             return 1;
@@ -446,20 +401,15 @@ export async function meterIngest(
         try {
             const bp = periodSlots(period, meter.timeZone, meter.slotMinutes);
             const slots = periodSlotsFromFile(o.source, o.kind, bp, o);
-            await agent.openPeriod(o.channel, period);
-            const done = agent.recordedSlots(o.channel, period);
-            const fresh = slots.filter((s) => !done.has(s.slot));
-            progress(
-                `recording ${fresh.length} of ${slots.length} slots (${slots.length - fresh.length} recorded before)`,
-            );
-            agent.record(o.channel, period, fresh);
-            const sent = await agent.flush();
+            progress(`recording ${slots.length} slots of ${o.source}`);
+            const sent = await recordSlots(agent, o.channel, period, slots);
+            progress(`${sent.before} of them were recorded before`);
             console.log(
                 json({
                     meter: p.config.id,
                     period,
                     slots: bp.slotCount,
-                    recorded: fresh.length,
+                    recorded: sent.recorded,
                     sent: sent.sent,
                     pending: sent.pending,
                 }),
@@ -478,28 +428,9 @@ export async function meterClose(
         const { agent, meter, outbox } = await meterAgent(p, c);
         try {
             const bp = periodSlots(period, meter.timeZone, meter.slotMinutes);
-            await agent.openPeriod(o.channel, period);
-            const done = agent.recordedSlots(o.channel, period);
-            const missing: number[] = [];
-            for (let i = 0; i < bp.slotCount; i++) if (!done.has(i)) missing.push(i);
-            if (missing.length > 0 && !o.substituteMissing)
-                throw new CliError(
-                    `${missing.length} of ${bp.slotCount} slots of ${period} have no reading`,
-                    'ingest them, or pass --substitute-missing to record them as substitutes (0 Wh, status substitute)',
-                );
-            if (missing.length > 0) {
-                agent.record(
-                    o.channel,
-                    period,
-                    missing.map((slot) => ({ slot, value: 0n, status: STATUS.substitute })),
-                );
-                progress(`recorded ${missing.length} substitute slots`);
-            }
-            await agent.flush();
-            await agent.closePeriod(o.channel, period);
-            console.log(
-                json({ meter: p.config.id, period, closed: true, substitutes: missing.length }),
-            );
+            const { substitutes } = await closePeriod(agent, o.channel, bp, o.substituteMissing);
+            if (substitutes > 0) progress(`recorded ${substitutes} substitute slots`);
+            console.log(json({ meter: p.config.id, period, closed: true, substitutes }));
         } finally {
             outbox.close();
         }
@@ -512,7 +443,8 @@ export interface MeterRunDirOptions extends DirOptions {
     unit: string;
     obis?: string | undefined;
     medium?: string | undefined;
-    channel: string;
+    /** `ID[,obis=CODE[+CODE…]][,source=PATH][,kind=KIND]`, one per channel. */
+    channel?: string[] | string | undefined;
     clock: string;
     substituteMissing: boolean;
     closeAfterMinutes: string;
@@ -521,24 +453,65 @@ export interface MeterRunDirOptions extends DirOptions {
 }
 
 /**
+ * The channels of `meter run --dir`: each `--channel ID[,obis=SEL][,source=PATH][,kind=KIND]`
+ * takes the command's --source, --kind and --unit unless it names its own. Its register selector
+ * is its `obis=`, else (one channel) --obis or the format's default, else (several channels, e.g.
+ * import and export from one telegram) the channel id itself.
+ */
+export function runnerChannels(o: MeterRunDirOptions): RunnerChannel[] {
+    const specs = typeof o.channel === 'string' ? [o.channel] : (o.channel ?? []);
+    const list = specs.length === 0 ? ['1-0:1.8.0'] : specs;
+    const medium = parseMedium(o.medium);
+    return list.map((spec) => {
+        const [id = '', ...opts] = spec.split(',');
+        const kv: Record<string, string> = {};
+        for (const x of opts) {
+            const m = /^(obis|source|kind)=(.+)$/.exec(x);
+            if (m?.[1] === undefined || m[2] === undefined || kv[m[1]] !== undefined)
+                throw new CliError(
+                    `--channel ${spec}: "${x}" is not obis=…, source=… or kind=… (each once)`,
+                    'e.g. --channel 1-0:2.8.0,obis=1-0:2.8.0 or --channel 1-0:2.8.0,source=export.csv',
+                );
+            kv[m[1]] = m[2];
+        }
+        if (!/^[A-Za-z0-9][A-Za-z0-9:.*_-]{0,63}$/.test(id))
+            throw new CliError(`--channel ${spec}: bad channel id`, 'e.g. --channel 1-0:1.8.0');
+        const kind = kv.kind ?? o.kind;
+        if (!lineKinds().includes(kind))
+            throw new CliError(
+                `--kind ${kind} cannot be followed line by line`,
+                `use one of ${lineKinds().join(', ')} (raw serial captures: femeter meter run --serial)`,
+            );
+        const source = resolve(kv.source ?? o.source);
+        if (!existsSync(source))
+            throw new CliError(
+                `${source} does not exist`,
+                'create the file or folder the readings go to',
+            );
+        const obis = kv.obis ?? (list.length === 1 ? o.obis : id);
+        return {
+            id,
+            source,
+            kind,
+            sourceOptions: {
+                unit: o.unit as 'Wh' | 'kWh',
+                ...(obis === undefined || kind.startsWith('csv') ? {} : { obis }),
+                ...(medium === undefined ? {} : { medium }),
+            },
+        };
+    });
+}
+
+/**
  * `femeter meter run --dir`: the long-lived agent over a growing file or a folder, until `signal`
  * aborts (the CLI wires SIGINT/SIGTERM to it). One JSON line per event on stdout.
  */
 export async function meterRunDir(o: MeterRunDirOptions, signal: AbortSignal): Promise<void> {
-    if (!lineKinds().includes(o.kind))
-        throw new CliError(
-            `--kind ${o.kind} cannot be followed line by line`,
-            `use one of ${lineKinds().join(', ')} (raw serial captures: femeter meter run --serial)`,
-        );
     if (o.unit !== 'Wh' && o.unit !== 'kWh')
         throw new CliError(`--unit ${o.unit}`, 'use --unit Wh or --unit kWh');
     if (o.clock !== 'system' && o.clock !== 'source')
         throw new CliError(`--clock ${o.clock}`, 'use --clock system or --clock source');
-    if (!existsSync(o.source))
-        throw new CliError(
-            `${o.source} does not exist`,
-            'create the file or folder the readings go to',
-        );
+    const channels = runnerChannels(o);
     const closeAfter = /^\d+$/.test(o.closeAfterMinutes) ? Number(o.closeAfterMinutes) : NaN;
     if (!Number.isSafeInteger(closeAfter))
         throw new CliError(
@@ -547,7 +520,6 @@ export async function meterRunDir(o: MeterRunDirOptions, signal: AbortSignal): P
         );
     const ahead = positiveInt(o.openAheadHours, '--open-ahead-hours', 24 * 31);
     const pollMs = positiveInt(o.pollMs, '--poll-ms', 3_600_000);
-    const medium = parseMedium(o.medium);
     const party = await loadParty(o.dir, o, 'meter');
     const log = (e: RunnerEvent): void => {
         console.log(JSON.stringify({ t: new Date().toISOString(), ...e }));
@@ -559,14 +531,7 @@ export async function meterRunDir(o: MeterRunDirOptions, signal: AbortSignal): P
             signingSecret: party.secrets.meterSigning,
             meterSeed: party.secrets.meterSeed,
             stateDir: party.dir,
-            source: resolve(o.source),
-            kind: o.kind,
-            sourceOptions: {
-                unit: o.unit,
-                ...(o.obis === undefined ? {} : { obis: o.obis }),
-                ...(medium === undefined ? {} : { medium }),
-            },
-            channel: o.channel,
+            channels,
             clock: o.clock,
             substituteMissing: o.substituteMissing,
             closeAfterMs: closeAfter * 60_000,
@@ -582,7 +547,86 @@ export async function meterRunDir(o: MeterRunDirOptions, signal: AbortSignal): P
         if (e instanceof RoleError) throw new CliError(e.message, 'see above');
         throw e;
     }
-    await runner.run(signal);
+    try {
+        await runner.run(signal);
+    } catch (e) {
+        if (e instanceof RoleError)
+            throw new CliError(e.message, 'nothing was lost: fix it and run again');
+        throw e;
+    }
+}
+
+/**
+ * `femeter meter run --serial DEVICE --dir DIR`: the live reader of a meter's optical head or P1
+ * port recording into the meter's party directory: each batch of closed slots is encrypted,
+ * signed and sent by the meter agent (the same recording as `meter ingest`), per period of the
+ * meter's zone. The ledger is held only while a batch is recorded. One channel (its `--obis`);
+ * periods are closed with `femeter meter close`.
+ */
+export async function meterRunSerialDir(
+    o: MeterRunArgs & DirOptions & { channel?: string[] | string | undefined },
+): Promise<number> {
+    const specs = typeof o.channel === 'string' ? [o.channel] : (o.channel ?? []);
+    if (specs.length > 1 || specs.some((c) => c.includes(',')))
+        throw new CliError(
+            '--serial records one channel (its register chosen with --obis)',
+            'run one femeter meter run --serial per channel, or record a telegram log with --dir --source',
+        );
+    const channel = specs[0] ?? '1-0:1.8.0';
+    const party = await loadParty(o.dir, o, 'meter');
+    const line = (v: unknown): void => {
+        console.log(
+            JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)),
+        );
+    };
+    // the meter's slot length and zone, and that it has this channel
+    const c0 = await connectParty(party);
+    let meter: Meter;
+    try {
+        meter = await c0.participant.api.getMeter(party.config.id);
+    } finally {
+        await c0.engine.close();
+    }
+    if (!meter.channels.some((c) => c.id === channel))
+        throw new CliError(
+            `meter ${meter.id} has no channel ${channel} (registered: ${meter.channels.map((c) => c.id).join(', ')})`,
+            'pass one of its channels with --channel',
+        );
+    return meterRun(
+        { ...o, 'interval-minutes': o['interval-minutes'] ?? String(meter.slotMinutes) },
+        async (closed) => {
+            const byPeriod = new Map<string, IntervalEnergy[]>();
+            for (const e of closed) {
+                const p = periodIdOfInstant(e.startMs, meter.timeZone);
+                byPeriod.set(p, [...(byPeriod.get(p) ?? []), e]);
+            }
+            const c = await connectParty(party);
+            const { agent, outbox } = await meterAgent(party, c);
+            try {
+                for (const [period, energies] of byPeriod) {
+                    const bp = periodSlots(period, meter.timeZone, meter.slotMinutes);
+                    const slots = readingsOfSlots(energies, bp);
+                    try {
+                        const r = await recordSlots(agent, channel, period, slots);
+                        line({ event: 'recorded', channel, period, ...r });
+                    } catch (e) {
+                        line({
+                            level: 'error',
+                            event: 'not-recorded',
+                            channel,
+                            period,
+                            slots: slots.map((s) => s.slot),
+                            error: e instanceof Error ? e.message : String(e),
+                            hint: 'the customer publishes the mpk first (femeter customer publish-mpks); these slots are not recorded',
+                        });
+                    }
+                }
+            } finally {
+                outbox.close();
+                await c.engine.close();
+            }
+        },
+    );
 }
 
 export async function meterStatus(o: DirOptions): Promise<void> {
@@ -613,23 +657,8 @@ export async function providerPublish(o: DirOptions & { file: string }): Promise
             'a tariff is a JSON document of format femeter-tariff/1',
         );
     }
-    try {
-        parseTariff(doc);
-    } catch (e) {
-        throw new CliError(
-            `${o.file}: ${e instanceof Error ? e.message : String(e)}`,
-            'fix the tariff document',
-        );
-    }
     await withParty(o, 'provider', async (p, c) => {
-        const t = doc as { provider?: unknown };
-        if (t.provider !== p.config.id)
-            throw new CliError(
-                `the tariff's "provider" is ${String(t.provider)}, you are ${p.config.id}`,
-                'set "provider" to your id',
-            );
-        const prov = await providerOf(p, c);
-        const rec = await prov.publishTariff(doc as Record<string, unknown>);
+        const rec = await publishTariff(await providerOf(p, c), p.config.id, doc, o.file);
         console.log(json({ published: rec }));
     });
 }
@@ -656,80 +685,20 @@ export async function providerRun(
 ): Promise<void> {
     await withParty(o, 'provider', async (p, c) => {
         const prov = await providerOf(p, c);
-        // running sums of open epochs, persisted so a restart resumes them instead of refolding
-        const foldsFile = join(p.dir, 'provider.folds.json');
-        if (existsSync(foldsFile)) {
-            try {
-                prov.importFolds(JSON.parse(readFileSync(foldsFile, 'utf8')) as FoldSnapshot);
-            } catch (e) {
-                throw new CliError(
-                    `${foldsFile}: ${e instanceof Error ? e.message : String(e)}`,
-                    'move the file away: the provider then folds open periods again from the ledger',
-                );
-            }
-        }
-        const saveFolds = (): void => {
-            writeFileSync(`${foldsFile}.tmp`, JSON.stringify(prov.exportFolds()) + '\n');
-            renameSync(`${foldsFile}.tmp`, foldsFile);
-        };
-        const checkpoint = await checkpointers.file(join(p.dir, 'provider.checkpoint.json'));
-        const events = await prov.events({ checkpoint, startBlock: 0n });
-        const closed: string[] = [];
-        const posted: { epoch: string; tariff: string; m: bigint }[] = [];
-        // Without --follow: stop once the stream has been idle for a while (caught up with the
-        // ledger). An event counts as busy from the moment it is handed out until the next one is
-        // asked for, so folding, key loading and billing never look idle.
-        let lastEvent = Date.now();
-        let busy = false;
-        const tracked = {
-            async *[Symbol.asyncIterator](): AsyncGenerator<ChaincodeEvent> {
-                for await (const ev of events) {
-                    busy = true;
-                    yield ev;
-                    busy = false;
-                    lastEvent = Date.now();
-                }
+        const run = await runProvider(prov, {
+            checkpointFile: join(p.dir, 'provider.checkpoint.json'),
+            foldsFile: join(p.dir, 'provider.folds.json'),
+            follow: o.follow,
+            signal,
+            onBilled: (epoch) => {
+                const [meter, channel, period] = epoch.split('|');
+                progress(`billed ${meter ?? ''} ${channel ?? ''} ${period ?? ''}`);
             },
-            close: (): void => {
-                events.close();
-            },
-        };
-        // a stop (SIGTERM of --follow) ends the stream; the folds are saved below
-        signal?.addEventListener('abort', () => {
-            events.close();
         });
-        // --follow waits for events that no timer of this process announces: keep it alive
-        const keepAlive = o.follow ? setInterval(() => undefined, 60_000) : undefined;
-        const idle = o.follow
-            ? undefined
-            : setInterval(() => {
-                  if (!busy && Date.now() - lastEvent > 1500) events.close();
-              }, 250);
-        try {
-            await prov.run(
-                tracked,
-                checkpoint,
-                () => false,
-                async (epoch) => {
-                    closed.push(epoch);
-                    const [meter, channel, period] = epoch.split('|');
-                    if (meter === undefined || channel === undefined || period === undefined)
-                        return;
-                    for (const b of await prov.bill(meter, channel, period))
-                        posted.push({ epoch, tariff: b.tariff, m: b.m });
-                    progress(`billed ${meter} ${channel} ${period}`);
-                    saveFolds();
-                },
-            );
-        } finally {
-            if (idle !== undefined) clearInterval(idle);
-            if (keepAlive !== undefined) clearInterval(keepAlive);
-            saveFolds();
-        }
         console.log(
             json({
-                closes: closed.length,
-                bills: posted,
+                closes: run.closes.length,
+                bills: run.bills.map((b) => ({ epoch: b.epoch, tariff: b.tariff, m: b.m })),
                 openEpochs: prov.heldEpochs,
                 folded: prov.foldedReadings,
             }),
@@ -765,23 +734,16 @@ export async function indexPublish(
     const period = parsePeriod(o.period);
     if (!existsSync(o.file))
         throw new CliError(`${o.file} does not exist`, 'pass the price file with --file');
-    let text = readFileSync(o.file, 'utf8');
-    const first = text.split('\n', 1)[0]?.trim();
-    if (first === 'timestamp,price') text = DAY_AHEAD_HEADER + text.slice(text.indexOf('\n'));
-    let series;
-    try {
-        series = parseDayAheadCsv(text, o.series === undefined ? {} : { seriesId: o.series });
-    } catch (e) {
-        throw new CliError(
-            `${o.file}: ${e instanceof Error ? e.message : String(e)}`,
-            `the file is "${DAY_AHEAD_HEADER}" (DE-LU) or "timestamp,price" CSV, EUR/MWh, UTC timestamps`,
-        );
-    }
+    const text = readFileSync(o.file, 'utf8');
     await withParty(o, 'index', async (_p, c) => {
         const bp = periodSlots(period, 'Europe/Berlin', 15);
-        const s = seriesForPeriod(series, bp);
-        await new IndexPublisher({ api: c.participant.api }).publish(s, period);
-        console.log(json({ published: s.id, period, prices: s.prices.length }));
+        const s = await publishIndex(c.participant.api, {
+            text,
+            file: o.file,
+            bp,
+            series: o.series,
+        });
+        console.log(json({ published: s.id, period, prices: s.prices }));
     });
 }
 
@@ -809,7 +771,7 @@ export async function auditorReport(
             trust === undefined || verify === undefined
                 ? c.engine
                 : { verify: (v: { workDir?: string } = {}) => verify({ ...v, ...trust }) };
-        const report = await new Auditor({ api: c.participant.api }).audit({ engine });
+        const report = await auditReport(c.participant.api, engine);
         if (o.json) console.log(json(report));
         else
             console.log(

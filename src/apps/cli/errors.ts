@@ -4,6 +4,7 @@
  * The CLI's error: a one-line cause and what to do, printed as `femeter: <cause> — <hint>`; and
  * {@link explain}, which turns any error (role, ledger, contract, source) into that line.
  */
+import { ActionError } from '../actions.js';
 
 /** A refusal of the CLI itself, with what to do about it. */
 export class CliError extends Error {
@@ -27,7 +28,7 @@ const CONTRACT_HINTS: Readonly<Record<string, string>> = {
 
 /** One line: cause and what to do. */
 export function explain(e: unknown): string {
-    if (e instanceof CliError) return `${e.message} — ${e.hint}`;
+    if (e instanceof CliError || e instanceof ActionError) return `${e.message} — ${e.hint}`;
     const msg = e instanceof Error ? e.message : String(e);
     const code = /^\[([A-Z_]+)\]/.exec(msg)?.[1];
     const hint = code === undefined ? undefined : CONTRACT_HINTS[code];

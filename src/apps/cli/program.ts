@@ -494,7 +494,11 @@ export function buildProgram(): Command {
                 .choices(['Wh', 'kWh'])
                 .default('Wh'),
         )
-        .option('--channel <obis>', '--dir: channel', '1-0:1.8.0')
+        .option(
+            '--channel <spec>',
+            '--dir: a channel to record, ID[,obis=CODE[+CODE…]][,source=PATH][,kind=KIND]; repeat for several (import 1-0:1.8.0 and export 1-0:2.8.0); default 1-0:1.8.0',
+            (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+        )
         .addOption(
             new Option(
                 '--clock <clock>',
@@ -535,12 +539,25 @@ export function buildProgram(): Command {
         .addHelpText(
             'after',
             example(
-                'femeter meter run --dir ./m1 --source /var/spool/m1/readings.csv --kind csv-interval --substitute-missing\nfemeter meter run --serial /dev/ttyUSB0 --format dsmr --count 10\nfemeter meter run --serial /dev/ttyUSB0 --format dsmr --meter meter-0001 --gateway http://127.0.0.1:8080',
+                'femeter meter run --dir ./m1 --source /var/spool/m1/readings.csv --kind csv-interval --substitute-missing\nfemeter meter run --dir ./m1 --source ./p1.log --kind dsmr-log --channel 1-0:1.8.0,obis=1-0:1.8.1+1-0:1.8.2 --channel 1-0:2.8.0,obis=1-0:2.8.1+1-0:2.8.2\nfemeter meter run --serial /dev/ttyUSB0 --format dsmr --dir ./m1\nfemeter meter run --serial /dev/ttyUSB0 --format dsmr --count 10\nfemeter meter run --serial /dev/ttyUSB0 --format dsmr --meter meter-0001 --gateway http://127.0.0.1:8080',
             ),
         )
         .action(async (o: Record<string, unknown>) => {
             if (typeof o.dir !== 'string') {
                 set(await runWorldCommand('meter', 'run', worldValues(o)));
+                return;
+            }
+            if (typeof o.serial === 'string') {
+                if (typeof o.source === 'string')
+                    throw new CliError(
+                        '--serial and --source exclude each other',
+                        'read the device (--serial) or follow a file (--source)',
+                    );
+                set(
+                    await d.meterRunSerialDir(
+                        o as unknown as Parameters<typeof d.meterRunSerialDir>[0],
+                    ),
+                );
                 return;
             }
             if (typeof o.source !== 'string')

@@ -10,6 +10,12 @@
  * stream, bills at close with proofs; customers decrypt their own readings and check every bill;
  * the auditor verifies everything. The result says whether everything agreed.
  * Progress and logs go to the `report` callbacks, so the same flow runs in the CLI, tests and bench.
+ *
+ * Every party acts through the party commands' own code ({@link module:apps/actions}): the
+ * operator's bootstrap and registrations, the customers' guard-checked acceptances and bill
+ * checks, the meters' recording and closing, the provider's `provider run` loop (folding and
+ * billing at each close), the index publisher's price file, the auditor's report. What the demo
+ * adds is its world: identities and keys derived from the public seed, and simulated readings.
  */
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -22,7 +28,6 @@ import { dlogTableLog2, initBackends } from '../../fe/backends.js';
 import type { DlogSolver } from '../../fe/ipfe.js';
 import { periodSlots } from '../../contract/tariff/index.js';
 import { ed25519Signer } from '../../contract/signing.js';
-import { checkpointers } from '../../ledger/index.js';
 import { Customer } from '../../roles/customer/customer.js';
 import { Wallet } from '../../roles/customer/wallet.js';
 import { hpkeKeyPair } from '../../roles/hpke.js';
@@ -30,14 +35,21 @@ import { MeterAgent } from '../../roles/meter/agent.js';
 import { FileOutbox } from '../../roles/meter/outbox.js';
 import { parseProfiles, simulatePeriod, type ProfileTable } from '../../roles/meter/simulator.js';
 import { Provider } from '../../roles/provider/provider.js';
-import { Operator } from '../../roles/operator/index.js';
-import { Auditor, type AuditReport } from '../../roles/auditor/auditor.js';
+import type { AuditReport } from '../../roles/auditor/auditor.js';
+import { DEFAULT_SERIES_ID } from '../../roles/index-publisher/index.js';
 import {
-    parseDayAheadCsv,
-    seriesForPeriod,
-    DEFAULT_SERIES_ID,
-    IndexPublisher,
-} from '../../roles/index-publisher/index.js';
+    acceptTariff,
+    auditReport,
+    bootstrapLedger,
+    checkBills,
+    closePeriod,
+    publishIndex,
+    publishTariff,
+    recordSlots,
+    registerParty,
+    runProvider,
+    type PostedBill,
+} from '../actions.js';
 import type { Engine, Participant } from '../engines.js';
 import { ENERGY_TARIFF, FLAT_TARIFF, SPOT_TARIFF, TWO_ZONE_TARIFF } from './tariffs.js';
 
@@ -182,28 +194,28 @@ export async function runDemo(
     // ---- registration
     r.step('registration');
     t0 = performance.now();
-    const operator = new Operator({ api: (await e.connect('operator', 'operator')).api });
-    await operator.bootstrap('operator', 'Metering point operator');
+    const operatorP = await e.connect('operator', 'operator');
+    await bootstrapLedger(operatorP.api, 'operator', 'Metering point operator');
     const providerP = await e.connect('provider', 'operator');
     const hpke = await hpkeKeyPair(derive(seed, 'provider-hpke'));
-    await operator.registerParty({
-        id: 'provider',
+    await registerParty(operatorP.api, {
         role: 'provider',
+        id: 'provider',
         name: 'Stadtwerke Demo',
         identity: providerP.identity,
         hpkePublicKey: hpke.publicKeyHex,
     });
     const publisherP = await e.connect('index-publisher', 'operator');
-    await operator.registerParty({
+    await registerParty(operatorP.api, {
+        role: 'index',
         id: 'index-publisher',
-        role: 'indexPublisher',
         name: 'Day-ahead index (SMARD data)',
         identity: publisherP.identity,
     });
     const auditorP = await e.connect('auditor', 'customers');
-    await operator.registerParty({
-        id: 'auditor',
+    await registerParty(operatorP.api, {
         role: 'auditor',
+        id: 'auditor',
         name: 'Market surveillance',
         identity: auditorP.identity,
     });
@@ -226,24 +238,31 @@ export async function runDemo(
         const cid = `customer-${String(i + 1).padStart(4, '0')}`;
         const mid = `meter-${String(i + 1).padStart(4, '0')}`;
         const party = await e.connect(cid, 'customers');
-        await operator.registerParty({
-            id: cid,
+        await registerParty(operatorP.api, {
             role: 'customer',
+            id: cid,
             name: `Household ${i + 1}`,
             identity: party.identity,
         });
         const meterP = await e.connect(mid, 'customers');
         const signingSecret = derive(seed, `${mid}/signing`);
         const meterKey = ed25519Signer(signingSecret);
-        await operator.registerMeter({
-            id: mid,
-            owner: cid,
-            identity: meterP.identity,
-            signingKey: bytesToHex(meterKey.publicKey),
-            channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
-            maxPerSlot: MAX_PER_SLOT,
-            software: { id: 'femeter-meter-agent/0.1.0', digest: softwareDigest },
-        });
+        await registerParty(
+            operatorP.api,
+            {
+                role: 'meter',
+                id: mid,
+                name: mid,
+                identity: meterP.identity,
+                signingKey: bytesToHex(meterKey.publicKey),
+            },
+            {
+                owner: cid,
+                channels: [{ id: CHANNEL, unit: 'Wh', medium: 'electricity' }],
+                maxPerSlot: MAX_PER_SLOT,
+                software: { id: 'femeter-meter-agent/0.1.0', digest: softwareDigest },
+            },
+        );
         const wallet = Wallet.fromSeed(derive(seed, `${cid}/root`));
         const customer = new Customer({ api: party.api, partyId: cid, wallet, dlog });
         const outbox = new FileOutbox(join(o.dataDir, 'meters', mid, 'outbox'));
@@ -283,11 +302,12 @@ export async function runDemo(
     });
     // the series first: an indexed tariff may only follow a series an index publisher registered
     const bp = periodSlots(o.period, 'Europe/Berlin', 15);
-    const series = seriesForPeriod(
-        parseDayAheadCsv(readFileSync(join(o.sharedData, 'de-day-ahead-prices.csv'), 'utf8')),
+    const pricesFile = join(o.sharedData, 'de-day-ahead-prices.csv');
+    await publishIndex(publisherP.api, {
+        text: readFileSync(pricesFile, 'utf8'),
+        file: pricesFile,
         bp,
-    );
-    await new IndexPublisher({ api: publisherP.api }).publish(series, o.period);
+    });
     const currency = new Map<string, string>();
     for (const doc of [
         ENERGY_TARIFF('provider'),
@@ -295,25 +315,30 @@ export async function runDemo(
         TWO_ZONE_TARIFF('provider'),
         SPOT_TARIFF('provider', DEFAULT_SERIES_ID),
     ]) {
-        await provider.publishTariff(doc);
+        await publishTariff(provider, 'provider', doc, String(doc.id));
         currency.set(String(doc.id), String(doc.currencyUnit));
     }
     t('tariffs', t0);
 
     // ---- provider listens to the event stream from here on
-    const checkpoint = await checkpointers.file(join(o.dataDir, 'provider.checkpoint.json'));
-    const events = await provider.events({ checkpoint, startBlock: 0n });
-    let stop = false;
-    const billable: string[] = [];
-    const providerLoop = provider.run(
-        events,
-        checkpoint,
-        () => stop,
-        (epoch) => {
-            billable.push(epoch);
-            return Promise.resolve();
+    // (`provider run --follow`: folds readings as they arrive, bills each period at its close)
+    const stopProvider = new AbortController();
+    const billed = new Set<string>();
+    const providerLoop = runProvider(provider, {
+        checkpointFile: join(o.dataDir, 'provider.checkpoint.json'),
+        foldsFile: join(o.dataDir, 'provider.folds.json'),
+        follow: true,
+        signal: stopProvider.signal,
+        onBilled: (epoch) => {
+            billed.add(epoch);
+            r.progress('bills', billed.size, households.length);
         },
-    );
+    });
+    // a failure of the loop stops the demo's wait below (reported when awaited)
+    const provider$ = { failed: false };
+    providerLoop.catch(() => {
+        provider$.failed = true;
+    });
 
     // ---- keys: mpk + acceptance
     r.step('key setup (mpk) and tariff agreements');
@@ -321,20 +346,14 @@ export async function runDemo(
     let done = 0;
     await pool(households, 4, async (h) => {
         await h.customer.publishMpks(h.meterId, CHANNEL, o.period, 1);
-        await h.customer.acceptTariff({
-            meter: h.meterId,
-            channel: CHANNEL,
-            provider: 'provider',
-            tariff: { id: 'provider.energy', version: 1 },
-            periods: [o.period],
-        });
-        await h.customer.acceptTariff({
-            meter: h.meterId,
-            channel: CHANNEL,
-            provider: 'provider',
-            tariff: { id: `provider.${h.tariff}`, version: 1 },
-            periods: [o.period],
-        });
+        for (const tariff of ['provider.energy@1', `provider.${h.tariff}@1`])
+            await acceptTariff(h.customer, {
+                meter: h.meterId,
+                channel: CHANNEL,
+                provider: 'provider',
+                tariff,
+                periods: [o.period],
+            });
         r.progress('keys', ++done, households.length);
     });
     t('keys', t0);
@@ -347,7 +366,6 @@ export async function runDemo(
     );
     let readings = 0;
     await pool(households, o.concurrency ?? 16, async (h) => {
-        await h.agent.openPeriod(CHANNEL, o.period);
         const x = simulatePeriod({
             profiles,
             profile: h.profile,
@@ -357,18 +375,16 @@ export async function runDemo(
             noise: 0.3,
             spikes: 2,
         });
-        const done = h.agent.recordedSlots(CHANNEL, o.period);
+        // a day at a time, as `meter ingest` records a file (`meter close` then closes the period)
         for (let day = 0; day * 96 < x.length; day++) {
             const slots = x
                 .slice(day * 96, day * 96 + 96)
-                .map((value, j) => ({ slot: day * 96 + j, value }))
-                .filter((s) => !done.has(s.slot));
-            h.agent.record(CHANNEL, o.period, slots);
-            await h.agent.flush();
-            readings += slots.length;
+                .map((value, j) => ({ slot: day * 96 + j, value }));
+            const { recorded } = await recordSlots(h.agent, CHANNEL, o.period, slots);
+            readings += recorded;
             r.progress('readings', readings, households.length * bp.slotCount);
         }
-        await h.agent.closePeriod(CHANNEL, o.period);
+        await closePeriod(h.agent, CHANNEL, bp, false);
     });
     t('metering', t0);
     const readingsPerSecond = readings / ((timings.metering ?? 1) / 1000);
@@ -376,22 +392,22 @@ export async function runDemo(
     // ---- billing
     r.step('billing (folded, with proofs)');
     t0 = performance.now();
-    // the provider's fold follows the event stream; wait until it has seen every close
-    const deadline = Date.now() + 60_000;
-    while (billable.length < households.length && Date.now() < deadline)
+    // the provider's loop follows the event stream and bills every close; wait until it has
+    // billed every meter (or stops making progress for a minute)
+    let seen = billed.size;
+    let lastProgress = Date.now();
+    while (billed.size < households.length && !provider$.failed) {
+        if (billed.size !== seen) {
+            seen = billed.size;
+            lastProgress = Date.now();
+        } else if (Date.now() - lastProgress > 60_000) break;
         await new Promise((res) => setTimeout(res, 20));
-    stop = true;
-    r.log('provider.caught-up', { closesSeen: billable.length, meters: households.length });
-    const billMs: number[] = [];
-    let billed = 0;
-    for (const h of households) {
-        const res = await provider.bill(h.meterId, CHANNEL, o.period);
-        billMs.push(...res.map((b) => b.ms));
-        r.progress('bills', ++billed, households.length);
     }
+    stopProvider.abort();
+    const run = await providerLoop;
+    r.log('provider.caught-up', { closesSeen: run.closes.length, meters: households.length });
+    const billMs: number[] = run.bills.map((b: PostedBill) => b.ms);
     t('billing', t0);
-    events.close(); // ends the provider's loop
-    await Promise.race([providerLoop, new Promise((res) => setTimeout(res, 2000))]);
 
     // ---- customers check
     r.step('customers decrypt own readings and check bills');
@@ -402,9 +418,12 @@ export async function runDemo(
     let matching = 0;
     const totals: DemoReport['totalsKwh'] = [];
     for (const h of households) {
-        const own = await h.customer.readings(h.meterId, CHANNEL, o.period);
-        const checks = await h.customer.checkBills(h.meterId, CHANNEL, o.period, own);
-        const energy = own.reduce((s, x) => s + x.value, 0n);
+        const { energyWh: energy, checks } = await checkBills(
+            h.customer,
+            h.meterId,
+            CHANNEL,
+            o.period,
+        );
         for (const c of checks) {
             bills++;
             if (c.proofValid) proofsValid++;
@@ -428,8 +447,7 @@ export async function runDemo(
     // ---- audit
     r.step('audit');
     t0 = performance.now();
-    const auditor = new Auditor({ api: auditorP.api });
-    const audit = await auditor.audit({ engine: e });
+    const audit = await auditReport(auditorP.api, e);
     t('audit', t0);
 
     const ok =

@@ -15,6 +15,11 @@
  * The ledger is held only while there is work (`connect` per step): on the embedded engine other
  * parties' processes use it in between.
  *
+ * Several channels (e.g. import 1-0:1.8.0 and export 1-0:2.8.0): each follows its own source (the
+ * same telegram file with another register, or a file of its own) with its own cursor, clock, open
+ * and closed periods, and so its own epochs and keys; all share the meter's agent, outbox and
+ * sequence. A channel the meter is not registered with stops the runner (`UNKNOWN_CHANNEL`).
+ *
  * Library code: no signal handlers, no process exit; it stops when `signal` aborts.
  */
 import {
@@ -62,18 +67,26 @@ export interface RunnerSession {
     close(): Promise<void>;
 }
 
+/** One channel of the meter and where its readings come from. */
+export interface RunnerChannel {
+    /** The channel id the meter is registered with (an OBIS code, e.g. 1-0:2.8.0). */
+    readonly id: string;
+    /** A file that grows, or a folder new files land in (channels may share one). */
+    readonly source: string;
+    /** A line kind (see `lineKinds()`). */
+    readonly kind: string;
+    /** Unit, register selector (`obis`), medium. */
+    readonly sourceOptions?: SourceOptions;
+}
+
 export interface MeterRunnerOptions {
     readonly meterId: string;
     readonly signingSecret: Uint8Array;
     readonly meterSeed: Uint8Array;
     /** Directory of the outbox and `run-state.json`. */
     readonly stateDir: string;
-    /** A file that grows, or a folder new files land in. */
-    readonly source: string;
-    /** A line kind (see `lineKinds()`). */
-    readonly kind: string;
-    readonly sourceOptions?: SourceOptions;
-    readonly channel: string;
+    /** The channels this agent records (at least one, ids unique). */
+    readonly channels: readonly RunnerChannel[];
     /** `system`: wall time; `source`: the end of the newest reading (replayed or delayed data). */
     readonly clock: 'system' | 'source';
     /** Record missing slots as substitutes when closing a period that ended without them. */
@@ -90,12 +103,15 @@ export interface MeterRunnerOptions {
     readonly now?: () => number;
 }
 
-/** What survives a restart besides the outbox. */
+/** What survives a restart besides the outbox: per channel, where its source was read to. */
 interface RunState {
-    format: 'femeter-meter-run/1';
+    format: 'femeter-meter-run/2';
+    channels: Record<string, ChannelState>;
+}
+
+interface ChannelState {
     source: string;
     kind: string;
-    channel: string;
     cursor: TailCursor;
     carry?: string | undefined;
     /** Newest reading end seen (ms), for the source clock. */
@@ -112,7 +128,7 @@ export const MPK_RETRY_MS = 30_000;
 
 export class MeterRunner {
     readonly #o: MeterRunnerOptions;
-    readonly #tail: SourceTail;
+    readonly #tails = new Map<string, SourceTail>();
     readonly #statePath: string;
     #state: RunState;
     #session: RunnerSession | undefined;
@@ -122,14 +138,21 @@ export class MeterRunner {
     readonly #outbox: FileOutbox;
     /** Warnings given once per subject. */
     readonly #warned = new Set<string>();
-    #stalled: string | undefined;
-    /** When to ask again for an mpk found missing (wall clock). */
+    /** When to ask again for an mpk found missing (wall clock), per channel and period. */
     readonly #mpkRetryAt = new Map<string, number>();
+    /** Per channel: the last error that stalled its source. */
+    readonly #stalledBy = new Map<string, string>();
 
-    /** @throws {RoleError} on a missing source or a state file of another source. */
+    /** @throws {RoleError} on a missing source, no or repeated channels, or a state file of another source. */
     constructor(o: MeterRunnerOptions) {
         this.#o = o;
-        this.#tail = new SourceTail(o.source);
+        if (o.channels.length === 0)
+            throw new RoleError('BAD_CHANNELS', 'the meter runner needs at least one channel');
+        for (const c of o.channels) {
+            if (this.#tails.has(c.id))
+                throw new RoleError('BAD_CHANNELS', `channel ${c.id} is given twice`);
+            this.#tails.set(c.id, new SourceTail(c.source));
+        }
         this.#statePath = join(o.stateDir, 'run-state.json');
         this.#state = this.#loadState();
         this.#outbox = new FileOutbox(join(o.stateDir, 'outbox'));
@@ -151,38 +174,74 @@ export class MeterRunner {
         return a.client;
     }
 
+    #tail(ch: string): SourceTail {
+        const t = this.#tails.get(ch);
+        if (t === undefined) throw new RoleError('BAD_CHANNELS', `no channel ${ch}`);
+        return t;
+    }
+
+    #ch(ch: string): ChannelState {
+        const c = this.#state.channels[ch];
+        if (c === undefined) throw new RoleError('BAD_CHANNELS', `no channel ${ch}`);
+        return c;
+    }
+
     #loadState(): RunState {
         const o = this.#o;
+        const fresh = (c: RunnerChannel): ChannelState => ({
+            source: c.source,
+            kind: c.kind,
+            cursor: this.#tail(c.id).start(),
+            clockMs: 0,
+            open: [],
+            closed: [],
+        });
         if (!existsSync(this.#statePath))
             return {
-                format: 'femeter-meter-run/1',
-                source: o.source,
-                kind: o.kind,
-                channel: o.channel,
-                cursor: this.#tail.start(),
-                clockMs: 0,
-                open: [],
-                closed: [],
+                format: 'femeter-meter-run/2',
+                channels: Object.fromEntries(o.channels.map((c) => [c.id, fresh(c)])),
             };
-        let s: RunState;
+        let raw: Record<string, unknown>;
         try {
-            s = JSON.parse(readFileSync(this.#statePath, 'utf8')) as RunState;
+            raw = JSON.parse(readFileSync(this.#statePath, 'utf8')) as Record<string, unknown>;
         } catch (e) {
             throw new RoleError(
                 'BAD_STATE',
                 `${this.#statePath} is not valid JSON (${(e as Error).message}); restore it from a backup, or remove it to start the source from its beginning (recorded slots are skipped)`,
             );
         }
-        const raw = s as unknown as Record<string, unknown>;
-        const cursor = raw.cursor as Record<string, unknown> | null | undefined;
-        if (raw.format !== 'femeter-meter-run/1' || typeof cursor?.offset !== 'number')
-            throw new RoleError('BAD_STATE', `${this.#statePath} is not a meter run state`);
-        if (s.source !== o.source || s.kind !== o.kind || s.channel !== o.channel)
-            throw new RoleError(
-                'BAD_STATE',
-                `${this.#statePath} belongs to --source ${s.source} --kind ${s.kind} --channel ${s.channel}; run with those, or move the file away to follow a new source`,
-            );
-        return s;
+        let channels: Record<string, ChannelState>;
+        if (raw.format === 'femeter-meter-run/1') {
+            // one channel, kept at the top level
+            const { channel, ...rest } = raw as { channel?: unknown } & Record<string, unknown>;
+            delete rest.format;
+            channels = { [String(channel)]: rest as unknown as ChannelState };
+        } else if (
+            raw.format === 'femeter-meter-run/2' &&
+            typeof raw.channels === 'object' &&
+            raw.channels !== null
+        )
+            channels = raw.channels as Record<string, ChannelState>;
+        else throw new RoleError('BAD_STATE', `${this.#statePath} is not a meter run state`);
+        for (const [id, c] of Object.entries(channels)) {
+            const cursor = (c as Partial<ChannelState> | null)?.cursor as
+                Record<string, unknown> | null | undefined;
+            if (typeof cursor?.offset !== 'number')
+                throw new RoleError(
+                    'BAD_STATE',
+                    `${this.#statePath}: channel ${id} is not a meter run state`,
+                );
+        }
+        for (const c of o.channels) {
+            const s = channels[c.id];
+            if (s === undefined) channels[c.id] = fresh(c);
+            else if (s.source !== c.source || s.kind !== c.kind)
+                throw new RoleError(
+                    'BAD_STATE',
+                    `${this.#statePath} has channel ${c.id} following --source ${s.source} --kind ${s.kind}; run with those, or move the file away to follow a new source`,
+                );
+        }
+        return { format: 'femeter-meter-run/2', channels };
     }
 
     #saveState(): void {
@@ -203,9 +262,12 @@ export class MeterRunner {
             level: 'info',
             event: 'start',
             meter: this.#o.meterId,
-            source: this.#o.source,
-            kind: this.#o.kind,
-            cursor: this.#state.cursor,
+            channels: this.#o.channels.map((c) => ({
+                channel: c.id,
+                source: c.source,
+                kind: c.kind,
+                cursor: this.#ch(c.id).cursor,
+            })),
             pending: this.#outbox.pending().length,
         });
         try {
@@ -214,6 +276,7 @@ export class MeterRunner {
                 try {
                     busy = await this.step();
                 } catch (e) {
+                    if (e instanceof RoleError && e.code === 'UNKNOWN_CHANNEL') throw e;
                     this.#o.log({
                         level: 'error',
                         event: 'step-failed',
@@ -231,7 +294,9 @@ export class MeterRunner {
             this.#o.log({
                 level: 'info',
                 event: 'stop',
-                cursor: this.#state.cursor,
+                cursors: Object.fromEntries(
+                    Object.entries(this.#state.channels).map(([id, c]) => [id, c.cursor]),
+                ),
                 pending: this.#outbox.pending().length,
             });
         }
@@ -254,7 +319,15 @@ export class MeterRunner {
     async #getMeter(): Promise<Meter> {
         if (this.#meter === undefined) {
             await this.#connect();
-            this.#meter = await this.#agent.meter();
+            const meter = await this.#agent.meter();
+            const known = meter.channels.map((c) => c.id);
+            for (const c of this.#o.channels)
+                if (!known.includes(c.id))
+                    throw new RoleError(
+                        'UNKNOWN_CHANNEL',
+                        `meter ${meter.id} has no channel ${c.id} (registered: ${known.join(', ')}); run with its channels, or ask the operator to register the meter with this one`,
+                    );
+            this.#meter = meter;
         }
         return this.#meter;
     }
@@ -263,8 +336,8 @@ export class MeterRunner {
         return periodSlots(id, m.timeZone, m.slotMinutes);
     }
 
-    #now(): number {
-        return this.#o.clock === 'system' ? (this.#o.now ?? Date.now)() : this.#state.clockMs;
+    #now(ch: string): number {
+        return this.#o.clock === 'system' ? (this.#o.now ?? Date.now)() : this.#ch(ch).clockMs;
     }
 
     /**
@@ -272,66 +345,71 @@ export class MeterRunner {
      * periods that are due. Returns true when there may be more to do at once.
      */
     async step(): Promise<boolean> {
-        const ch = this.#o.channel;
-        const chunk = this.#tail.read(this.#state.cursor);
         let more = false;
-        if (chunk.lines.length === 0) {
-            const c = chunk.cursorAfter(0);
-            if (c.file !== this.#state.cursor.file || c.offset !== this.#state.cursor.offset) {
-                this.#state.cursor = c;
-                this.#saveState();
+        for (const c of this.#o.channels) {
+            const st = this.#ch(c.id);
+            const chunk = this.#tail(c.id).read(st.cursor);
+            if (chunk.lines.length === 0) {
+                const next = chunk.cursorAfter(0);
+                if (next.file !== st.cursor.file || next.offset !== st.cursor.offset) {
+                    st.cursor = next;
+                    this.#saveState();
+                    more = true;
+                }
+            } else if (await this.#ingest(c, chunk.lines, chunk.cursorAfter, chunk.file))
                 more = true;
-            }
-        } else {
-            more = await this.#ingest(chunk.lines, chunk.cursorAfter, chunk.file);
         }
         if (this.#outbox.pending().length > 0) {
             await this.#connect();
             const r = await this.#agent.flush();
             if (r.sent > 0) this.#o.log({ level: 'info', event: 'sent', readings: r.sent });
         }
-        const meter =
-            this.#meter ??
-            (this.#state.clockMs > 0 || this.#o.clock === 'system'
-                ? await this.#getMeter()
-                : undefined);
+        const started =
+            this.#o.clock === 'system' ||
+            Object.values(this.#state.channels).some((c) => c.clockMs > 0);
+        const meter = this.#meter ?? (started ? await this.#getMeter() : undefined);
         if (meter === undefined) return more;
-        await this.#openAhead(meter, ch);
-        await this.#closeDue(meter, ch);
+        for (const c of this.#o.channels) {
+            await this.#openAhead(meter, c.id);
+            await this.#closeDue(meter, c.id);
+        }
         return more;
     }
 
     async #ingest(
+        c: RunnerChannel,
         lines: readonly string[],
         cursorAfter: (n: number) => TailCursor,
         file: string,
     ): Promise<boolean> {
-        const ch = this.#o.channel;
+        const ch = c.id;
+        const st = this.#ch(ch);
         const meter = await this.#getMeter();
         let dec;
         try {
-            dec = decodeLines(this.#o.kind, lines, this.#state.carry, {
-                ...this.#o.sourceOptions,
+            dec = decodeLines(c.kind, lines, st.carry, {
+                ...c.sourceOptions,
                 intervalMinutes: meter.slotMinutes,
             });
         } catch (e) {
             const msg = e instanceof Error ? e.message : String(e);
-            if (this.#stalled !== msg)
+            if (this.#stalledBy.get(ch) !== msg)
                 this.#o.log({
                     level: 'error',
                     event: 'source-stalled',
+                    channel: ch,
                     file,
-                    offset: this.#state.cursor.offset,
+                    offset: st.cursor.offset,
                     error: msg,
                     hint: 'the lines after the cursor cannot follow the readings before; fix the source (it is re-read every poll)',
                 });
-            this.#stalled = msg;
+            this.#stalledBy.set(ch, msg);
             return false;
         }
-        this.#stalled = undefined;
+        this.#stalledBy.delete(ch);
         // per period, in time order
         const byPeriod = new Map<string, typeof dec.energies>();
-        let clock = this.#state.clockMs;
+        let clock = st.clockMs;
         for (const e of dec.energies) {
             const p = periodIdOfInstant(e.startMs, meter.timeZone);
             const list = byPeriod.get(p) ?? [];
@@ -341,17 +419,18 @@ export class MeterRunner {
         }
         const recorded: Record<string, number> = {};
         for (const [period, energies] of byPeriod) {
-            let closed = this.#state.closed.includes(period);
-            if (!closed && !this.#state.open.includes(period)) {
+            let closed = st.closed.includes(period);
+            if (!closed && !st.open.includes(period)) {
                 // first readings of this period here: it may have been closed by another run
                 const api = await this.#connect();
                 closed = (await api.getPeriod(meter.id, ch, period))?.closed === true;
-                if (closed) this.#markClosed(period);
+                if (closed) this.#markClosed(ch, period);
             }
             if (closed) {
                 this.#o.log({
                     level: 'warn',
                     event: 'late-readings',
+                    channel: ch,
                     period,
                     readings: energies.length,
                     hint: 'the period is closed on the ledger; these readings are not recorded',
@@ -365,17 +444,18 @@ export class MeterRunner {
             );
             if (fresh.length > 0) this.#agent.record(ch, period, fresh);
             recorded[period] = fresh.length;
-            if (!this.#state.open.includes(period)) this.#state.open.push(period);
+            if (!st.open.includes(period)) st.open.push(period);
         }
-        this.#state.cursor = cursorAfter(dec.consumed);
-        this.#state.carry = dec.carry;
-        this.#state.clockMs = clock;
+        st.cursor = cursorAfter(dec.consumed);
+        st.carry = dec.carry;
+        st.clockMs = clock;
         this.#saveState();
         // reported once: only when the cursor moved past them
         for (const r of dec.rejected)
             this.#o.log({
                 level: 'warn',
                 event: 'line-rejected',
+                channel: ch,
                 file,
                 line: r.index,
                 reason: r.reason,
@@ -385,9 +465,10 @@ export class MeterRunner {
             this.#o.log({
                 level: 'info',
                 event: 'recorded',
+                channel: ch,
                 slots: recorded,
                 file,
-                offset: this.#state.cursor.offset,
+                offset: st.cursor.offset,
             });
         return dec.consumed > 0;
     }
@@ -398,7 +479,7 @@ export class MeterRunner {
      * not taken from the other parties every poll).
      */
     async #open(period: string, ch: string): Promise<boolean> {
-        const retryAt = this.#mpkRetryAt.get(period);
+        const retryAt = this.#mpkRetryAt.get(`${ch}|${period}`);
         if (retryAt !== undefined && Date.now() < retryAt) return false;
         await this.#connect();
         try {
@@ -407,8 +488,8 @@ export class MeterRunner {
         } catch (e) {
             const msg = e instanceof Error ? e.message : String(e);
             if (contractErrorCode(msg) !== 'NOT_FOUND') throw e;
-            this.#mpkRetryAt.set(period, Date.now() + MPK_RETRY_MS);
-            const key = `mpk|${period}`;
+            this.#mpkRetryAt.set(`${ch}|${period}`, Date.now() + MPK_RETRY_MS);
+            const key = `mpk|${ch}|${period}`;
             if (!this.#warned.has(key)) {
                 this.#warned.add(key);
                 this.#o.log({
@@ -416,7 +497,7 @@ export class MeterRunner {
                     event: 'mpk-missing',
                     period,
                     channel: ch,
-                    hint: `the customer publishes it: femeter customer publish-mpks --meter ${this.#o.meterId} --from ${period}; readings wait in the source`,
+                    hint: `the customer publishes it: femeter customer publish-mpks --meter ${this.#o.meterId} --channel ${ch} --from ${period}; readings wait in the source`,
                 });
             }
             return false;
@@ -424,34 +505,34 @@ export class MeterRunner {
     }
 
     async #openAhead(meter: Meter, ch: string): Promise<void> {
-        const now = this.#now();
+        const now = this.#now(ch);
         if (now <= 0) return;
         const current = periodIdOfInstant(now, meter.timeZone);
         const next = nextPeriodId(current);
-        if (this.#state.closed.includes(next) || this.#warned.has(`opened|${next}`)) return;
+        if (this.#ch(ch).closed.includes(next) || this.#warned.has(`opened|${ch}|${next}`)) return;
         const bp = this.#period(current, meter);
         if (now < bp.endMs - this.#o.openAheadMs) return;
         if (await this.#open(next, ch)) {
-            this.#warned.add(`opened|${next}`);
-            this.#o.log({ level: 'info', event: 'opened-ahead', period: next });
+            this.#warned.add(`opened|${ch}|${next}`);
+            this.#o.log({ level: 'info', event: 'opened-ahead', channel: ch, period: next });
         }
     }
 
     async #closeDue(meter: Meter, ch: string): Promise<void> {
-        for (const period of [...this.#state.open]) {
+        for (const period of [...this.#ch(ch).open]) {
             const bp = this.#period(period, meter);
             const done = this.#agent.recordedSlots(ch, period);
             const complete = done.size === bp.slotCount;
-            const due = this.#now() >= bp.endMs + this.#o.closeAfterMs;
+            const due = this.#now(ch) >= bp.endMs + this.#o.closeAfterMs;
             if (!complete && !due) continue;
-            if (!complete && !this.#o.substituteMissing && this.#warned.has(`incomplete|${period}`))
-                continue;
+            const incomplete = `incomplete|${ch}|${period}`;
+            if (!complete && !this.#o.substituteMissing && this.#warned.has(incomplete)) continue;
             const api = await this.#connect();
             const onLedger = await api.getPeriod(meter.id, ch, period);
             if (onLedger?.closed === true) {
                 // closed before a restart: the outbox forgot it, the state did not yet
                 this.#outbox.forgetPeriod(ch, period);
-                this.#markClosed(period);
+                this.#markClosed(ch, period);
                 continue;
             }
             if (!(await this.#open(period, ch))) continue;
@@ -460,12 +541,12 @@ export class MeterRunner {
                 const missing: number[] = [];
                 for (let i = 0; i < bp.slotCount; i++) if (!done.has(i)) missing.push(i);
                 if (!this.#o.substituteMissing) {
-                    const key = `incomplete|${period}`;
-                    if (!this.#warned.has(key)) {
-                        this.#warned.add(key);
+                    if (!this.#warned.has(incomplete)) {
+                        this.#warned.add(incomplete);
                         this.#o.log({
                             level: 'warn',
                             event: 'period-incomplete',
+                            channel: ch,
                             period,
                             missing: missing.length,
                             slots: bp.slotCount,
@@ -483,6 +564,7 @@ export class MeterRunner {
                 this.#o.log({
                     level: 'warn',
                     event: 'substitutes',
+                    channel: ch,
                     period,
                     slots: missing,
                     count: missing.length,
@@ -490,10 +572,11 @@ export class MeterRunner {
                 });
             }
             await this.#agent.closePeriod(ch, period);
-            this.#markClosed(period);
+            this.#markClosed(ch, period);
             this.#o.log({
                 level: 'info',
                 event: 'closed',
+                channel: ch,
                 period,
                 slots: bp.slotCount,
                 substitutes,
@@ -501,9 +584,10 @@ export class MeterRunner {
         }
     }
 
-    #markClosed(period: string): void {
-        this.#state.open = this.#state.open.filter((p) => p !== period);
-        this.#state.closed = [...this.#state.closed, period].slice(-KEEP_CLOSED);
+    #markClosed(ch: string, period: string): void {
+        const st = this.#ch(ch);
+        st.open = st.open.filter((p) => p !== period);
+        st.closed = [...st.closed, period].slice(-KEEP_CLOSED);
         this.#saveState();
     }
 }

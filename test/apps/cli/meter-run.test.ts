@@ -162,10 +162,12 @@ describe('femeter meter run --dir (long-lived agent, its own process)', () => {
         };
         assert.equal(status.pending, 0);
         assert.equal(status.lastSeq, slots + 96);
-        const state = JSON.parse(readFileSync(d('m1/run-state.json'), 'utf8')) as {
-            closed: string[];
-            open: string[];
-        };
+        const state = (
+            JSON.parse(readFileSync(d('m1/run-state.json'), 'utf8')) as {
+                channels: Record<string, { closed: string[]; open: string[] }>;
+            }
+        ).channels['1-0:1.8.0'];
+        assert.ok(state, 'the channel has its state');
         assert.deepEqual(state.closed, ['2024-03']);
         assert.deepEqual(state.open, ['2024-04']);
 
