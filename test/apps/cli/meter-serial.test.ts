@@ -112,7 +112,11 @@ describe(
                 }
             });
             agent.stderr.on('data', (b: Buffer) => (err += b.toString()));
-            const exited = new Promise<number | null>((r) => agent.on('exit', (c) => { r(c); }));
+            const exited = new Promise<number | null>((r) =>
+                agent.on('exit', (c) => {
+                    r(c);
+                }),
+            );
             const guard = setTimeout(() => agent.kill('SIGKILL'), 180_000);
             await Promise.race([ready, exited]);
 
