@@ -685,6 +685,7 @@ async function main(): Promise<void> {
                 date: new Date().toISOString(),
                 node: process.version,
                 cores: cpus().length,
+                mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
                 meters,
                 slotsPerMeter: slots,
                 readings: stored,
