@@ -16,7 +16,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 
-/** The value the launcher sets: two arenas bound the retention, and cost nothing measurable. */
+/**
+ * The value the launcher sets: two arenas (main + one for all other threads) halved the soak's
+ * growth; threads then share an arena's lock, so heavy multi-threaded malloc may be slower.
+ */
 export const ARENA_MAX = '2';
 
 /** Set in the relaunched child, so it never relaunches again (whatever its environment says). */
