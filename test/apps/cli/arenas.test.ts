@@ -40,14 +40,15 @@ const [mode, arg] = process.argv.slice(2);
 if (shouldCapArenas(['serve'])) {
     process.exitCode = await relaunchWithArenaCap(process.argv[1], process.argv.slice(2));
 } else {
+    if (mode === 'wait') {
+        // the handler first: the test sends SIGTERM as soon as it reads the line below
+        const t = setInterval(() => {}, 1000);
+        process.once('SIGTERM', () => { clearInterval(t); console.log('stopping'); process.exitCode = 7; });
+    }
     console.log(JSON.stringify({ pid: process.pid, arenas: process.env.MALLOC_ARENA_MAX ?? null }));
     if (mode === 'exit') process.exitCode = Number(arg);
     if (mode === 'echo') process.stdin.pipe(process.stdout);
     if (mode === 'kill') process.kill(process.pid, arg);
-    if (mode === 'wait') {
-        const t = setInterval(() => {}, 1000);
-        process.once('SIGTERM', () => { clearInterval(t); console.log('stopping'); process.exitCode = 7; });
-    }
 }
 `,
         );
