@@ -685,6 +685,7 @@ async function main(): Promise<void> {
                 date: new Date().toISOString(),
                 node: process.version,
                 cores: cpus().length,
+                mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
                 meters,
                 slotsPerMeter: slots,
                 readings: stored,
@@ -906,9 +907,22 @@ function replot(log: string, out: string, warmup: number): void {
         xs,
         after.map((x) => x.heapUsed),
     );
+    const split = after.every((x) => x.rssAnon !== undefined && x.rssFile !== undefined);
+    const anonSlope = split
+        ? slope(
+              xs,
+              after.map((x) => x.rssAnon ?? 0),
+          )
+        : undefined;
+    const fileSlope = split
+        ? slope(
+              xs,
+              after.map((x) => x.rssFile ?? 0),
+          )
+        : undefined;
     const peak = Math.max(...samples.map((x) => x.rss));
     console.log(
-        `${stored} readings stored in ${samples.at(-1)!.t} s (run stopped early: progress lines only); RSS slope ${rssSlope.toFixed(1)} B/reading, heap slope ${heapSlope.toFixed(1)} B/reading after ${(warmup * 100).toFixed(0)} % warm-up; peak RSS ${(peak / MB).toFixed(0)} MB`,
+        `${stored} readings stored in ${samples.at(-1)!.t} s (run stopped early: progress lines only); RSS slope ${rssSlope.toFixed(1)} B/reading${anonSlope === undefined ? '' : ` (anonymous ${anonSlope.toFixed(1)}, file-backed ${fileSlope!.toFixed(1)})`}, heap slope ${heapSlope.toFixed(1)} B/reading after ${(warmup * 100).toFixed(0)} % warm-up; peak RSS ${(peak / MB).toFixed(0)} MB`,
     );
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(
@@ -921,6 +935,12 @@ function replot(log: string, out: string, warmup: number): void {
                 warmupFraction: warmup,
                 rssSlopeBytesPerReading: rssSlope,
                 heapSlopeBytesPerReading: heapSlope,
+                ...(anonSlope === undefined
+                    ? {}
+                    : {
+                          rssAnonSlopeBytesPerReading: anonSlope,
+                          rssFileSlopeBytesPerReading: fileSlope,
+                      }),
                 peakRssSampled: peak,
                 targets: { slopeBytesPerReading: 16, peakRss: 512 * MB },
                 samples,

@@ -3,11 +3,12 @@
  * `femeter serve` through the built CLI: a tiny demo world served on a free port of 127.0.0.1
  * answers /health and /openapi.json; `femeter customer bills --gateway URL` checks the customer's
  * bills through it; `femeter wallet --gateway` prints the wallet file; a bad --gateway URL and a
- * bad --port are refused with what to do; SIGTERM stops the service with exit code 0.
+ * bad --port are refused with what to do; serve runs relaunched with glibc's malloc arenas capped
+ * (MALLOC_ARENA_MAX=2, unless set); SIGTERM stops the service with exit code 0.
  */
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,9 +38,12 @@ function femeter(args: readonly string[]): Promise<Run> {
 }
 
 /** Start `femeter serve` and resolve with its URL (the first stdout line) once it listens. */
-function startServe(
-    data: string,
-): Promise<{ child: ChildProcessWithoutNullStreams; url: string; stderr: () => string }> {
+function startServe(data: string): Promise<{
+    child: ChildProcessWithoutNullStreams;
+    url: string;
+    pid: number;
+    stderr: () => string;
+}> {
     return new Promise((res, rej) => {
         const child = spawn(process.execPath, [CLI, 'serve', '--data', data, '--port', '0']);
         let out = '';
@@ -48,8 +52,10 @@ function startServe(
         child.stdout.on('data', (b: Buffer) => {
             out += b.toString();
             const line = out.split('\n')[0];
-            if (out.includes('\n') && line !== undefined)
-                res({ child, url: (JSON.parse(line) as { url: string }).url, stderr: () => err });
+            if (out.includes('\n') && line !== undefined) {
+                const { url, pid } = JSON.parse(line) as { url: string; pid: number };
+                res({ child, url, pid, stderr: () => err });
+            }
         });
         child.on('error', rej);
         child.on('exit', (code) => {
@@ -158,6 +164,19 @@ describe('femeter serve (built CLI)', () => {
         const port = await femeter(['serve', '--data', data, '--port', '70000']);
         assert.notEqual(port.code, 0);
         assert.match(port.stderr, /^femeter: --port 70000 is not a port — /m);
+    });
+
+    it('runs in a child with MALLOC_ARENA_MAX=2 unless the variable is set', () => {
+        const s = served;
+        assert.ok(s);
+        const environ = readFileSync(`/proc/${String(s.pid)}/environ`, 'utf8').split('\0');
+        if (process.env.MALLOC_ARENA_MAX === undefined) {
+            assert.notEqual(s.pid, s.child.pid, 'serve runs in a relaunched child');
+            assert.ok(environ.includes('MALLOC_ARENA_MAX=2'));
+        } else {
+            assert.equal(s.pid, s.child.pid, 'a set MALLOC_ARENA_MAX runs serve in place');
+            assert.ok(environ.includes(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX}`));
+        }
     });
 
     it('stops on SIGTERM with exit code 0', async () => {
