@@ -10,7 +10,10 @@
  * stdout and stderr are the child's, its exit code (or the signal that ended it) is the
  * launcher's, and SIGTERM, SIGHUP, SIGUSR2 (and SIGINT, SIGQUIT unless the terminal sent them to
  * both processes already) are passed on. Setting `MALLOC_ARENA_MAX` yourself (any value) runs the
- * command in place. Only the bin does this: importing femeter changes nothing.
+ * command in place. The child ends itself (SIGKILL, as a crash) when the launcher is gone without
+ * a word — a launcher killed by SIGKILL cannot pass anything on, and a `meter run` left running
+ * beside its restarted successor would share one outbox — by watching an IPC channel to the
+ * launcher ({@link followLauncher}). Only the bin does this: importing femeter changes nothing.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -74,7 +77,8 @@ export async function relaunchWithArenaCap(
     args: readonly string[],
 ): Promise<number> {
     const child = spawn(process.execPath, [...process.execArgv, script, ...args], {
-        stdio: 'inherit',
+        // fd 3: an IPC channel that only tells the child its launcher is gone (followLauncher)
+        stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
         env: { ...process.env, MALLOC_ARENA_MAX: ARENA_MAX, [RELAUNCHED]: '1' },
     });
     const forward = (signal: NodeJS.Signals): void => {
@@ -98,4 +102,18 @@ export async function relaunchWithArenaCap(
     } finally {
         for (const s of FORWARDED) process.off(s, forward);
     }
+}
+
+/**
+ * In a relaunched child: end this process (SIGKILL, as the launcher's own death was) when the
+ * launcher's IPC channel closes, i.e. when the launcher died without passing a signal on. The
+ * channel does not keep the process alive. Does nothing in a process that was not relaunched.
+ */
+export function followLauncher(env: NodeJS.ProcessEnv = process.env): void {
+    const channel = process.channel;
+    if (env[RELAUNCHED] === undefined || channel === undefined) return;
+    channel.unref();
+    process.once('disconnect', () => {
+        process.kill(process.pid, 'SIGKILL');
+    });
 }

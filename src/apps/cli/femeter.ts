@@ -15,6 +15,7 @@ const script = process.argv[1];
 if (script !== undefined && arenas.shouldCapArenas(args)) {
     process.exitCode = await arenas.relaunchWithArenaCap(script, args);
 } else {
+    arenas.followLauncher();
     const { runCli } = await import('./program.js');
     process.exitCode = await runCli(args);
     process.removeAllListeners('uncaughtException');

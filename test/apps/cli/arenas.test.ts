@@ -35,11 +35,12 @@ describe('malloc arena launcher', () => {
         // stands for the bin: relaunch as `serve` would, else act out argv[2]
         writeFileSync(
             script,
-            `import { relaunchWithArenaCap, shouldCapArenas } from ${JSON.stringify(ARENAS)};
+            `import { followLauncher, relaunchWithArenaCap, shouldCapArenas } from ${JSON.stringify(ARENAS)};
 const [mode, arg] = process.argv.slice(2);
 if (shouldCapArenas(['serve'])) {
     process.exitCode = await relaunchWithArenaCap(process.argv[1], process.argv.slice(2));
 } else {
+    followLauncher();
     if (mode === 'wait') {
         // the handler first: the test sends SIGTERM as soon as it reads the line below
         const t = setInterval(() => {}, 1000);
@@ -147,6 +148,37 @@ if (shouldCapArenas(['serve'])) {
         p.kill('SIGTERM');
         assert.deepEqual(await exited, [7, null]);
         assert.match(out, /stopping/);
+    });
+
+    it('ends the child when the launcher is killed with SIGKILL (no orphan keeps running)', async () => {
+        const p = spawn(process.execPath, [script, 'wait'], { env: cleanEnv() });
+        let out = '';
+        await new Promise<void>((res, rej) => {
+            p.stdout.on('data', (b: Buffer) => {
+                out += b.toString();
+                if (out.includes('\n')) res();
+            });
+            p.once('exit', () => {
+                rej(new Error(`exited before it was ready: ${out}`));
+            });
+        });
+        const { pid } = JSON.parse(out.split('\n')[0] ?? '') as { pid: number };
+        assert.notEqual(pid, p.pid, 'the line comes from the relaunched child');
+        const alive = (): boolean => {
+            try {
+                process.kill(pid, 0);
+                return true;
+            } catch {
+                return false;
+            }
+        };
+        assert.ok(alive());
+        p.kill('SIGKILL');
+        // the child notices its launcher's channel closing; bounded wait, not a timing assertion
+        for (let i = 0; i < 200 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+        const survived = alive();
+        if (survived) process.kill(pid, 'SIGKILL'); // leave no orphan behind a failing test
+        assert.equal(survived, false, `child ${String(pid)} outlived its SIGKILLed launcher`);
     });
 
     it("gives the bin's exit code and message the same with and without the relaunch", () => {
