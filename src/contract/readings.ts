@@ -18,6 +18,7 @@
  * period (`rchunk [meter, channel, period, chunk]`), not as a JSON record per slot.
  */
 import type { Context } from 'fabric-contract-api';
+import type { Ed25519Triple } from '../fe/ed25519.js';
 import { groupByName } from '../fe/groups.js';
 import { FeError } from '../fe/errors.js';
 import { ContractError } from './errors.js';
@@ -75,7 +76,7 @@ export function readingSignatures(
     txName: string,
     args: readonly string[],
     state: { get(key: string): Uint8Array | undefined },
-): { publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }[] | undefined {
+): Ed25519Triple[] | undefined {
     if (txName !== 'SubmitReadings' && txName !== 'femeter:SubmitReadings') return undefined;
     const arg = args[0];
     if (args.length !== 1 || arg === undefined || arg.length > MAX_ARG_BYTES) return undefined;
@@ -89,6 +90,15 @@ export function readingSignatures(
         hexToBytes(body.batch),
         groupByName(meter.group).elementBytes,
     );
+    return signedTriples(meter, publicKey, readings);
+}
+
+/** Each reading's Ed25519 check: the meter's key, the payload it signed, its signature. */
+function signedTriples(
+    meter: Meter,
+    publicKey: Uint8Array,
+    readings: ReturnType<typeof decodeReadingBatch>,
+): Ed25519Triple[] {
     return readings.map((r) => ({
         publicKey,
         message: readingPayload({
@@ -205,22 +215,7 @@ export async function applyReadings(
     // Every signature of the batch at once: ed25519-dalek's batch equation where the native
     // accelerator is loaded (verdicts identical to verifyEd25519 one by one, see fe/ed25519);
     // the loop below still refuses at the first bad reading in order, so errors are unchanged.
-    const sigOk = verifyEd25519Many(
-        readings.map((r) => ({
-            publicKey: pub,
-            message: readingPayload({
-                meter: meter.id,
-                channel: r.channel,
-                period: r.period,
-                slot: r.slot,
-                c: r.c,
-                c0: r.c0,
-                seq: r.seq,
-                status: r.status,
-            }),
-            signature: r.sig,
-        })),
-    );
+    const sigOk = verifyEd25519Many(signedTriples(meter, pub, readings));
 
     const seqKey = keys.seq(ctx.stub, meter.id);
     const seqState = (await getJson<MeterSequence>(ctx, seqKey)) ?? { last: 0, gaps: [] };
