@@ -9,108 +9,27 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { EndorseError } from '../../src/ledger/index.js';
 import { FemeterApi } from '../../src/roles/api.js';
-import { CustomerSurveys } from '../../src/roles/customer/survey.js';
 import { GuardRefusedError } from '../../src/roles/errors.js';
-import { hpkeKeyPair } from '../../src/roles/hpke.js';
 import { SurveyApi } from '../../src/roles/surveyor/api.js';
-import { Surveyor } from '../../src/roles/surveyor/surveyor.js';
-import { CHANNEL, derive, makeWorld, PERIOD, type World } from '../e2e/world.js';
+import {
+    acceptEnergy,
+    ALMOST_ALL,
+    EVENING,
+    requestSurvey,
+    surveyRef,
+    withSurveyor,
+    type SurveyWorld,
+} from '../e2e/survey-world.js';
+import { CHANNEL, makeWorld, PERIOD } from '../e2e/world.js';
 import { memoryEngine } from './memory.js';
 
 const code = (e: unknown): string | undefined =>
     e instanceof EndorseError ? e.contractError?.code : (e as { code?: string }).code;
 
-/** Every slot but 00:00–00:15 of each day: alone a 0/1 key with one class; beside the energy key, 31 isolated slots. */
-const ALMOST_ALL = {
-    kind: 'timeOfUse',
-    holidays: { country: 'DE' },
-    zones: [
-        {
-            name: 'day',
-            days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'holiday'],
-            from: '00:15',
-            to: '24:00',
-        },
-    ],
-};
-const EVENING = {
-    kind: 'timeOfUse',
-    holidays: { country: 'DE' },
-    zones: [
-        {
-            name: 'evening',
-            days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'holiday'],
-            from: '18:00',
-            to: '22:00',
-        },
-    ],
-};
-
-interface SurveyWorld extends World {
-    surveyor: Surveyor;
-    surveys: SurveyApi;
-    customerSurveys: CustomerSurveys;
-    ownSurveys: SurveyApi;
-}
-
-async function world(): Promise<SurveyWorld> {
-    const engine = memoryEngine();
-    const w = await makeWorld(2, { engine });
-    const party = await engine.connect('survey-lab', 'operator');
-    const hpke = await hpkeKeyPair(derive('survey-lab/hpke'));
-    await w.operator.api.registerParty({
-        id: 'survey-lab',
-        role: 'surveyor',
-        name: 'Survey lab',
-        identity: party.identity,
-        hpkePublicKey: hpke.publicKeyHex,
-    });
-    const surveys = new SurveyApi(party.api.client);
-    const h = w.households[0]!;
-    const ownSurveys = new SurveyApi(h.party.api.client);
-    return Object.assign(w, {
-        surveys,
-        ownSurveys,
-        surveyor: new Surveyor({
-            api: party.api,
-            surveys,
-            partyId: 'survey-lab',
-            hpke,
-            dlog: w.dlog,
-        }),
-        customerSurveys: new CustomerSurveys({
-            api: h.party.api,
-            surveys: ownSurveys,
-            customer: h.customer,
-        }),
-    });
-}
-
-const ref = (w: World, survey: string) => ({
-    meter: w.households[0]!.meterId,
-    channel: CHANNEL,
-    period: PERIOD,
-    survey,
-});
+const world = async (): Promise<SurveyWorld> =>
+    withSurveyor(await makeWorld(2, { engine: memoryEngine() }));
 const request = (w: SurveyWorld, id: string, spec: Record<string, unknown>) =>
-    w.surveyor.request({
-        id,
-        meter: w.households[0]!.meterId,
-        channel: CHANNEL,
-        period: PERIOD,
-        spec,
-        purpose: 'household load study',
-    });
-const acceptEnergy = (w: World) => {
-    const h = w.households[0]!;
-    return h.customer.acceptTariff({
-        meter: h.meterId,
-        channel: CHANNEL,
-        provider: 'provider-a',
-        tariff: { id: 'provider-a.energy', version: 1 },
-        periods: [PERIOD],
-    });
-};
+    requestSurvey(w, id, spec, 'household load study');
 
 describe('surveys: the epoch key-set guard on the contract', () => {
     it('a survey that isolates slots beside a tariff key is refused at the contract even when the customer software is bypassed', async () => {
@@ -119,14 +38,14 @@ describe('surveys: the epoch key-set guard on the contract', () => {
             await acceptEnergy(w);
             await request(w, 's1', ALMOST_ALL);
             await assert.rejects(
-                w.ownSurveys.acceptSurvey({ ...ref(w, 's1'), encryptedKey: '00'.repeat(64) }),
+                w.ownSurveys.acceptSurvey({ ...surveyRef(w, 's1'), encryptedKey: '00'.repeat(64) }),
                 (e) => code(e) === 'GUARD',
             );
-            const [s] = await w.ownSurveys.getSurveys(ref(w, 's1').meter, CHANNEL, PERIOD);
+            const [s] = await w.ownSurveys.getSurveys(surveyRef(w, 's1').meter, CHANNEL, PERIOD);
             assert.equal(s!.status, 'open');
             // through the customer software: refused by its own guard, and recorded
-            await assert.rejects(w.customerSurveys.accept(ref(w, 's1')), GuardRefusedError);
-            const [r] = await w.ownSurveys.getSurveys(ref(w, 's1').meter, CHANNEL, PERIOD);
+            await assert.rejects(w.customerSurveys.accept(surveyRef(w, 's1')), GuardRefusedError);
+            const [r] = await w.ownSurveys.getSurveys(surveyRef(w, 's1').meter, CHANNEL, PERIOD);
             assert.equal(r!.status, 'refused');
             assert.equal(r!.decision?.guard.code, 'small-support');
             assert.equal(r!.decision.guard.keys, 2);
@@ -140,7 +59,7 @@ describe('surveys: the epoch key-set guard on the contract', () => {
         const w = await world();
         try {
             await request(w, 's1', ALMOST_ALL);
-            const accepted = await w.customerSurveys.accept(ref(w, 's1'));
+            const accepted = await w.customerSurveys.accept(surveyRef(w, 's1'));
             assert.equal(accepted.status, 'accepted');
             assert.equal(accepted.decision?.guard.code, 'ok');
             const h = w.households[0]!;
@@ -173,11 +92,11 @@ describe('surveys: the epoch key-set guard on the contract', () => {
         try {
             await acceptEnergy(w);
             await request(w, 'evening', EVENING);
-            const a = await w.customerSurveys.accept(ref(w, 'evening'));
+            const a = await w.customerSurveys.accept(surveyRef(w, 'evening'));
             assert.equal(a.status, 'accepted');
             assert.equal(a.decision?.guard.keys, 2);
             await request(w, 'total', { kind: 'total' });
-            const b = await w.customerSurveys.accept(ref(w, 'total'));
+            const b = await w.customerSurveys.accept(surveyRef(w, 'total'));
             assert.equal(b.decision?.guard.keys, 3);
         } finally {
             await w.close();
@@ -188,16 +107,16 @@ describe('surveys: the epoch key-set guard on the contract', () => {
         const w = await world();
         try {
             await request(w, 's1', { kind: 'total' });
-            const r = await w.customerSurveys.refuse(ref(w, 's1'), 'not interested');
+            const r = await w.customerSurveys.refuse(surveyRef(w, 's1'), 'not interested');
             assert.equal(r.status, 'refused');
             assert.equal(r.decision?.reason, 'not interested');
             assert.equal(r.decision.guard.code, 'ok');
             await assert.rejects(
-                w.ownSurveys.acceptSurvey({ ...ref(w, 's1'), encryptedKey: '00' }),
+                w.ownSurveys.acceptSurvey({ ...surveyRef(w, 's1'), encryptedKey: '00' }),
                 (e) => code(e) === 'EXISTS',
             );
             await assert.rejects(
-                w.surveyor.result(ref(w, 's1')),
+                w.surveyor.result(surveyRef(w, 's1')),
                 (e) => code(e) === 'NOT_ACCEPTED',
             );
         } finally {
@@ -224,15 +143,15 @@ describe('surveys: who may do what, and malformed requests', () => {
             await w.surveys.requestSurvey(body);
             const other = new SurveyApi(w.households[1]!.party.api.client);
             await assert.rejects(
-                other.acceptSurvey({ ...ref(w, 's1'), encryptedKey: '00' }),
+                other.acceptSurvey({ ...surveyRef(w, 's1'), encryptedKey: '00' }),
                 (e) => code(e) === 'FORBIDDEN',
             );
             await assert.rejects(
-                other.refuseSurvey({ ...ref(w, 's1'), reason: 'no' }),
+                other.refuseSurvey({ ...surveyRef(w, 's1'), reason: 'no' }),
                 (e) => code(e) === 'FORBIDDEN',
             );
             await assert.rejects(
-                w.surveys.acceptSurvey({ ...ref(w, 's1'), encryptedKey: '00' }),
+                w.surveys.acceptSurvey({ ...surveyRef(w, 's1'), encryptedKey: '00' }),
                 (e) => code(e) === 'FORBIDDEN',
             );
             await assert.rejects(
@@ -324,11 +243,11 @@ describe('surveys: who may do what, and malformed requests', () => {
             await w.surveys.requestSurvey(base);
             await assert.rejects(w.surveys.requestSurvey(base), (e) => code(e) === 'EXISTS');
             await assert.rejects(
-                w.ownSurveys.acceptSurvey({ ...ref(w, 's1'), encryptedKey: 'zz' }),
+                w.ownSurveys.acceptSurvey({ ...surveyRef(w, 's1'), encryptedKey: 'zz' }),
                 (e) => code(e) === 'BAD_REQUEST',
             );
             await assert.rejects(
-                w.ownSurveys.acceptSurvey({ ...ref(w, 'nope'), encryptedKey: '00' }),
+                w.ownSurveys.acceptSurvey({ ...surveyRef(w, 'nope'), encryptedKey: '00' }),
                 (e) => code(e) === 'NOT_FOUND',
             );
         } finally {

@@ -33,9 +33,15 @@ import { Wallet } from '../../src/roles/customer/wallet.js';
 import { GuardRefusedError, RoleError } from '../../src/roles/errors.js';
 import { GridApi, type GroupEpochRef } from '../../src/roles/grid/api.js';
 import { GridOperator } from '../../src/roles/grid/grid-operator.js';
-import { hpkeKeyPair } from '../../src/roles/hpke.js';
 import { MeterAggregation } from '../../src/roles/meter/aggregate.js';
-import { CHANNEL, derive, MAX, openEngine, registerHousehold } from './world.js';
+import {
+    CHANNEL,
+    derive,
+    MAX,
+    openEngine,
+    registerHousehold,
+    registerKeyedParty,
+} from './world.js';
 
 const EPOCH = '2024-03';
 /** The generator, hex: a well-formed commitment point. */
@@ -88,15 +94,13 @@ describe('grid aggregates across households', () => {
         const operator = await engine.connect('operator', 'operator');
         await operator.api.bootstrap('operator', 'Operator');
         dlog = await dlogSolvers(join(dir, 'cache'), 16);
-        const opParty = await engine.connect('grid-op', 'operator');
-        const hpke = await hpkeKeyPair(derive('grid-op/hpke'));
-        await operator.api.registerParty({
-            id: 'grid-op',
-            role: 'gridOperator',
-            name: 'Grid operator',
-            identity: opParty.identity,
-            hpkePublicKey: hpke.publicKeyHex,
-        });
+        const { party: opParty, hpke } = await registerKeyedParty(
+            engine,
+            operator,
+            'grid-op',
+            'gridOperator',
+            'Grid operator',
+        );
         opGrid = new GridApi(opParty.api.client);
         op = new GridOperator({
             api: opParty.api,
@@ -105,14 +109,13 @@ describe('grid aggregates across households', () => {
             hpke,
             dlog,
         });
-        const op2 = await engine.connect('grid-op-2', 'operator');
-        await operator.api.registerParty({
-            id: 'grid-op-2',
-            role: 'gridOperator',
-            name: 'Other grid operator',
-            identity: op2.identity,
-            hpkePublicKey: (await hpkeKeyPair(derive('grid-op-2/hpke'))).publicKeyHex,
-        });
+        const { party: op2 } = await registerKeyedParty(
+            engine,
+            operator,
+            'grid-op-2',
+            'gridOperator',
+            'Other grid operator',
+        );
         op2Grid = new GridApi(op2.api.client);
         const auditor = await engine.connect('auditor', 'customers');
         await operator.api.registerParty({

@@ -9,24 +9,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { periodSlots } from '../../src/contract/tariff/index.js';
-import { CustomerSurveys } from '../../src/roles/customer/survey.js';
-import { hpkeKeyPair } from '../../src/roles/hpke.js';
-import { SurveyApi } from '../../src/roles/surveyor/api.js';
-import { Surveyor } from '../../src/roles/surveyor/surveyor.js';
-import { CHANNEL, derive, makeWorld, meterPeriod, PERIOD } from './world.js';
-
-const EVENING = {
-    kind: 'timeOfUse',
-    holidays: { country: 'DE' },
-    zones: [
-        {
-            name: 'evening',
-            days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'holiday'],
-            from: '18:00',
-            to: '22:00',
-        },
-    ],
-};
+import { acceptEnergy, EVENING, requestSurvey, surveyRef, withSurveyor } from './survey-world.js';
+import { CHANNEL, makeWorld, meterPeriod, PERIOD } from './world.js';
 
 /** Local hour (Europe/Berlin) of the start of each 15-minute slot of PERIOD, computed here independently. */
 function localHours(): number[] {
@@ -45,56 +29,17 @@ describe('surveys end to end', () => {
     it('the researcher decrypts exactly the aggregates the customer consented to', async () => {
         const w = await makeWorld(1);
         try {
+            const sw = await withSurveyor(w);
             const h = w.households[0]!;
-            const party = await w.engine.connect('survey-lab', 'operator');
-            const hpke = await hpkeKeyPair(derive('survey-lab/hpke'));
-            await w.operator.api.registerParty({
-                id: 'survey-lab',
-                role: 'surveyor',
-                name: 'Survey lab',
-                identity: party.identity,
-                hpkePublicKey: hpke.publicKeyHex,
-            });
-            const surveys = new SurveyApi(party.api.client);
-            const surveyor = new Surveyor({
-                api: party.api,
-                surveys,
-                partyId: 'survey-lab',
-                hpke,
-                dlog: w.dlog,
-            });
-            const own = new SurveyApi(h.party.api.client);
-            const cs = new CustomerSurveys({
-                api: h.party.api,
-                surveys: own,
-                customer: h.customer,
-            });
-            await h.customer.acceptTariff({
-                meter: h.meterId,
-                channel: CHANNEL,
-                provider: 'provider-a',
-                tariff: { id: 'provider-a.energy', version: 1 },
-                periods: [PERIOD],
-            });
-            const ref = (survey: string) => ({
-                meter: h.meterId,
-                channel: CHANNEL,
-                period: PERIOD,
-                survey,
-            });
+            const { surveyor, surveys, ownSurveys: own, customerSurveys: cs } = sw;
+            await acceptEnergy(w);
+            const ref = (survey: string) => surveyRef(w, survey);
             for (const [id, spec] of [
                 ['total', { kind: 'total' }],
                 ['evening', EVENING],
                 ['bypass', { kind: 'total' }],
             ] as const)
-                await surveyor.request({
-                    id,
-                    meter: h.meterId,
-                    channel: CHANNEL,
-                    period: PERIOD,
-                    spec,
-                    purpose: 'load study',
-                });
+                await requestSurvey(sw, id, spec, 'load study');
             assert.equal((await cs.accept(ref('total'))).status, 'accepted');
             assert.equal((await cs.accept(ref('evening'))).status, 'accepted');
             // a customer bypassing its software stores a key sealed for another survey

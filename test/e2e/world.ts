@@ -94,15 +94,7 @@ export async function makeWorld(
     const dlog = await dlogSolvers(join(dir, 'cache'), 16);
     const providers: World['providers'] = [];
     for (const pid of ['provider-a', 'provider-b']) {
-        const party = await engine.connect(pid, 'operator');
-        const hpke = await hpkeKeyPair(derive(`${pid}/hpke`));
-        await operator.api.registerParty({
-            id: pid,
-            role: 'provider',
-            name: pid,
-            identity: party.identity,
-            hpkePublicKey: hpke.publicKeyHex,
-        });
+        const { party, hpke } = await registerKeyedParty(engine, operator, pid, 'provider', pid);
         const provider = new Provider({ api: party.api, partyId: pid, hpke, dlog });
         for (const doc of [ENERGY_TARIFF(pid), FLAT_TARIFF(pid), TWO_ZONE_TARIFF(pid)])
             await provider.publishTariff(doc);
@@ -193,6 +185,29 @@ export async function meterPeriod(
 
 export const dot = (x: readonly bigint[], y: readonly bigint[]): bigint =>
     x.reduce((s, v, i) => s + v * y[i]!, 0n);
+
+/**
+ * Register party `id` of a `role` that holds an X25519 key (its secret derived from `id`) as the
+ * operator; the connected participant (operator MSP) and its key pair.
+ */
+export async function registerKeyedParty(
+    engine: Engine,
+    operator: Participant,
+    id: string,
+    role: 'provider' | 'surveyor' | 'gridOperator',
+    name: string,
+): Promise<{ party: Participant; hpke: HpkeKeyPair }> {
+    const party = await engine.connect(id, 'operator');
+    const hpke = await hpkeKeyPair(derive(`${id}/hpke`));
+    await operator.api.registerParty({
+        id,
+        role,
+        name,
+        identity: party.identity,
+        hpkePublicKey: hpke.publicKeyHex,
+    });
+    return { party, hpke };
+}
 
 /**
  * Register customer `id` and its meter `meterId` (channel {@link CHANNEL}, {@link MAX} Wh per slot,

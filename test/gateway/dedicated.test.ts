@@ -25,9 +25,8 @@ import {
 } from '../../src/ledger/index.js';
 import { ROUTES, toBase64, TX_ROUTES } from '../../src/ledger/remote/wire.js';
 import { GridApi } from '../../src/roles/grid/api.js';
-import { hpkeKeyPair } from '../../src/roles/hpke.js';
 import { SurveyApi } from '../../src/roles/surveyor/api.js';
-import { derive, registerHousehold } from '../e2e/world.js';
+import { derive, registerHousehold, registerKeyedParty } from '../e2e/world.js';
 
 const CHANNEL = '1-0:1.8.0';
 const EPOCH = '2024-03';
@@ -60,22 +59,10 @@ describe('gateway dedicated routes: grid aggregates and surveys', () => {
         engine = await gatewayEngine(join(dir, 'ledger'), derive('engine'));
         const operator = await engine.connect('operator', 'operator');
         await operator.api.bootstrap('operator', 'Operator');
-        gridOp = await engine.connect('grid-op', 'operator');
-        await operator.api.registerParty({
-            id: 'grid-op',
-            role: 'gridOperator',
-            name: 'Grid operator',
-            identity: gridOp.identity,
-            hpkePublicKey: (await hpkeKeyPair(derive('grid-op/hpke'))).publicKeyHex,
-        });
-        lab = await engine.connect('lab', 'operator');
-        await operator.api.registerParty({
-            id: 'lab',
-            role: 'surveyor',
-            name: 'Survey lab',
-            identity: lab.identity,
-            hpkePublicKey: (await hpkeKeyPair(derive('lab/hpke'))).publicKeyHex,
-        });
+        const keyed = async (id: string, role: 'surveyor' | 'gridOperator', name: string) =>
+            (await registerKeyedParty(engine, operator, id, role, name)).party;
+        gridOp = await keyed('grid-op', 'gridOperator', 'Grid operator');
+        lab = await keyed('lab', 'surveyor', 'Survey lab');
         for (let i = 0; i < 5; i++) {
             const { party } = await registerHousehold(engine, operator, `cust-${i}`, `meter-${i}`);
             homes.push(party);
@@ -167,43 +154,31 @@ describe('gateway dedicated routes: grid aggregates and surveys', () => {
             );
     });
 
+    /**
+     * A hostile call and what the gateway answers: posted to each of `routes` in turn, either as
+     * the raw `body` or as a fresh envelope of `tx(args)` signed by `by`.
+     */
+    type Hostile = {
+        readonly routes: readonly string[];
+        readonly status: number;
+        readonly code: string;
+        readonly message?: RegExp;
+    } & (
+        | { readonly body: unknown }
+        | { readonly by: Who; readonly tx: string; readonly args: readonly string[] }
+    );
+    const refusedAll = async (cases: readonly Hostile[]): Promise<void> => {
+        for (const c of cases)
+            for (const route of c.routes) {
+                const body = 'body' in c ? c.body : await envelope(c.by, c.tx, [...c.args]);
+                refused(await post(route, body), c.status, c.code, c.message);
+            }
+    };
+
     it('wrong role: a customer registers a group, a grid operator consents, a customer requests a survey', async () => {
         const cust0 = mk('cust-0', 'CustomersMSP');
         const op = mk('grid-op', 'OperatorMSP');
         const group = JSON.stringify({ id: 'x', channel: CHANNEL, epoch: EPOCH, members });
-        refused(
-            await post(
-                TX_ROUTES.RegisterAggregationGroup.path,
-                await envelope(cust0, 'RegisterAggregationGroup', [group]),
-            ),
-            403,
-            'FORBIDDEN',
-            /\[FORBIDDEN\] RegisterAggregationGroup is for grid operators, not a customer/,
-        );
-        refused(
-            await post(
-                TX_ROUTES.ConsentAggregation.path,
-                await envelope(op, 'ConsentAggregation', [consent('meter-0')]),
-            ),
-            403,
-            'FORBIDDEN',
-            /is for the meter's owner, not a gridOperator/,
-        );
-        refused(
-            await post(
-                TX_ROUTES.PostAggregates.path,
-                await envelope(cust0, 'PostAggregates', [
-                    JSON.stringify({
-                        group: 'feeder-1',
-                        channel: CHANNEL,
-                        epoch: EPOCH,
-                        results: [{ slot: 0, m: '1', proof: '00' }],
-                    }),
-                ]),
-            ),
-            403,
-            'FORBIDDEN',
-        );
         const survey = JSON.stringify({
             id: 's1',
             meter: 'meter-0',
@@ -212,72 +187,98 @@ describe('gateway dedicated routes: grid aggregates and surveys', () => {
             spec: { kind: 'total' },
             purpose: 'p',
         });
-        refused(
-            await post(
-                TX_ROUTES.RequestSurvey.path,
-                await envelope(cust0, 'RequestSurvey', [survey]),
-            ),
-            403,
-            'FORBIDDEN',
-            /RequestSurvey is for surveyors/,
-        );
-        // a meter device is not a party at all
-        refused(
-            await post(
-                TX_ROUTES.ConsentAggregation.path,
-                await envelope(mk('meter-0', 'CustomersMSP'), 'ConsentAggregation', [
-                    consent('meter-0'),
-                ]),
-            ),
-            403,
-            'FORBIDDEN',
-            /not a meter/,
-        );
+        const aggregates = JSON.stringify({
+            group: 'feeder-1',
+            channel: CHANNEL,
+            epoch: EPOCH,
+            results: [{ slot: 0, m: '1', proof: '00' }],
+        });
+        const forbidden = { status: 403, code: 'FORBIDDEN' } as const;
+        await refusedAll([
+            {
+                routes: [TX_ROUTES.RegisterAggregationGroup.path],
+                by: cust0,
+                tx: 'RegisterAggregationGroup',
+                args: [group],
+                ...forbidden,
+                message:
+                    /\[FORBIDDEN\] RegisterAggregationGroup is for grid operators, not a customer/,
+            },
+            {
+                routes: [TX_ROUTES.ConsentAggregation.path],
+                by: op,
+                tx: 'ConsentAggregation',
+                args: [consent('meter-0')],
+                ...forbidden,
+                message: /is for the meter's owner, not a gridOperator/,
+            },
+            {
+                routes: [TX_ROUTES.PostAggregates.path],
+                by: cust0,
+                tx: 'PostAggregates',
+                args: [aggregates],
+                ...forbidden,
+            },
+            {
+                routes: [TX_ROUTES.RequestSurvey.path],
+                by: cust0,
+                tx: 'RequestSurvey',
+                args: [survey],
+                ...forbidden,
+                message: /RequestSurvey is for surveyors/,
+            },
+            // a meter device is not a party at all
+            {
+                routes: [TX_ROUTES.ConsentAggregation.path],
+                by: mk('meter-0', 'CustomersMSP'),
+                tx: 'ConsentAggregation',
+                args: [consent('meter-0')],
+                ...forbidden,
+                message: /not a meter/,
+            },
+        ]);
     });
 
     it("another household's meter: consent, key share, survey decision refused, on every route", async () => {
         const cust1 = mk('cust-1', 'CustomersMSP');
-        for (const path of [TX_ROUTES.ConsentAggregation.path, ROUTES.submit])
-            refused(
-                await post(path, await envelope(cust1, 'ConsentAggregation', [consent('meter-0')])),
-                403,
-                'FORBIDDEN',
-                /meter meter-0 is not a meter of cust-1/,
-            );
-        refused(
-            await post(
-                TX_ROUTES.PublishAggregationShare.path,
-                await envelope(cust1, 'PublishAggregationShare', [
-                    JSON.stringify({
-                        group: 'feeder-1',
-                        channel: CHANNEL,
-                        epoch: EPOCH,
-                        meter: 'meter-0',
-                        sealedShare: '00'.repeat(80),
-                        commitment: ['00'.repeat(32), '00'.repeat(32)],
-                    }),
-                ]),
-            ),
-            403,
-            'FORBIDDEN',
-            /not a meter of cust-1/,
-        );
-        refused(
-            await post(
-                TX_ROUTES.RefuseSurvey.path,
-                await envelope(cust1, 'RefuseSurvey', [
-                    JSON.stringify({
-                        meter: 'meter-0',
-                        channel: CHANNEL,
-                        period: EPOCH,
-                        survey: 's1',
-                        reason: 'no',
-                    }),
-                ]),
-            ),
-            403,
-            'FORBIDDEN',
-        );
+        const share = JSON.stringify({
+            group: 'feeder-1',
+            channel: CHANNEL,
+            epoch: EPOCH,
+            meter: 'meter-0',
+            sealedShare: '00'.repeat(80),
+            commitment: ['00'.repeat(32), '00'.repeat(32)],
+        });
+        const decision = JSON.stringify({
+            meter: 'meter-0',
+            channel: CHANNEL,
+            period: EPOCH,
+            survey: 's1',
+            reason: 'no',
+        });
+        const forbidden = { by: cust1, status: 403, code: 'FORBIDDEN' } as const;
+        await refusedAll([
+            {
+                routes: [TX_ROUTES.ConsentAggregation.path, ROUTES.submit],
+                tx: 'ConsentAggregation',
+                args: [consent('meter-0')],
+                ...forbidden,
+                message: /meter meter-0 is not a meter of cust-1/,
+            },
+            {
+                routes: [TX_ROUTES.PublishAggregationShare.path],
+                tx: 'PublishAggregationShare',
+                args: [share],
+                ...forbidden,
+                message: /not a meter of cust-1/,
+            },
+            {
+                routes: [TX_ROUTES.RefuseSurvey.path],
+                tx: 'RefuseSurvey',
+                args: [decision],
+                ...forbidden,
+            },
+        ]);
         // the consent of the owner itself passes the gateway (the contract records the refusal)
         const own = await new GridApi(homes[0]!.api.client).consent({
             group: 'feeder-1',
@@ -292,11 +293,11 @@ describe('gateway dedicated routes: grid aggregates and surveys', () => {
 
     it('malformed and oversized bodies, and a transaction on another route', async () => {
         const cust2 = mk('cust-2', 'CustomersMSP');
+        const op = mk('grid-op', 'OperatorMSP');
         const path = TX_ROUTES.ConsentAggregation.path;
-        refused(await post(path, 'not json'), 400, 'MALFORMED');
-        refused(await post(path, { payload: 'AA==' }), 400, 'MALFORMED');
-        const good = await envelope(cust2, 'ConsentAggregation', [consent('meter-2')]);
-        for (const [arg, why] of [
+        const malformed = { status: 400, code: 'MALFORMED' } as const;
+        const consentBy2 = { by: cust2, tx: 'ConsentAggregation', ...malformed } as const;
+        const badArgs: [string, RegExp][] = [
             [consent('meter-2', { extra: true }), /must not have additional properties/],
             [consent('meter-2', { decision: 'maybe' }), /\/decision/],
             [consent('meter-2', { reason: 'x'.repeat(513) }), /\/reason/],
@@ -304,62 +305,64 @@ describe('gateway dedicated routes: grid aggregates and surveys', () => {
             [consent('meter 2'), /\/meter/],
             [consent('meter-2', { epoch: '2024-13' }), /\/epoch/],
             ['{', /not JSON/],
-        ] as const)
-            for (const route of [path, ROUTES.submit])
-                refused(
-                    await post(route, await envelope(cust2, 'ConsentAggregation', [arg])),
-                    400,
-                    'MALFORMED',
-                    why,
-                );
-        refused(
-            await post(
-                path,
-                await envelope(cust2, 'ConsentAggregation', [consent('meter-2'), '1']),
-            ),
-            400,
-            'MALFORMED',
-            /takes one JSON argument/,
-        );
-        // a ConsentAggregation posted to the group route: named, with the right route
-        refused(
-            await post(TX_ROUTES.RegisterAggregationGroup.path, good),
-            400,
-            'MALFORMED',
-            /takes RegisterAggregationGroup, not ConsentAggregation; send that to \/v1\/grid\/consents/,
-        );
-        // a body far above the consent route's limit (16 KiB), below the generic 8 MiB
-        const big = await envelope(cust2, 'ConsentAggregation', [
-            consent('meter-2', { reason: 'x'.repeat(40_000) }),
+        ];
+        await refusedAll([
+            { routes: [path], body: 'not json', ...malformed },
+            { routes: [path], body: { payload: 'AA==' }, ...malformed },
+            ...badArgs.map(([arg, message]) => ({
+                routes: [path, ROUTES.submit],
+                args: [arg],
+                message,
+                ...consentBy2,
+            })),
+            {
+                routes: [path],
+                args: [consent('meter-2'), '1'],
+                ...consentBy2,
+                message: /takes one JSON argument/,
+            },
+            // a ConsentAggregation posted to the group route: named, with the right route
+            {
+                routes: [TX_ROUTES.RegisterAggregationGroup.path],
+                args: [consent('meter-2')],
+                ...consentBy2,
+                message:
+                    /takes RegisterAggregationGroup, not ConsentAggregation; send that to \/v1\/grid\/consents/,
+            },
+            // a body far above the consent route's limit (16 KiB), below the generic 8 MiB
+            {
+                routes: [path],
+                by: cust2,
+                tx: 'ConsentAggregation',
+                args: [consent('meter-2', { reason: 'x'.repeat(40_000) })],
+                status: 413,
+                code: 'TOO_LARGE',
+            },
+            // query arguments: a group id that is not an identifier, an extra argument
+            {
+                routes: [TX_ROUTES.GetAggregates.path],
+                by: op,
+                tx: 'GetAggregates',
+                args: ['feeder 1', CHANNEL, EPOCH],
+                ...malformed,
+            },
+            {
+                routes: [TX_ROUTES.ListAggregationGroups.path],
+                by: op,
+                tx: 'ListAggregationGroups',
+                args: ['x'],
+                ...malformed,
+            },
+            // a provider may not read grid records (policy.ts), on the dedicated route either
+            {
+                routes: [TX_ROUTES.ListAggregationGroups.path],
+                by: mk('meter-1', 'CustomersMSP'),
+                tx: 'ListAggregationGroups',
+                args: [],
+                status: 403,
+                code: 'FORBIDDEN',
+            },
         ]);
-        refused(await post(path, big), 413, 'TOO_LARGE');
-        // query arguments: a group id that is not an identifier, an extra argument
-        const op = mk('grid-op', 'OperatorMSP');
-        refused(
-            await post(
-                TX_ROUTES.GetAggregates.path,
-                await envelope(op, 'GetAggregates', ['feeder 1', CHANNEL, EPOCH]),
-            ),
-            400,
-            'MALFORMED',
-        );
-        refused(
-            await post(
-                TX_ROUTES.ListAggregationGroups.path,
-                await envelope(op, 'ListAggregationGroups', ['x']),
-            ),
-            400,
-            'MALFORMED',
-        );
-        // a provider may not read grid records (policy.ts), on the dedicated route either
-        refused(
-            await post(
-                TX_ROUTES.ListAggregationGroups.path,
-                await envelope(mk('meter-1', 'CustomersMSP'), 'ListAggregationGroups', []),
-            ),
-            403,
-            'FORBIDDEN',
-        );
     });
 
     it('replay: a committed envelope and a used query envelope are refused the second time', async () => {

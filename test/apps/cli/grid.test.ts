@@ -9,80 +9,31 @@
  * share.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { periodSlots } from '../../../src/contract/tariff/index.js';
+import { initParties, ok, type Party, refused, registerMeter, suiteDir } from './party-cli.js';
 
-const CLI = fileURLToPath(new URL('../../../src/apps/cli/femeter.js', import.meta.url));
-const PASS = 'test passphrase 1';
 const EPOCH = '2024-03';
-
-function femeter(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((res, rej) => {
-        const p = spawn(process.execPath, [CLI, ...line.split(/\s+/)], {
-            env: { ...process.env, FEMETER_PASSPHRASE: PASS },
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-        p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-        p.on('error', rej);
-        p.on('close', (code) => {
-            res({ code: code ?? -1, stdout, stderr });
-        });
-    });
-}
-async function ok(args: string): Promise<string> {
-    const r = await femeter(args);
-    assert.equal(r.code, 0, `femeter ${args} failed: ${r.stderr}`);
-    return r.stdout;
-}
-async function refused(args: string, message: RegExp): Promise<void> {
-    const r = await femeter(args);
-    assert.notEqual(r.code, 0, `femeter ${args} should fail`);
-    assert.match(r.stderr, message);
-}
 
 const wh = (h: number, i: number): number => 20 + ((i * (h + 3) * 37) % 400);
 
 describe('grid aggregates through the CLI (embedded engine)', () => {
-    let dir = '';
-    const d = (p: string): string => join(dir, p);
-    before(() => {
-        dir = mkdtempSync(join(tmpdir(), 'femeter-grid-cli-'));
-    });
-    after(() => {
-        rmSync(dir, { recursive: true, force: true });
-    });
+    const d = suiteDir('femeter-grid-cli-');
 
     it('registers, consents, encrypts, shares, aggregates with proofs, exports and audits', async () => {
         const ledger = d('ledger');
         const bp = periodSlots(EPOCH, 'Europe/Berlin', 15);
-        await ok(`init --role operator --id op --dir ${d('op')} --ledger ${ledger}`);
-        await ok(`operator bootstrap --dir ${d('op')}`);
         const homes = [0, 1, 2, 3, 4].map((i) => ({ c: `c${i}`, m: `m${i}` }));
-        for (const [role, id] of [
+        await initParties(d, `--ledger ${ledger}`, [
             ['grid', 'dso'],
             ['auditor', 'audit'],
-            ...homes.flatMap((h) => [
+            ...homes.flatMap((h): Party[] => [
                 ['customer', h.c],
                 ['meter', h.m],
             ]),
-        ] as const)
-            await ok(`init --role ${role} --id ${id} --dir ${d(id)} --ledger ${ledger}`);
-        for (const id of ['dso', 'audit', ...homes.map((h) => h.c)])
-            await ok(
-                `operator register --dir ${d('op')} --request ${d(`${id}/registration.json`)}`,
-            );
-        for (const h of homes)
-            await ok(
-                `operator register --dir ${d('op')} --request ${d(`${h.m}/registration.json`)} --owner ${h.c}`,
-            );
+        ]);
+        for (const h of homes) await registerMeter(d, h.m, h.c);
         const group = `--group feeder-1 --epoch ${EPOCH}`;
         const five = homes.slice(0, 5);
         await refused(

@@ -7,14 +7,11 @@
  * only), a channel the meter is not registered with, a malformed channel spec.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { periodSlots } from '../../../src/contract/tariff/index.js';
 import { writeD0 } from '../../roles/meter/sources/writers.js';
-import { CLI, PASS, ok, refused } from './party-cli.js';
+import { initParties, ok, refused, registerMeter, startAgent, suiteDir } from './party-cli.js';
 
 const IMPORT = '1-0:1.8.0';
 const EXPORT = '1-0:2.8.0';
@@ -47,63 +44,34 @@ function telegram(tMs: number, sets: [string, number][]): string {
     return JSON.stringify({ t: new Date(tMs).toISOString(), d0 });
 }
 
-/** Run the agent until it logs `until` (or exits); SIGTERM; stdout events and exit code. */
-function runAgent(
+/** Run the agent until its events satisfy `until` (or it exits); SIGTERM; events and exit code. */
+async function runAgent(
     args: string[],
-    until: (e: Record<string, unknown>) => boolean,
+    until: (events: Record<string, unknown>[]) => boolean,
 ): Promise<{ code: number | null; events: Record<string, unknown>[]; stderr: string }> {
-    const child = spawn(process.execPath, [CLI, 'meter', 'run', ...args], {
-        env: { ...process.env, FEMETER_PASSPHRASE: PASS },
-    });
-    const events: Record<string, unknown>[] = [];
-    let buf = '';
-    let err = '';
-    let stopping = false;
-    child.stdout.on('data', (b: Buffer) => {
-        buf += b.toString();
-        let i;
-        while ((i = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, i);
-            buf = buf.slice(i + 1);
-            if (line.trim() === '') continue;
-            const e = JSON.parse(line) as Record<string, unknown>;
-            events.push(e);
-            if (!stopping && until(e)) {
-                stopping = true; // once: a second SIGTERM would end the process unhandled
-                child.kill('SIGTERM');
-            }
-        }
-    });
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const agent = startAgent(args);
     // a stuck agent fails the test with what it logged instead of hanging it
-    const guard = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    return new Promise((res) =>
-        child.on('exit', (code) => {
-            clearTimeout(guard);
-            res({ code, events, stderr: err });
-        }),
-    );
+    const guard = setTimeout(() => void agent.kill(), 180_000);
+    // an agent that exits first is reported by its exit code below
+    await agent.waitFor(() => until(agent.events), 'until').catch(() => undefined);
+    const code = await agent.stop();
+    clearTimeout(guard);
+    return { code, events: agent.events, stderr: agent.stderr() };
 }
 
 describe('femeter meter run --dir with two channels from one telegram log', () => {
-    let dir = '';
-    const d = (p: string): string => join(dir, p);
-    before(() => {
-        dir = mkdtempSync(join(tmpdir(), 'femeter-meter-channels-'));
-    });
-    after(() => {
-        rmSync(dir, { recursive: true, force: true });
-    });
+    const d = suiteDir('femeter-meter-channels-');
 
     it('records import and export as separate channels sharing one sequence', async () => {
-        const ledger = d('ledger');
-        await ok(`init --role operator --id op --dir ${d('op')} --ledger ${ledger}`);
-        await ok(`operator bootstrap --dir ${d('op')}`);
-        await ok(`init --role customer --id alice --dir ${d('alice')} --ledger ${ledger}`);
-        await ok(`init --role meter --id m1 --dir ${d('m1')} --ledger ${ledger}`);
-        await ok(`operator register --dir ${d('op')} --request ${d('alice/registration.json')}`);
-        await ok(
-            `operator register --dir ${d('op')} --request ${d('m1/registration.json')} --owner alice --channel ${IMPORT},Wh,electricity --channel ${EXPORT},Wh,electricity`,
+        await initParties(d, `--ledger ${d('ledger')}`, [
+            ['customer', 'alice'],
+            ['meter', 'm1'],
+        ]);
+        await registerMeter(
+            d,
+            'm1',
+            'alice',
+            `--channel ${IMPORT},Wh,electricity --channel ${EXPORT},Wh,electricity`,
         );
         for (const ch of [IMPORT, EXPORT])
             await ok(
@@ -155,13 +123,9 @@ describe('femeter meter run --dir with two channels from one telegram log', () =
             [IMPORT, EXPORT].every((ch) =>
                 events.some((e) => e.event === 'closed' && e.channel === ch),
             );
-        const seen: Record<string, unknown>[] = [];
         const run = await runAgent(
             [...base, '--channel', `${IMPORT},obis=1.8.0`, '--channel', `${EXPORT},obis=2.8.0`],
-            (e) => {
-                seen.push(e);
-                return closedBoth(seen);
-            },
+            closedBoth,
         );
         assert.equal(run.code, 0, run.stderr + JSON.stringify(run.events));
         assert.ok(closedBoth(run.events), JSON.stringify(run.events.slice(-5)));
@@ -213,7 +177,7 @@ describe('femeter meter run --dir with two channels from one telegram log', () =
         // a restart with the same channels records nothing twice
         const again = await runAgent(
             [...base, '--channel', `${IMPORT},obis=1.8.0`, '--channel', `${EXPORT},obis=2.8.0`],
-            (e) => e.event === 'start',
+            (events) => events.some((e) => e.event === 'start'),
         );
         assert.equal(again.code, 0, again.stderr);
         const st2 = JSON.parse(await ok(`meter status --dir ${d('m1')}`)) as { lastSeq: number };

@@ -7,53 +7,36 @@
  * March and the bill equals the customer's own total.
  */
 import { strict as assert } from 'node:assert';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { periodSlots } from '../../../src/contract/tariff/index.js';
 import {
     type Agent,
     billsMatch,
     femeter,
+    followFileArgs,
+    initParties,
     intervalCsv,
     ok,
+    publishTariff,
     refused,
+    registerMeter,
     startAgent,
-    tariff,
+    suiteDir,
 } from './party-cli.js';
 
 describe('femeter meter run --dir (long-lived agent, its own process)', () => {
-    let dir = '';
-    const d = (p: string): string => join(dir, p);
     let agent: Agent | undefined;
-    before(() => {
-        dir = mkdtempSync(join(tmpdir(), 'femeter-meter-run-'));
-    });
-    after(async () => {
-        await agent?.stop();
-        rmSync(dir, { recursive: true, force: true });
-    });
+    const d = suiteDir('femeter-meter-run-', () => agent?.stop());
 
     it('follows an appended file, closes March with substitutes, resumes after SIGTERM', async () => {
-        const ledger = d('ledger');
-        await ok(`init --role operator --id op --dir ${d('op')} --ledger ${ledger}`);
-        await ok(`operator bootstrap --dir ${d('op')}`);
-        for (const [role, id] of [
+        await initParties(d, `--ledger ${d('ledger')}`, [
             ['provider', 'acme'],
             ['customer', 'alice'],
             ['meter', 'm1'],
-        ] as const)
-            await ok(`init --role ${role} --id ${id} --dir ${d(id)} --ledger ${ledger}`);
-        for (const id of ['acme', 'alice'])
-            await ok(
-                `operator register --dir ${d('op')} --request ${d(`${id}/registration.json`)}`,
-            );
-        await ok(
-            `operator register --dir ${d('op')} --request ${d('m1/registration.json')} --owner alice`,
-        );
-        writeFileSync(d('flat.json'), tariff('acme.flat', 1, 'Europe/Berlin', 300));
-        await ok(`provider publish-tariff --dir ${d('acme')} --file ${d('flat.json')}`);
+        ]);
+        await registerMeter(d, 'm1', 'alice');
+        await publishTariff(d, 'acme', 'acme.flat', 1, 'Europe/Berlin', 300);
         // only March's mpk for now: the agent must wait for April's and say so
         await ok(`customer publish-mpks --dir ${d('alice')} --meter m1 --from 2024-03 --count 1`);
         await ok(
@@ -75,23 +58,7 @@ describe('femeter meter run --dir (long-lived agent, its own process)', () => {
         const rows = march.slice(1); // without the header
         const feed = d('feed.csv');
         writeFileSync(feed, 'timestamp,value\n');
-        const args = [
-            '--dir',
-            d('m1'),
-            '--source',
-            feed,
-            '--kind',
-            'csv-interval',
-            '--clock',
-            'source',
-            '--substitute-missing',
-            '--close-after-minutes',
-            '60',
-            '--open-ahead-hours',
-            '24',
-            '--poll-ms',
-            '100',
-        ];
+        const args = followFileArgs(d('m1'), feed);
         agent = startAgent(args);
         await agent.waitFor((e) => e.event === 'start', 'start');
         // the first 1000 rows, then a half-written line (no newline yet: must wait for the rest)

@@ -9,13 +9,11 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { existsSync, openSync, writeSync, closeSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { periodSlots } from '../../../src/contract/tariff/index.js';
 import { dsmrStamp, writeDsmr } from '../../roles/meter/sources/writers.js';
-import { CLI, PASS, ok, refused } from './party-cli.js';
+import { initParties, ok, refused, registerMeter, startAgent, suiteDir } from './party-cli.js';
 
 const Q = 15 * 60_000;
 const hasSocat = spawnSync('socat', ['-V']).status === 0;
@@ -31,29 +29,15 @@ describe(
     'femeter meter run --serial --dir (a pty standing in for the device)',
     { skip: !hasSocat },
     () => {
-        let dir = '';
-        const d = (p: string): string => join(dir, p);
         let socat: ChildProcess | undefined;
-        before(() => {
-            dir = mkdtempSync(join(tmpdir(), 'femeter-meter-serial-'));
-        });
-        after(() => {
-            socat?.kill('SIGTERM');
-            rmSync(dir, { recursive: true, force: true });
-        });
+        const d = suiteDir('femeter-meter-serial-', () => socat?.kill('SIGTERM'));
 
         it('records the slots of live telegrams into the meter directory', async () => {
-            const ledger = d('ledger');
-            await ok(`init --role operator --id op --dir ${d('op')} --ledger ${ledger}`);
-            await ok(`operator bootstrap --dir ${d('op')}`);
-            await ok(`init --role customer --id alice --dir ${d('alice')} --ledger ${ledger}`);
-            await ok(`init --role meter --id m1 --dir ${d('m1')} --ledger ${ledger}`);
-            await ok(
-                `operator register --dir ${d('op')} --request ${d('alice/registration.json')}`,
-            );
-            await ok(
-                `operator register --dir ${d('op')} --request ${d('m1/registration.json')} --owner alice`,
-            );
+            await initParties(d, `--ledger ${d('ledger')}`, [
+                ['customer', 'alice'],
+                ['meter', 'm1'],
+            ]);
+            await registerMeter(d, 'm1', 'alice');
             await ok(
                 `customer publish-mpks --dir ${d('alice')} --meter m1 --from 2024-03 --count 1`,
             );
@@ -76,49 +60,23 @@ describe(
                 /meter m1 has no channel 1-0:2\.8\.0/,
             );
 
-            const agent = spawn(
-                process.execPath,
-                [
-                    CLI,
-                    'meter',
-                    'run',
-                    '--serial',
-                    d('tty-agent'),
-                    '--format',
-                    'dsmr',
-                    '--dir',
-                    d('m1'),
-                    '--obis',
-                    '1-0:1.8.1',
-                ],
-                { env: { ...process.env, FEMETER_PASSPHRASE: PASS } },
-            );
-            const events: Record<string, unknown>[] = [];
-            let buf = '';
-            let err = '';
-            let listening: () => void = () => undefined;
-            const ready = new Promise<void>((r) => (listening = r));
-            let recorded: () => void = () => undefined;
-            const gotRecorded = new Promise<void>((r) => (recorded = r));
-            agent.stdout.on('data', (b: Buffer) => {
-                buf += b.toString();
-                let i;
-                while ((i = buf.indexOf('\n')) >= 0) {
-                    const e = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
-                    buf = buf.slice(i + 1);
-                    events.push(e);
-                    if (e.listening !== undefined) listening();
-                    if (e.event === 'recorded') recorded();
-                }
-            });
-            agent.stderr.on('data', (b: Buffer) => (err += b.toString()));
-            const exited = new Promise<number | null>((r) =>
-                agent.on('exit', (c) => {
-                    r(c);
-                }),
-            );
-            const guard = setTimeout(() => agent.kill('SIGKILL'), 180_000);
-            await Promise.race([ready, exited]);
+            const agent = startAgent([
+                '--serial',
+                d('tty-agent'),
+                '--format',
+                'dsmr',
+                '--dir',
+                d('m1'),
+                '--obis',
+                '1-0:1.8.1',
+            ]);
+            const events = agent.events;
+            // a stuck agent fails the test with what it logged instead of hanging it
+            const guard = setTimeout(() => void agent.kill(), 180_000);
+            // an agent that exits first is reported by its exit code below
+            const unlessExited = (p: Promise<unknown>): Promise<unknown> =>
+                p.catch(() => undefined);
+            await unlessExited(agent.waitFor((e) => e.listening !== undefined, 'listening'));
 
             const bp = periodSlots('2024-03', 'Europe/Berlin', 15);
             const tty = openSync(d('tty-meter'), 'w');
@@ -141,7 +99,7 @@ describe(
                 if (k === 3) send(3, true);
                 await new Promise((r) => setTimeout(r, 30));
             }
-            await Promise.race([gotRecorded, exited]);
+            await unlessExited(agent.waitFor((e) => e.event === 'recorded', 'a recording'));
             // the agent records each batch as it comes; wait for the eight slots, then stop it
             for (let i = 0; i < 200; i++) {
                 const n = events
@@ -151,10 +109,9 @@ describe(
                 await new Promise((r) => setTimeout(r, 100));
             }
             closeSync(tty);
-            agent.kill('SIGTERM');
-            const code = await exited;
+            const code = await agent.stop();
             clearTimeout(guard);
-            assert.equal(code, 0, err + JSON.stringify(events));
+            assert.equal(code, 0, agent.stderr() + JSON.stringify(events));
             assert.ok(
                 events.some((e) => typeof e.rejected === 'string'),
                 JSON.stringify(events),

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * Helpers of the party-directory CLI tests: run the built `femeter` as a child process, expect
- * success or a one-line refusal, make interval CSVs and tariff documents.
+ * success or a one-line refusal, make interval CSVs and tariff documents, set up a deployment's
+ * party directories (init, bootstrap, registration, tariffs, surveys), run a meter agent.
  */
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { periodSlots } from '../../../src/contract/tariff/index.js';
+import { ALMOST_ALL } from '../../e2e/survey-world.js';
 
 export const CLI = fileURLToPath(new URL('../../../src/apps/cli/femeter.js', import.meta.url));
 export const PASS = 'test passphrase 1';
@@ -83,18 +89,135 @@ export function intervalCsv(
     return rows.join('\n') + '\n';
 }
 
-export const tariff = (id: string, version: number, zone: string, price: number): string =>
+export const tariff = (
+    id: string,
+    version: number,
+    zone: string,
+    price: number,
+    provider = 'acme',
+): string =>
     JSON.stringify({
         format: 'femeter-tariff/1',
         id,
         version,
         name: `${id} v${String(version)}`,
-        provider: 'acme',
+        provider,
         timeZone: zone,
         currencyUnit: 'µEUR',
         kind: 'flat',
         price,
     });
+
+/** The path of a name in a test's temporary directory. */
+export type Paths = (name: string) => string;
+
+/**
+ * A temporary directory for the enclosing `describe`, made before its tests and removed after
+ * them, after `cleanup` (stopping what still uses it).
+ */
+export function suiteDir(prefix: string, cleanup?: () => unknown): Paths {
+    let dir = '';
+    before(() => {
+        dir = mkdtempSync(join(tmpdir(), prefix));
+    });
+    after(async () => {
+        try {
+            await cleanup?.();
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+    return (name) => join(dir, name);
+}
+
+/** A party of a deployment (not the operator): its `femeter init` role and its id. */
+export type Party = readonly [
+    role: 'provider' | 'customer' | 'meter' | 'survey' | 'auditor' | 'grid',
+    id: string,
+];
+
+/**
+ * A deployment's parties, each in the directory `d(id)`: `femeter init` of
+ * the operator `op` and of each party (on the ledger that `engine` names: `--ledger L`, or the
+ * Fabric flags), `operator bootstrap`, and `operator register` of each party but the meters (they
+ * need an owner: `registerMeter`).
+ */
+export async function initParties(
+    d: Paths,
+    engine: string,
+    parties: readonly Party[],
+): Promise<void> {
+    await ok(`init --role operator --id op --dir ${d('op')} ${engine}`);
+    for (const [role, id] of parties)
+        await ok(`init --role ${role} --id ${id} --dir ${d(id)} ${engine}`);
+    await ok(`operator bootstrap --dir ${d('op')}`);
+    for (const [role, id] of parties)
+        if (role !== 'meter')
+            await ok(
+                `operator register --dir ${d('op')} --request ${d(`${id}/registration.json`)}`,
+            );
+}
+
+/** The operator (`d('op')`) registers `meter` (made by `initParties`) for `owner`, with `flags`. */
+export async function registerMeter(
+    d: Paths,
+    meter: string,
+    owner: string,
+    flags = '',
+): Promise<void> {
+    await ok(
+        `operator register --dir ${d('op')} --request ${d(`${meter}/registration.json`)} --owner ${owner} ${flags}`.trim(),
+    );
+}
+
+/** `provider` (`d(provider)`) publishes the flat tariff `id`@`version` (see `tariff`). */
+export async function publishTariff(
+    d: Paths,
+    provider: string,
+    id: string,
+    version: number,
+    zone: string,
+    price: number,
+): Promise<void> {
+    const f = d(`${id}-${String(version)}.json`);
+    writeFileSync(f, tariff(id, version, zone, price, provider));
+    await ok(`provider publish-tariff --dir ${d(provider)} --file ${f}`);
+}
+
+/**
+ * The surveyor requests, with `lab` (its --dir, --meter and --period flags), survey s1 of the
+ * period's total and survey s2 of an aggregate that isolates slots beside a tariff's key
+ * (ALMOST_ALL, written to `d('almost.json')`): beside an accepted tariff's key the guard refuses s2.
+ */
+export async function requestTotalAndIsolating(d: Paths, lab: string): Promise<void> {
+    await ok(`survey request ${lab} --id s1 --total --purpose load-study`);
+    const spec = d('almost.json');
+    writeFileSync(spec, JSON.stringify(ALMOST_ALL));
+    await ok(`survey request ${lab} --id s2 --spec ${spec} --purpose night`);
+}
+
+/**
+ * The `meter run` arguments of an agent recording into `meterDir` from the interval CSV `feed`
+ * as it grows, on the source's clock: closing a period an hour after its end with substitutes
+ * for missing slots, opening the next a day ahead, polling every 100 ms.
+ */
+export const followFileArgs = (meterDir: string, feed: string): string[] => [
+    '--dir',
+    meterDir,
+    '--source',
+    feed,
+    '--kind',
+    'csv-interval',
+    '--clock',
+    'source',
+    '--substitute-missing',
+    '--close-after-minutes',
+    '60',
+    '--open-ahead-hours',
+    '24',
+    '--poll-ms',
+    '100',
+];
 
 /**
  * `provider run` posts exactly `tariffs`, and `customer bills` finds one bill for the period equal

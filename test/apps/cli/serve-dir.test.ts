@@ -20,7 +20,7 @@ import { openWalletFile, type WalletFile } from '../../../src/apps/gateway/walle
 import { identities, signers } from '../../../src/ledger/index.js';
 import { RemoteLedger } from '../../../src/ledger/remote/client.js';
 import { FemeterApi } from '../../../src/roles/api.js';
-import { CLI, femeter, ok, PASS, refused } from './party-cli.js';
+import { CLI, femeter, initParties, ok, PASS, refused, registerMeter } from './party-cli.js';
 
 const WEB = fileURLToPath(new URL('../../../web', import.meta.url));
 
@@ -67,28 +67,17 @@ describe('femeter serve --dir / wallet --dir on a deployment (embedded engine)',
 
     before(async () => {
         dir = mkdtempSync(join(tmpdir(), 'femeter-serve-dir-'));
-        const ledger = d('ledger');
-        await ok(`init --role operator --id op --dir ${d('op')} --ledger ${ledger}`);
-        await ok(`operator bootstrap --dir ${d('op')}`);
-        for (const [role, id] of [
+        await initParties(d, `--ledger ${d('ledger')}`, [
             ['provider', 'acme'],
             ['customer', 'alice'],
             ['customer', 'bob'],
             ['meter', 'm-a'],
             ['meter', 'm-b'],
-            ['auditor', 'gateway'],
-        ] as const)
-            await ok(`init --role ${role} --id ${id} --dir ${d(id)} --ledger ${ledger}`);
-        for (const id of ['acme', 'alice', 'bob'])
-            await ok(
-                `operator register --dir ${d('op')} --request ${d(`${id}/registration.json`)}`,
-            );
-        await ok(
-            `operator register --dir ${d('op')} --request ${d('m-a/registration.json')} --owner alice`,
-        );
-        await ok(
-            `operator register --dir ${d('op')} --request ${d('m-b/registration.json')} --owner bob`,
-        );
+        ]);
+        await registerMeter(d, 'm-a', 'alice');
+        await registerMeter(d, 'm-b', 'bob');
+        // the gateway's directory, not registered yet
+        await ok(`init --role auditor --id gateway --dir ${d('gateway')} --ledger ${d('ledger')}`);
     });
     after(async () => {
         await stop(served);

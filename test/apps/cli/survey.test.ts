@@ -6,67 +6,39 @@
  * meter closes the month the surveyor's result equals the plaintext total.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
 import { periodSlots } from '../../../src/contract/tariff/index.js';
-import { intervalCsv, ok, refused, tariff } from './party-cli.js';
+import {
+    initParties,
+    intervalCsv,
+    ok,
+    publishTariff,
+    refused,
+    registerMeter,
+    requestTotalAndIsolating,
+    suiteDir,
+} from './party-cli.js';
 
 describe('femeter survey (embedded engine, one process per party)', () => {
-    let dir = '';
-    const d = (p: string): string => join(dir, p);
-    before(() => {
-        dir = mkdtempSync(join(tmpdir(), 'femeter-survey-'));
-    });
-    after(() => {
-        rmSync(dir, { recursive: true, force: true });
-    });
+    const d = suiteDir('femeter-survey-');
 
     it('request, consent under the guard, result equal to the plaintext total', async () => {
-        const ledger = d('ledger');
-        await ok(`init --role operator --id op --dir ${d('op')} --ledger ${ledger}`);
-        await ok(`operator bootstrap --dir ${d('op')}`);
-        for (const [role, id] of [
+        await initParties(d, `--ledger ${d('ledger')}`, [
             ['provider', 'acme'],
             ['customer', 'alice'],
             ['meter', 'm1'],
             ['survey', 'lab'],
-        ] as const) {
-            await ok(`init --role ${role} --id ${id} --dir ${d(id)} --ledger ${ledger}`);
-            if (role !== 'meter')
-                await ok(
-                    `operator register --dir ${d('op')} --request ${d(`${id}/registration.json`)}`,
-                );
-        }
-        await ok(
-            `operator register --dir ${d('op')} --request ${d('m1/registration.json')} --owner alice`,
-        );
-        writeFileSync(d('acme.flat.json'), tariff('acme.flat', 1, 'Europe/Berlin', 320));
-        await ok(`provider publish-tariff --dir ${d('acme')} --file ${d('acme.flat.json')}`);
+        ]);
+        await registerMeter(d, 'm1', 'alice');
+        await publishTariff(d, 'acme', 'acme.flat', 1, 'Europe/Berlin', 320);
         const cust = `--dir ${d('alice')} --meter m1 --period 2024-03`;
         await ok(`customer publish-mpks --dir ${d('alice')} --meter m1 --from 2024-03 --count 1`);
         await ok(
             `customer accept --dir ${d('alice')} --meter m1 --provider acme --tariff acme.flat@1 --periods 2024-03`,
         );
         const lab = `--dir ${d('lab')} --meter m1 --period 2024-03`;
-        await ok(`survey request ${lab} --id s1 --total --purpose load-study`);
-        writeFileSync(
-            d('almost.json'),
-            JSON.stringify({
-                kind: 'timeOfUse',
-                holidays: { country: 'DE' },
-                zones: [
-                    {
-                        name: 'day',
-                        days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'holiday'],
-                        from: '00:15',
-                        to: '24:00',
-                    },
-                ],
-            }),
-        );
-        await ok(`survey request ${lab} --id s2 --spec ${d('almost.json')} --purpose night`);
+        await requestTotalAndIsolating(d, lab);
         await refused(`survey request ${lab} --id s3 --purpose x`, /exactly one of --total/);
         await ok(`customer survey accept ${cust} --id s1`);
         await refused(`customer survey accept ${cust} --id s2`, /refused survey s2.*privacy guard/);

@@ -7,58 +7,45 @@
  * provider holds is refused.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { intervalCsv, ok, refused, tariff } from './party-cli.js';
+import { writeFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import {
+    initParties,
+    intervalCsv,
+    ok,
+    publishTariff,
+    refused,
+    registerMeter,
+    suiteDir,
+} from './party-cli.js';
 
 const IMPORT = '1-0:1.8.0';
 const EXPORT = '1-0:2.8.0';
 
 describe('femeter channels and provider switch (embedded engine, one process per party)', () => {
-    let dir = '';
-    const d = (p: string): string => join(dir, p);
-    before(() => {
-        dir = mkdtempSync(join(tmpdir(), 'femeter-switch-'));
-    });
-    after(() => {
-        rmSync(dir, { recursive: true, force: true });
-    });
+    const d = suiteDir('femeter-switch-');
 
     it('bills import and export per period by the provider of that period', async () => {
-        const ledger = d('ledger');
-        await ok(`init --role operator --id op --dir ${d('op')} --ledger ${ledger}`);
-        await ok(`operator bootstrap --dir ${d('op')}`);
-        for (const [role, id] of [
+        await initParties(d, `--ledger ${d('ledger')}`, [
             ['provider', 'acme'],
             ['provider', 'bolt'],
             ['customer', 'alice'],
             ['meter', 'm1'],
             ['auditor', 'audit'],
-        ] as const) {
-            await ok(`init --role ${role} --id ${id} --dir ${d(id)} --ledger ${ledger}`);
-            if (role !== 'meter')
-                await ok(
-                    `operator register --dir ${d('op')} --request ${d(`${id}/registration.json`)}`,
-                );
-        }
-        await ok(
-            `operator register --dir ${d('op')} --request ${d('m1/registration.json')} --owner alice --channel ${IMPORT},Wh,electricity ${EXPORT},Wh,electricity`,
+        ]);
+        await registerMeter(
+            d,
+            'm1',
+            'alice',
+            `--channel ${IMPORT},Wh,electricity ${EXPORT},Wh,electricity`,
         );
-        const tariffs: [string, string, number][] = [
+        for (const [prov, id, price] of [
             ['acme', 'acme.flat', 320],
             ['acme', 'acme.feed', 80],
             ['bolt', 'bolt.flat', 300],
             ['bolt', 'bolt.feed', 70],
-        ];
-        for (const [prov, id, price] of tariffs) {
-            writeFileSync(
-                d(`${id}.json`),
-                tariff(id, 1, 'Europe/Berlin', price).replace('"acme"', `"${prov}"`),
-            );
-            await ok(`provider publish-tariff --dir ${d(prov)} --file ${d(`${id}.json`)}`);
-        }
+        ] as const)
+            await publishTariff(d, prov, id, 1, 'Europe/Berlin', price);
         const cust = `--dir ${d('alice')} --meter m1`;
         for (const ch of [IMPORT, EXPORT])
             await ok(`customer publish-mpks ${cust} --channel ${ch} --from 2024-03 --count 2`);

@@ -15,7 +15,18 @@ import { strict as assert } from 'node:assert';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { periodSlots } from '../../../src/contract/tariff/index.js';
-import { type Agent, intervalCsv, ok, refused, startAgent, tariff } from './party-cli.js';
+import {
+    type Agent,
+    followFileArgs,
+    initParties,
+    intervalCsv,
+    ok,
+    publishTariff,
+    refused,
+    registerMeter,
+    requestTotalAndIsolating,
+    startAgent,
+} from './party-cli.js';
 
 const PERIODS = ['2024-03', '2024-04', '2024-05'] as const;
 const BER = 'Europe/Berlin';
@@ -38,8 +49,7 @@ export async function threePeriods(
 ): Promise<void> {
     const d = (p: string): string => join(dir, p);
     let agent: Agent;
-    const parties = [
-        ['operator', 'op'],
+    await initParties(d, engine, [
         ['provider', 'acme'],
         ['provider', 'bolt'],
         ['customer', 'alice'],
@@ -48,18 +58,10 @@ export async function threePeriods(
         ['meter', 'm-bne'],
         ['survey', 'lab'],
         ['auditor', 'audit'],
-    ] as const;
-    for (const [role, id] of parties)
-        await ok(`init --role ${role} --id ${id} --dir ${d(id)} ${engine}`);
+    ]);
     const op = `--dir ${d('op')}`;
-    await ok(`operator bootstrap ${op}`);
-    for (const [role, id] of parties)
-        if (role !== 'operator' && role !== 'meter')
-            await ok(`operator register ${op} --request ${d(`${id}/registration.json`)}`);
-    await ok(`operator register ${op} --request ${d('m-ber/registration.json')} --owner alice`);
-    await ok(
-        `operator register ${op} --request ${d('m-bne/registration.json')} --owner bob --slot-minutes 30 --zone ${BNE}`,
-    );
+    await registerMeter(d, 'm-ber', 'alice');
+    await registerMeter(d, 'm-bne', 'bob', `--slot-minutes 30 --zone ${BNE}`);
     const registry = JSON.parse(await ok(`operator list ${op}`)) as {
         meters: { id: string; slotMinutes: number; timeZone: string }[];
     };
@@ -68,17 +70,13 @@ export async function threePeriods(
         ['m-bne', 30, BNE],
     ]);
 
-    const tariffs: [string, string, number, string, number][] = [
+    for (const [prov, id, v, zone, price] of [
         ['acme', 'acme.flat', 1, BER, 320],
         ['acme', 'acme.flat', 2, BER, 350],
         ['acme', 'acme.au', 1, BNE, 250],
         ['bolt', 'bolt.flat', 1, BER, 300],
-    ];
-    for (const [prov, id, v, zone, price] of tariffs) {
-        const f = d(`${id}-${String(v)}.json`);
-        writeFileSync(f, tariff(id, v, zone, price).replace('"acme"', `"${prov}"`));
-        await ok(`provider publish-tariff --dir ${d(prov)} --file ${f}`);
-    }
+    ] as const)
+        await publishTariff(d, prov, id, v, zone, price);
     const alice = `--dir ${d('alice')} --meter m-ber`;
     const bob = `--dir ${d('bob')} --meter m-bne`;
     // m-ber's agent runs into June (its clock closes May), so four months of mpks
@@ -101,23 +99,7 @@ export async function threePeriods(
     // slot beside the tariff's key (the guard refuses it), one the customer refuses
     const lab = `--dir ${d('lab')} --meter m-ber --period 2024-03`;
     const aliceMarch = `${alice} --period 2024-03`;
-    await ok(`survey request ${lab} --id s1 --total --purpose load-study`);
-    writeFileSync(
-        d('almost.json'),
-        JSON.stringify({
-            kind: 'timeOfUse',
-            holidays: { country: 'DE' },
-            zones: [
-                {
-                    name: 'day',
-                    days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'holiday'],
-                    from: '00:15',
-                    to: '24:00',
-                },
-            ],
-        }),
-    );
-    await ok(`survey request ${lab} --id s2 --spec ${d('almost.json')} --purpose night`);
+    await requestTotalAndIsolating(d, lab);
     await ok(`survey request ${lab} --id s3 --total --purpose marketing`);
     await ok(`customer survey accept ${aliceMarch} --id s1`);
     await refused(
@@ -141,23 +123,7 @@ export async function threePeriods(
     const june = rowsOf('2024-06');
     const feed = d('feed.csv');
     writeFileSync(feed, 'timestamp,value\n');
-    const args = [
-        '--dir',
-        d('m-ber'),
-        '--source',
-        feed,
-        '--kind',
-        'csv-interval',
-        '--clock',
-        'source',
-        '--substitute-missing',
-        '--close-after-minutes',
-        '60',
-        '--open-ahead-hours',
-        '24',
-        '--poll-ms',
-        '100',
-    ];
+    const args = followFileArgs(d('m-ber'), feed);
     const recorded = (a: Agent, period: string): number =>
         a.events
             .filter((e) => e.event === 'recorded')
