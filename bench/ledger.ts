@@ -142,6 +142,27 @@ async function _drive(
     };
 }
 
+/** What a run drove, in figures, and the bytes it left in `dir` once its LevelDB is compacted. */
+async function _figures(
+    dir: string,
+    recordsPerTx: number,
+    { latencies, txs, elapsed }: Awaited<ReturnType<typeof _drive>>,
+): Promise<Omit<RunResult, 'system' | 'concurrency' | 'blocks' | 'bytesPerRecord'>> {
+    await _compact(join(dir, 'leveldb'));
+    const records = txs * recordsPerTx;
+    return {
+        recordsPerTx,
+        txs,
+        records,
+        seconds: elapsed,
+        txPerSecond: txs / elapsed,
+        recordsPerSecond: records / elapsed,
+        p50ms: _percentile(latencies, 50),
+        p99ms: _percentile(latencies, 99),
+        bytesOnDisk: await _du(dir),
+    };
+}
+
 /** The records of one transaction: distinct keys (meter/sequence/index) and fresh random values. */
 function _items(worker: number, seq: number, recordsPerTx: number): [string, string][] {
     const values = _values(recordsPerTx, SETTINGS.valueBytes);
@@ -167,34 +188,20 @@ async function runEngine(concurrency: number, recordsPerTx: number): Promise<Run
             clients.map((c, w) => c.submit('PutMany', JSON.stringify(_items(w, 99_999_999, 1)))),
         );
         const heightBefore = ledger.height;
-        const { latencies, txs, elapsed } = await _drive(
-            concurrency,
-            SETTINGS.seconds,
-            async (w, seq) => {
-                const client = clients[w];
-                if (client === undefined) throw new Error('no client');
-                await client.submit('PutMany', JSON.stringify(_items(w, seq, recordsPerTx)));
-            },
-        );
+        const run = await _drive(concurrency, SETTINGS.seconds, async (w, seq) => {
+            const client = clients[w];
+            if (client === undefined) throw new Error('no client');
+            await client.submit('PutMany', JSON.stringify(_items(w, seq, recordsPerTx)));
+        });
         const blocks = Number(ledger.height - heightBefore);
         await ledger.close();
-        await _compact(join(dir, 'leveldb'));
-        const bytes = await _du(dir);
-        const records = txs * recordsPerTx;
+        const f = await _figures(dir, recordsPerTx, run);
         return {
             system: 'engine',
             concurrency,
-            recordsPerTx,
-            txs,
-            records,
-            seconds: elapsed,
-            txPerSecond: txs / elapsed,
-            recordsPerSecond: records / elapsed,
-            p50ms: _percentile(latencies, 50),
-            p99ms: _percentile(latencies, 99),
+            ...f,
             blocks,
-            bytesOnDisk: bytes,
-            bytesPerRecord: bytes / (records + concurrency),
+            bytesPerRecord: f.bytesOnDisk / (f.records + concurrency),
         };
     } finally {
         await rm(dir, { recursive: true, force: true });
@@ -211,35 +218,21 @@ async function runBaseline(concurrency: number, recordsPerTx: number): Promise<R
         });
         await db.open();
         const utf8 = new TextEncoder();
-        const { latencies, txs, elapsed } = await _drive(
-            concurrency,
-            SETTINGS.seconds,
-            async (w, seq) => {
-                const ops = _items(w, seq, recordsPerTx).map(([key, value]) => ({
-                    type: 'put' as const,
-                    key,
-                    value: utf8.encode(value),
-                }));
-                await db.batch(ops, { sync: true });
-            },
-        );
+        const run = await _drive(concurrency, SETTINGS.seconds, async (w, seq) => {
+            const ops = _items(w, seq, recordsPerTx).map(([key, value]) => ({
+                type: 'put' as const,
+                key,
+                value: utf8.encode(value),
+            }));
+            await db.batch(ops, { sync: true });
+        });
         await db.close();
-        await _compact(join(dir, 'leveldb'));
-        const bytes = await _du(dir);
-        const records = txs * recordsPerTx;
+        const f = await _figures(dir, recordsPerTx, run);
         return {
             system: 'baseline',
             concurrency,
-            recordsPerTx,
-            txs,
-            records,
-            seconds: elapsed,
-            txPerSecond: txs / elapsed,
-            recordsPerSecond: records / elapsed,
-            p50ms: _percentile(latencies, 50),
-            p99ms: _percentile(latencies, 99),
-            bytesOnDisk: bytes,
-            bytesPerRecord: bytes / records,
+            ...f,
+            bytesPerRecord: f.bytesOnDisk / f.records,
         };
     } finally {
         await rm(dir, { recursive: true, force: true });

@@ -222,20 +222,37 @@ export async function runEngine(
         await engine.close();
         await compact(join(dir, 'ledger', 'leveldb'));
         const bytes = du(dir) - before;
-        return {
-            system,
-            concurrency,
-            perTx,
-            readingsPerSec: readings / secs,
-            txPerSec: txs / secs,
-            p50: pct(lat, 50),
-            p99: pct(lat, 99),
-            bytesPerReading: bytes / readings,
-            cpuUsPerReading: (cpu.user + cpu.system) / readings,
-        };
+        return cell(system, concurrency, perTx, { readings, txs, secs, lat, cpu, bytes });
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/** A cell's figures from what its run counted (`lat`: each transaction's milliseconds). */
+function cell(
+    system: string,
+    concurrency: number,
+    perTx: number,
+    r: {
+        readings: number;
+        txs: number;
+        secs: number;
+        lat: number[];
+        cpu: NodeJS.CpuUsage;
+        bytes: number;
+    },
+): Cell {
+    return {
+        system,
+        concurrency,
+        perTx,
+        readingsPerSec: r.readings / r.secs,
+        txPerSec: r.txs / r.secs,
+        p50: pct(r.lat, 50),
+        p99: pct(r.lat, 99),
+        bytesPerReading: r.bytes / r.readings,
+        cpuUsPerReading: (r.cpu.user + r.cpu.system) / r.readings,
+    };
 }
 
 async function runBaseline(
@@ -276,17 +293,14 @@ async function runBaseline(
     await compact(dir);
     const bytes = du(dir);
     rmSync(dir, { recursive: true, force: true });
-    return {
-        system: 'baseline: raw classic-level',
-        concurrency,
-        perTx,
-        readingsPerSec: readings / secs,
-        txPerSec: txs / secs,
-        p50: pct(lat, 50),
-        p99: pct(lat, 99),
-        bytesPerReading: bytes / readings,
-        cpuUsPerReading: (cpu.user + cpu.system) / readings,
-    };
+    return cell('baseline: raw classic-level', concurrency, perTx, {
+        readings,
+        txs,
+        secs,
+        lat,
+        cpu,
+        bytes,
+    });
 }
 
 async function main(): Promise<void> {
@@ -387,28 +401,35 @@ async function sweep(sample: ReadingInput[]): Promise<void> {
         }));
     const title = (what: string): string =>
         `bench:ledger ${what}, ${SWEEP_METERS} meters, ${date.slice(0, 16)}, ${cpus().length} cores`;
-    writeFileSync(
-        `${base}-sweep-rate.svg`,
-        linePlot({
-            title: title('throughput'),
-            xLabel: 'readings per transaction (log)',
-            yLabel: 'signed readings/s durable (log)',
-            series: series((c) => c.readingsPerSec),
-            logY: true,
-            target: { y: 20_000, label: 'target 20,000/s at 96/tx' },
-        }),
-    );
-    writeFileSync(
-        `${base}-sweep-bytes.svg`,
-        linePlot({
-            title: title('storage'),
-            xLabel: 'readings per transaction (log)',
-            yLabel: 'bytes on disk per reading (compacted)',
-            series: series((c) => c.bytesPerReading),
-            logY: false,
-            target: { y: 160, label: 'target 160 B' },
-        }),
-    );
+    for (const [file, what, yLabel, y, logY, target] of [
+        [
+            'rate',
+            'throughput',
+            'signed readings/s durable (log)',
+            (c: Cell) => c.readingsPerSec,
+            true,
+            { y: 20_000, label: 'target 20,000/s at 96/tx' },
+        ],
+        [
+            'bytes',
+            'storage',
+            'bytes on disk per reading (compacted)',
+            (c: Cell) => c.bytesPerReading,
+            false,
+            { y: 160, label: 'target 160 B' },
+        ],
+    ] as const)
+        writeFileSync(
+            `${base}-sweep-${file}.svg`,
+            linePlot({
+                title: title(what),
+                xLabel: 'readings per transaction (log)',
+                yLabel,
+                series: series(y),
+                logY,
+                target,
+            }),
+        );
     printTable(
         [
             'sweep: readings/tx',

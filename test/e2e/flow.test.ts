@@ -22,6 +22,7 @@ import { BadFunctionalKeyError, GuardRefusedError } from '../../src/roles/errors
 import { openFromCustomer, sealToProvider } from '../../src/roles/hpke.js';
 import { Provider } from '../../src/roles/provider/provider.js';
 import {
+    acceptTariff,
     CHANNEL,
     derive,
     dot,
@@ -120,20 +121,8 @@ describe('tariff change, provider switch, wrong bills and bad keys', () => {
     it('a tariff change at a period boundary bills each period with its own weights', async () => {
         const h = w.households[0]!;
         const pa = w.providers[0]!;
-        await h.customer.acceptTariff({
-            meter: h.meterId,
-            channel: CHANNEL,
-            provider: 'provider-a',
-            tariff: { id: 'provider-a.flat', version: 1 },
-            periods: [PERIOD],
-        });
-        await h.customer.acceptTariff({
-            meter: h.meterId,
-            channel: CHANNEL,
-            provider: 'provider-a',
-            tariff: { id: 'provider-a.htnt', version: 1 },
-            periods: [NEXT],
-        });
+        await acceptTariff(h, 'provider-a', 'provider-a.flat', [PERIOD]);
+        await acceptTariff(h, 'provider-a', 'provider-a.htnt', [NEXT]);
         const x1 = await meterPeriod(h, PERIOD);
         const x2 = await meterPeriod(h, NEXT);
         const [b1] = await pa.provider.bill(h.meterId, CHANNEL, PERIOD);
@@ -160,20 +149,8 @@ describe('tariff change, provider switch, wrong bills and bad keys', () => {
 
     it('a provider switch: the old provider gets no later keys and cannot bill them', async () => {
         const h = w.households[1]!;
-        await h.customer.acceptTariff({
-            meter: h.meterId,
-            channel: CHANNEL,
-            provider: 'provider-a',
-            tariff: { id: 'provider-a.flat', version: 1 },
-            periods: [PERIOD],
-        });
-        await h.customer.acceptTariff({
-            meter: h.meterId,
-            channel: CHANNEL,
-            provider: 'provider-b',
-            tariff: { id: 'provider-b.flat', version: 1 },
-            periods: [NEXT],
-        });
+        await acceptTariff(h, 'provider-a', 'provider-a.flat', [PERIOD]);
+        await acceptTariff(h, 'provider-b', 'provider-b.flat', [NEXT]);
         await meterPeriod(h, PERIOD);
         await meterPeriod(h, NEXT);
         assert.deepEqual(
@@ -369,21 +346,9 @@ describe('privacy guard', () => {
                     { name: 'one slot', price: 3000, days: ['mon'], from: '00:00', to: '00:15' },
                 ],
             });
-            await h.customer.acceptTariff({
-                meter: h.meterId,
-                channel: CHANNEL,
-                provider: 'provider-a',
-                tariff: { id: 'provider-a.energy', version: 1 },
-                periods: [PERIOD],
-            });
+            await acceptTariff(h, 'provider-a', 'provider-a.energy', [PERIOD]);
             await assert.rejects(
-                h.customer.acceptTariff({
-                    meter: h.meterId,
-                    channel: CHANNEL,
-                    provider: 'provider-a',
-                    tariff: { id: 'provider-a.spy', version: 1 },
-                    periods: [PERIOD],
-                }),
+                acceptTariff(h, 'provider-a', 'provider-a.spy', [PERIOD]),
                 (e) =>
                     e instanceof GuardRefusedError &&
                     e.offendingClass !== undefined &&
@@ -436,13 +401,7 @@ describe('meter crash mid-period', () => {
         const w = await makeWorld(1);
         try {
             const h = w.households[0]!;
-            await h.customer.acceptTariff({
-                meter: h.meterId,
-                channel: CHANNEL,
-                provider: 'provider-a',
-                tariff: { id: 'provider-a.energy', version: 1 },
-                periods: [PERIOD],
-            });
+            await acceptTariff(h, 'provider-a', 'provider-a.energy', [PERIOD]);
             const x = readingsFor(h.meterId, PERIOD);
             await h.agent.openPeriod(CHANNEL, PERIOD);
             h.agent.record(
@@ -499,13 +458,7 @@ describe('provider memory follows what is live', () => {
             const w = await makeWorld(1, { periods: [PERIOD] });
             try {
                 const h = w.households[0]!;
-                await h.customer.acceptTariff({
-                    meter: h.meterId,
-                    channel: CHANNEL,
-                    provider: 'provider-a',
-                    tariff: { id: 'provider-a.flat', version: 1 },
-                    periods: [PERIOD],
-                });
+                await acceptTariff(h, 'provider-a', 'provider-a.flat', [PERIOD]);
                 await h.agent.openPeriod(CHANNEL, PERIOD);
                 const x = readingsFor(h.meterId, PERIOD);
                 h.agent.record(

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { periodSlots, slotStartMs } from '../../src/contract/tariff/index.js';
 import { readingsFromSource } from '../../src/roles/meter/ingest.js';
 import { SourceError } from '../../src/roles/meter/sources/index.js';
-import { CHANNEL, makeWorld, PERIOD, type World } from './world.js';
+import { acceptTariff, CHANNEL, makeWorld, PERIOD, type World } from './world.js';
 
 const bp = periodSlots(PERIOD);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -48,13 +48,7 @@ describe('meter sources into the ledger', () => {
     before(async () => {
         w = await makeWorld(2);
         for (const h of w.households)
-            await h.customer.acceptTariff({
-                meter: h.meterId,
-                channel: CHANNEL,
-                provider: 'provider-a',
-                tariff: { id: 'provider-a.energy', version: 1 },
-                periods: [PERIOD],
-            });
+            await acceptTariff(h, 'provider-a', 'provider-a.energy', [PERIOD]);
     });
     after(async () => w.close());
 

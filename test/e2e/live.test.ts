@@ -12,20 +12,14 @@ import { readingsOfSlots } from '../../src/roles/meter/ingest.js';
 import { readLive, type SerialLine } from '../../src/roles/meter/live.js';
 import { dsmrFormat, parseObisSelector } from '../../src/roles/meter/sources/index.js';
 import { dsmrStamp, writeDsmr } from '../roles/meter/sources/writers.js';
-import { CHANNEL, makeWorld, PERIOD, type World } from './world.js';
+import { acceptTariff, CHANNEL, makeWorld, PERIOD, type World } from './world.js';
 
 describe('live P1 port into the ledger', () => {
     let w: World;
     before(async () => {
         w = await makeWorld(1);
         const h = w.households[0]!;
-        await h.customer.acceptTariff({
-            meter: h.meterId,
-            channel: CHANNEL,
-            provider: 'provider-a',
-            tariff: { id: 'provider-a.energy', version: 1 },
-            periods: [PERIOD],
-        });
+        await acceptTariff(h, 'provider-a', 'provider-a.energy', [PERIOD]);
     });
     after(async () => w.close());
 

@@ -6,7 +6,7 @@
 import { CustomerSurveys } from '../../src/roles/customer/survey.js';
 import { SurveyApi } from '../../src/roles/surveyor/api.js';
 import { Surveyor } from '../../src/roles/surveyor/surveyor.js';
-import { CHANNEL, PERIOD, registerKeyedParty, type World } from './world.js';
+import { acceptTariff, CHANNEL, PERIOD, registerKeyedParty, type World } from './world.js';
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'holiday'];
 
@@ -91,13 +91,5 @@ export const requestSurvey = (
     });
 
 /** The first household accepts provider-a's energy tariff for PERIOD (through its software). */
-export const acceptEnergy = (w: World) => {
-    const h = w.households[0]!;
-    return h.customer.acceptTariff({
-        meter: h.meterId,
-        channel: CHANNEL,
-        provider: 'provider-a',
-        tariff: { id: 'provider-a.energy', version: 1 },
-        periods: [PERIOD],
-    });
-};
+export const acceptEnergy = (w: World) =>
+    acceptTariff(w.households[0]!, 'provider-a', 'provider-a.energy', [PERIOD]);

@@ -187,6 +187,19 @@ export const dot = (x: readonly bigint[], y: readonly bigint[]): bigint =>
     x.reduce((s, v, i) => s + v * y[i]!, 0n);
 
 /**
+ * Household `h` accepts version 1 of `provider`'s tariff `tariff` for `periods` on CHANNEL, through
+ * its customer software (which applies the privacy guard and records the decision).
+ */
+export const acceptTariff = (h: Household, provider: string, tariff: string, periods: string[]) =>
+    h.customer.acceptTariff({
+        meter: h.meterId,
+        channel: CHANNEL,
+        provider,
+        tariff: { id: tariff, version: 1 },
+        periods,
+    });
+
+/**
  * Register party `id` of a `role` that holds an X25519 key (its secret derived from `id`) as the
  * operator; the connected participant (operator MSP) and its key pair.
  */

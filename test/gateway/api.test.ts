@@ -25,7 +25,7 @@ import {
 import { RemoteLedger } from '../../src/ledger/remote/client.js';
 import { signToken } from '../../src/ledger/remote/token.js';
 import { ROUTES, toBase64, TOKEN_SCHEME, TX_ROUTES } from '../../src/ledger/remote/wire.js';
-import { CHANNEL, makeWorld, meterPeriod, PERIOD, type World } from '../e2e/world.js';
+import { acceptTariff, CHANNEL, makeWorld, meterPeriod, PERIOD, type World } from '../e2e/world.js';
 
 process.env.FEMETER_E2E_ENGINE = 'gateway';
 
@@ -94,13 +94,7 @@ describe('gateway API', () => {
             provB: mk('provider-b', 'OperatorMSP'),
         };
         const h = w.households[0]!;
-        await h.customer.acceptTariff({
-            meter: h.meterId,
-            channel: CHANNEL,
-            provider: 'provider-a',
-            tariff: { id: 'provider-a.flat', version: 1 },
-            periods: [PERIOD],
-        });
+        await acceptTariff(h, 'provider-a', 'provider-a.flat', [PERIOD]);
         await meterPeriod(h, PERIOD);
     });
     after(async () => {

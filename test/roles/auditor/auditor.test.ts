@@ -4,7 +4,14 @@ import { strict as assert } from 'node:assert';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Auditor } from '../../../src/roles/auditor/auditor.js';
 import { memoryEngine, type MemoryLedger } from '../../contract/memory.js';
-import { CHANNEL, makeWorld, meterPeriod, PERIOD, type World } from '../../e2e/world.js';
+import {
+    acceptTariff,
+    CHANNEL,
+    makeWorld,
+    meterPeriod,
+    PERIOD,
+    type World,
+} from '../../e2e/world.js';
 
 describe('Auditor', () => {
     let w: World;
@@ -14,13 +21,7 @@ describe('Auditor', () => {
         ledger = engine.ledger;
         w = await makeWorld(1, { engine });
         const h = w.households[0]!;
-        await h.customer.acceptTariff({
-            meter: h.meterId,
-            channel: CHANNEL,
-            provider: 'provider-a',
-            tariff: { id: 'provider-a.flat', version: 1 },
-            periods: [PERIOD],
-        });
+        await acceptTariff(h, 'provider-a', 'provider-a.flat', [PERIOD]);
         await meterPeriod(h, PERIOD);
         await w.providers[0]!.provider.bill(h.meterId, CHANNEL, PERIOD);
     });

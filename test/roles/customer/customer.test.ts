@@ -4,7 +4,14 @@ import { strict as assert } from 'node:assert';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { RoleError } from '../../../src/roles/errors.js';
 import { memoryEngine } from '../../contract/memory.js';
-import { CHANNEL, makeWorld, meterPeriod, PERIOD, type World } from '../../e2e/world.js';
+import {
+    acceptTariff,
+    CHANNEL,
+    makeWorld,
+    meterPeriod,
+    PERIOD,
+    type World,
+} from '../../e2e/world.js';
 
 describe('Customer', () => {
     let w: World;
@@ -34,13 +41,7 @@ describe('Customer', () => {
     it('refuses to seal a key for a party that is not a provider', async () => {
         const h = w.households[0]!;
         await assert.rejects(
-            h.customer.acceptTariff({
-                meter: h.meterId,
-                channel: CHANNEL,
-                provider: 'auditor',
-                tariff: { id: 'provider-a.flat', version: 1 },
-                periods: [PERIOD],
-            }),
+            acceptTariff(h, 'auditor', 'provider-a.flat', [PERIOD]),
             (e) => e instanceof RoleError && e.code === 'NOT_PROVIDER',
         );
         assert.deepEqual(await h.party.api.getAgreements(h.meterId, CHANNEL, PERIOD), []);
@@ -48,13 +49,7 @@ describe('Customer', () => {
 
     it('checks a bill against its own readings: the honest bill matches, with a valid proof', async () => {
         const h = w.households[0]!;
-        await h.customer.acceptTariff({
-            meter: h.meterId,
-            channel: CHANNEL,
-            provider: 'provider-a',
-            tariff: { id: 'provider-a.flat', version: 1 },
-            periods: [PERIOD],
-        });
+        await acceptTariff(h, 'provider-a', 'provider-a.flat', [PERIOD]);
         await meterPeriod(h, PERIOD);
         assert.deepEqual(await h.customer.checkBills(h.meterId, CHANNEL, PERIOD), []);
         await w.providers[0]!.provider.bill(h.meterId, CHANNEL, PERIOD);

@@ -6,6 +6,7 @@ import { parseTariff, periodSlots, tariffWeights } from '../../../src/contract/t
 import { Provider, type FoldSnapshot } from '../../../src/roles/provider/provider.js';
 import { memoryEngine } from '../../contract/memory.js';
 import {
+    acceptTariff,
     CHANNEL,
     dot,
     makeWorld,
@@ -16,13 +17,7 @@ import {
 } from '../../e2e/world.js';
 
 const acceptHtnt = (h: World['households'][number]): Promise<unknown> =>
-    h.customer.acceptTariff({
-        meter: h.meterId,
-        channel: CHANNEL,
-        provider: 'provider-a',
-        tariff: { id: 'provider-a.htnt', version: 1 },
-        periods: [PERIOD],
-    });
+    acceptTariff(h, 'provider-a', 'provider-a.htnt', [PERIOD]);
 
 describe('Provider', () => {
     let w: World;
