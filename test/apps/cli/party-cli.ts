@@ -137,10 +137,10 @@ export type Party = readonly [
 ];
 
 /**
- * A deployment's parties, each in the directory `d(id)`: `femeter init` of
- * the operator `op` and of each party (on the ledger that `engine` names: `--ledger L`, or the
- * Fabric flags), `operator bootstrap`, and `operator register` of each party but the meters (they
- * need an owner: `registerMeter`).
+ * A deployment's parties, each in the directory `d(id)`: `femeter init` of the operator `op` and
+ * of each party (on the ledger that `engine` names: `--ledger L`, or the Fabric flags), `operator
+ * bootstrap`, and `operator register` of each party but the meters (they need an owner:
+ * `registerMeter`).
  */
 export async function initParties(
     d: Paths,
@@ -187,7 +187,8 @@ export async function publishTariff(
 /**
  * The surveyor requests, with `lab` (its --dir, --meter and --period flags), survey s1 of the
  * period's total and survey s2 of an aggregate that isolates slots beside a tariff's key
- * (ALMOST_ALL, written to `d('almost.json')`): beside an accepted tariff's key the guard refuses s2.
+ * (ALMOST_ALL, written to `d('almost.json')`): beside an accepted tariff's key the guard refuses
+ * s2.
  */
 export async function requestTotalAndIsolating(d: Paths, lab: string): Promise<void> {
     await ok(`survey request ${lab} --id s1 --total --purpose load-study`);
