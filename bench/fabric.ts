@@ -39,9 +39,14 @@
  * reading (each peer's block files + state LevelDB + history LevelDB, and the orderer's block files;
  * LevelDB sizes as the peers left them, not compacted).
  *
+ * `--presigned`: in the batched cells (femeter and baseline alike) each meter encrypts and signs its
+ * readings before the clock starts, as bench/readings.ts's engine-only figures do: on the shared
+ * cores of this machine the meters' work (≈ 0.1–0.2 ms a reading) otherwise competes with the
+ * network's, while real meters do it on their own hardware. Without it they do it while sending.
+ *
  * Usage: node dist/bench/fabric.js [--seconds 4] [--concurrency 1,2,4,8,16,32] [--batches 96,480]
  *        [--batch-meters 16[,64…]] [--single 40] [--engines embedded,fabric] [--connection PATH]
- *        [--skip single,sweep,provider,baseline] [--out bench-results/fabric.json]
+ *        [--skip single,sweep,provider,baseline] [--presigned] [--out bench-results/fabric.json]
  * Results are written as JSON only with `--out`.
  */
 import '../test/ledger/fixtures/quiet.js'; // before the contract loads: fabric-contract-api logs every decorator at info
@@ -113,6 +118,7 @@ const SETTINGS = {
     engines: arg('engines', 'embedded,fabric').split(','),
     connection: arg('connection', defaultConnectionPath()),
     skip: new Set(arg('skip', '').split(',').filter(Boolean)),
+    presigned: process.argv.includes('--presigned'),
     out: arg('out', ''),
 };
 const CHANNEL = '1-0:1.8.0';
@@ -134,6 +140,8 @@ class BenchMeter {
     readonly #enc: Encryptor<unknown>;
     readonly #signer: ReturnType<typeof ed25519Signer>;
     readonly #c0: Uint8Array;
+    /** Readings encrypted and signed ahead by {@link prepare}, from slot `next` on. */
+    #ready: ReadingInput[] = [];
     next = 0;
     constructor(id: string, api: FemeterApi, customerSeed: Uint8Array) {
         this.id = id;
@@ -157,10 +165,21 @@ class BenchMeter {
     get c0(): unknown {
         return this.#enc.open();
     }
-    /** The next n readings (slot = seq − 1), encrypted and signed now. */
+    /** Encrypt and sign the next `n` readings now, for {@link take} to hand out later. */
+    prepare(n: number): void {
+        const from = this.next;
+        this.#ready = this.take(n);
+        this.next = from;
+    }
+    /** The next n readings (slot = seq − 1): prepared ones first, the rest encrypted and signed now. */
     take(n: number): ReadingInput[] {
         const out: ReadingInput[] = [];
+        while (this.#ready.length > 0 && this.#ready[0]!.slot < this.next) this.#ready.shift();
         for (let k = 0; k < n && this.next < SLOTS; k++, this.next++) {
+            if (this.#ready[0]?.slot === this.next) {
+                out.push(this.#ready.shift()!);
+                continue;
+            }
             const slot = this.next;
             const c = g.encode(this.#enc.slot(slot, valueOf(this.id, slot)));
             const c0 = slot === 0 ? this.#c0 : undefined;
@@ -501,6 +520,13 @@ async function measure<T extends { readonly readings: number }>(
 const formatCostCc = (c: CellCost): string =>
     `${formatDisk(c.disk)}; chaincode CPU ${c.chaincodeCpuUsPerReading?.toFixed(0) ?? '?'} µs/reading`;
 
+/**
+ * How many readings a meter signs ahead with `--presigned` for a batched cell of 2 × --seconds: more
+ * than a closed-loop meter can commit in it (≤ 40 transactions a second), at most the period.
+ */
+const presignBudget = (perTx: number): number =>
+    Math.min(SLOTS, perTx * Math.ceil(SETTINGS.seconds * 2 * 40));
+
 /** One batched figure of the key-value baseline. */
 interface BaselineRun {
     readonly perTx: number;
@@ -557,6 +583,7 @@ async function openBaseline(ledger: FabricLedger, meters: number): Promise<Basel
                         derive(`kv-${round}-${i}/root`),
                     ),
             );
+            if (SETTINGS.presigned) for (const m of meters) m.prepare(presignBudget(perTx));
             const t0 = performance.now();
             const cpu0 = process.cpuUsage();
             const end = t0 + SETTINGS.seconds * 2000;
@@ -697,6 +724,7 @@ async function runEngine(
         for (const perTx of s.batches) {
             for (const nm of s.batchMeters) {
                 const meters = take(nm);
+                if (s.presigned) for (const m of meters) m.prepare(presignBudget(perTx));
                 const [r, cost] = await measure(probe, engineChaincode, () =>
                     closedLoop(meters, perTx, s.seconds * 2, Number.MAX_SAFE_INTEGER),
                 );

@@ -12,9 +12,11 @@
  *
  * Embedded cells are bench/readings.ts's (`runEngine`, `runBaseline`: the embedded engine in this
  * process, baseline raw classic-level writes of each reading's binary form; bytes after a full
- * compaction; readings encrypted and signed before the clock starts, the engine alone, as issue
- * 11's embedded target reads; `--pipeline`: the meters encrypt and sign inside the timed loop, in
- * the same process, as the Fabric cells' meters do in the bench client). Fabric cells are
+ * compaction). By default every meter's readings are encrypted and signed before the clock starts
+ * on both engines (embedded: the engine alone, as issue 11's embedded target reads; Fabric:
+ * `--presigned`, the network alone — real meters sign on their own hardware, not on the cores the
+ * network runs on here); `--pipeline`: the meters encrypt and sign inside the timed loop, in the
+ * bench process, on both engines. Fabric cells are
  * bench/fabric.ts's batched cells, run as a child `node dist/bench/fabric.js --engines fabric --skip
  * single,sweep,provider --batches P --batch-meters M` (its key-value baseline chaincode on the same
  * network; bytes per reading = one peer's block files + state + history LevelDB, not compacted),
@@ -117,6 +119,7 @@ function fabricCells(
     seconds: number,
     connection: string,
     out: string,
+    presigned: boolean,
 ): SweepCell[] {
     const json = `${out}-fabric-run.json`;
     const bench = join(dirname(fileURLToPath(import.meta.url)), 'fabric.js');
@@ -135,6 +138,7 @@ function fabricCells(
         '--out',
         json,
         ...(connection ? ['--connection', connection] : []),
+        ...(presigned ? ['--presigned'] : []),
     ];
     console.log(`[fabric] node ${args.join(' ')}`);
     execFileSync(process.execPath, args, { stdio: 'inherit' });
@@ -286,7 +290,9 @@ async function main(): Promise<void> {
         else if (e === 'fabric') {
             const tmp = mkdtempSync(join(tmpdir(), 'femeter-sweep-'));
             try {
-                cells.push(...fabricCells(meters, perTx, seconds, connection, join(tmp, 'run')));
+                cells.push(
+                    ...fabricCells(meters, perTx, seconds, connection, join(tmp, 'run'), !pipeline),
+                );
             } finally {
                 rmSync(tmp, { recursive: true, force: true });
             }
@@ -301,9 +307,9 @@ async function main(): Promise<void> {
             perTx,
             seconds,
             engines,
-            embeddedMeters: pipeline
+            meterWork: pipeline
                 ? 'encrypt+sign in the timed loop (--pipeline)'
-                : 'pre-signed (engine only)',
+                : 'readings encrypted and signed before the clock starts',
             ...(connection ? { connection } : {}),
         },
         durationSeconds: (performance.now() - t0) / 1000,
