@@ -29,7 +29,7 @@ export async function scrape(endpoint: string): Promise<MetricSnapshot> {
     let text: string;
     try {
         const res = await fetch(`http://${endpoint}/metrics`, {
-            signal: AbortSignal.timeout(5000),
+            signal: AbortSignal.timeout(15_000),
         });
         text = await res.text();
     } catch {
@@ -85,11 +85,16 @@ export async function snapshotNodes(nodes: Nodes): Promise<NodeSnapshots> {
     return new Map(entries);
 }
 
-/** The network's cost between two snapshots. */
+/**
+ * The network's cost between two snapshots; a node whose metrics could not be read in either
+ * (an empty snapshot) counts as NaN, never as its totals since it started.
+ */
 export function networkCost(before: NodeSnapshots, after: NodeSnapshots): NetworkCost {
+    const seen = (node: string): boolean =>
+        (before.get(node)?.size ?? 0) > 0 && (after.get(node)?.size ?? 0) > 0;
     const delta = (node: string, name: string): number =>
-        (after.get(node)?.get(name) ?? 0) - (before.get(node)?.get(name) ?? 0);
-    const peers = [...after.keys()].filter((k) => k.startsWith('peer-'));
+        seen(node) ? (after.get(node)?.get(name) ?? 0) - (before.get(node)?.get(name) ?? 0) : NaN;
+    const peers = [...after.keys()].filter((k) => k.startsWith('peer-') && seen(k));
     const phases = PHASES.map(([phase, kind, metric]) => {
         const nodes = kind === 'orderer' ? ['orderer'] : peers;
         let sum = 0;
