@@ -27,6 +27,8 @@
  * --out bench-results/sweep  --pipeline. `node dist/bench/sweep.js --plot-only <out>` redraws the
  * SVGs from `<out>.json`.
  */
+import '../test/ledger/fixtures/quiet.js'; // before the contract loads: fabric-contract-api logs every decorator at info
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
