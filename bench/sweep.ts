@@ -33,7 +33,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { embeddedEngine } from '../src/apps/engines.js';
 import { ed25519Signer } from '../src/contract/index.js';
@@ -269,8 +269,10 @@ async function main(): Promise<void> {
     const plotOnly = process.argv.indexOf('--plot-only');
     if (plotOnly !== -1) {
         const file = process.argv[plotOnly + 1] ?? out;
-        const doc = JSON.parse(readFileSync(`${file.replace(/\.json$/, '')}.json`, 'utf8'));
-        writePlots(file.replace(/\.json$/, ''), doc as SweepDoc);
+        const doc = JSON.parse(
+            readFileSync(`${file.replace(/\.json$/, '')}.json`, 'utf8'),
+        ) as SweepDoc;
+        writePlots(file.replace(/\.json$/, ''), doc);
         return;
     }
     const meters = list(arg('meters', '1,16,64'));
@@ -326,7 +328,8 @@ async function main(): Promise<void> {
     writePlots(out, doc);
 }
 
-main().catch((e: unknown) => {
-    console.error(e);
-    process.exitCode = 1;
-});
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+    main().catch((e: unknown) => {
+        console.error(e);
+        process.exitCode = 1;
+    });
