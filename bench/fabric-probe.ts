@@ -26,14 +26,16 @@ export type MetricSnapshot = ReadonlyMap<string, number>;
 /** Scrape one operations endpoint (`host:port`); an unreachable endpoint gives an empty snapshot. */
 export async function scrape(endpoint: string): Promise<MetricSnapshot> {
     const out = new Map<string, number>();
-    let text: string;
-    try {
-        const res = await fetch(`http://${endpoint}/metrics`, {
-            signal: AbortSignal.timeout(15_000),
-        });
-        text = await res.text();
-    } catch {
-        return out;
+    let text = '';
+    for (let attempt = 0; attempt < 3 && text === ''; attempt++) {
+        try {
+            const res = await fetch(`http://${endpoint}/metrics`, {
+                signal: AbortSignal.timeout(10_000),
+            });
+            if (res.ok) text = await res.text();
+        } catch {
+            await new Promise((resolve) => setTimeout(resolve, 500)); // a busy node: once more
+        }
     }
     for (const line of text.split('\n')) {
         if (line.startsWith('#') || line.length === 0) continue;

@@ -8,7 +8,11 @@
  * - `<out>-embedded.svg`, `<out>-fabric.svg`: readings/s (log) against readings per transaction
  *   (log), one line per meter count, femeter solid, its baseline dashed in the same colour;
  * - `<out>-bytes.svg`: bytes on disk per stored reading against readings per transaction, femeter
- *   solid, baseline dashed, one line per engine (at the largest meter count).
+ *   solid, baseline dashed, one colour per engine, at the largest meter count (embedded: everything,
+ *   compacted; Fabric: one peer's block files, which are exact — a running peer's state and history
+ *   LevelDBs grow and shrink with their compactions, so their share is in the JSON, not drawn);
+ * - `<out>-fabric-run.json`: bench:fabric's own JSON of the Fabric cells (per cell: latency phases,
+ *   CPU of each node, the chaincode and the client, bytes per reading by store).
  *
  * Embedded cells are bench/readings.ts's (`runEngine`, `runBaseline`: the embedded engine in this
  * process, baseline raw classic-level writes of each reading's binary form; bytes after a full
@@ -30,8 +34,8 @@
 import '../test/ledger/fixtures/quiet.js'; // before the contract loads: fabric-contract-api logs every decorator at info
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -55,6 +59,8 @@ export interface SweepCell {
     readonly p50ms: number;
     /** Bytes on disk per stored reading (embedded: compacted; Fabric: one peer, as left). */
     readonly bytesPerReading: number | undefined;
+    /** Fabric: of which one peer's block files (exact: append-only). */
+    readonly blockBytesPerReading?: number;
     /** CPU of the bench process per reading, µs (embedded: engine + meters; Fabric: client). */
     readonly cpuUsPerReading: number | undefined;
     /** Fabric: CPU of the chaincode server per reading, µs. */
@@ -110,7 +116,7 @@ interface FabricRun {
     readonly p50ms: number;
     readonly clientCpuUsPerReading?: number;
     readonly cost?: {
-        readonly disk?: { readonly peerTotal: number };
+        readonly disk?: { readonly peerTotal: number; readonly blocks: number };
         readonly chaincodeCpuUsPerReading?: number;
     };
 }
@@ -123,7 +129,7 @@ function fabricCells(
     out: string,
     presigned: boolean,
 ): SweepCell[] {
-    const json = `${out}-fabric-run.json`;
+    const json = `${out}-fabric-run.json`; // bench:fabric's own JSON: each cell's phases, CPU, bytes
     const bench = join(dirname(fileURLToPath(import.meta.url)), 'fabric.js');
     const args = [
         bench,
@@ -158,6 +164,7 @@ function fabricCells(
         txPerSecond: x.txPerSecond,
         p50ms: x.p50ms,
         bytesPerReading: x.cost?.disk?.peerTotal,
+        ...(x.cost?.disk ? { blockBytesPerReading: x.cost.disk.blocks } : {}),
         cpuUsPerReading: x.clientCpuUsPerReading,
         ...(x.cost?.chaincodeCpuUsPerReading !== undefined
             ? { chaincodeCpuUsPerReading: x.cost.chaincodeCpuUsPerReading }
@@ -201,21 +208,26 @@ export function sweepPlots(doc: SweepDoc): Record<string, string> {
             },
         });
     }
+    // embedded: everything, compacted; Fabric: one peer's block files only — exact, while a running
+    // peer's state and history LevelDBs move with their compactions (bytesPerReading has all three)
+    const bytesOf = (c: SweepCell): number | undefined =>
+        c.engine === 'fabric' ? c.blockBytesPerReading : c.bytesPerReading;
     const bytes: PlotSeries[] = engines.flatMap((engine, i) => {
-        const cells = doc.cells.filter((c) => c.engine === engine && c.bytesPerReading);
+        const cells = doc.cells.filter((c) => c.engine === engine && bytesOf(c) !== undefined);
         const m = Math.max(...cells.map((c) => c.meters));
+        const what = engine === 'fabric' ? 'fabric, blocks' : engine;
         return (['femeter', 'baseline'] as const).map((system) => ({
-            label: `${system === 'femeter' ? 'femeter' : BASELINE_NAME[engine]}, ${engine}`,
+            label: `${system === 'femeter' ? 'femeter' : BASELINE_NAME[engine]}, ${what}`,
             points: cells
                 .filter((c) => c.meters === m && c.system === system)
-                .map((c) => ({ x: c.perTx, y: c.bytesPerReading! })),
+                .map((c) => ({ x: c.perTx, y: bytesOf(c)! })),
             dashed: system === 'baseline',
             colour: COLOURS[i % COLOURS.length] ?? '#000',
         }));
     });
     if (bytes.some((s) => s.points.length > 0))
         plots['-bytes.svg'] = linePlot({
-            title: `bench:sweep, bytes on disk per reading (largest meter count), ${when}`,
+            title: `bench:sweep, bytes on disk per reading (most meters), ${when}`,
             xLabel: 'readings per transaction (log)',
             yLabel: 'bytes on disk per stored reading',
             series: bytes.filter((s) => s.points.length > 0),
@@ -291,16 +303,9 @@ async function main(): Promise<void> {
     for (const e of engines) {
         if (e === 'embedded')
             cells.push(...(await embeddedCells(meters, perTx, pipeline, seconds)));
-        else if (e === 'fabric') {
-            const tmp = mkdtempSync(join(tmpdir(), 'femeter-sweep-'));
-            try {
-                cells.push(
-                    ...fabricCells(meters, perTx, seconds, connection, join(tmp, 'run'), !pipeline),
-                );
-            } finally {
-                rmSync(tmp, { recursive: true, force: true });
-            }
-        } else throw new Error(`unknown engine ${e} (embedded, fabric)`);
+        else if (e === 'fabric')
+            cells.push(...fabricCells(meters, perTx, seconds, connection, out, !pipeline));
+        else throw new Error(`unknown engine ${e} (embedded, fabric)`);
     }
     const doc: SweepDoc = {
         date: new Date().toISOString(),
