@@ -177,6 +177,8 @@ function fabricCells(
 }
 
 const BASELINE_NAME = { embedded: 'raw classic-level', fabric: 'key-value chaincode' } as const;
+/** Line colours: the shared palette without the target line's green. */
+const LINE_COLOURS = COLOURS.filter((c) => c !== '#2ca02c');
 
 /** The sweep's SVG plots, by file suffix. */
 export function sweepPlots(doc: SweepDoc): Record<string, string> {
@@ -193,7 +195,7 @@ export function sweepPlots(doc: SweepDoc): Record<string, string> {
                     .filter((c) => c.meters === m && c.system === system)
                     .map((c) => ({ x: c.perTx, y: c.readingsPerSecond })),
                 dashed: system === 'baseline',
-                colour: COLOURS[i % COLOURS.length] ?? '#000',
+                colour: LINE_COLOURS[i % LINE_COLOURS.length] ?? '#000',
             })),
         );
         plots[`-${engine}.svg`] = linePlot({
@@ -222,7 +224,7 @@ export function sweepPlots(doc: SweepDoc): Record<string, string> {
                 .filter((c) => c.meters === m && c.system === system)
                 .map((c) => ({ x: c.perTx, y: bytesOf(c)! })),
             dashed: system === 'baseline',
-            colour: COLOURS[i % COLOURS.length] ?? '#000',
+            colour: LINE_COLOURS[i % LINE_COLOURS.length] ?? '#000',
         }));
     });
     if (bytes.some((s) => s.points.length > 0))
