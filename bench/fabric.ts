@@ -26,18 +26,33 @@
  *
  * Fabric network: the one at `--connection` / `$FEMETER_FABRIC_CONNECTION` /
  * `~/.cache/femeter/fabric-net/connection.json` if it exists; otherwise this bench brings up its own
- * (scripts/fabric/build + up in `~/.cache/femeter/fabric-bench`, ports 17350+) and takes it down at the
- * end. A fresh chaincode `bench-…` is deployed for the run and stopped afterwards.
+ * (scripts/fabric/build + up in `$FEMETER_FABRIC_BENCH_DIR` or `~/.cache/femeter/fabric-bench`, ports
+ * `$FEMETER_FABRIC_BASE_PORT` or 17350+, with enough client users for the meters unless
+ * `$FEMETER_FABRIC_USERS_CUSTOMERS` says otherwise) and takes it down at the end. A fresh chaincode
+ * `bench-…` is deployed for the run and stopped afterwards.
+ *
+ * Batched cells (3.) run every `--batches` × `--batch-meters` pair, fresh meters each. On Fabric each
+ * cell (femeter and its baseline alike) also reports what it cost the network, read from outside
+ * (bench/fabric-probe.ts): mean latency of each phase from the orderer's and peers' Prometheus
+ * metrics (endorsement, orderer validation, block fill, raft persist, peer validate+commit), CPU
+ * seconds of each node and µs of chaincode-server CPU per reading, and bytes on disk per stored
+ * reading (each peer's block files + state LevelDB + history LevelDB, and the orderer's block files;
+ * LevelDB sizes as the peers left them, not compacted).
+ *
+ * `--presigned`: in the batched cells (femeter and baseline alike) each meter encrypts and signs its
+ * readings before the clock starts, as bench/readings.ts's engine-only figures do: on the shared
+ * cores of this machine the meters' work (≈ 0.1–0.2 ms a reading) otherwise competes with the
+ * network's, while real meters do it on their own hardware. Without it they do it while sending.
  *
  * Usage: node dist/bench/fabric.js [--seconds 4] [--concurrency 1,2,4,8,16,32] [--batches 96,480]
- *        [--batch-meters 16] [--single 40] [--engines embedded,fabric] [--connection PATH]
- *        [--skip single,sweep,provider,baseline] [--out bench-results/fabric.json]
+ *        [--batch-meters 16[,64…]] [--single 40] [--engines embedded,fabric] [--connection PATH]
+ *        [--skip single,sweep,provider,baseline] [--presigned] [--out bench-results/fabric.json]
  * Results are written as JSON only with `--out`.
  */
 import '../test/ledger/fixtures/quiet.js'; // before the contract loads: fabric-contract-api logs every decorator at info
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -79,18 +94,31 @@ import { Customer } from '../src/roles/customer/customer.js';
 import { Wallet } from '../src/roles/customer/wallet.js';
 import { hpkeKeyPair } from '../src/roles/hpke.js';
 import { arg, fmtMs, printTable } from './timing.js';
+import {
+    chaincodeCpuSeconds,
+    diskPerReading,
+    formatCost,
+    formatDisk,
+    ledgerSizes,
+    networkCost,
+    snapshotNodes,
+    type DiskPerReading,
+    type NetworkCost,
+    type Nodes,
+} from './fabric-probe.js';
 
 const list = (s: string): number[] => s.split(',').map((x) => Number.parseInt(x, 10));
 const SETTINGS = {
     seconds: Number(arg('seconds', '4')),
     concurrency: list(arg('concurrency', '1,2,4,8,16,32')),
     batches: list(arg('batches', '96,480')),
-    batchMeters: Number(arg('batch-meters', '16')),
+    batchMeters: list(arg('batch-meters', '16')),
     single: Number(arg('single', '40')),
     maxTxPerMeter: 400,
     engines: arg('engines', 'embedded,fabric').split(','),
     connection: arg('connection', defaultConnectionPath()),
     skip: new Set(arg('skip', '').split(',').filter(Boolean)),
+    presigned: process.argv.includes('--presigned'),
     out: arg('out', ''),
 };
 const CHANNEL = '1-0:1.8.0';
@@ -112,6 +140,8 @@ class BenchMeter {
     readonly #enc: Encryptor<unknown>;
     readonly #signer: ReturnType<typeof ed25519Signer>;
     readonly #c0: Uint8Array;
+    /** Readings encrypted and signed ahead by {@link prepare}, from slot `next` on. */
+    #ready: ReadingInput[] = [];
     next = 0;
     constructor(id: string, api: FemeterApi, customerSeed: Uint8Array) {
         this.id = id;
@@ -135,10 +165,21 @@ class BenchMeter {
     get c0(): unknown {
         return this.#enc.open();
     }
-    /** The next n readings (slot = seq − 1), encrypted and signed now. */
+    /** Encrypt and sign the next `n` readings now, for {@link take} to hand out later. */
+    prepare(n: number): void {
+        const from = this.next;
+        this.#ready = this.take(n);
+        this.next = from;
+    }
+    /** The next n readings (slot = seq − 1): prepared ones first, the rest encrypted and signed now. */
     take(n: number): ReadingInput[] {
         const out: ReadingInput[] = [];
+        while (this.#ready.length > 0 && this.#ready[0]!.slot < this.next) this.#ready.shift();
         for (let k = 0; k < n && this.next < SLOTS; k++, this.next++) {
+            if (this.#ready[0]?.slot === this.next) {
+                out.push(this.#ready.shift()!);
+                continue;
+            }
             const slot = this.next;
             const c = g.encode(this.#enc.slot(slot, valueOf(this.id, slot)));
             const c0 = slot === 0 ? this.#c0 : undefined;
@@ -265,6 +306,8 @@ interface Sweep {
     readonly p50ms: number;
     readonly p99ms: number;
     readonly errors: number;
+    /** CPU of this bench process (the meters' encrypt + sign, the client, all threads) per reading, µs. */
+    readonly clientCpuUsPerReading: number;
 }
 
 /** `clients` meters in a closed loop, `perTx` readings per transaction, for `seconds` (or until done). */
@@ -278,6 +321,7 @@ async function closedLoop(
     let errors = 0;
     let readings = 0;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const end = t0 + seconds * 1000;
     await Promise.all(
         meters.map(async (m) => {
@@ -299,8 +343,10 @@ async function closedLoop(
         }),
     );
     const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     return {
         clients: meters.length,
+        clientCpuUsPerReading: readings > 0 ? (cpu.user + cpu.system) / readings : NaN,
         txs: lat.length,
         seconds: secs,
         txPerSecond: lat.length / secs,
@@ -409,9 +455,82 @@ async function providerBill(
     };
 }
 
+/** What one Fabric cell cost the network (bench/fabric-probe.ts). */
+interface CellCost {
+    readonly network: NetworkCost;
+    /** Bytes on disk per stored reading: each peer's ledger, and the orderer's blocks. */
+    readonly disk: DiskPerReading | undefined;
+    /** CPU of the chaincode server over the cell, µs per reading. */
+    readonly chaincodeCpuUsPerReading: number | undefined;
+}
+
+interface Probe {
+    readonly nodes: Nodes;
+    readonly dataDir: string;
+}
+
+function networkProbe(ledger: FabricLedger): Probe {
+    const p = ledger.profile;
+    return {
+        dataDir: p.dataDir,
+        nodes: {
+            // in connection.json, not in the typed profile (the engine never talks to it)
+            orderer:
+                (
+                    JSON.parse(readFileSync(join(p.dataDir, 'connection.json'), 'utf8')) as {
+                        orderer: { operationsEndpoint?: string };
+                    }
+                ).orderer.operationsEndpoint ?? '',
+            peers: Object.values(p.organizations).map((o) => ({
+                name: o.name,
+                endpoint: o.peer.operationsEndpoint,
+            })),
+        },
+    };
+}
+
+/** Run a cell between two looks at the network (metrics, ledger sizes, chaincode CPU). */
+async function measure<T extends { readonly readings: number }>(
+    probe: Probe | undefined,
+    chaincode: string | undefined,
+    run: () => Promise<T>,
+): Promise<[T, CellCost | undefined]> {
+    if (!probe) return [await run(), undefined];
+    const cc0 = chaincode ? chaincodeCpuSeconds(probe.dataDir, chaincode) : undefined;
+    const m0 = await snapshotNodes(probe.nodes);
+    const d0 = ledgerSizes(probe.dataDir);
+    const r = await run();
+    await sleep(300); // the last blocks reach both peers' ledgers
+    const cc1 = chaincode ? chaincodeCpuSeconds(probe.dataDir, chaincode) : undefined;
+    const m1 = await snapshotNodes(probe.nodes);
+    const d1 = ledgerSizes(probe.dataDir);
+    return [
+        r,
+        {
+            network: networkCost(m0, m1),
+            disk: diskPerReading(d0, d1, r.readings),
+            chaincodeCpuUsPerReading:
+                cc0 !== undefined && cc1 !== undefined && r.readings > 0
+                    ? (1e6 * (cc1 - cc0)) / r.readings
+                    : undefined,
+        },
+    ];
+}
+
+const formatCostCc = (c: CellCost): string =>
+    `${formatDisk(c.disk)}; chaincode CPU ${c.chaincodeCpuUsPerReading?.toFixed(0) ?? '?'} µs/reading`;
+
+/**
+ * How many readings a meter signs ahead with `--presigned` for a batched cell of 2 × --seconds: more
+ * than a closed-loop meter can commit in it (≤ 40 transactions a second), at most the period.
+ */
+const presignBudget = (perTx: number): number =>
+    Math.min(SLOTS, perTx * Math.ceil(SETTINGS.seconds * 2 * 40));
+
 /** One batched figure of the key-value baseline. */
 interface BaselineRun {
     readonly perTx: number;
+    readonly clients: number;
     readonly readings: number;
     readonly seconds: number;
     readonly readingsPerSecond: number;
@@ -419,16 +538,18 @@ interface BaselineRun {
     readonly p50ms: number;
     readonly errors: number;
     readonly valueBytes: number;
+    readonly clientCpuUsPerReading: number;
 }
 
 /** The key-value baseline chaincode, deployed for the run on the femeter engine's network. */
 interface Baseline {
     readonly chaincode: string;
-    run(perTx: number): Promise<BaselineRun>;
+    run(perTx: number, clients: number): Promise<BaselineRun>;
     close(): Promise<void>;
 }
 
 async function openBaseline(ledger: FabricLedger, meters: number): Promise<Baseline> {
+    // every client user of the org holds one meter of femeter's part or one of this baseline's
     const profile = ledger.profile;
     const connectionPath = join(profile.dataDir, 'connection.json');
     const chaincode = freshChaincodeName('kvbase');
@@ -445,15 +566,16 @@ async function openBaseline(ledger: FabricLedger, meters: number): Promise<Basel
     let round = 0;
     return {
         chaincode,
-        async run(perTx) {
+        async run(perTx, n) {
             round++;
+            const active = clients.slice(0, n);
             const lat: number[] = [];
             let readings = 0;
             let errors = 0;
             let valueBytes = 0;
             // the same records as femeter's meters send, encrypted and signed while sending
             // (the meters' set-up — mpk, precomputed tables — is outside the timed window)
-            const meters = clients.map(
+            const meters = active.map(
                 (_, i) =>
                     new BenchMeter(
                         `kv-${round}-${i}`,
@@ -461,10 +583,12 @@ async function openBaseline(ledger: FabricLedger, meters: number): Promise<Basel
                         derive(`kv-${round}-${i}/root`),
                     ),
             );
+            if (SETTINGS.presigned) for (const m of meters) m.prepare(presignBudget(perTx));
             const t0 = performance.now();
+            const cpu0 = process.cpuUsage();
             const end = t0 + SETTINGS.seconds * 2000;
             await Promise.all(
-                clients.map(async (client, i) => {
+                active.map(async (client, i) => {
                     const m = meters[i]!;
                     while (performance.now() < end && m.next < SLOTS) {
                         const batch = m.take(perTx);
@@ -489,8 +613,11 @@ async function openBaseline(ledger: FabricLedger, meters: number): Promise<Basel
                 }),
             );
             const seconds = (performance.now() - t0) / 1000;
+            const cpu = process.cpuUsage(cpu0);
             return {
                 perTx,
+                clientCpuUsPerReading: readings > 0 ? (cpu.user + cpu.system) / readings : NaN,
+                clients: n,
                 readings,
                 seconds,
                 readingsPerSecond: readings / seconds,
@@ -517,10 +644,14 @@ interface EngineResult {
         readonly perTx: number;
         readonly readings: number;
         readonly readingsPerSecond: number;
+        readonly cost?: CellCost;
     })[];
     readonly provider50: ProviderTimes | undefined;
     readonly providerMonth: ProviderTimes | undefined;
-    readonly baseline?: { readonly chaincode: string; readonly batched: BaselineRun[] };
+    readonly baseline?: {
+        readonly chaincode: string;
+        readonly batched: (BaselineRun & { cost?: CellCost })[];
+    };
     readonly adapterStats?: unknown;
 }
 
@@ -529,13 +660,14 @@ async function runEngine(
     engine: Engine,
     dlog: DlogSolver<unknown>,
     ledger?: FabricLedger,
+    engineChaincode?: string,
 ): Promise<EngineResult> {
     const s = SETTINGS;
     const nSweep = s.skip.has('sweep') ? 0 : Math.max(...s.concurrency);
     const n =
         (s.skip.has('single') ? 0 : 1) +
         nSweep +
-        s.batches.length * s.batchMeters +
+        s.batches.length * s.batchMeters.reduce((a, b) => a + b, 0) +
         (s.skip.has('provider') ? 0 : 2);
     console.log(
         `\n[${name}] setting up ${n} customers with meters (registration, mpk publication)…`,
@@ -580,30 +712,44 @@ async function runEngine(
         );
     }
 
-    // 3. batched readings, each beside the key-value baseline (Fabric) right after it
+    // 3. batched readings, each beside the key-value baseline (Fabric) right after it, each cell
+    //    with what it cost the network (latency phases, CPU, bytes on disk per reading)
+    const maxMeters = Math.max(...s.batchMeters);
     const baseline =
-        ledger && !s.skip.has('baseline') ? await openBaseline(ledger, s.batchMeters) : undefined;
+        ledger && !s.skip.has('baseline') ? await openBaseline(ledger, maxMeters) : undefined;
+    const probe = ledger ? networkProbe(ledger) : undefined;
     const batched: EngineResult['batched'] = [];
-    const baselineRuns: BaselineRun[] = [];
+    const baselineRuns: (BaselineRun & { cost?: CellCost })[] = [];
     try {
         for (const perTx of s.batches) {
-            const r = await closedLoop(
-                take(s.batchMeters),
-                perTx,
-                s.seconds * 2,
-                Number.MAX_SAFE_INTEGER,
-            );
-            batched.push({ ...r, perTx, readingsPerSecond: r.readings / r.seconds });
-            console.log(
-                `[${name}] ${s.batchMeters} meters × ${perTx} readings/tx: ${(r.readings / r.seconds).toFixed(0)} readings/s (${r.txPerSecond.toFixed(1)} tx/s, p50 ${fmtMs(r.p50ms)})${r.errors ? `, ${r.errors} errors` : ''}`,
-            );
-            if (baseline) {
-                const k = await baseline.run(perTx);
-                baselineRuns.push(k);
-                const share = (100 * r.readings) / r.seconds / k.readingsPerSecond;
-                console.log(
-                    `[${name}] baseline key-value chaincode, ${s.batchMeters} clients × ${perTx} records/tx of ${k.valueBytes} B: ${k.readingsPerSecond.toFixed(0)} records/s (${k.txPerSecond.toFixed(1)} tx/s, p50 ${fmtMs(k.p50ms)})${k.errors ? `, ${k.errors} errors` : ''} — femeter ${share.toFixed(0)} % of it (target ≥ 50 %)`,
+            for (const nm of s.batchMeters) {
+                const meters = take(nm);
+                if (s.presigned) for (const m of meters) m.prepare(presignBudget(perTx));
+                const [r, cost] = await measure(probe, engineChaincode, () =>
+                    closedLoop(meters, perTx, s.seconds * 2, Number.MAX_SAFE_INTEGER),
                 );
+                batched.push({ ...r, perTx, readingsPerSecond: r.readings / r.seconds, cost });
+                console.log(
+                    `[${name}] ${nm} meters × ${perTx} readings/tx: ${(r.readings / r.seconds).toFixed(0)} readings/s (${r.txPerSecond.toFixed(1)} tx/s, p50 ${fmtMs(r.p50ms)})${r.errors ? `, ${r.errors} errors` : ''}`,
+                );
+                if (cost)
+                    console.log(
+                        `    ${formatCost(cost.network)}\n    ${formatCostCc(cost)}, bench client CPU ${r.clientCpuUsPerReading.toFixed(0)} µs/reading`,
+                    );
+                if (baseline) {
+                    const [k, kCost] = await measure(probe, baseline.chaincode, () =>
+                        baseline.run(perTx, nm),
+                    );
+                    baselineRuns.push({ ...k, cost: kCost });
+                    const share = (100 * r.readings) / r.seconds / k.readingsPerSecond;
+                    console.log(
+                        `[${name}] baseline key-value chaincode, ${nm} clients × ${perTx} records/tx of ${k.valueBytes} B: ${k.readingsPerSecond.toFixed(0)} records/s (${k.txPerSecond.toFixed(1)} tx/s, p50 ${fmtMs(k.p50ms)})${k.errors ? `, ${k.errors} errors` : ''} — femeter ${share.toFixed(0)} % of it (target ≥ 50 %)`,
+                    );
+                    if (kCost)
+                        console.log(
+                            `    ${formatCost(kCost.network)}\n    ${formatCostCc(kCost)}, bench client CPU ${k.clientCpuUsPerReading.toFixed(0)} µs/reading`,
+                        );
+                }
             }
         }
     } finally {
@@ -674,11 +820,22 @@ async function main(): Promise<void> {
                     network = { connection: SETTINGS.connection, own: false };
                     console.log(`\n[fabric] using the running network of ${SETTINGS.connection}`);
                 } else {
-                    const dir = join(cache, 'fabric-bench');
+                    const dir = process.env.FEMETER_FABRIC_BENCH_DIR ?? join(cache, 'fabric-bench');
+                    // two client users per femeter meter (customer + meter), one per baseline client
+                    const users =
+                        2 *
+                            (SETTINGS.batches.length *
+                                SETTINGS.batchMeters.reduce((a, b) => a + b, 0) +
+                                Math.max(...SETTINGS.concurrency) +
+                                3) +
+                        Math.max(...SETTINGS.batchMeters);
                     const env = {
                         ...process.env,
                         FEMETER_FABRIC_DIR: dir,
                         FEMETER_FABRIC_BASE_PORT: process.env.FEMETER_FABRIC_BASE_PORT ?? '17350',
+                        FEMETER_FABRIC_USERS_CUSTOMERS:
+                            process.env.FEMETER_FABRIC_USERS_CUSTOMERS ??
+                            String(Math.max(250, users)),
                     };
                     console.log(
                         `\n[fabric] no network at ${SETTINGS.connection}: bringing one up in ${dir}`,
@@ -693,7 +850,9 @@ async function main(): Promise<void> {
                     `[fabric] chaincode ${engine.chaincode}, BatchTimeout ${engine.ledger.profile.orderer.batchTimeout}, endorsement ${engine.ledger.profile.chaincodes[engine.chaincode]?.endorsementPolicy}`,
                 );
                 try {
-                    results.push(await runEngine('fabric', engine, dlog, engine.ledger));
+                    results.push(
+                        await runEngine('fabric', engine, dlog, engine.ledger, engine.chaincode),
+                    );
                 } finally {
                     await engine.close();
                 }
@@ -734,11 +893,12 @@ async function main(): Promise<void> {
             c === 8 ? 'breakdown from 8 clients' : '',
         ]);
     }
-    for (const [i, b] of SETTINGS.batches.entries()) {
+    const cells = SETTINGS.batches.flatMap((b) => SETTINGS.batchMeters.map((nm) => [b, nm]));
+    for (const [i, [b, nm]] of cells.entries()) {
         rows.push([
-            `${SETTINGS.batchMeters} meters, ${b} readings/tx: readings/s`,
+            `${nm} meters, ${b} readings/tx: readings/s`,
             ...col((r) => r.batched[i]?.readingsPerSecond.toFixed(0) ?? '—'),
-            b === SETTINGS.batches[0] ? '~2 sustained' : '',
+            i === 0 ? '~2 sustained' : '',
         ]);
         if (fab?.baseline?.batched[i]) {
             const k = fab.baseline.batched[i];
@@ -750,6 +910,15 @@ async function main(): Promise<void> {
                 '',
             ]);
         }
+        const fd = fab?.batched[i]?.cost?.disk;
+        const kd = fab?.baseline?.batched[i]?.cost?.disk;
+        if (fd)
+            rows.push([
+                `  bytes on disk per reading, each peer (femeter / baseline), ${b}/tx`,
+                '—',
+                `${fd.peerTotal.toFixed(0)} / ${kd?.peerTotal.toFixed(0) ?? '—'}`,
+                '',
+            ]);
     }
     const prov = (f: (p50: ProviderTimes, month: ProviderTimes) => string) => (r: EngineResult) =>
         r.provider50 && r.providerMonth ? f(r.provider50, r.providerMonth) : '—';

@@ -15,6 +15,8 @@ import { pathToFileURL } from 'node:url';
 interface Point {
     readonly perTx: number;
     readonly readingsPerSecond: number;
+    /** Meters (clients) of the cell: a line per count when a run has several (`--batch-meters`). */
+    readonly clients?: number;
 }
 interface Result {
     readonly engine: string;
@@ -30,9 +32,10 @@ export interface PlotSeries {
     readonly colour: string;
 }
 
-const W = 640;
+/** Plot area width; the canvas is as wide as the area plus the margins (the legend's labels). */
+const AREA = 390;
 const H = 400;
-const M = { left: 70, right: 180, top: 40, bottom: 50 };
+const MARGIN = { left: 70, right: 180, top: 40, bottom: 50 };
 export const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
@@ -50,6 +53,10 @@ export function linePlot(o: {
 }): string {
     const all = o.series.flatMap((s) => s.points);
     if (all.length === 0) throw new Error(`${o.title}: nothing to plot`);
+    // the legend sits right of the area: room for its longest label (~6.5 px a character at 12 px)
+    const legend = Math.max(0, ...o.series.map((s) => s.label.length));
+    const M = { ...MARGIN, right: Math.max(MARGIN.right, 48 + Math.ceil(legend * 6.5)) };
+    const W = M.left + AREA + M.right;
     const xs = all.map((p) => p.x);
     const ys = [...all.map((p) => p.y), ...(o.target ? [o.target.y] : [])];
     const lx = (v: number): number => Math.log10(v);
@@ -118,23 +125,30 @@ function plot(file: string): string {
         results: readonly Result[];
     };
     const series: PlotSeries[] = [];
-    const xy = (ps: readonly Point[]): { x: number; y: number }[] =>
-        ps.map((p) => ({ x: p.perTx, y: p.readingsPerSecond }));
-    for (const [i, r] of doc.results.entries()) {
-        const colour = COLOURS[i % COLOURS.length] ?? '#000';
-        series.push({
-            label: `femeter, ${r.engine}`,
-            points: xy(r.batched),
-            dashed: false,
-            colour,
-        });
-        if (r.baseline)
+    const xy = (ps: readonly Point[], m: number | undefined): { x: number; y: number }[] =>
+        ps
+            .filter((p) => (p.clients ?? m) === m)
+            .map((p) => ({ x: p.perTx, y: p.readingsPerSecond }));
+    let i = 0;
+    for (const r of doc.results) {
+        const counts = [...new Set(r.batched.map((p) => p.clients))];
+        for (const m of counts) {
+            const colour = COLOURS[i++ % COLOURS.length] ?? '#000';
+            const of = counts.length > 1 ? `, ${m} meters` : '';
             series.push({
-                label: `key-value baseline, ${r.engine}`,
-                points: xy(r.baseline.batched),
-                dashed: true,
+                label: `femeter, ${r.engine}${of}`,
+                points: xy(r.batched, m),
+                dashed: false,
                 colour,
             });
+            if (r.baseline)
+                series.push({
+                    label: `key-value baseline, ${r.engine}${of}`,
+                    points: xy(r.baseline.batched, m),
+                    dashed: true,
+                    colour,
+                });
+        }
     }
     return linePlot({
         title: `bench:fabric, ${doc.date.slice(0, 16)}, ${doc.machine.cores} cores`,

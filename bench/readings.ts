@@ -128,7 +128,7 @@ function meterSource(
 }
 
 /** Pre-generate the signed readings of one meter for the period. */
-function meterReadings(
+export function meterReadings(
     meterId: string,
     seed: Uint8Array,
     signer: ReturnType<typeof ed25519Signer>,
@@ -149,6 +149,7 @@ export async function runEngine(
     open: (path: string, secret: Uint8Array) => Promise<Engine> = embeddedEngine,
     system = 'femeter contract (embedded)',
     pipeline = false,
+    seconds = SECONDS,
 ): Promise<Cell> {
     const dir = mkdtempSync(join(tmpdir(), 'femeter-bench-readings-'));
     const secret = sha256(new Uint8Array([1]));
@@ -202,7 +203,7 @@ export async function runEngine(
         let txs = 0;
         const t0 = performance.now();
         const cpu0 = process.cpuUsage();
-        const deadline = t0 + SECONDS * 1000;
+        const deadline = t0 + seconds * 1000;
         await Promise.all(
             meters.map(async (m) => {
                 for (let i = 0; i < L && performance.now() < deadline; i += perTx) {
@@ -255,10 +256,16 @@ function cell(
     };
 }
 
-async function runBaseline(
+/**
+ * The raw classic-level baseline of {@link runEngine}'s cell: each reading's binary form (the
+ * `sample`'s, cycled) under a key of its own, one synced batch of `perTx` per transaction, from
+ * `concurrency` writers.
+ */
+export async function runBaseline(
     concurrency: number,
     perTx: number,
     sample: ReadingInput[],
+    seconds = SECONDS,
 ): Promise<Cell> {
     const dir = mkdtempSync(join(tmpdir(), 'femeter-bench-raw-'));
     const db = new ClassicLevel<string, Uint8Array>(dir, { valueEncoding: 'view' });
@@ -270,7 +277,7 @@ async function runBaseline(
     let txs = 0;
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const deadline = t0 + SECONDS * 1000;
+    const deadline = t0 + seconds * 1000;
     await Promise.all(
         Array.from({ length: concurrency }, async (_, w) => {
             for (let i = 0; performance.now() < deadline; i += perTx) {
