@@ -37,7 +37,8 @@ import {
 import { readingPayload, STATUS, verifyEd25519Many } from './signing.js';
 import { channelOf, getJson, putJson } from './state.js';
 import { MAX_ARG_BYTES, unmarshal } from './marshal.js';
-import { bytesToHex, hex, hexToBytes, id, onlyFields } from './validate.js';
+import { lowerHexToBytes } from './hex.js';
+import { bytesToHex, hexBytes, hexToBytes, id, onlyFields } from './validate.js';
 import { meterPeriod } from './weights.js';
 
 export { MAX_BATCH, readingBatchHex } from './reading-batch.js';
@@ -86,10 +87,9 @@ export function readingSignatures(
     if (raw === undefined || raw.length === 0) return undefined;
     const meter = unmarshal<Meter>(raw);
     const publicKey = hexToBytes(meter.signingKey);
-    const readings = decodeReadingBatch(
-        hexToBytes(body.batch),
-        groupByName(meter.group).elementBytes,
-    );
+    const batch = lowerHexToBytes(body.batch);
+    if (batch === undefined) return undefined;
+    const readings = decodeReadingBatch(batch, groupByName(meter.group).elementBytes);
     return signedTriples(meter, publicKey, readings);
 }
 
@@ -207,7 +207,7 @@ export async function applyReadings(
     const group = groupByName(meter.group);
     const e = group.elementBytes;
     const readings = decodeReadingBatch(
-        hexToBytes(hex(body, 'batch', 'SubmitReadings', undefined, MAX_BATCH_BYTES)),
+        hexBytes(body, 'batch', 'SubmitReadings', undefined, MAX_BATCH_BYTES),
         e,
     );
     const pub = hexToBytes(meter.signingKey);
