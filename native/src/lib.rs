@@ -358,6 +358,18 @@ pub fn mul_base(scalar_bytes: &[u8]) -> Result<Bytes> {
     Ok(enc(&r))
 }
 
+/// point + scalar · G (constant time in the scalar): one decode and one encode
+/// instead of `add(point, mulBase(scalar))`'s two decodes and two encodes (the
+/// meter's C_i = r·H_i + x_i·G).
+#[napi(js_name = "addMulBase")]
+pub fn add_mul_base(point_bytes: &[u8], scalar_bytes: &[u8]) -> Result<Bytes> {
+    let p = point("addMulBase", "point", point_bytes)?;
+    let mut s = scalar("addMulBase", "scalar", scalar_bytes)?;
+    let r = p + RISTRETTO_BASEPOINT_TABLE * &s;
+    s.zeroize();
+    Ok(enc(&r))
+}
+
 /// s_i · G for each of n scalars (constant time in the scalars); n×32 bytes.
 #[napi(js_name = "mulBaseMany")]
 pub fn mul_base_many(scalar_bytes: &[u8]) -> Result<Bytes> {
