@@ -35,7 +35,7 @@ import {
     type BinaryReading,
     type ChunkEntry,
 } from './reading-batch.js';
-import { readingPayload, STATUS, verifyEd25519Many } from './signing.js';
+import { readingPayloads, STATUS, verifyEd25519Many } from './signing.js';
 import { channelOf, getJson, putJson } from './state.js';
 import { MAX_ARG_BYTES, unmarshal } from './marshal.js';
 import { lowerHexToBytes } from './hex.js';
@@ -111,20 +111,8 @@ function signedTriples(
     publicKey: Uint8Array,
     readings: ReturnType<typeof decodeReadingBatch>,
 ): Ed25519Triple[] {
-    return readings.map((r) => ({
-        publicKey,
-        message: readingPayload({
-            meter: meter.id,
-            channel: r.channel,
-            period: r.period,
-            slot: r.slot,
-            c: r.c,
-            c0: r.c0,
-            seq: r.seq,
-            status: r.status,
-        }),
-        signature: r.sig,
-    }));
+    const messages = readingPayloads(meter.id, readings);
+    return readings.map((r, i) => ({ publicKey, message: messages[i]!, signature: r.sig }));
 }
 
 /** The stored readings of an epoch in slot order, as GetReadings returns them. */
