@@ -12,7 +12,9 @@
 
 const notes = new Map<string, { readonly group: string; readonly bytes: Uint8Array }[]>();
 let size = 0;
-const NOTES_MAX = 16_384;
+let held = 0;
+/** Most bytes of encodings kept waiting (a note the contract never takes, e.g. a transaction refused before its points are checked, is forgotten oldest first). */
+const NOTES_MAX_BYTES = 4 << 20;
 
 /** A short key for a run of encodings: the group, its length and its first and last bytes. */
 function keyOf(group: string, bytes: Uint8Array): string {
@@ -31,16 +33,19 @@ const same = (a: Uint8Array, b: Uint8Array): boolean => {
 
 /**
  * Record that `groupByName(group).decodeMany(bytes, …)` succeeded in another thread for exactly
- * these bytes (copied here). Bounded: beyond 16,384 waiting notes the oldest are forgotten.
+ * these bytes (copied here). Bounded: beyond 4 MiB of waiting encodings the oldest notes are
+ * forgotten (their points are then decoded inline).
  */
 export function noteValidPoints(group: string, bytes: Uint8Array): void {
-    if (size >= NOTES_MAX) {
-        const oldest = notes.keys().next();
-        if (oldest.done !== true) {
-            size -= notes.get(oldest.value)?.length ?? 0;
-            notes.delete(oldest.value);
-        }
+    if (bytes.length > NOTES_MAX_BYTES) return;
+    while (held + bytes.length > NOTES_MAX_BYTES) {
+        const oldest = notes.entries().next();
+        if (oldest.done === true) break;
+        for (const n of oldest.value[1]) held -= n.bytes.length;
+        size -= oldest.value[1].length;
+        notes.delete(oldest.value[0]);
     }
+    held += bytes.length;
     const k = keyOf(group, bytes);
     const list = notes.get(k);
     const note = { group, bytes: Uint8Array.from(bytes) };
@@ -57,6 +62,7 @@ export function takeValidPoints(group: string, bytes: Uint8Array): boolean {
     if (list === undefined) return false;
     const i = list.findIndex((n) => n.group === group && same(n.bytes, bytes));
     if (i < 0) return false;
+    held -= list[i]?.bytes.length ?? 0;
     list.splice(i, 1);
     if (list.length === 0) notes.delete(k);
     size--;
