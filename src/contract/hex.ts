@@ -53,7 +53,7 @@ export function hexToBytes(hex: string): Uint8Array {
 export function hexInto(hex: string, out: Uint8Array, at: number): Uint8Array {
     if (typeof hex !== 'string') throw new TypeError('hex string expected, got ' + typeof hex);
     if (hex.length % 2)
-        throw new RangeError('hex string expected, got unpadded hex of length ' + hex.length);
+        throw new RangeError(`hex string expected, got unpadded hex of length ${hex.length}`);
     const n = hex.length >> 1;
     if (at < 0 || at + n > out.length) throw new RangeError('hexInto: no room for the bytes');
     const bad = decodeInto(hex, ANY, out, at);

@@ -112,7 +112,11 @@ function signedTriples(
     readings: ReturnType<typeof decodeReadingBatch>,
 ): Ed25519Triple[] {
     const messages = readingPayloads(meter.id, readings);
-    return readings.map((r, i) => ({ publicKey, message: messages[i]!, signature: r.sig }));
+    return readings.map((r, i) => ({
+        publicKey,
+        message: messages[i] ?? new Uint8Array(0),
+        signature: r.sig,
+    }));
 }
 
 /** The stored readings of an epoch in slot order, as GetReadings returns them. */

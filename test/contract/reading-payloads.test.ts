@@ -28,9 +28,9 @@ test('readingPayloads equals readingPayload per reading', () => {
     for (const meter of ['m0', 'mètre-7']) {
         const got = readingPayloads(meter, readings);
         assert.equal(got.length, readings.length);
-        readings.forEach((r, i) =>
-            assert.deepEqual(got[i], readingPayload({ meter, ...r }), `${meter} reading ${i}`),
-        );
+        readings.forEach((r, i) => {
+            assert.deepEqual(got[i], readingPayload({ meter, ...r }), `${meter} reading ${i}`);
+        });
     }
     assert.deepEqual(readingPayloads('m0', []), []);
 });

@@ -141,10 +141,7 @@ export class VerifyPool {
      * one with the smallest share); resolves when all answered (never rejects: on any failure the
      * contract simply verifies and decodes inline).
      */
-    async verify(
-        triples: readonly Ed25519Triple[],
-        points?: PointEncodings | undefined,
-    ): Promise<void> {
+    async verify(triples: readonly Ed25519Triple[], points?: PointEncodings): Promise<void> {
         if (this.#closed || triples.length < MIN_TRIPLES || this.#workers.length === 0) return;
         const per = Math.ceil(triples.length / this.#workers.length);
         const parts = Math.ceil(triples.length / per);
