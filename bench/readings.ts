@@ -9,7 +9,8 @@
  * form (contract/reading-batch, as the meter submits it) written straight into classic-level under a
  * key of its own, one `batch(…, { sync: true })` per transaction.
  * Bytes per reading are measured after a full LevelDB compaction of each data directory.
- * Options: --seconds S per cell (default 3), --out PATH (default bench-results/ledger-readings.json),
+ * Options: --seconds S per cell (default 3), --out PATH (write the figures there as JSON; nothing is
+ * written without it; --plot needs it, the sweep's files go beside it),
  * --meters 1,4,16,64 and --per-tx 1,96 (the cells to run), --pipeline 96 (readings per transaction
  * at which the whole pipeline also runs: each meter encrypts and signs its readings inside the
  * timed loop, in the same process; '' for none). The raw floor per reading is printed beside.
@@ -23,7 +24,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes } from '../src/contract/validate.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ClassicLevel } from 'classic-level';
 import { embeddedEngine, type Engine, type Participant } from '../src/apps/engines.js';
@@ -41,7 +42,8 @@ import { arg, printTable } from './timing.js';
 import { COLOURS, linePlot } from './plot.js';
 
 const SECONDS = Number(arg('seconds', '3'));
-const OUT = arg('out', 'bench-results/ledger-readings.json');
+/** Where to write the figures (JSON); nothing is written unless asked. */
+const OUT = arg('out', '');
 const PERIOD = '2024-03';
 const CHANNEL = '1-0:1.8.0';
 const L = periodSlots(PERIOD).slotCount;
@@ -311,6 +313,8 @@ export async function runBaseline(
 }
 
 async function main(): Promise<void> {
+    if (PLOT && OUT === '')
+        throw new Error('--plot writes its files beside --out PATH: give --out');
     console.log(
         `femeter bench: signed readings through the contract — ${cpus().length} cores, node ${process.version}, ${SECONDS} s per cell`,
     );
@@ -365,6 +369,7 @@ async function main(): Promise<void> {
             .map((x) => x.toFixed(1))
             .join(' / ')} at the end (other jobs share it: compare rows of one run only)`,
     );
+    if (OUT === '') return;
     mkdirSync(dirname(OUT), { recursive: true });
     writeFileSync(
         OUT,

@@ -358,6 +358,18 @@ pub fn mul_base(scalar_bytes: &[u8]) -> Result<Bytes> {
     Ok(enc(&r))
 }
 
+/// point + scalar · G (constant time in the scalar): one decode and one encode
+/// instead of `add(point, mulBase(scalar))`'s two decodes and two encodes (the
+/// meter's C_i = r·H_i + x_i·G).
+#[napi(js_name = "addMulBase")]
+pub fn add_mul_base(point_bytes: &[u8], scalar_bytes: &[u8]) -> Result<Bytes> {
+    let p = point("addMulBase", "point", point_bytes)?;
+    let mut s = scalar("addMulBase", "scalar", scalar_bytes)?;
+    let r = p + RISTRETTO_BASEPOINT_TABLE * &s;
+    s.zeroize();
+    Ok(enc(&r))
+}
+
 /// s_i · G for each of n scalars (constant time in the scalars); n×32 bytes.
 #[napi(js_name = "mulBaseMany")]
 pub fn mul_base_many(scalar_bytes: &[u8]) -> Result<Bytes> {
@@ -548,9 +560,26 @@ const ED_MAX_BATCH: usize = 65_536;
 fn ed_torsion_free_point(b: &[u8; 32]) -> bool {
     match curve25519_dalek::edwards::CompressedEdwardsY(*b).decompress() {
         // canonical encoding only: decompress accepts y ≥ p, re-encoding tells
-        Some(p) => p.compress().as_bytes() == b && p.is_torsion_free() && !p.is_small_order(),
+        Some(p) => p.compress().as_bytes() == b && ed_torsion_free_vartime(&p) && !p.is_small_order(),
         None => false,
     }
+}
+
+/// Whether [ℓ]P is the identity (P has no small torsion component): dalek's
+/// `is_torsion_free` in variable time, for public points only (a key or a
+/// signature's R). `vartime_double_scalar_mul_basepoint(ℓ−1, P, 0)` walks the
+/// NAF of the canonical integer ℓ−1 over P itself, so it is the integer
+/// multiple [ℓ−1]P in the full group E = Z_ℓ × Z_8 (no reduction by P's
+/// order happens); adding P gives [ℓ]P = [ℓ]T for P = P' + T, the identity
+/// exactly when T is.
+fn ed_torsion_free_vartime(p: &curve25519_dalek::edwards::EdwardsPoint) -> bool {
+    let l_minus_one = -Scalar::ONE;
+    let m = curve25519_dalek::edwards::EdwardsPoint::vartime_double_scalar_mul_basepoint(
+        &l_minus_one,
+        p,
+        &Scalar::ZERO,
+    );
+    curve25519_dalek::traits::IsIdentity::is_identity(&(m + p))
 }
 
 /// Whether every (public key, message, signature) triple verifies under

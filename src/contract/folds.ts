@@ -19,7 +19,7 @@ import { ContractError } from './errors.js';
 import { keys } from './keys.js';
 import type { Fold, Meter, MpkRecord, SlotRecord } from './records.js';
 import { listSlots } from './readings.js';
-import { getJson, listByPrefix, mustGet, putJson } from './state.js';
+import { getJson, mustGet, putJson } from './state.js';
 import { bytesToHex, hexToBytes } from './validate.js';
 
 /** Weights as runs [weight, count] (time-of-use tariffs have a few dozen runs a month). */
@@ -83,7 +83,21 @@ export async function startFold(
         ...(slots.length === 0 ? {} : { S: bytesToHex(g.encode(sumSlots(g, slots, ys))) }),
     };
     await putJson(ctx, keys.fold(ctx.stub, meter.id, channel, period, provider, tariffId), fold);
+    // the epoch's list of folds, so SubmitReadings finds them by a point read (no prefix scan)
+    const iKey = keys.foldIndex(ctx.stub, meter.id, channel, period);
+    const index = (await getJson<FoldIndex>(ctx, iKey)) ?? { folds: [] };
+    if (!index.folds.some(([p, t]) => p === provider && t === tariffId)) {
+        const folds = [...index.folds, [provider, tariffId] as const].sort((a, b) =>
+            a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1,
+        );
+        await putJson(ctx, iKey, { folds } satisfies FoldIndex);
+    }
     return fold;
+}
+
+/** The folds of one epoch (`foldidx [meter, channel, period]`): [provider, tariff] pairs, sorted. */
+export interface FoldIndex {
+    readonly folds: readonly (readonly [string, string])[];
 }
 
 function sumSlots(
@@ -102,7 +116,8 @@ function sumSlots(
 
 /**
  * Fold newly stored readings into every agreement of their epochs. Called by SubmitReadings with
- * the readings it stored (never resends); costs a prefix scan per epoch when nothing is agreed.
+ * the readings it stored (never resends); costs one point read per epoch (the epoch's fold index,
+ * written by {@link startFold}) when nothing is agreed.
  */
 export async function foldReadings(
     ctx: Context,
@@ -123,11 +138,24 @@ export async function foldReadings(
     for (const list of byEpoch.values()) {
         const first = list[0];
         if (first === undefined) continue;
-        const folds = await listByPrefix<Fold>(ctx, 'fold', [
-            meter.id,
-            first.channel,
-            first.period,
-        ]);
+        const index = await getJson<FoldIndex>(
+            ctx,
+            keys.foldIndex(ctx.stub, meter.id, first.channel, first.period),
+        );
+        if (index === undefined || index.folds.length === 0) continue;
+        const folds: { key: string; value: Fold }[] = [];
+        for (const [provider, tariff] of index.folds) {
+            const key = keys.fold(
+                ctx.stub,
+                meter.id,
+                first.channel,
+                first.period,
+                provider,
+                tariff,
+            );
+            const value = await getJson<Fold>(ctx, key);
+            if (value !== undefined) folds.push({ key, value });
+        }
         if (folds.length === 0) continue;
         const bytes = new Uint8Array(list.length * g.elementBytes);
         list.forEach((it, i) => {

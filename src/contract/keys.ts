@@ -54,6 +54,8 @@ export const keys = {
     seriesOwner: (s: KeyBuilder, series: string) => s.createCompositeKey('seriesowner', [series]),
     fold: (s: KeyBuilder, m: string, c: string, p: string, provider: string, tariff: string) =>
         s.createCompositeKey('fold', [m, c, p, provider, tariff]),
+    foldIndex: (s: KeyBuilder, m: string, c: string, p: string) =>
+        s.createCompositeKey('foldidx', [m, c, p]),
     survey: (s: KeyBuilder, m: string, c: string, p: string, id: string) =>
         s.createCompositeKey('survey', [m, c, p, id]),
 };

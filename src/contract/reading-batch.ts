@@ -24,7 +24,7 @@
 import { ContractError } from './errors.js';
 import { STATUS_MASK } from './signing.js';
 import { parsePeriodId } from './tariff/index.js';
-import { bytesToHex, hexToBytes } from './validate.js';
+import { bytesToHex, hexInto } from './hex.js';
 
 /** Most readings in one transaction. */
 export const MAX_BATCH = 1000;
@@ -69,6 +69,17 @@ export interface HexReading {
  */
 export function readingBatchHex(readings: readonly HexReading[]): string {
     const e = (readings[0]?.c.length ?? 0) / 2;
+    // every hex field decoded into one buffer (views into it, no allocation per field)
+    const len = (h: unknown): number => (typeof h === 'string' ? h.length >> 1 : 0);
+    let total = 0;
+    for (const r of readings) total += len(r.c) + len(r.c0) + len(r.sig);
+    const fields = new Uint8Array(total);
+    let at = 0;
+    const field = (h: string): Uint8Array => {
+        const v = hexInto(h, fields, at);
+        at += v.length;
+        return v;
+    };
     return bytesToHex(
         encodeReadingBatch(
             readings.map((r) => ({
@@ -77,9 +88,9 @@ export function readingBatchHex(readings: readonly HexReading[]): string {
                 slot: r.slot,
                 seq: r.seq,
                 status: r.status,
-                c: hexToBytes(r.c),
-                c0: r.c0 === undefined ? undefined : hexToBytes(r.c0),
-                sig: hexToBytes(r.sig),
+                c: field(r.c),
+                c0: r.c0 === undefined ? undefined : field(r.c0),
+                sig: field(r.sig),
             })),
             e,
         ),

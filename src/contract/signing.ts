@@ -47,6 +47,74 @@ export function readingPayload(r: {
     ]);
 }
 
+/** The fields of a reading its signature covers (with the meter id, {@link readingPayload}). */
+export interface SignedReadingFields {
+    readonly channel: string;
+    readonly period: string;
+    readonly slot: number;
+    readonly c: Uint8Array;
+    readonly c0?: Uint8Array | undefined;
+    readonly seq: number;
+    readonly status: number;
+}
+
+const NO_C0 = new Uint8Array(0);
+
+/**
+ * {@link readingPayload} of each reading of one meter, byte for byte, built in one buffer (views
+ * into it): the length-prefixed tuple of (label, meter, channel, period) is encoded once per
+ * channel and period (a tuple's encoding is the concatenation of its parts' encodings), then each
+ * reading's slot, C_i, C_0, seq and status are appended.
+ */
+export function readingPayloads(
+    meter: string,
+    readings: readonly SignedReadingFields[],
+): Uint8Array[] {
+    const prefixes = new Map<string, Uint8Array>();
+    const rows = readings.map((r) => {
+        const k = `${r.channel}\u0000${r.period}`;
+        let prefix = prefixes.get(k);
+        if (prefix === undefined) {
+            prefix = encodeTuple(['femeter/v1/reading', meter, r.channel, r.period]);
+            prefixes.set(k, prefix);
+        }
+        const slot = String(r.slot);
+        const seq = String(r.seq);
+        const status = String(r.status);
+        const c0 = r.c0 ?? NO_C0;
+        const size =
+            prefix.length + 20 + slot.length + r.c.length + c0.length + seq.length + status.length;
+        return { prefix, slot, c: r.c, c0, seq, status, size };
+    });
+    let total = 0;
+    for (const x of rows) total += x.size;
+    const buf = new Uint8Array(total);
+    const view = new DataView(buf.buffer);
+    let o = 0;
+    // numbers print as ASCII: each character is its own byte
+    const str = (s: string): void => {
+        view.setUint32(o, s.length);
+        for (let i = 0; i < s.length; i++) buf[o + 4 + i] = s.charCodeAt(i);
+        o += 4 + s.length;
+    };
+    const bytes = (b: Uint8Array): void => {
+        view.setUint32(o, b.length);
+        buf.set(b, o + 4);
+        o += 4 + b.length;
+    };
+    return rows.map((x) => {
+        const start = o;
+        buf.set(x.prefix, o);
+        o += x.prefix.length;
+        str(x.slot);
+        bytes(x.c);
+        bytes(x.c0);
+        str(x.seq);
+        str(x.status);
+        return buf.subarray(start, o);
+    });
+}
+
 export function mpkAckPayload(
     meter: string,
     channel: string,

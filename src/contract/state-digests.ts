@@ -34,6 +34,7 @@ export const STATE_OBJECT_TYPES: readonly string[] = [
     'bill',
     'consent',
     'fold',
+    'foldidx',
     'ident',
     'meter',
     'mpk',

@@ -3,7 +3,7 @@
  * @module contract/validate
  * Field validators for untrusted transaction arguments. Each names the field it refuses.
  */
-import { hexToBytes } from '@noble/hashes/utils.js';
+import { hexToBytes, isLowerHex, lowerHexToBytes } from './hex.js';
 import { isValidEd25519PublicKey } from '../fe/ed25519.js';
 import { ContractError } from './errors.js';
 import { LEDGER_ID_RE } from './tariff/ids.js';
@@ -68,12 +68,29 @@ export function hex(
     maxBytes = 1 << 20,
 ): string {
     const v = o[k];
-    if (typeof v !== 'string' || !/^([0-9a-f]{2})*$/.test(v))
+    if (typeof v !== 'string' || !isLowerHex(v))
         throw bad(`${what}.${k}`, 'expected lower-case hex');
     if (bytes !== undefined && v.length !== bytes * 2)
         throw bad(`${what}.${k}`, `expected ${bytes} bytes`);
     if (v.length > maxBytes * 2) throw bad(`${what}.${k}`, `longer than ${maxBytes} bytes`);
     return v;
+}
+
+/** The bytes of a lower-case hex field: {@link hex}'s checks and messages, checked and decoded in one pass. */
+export function hexBytes(
+    o: Record<string, unknown>,
+    k: string,
+    what: string,
+    bytes?: number,
+    maxBytes = 1 << 20,
+): Uint8Array {
+    const v = o[k];
+    const b = typeof v === 'string' ? lowerHexToBytes(v) : undefined;
+    if (b === undefined) throw bad(`${what}.${k}`, 'expected lower-case hex');
+    if (bytes !== undefined && b.length !== bytes)
+        throw bad(`${what}.${k}`, `expected ${bytes} bytes`);
+    if (b.length > maxBytes) throw bad(`${what}.${k}`, `longer than ${maxBytes} bytes`);
+    return b;
 }
 
 /**
@@ -128,5 +145,8 @@ export function asObj(v: unknown, what: string): Record<string, unknown> {
     return v as Record<string, unknown>;
 }
 
-/** Hex helpers: @noble/hashes' (strict: even length, hex digits only), the one the whole tree uses. */
-export { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+/**
+ * Hex helpers (./hex.ts): accept and refuse what @noble/hashes' do (even length, hex digits only),
+ * in table-driven loops that run in Node, the browser and the chaincode.
+ */
+export { bytesToHex, hexToBytes } from './hex.js';

@@ -163,6 +163,7 @@ export function makeFfdhe(
         sub: (a, b) => el((a.value * pow(b.value, q - 1n)) % p),
         neg: (a) => el(pow(a.value, q - 1n)),
         mulBase: (k) => (checkScalar(k), el(pow(2n, k))),
+        addMulBase: (p, k) => g.add(p, g.mulBase(k)),
         mul: (P, k) => (checkScalar(k), el(pow(P.value, k))),
         mulBaseMany: (ks) => ks.map((k) => (checkScalar(k), el(pow(2n, k)))),
         mulMany: (ps, k) => (checkScalar(k), ps.map((P) => el(pow(P.value, k)))),

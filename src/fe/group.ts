@@ -48,6 +48,8 @@ export interface Group<E> {
     neg(a: E): E;
     /** k·G. Constant-time in k where the backend offers it (ristretto255); use for secret scalars. */
     mulBase(k: bigint): E;
+    /** p + k·G (the meter's C_i = r·H_i + x_i·G). Constant-time in k where the backend offers it. */
+    addMulBase(p: E, k: bigint): E;
     /** k·P for a variable point P. Constant-time in k where the backend offers it. */
     mul(p: E, k: bigint): E;
     /** [k_i·G]: many fixed-base multiplications (key setup H_i = s_i·G). */

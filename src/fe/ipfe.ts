@@ -163,7 +163,7 @@ export class Encryptor<E> {
         if (typeof x !== 'bigint' || x < 0n || x > this.#maxReading)
             throw new RangeCheckError(`reading ${x} outside [0, ${this.#maxReading}]`);
         const pad = this.#pads?.[i] ?? g.mul(this.#mpk.H[i]!, this.#r);
-        return g.add(pad, g.mulBase(x));
+        return g.addMulBase(pad, x);
     }
 }
 

@@ -32,6 +32,11 @@ export interface NativeRistretto {
     mul(point: Uint8Array, scalar: Uint8Array): Uint8Array;
     /** `scalar · G` with dalek's precomputed basepoint table; constant time in `scalar`. */
     mulBase(scalar: Uint8Array): Uint8Array;
+    /**
+     * `point + scalar · G` in one call; constant time in `scalar`. Absent from addons built before
+     * it existed (callers fall back to `add` and `mulBase`).
+     */
+    addMulBase?: ((point: Uint8Array, scalar: Uint8Array) => Uint8Array) | undefined;
     /** `s_i · G` for each scalar of `scalars` (n×32); n×32 bytes; constant time in the scalars. */
     mulBaseMany(scalars: Uint8Array): Uint8Array;
     /** `scalar · P_i` for each point of `points` (n×32); n×32 bytes; constant time in `scalar`. */
@@ -184,6 +189,17 @@ function wrap(raw: RawAddon): NativeRistretto {
             bytesOut(raw.mul(b('mul', 'point', point), b('mul', 'scalar', scalar))),
         mulBase: (scalar: Uint8Array): Uint8Array =>
             bytesOut(raw.mulBase(b('mulBase', 'scalar', scalar))),
+        ...(typeof (raw as Record<string, unknown>).addMulBase === 'function'
+            ? {
+                  addMulBase: (point: Uint8Array, scalar: Uint8Array): Uint8Array =>
+                      bytesOut(
+                          (raw as Record<string, (...args: unknown[]) => unknown>).addMulBase!(
+                              b('addMulBase', 'point', point),
+                              b('addMulBase', 'scalar', scalar),
+                          ),
+                      ),
+              }
+            : {}),
         mulBaseMany: (scalars: Uint8Array): Uint8Array =>
             bytesOut(raw.mulBaseMany(b('mulBaseMany', 'scalars', scalars))),
         mulMany: (points: Uint8Array, scalar: Uint8Array): Uint8Array =>

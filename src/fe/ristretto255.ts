@@ -206,6 +206,10 @@ export function makeRistretto255(
             if (byt) return wrapB(byt.mulBase(s));
             return k === 0n ? identity : wrapP(Point.BASE.multiply(k));
         },
+        addMulBase: (p, k) => {
+            if (nat?.addMulBase !== undefined) return wrapB(nat.addMulBase(p.bytes, scalarLE(k)));
+            return g.add(p, g.mulBase(k));
+        },
         mul: (p, k) => {
             const s = scalarLE(k);
             if (byt) return wrapB(byt.mul(p.bytes, s));

@@ -138,6 +138,11 @@ for (const g of backends) {
             assert.ok(g.isIdentity(g.msmVartime([P, P], [1n, Q - 1n])));
             assert.ok(g.isIdentity(g.msmVartime([g.identity], [5n])));
             assert.ok(g.equals(g.add(g.identity, P), P));
+            // P + k·G in one call (the meter's C_i): zero scalar, identity point, cancellation
+            assert.ok(g.equals(g.addMulBase(P, 0n), P));
+            assert.equal(enc(g.addMulBase(g.identity, 7n)), ref(7n));
+            assert.ok(g.isIdentity(g.addMulBase(g.neg(P), 1234n)));
+            assert.equal(enc(g.addMulBase(P, 99n)), ref(1234n + 99n));
             // q − 1 is −1: (q−1)·P = −P, as a secret scalar (mul) and as a public weight (msm)
             assert.equal(enc(g.mul(P, Q - 1n)), enc(g.neg(P)));
             assert.equal(enc(g.mulBase(Q - 1n)), ref(Q - 1n));
@@ -149,6 +154,7 @@ for (const g of backends) {
             for (const k of [-1n, Q, Q + 1n, 2n ** 256n]) {
                 assert.throws(() => g.mulBase(k), RangeCheckError);
                 assert.throws(() => g.mul(P, k), RangeCheckError);
+                assert.throws(() => g.addMulBase(P, k), RangeCheckError);
                 assert.throws(() => g.mulMany([P], k), RangeCheckError);
                 assert.throws(() => g.mulBaseMany([1n, k]), RangeCheckError);
                 assert.throws(() => g.msmVartime([P], [k]), RangeCheckError);

@@ -292,13 +292,14 @@ describe('verifyEd25519Many (batch verification)', () => {
 
     it('refuses a torsioned R that passes the cofactored equation (batch equations alone may accept it)', () => {
         const ts = batch(12);
-        // R = rB + T8: valid for a cofactored verifier (8·(SB − R − kA) = 0), refused by the rule
+        // R = rB + T (T of order 2, 4 or 8): valid for a cofactored verifier (8·(SB − R − kA) = 0),
+        // refused by the rule (the native torsion check of every R is variable-time [ℓ]R)
         for (const [i, t] of ts.entries()) {
             const torsioned = signWithR(
                 seed,
                 t.message,
                 1000n + BigInt(i),
-                ED25519_SMALL_ORDER_POINTS[4 + (i % 4)],
+                ED25519_SMALL_ORDER_POINTS[1 + (i % 7)], // torsion of order 2, 4 and 8
             );
             const withBad = ts.map((x, j) => (j === i ? { ...x, signature: torsioned } : x));
             const got = verifyEd25519Many(withBad);

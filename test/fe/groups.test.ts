@@ -36,6 +36,9 @@ for (const { label, group: g, fast } of groupsUnderTest()) {
                         g.equals(g.sub(g.mulBase(a), g.mulBase(b)), g.mulBase(mod(a - b, g.order))),
                     );
                     assert.ok(g.isIdentity(g.add(g.mulBase(a), g.neg(g.mulBase(a)))));
+                    assert.ok(
+                        g.equals(g.addMulBase(g.mulBase(a), b), g.mulBase(mod(a + b, g.order))),
+                    );
                 }),
                 { numRuns: runs },
             );

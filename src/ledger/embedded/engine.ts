@@ -739,17 +739,19 @@ export class EmbeddedLedger implements Ledger {
     /** Start verifying the signatures the contract will check (worker threads); undefined when there are none. */
     #preverify(proposal: Proposal): Promise<void> | undefined {
         if (this.#sigHook === undefined || this.#verifyWorkers === 0) return undefined;
-        let triples;
+        let work;
         try {
-            triples = this.#sigHook(proposal.txName, proposal.args, {
+            work = this.#sigHook(proposal.txName, proposal.args, {
                 get: (key) => this.#store.state.getSync(key),
             });
         } catch {
             return undefined; // malformed: the contract refuses it with its own message
         }
-        if (triples === undefined || triples.length < MIN_TRIPLES) return undefined;
+        if (work === undefined) return undefined;
+        const { triples, points } = 'triples' in work ? work : { triples: work, points: undefined };
+        if (triples.length < MIN_TRIPLES) return undefined;
         this.#pool ??= new VerifyPool(this.#verifyWorkers);
-        return this.#pool.verify(triples);
+        return this.#pool.verify(triples, points);
     }
 
     #pendingCount(): number {

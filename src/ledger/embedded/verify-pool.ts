@@ -9,12 +9,16 @@
  * The contract still calls verify on every signature: a triple the pool refused, never saw, or
  * forgot is verified inline, so results never depend on the pool. With the native accelerator each
  * worker checks its share by one ed25519-dalek batch equation (fe/ed25519 `verifyEd25519Many`) and
- * one by one only when that fails. The workers do not keep the
+ * one by one only when that fails. A hook may also name the group-element encodings the
+ * transaction will decode: one worker decodes them too, and "all valid" is noted in
+ * fe/point-notes for exactly those bytes (answered once; anything else is decoded inline).
+ * The workers do not keep the
  * process alive and end with {@link VerifyPool.close}.
  */
 import { Worker } from 'node:worker_threads';
 
 import { noteVerifiedEd25519, type Ed25519Triple } from '../../fe/ed25519.js';
+import { noteValidPoints } from '../../fe/point-notes.js';
 
 /** A signature a transaction will check. */
 export type { Ed25519Triple } from '../../fe/ed25519.js';
@@ -24,12 +28,31 @@ export interface PreverifyState {
     get(key: string): Uint8Array | undefined;
 }
 
-/** The optional static hook of a contract class. */
+/**
+ * Group-element encodings a transaction will decode (`groupByName(group).decodeMany(bytes, count)`),
+ * checked by a worker too and noted in fe/point-notes when they all decode.
+ */
+export interface PointEncodings {
+    readonly group: string;
+    readonly bytes: Uint8Array;
+    readonly count: number;
+}
+
+/** What a contract's hook names for the workers: signatures and, optionally, point encodings. */
+export interface PreverifyWork {
+    readonly triples: readonly Ed25519Triple[];
+    readonly points?: PointEncodings | undefined;
+}
+
+/**
+ * The optional static hook of a contract class: the triples, or the triples and the point
+ * encodings, the transaction will check.
+ */
 export type Ed25519SignaturesHook = (
     txName: string,
     args: readonly string[],
     state: PreverifyState,
-) => readonly Ed25519Triple[] | undefined;
+) => readonly Ed25519Triple[] | PreverifyWork | undefined;
 
 /** Fewest triples worth sending to the workers (below it the contract verifies inline). */
 export const MIN_TRIPLES = 8;
@@ -47,6 +70,15 @@ export interface VerifyJob {
     readonly messages: Uint8Array<ArrayBuffer>;
     readonly messageLengths: Uint32Array<ArrayBuffer>;
     readonly signatures: Uint8Array<ArrayBuffer>;
+    /** Point encodings to decode (a copy, transferred), with their group and count. */
+    readonly points?: { group: string; bytes: Uint8Array<ArrayBuffer>; count: number } | undefined;
+}
+
+/** A worker's answer: one verdict per triple, and whether the job's points all decode. */
+export interface VerifyAnswer {
+    readonly id: number;
+    readonly ok: boolean[];
+    readonly pointsOk?: boolean;
 }
 
 function packJob(id: number, triples: readonly Ed25519Triple[]): VerifyJob {
@@ -84,7 +116,7 @@ export function unpackJob(job: VerifyJob): Ed25519Triple[] {
 
 export class VerifyPool {
     readonly #workers: Worker[];
-    readonly #waiting = new Map<number, (ok: readonly boolean[]) => void>();
+    readonly #waiting = new Map<number, (ok: readonly boolean[], pointsOk: boolean) => void>();
     #next = 0;
     #closed = false;
 
@@ -92,10 +124,10 @@ export class VerifyPool {
         this.#workers = Array.from({ length: size }, () => {
             const w = new Worker(new URL('./verify-worker.js', import.meta.url));
             w.unref();
-            w.on('message', (m: { id: number; ok: boolean[] }) => {
+            w.on('message', (m: VerifyAnswer) => {
                 const done = this.#waiting.get(m.id);
                 this.#waiting.delete(m.id);
-                done?.(m.ok);
+                done?.(m.ok, m.pointsOk === true);
             });
             w.on('error', () => {
                 // a failed worker answers nothing: its triples are verified inline by the contract
@@ -105,16 +137,19 @@ export class VerifyPool {
     }
 
     /**
-     * Verify the triples across the workers; resolves when all answered (never rejects: on any
-     * failure the contract simply verifies inline).
+     * Verify the triples across the workers, and decode the point encodings in one of them (the
+     * one with the smallest share); resolves when all answered (never rejects: on any failure the
+     * contract simply verifies and decodes inline).
      */
-    async verify(triples: readonly Ed25519Triple[]): Promise<void> {
+    async verify(triples: readonly Ed25519Triple[], points?: PointEncodings): Promise<void> {
         if (this.#closed || triples.length < MIN_TRIPLES || this.#workers.length === 0) return;
         const per = Math.ceil(triples.length / this.#workers.length);
+        const parts = Math.ceil(triples.length / per);
         const jobs: Promise<void>[] = [];
         for (const [i, w] of this.#workers.entries()) {
             const part = triples.slice(i * per, (i + 1) * per);
             if (part.length === 0) continue;
+            const withPoints = points !== undefined && i === parts - 1 ? points : undefined;
             const id = this.#next++;
             jobs.push(
                 new Promise<void>((resolve) => {
@@ -123,21 +158,37 @@ export class VerifyPool {
                         resolve();
                     }, JOB_TIMEOUT_MS);
                     timer.unref();
-                    this.#waiting.set(id, (ok) => {
+                    this.#waiting.set(id, (ok, pointsOk) => {
                         clearTimeout(timer);
                         part.forEach((t, j) => {
                             if (ok[j] === true)
                                 noteVerifiedEd25519(t.publicKey, t.message, t.signature);
                         });
+                        if (withPoints !== undefined && pointsOk)
+                            noteValidPoints(withPoints.group, withPoints.bytes);
                         resolve();
                     });
                     try {
                         const job = packJob(id, part);
-                        w.postMessage(job, [
+                        const pointBytes =
+                            withPoints === undefined ? undefined : withPoints.bytes.slice();
+                        const full: VerifyJob =
+                            withPoints === undefined || pointBytes === undefined
+                                ? job
+                                : {
+                                      ...job,
+                                      points: {
+                                          group: withPoints.group,
+                                          bytes: pointBytes,
+                                          count: withPoints.count,
+                                      },
+                                  };
+                        w.postMessage(full, [
                             job.publicKeys.buffer,
                             job.messages.buffer,
                             job.messageLengths.buffer,
                             job.signatures.buffer,
+                            ...(pointBytes === undefined ? [] : [pointBytes.buffer]),
                         ]);
                     } catch {
                         this.#waiting.delete(id);
@@ -152,7 +203,7 @@ export class VerifyPool {
 
     async close(): Promise<void> {
         this.#closed = true;
-        for (const done of this.#waiting.values()) done([]);
+        for (const done of this.#waiting.values()) done([], false);
         this.#waiting.clear();
         await Promise.all(this.#workers.map((w) => w.terminate()));
     }

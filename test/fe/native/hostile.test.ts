@@ -117,6 +117,7 @@ describe('native rejects invalid point encodings', () => {
             throwsNaming(() => n.sub(bad, B), 'sub', ' a ');
             throwsNaming(() => n.sub(B, bad), 'sub', ' b ');
             throwsNaming(() => n.mul(bad, S1), 'mul', 'point');
+            throwsNaming(() => n.addMulBase!(bad, S1), 'addMulBase', 'point');
             throwsNaming(() => n.stepKeys(bad, B, 4), 'stepKeys', 'start');
             throwsNaming(() => n.stepKeys(B, bad, 4), 'stepKeys', 'step');
         }
@@ -139,6 +140,7 @@ describe('native rejects non-canonical scalars', () => {
         for (const s of BAD_SCALARS) {
             throwsNaming(() => n.mul(B, s), 'mul', 'scalar', 'canonical');
             throwsNaming(() => n.mulBase(s), 'mulBase', 'scalar', 'canonical');
+            throwsNaming(() => n.addMulBase!(B, s), 'addMulBase', 'scalar', 'canonical');
             throwsNaming(() => n.mulMany(concat([B, B]), s), 'mulMany', 'scalar', 'canonical');
             throwsNaming(
                 () => n.mulBaseMany(concat([S1, S1, s])),
@@ -166,6 +168,8 @@ describe('native rejects wrong lengths and types', () => {
         ['mul point', (n, x) => n.mul(x, S1), 'point'],
         ['mul scalar', (n, x) => n.mul(B, x), 'scalar'],
         ['mulBase scalar', (n, x) => n.mulBase(x), 'scalar'],
+        ['addMulBase point', (n, x) => n.addMulBase!(x, S1), 'point'],
+        ['addMulBase scalar', (n, x) => n.addMulBase!(B, x), 'scalar'],
         ['mulMany scalar', (n, x) => n.mulMany(B, x), 'scalar'],
         ['stepKeys start', (n, x) => n.stepKeys(x, B, 1), 'start'],
         ['stepKeys step', (n, x) => n.stepKeys(B, x, 1), 'step'],
