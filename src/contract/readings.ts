@@ -15,7 +15,9 @@
  *
  * Storage (issue 11): the request carries the readings as one binary batch (reading-batch.ts) and
  * the readings live in state as binary chunks of 96 slots (CHUNK_SLOTS) per meter channel and
- * period (`rchunk [meter, channel, period, chunk]`), not as a JSON record per slot.
+ * period (`rchunk [meter, channel, period, chunk]`), not as a JSON record per slot. A chunk keeps
+ * no signatures: each reading names the transaction that carried it (`tx`), and the signature is
+ * read from that transaction by who checks it (roles/signed-readings.ts, docs/SCALE.md §5c).
  */
 import type { Context } from 'fabric-contract-api';
 import type { Ed25519Triple } from '../fe/ed25519.js';
@@ -155,7 +157,7 @@ function slotRecord(x: ChunkEntry): SlotRecord {
         c: bytesToHex(x.c),
         seq: x.seq,
         status: x.status,
-        sig: bytesToHex(x.sig),
+        tx: x.tx,
         ...(x.c0 === undefined ? {} : { c0: bytesToHex(x.c0) }),
     };
 }
@@ -376,7 +378,7 @@ export async function applyReadings(
             status: r.status,
             c: r.c,
             c0: r.c0,
-            sig: r.sig,
+            tx: ctx.stub.getTxID(),
         });
         held.dirty = true;
         out.push({
