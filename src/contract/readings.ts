@@ -49,14 +49,21 @@ export const MAX_OPEN_GAPS = 1000;
 /** One reading as the roles hold it (hex fields); `readingBatchHex` makes the request's batch of them. */
 export type ReadingInput = HexReading;
 
-/** What the 'readings' event carries per newly stored reading. */
+/**
+ * What the 'readings' event carries per newly stored reading: a reference, not a copy. The
+ * ciphertexts (C_i, C_0) are in the event's transaction (its SubmitReadings batch) and in state;
+ * copying them into the event cost ~7 B per reading on disk (docs/SCALE.md §5c).
+ */
 export interface ReadingEventItem {
     readonly channel: string;
     readonly period: string;
     readonly slot: number;
     readonly seq: number;
+}
+
+/** A newly stored reading as applyReadings returns it: the event item and C_i (for the folds). */
+export interface NewReading extends ReadingEventItem {
     readonly c: string;
-    readonly c0?: string;
 }
 
 /** Largest hex `batch` argument: {@link MAX_BATCH} readings with C_0 each, of the largest group. */
@@ -203,7 +210,7 @@ export async function applyReadings(
     ctx: Context,
     meter: Meter,
     body: Record<string, unknown>,
-): Promise<{ stored: ReadingEventItem[]; received: number }> {
+): Promise<{ stored: NewReading[]; received: number }> {
     onlyFields(body, ['meter', 'batch'], 'SubmitReadings');
     id(body, 'meter', 'SubmitReadings');
     const group = groupByName(meter.group);
@@ -231,7 +238,7 @@ export async function applyReadings(
         string,
         { chunk: number; slots: Map<number, ChunkEntry>; dirty: boolean }
     >();
-    const out: ReadingEventItem[] = [];
+    const out: NewReading[] = [];
 
     for (const [i, r] of readings.entries()) {
         const what = `readings[${i}] (${r.channel} ${r.period} slot ${r.slot} seq ${r.seq})`;
@@ -387,7 +394,6 @@ export async function applyReadings(
             slot: r.slot,
             seq: r.seq,
             c: bytesToHex(r.c),
-            ...(r.c0 && prev.c0 === undefined ? { c0: bytesToHex(r.c0) } : {}),
         });
     }
     for (const [k, v] of chunks)

@@ -77,6 +77,24 @@ function batchOf(
 }
 
 /**
+ * The readings a committed SubmitReadings of `meter` carried, by channel, period and slot (what a
+ * 'readings' event's items refer to); undefined when the transaction is missing or is not a valid
+ * SubmitReadings of that meter.
+ * @example const carried = await transactionReadings(api, meter, event.transactionId);
+ */
+export async function transactionReadings(
+    api: FemeterApi,
+    meter: Meter,
+    transactionId: string,
+): Promise<
+    { get(channel: string, period: string, slot: number): BinaryReading | undefined } | undefined
+> {
+    const b = batchOf(await api.client.getCommittedTransaction(transactionId), meter);
+    if ('reason' in b) return undefined;
+    return { get: (channel, period, slot) => b.readings.get(slotKey(channel, period, slot)) };
+}
+
+/**
  * Match stored readings with their transactions' batches: the signed readings, and every reading
  * that could not be matched (for an auditor that lists findings instead of stopping at the first).
  * Each distinct transaction is fetched once.
