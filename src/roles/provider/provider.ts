@@ -368,7 +368,11 @@ export class Provider {
             }
             const meter = held[0]?.meter;
             if (meter === undefined) continue;
-            carried ??= await transactionReadings(this.#o.api, meter, transactionId);
+            // a transaction that cannot be read (gateway refusal, engine without the query) leaves
+            // the epoch unfolded: its bill is then computed from the stored readings
+            carried ??= await transactionReadings(this.#o.api, meter, transactionId).catch(
+                () => undefined,
+            );
             const withC: { slot: number; c: string; c0?: string }[] = [];
             for (const it of list) {
                 const r = carried?.get(it.channel, it.period, it.slot);
