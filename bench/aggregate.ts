@@ -127,6 +127,7 @@ function readOnlyLedger(group: AggregationGroup, records: AggregationShare[]): L
             return a ? Promise.resolve(a.slice()) : refuse(tx);
         },
         events: () => refuse('events'),
+        getCommittedTransaction: () => refuse('getCommittedTransaction'),
         close: () => Promise.resolve(),
     };
 }

@@ -65,6 +65,40 @@ async function compact(path: string): Promise<void> {
     await db.close();
 }
 
+/** Logical bytes (key + value) per part of the engine's LevelDB: blocks, state (reading chunks and the rest), txid index, meta. */
+export interface Breakdown {
+    blocks: number;
+    chunks: number;
+    state: number;
+    txids: number;
+    meta: number;
+}
+
+/** {@link Breakdown} of a closed engine database (sublevel keys are `!name!key`). */
+async function breakdown(path: string): Promise<Breakdown> {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(path, {
+        keyEncoding: 'view',
+        valueEncoding: 'view',
+    });
+    await db.open();
+    const out: Breakdown = { blocks: 0, chunks: 0, state: 0, txids: 0, meta: 0 };
+    const dec = new TextDecoder();
+    try {
+        for await (const [k, v] of db.iterator()) {
+            const head = dec.decode(k.subarray(0, 16));
+            const n = k.length + v.length;
+            if (head.startsWith('!blocks!')) out.blocks += n;
+            else if (head.startsWith('!txids!')) out.txids += n;
+            else if (head.startsWith('!state!\u0000rchunk\u0000')) out.chunks += n;
+            else if (head.startsWith('!state!')) out.state += n;
+            else out.meta += n;
+        }
+    } finally {
+        await db.close();
+    }
+    return out;
+}
+
 function du(dir: string): number {
     let n = 0;
     for (const f of readdirSync(dir, { recursive: true }) as string[]) {
@@ -85,6 +119,8 @@ export interface Cell {
     bytesPerReading: number;
     /** CPU time of the whole process (all threads) per reading during the timed part, µs. */
     cpuUsPerReading: number;
+    /** femeter rows: logical bytes per reading by part (keys + values, before LevelDB's own overhead). */
+    breakdown?: Breakdown;
 }
 
 export function pct(xs: number[], p: number): number {
@@ -198,6 +234,7 @@ export async function runEngine(
         await engine.close();
         await compact(join(dir, 'ledger', 'leveldb'));
         const before = du(dir);
+        const parts0 = await breakdown(join(dir, 'ledger', 'leveldb'));
         engine = await open(join(dir, 'ledger'), secret);
         for (const m of meters) m.p = await engine.connect(m.id, 'customers');
         const lat: number[] = [];
@@ -225,7 +262,18 @@ export async function runEngine(
         await engine.close();
         await compact(join(dir, 'ledger', 'leveldb'));
         const bytes = du(dir) - before;
-        return cell(system, concurrency, perTx, { readings, txs, secs, lat, cpu, bytes });
+        const parts1 = await breakdown(join(dir, 'ledger', 'leveldb'));
+        const per = (k: keyof Breakdown): number => (parts1[k] - parts0[k]) / readings;
+        return {
+            ...cell(system, concurrency, perTx, { readings, txs, secs, lat, cpu, bytes }),
+            breakdown: {
+                blocks: per('blocks'),
+                chunks: per('chunks'),
+                state: per('state'),
+                txids: per('txids'),
+                meta: per('meta'),
+            },
+        };
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
@@ -358,6 +406,34 @@ async function main(): Promise<void> {
             x.cpuUsPerReading.toFixed(0),
         ]),
     );
+    const parts = cells.filter((x) => x.breakdown !== undefined);
+    if (parts.length > 0) {
+        console.log(
+            '\nbytes per reading by part (keys + values; "on disk" adds LevelDB overhead):',
+        );
+        printTable(
+            [
+                'system',
+                'readings/tx',
+                'blocks',
+                'state: reading chunks',
+                'state: other',
+                'txid index',
+                'meta',
+                'on disk',
+            ],
+            parts.map((x) => [
+                x.system,
+                String(x.perTx),
+                x.breakdown!.blocks.toFixed(1),
+                x.breakdown!.chunks.toFixed(1),
+                x.breakdown!.state.toFixed(1),
+                x.breakdown!.txids.toFixed(1),
+                x.breakdown!.meta.toFixed(1),
+                x.bytesPerReading.toFixed(0),
+            ]),
+        );
+    }
     console.log(
         `raw floor per reading: ${FLOOR_BYTES} B (C_i ${g.elementBytes} + signature 64 + slot 4 + seq 8 + flags 1); the baseline rows store that binary form under a key of its own`,
     );

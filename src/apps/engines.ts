@@ -123,6 +123,7 @@ function reportingSubmits(
             return result;
         },
         evaluate: (txName, ...args) => client.evaluate(txName, ...args),
+        getCommittedTransaction: (txId) => client.getCommittedTransaction(txId),
         events: (options) => client.events(options),
         close: () => client.close(),
     };

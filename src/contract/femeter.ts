@@ -22,7 +22,7 @@ import { marshalString, parseArg } from './marshal.js';
 import { assertMpkFits, MPK_ARG_MAX_BYTES, mpkHexLimit } from './limits.js';
 import { acceptTariff, assertBounds, recordRefusal } from './agreements.js';
 import { periodDigest } from './period-digest.js';
-import { applyReadings, listSlots, readingSignatures } from './readings.js';
+import { applyReadings, listSlots, readingSignatures, type ReadingEventItem } from './readings.js';
 import { event, identityOf, ownMeterChannel, period } from './requests.js';
 import {
     MEDIA,
@@ -508,7 +508,14 @@ export class FemeterContract extends Contract {
         const meter = await requireMeter(ctx, id(b, 'meter', 'SubmitReadings'), 'SubmitReadings');
         const { stored, received } = await applyReadings(ctx, meter, b);
         await foldReadings(ctx, meter, stored);
-        if (stored.length > 0) event(ctx, 'readings', { meter: meter.id, items: stored });
+        // the event names the stored readings; their ciphertexts are in this transaction and state
+        const items: ReadingEventItem[] = stored.map((r) => ({
+            channel: r.channel,
+            period: r.period,
+            slot: r.slot,
+            seq: r.seq,
+        }));
+        if (stored.length > 0) event(ctx, 'readings', { meter: meter.id, items });
         return marshalString({ stored: stored.length, duplicates: received - stored.length });
     }
 

@@ -13,8 +13,20 @@
  *   entry  = slot (u32) ‖ seq (u64, 1..2^53−1) ‖ flags (u8) ‖ C_i (E) ‖ [C_0 (E)] ‖ signature (64)
  *   flags  = status bits 0..2 (STATUS), bit 7 = C_0 follows; bits 3..6 must be zero
  *
- *   chunk  = version (u8 = 1) ‖ entry′… in increasing slot order, no slot twice
- *   entry′ = slot offset in the chunk (u8) ‖ flags (u8) ‖ seq (u64) ‖ C_i (E) ‖ [C_0 (E)] ‖ signature (64)
+ *   chunk  = version (u8 = 2) ‖ tx count (u8, 1..96) ‖ tx id (32)… ‖ entry′… in increasing slot
+ *            order, no slot twice
+ *   entry′ = slot offset in the chunk (u8) ‖ flags (u8) ‖ tx index (u8, < tx count) ‖
+ *            seq delta (LEB128 varint ≥ 1 of |seq − previous entry's seq|, 0 before the first) ‖
+ *            C_i (E) ‖ [C_0 (E)]
+ *   flags′ = flags, plus bit 6 = the seq is below the previous entry's (the delta is subtracted)
+ *
+ * The chunk keeps no signature (issue 11, docs/SCALE.md §5c): each entry names, through the
+ * chunk's table of distinct transaction ids, the transaction that carried the reading, and the
+ * signature is read from that transaction's SubmitReadings batch by whoever checks it
+ * (roles/signed-readings.ts). The table lists each id once, in first-use order, and every id is
+ * used; the varint is at most 8 bytes and canonical (no trailing zero group). Version 1 chunks
+ * (with signatures, no transaction ids) are refused: their entries cannot name a transaction, and
+ * ledgers written before this format must be re-created.
  *
  * Decoding is strict: short or trailing bytes, unknown flag bits, zero counts, seq or slot out of
  * range, a slot twice in one batch, and more than {@link MAX_BATCH} readings are refused with a
@@ -33,7 +45,10 @@ export const CHUNK_SLOTS = 96;
 /** Largest slot index a reading may name (a period has fewer slots; the contract checks the exact bound). */
 export const MAX_SLOT = 99_999;
 const BATCH_VERSION = 1;
-const CHUNK_VERSION = 1;
+const CHUNK_VERSION = 2;
+/** Bytes of a transaction id in a chunk's table (the hex id of both engines is SHA-256). */
+export const TX_ID_BYTES = 32;
+const MAX_VARINT_BYTES = 8;
 const FLAG_C0 = 0x80;
 const SIG_BYTES = 64;
 const MAX_CHANNEL_BYTES = 32;
@@ -97,14 +112,15 @@ export function readingBatchHex(readings: readonly HexReading[]): string {
     );
 }
 
-/** A stored reading of a chunk. */
+/** A stored reading of a chunk: no signature, but the id of the transaction that carried it. */
 export interface ChunkEntry {
     readonly slot: number;
     readonly seq: number;
     readonly status: number;
     readonly c: Uint8Array;
     readonly c0?: Uint8Array | undefined;
-    readonly sig: Uint8Array;
+    /** The carrying transaction's id, lower-case hex of {@link TX_ID_BYTES} bytes. */
+    readonly tx: string;
 }
 
 const bad = (what: string, why: string): ContractError =>
@@ -160,6 +176,23 @@ class Cursor {
         this.#o += 8;
         return v;
     }
+    /** A canonical LEB128 varint of at most {@link MAX_VARINT_BYTES} bytes (≤ 2^56 − 1). */
+    varint(field: string): number {
+        const at = this.#o;
+        let v = 0;
+        let scale = 1;
+        for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+            const b = this.u8(field);
+            v += (b & 0x7f) * scale;
+            scale *= 128;
+            if ((b & 0x80) === 0) {
+                if (b === 0 && i > 0)
+                    throw bad(this.#what, `${field} at byte ${at} is not minimally encoded`);
+                return v;
+            }
+        }
+        throw bad(this.#what, `${field} at byte ${at} is longer than ${MAX_VARINT_BYTES} bytes`);
+    }
     bytes(n: number, field: string): Uint8Array {
         this.#need(n, field);
         const out = this.#b.slice(this.#o, this.#o + n);
@@ -210,6 +243,15 @@ class Out {
         this.#v.setUint32(this.#o + 4, x >>> 0);
         this.#o += 8;
         return this;
+    }
+    /** LEB128 of a non-negative safe integer. */
+    varint(x: number): this {
+        let v = x;
+        while (v >= 0x80) {
+            this.u8((v % 128) | 0x80);
+            v = Math.floor(v / 128);
+        }
+        return this.u8(v);
     }
     bytes(b: Uint8Array): this {
         this.#room(b.length);
@@ -360,27 +402,56 @@ export function chunkOf(slot: number): { chunk: number; offset: number } {
     return { chunk: Math.floor(slot / CHUNK_SLOTS), offset: slot % CHUNK_SLOTS };
 }
 
-/** Encode a chunk's entries (any order; stored by increasing slot). All slots must lie in `chunk`. */
+const FLAG_SEQ_DOWN = 0x40;
+const TX_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * Encode a chunk's entries (any order; stored by increasing slot). All slots must lie in `chunk`;
+ * every entry's `tx` must be a lower-case hex transaction id of {@link TX_ID_BYTES} bytes.
+ * @example encodeChunk(0, [{ slot: 0, seq: 1, status: 0, c, c0, tx: ctx.stub.getTxID() }], 32)
+ */
 export function encodeChunk(
     chunk: number,
     entries: readonly ChunkEntry[],
     elementBytes: number,
 ): Uint8Array {
     const sorted = [...entries].sort((a, b) => a.slot - b.slot);
-    const w = new Out(1 + sorted.length * (10 + 2 * elementBytes + SIG_BYTES));
-    w.u8(CHUNK_VERSION);
+    const txs = new Map<string, number>();
+    for (const e of sorted) {
+        if (!TX_HEX.test(e.tx))
+            throw new ContractError(
+                'BAD_REQUEST',
+                `chunk ${chunk}: transaction id ${e.tx} is not lower-case hex of ${TX_ID_BYTES} bytes`,
+            );
+        if (!txs.has(e.tx)) txs.set(e.tx, txs.size);
+    }
+    if (txs.size < 1 || txs.size > CHUNK_SLOTS)
+        throw new ContractError('BAD_REQUEST', `chunk ${chunk}: ${txs.size} transactions`);
+    const w = new Out(2 + txs.size * TX_ID_BYTES + sorted.length * (6 + 2 * elementBytes));
+    w.u8(CHUNK_VERSION).u8(txs.size);
+    for (const t of txs.keys()) w.bytes(hexToBytes(t));
     let prev = -1;
+    let prevSeq = 0;
     for (const e of sorted) {
         const { chunk: c, offset } = chunkOf(e.slot);
         if (c !== chunk || e.slot === prev)
             throw new ContractError('BAD_REQUEST', `chunk ${chunk}: slot ${e.slot} does not fit`);
+        if (!Number.isSafeInteger(e.seq) || e.seq < 1)
+            throw new ContractError('BAD_REQUEST', `chunk ${chunk}: seq ${e.seq} out of range`);
         prev = e.slot;
+        if (e.seq === prevSeq)
+            throw new ContractError('BAD_REQUEST', `chunk ${chunk}: seq ${e.seq} used twice`);
+        const down = e.seq < prevSeq;
         w.u8(offset)
-            .u8(flagsOf(e.status, e.c0 !== undefined, `chunk ${chunk}`))
-            .u64(e.seq);
+            .u8(
+                flagsOf(e.status, e.c0 !== undefined, `chunk ${chunk}`) |
+                    (down ? FLAG_SEQ_DOWN : 0),
+            )
+            .u8(txs.get(e.tx) ?? 0)
+            .varint(Math.abs(e.seq - prevSeq));
+        prevSeq = e.seq;
         w.bytes(e.c);
         if (e.c0 !== undefined) w.bytes(e.c0);
-        w.bytes(e.sig);
     }
     return w.finish();
 }
@@ -390,21 +461,53 @@ export function decodeChunk(chunk: number, bytes: Uint8Array, elementBytes: numb
     const what = `stored reading chunk ${chunk}`;
     const r = new Cursor(bytes, what);
     const version = r.u8('version');
-    if (version !== CHUNK_VERSION) throw bad(what, `unsupported version ${version}`);
+    if (version !== CHUNK_VERSION)
+        throw bad(
+            what,
+            `unsupported version ${version} (expected ${CHUNK_VERSION}; a ledger written before the signature-free chunks must be re-created)`,
+        );
+    const txCount = r.u8('transaction count');
+    if (txCount < 1 || txCount > CHUNK_SLOTS)
+        throw bad(what, `transaction count ${txCount} outside 1..${CHUNK_SLOTS}`);
+    const txs: string[] = [];
+    for (let i = 0; i < txCount; i++) {
+        const t = bytesToHex(r.bytes(TX_ID_BYTES, 'transaction id'));
+        if (txs.includes(t)) throw bad(what, `transaction id ${t} listed twice`);
+        txs.push(t);
+    }
+    const used = new Set<number>();
     const out: ChunkEntry[] = [];
     let prev = -1;
+    let prevSeq = 0;
     while (r.remaining > 0) {
         const offset = r.u8('slot offset');
         if (offset >= CHUNK_SLOTS || offset <= prev)
             throw bad(what, `slot offset ${offset} out of order or range`);
         prev = offset;
-        const { status, hasC0 } = readFlags(r, what);
-        const seq = r.safeU64('seq', 1);
+        const fAt = r.offset;
+        const f = r.u8('flags');
+        if ((f & ~(FLAG_C0 | FLAG_SEQ_DOWN | STATUS_MASK)) !== 0)
+            throw bad(what, `flags 0x${f.toString(16)} at byte ${fAt} has unknown bits`);
+        const status = f & STATUS_MASK;
+        const hasC0 = (f & FLAG_C0) !== 0;
+        const at = r.offset;
+        const ti = r.u8('transaction index');
+        const tx = txs[ti];
+        if (tx === undefined)
+            throw bad(what, `transaction index ${ti} at byte ${at} outside 0..${txCount - 1}`);
+        used.add(ti);
+        const seqAt = r.offset;
+        const delta = r.varint('seq delta');
+        if (delta === 0) throw bad(what, `seq delta at byte ${seqAt} is zero`);
+        const seq = (f & FLAG_SEQ_DOWN) !== 0 ? prevSeq - delta : prevSeq + delta;
+        if (!Number.isSafeInteger(seq) || seq < 1)
+            throw bad(what, `seq ${seq} at byte ${seqAt} outside 1..2^53 − 1`);
+        prevSeq = seq;
         const c = r.bytes(elementBytes, 'C_i');
         const c0 = hasC0 ? r.bytes(elementBytes, 'C_0') : undefined;
-        const sig = r.bytes(SIG_BYTES, 'signature');
-        out.push({ slot: chunk * CHUNK_SLOTS + offset, seq, status, c, c0, sig });
+        out.push({ slot: chunk * CHUNK_SLOTS + offset, seq, status, c, c0, tx });
     }
     r.end();
+    if (used.size !== txCount) throw bad(what, 'a listed transaction id is not used by any entry');
     return out;
 }

@@ -15,7 +15,9 @@
  *
  * Storage (issue 11): the request carries the readings as one binary batch (reading-batch.ts) and
  * the readings live in state as binary chunks of 96 slots (CHUNK_SLOTS) per meter channel and
- * period (`rchunk [meter, channel, period, chunk]`), not as a JSON record per slot.
+ * period (`rchunk [meter, channel, period, chunk]`), not as a JSON record per slot. A chunk keeps
+ * no signatures: each reading names the transaction that carried it (`tx`), and the signature is
+ * read from that transaction by who checks it (roles/signed-readings.ts, docs/SCALE.md §5c).
  */
 import type { Context } from 'fabric-contract-api';
 import type { Ed25519Triple } from '../fe/ed25519.js';
@@ -49,14 +51,21 @@ export const MAX_OPEN_GAPS = 1000;
 /** One reading as the roles hold it (hex fields); `readingBatchHex` makes the request's batch of them. */
 export type ReadingInput = HexReading;
 
-/** What the 'readings' event carries per newly stored reading. */
+/**
+ * What the 'readings' event carries per newly stored reading: a reference, not a copy. The
+ * ciphertexts (C_i, C_0) are in the event's transaction (its SubmitReadings batch) and in state;
+ * copying them into the event cost ~7 B per reading on disk (docs/SCALE.md §5c).
+ */
 export interface ReadingEventItem {
     readonly channel: string;
     readonly period: string;
     readonly slot: number;
     readonly seq: number;
+}
+
+/** A newly stored reading as applyReadings returns it: the event item and C_i (for the folds). */
+export interface NewReading extends ReadingEventItem {
     readonly c: string;
-    readonly c0?: string;
 }
 
 /** Largest hex `batch` argument: {@link MAX_BATCH} readings with C_0 each, of the largest group. */
@@ -159,7 +168,7 @@ function slotRecord(x: ChunkEntry): SlotRecord {
         c: bytesToHex(x.c),
         seq: x.seq,
         status: x.status,
-        sig: bytesToHex(x.sig),
+        tx: x.tx,
         ...(x.c0 === undefined ? {} : { c0: bytesToHex(x.c0) }),
     };
 }
@@ -215,7 +224,7 @@ export async function applyReadings(
     ctx: Context,
     meter: Meter,
     body: Record<string, unknown>,
-): Promise<{ stored: ReadingEventItem[]; received: number }> {
+): Promise<{ stored: NewReading[]; received: number }> {
     onlyFields(body, ['meter', 'batch'], 'SubmitReadings');
     id(body, 'meter', 'SubmitReadings');
     const group = groupByName(meter.group);
@@ -243,7 +252,7 @@ export async function applyReadings(
         string,
         { chunk: number; slots: Map<number, ChunkEntry>; dirty: boolean }
     >();
-    const out: ReadingEventItem[] = [];
+    const out: NewReading[] = [];
 
     for (const [i, r] of readings.entries()) {
         const what = `readings[${i}] (${r.channel} ${r.period} slot ${r.slot} seq ${r.seq})`;
@@ -390,7 +399,7 @@ export async function applyReadings(
             status: r.status,
             c: r.c,
             c0: r.c0,
-            sig: r.sig,
+            tx: ctx.stub.getTxID(),
         });
         held.dirty = true;
         out.push({
@@ -399,7 +408,6 @@ export async function applyReadings(
             slot: r.slot,
             seq: r.seq,
             c: bytesToHex(r.c),
-            ...(r.c0 && prev.c0 === undefined ? { c0: bytesToHex(r.c0) } : {}),
         });
     }
     for (const [k, v] of chunks)

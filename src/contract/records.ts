@@ -217,7 +217,11 @@ export interface SlotRecord {
     readonly c: string;
     readonly seq: number;
     readonly status: number;
-    readonly sig: string;
+    /**
+     * Id of the transaction whose SubmitReadings batch carried this reading (and its signature,
+     * which state does not keep: roles/signed-readings.ts `signedReadings` fetches it).
+     */
+    readonly tx: string;
     /** The C_0 this reading carried (the first reading of its period signs C_0 with it). */
     readonly c0?: string;
 }

@@ -105,6 +105,27 @@ export interface Checkpointer {
 }
 
 /**
+ * A committed, valid transaction's request as its submitter signed it (what
+ * {@link LedgerClient.getCommittedTransaction} returns).
+ *
+ * @example
+ * ```ts
+ * const tx = await client.getCommittedTransaction(reading.tx);
+ * if (tx?.txName === 'SubmitReadings') decode(JSON.parse(tx.args[0]!));
+ * ```
+ */
+export interface CommittedTransaction {
+    readonly transactionId: string;
+    /** Number of the block that holds it; undefined on engines that do not report it (Fabric's qscc). */
+    readonly blockNumber?: bigint;
+    /** The transaction name as submitted (`Tx` or `Contract:Tx`). */
+    readonly txName: string;
+    readonly args: readonly string[];
+    /** The submitter's organisation (MSP id). */
+    readonly creatorMspId: string;
+}
+
+/**
  * An async iterable that can be closed from the outside; a pending `next()` then ends the iteration.
  *
  * @example
@@ -177,6 +198,13 @@ export interface LedgerClient {
      * @throws {EndorseError} the contract or the engine refused the call
      */
     evaluate(txName: string, ...args: string[]): Promise<Uint8Array>;
+    /**
+     * The request of a committed transaction whose validation code is VALID, by its id; undefined
+     * when the ledger holds no such transaction or it was committed invalid. A gateway applies its
+     * read rules (a SubmitReadings is readable by who may read that meter's readings).
+     * @throws {EndorseError} the ledger or gateway refused the query
+     */
+    getCommittedTransaction(transactionId: string): Promise<CommittedTransaction | undefined>;
     /** Chaincode events, replayed from a position and then live. */
     events(options?: Readonly<EventsOptions>): Promise<CloseableAsyncIterable<ChaincodeEvent>>;
     /** Close this client's event streams. The ledger itself stays open. */

@@ -27,6 +27,7 @@ import type { VerifyOptions, VerifyResult } from './embedded/verify.js';
 
 export type {
     ChaincodeEvent,
+    CommittedTransaction,
     Checkpointer,
     CloseableAsyncIterable,
     ConnectOptions,

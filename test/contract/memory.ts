@@ -11,9 +11,11 @@ import '../ledger/fixtures/quiet.js';
 import type { Engine, Org, Participant } from '../../src/apps/engines.js';
 import { MSP_IDS } from '../../src/apps/engines.js';
 import { FemeterContract } from '../../src/contract/index.js';
+import { createHash } from 'node:crypto';
 import type {
     ChaincodeEvent,
     CloseableAsyncIterable,
+    CommittedTransaction,
     LedgerClient,
     SubmitResult,
 } from '../../src/ledger/index.js';
@@ -30,6 +32,8 @@ type TxMethod = (ctx: unknown, ...args: string[]) => Promise<string>;
 export class MemoryLedger {
     readonly state = new Map<string, Uint8Array>();
     readonly events: ChaincodeEvent[] = [];
+    /** Committed transactions' requests by id (what getCommittedTransaction answers). */
+    readonly txs = new Map<string, CommittedTransaction>();
     readonly contract = new FemeterContract();
     /** Keys and key prefixes the last call read (prefix scans as `prefix*`): what a rule costs. */
     lastReads: string[] = [];
@@ -50,7 +54,8 @@ export class MemoryLedger {
         const method = (this.contract as unknown as Record<string, unknown>)[txName];
         if (typeof method !== 'function') throw new Error(`no transaction ${txName}`);
         const n = ++this.#tx;
-        const txId = `tx-${n}`;
+        // a transaction id of the engines' form: hex of 32 bytes
+        const txId = createHash('sha256').update(`memory-tx-${n}`).digest('hex');
         const seconds = this.clock++;
         const writes = new Map<string, Uint8Array | null>();
         let event: { name: string; payload: Uint8Array } | undefined;
@@ -107,6 +112,13 @@ export class MemoryLedger {
                 if (v === null) committed.delete(k);
                 else committed.set(k, v);
             }
+            this.txs.set(txId, {
+                transactionId: txId,
+                blockNumber: block,
+                txName,
+                args: [...args],
+                creatorMspId: who.mspId,
+            });
             if (event !== undefined)
                 this.events.push({
                     blockNumber: block,
@@ -149,6 +161,9 @@ export class MemoryClient implements LedgerClient {
     }
     async evaluate(txName: string, ...args: string[]): Promise<Uint8Array> {
         return enc.encode((await this.#run(txName, args, false)).result);
+    }
+    getCommittedTransaction(transactionId: string): Promise<CommittedTransaction | undefined> {
+        return Promise.resolve(this.#ledger.txs.get(transactionId));
     }
     /** The events committed so far, then the iteration ends (no live tail). */
     events(): Promise<CloseableAsyncIterable<ChaincodeEvent>> {

@@ -13,7 +13,7 @@ import {
     encodeReadingBatch,
     type BinaryReading,
 } from '../../src/contract/index.js';
-import { decodeChunk, encodeChunk } from '../../src/contract/reading-batch.js';
+import { decodeChunk, encodeChunk, type ChunkEntry } from '../../src/contract/reading-batch.js';
 
 const E = 32;
 const bytes = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill);
@@ -26,6 +26,15 @@ const reading = (slot: number, seq: number, o: Partial<BinaryReading> = {}): Bin
     c: bytes(E, slot & 0xff),
     sig: bytes(64, seq & 0xff),
     ...o,
+});
+const TX_A = 'a1'.repeat(32);
+const TX_B = '0b'.repeat(32);
+const entry = (slot: number, seq: number, tx: string): ChunkEntry => ({
+    slot,
+    seq,
+    status: 0,
+    c: bytes(E, slot & 0xff),
+    tx,
 });
 const badRequest = (f: () => unknown): void => {
     assert.throws(f, (e) => e instanceof ContractError && e.code === 'BAD_REQUEST');
@@ -116,29 +125,112 @@ describe('binary reading batch', () => {
         const chunk = 3;
         const base = chunk * CHUNK_SLOTS;
         const es = [
-            { ...reading(base + 7, 9), c0: undefined },
-            { ...reading(base, 1), c0: bytes(E, 4) },
+            entry(base + 7, 9, TX_B),
+            { ...entry(base, 1, TX_A), c0: bytes(E, 4) },
+            entry(base + 9, 3, TX_A), // a late gap fill: seq below the previous entry's
         ];
         const b = encodeChunk(chunk, es, E);
+        const back = decodeChunk(chunk, b, E);
         assert.deepEqual(
-            decodeChunk(chunk, b, E).map((x) => x.slot),
-            [base, base + 7],
+            back.map((x) => [x.slot, x.seq, x.tx]),
+            [
+                [base, 1, TX_A],
+                [base + 7, 9, TX_B],
+                [base + 9, 3, TX_A],
+            ],
         );
-        assert.deepEqual(decodeChunk(chunk, b, E)[0]!.c0, bytes(E, 4));
-        badRequest(() => encodeChunk(chunk, [reading(base - 1, 1)], E)); // another chunk's slot
-        badRequest(() => encodeChunk(chunk, [reading(base, 1), reading(base, 2)], E));
+        assert.deepEqual(back[0]!.c0, bytes(E, 4));
+        assert.equal(back[1]!.c0, undefined);
+        // two transaction ids of 32 bytes, then 36 bytes per entry with a one-byte seq delta
+        assert.equal(b.length, 2 + 2 * 32 + 3 * (4 + E) + E);
+        badRequest(() => encodeChunk(chunk, [entry(base - 1, 1, TX_A)], E)); // another chunk's slot
+        badRequest(() => encodeChunk(chunk, [entry(base, 1, TX_A), entry(base, 2, TX_A)], E));
+        badRequest(() => encodeChunk(chunk, [entry(base, 1, 'tx-1')], E)); // not a hex id
+        badRequest(() => encodeChunk(chunk, [entry(base, 1, TX_A), entry(base + 1, 1, TX_A)], E));
+        badRequest(() => encodeChunk(chunk, [], E));
         // entries out of order, a trailing byte, a truncated entry
-        const two = encodeChunk(chunk, [reading(base, 1), reading(base + 1, 2)], E);
-        const entry = 10 + E + 64;
+        const two = encodeChunk(chunk, [entry(base, 1, TX_A), entry(base + 1, 2, TX_A)], E);
+        const head = 2 + 32;
+        const size = 4 + E;
         const swapped = new Uint8Array([
-            1,
-            ...two.subarray(1 + entry, 1 + 2 * entry),
-            ...two.subarray(1, 1 + entry),
+            ...two.subarray(0, head),
+            ...two.subarray(head + size, head + 2 * size),
+            ...two.subarray(head, head + size),
         ]);
         badRequest(() => decodeChunk(chunk, swapped, E));
         badRequest(() => decodeChunk(chunk, new Uint8Array([...two, 0]), E));
         badRequest(() => decodeChunk(chunk, two.subarray(0, two.length - 1), E));
-        badRequest(() => decodeChunk(chunk, new Uint8Array([2]), E)); // unknown version
-        assert.deepEqual(decodeChunk(chunk, new Uint8Array([1]), E), []);
+        badRequest(() => decodeChunk(chunk, new Uint8Array([1]), E)); // version 1 (signatures)
+        badRequest(() => decodeChunk(chunk, new Uint8Array([3, 1]), E)); // unknown version
+        badRequest(() => decodeChunk(chunk, new Uint8Array([2]), E)); // no table
+        badRequest(() => decodeChunk(chunk, new Uint8Array([2, 0]), E)); // empty table
+    });
+
+    it('hostile chunk bytes: bad index, bad varints, unused or repeated ids, zero delta', () => {
+        const chunk = 0;
+        const ids = [...Buffer.from(TX_A, 'hex')];
+        const idsB = [...Buffer.from(TX_B, 'hex')];
+        const c = [...bytes(E, 5)];
+        const one = (...entryHead: number[]): Uint8Array =>
+            new Uint8Array([2, 1, ...ids, ...entryHead, ...c]);
+        // the well-formed base case: slot 0, flags 0, tx 0, seq delta 300 (two bytes)
+        assert.equal(decodeChunk(chunk, one(0, 0, 0, 0xac, 0x02), E)[0]!.seq, 300);
+        badRequest(() => decodeChunk(chunk, one(0, 0, 1, 0xac, 0x02), E)); // index out of range
+        badRequest(() => decodeChunk(chunk, one(0, 0, 0, 0x81, 0x00), E)); // overlong (1 as 2 bytes)
+        badRequest(() => decodeChunk(chunk, one(0, 0, 0, 0x00), E)); // delta 0
+        badRequest(() => decodeChunk(chunk, one(0, 0x40, 0, 0x01), E)); // seq 0 going down
+        badRequest(() => decodeChunk(chunk, one(0, 0x20, 0, 0x01), E)); // unknown flag bit
+        badRequest(() => decodeChunk(chunk, one(96, 0, 0, 0x01), E)); // offset beyond the chunk
+        // nine continuation bytes: longer than 8
+        badRequest(() => decodeChunk(chunk, one(0, 0, 0, ...Array(9).fill(0x81), 0x01), E));
+        // a seq above 2^53 − 1
+        badRequest(() =>
+            decodeChunk(chunk, one(0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), E),
+        );
+        // truncated inside the varint
+        badRequest(() => decodeChunk(chunk, new Uint8Array([2, 1, ...ids, 0, 0, 0, 0x81]), E));
+        // a listed id no entry uses; the same id listed twice
+        badRequest(() =>
+            decodeChunk(chunk, new Uint8Array([2, 2, ...ids, ...idsB, 0, 0, 0, 1, ...c]), E),
+        );
+        badRequest(() =>
+            decodeChunk(
+                chunk,
+                new Uint8Array([2, 2, ...ids, ...ids, 0, 0, 0, 1, 1, 0, 1, 1, ...c, ...c]),
+                E,
+            ),
+        );
+    });
+
+    it('any mutation or truncation of a chunk is refused or decodes to well-formed entries', () => {
+        const good = encodeChunk(
+            0,
+            [{ ...entry(0, 5, TX_A), c0: bytes(E, 3) }, entry(1, 6, TX_B), entry(2, 2, TX_A)],
+            E,
+        );
+        fc.assert(
+            fc.property(
+                fc.nat(good.length - 1),
+                fc.integer({ min: 0, max: 255 }),
+                fc.nat(good.length),
+                (at, v, cut) => {
+                    const b = good.slice(0, Math.max(1, cut));
+                    if (at < b.length) b[at] = v;
+                    try {
+                        for (const r of decodeChunk(0, b, E)) {
+                            assert.ok(r.slot < CHUNK_SLOTS && Number.isSafeInteger(r.seq));
+                            assert.ok(r.seq >= 1 && r.status <= 7 && /^[0-9a-f]{64}$/.test(r.tx));
+                            assert.equal(r.c.length, E);
+                        }
+                    } catch (e) {
+                        assert.ok(
+                            e instanceof ContractError && e.code === 'BAD_REQUEST',
+                            String(e),
+                        );
+                    }
+                },
+            ),
+            { numRuns: 2000 },
+        );
     });
 });

@@ -26,6 +26,7 @@ import { RemoteLedger } from '../../src/ledger/remote/client.js';
 import { signToken } from '../../src/ledger/remote/token.js';
 import { ROUTES, toBase64, TOKEN_SCHEME, TX_ROUTES } from '../../src/ledger/remote/wire.js';
 import { acceptTariff, CHANNEL, makeWorld, meterPeriod, PERIOD, type World } from '../e2e/world.js';
+import { signedReadings } from '../../src/roles/signed-readings.js';
 
 process.env.FEMETER_E2E_ENGINE = 'gateway';
 
@@ -45,6 +46,8 @@ interface Reply {
     readonly result?: string;
     readonly number?: string;
     readonly txs?: readonly { readonly txName: string }[];
+    readonly txName?: string;
+    readonly args?: readonly string[];
     readonly ok?: boolean;
     readonly blocks?: number;
     readonly openapi?: string;
@@ -183,6 +186,7 @@ describe('gateway API', () => {
             `GET ${ROUTES.events}`,
             `GET /v1/blocks/{number}`,
             `POST ${ROUTES.verify}`,
+            `POST ${ROUTES.transaction}`,
             `GET ${ROUTES.health}`,
             `GET ${ROUTES.metrics}`,
             `GET ${ROUTES.openapi}`,
@@ -397,6 +401,50 @@ describe('gateway API', () => {
         };
         assert.equal((await evaluate(nobody, 'ListParties')).status, 403);
         assert.equal((await evaluate(nobody, 'WhoAmI')).status, 200);
+    });
+
+    it("committed transactions: a SubmitReadings is readable under GetReadings' role rule, others by auditors only", async () => {
+        const m0 = w.households[0]!.meterId;
+        const stored = await evaluate(who.auditor, 'GetReadings', m0, CHANNEL, PERIOD);
+        const txId = (
+            JSON.parse(dec.decode(Buffer.from(stored.body.result ?? '', 'base64'))) as {
+                tx: string;
+            }[]
+        )[0]!.tx;
+        const read = async (by: Who, transactionId: string) =>
+            post(
+                ROUTES.transaction,
+                { transactionId },
+                {
+                    authorization: `${TOKEN_SCHEME} ${await token(by, 'POST', ROUTES.transaction)}`,
+                },
+            );
+        // who may call GetReadings on m0 reads its SubmitReadings
+        for (const by of [who.cust0, who.provA, who.auditor, who.operator]) {
+            const r = await read(by, txId);
+            assert.equal(r.status, 200, JSON.stringify(r.body));
+            assert.equal(r.body.txName, 'SubmitReadings');
+            assert.equal((JSON.parse(r.body.args![0]!) as { meter: string }).meter, m0);
+        }
+        // the neighbour, a provider without consent, the meter device: the answer of an unknown id
+        for (const by of [who.cust1, who.provB, who.meter0]) {
+            const r = await read(by, txId);
+            assert.equal(r.status, 404);
+            assert.equal(r.body.args, undefined);
+        }
+        assert.equal((await read(who.auditor, 'ab'.repeat(32))).status, 404);
+        // any other transaction (block 0's Bootstrap): auditors and the operator only
+        const boot = (await ledger.getBlock(0n))!.txs[0]!.txId;
+        assert.equal((await read(who.auditor, boot)).status, 200);
+        assert.equal((await read(who.cust0, boot)).status, 404);
+        // a token is required; the id is checked
+        assert.equal((await post(ROUTES.transaction, { transactionId: txId })).status, 401);
+        assert.equal((await read(who.auditor, 'XY')).status, 400);
+        // the remote client: signatures taken from the transactions for a reader of the meter
+        const meter = await w.auditor.api.getMeter(m0);
+        const signed = await signedReadings(w.auditor.api, meter, CHANNEL, PERIOD);
+        assert.equal(signed.length, 2972);
+        assert.ok(signed.every((r) => /^[0-9a-f]{128}$/.test(r.sig)));
     });
 
     it('evaluate: a replayed or stale query envelope is refused', async () => {

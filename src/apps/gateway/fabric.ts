@@ -222,6 +222,8 @@ export async function fabricBackend(
             return height;
         },
         events: (o) => reader.events(o),
+        // read as the gateway's reader (an auditor); the route applies the caller's read rule
+        getCommittedTransaction: (id) => reader.getCommittedTransaction(id),
         fabric: relay,
         ...(verify === undefined ? {} : { verify }),
     };

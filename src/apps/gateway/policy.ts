@@ -151,6 +151,35 @@ export async function checkEvaluate(
 }
 
 /**
+ * Whether `who` may read a committed transaction's request (`ROUTES.transaction`). The operator and
+ * auditors read any; everyone else only a SubmitReadings, and only when the same caller may call
+ * GetReadings on that request's meter (the request holds that meter's ciphertexts and signatures:
+ * the tx fetch must not reach further than GetReadings does).
+ */
+export async function checkTransactionRead(
+    dir: Directory,
+    who: Principal,
+    txName: string,
+    args: readonly string[],
+): Promise<Refusal | undefined> {
+    if (seesEverything(who)) return undefined;
+    const name = txName.startsWith('femeter:') ? txName.slice('femeter:'.length) : txName;
+    const label = who.kind === 'meter' ? 'a meter' : `a ${who.role}`;
+    let meter: unknown;
+    try {
+        meter = (JSON.parse(args[0] ?? '') as { meter?: unknown } | null)?.meter;
+    } catch {
+        meter = undefined;
+    }
+    if (name !== 'SubmitReadings' || args.length !== 1 || typeof meter !== 'string' || meter === '')
+        return {
+            message: `${label} may read only SubmitReadings transactions of meters it may read`,
+        };
+    const r = await checkEvaluate(dir, who, 'GetReadings', [meter]);
+    return r !== undefined && 'message' in r ? r : undefined;
+}
+
+/**
  * A per-connection filter of the event stream for `who`. Tariff publications are public; every
  * other event names a meter and passes when `who` may read that meter. A provider's own agreement
  * or refusal events widen its view as they pass (the stream is in commit order).

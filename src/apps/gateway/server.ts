@@ -32,6 +32,7 @@ import {
     type ChaincodeEvent,
     type Checkpointer,
     type CloseableAsyncIterable,
+    type CommittedTransaction,
     type EventsOptions,
     type Identity,
     type Proposal,
@@ -49,6 +50,7 @@ import {
 } from '../../ledger/remote/token.js';
 import {
     BlockSchema,
+    CommittedTransactionSchema,
     EnvelopeSchema,
     ErrorSchema,
     EvaluateResultSchema,
@@ -68,6 +70,7 @@ import {
     TOKEN_SCHEME,
     Uint64String,
     VerifyReportSchema,
+    TransactionQuerySchema,
     type BlockBody,
     type EnvelopeBody,
     type ErrorBody,
@@ -84,7 +87,7 @@ import { Directory, type Principal } from './directory.js';
 import type { FabricRelay } from './fabric.js';
 import type { DecodedFabricProposal } from '../../ledger/fabric/offline.js';
 import { Metrics } from './metrics.js';
-import { checkEvaluate, eventFilter, seesEverything } from './policy.js';
+import { checkEvaluate, checkTransactionRead, eventFilter, seesEverything } from './policy.js';
 import {
     checkDedicated,
     DEDICATED,
@@ -109,6 +112,8 @@ export interface GatewayBackend {
     readonly fabric?: FabricRelay;
     events(options?: Readonly<EventsOptions>): Promise<CloseableAsyncIterable<ChaincodeEvent>>;
     getBlock?(n: bigint): Promise<Block | undefined>;
+    /** A committed valid transaction's request (the embedded engine; LedgerClient.getCommittedTransaction). */
+    getCommittedTransaction?(txId: string): Promise<CommittedTransaction | undefined>;
     verify?(): Promise<
         Pick<VerifyResult, 'ok' | 'blocks' | 'txs' | 'reason'> & {
             readonly firstBadBlock?: bigint | number;
@@ -1079,6 +1084,54 @@ export async function startGateway(o: Readonly<GatewayOptions>): Promise<Gateway
             if (block === undefined)
                 throw new _HttpError(404, 'NOT_FOUND', `no block ${req.params.number}`);
             return _blockBody(block);
+        },
+    );
+
+    app.post(
+        ROUTES.transaction,
+        {
+            schema: {
+                summary:
+                    "A committed valid transaction's request (operator, auditors; a SubmitReadings for who may read its meter's readings)",
+                tags: ['audit'],
+                body: TransactionQuerySchema,
+                security: [{ femeterToken: [] }],
+                response: {
+                    200: CommittedTransactionSchema,
+                    ...errors,
+                    404: ErrorSchema,
+                    501: ErrorSchema,
+                },
+            },
+        },
+        async (req) => {
+            const who = await authenticate(req);
+            if (ledger.getCommittedTransaction === undefined)
+                throw new _HttpError(
+                    501,
+                    'NOT_SUPPORTED',
+                    'this engine does not expose transactions through the gateway',
+                );
+            const id = req.body.transactionId;
+            const tx = await ledger.getCommittedTransaction(id);
+            // the same answer for "absent" and "not yours": a refusal does not reveal existence
+            const refusal =
+                tx === undefined
+                    ? undefined
+                    : await checkTransactionRead(dir, who, tx.txName, tx.args);
+            if (tx === undefined || refusal !== undefined)
+                throw new _HttpError(
+                    404,
+                    'NOT_FOUND',
+                    `no committed valid transaction ${id} that this identity may read`,
+                );
+            return {
+                transactionId: tx.transactionId,
+                ...(tx.blockNumber === undefined ? {} : { blockNumber: tx.blockNumber.toString() }),
+                txName: tx.txName,
+                args: [...tx.args],
+                creatorMspId: tx.creatorMspId,
+            };
         },
     );
 

@@ -7,6 +7,7 @@
 import type {
     ChaincodeEvent,
     CloseableAsyncIterable,
+    CommittedTransaction,
     ConnectOptions,
     EventsOptions,
     Identity,
@@ -24,6 +25,7 @@ export interface ClientLedger {
     submitSigned(envelope: SignedEnvelope): Promise<SubmitResult>;
     evaluateSigned(envelope: SignedEnvelope): Promise<Uint8Array>;
     events(options?: Readonly<EventsOptions>): Promise<EventStream>;
+    getCommittedTransaction(txId: string): Promise<CommittedTransaction | undefined>;
 }
 
 /** The embedded engine's {@link LedgerClient}: builds, signs and hands envelopes to the engine. */
@@ -73,6 +75,10 @@ export class EmbeddedClient implements LedgerClient {
 
     async evaluate(txName: string, ...args: string[]): Promise<Uint8Array> {
         return this.#ledger.evaluateSigned(await this.#envelope(txName, args));
+    }
+
+    getCommittedTransaction(transactionId: string): Promise<CommittedTransaction | undefined> {
+        return this.#ledger.getCommittedTransaction(transactionId);
     }
 
     async events(

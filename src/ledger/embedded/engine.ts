@@ -28,6 +28,7 @@ import { join } from 'node:path';
 
 import { writeFileAtomic } from '../atomicfile.js';
 import type {
+    CommittedTransaction,
     ConnectOptions,
     EventsOptions,
     Identity,
@@ -58,6 +59,7 @@ import type { Ed25519Backend } from './crypto.js';
 import { ContractHost } from '../inprocess/dispatch.js';
 import type { ContractClass } from '../inprocess/dispatch.js';
 import type { Proposal, SignedEnvelope } from './envelope.js';
+import { decodeProposal } from './envelope.js';
 import { EventStream } from './events.js';
 import type { BlockEvents, EventSource } from './events.js';
 import { EmbeddedClientIdentity } from './identity.js';
@@ -630,6 +632,38 @@ export class EmbeddedLedger implements Ledger {
             index,
             validationCode: tx.validationCode,
             message: tx.message,
+        };
+    }
+
+    /**
+     * The request of a committed valid transaction (through the `txids` index), or undefined when
+     * the id is unknown, malformed or names a refused transaction.
+     *
+     * @example
+     * ```ts
+     * const tx = await ledger.getCommittedTransaction(result.transactionId);
+     * ```
+     */
+    async getCommittedTransaction(txId: string): Promise<CommittedTransaction | undefined> {
+        if (this.#closed) throw new SubmitError('CLOSED', 'the ledger is closed');
+        let key: Uint8Array;
+        try {
+            key = txIdKey(txId);
+        } catch {
+            return undefined;
+        }
+        const loc = await this.#store.txids.get(key);
+        if (loc === undefined) return undefined;
+        const { blockNumber, index } = decodeTxLocation(loc);
+        const tx = (await this.getBlock(blockNumber))?.txs[index];
+        if (tx?.txId !== txId || tx.validationCode !== 'VALID') return undefined;
+        const p = decodeProposal(tx.payload, { maxArgs: this.#limits.maxArgs });
+        return {
+            transactionId: txId,
+            blockNumber,
+            txName: p.txName,
+            args: p.args,
+            creatorMspId: p.creator.mspId,
         };
     }
 

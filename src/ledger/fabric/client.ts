@@ -10,6 +10,7 @@ import type { FabricBlockSource } from './verify.js';
 import type {
     ChaincodeEvent,
     CloseableAsyncIterable,
+    CommittedTransaction,
     EventsOptions,
     Identity,
     LedgerClient,
@@ -17,6 +18,7 @@ import type {
 } from '../client.js';
 import { SubmitError } from '../errors.js';
 import { blockchainHeight } from './decode.js';
+import { committedTransactionOf } from './transaction.js';
 import { CONFLICT_CODES, commitFailure, fromFabricError } from './errors.js';
 import { FabricEventStream } from './events.js';
 import type { FabricLedgerOptions, FabricTimeouts } from './ledger.js';
@@ -141,6 +143,25 @@ export class FabricClient implements LedgerClient {
         });
         this.#streams.add(stream);
         return stream;
+    }
+
+    async getCommittedTransaction(
+        transactionId: string,
+    ): Promise<CommittedTransaction | undefined> {
+        this.#assertOpen();
+        if (!/^[0-9a-f]{64}$/.test(transactionId)) return undefined;
+        const qscc = this.#network.getContract('qscc');
+        const args = [this.#ctx.channel, transactionId];
+        let bytes: Uint8Array;
+        try {
+            bytes = await qscc.evaluate('GetTransactionByID', { arguments: args });
+        } catch (err) {
+            // qscc answers an unknown id with an error naming it
+            if (/not found|no such transaction|entry not found/i.test(String(err)))
+                return undefined;
+            throw fromFabricError(err, 'evaluate');
+        }
+        return committedTransactionOf(bytes, transactionId, this.#ctx.chaincode);
     }
 
     /**

@@ -11,6 +11,7 @@
 import type {
     ChaincodeEvent,
     CloseableAsyncIterable,
+    CommittedTransaction,
     ConnectOptions,
     EventsOptions,
     Identity,
@@ -30,6 +31,7 @@ import {
     ROUTES,
     toBase64,
     TOKEN_SCHEME,
+    type CommittedTransactionBody,
     type DedicatedQueryResultBody,
     type ErrorBody,
     type EvaluateResultBody,
@@ -267,6 +269,16 @@ export class RemoteLedgerClient implements LedgerClient {
     }
 
     async #post<T>(path: string, body: string, headers: Record<string, string> = {}): Promise<T> {
+        return (await this.#postOr404<T>(path, body, headers, false)) as T;
+    }
+
+    /** {@link #post}, answering undefined for HTTP 404 when `allow404`. */
+    async #postOr404<T>(
+        path: string,
+        body: string,
+        headers: Record<string, string>,
+        allow404: boolean,
+    ): Promise<T | undefined> {
         let res: Response;
         try {
             res = await this.#ledger.fetch(this.#ledger.url + path, {
@@ -291,6 +303,7 @@ export class RemoteLedgerClient implements LedgerClient {
         } catch {
             parsed = undefined;
         }
+        if (allow404 && res.status === 404) return undefined;
         if (!res.ok) throw _errorFrom(res.status, parsed as ErrorBody | undefined);
         return parsed as T;
     }
@@ -377,6 +390,28 @@ export class RemoteLedgerClient implements LedgerClient {
             await this.#envelope(txName, args),
         );
         return fromBase64(r.result);
+    }
+
+    async getCommittedTransaction(
+        transactionId: string,
+    ): Promise<CommittedTransaction | undefined> {
+        if (!/^[0-9a-f]{64}$/.test(transactionId)) return undefined;
+        const token = await this.token('POST', ROUTES.transaction);
+        // 404: absent, or not readable by this identity (the gateway does not tell which)
+        const r = await this.#postOr404<CommittedTransactionBody>(
+            ROUTES.transaction,
+            JSON.stringify({ transactionId }),
+            { authorization: `${TOKEN_SCHEME} ${token}` },
+            true,
+        );
+        if (r === undefined) return undefined;
+        return {
+            transactionId: r.transactionId,
+            ...(r.blockNumber === undefined ? {} : { blockNumber: BigInt(r.blockNumber) }),
+            txName: r.txName,
+            args: r.args,
+            creatorMspId: r.creatorMspId,
+        };
     }
 
     /** Ask the gateway to re-check the whole chain (auditor and operator only). */

@@ -165,6 +165,24 @@ export const VerifyReportSchema = Type.Object(
 );
 export type VerifyReportBody = Static<typeof VerifyReportSchema>;
 
+/** Which committed transaction to read (`ROUTES.transaction`). */
+export const TransactionQuerySchema = Type.Object(
+    { transactionId: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
+    { additionalProperties: false, title: 'TransactionQuery' },
+);
+/** A committed valid transaction's request (LedgerClient.getCommittedTransaction). */
+export const CommittedTransactionSchema = Type.Object(
+    {
+        transactionId: Type.String(),
+        blockNumber: Type.Optional(Uint64String),
+        txName: Type.String(),
+        args: Type.Array(Type.String()),
+        creatorMspId: Type.String(),
+    },
+    { additionalProperties: false, title: 'CommittedTransaction' },
+);
+export type CommittedTransactionBody = Static<typeof CommittedTransactionSchema>;
+
 /**
  * Fabric: a message fabric-gateway built for offline signing (`getBytes()`) and its creator's signature
  * over `getDigest()` (ECDSA P-256, DER).
@@ -218,6 +236,7 @@ export const ROUTES = Object.freeze({
     eventsWs: '/v1/events/ws',
     block: '/v1/blocks/:number',
     verify: '/v1/verify',
+    transaction: '/v1/transactions/committed',
     fabricEvaluate: '/v1/fabric/evaluate',
     fabricEndorse: '/v1/fabric/endorse',
     fabricSubmit: '/v1/fabric/submit',

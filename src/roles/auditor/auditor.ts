@@ -20,6 +20,7 @@ import { readingPayload, verifyEd25519, type Meter } from '../../contract/index.
 import type { FemeterApi } from '../api.js';
 import { writeFileAtomic } from '../../ledger/atomicfile.js';
 import { TariffCache, tariffWeightsFor } from '../weights.js';
+import { matchSignatures } from '../signed-readings.js';
 import { fetchEpoch, verifyBillPublic } from './bills.js';
 import { RunSet } from './ranges.js';
 
@@ -90,9 +91,18 @@ export class Auditor {
         const seqs = new RunSet(); // memory grows with gaps, not with readings
         for (const p of await api.listPeriods(meter.id)) {
             const epoch = await fetchEpoch(api, meter.id, p.channel, p.period);
-            for (const r of epoch.readings) {
+            // signatures live in the transactions that carried the readings (state keeps none):
+            // each one is taken from its transaction and verified over the ciphertext in state
+            const signed = await matchSignatures(api, meter, p.channel, p.period, epoch.readings);
+            for (const r of epoch.readings) seqs.add(r.seq);
+            for (const x of signed.problems) {
                 acc.readings++;
-                seqs.add(r.seq);
+                acc.badSig.push(
+                    `${meter.id}/${p.channel}/${p.period} slot ${x.slot}: ${x.reason} (tx ${x.tx.slice(0, 64)})`,
+                );
+            }
+            for (const r of signed.readings) {
+                acc.readings++;
                 const payload = readingPayload({
                     meter: meter.id,
                     channel: p.channel,
@@ -104,7 +114,9 @@ export class Auditor {
                     status: r.status,
                 });
                 if (!verifyEd25519(pub, payload, hexToBytes(r.sig)))
-                    acc.badSig.push(`${meter.id}/${p.channel}/${p.period} slot ${r.slot}`);
+                    acc.badSig.push(
+                        `${meter.id}/${p.channel}/${p.period} slot ${r.slot}: signature does not verify`,
+                    );
             }
             const agreements = await api.getAgreements(meter.id, p.channel, p.period);
             const consents = await api.getConsents(meter.id, p.channel, p.period);

@@ -607,6 +607,11 @@ class SessionClient implements LedgerClient {
     evaluate(txName: string, ...args: string[]): Promise<Uint8Array> {
         return this.#current().evaluate(txName, ...args);
     }
+    getCommittedTransaction(
+        transactionId: string,
+    ): ReturnType<LedgerClient['getCommittedTransaction']> {
+        return this.#current().getCommittedTransaction(transactionId);
+    }
     events(options?: Readonly<EventsOptions>): Promise<CloseableAsyncIterable<ChaincodeEvent>> {
         return this.#current().events(options);
     }

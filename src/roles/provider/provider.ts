@@ -28,6 +28,7 @@ import {
     type FunctionalKey,
 } from '../../fe/ipfe.js';
 import { proveBill } from '../../fe/proof.js';
+import { transactionReadings } from '../signed-readings.js';
 import type { FemeterApi } from '../api.js';
 import type {
     ChaincodeEvent,
@@ -311,7 +312,7 @@ export class Provider {
     /** Fold items of one epoch into each held sum that has not seen them. */
     #fold(
         held: readonly Held[],
-        items: readonly Pick<ReadingEventItem, 'slot' | 'c' | 'c0'>[],
+        items: readonly { slot: number; c: string; c0?: string | undefined }[],
         c0?: string,
     ): void {
         const g = held[0]?.group;
@@ -335,7 +336,18 @@ export class Provider {
         }
     }
 
-    async #foldItems(meterId: string, items: readonly ReadingEventItem[]): Promise<void> {
+    /**
+     * Fold a 'readings' event. Its items name the stored readings (channel, period, slot, seq); the
+     * ciphertexts are read from the event's transaction, fetched once per event and only when an
+     * item concerns an epoch this provider holds a key for. A reading the transaction does not
+     * carry is not folded: that epoch's bill is then computed from the stored readings.
+     */
+    async #foldItems(
+        meterId: string,
+        items: readonly ReadingEventItem[],
+        transactionId: string,
+    ): Promise<void> {
+        let carried: Awaited<ReturnType<typeof transactionReadings>> | null = null;
         const byEpoch = new Map<string, ReadingEventItem[]>();
         for (const it of items) {
             const k = epochKey(meterId, it.channel, it.period);
@@ -354,7 +366,24 @@ export class Provider {
                 if (first !== undefined) await this.loadKeys(meterId, first.channel, first.period);
                 continue;
             }
-            this.#fold(held, list);
+            const meter = held[0]?.meter;
+            if (meter === undefined) continue;
+            // a transaction that cannot be read (gateway refusal, engine without the query) leaves
+            // the epoch unfolded: its bill is then computed from the stored readings
+            carried ??= await transactionReadings(this.#o.api, meter, transactionId).catch(
+                () => undefined,
+            );
+            const withC: { slot: number; c: string; c0?: string }[] = [];
+            for (const it of list) {
+                const r = carried?.get(it.channel, it.period, it.slot);
+                if (r === undefined || r.seq !== it.seq) continue;
+                withC.push({
+                    slot: it.slot,
+                    c: bytesToHex(r.c),
+                    ...(r.c0 === undefined ? {} : { c0: bytesToHex(r.c0) }),
+                });
+            }
+            this.#fold(held, withC);
         }
     }
 
@@ -365,7 +394,11 @@ export class Provider {
     async onEvent(ev: ChaincodeEvent): Promise<string[]> {
         const body = JSON.parse(dec.decode(ev.payload)) as Record<string, unknown>;
         if (ev.eventName === 'readings' && this.#o.fold !== false) {
-            await this.#foldItems(body.meter as string, body.items as ReadingEventItem[]);
+            await this.#foldItems(
+                body.meter as string,
+                body.items as ReadingEventItem[],
+                ev.transactionId,
+            );
         } else if (ev.eventName === 'agreement' && body.provider === this.#o.partyId) {
             for (const p of body.periods as string[])
                 await this.loadKeys(body.meter as string, body.channel as string, p);

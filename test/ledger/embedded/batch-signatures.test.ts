@@ -19,6 +19,7 @@ import { encodeMpk } from '../../../src/fe/codec.js';
 import { Encryptor, setup } from '../../../src/fe/ipfe.js';
 import { ristretto255 as g } from '../../../src/fe/ristretto255.js';
 import { periodSlots } from '../../../src/contract/tariff/index.js';
+import { signedReadings } from '../../../src/roles/signed-readings.js';
 
 const PERIOD = '2024-03';
 const CHANNEL = '1-0:1.8.0';
@@ -126,8 +127,11 @@ describe('SubmitReadings: batch signature checks', () => {
             await meter.api.submitReadings('m0', day);
             const stored = await cust.api.getReadings('m0', CHANNEL, PERIOD);
             assert.equal(stored.length, 96);
+            // state names the carrying transaction; the signatures come from it, unchanged
+            assert.equal(new Set(stored.map((r) => r.tx)).size, 1);
+            const m0 = await cust.api.getMeter('m0');
             assert.deepEqual(
-                stored.map((r) => r.sig),
+                (await signedReadings(cust.api, m0, CHANNEL, PERIOD)).map((r) => r.sig),
                 day.map((r) => r.sig),
             );
         } finally {
