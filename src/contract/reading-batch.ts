@@ -36,7 +36,7 @@
 import { ContractError } from './errors.js';
 import { STATUS_MASK } from './signing.js';
 import { parsePeriodId } from './tariff/index.js';
-import { bytesToHex, hexInto } from './hex.js';
+import { bytesToHex, hexInto, hexToBytes } from './hex.js';
 
 /** Most readings in one transaction. */
 export const MAX_BATCH = 1000;

@@ -182,7 +182,9 @@ describe('binary reading batch', () => {
         badRequest(() => decodeChunk(chunk, one(0, 0x20, 0, 0x01), E)); // unknown flag bit
         badRequest(() => decodeChunk(chunk, one(96, 0, 0, 0x01), E)); // offset beyond the chunk
         // nine continuation bytes: longer than 8
-        badRequest(() => decodeChunk(chunk, one(0, 0, 0, ...Array(9).fill(0x81), 0x01), E));
+        badRequest(() =>
+            decodeChunk(chunk, one(0, 0, 0, ...new Array<number>(9).fill(0x81), 0x01), E),
+        );
         // a seq above 2^53 − 1
         badRequest(() =>
             decodeChunk(chunk, one(0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f), E),

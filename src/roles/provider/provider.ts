@@ -376,7 +376,7 @@ export class Provider {
             const withC: { slot: number; c: string; c0?: string }[] = [];
             for (const it of list) {
                 const r = carried?.get(it.channel, it.period, it.slot);
-                if (r === undefined || r.seq !== it.seq) continue;
+                if (r?.seq !== it.seq) continue;
                 withC.push({
                     slot: it.slot,
                     c: bytesToHex(r.c),
