@@ -604,15 +604,10 @@ export class EmbeddedLedger implements Ledger {
         return bytes === undefined ? undefined : decodeStoredBlock(bytes);
     }
 
-    /**
-     * Where a committed transaction is and how it ended, or undefined if unknown.
-     *
-     * @example
-     * ```ts
-     * const info = await ledger.getTransaction(result.transactionId);
-     * ```
-     */
-    async getTransaction(txId: string): Promise<TransactionInfo | undefined> {
+    /** A committed transaction by id through the `txids` index (undefined: unknown or malformed id). */
+    async #locate(
+        txId: string,
+    ): Promise<{ blockNumber: bigint; index: number; tx: TxRecord } | undefined> {
         if (this.#closed) throw new SubmitError('CLOSED', 'the ledger is closed');
         let key: Uint8Array;
         try {
@@ -623,9 +618,22 @@ export class EmbeddedLedger implements Ledger {
         const loc = await this.#store.txids.get(key);
         if (loc === undefined) return undefined;
         const { blockNumber, index } = decodeTxLocation(loc);
-        const block = await this.getBlock(blockNumber);
-        const tx = block?.txs[index];
-        if (tx?.txId !== txId) return undefined;
+        const tx = (await this.getBlock(blockNumber))?.txs[index];
+        return tx?.txId === txId ? { blockNumber, index, tx } : undefined;
+    }
+
+    /**
+     * Where a committed transaction is and how it ended, or undefined if unknown.
+     *
+     * @example
+     * ```ts
+     * const info = await ledger.getTransaction(result.transactionId);
+     * ```
+     */
+    async getTransaction(txId: string): Promise<TransactionInfo | undefined> {
+        const found = await this.#locate(txId);
+        if (found === undefined) return undefined;
+        const { blockNumber, index, tx } = found;
         return {
             transactionId: txId,
             blockNumber,
@@ -645,18 +653,9 @@ export class EmbeddedLedger implements Ledger {
      * ```
      */
     async getCommittedTransaction(txId: string): Promise<CommittedTransaction | undefined> {
-        if (this.#closed) throw new SubmitError('CLOSED', 'the ledger is closed');
-        let key: Uint8Array;
-        try {
-            key = txIdKey(txId);
-        } catch {
-            return undefined;
-        }
-        const loc = await this.#store.txids.get(key);
-        if (loc === undefined) return undefined;
-        const { blockNumber, index } = decodeTxLocation(loc);
-        const tx = (await this.getBlock(blockNumber))?.txs[index];
-        if (tx?.txId !== txId || tx.validationCode !== 'VALID') return undefined;
+        const found = await this.#locate(txId);
+        if (found?.tx.validationCode !== 'VALID') return undefined;
+        const { blockNumber, tx } = found;
         const p = decodeProposal(tx.payload, { maxArgs: this.#limits.maxArgs });
         return {
             transactionId: txId,

@@ -7,7 +7,7 @@
  * functions; the real bin's exit codes are compared with and without the relaunch.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,27 @@ function cleanEnv(): NodeJS.ProcessEnv {
     delete env.MALLOC_ARENA_MAX;
     delete env.FEMETER_ARENA_LAUNCHER;
     return env;
+}
+
+/**
+ * Start the stand-in bin `script` in `wait` mode, resolved once it printed its first line; `out()` is
+ * everything it printed so far (it keeps collecting).
+ */
+async function startWaiting(
+    script: string,
+): Promise<{ p: ChildProcessWithoutNullStreams; out: () => string }> {
+    const p = spawn(process.execPath, [script, 'wait'], { env: cleanEnv() });
+    let out = '';
+    await new Promise<void>((res, rej) => {
+        p.stdout.on('data', (b: Buffer) => {
+            out += b.toString();
+            if (out.includes('\n')) res();
+        });
+        p.once('exit', () => {
+            rej(new Error(`exited before it was ready: ${out}`));
+        });
+    });
+    return { p, out: () => out };
 }
 
 describe('malloc arena launcher', () => {
@@ -129,17 +150,7 @@ if (shouldCapArenas(['serve'])) {
     });
 
     it('passes SIGTERM on to the child, which stops in its own way', async () => {
-        const p = spawn(process.execPath, [script, 'wait'], { env: cleanEnv() });
-        let out = '';
-        await new Promise<void>((res, rej) => {
-            p.stdout.on('data', (b: Buffer) => {
-                out += b.toString();
-                if (out.includes('\n')) res();
-            });
-            p.once('exit', () => {
-                rej(new Error(`exited before it was ready: ${out}`));
-            });
-        });
+        const { p, out } = await startWaiting(script);
         const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) =>
             p.once('exit', (c, s) => {
                 r([c, s]);
@@ -147,22 +158,12 @@ if (shouldCapArenas(['serve'])) {
         );
         p.kill('SIGTERM');
         assert.deepEqual(await exited, [7, null]);
-        assert.match(out, /stopping/);
+        assert.match(out(), /stopping/);
     });
 
     it('ends the child when the launcher is killed with SIGKILL (no orphan keeps running)', async () => {
-        const p = spawn(process.execPath, [script, 'wait'], { env: cleanEnv() });
-        let out = '';
-        await new Promise<void>((res, rej) => {
-            p.stdout.on('data', (b: Buffer) => {
-                out += b.toString();
-                if (out.includes('\n')) res();
-            });
-            p.once('exit', () => {
-                rej(new Error(`exited before it was ready: ${out}`));
-            });
-        });
-        const { pid } = JSON.parse(out.split('\n')[0] ?? '') as { pid: number };
+        const { p, out } = await startWaiting(script);
+        const { pid } = JSON.parse(out().split('\n')[0] ?? '') as { pid: number };
         assert.notEqual(pid, p.pid, 'the line comes from the relaunched child');
         const alive = (): boolean => {
             try {
