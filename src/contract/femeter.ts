@@ -22,7 +22,7 @@ import { marshalString, parseArg } from './marshal.js';
 import { assertMpkFits, MPK_ARG_MAX_BYTES, mpkHexLimit } from './limits.js';
 import { acceptTariff, assertBounds, recordRefusal } from './agreements.js';
 import { periodDigest } from './period-digest.js';
-import { applyReadings, listSlots, readingSignatures, type ReadingEventItem } from './readings.js';
+import { applyReadings, listSlots, readingPreverify, type ReadingEventItem } from './readings.js';
 import { event, identityOf, ownMeterChannel, period } from './requests.js';
 import {
     MEDIA,
@@ -495,10 +495,10 @@ export class FemeterContract extends Contract {
     // ---------------------------------------------------------------- metering
 
     /**
-     * The reading signatures a SubmitReadings request will check, for an engine that verifies them in
-     * worker threads before ordering (embedded engine, ledger/embedded/verify-pool.ts).
+     * The checks of a SubmitReadings request (signatures, points) that an engine can run in worker
+     * threads before ordering (embedded engine, ledger/embedded/verify-pool.ts).
      */
-    static ed25519Signatures = readingSignatures;
+    static preverify = readingPreverify;
 
     /** Store a batch of signed, encrypted readings (the meter's identity only). */
     @Transaction()

@@ -23,7 +23,6 @@ import type { Context } from 'fabric-contract-api';
 import type { Ed25519Triple } from '../fe/ed25519.js';
 import { groupByName } from '../fe/groups.js';
 import { FeError } from '../fe/errors.js';
-import { takeValidPoints } from '../fe/point-notes.js';
 import { ContractError } from './errors.js';
 import { keys } from './keys.js';
 import type { Meter, MeterSequence, PeriodRecord, SlotRecord } from './records.js';
@@ -40,7 +39,7 @@ import {
 import { readingPayloads, STATUS, verifyEd25519Many } from './signing.js';
 import { channelOf, getJson, putJson } from './state.js';
 import { MAX_ARG_BYTES, unmarshal } from './marshal.js';
-import { lowerHexToBytes } from './hex.js';
+import { noteReadingBatch, pointEncodings, takeReadingBatch } from './reading-notes.js';
 import { bytesToHex, hexBytes, hexToBytes, id, onlyFields } from './validate.js';
 import { meterPeriod } from './weights.js';
 
@@ -78,39 +77,49 @@ const plainKeys = {
 };
 
 /**
- * The Ed25519 checks a SubmitReadings request will make (meter key, signed payload, signature), for
- * an engine that verifies signatures in worker threads before ordering. Reads the meter from
- * `state`; undefined for other transactions, unknown meters and anything malformed (the contract
- * then refuses or verifies inline, with its own messages).
+ * Work a worker thread can do for a transaction before it executes (the embedded engine's
+ * `preverify` hook, ledger/embedded/verify-pool): call the export `fn` of the ES module `module`
+ * with `input`; when it returns true, the engine's thread calls `onValid`.
  */
-export function readingSignatures(
+export interface PreverifyTask {
+    readonly module: string;
+    readonly fn: string;
+    readonly input: readonly (string | Uint8Array)[];
+    readonly onValid: () => void;
+}
+
+/** Batches shorter than this (hex characters, about 8 readings) are checked inline: a worker round trip costs more. */
+const MIN_PREVERIFY_CHARS = 8 * 2 * (64 + 32 + 16);
+
+/**
+ * The checks of a SubmitReadings request that a worker thread can make before it executes
+ * (contract/reading-notes `checkReadingBatch`: every signature and every point of the batch), for
+ * an engine that runs them off its own thread. Reads the meter from `state`; undefined for other
+ * transactions, unknown meters, small batches and anything malformed (the contract then checks
+ * inline and refuses with its own messages).
+ */
+export function readingPreverify(
     txName: string,
     args: readonly string[],
     state: { get(key: string): Uint8Array | undefined },
-):
-    | {
-          triples: Ed25519Triple[];
-          points: { group: string; bytes: Uint8Array; count: number };
-      }
-    | undefined {
+): PreverifyTask | undefined {
     if (txName !== 'SubmitReadings' && txName !== 'femeter:SubmitReadings') return undefined;
     const arg = args[0];
     if (args.length !== 1 || arg === undefined || arg.length > MAX_ARG_BYTES) return undefined;
     const body = JSON.parse(arg) as { meter?: unknown; batch?: unknown };
-    if (typeof body.meter !== 'string' || typeof body.batch !== 'string') return undefined;
-    const raw = state.get(keys.meter(plainKeys, body.meter));
+    const { meter: meterId, batch } = body;
+    if (typeof meterId !== 'string' || typeof batch !== 'string') return undefined;
+    if (batch.length < MIN_PREVERIFY_CHARS) return undefined;
+    const raw = state.get(keys.meter(plainKeys, meterId));
     if (raw === undefined || raw.length === 0) return undefined;
     const meter = unmarshal<Meter>(raw);
-    const publicKey = hexToBytes(meter.signingKey);
-    const batch = lowerHexToBytes(body.batch);
-    if (batch === undefined) return undefined;
-    const group = groupByName(meter.group);
-    const readings = decodeReadingBatch(batch, group.elementBytes);
-    // the very bytes allPointsValid decodes, so a worker's "all valid" note matches them exactly
-    const points = pointEncodings(group.elementBytes, readings);
     return {
-        triples: signedTriples(meter, publicKey, readings),
-        points: { group: group.name, ...points },
+        module: new URL('./reading-notes.js', import.meta.url).href,
+        fn: 'checkReadingBatch',
+        input: [raw, batch],
+        onValid: () => {
+            noteReadingBatch(meter, batch);
+        },
     };
 }
 
@@ -183,30 +192,12 @@ function allPointsValid(
     readings: readonly BinaryReading[],
 ): boolean {
     const { bytes, count } = pointEncodings(group.elementBytes, readings);
-    // the verify workers may have decoded exactly these bytes already (fe/point-notes)
-    if (takeValidPoints(group.name, bytes)) return true;
     try {
         group.decodeMany(bytes, count, 'c');
         return true;
     } catch {
         return false;
     }
-}
-
-/** Every C_i and C_0 of the batch in reading order (C_i, then C_0 if present), and how many. */
-function pointEncodings(
-    e: number,
-    readings: readonly BinaryReading[],
-): { bytes: Uint8Array; count: number } {
-    let count = 0;
-    for (const r of readings) count += r.c0 === undefined ? 1 : 2;
-    const bytes = new Uint8Array(count * e);
-    let i = 0;
-    for (const r of readings) {
-        bytes.set(r.c, e * i++);
-        if (r.c0 !== undefined) bytes.set(r.c0, e * i++);
-    }
-    return { bytes, count };
 }
 
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => {
@@ -233,12 +224,16 @@ export async function applyReadings(
         hexBytes(body, 'batch', 'SubmitReadings', undefined, MAX_BATCH_BYTES),
         e,
     );
-    const pub = hexToBytes(meter.signingKey);
-    const pointsValid = allPointsValid(group, readings);
+    // A worker thread may have made both costly checks for exactly this meter key, group and batch
+    // (contract/reading-notes); otherwise they run here.
+    const noted = takeReadingBatch(meter, body.batch as string);
+    const pointsValid = noted || allPointsValid(group, readings);
     // Every signature of the batch at once: ed25519-dalek's batch equation where the native
     // accelerator is loaded (verdicts identical to verifyEd25519 one by one, see fe/ed25519);
     // the loop below still refuses at the first bad reading in order, so errors are unchanged.
-    const sigOk = verifyEd25519Many(signedTriples(meter, pub, readings));
+    const sigOk = noted
+        ? readings.map(() => true)
+        : verifyEd25519Many(signedTriples(meter, hexToBytes(meter.signingKey), readings));
 
     const seqKey = keys.seq(ctx.stub, meter.id);
     const seqState = (await getJson<MeterSequence>(ctx, seqKey)) ?? { last: 0, gaps: [] };

@@ -102,6 +102,12 @@ const verdicts = new Map<string, KeyVerdict>();
 /** The last key looked up (a batch of readings repeats one meter's key): skips the hex key. */
 let lastKey: { readonly bytes: Uint8Array; readonly verdict: KeyVerdict } | undefined;
 
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+};
+
 function keyVerdict(publicKey: Uint8Array): KeyVerdict {
     if (lastKey !== undefined && sameBytes(lastKey.bytes, publicKey)) return lastKey.verdict;
     const verdict = keyVerdictOf(publicKey);
@@ -211,7 +217,6 @@ export function verifyEd25519(
     if (!cheapChecks({ publicKey, message, signature })) return false;
     const key = keyVerdict(publicKey);
     const r = signature.subarray(0, 32);
-    if (verified.size > 0 && takeVerified(publicKey, message, signature)) return true;
     try {
         if (backend === 'node' && nodeCrypto) {
             return nodeCrypto.verify(null, message, key.nodeKey, signature);
@@ -238,8 +243,7 @@ const BATCH_FROM = 4;
  * With the native accelerator (fe/native) and at least 4 triples that pass the cheap encoding
  * checks, they are checked together by ed25519-dalek's batch equation (plus every R's and key's
  * torsion check, so the rule is the single one); when the batch fails, each triple is verified
- * alone so the answer names the bad ones. A triple noted by {@link noteVerifiedEd25519} is
- * answered from its note (once). Without the accelerator (browser, Fabric chaincode
+ * alone so the answer names the bad ones. Without the accelerator (browser, Fabric chaincode
  * without the addon, `FEMETER_NO_NATIVE=1`, the noble backend) every triple is verified alone.
  * Never throws for hostile input.
  * @example
@@ -252,10 +256,7 @@ export function verifyEd25519Many(
     const out = new Array<boolean>(triples.length).fill(false);
     const batch: number[] = [];
     for (const [i, t] of triples.entries()) {
-        if (!cheapChecks(t)) continue;
-        // a triple another thread already verified (noteVerifiedEd25519) needs no curve work
-        if (verified.size > 0 && takeVerified(t.publicKey, t.message, t.signature)) out[i] = true;
-        else batch.push(i);
+        if (cheapChecks(t)) batch.push(i);
     }
     const native = backend === DEFAULT_BACKEND ? loadNative() : undefined;
     if (native !== undefined && batch.length >= BATCH_FROM) {
@@ -306,65 +307,6 @@ function cheapChecks(t: Ed25519Triple): boolean {
     const r = signature.subarray(0, 32);
     if (!canonicalY(r) || isSmallOrderEncoding(r) || !canonicalS(signature)) return false;
     return keyVerdict(publicKey).problem === null;
-}
-
-/**
- * Triples that {@link verifyEd25519} accepted in another thread, each answered once from here:
- * keyed by the start of the signature's R, holding the public key, message and signature, which
- * must all match byte for byte.
- */
-const verified = new Map<
-    number,
-    { readonly pk: Uint8Array; readonly m: Uint8Array; readonly sig: Uint8Array }
->();
-const VERIFIED_MAX = 65_536;
-/** The first 6 bytes of R as a number: two notes sharing it only cost an inline verification. */
-const sigKey = (sig: Uint8Array): number =>
-    (sig[0] ?? 0) +
-    (sig[1] ?? 0) * 2 ** 8 +
-    (sig[2] ?? 0) * 2 ** 16 +
-    (sig[3] ?? 0) * 2 ** 24 +
-    (sig[4] ?? 0) * 2 ** 32 +
-    (sig[5] ?? 0) * 2 ** 40;
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
-    if (a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
-};
-/** Whether these exact bytes were noted (and forget the note: it answers once). */
-function takeVerified(pk: Uint8Array, m: Uint8Array, sig: Uint8Array): boolean {
-    const k = sigKey(sig);
-    const v = verified.get(k);
-    if (v === undefined || !sameBytes(v.sig, sig) || !sameBytes(v.pk, pk) || !sameBytes(v.m, m))
-        return false;
-    verified.delete(k);
-    return true;
-}
-
-/**
- * Record that {@link verifyEd25519} returned true for exactly these bytes in another thread (the
- * embedded engine verifies reading signatures in worker threads before ordering): the next
- * `verifyEd25519` of the same public key, message and signature in this thread answers true from
- * memory, once, after its cheap encoding checks. Call it only with the verdict of `verifyEd25519`
- * itself. Bounded: beyond 65,536 waiting entries the oldest are forgotten (then verified again).
- * @example
- * if (await workerVerify(pk, m, sig)) noteVerifiedEd25519(pk, m, sig);
- */
-export function noteVerifiedEd25519(
-    publicKey: Uint8Array,
-    message: Uint8Array,
-    signature: Uint8Array,
-): void {
-    if (verified.size >= VERIFIED_MAX) {
-        const oldest = verified.keys().next();
-        if (oldest.done !== true) verified.delete(oldest.value);
-    }
-    if (signature.length !== ED25519_SIGNATURE_BYTES) return;
-    verified.set(sigKey(signature), {
-        pk: publicKey.slice(),
-        m: message.slice(),
-        sig: signature.slice(),
-    });
 }
 
 /**

@@ -77,8 +77,7 @@ import { Batch, writeBytes } from './pipeline.js';
 import type { Pending } from './pipeline.js';
 import type { EngineKeySource, VerifyOptions, VerifyResult } from './verify.js';
 import { signCheckpoint } from './anchor.js';
-import { MIN_TRIPLES, VerifyPool } from './verify-pool.js';
-import type { Ed25519SignaturesHook } from './verify-pool.js';
+import { VerifyPool, type PreverifyHook } from './verify-pool.js';
 import { availableParallelism } from 'node:os';
 import type { SignedCheckpoint } from './anchor.js';
 
@@ -181,7 +180,7 @@ export interface EmbeddedLedgerOptions {
     readonly ed25519?: Ed25519Backend;
     /**
      * Worker threads that verify the Ed25519 signatures a transaction will check before it is ordered, for
-     * contracts with a static `ed25519Signatures` hook (verify-pool.ts). Started with the first such
+     * contracts with a static `preverify` hook (verify-pool.ts). Started with the first such
      * transaction, ended by `close`. Default: `FEMETER_VERIFY_WORKERS` from the environment, else the number of
      * CPUs, at most 4; 0 turns it off.
      */
@@ -282,8 +281,8 @@ export class EmbeddedLedger implements Ledger {
     readonly #activeReads = new Set<Promise<unknown>>();
     readonly #liveView: StateView;
 
-    // Signature verification before ordering (verify-pool.ts).
-    readonly #sigHook: Ed25519SignaturesHook | undefined;
+    // Checks made in worker threads before ordering (verify-pool.ts).
+    readonly #preverifyHook: PreverifyHook | undefined;
     readonly #verifyWorkers: number;
     #pool: VerifyPool | undefined;
 
@@ -359,9 +358,9 @@ export class EmbeddedLedger implements Ledger {
                     : (creator: Identity, txName: string) => check(creator, txName, durable),
         });
         this.#open = new Batch(++this.#batchSeq);
-        this.#sigHook = options.contracts
-            .map((c) => (c as { ed25519Signatures?: unknown }).ed25519Signatures)
-            .find((h): h is Ed25519SignaturesHook => typeof h === 'function');
+        this.#preverifyHook = options.contracts
+            .map((c) => (c as { preverify?: unknown }).preverify)
+            .find((h): h is PreverifyHook => typeof h === 'function');
         const fromEnv = process.env.FEMETER_VERIFY_WORKERS;
         const vw =
             options.verifyWorkers ??
@@ -769,22 +768,20 @@ export class EmbeddedLedger implements Ledger {
 
     // ---- execution ------------------------------------------------------------------------------------------
 
-    /** Start verifying the signatures the contract will check (worker threads); undefined when there are none. */
+    /** Start the checks a worker can make before the transaction executes; undefined when there are none. */
     #preverify(proposal: Proposal): Promise<void> | undefined {
-        if (this.#sigHook === undefined || this.#verifyWorkers === 0) return undefined;
-        let work;
+        if (this.#preverifyHook === undefined || this.#verifyWorkers === 0) return undefined;
+        let task;
         try {
-            work = this.#sigHook(proposal.txName, proposal.args, {
+            task = this.#preverifyHook(proposal.txName, proposal.args, {
                 get: (key) => this.#store.state.getSync(key),
             });
         } catch {
             return undefined; // malformed: the contract refuses it with its own message
         }
-        if (work === undefined) return undefined;
-        const { triples, points } = 'triples' in work ? work : { triples: work, points: undefined };
-        if (triples.length < MIN_TRIPLES) return undefined;
+        if (task === undefined) return undefined;
         this.#pool ??= new VerifyPool(this.#verifyWorkers);
-        return this.#pool.verify(triples, points);
+        return this.#pool.run(task);
     }
 
     #pendingCount(): number {

@@ -1,33 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module ledger/embedded/verify-worker
- * Worker thread of {@link VerifyPool}: verifies a job's Ed25519 triples with fe/ed25519
- * `verifyEd25519Many` (with the native accelerator, one ed25519-dalek batch equation per job and
- * one-by-one checks only when it fails; otherwise `verifyEd25519`, the very function the contract
- * calls) and answers one boolean per triple; when the job carries point encodings, also whether
- * they all decode (`groupByName(group).decodeMany`, the contract's own check).
+ * Worker thread of {@link VerifyPool}: imports a task's module (once per URL), calls its named
+ * export with the task's input and answers whether it returned exactly true. Anything else (a
+ * missing export, a throw, a rejected import) answers false, and the contract checks inline.
  */
 import { parentPort } from 'node:worker_threads';
 
-import { verifyEd25519Many } from '../../fe/ed25519.js';
-import { groupByName } from '../../fe/groups.js';
-import { unpackJob, type VerifyAnswer, type VerifyJob } from './verify-pool.js';
+import type { VerifyAnswer, VerifyJob } from './verify-pool.js';
 
-/** Whether every encoding decodes (`decodeMany`, the check the contract makes). */
-function pointsDecode(p: NonNullable<VerifyJob['points']>): boolean {
-    try {
-        groupByName(p.group).decodeMany(p.bytes, p.count, 'c');
-        return true;
-    } catch {
-        return false;
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+
+async function run(job: VerifyJob): Promise<boolean> {
+    let mod = modules.get(job.module);
+    if (mod === undefined) {
+        mod = import(job.module) as Promise<Record<string, unknown>>;
+        modules.set(job.module, mod);
     }
+    const fn = (await mod)[job.fn];
+    if (typeof fn !== 'function') return false;
+    return (fn as (...input: unknown[]) => unknown)(...job.input) === true;
 }
 
 parentPort?.on('message', (job: VerifyJob) => {
-    const answer: VerifyAnswer = {
-        id: job.id,
-        ok: verifyEd25519Many(unpackJob(job)),
-        ...(job.points === undefined ? {} : { pointsOk: pointsDecode(job.points) }),
-    };
-    parentPort?.postMessage(answer);
+    run(job).then(
+        (ok) => parentPort?.postMessage({ id: job.id, ok } satisfies VerifyAnswer),
+        () => parentPort?.postMessage({ id: job.id, ok: false } satisfies VerifyAnswer),
+    );
 });
