@@ -75,6 +75,17 @@ describe('embedded engine', () => {
         );
     });
 
+    it('passes string parameters through unchanged; refuses a lone surrogate (MALFORMED)', async () => {
+        const values = ['plain', 'ü€😀 \u0000 "q" \\ \ud83d\ude00', 'z'.repeat(100_000)];
+        for (const [i, v] of values.entries()) {
+            await client.submit('Put', `utf8-${i}`, v);
+            assert.equal(text(await client.evaluate('Get', `utf8-${i}`)), v, `value ${i}`);
+        }
+        for (const v of ['x\ud800y', '\udc00'])
+            await assert.rejects(client.submit('Put', 'utf8-bad', v), { code: 'MALFORMED' });
+        await assert.rejects(client.evaluate('Get', 'utf8-bad'), { code: 'CONTRACT_ERROR' });
+    });
+
     it('computes the txId as hex(SHA-256(nonce ‖ creator)) and exposes it to the contract', async () => {
         const r = await client.submit('Put', 'tx', 'id');
         const block = await ledger.getBlock(r.blockNumber);
