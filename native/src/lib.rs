@@ -303,7 +303,7 @@ fn push_doubled_encodings(halves: &[RistrettoPoint], out: &mut Vec<u8>) {
 #[napi]
 pub fn version() -> String {
     format!(
-        "femeter-native {} (curve25519-dalek 4, ed25519-dalek 2, napi-rs 3)",
+        "femeter-native {} (curve25519-dalek 5, ed25519-dalek 3, napi-rs 3)",
         env!("CARGO_PKG_VERSION")
     )
 }

@@ -8,10 +8,11 @@
  *   readingPayloads(meter id, readings), and every C_i and C_0 decodes in the meter's `group`.
  *
  * {@link checkReadingBatch} makes exactly those checks, in a worker thread of the embedded engine
- * (ledger/embedded/verify-pool), from the meter record's bytes and the request's `batch` hex.
- * When it answers true the engine's thread calls {@link noteReadingBatch}; when the transaction
- * executes, `applyReadings` asks {@link takeReadingBatch} with the meter record it read itself and
- * skips both checks only if a note matches all four inputs (meter id, key, group, batch) exactly.
+ * (ledger/embedded/verify-pool), from the meter record's bytes and the request's `batch` hex; a
+ * large batch is cut into parts, one worker each. When a part passes, the engine's thread calls
+ * {@link noteReadingBatch}; when the transaction executes, `applyReadings` asks
+ * {@link takeReadingBatch} with the meter record it read itself and skips both checks only if
+ * every part is noted for all four inputs (meter id, key, group, batch) exactly.
  * Each note answers once; anything not noted (refused, never sent, forgotten, or the meter's key
  * changed in between) is checked inline, so a verdict never depends on the notes.
  */
@@ -40,19 +41,34 @@ export function pointEncodings(
     return { bytes, count };
 }
 
+/** Most parts a batch's check may be split into (one worker each). */
+export const MAX_PARTS = 16;
+
 /**
  * Whether every signature of the batch verifies under the meter's key and every point decodes in
  * the meter's group: the checks applyReadings would make, nothing else. `meterRecord` is the
- * stored meter record (marshalled JSON), `batchHex` the request's `batch`. Never throws: anything
- * malformed answers false (the contract then checks inline and refuses with its own message).
+ * stored meter record (marshalled JSON), `batchHex` the request's `batch`. With `parts` > 1 only
+ * the readings of part `part` (a contiguous range, the batch cut into `parts` nearly equal runs)
+ * are checked, so several workers can share one batch. Never throws: anything malformed answers
+ * false (the contract then checks inline and refuses with its own message).
  */
-export function checkReadingBatch(meterRecord: Uint8Array, batchHex: string): boolean {
+export function checkReadingBatch(
+    meterRecord: Uint8Array,
+    batchHex: string,
+    part = 0,
+    parts = 1,
+): boolean {
     try {
+        if (!validPart(part, parts)) return false;
         const meter = unmarshal<Meter>(meterRecord);
         const group = groupByName(meter.group);
         const batch = lowerHexToBytes(batchHex);
         if (batch === undefined) return false;
-        const readings = decodeReadingBatch(batch, group.elementBytes);
+        const all = decodeReadingBatch(batch, group.elementBytes);
+        const readings = all.slice(
+            Math.floor((all.length * part) / parts),
+            Math.floor((all.length * (part + 1)) / parts),
+        );
         const publicKey = hexToBytes(meter.signingKey);
         const messages = readingPayloads(meter.id, readings);
         const ok = verifyEd25519Many(
@@ -64,18 +80,29 @@ export function checkReadingBatch(meterRecord: Uint8Array, batchHex: string): bo
         );
         if (ok.length !== readings.length || !ok.every((x) => x)) return false;
         const { bytes, count } = pointEncodings(group.elementBytes, readings);
-        group.decodeMany(bytes, count, 'c');
+        if (count > 0) group.decodeMany(bytes, count, 'c');
         return true;
     } catch {
         return false;
     }
 }
 
-/** What a note says passed: the inputs of {@link checkReadingBatch} that the verdict depends on. */
+const validPart = (part: number, parts: number): boolean =>
+    Number.isSafeInteger(part) &&
+    Number.isSafeInteger(parts) &&
+    parts >= 1 &&
+    parts <= MAX_PARTS &&
+    part >= 0 &&
+    part < parts;
+
+/** What notes say passed: the inputs the verdicts depend on, and which parts passed so far. */
 interface Note {
     readonly signingKey: string;
     readonly group: string;
     readonly batch: string;
+    readonly parts: number;
+    /** Bit i set: part i passed. */
+    done: number;
 }
 
 /** Notes by meter id (a meter has few batches in flight). */
@@ -86,14 +113,32 @@ let held = 0;
 const NOTES_MAX_CHARS = 64 << 20;
 
 /**
- * Record that {@link checkReadingBatch} answered true for this meter record's id, key and group and
- * this batch. Call it only with that verdict. Bounded: the oldest notes go first.
+ * Record that {@link checkReadingBatch} answered true for this meter record's id, key and group,
+ * this batch and part `part` of `parts`. Call it only with that verdict. Bounded: the oldest
+ * notes go first.
  */
 export function noteReadingBatch(
     meter: Pick<Meter, 'id' | 'signingKey' | 'group'>,
     batch: string,
+    part = 0,
+    parts = 1,
 ): void {
-    if (batch.length > NOTES_MAX_CHARS) return;
+    if (!validPart(part, parts) || batch.length > NOTES_MAX_CHARS) return;
+    const bit = 2 ** part;
+    const list = notes.get(meter.id);
+    // a part joins a note of the same inputs still missing it (identical inputs, identical verdicts)
+    const open = list?.find(
+        (n) =>
+            n.parts === parts &&
+            (n.done & bit) === 0 &&
+            n.batch === batch &&
+            n.signingKey === meter.signingKey &&
+            n.group === meter.group,
+    );
+    if (open !== undefined) {
+        open.done |= bit;
+        return;
+    }
     while (held + batch.length > NOTES_MAX_CHARS) {
         const oldest = notes.entries().next();
         if (oldest.done === true) break;
@@ -101,15 +146,15 @@ export function noteReadingBatch(
         notes.delete(oldest.value[0]);
     }
     held += batch.length;
-    const note = { signingKey: meter.signingKey, group: meter.group, batch };
-    const list = notes.get(meter.id);
-    if (list === undefined) notes.set(meter.id, [note]);
-    else list.push(note);
+    const note = { signingKey: meter.signingKey, group: meter.group, batch, parts, done: bit };
+    const now = notes.get(meter.id);
+    if (now === undefined) notes.set(meter.id, [note]);
+    else now.push(note);
 }
 
 /**
- * Whether this exact batch was noted as passing for this meter's id, key and group (and forget the
- * note: it answers once).
+ * Whether this exact batch was noted as passing, every part of it, for this meter's id, key and
+ * group (and forget the note: it answers once).
  */
 export function takeReadingBatch(
     meter: Pick<Meter, 'id' | 'signingKey' | 'group'>,
@@ -118,7 +163,11 @@ export function takeReadingBatch(
     const list = notes.get(meter.id);
     if (list === undefined) return false;
     const i = list.findIndex(
-        (n) => n.batch === batch && n.signingKey === meter.signingKey && n.group === meter.group,
+        (n) =>
+            n.done === 2 ** n.parts - 1 &&
+            n.batch === batch &&
+            n.signingKey === meter.signingKey &&
+            n.group === meter.group,
     );
     if (i < 0) return false;
     held -= batch.length;

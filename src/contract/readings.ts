@@ -84,25 +84,31 @@ const plainKeys = {
 export interface PreverifyTask {
     readonly module: string;
     readonly fn: string;
-    readonly input: readonly (string | Uint8Array)[];
+    readonly input: readonly (string | number | Uint8Array)[];
     readonly onValid: () => void;
 }
 
 /** Batches shorter than this (hex characters, about 8 readings) are checked inline: a worker round trip costs more. */
 const MIN_PREVERIFY_CHARS = 8 * 2 * (64 + 32 + 16);
+/** Batches at least this long (about 192 readings) are checked in two parts, by two workers. */
+const SPLIT_CHARS = 192 * 2 * (64 + 32 + 16);
 
 /**
- * The checks of a SubmitReadings request that a worker thread can make before it executes
- * (contract/reading-notes `checkReadingBatch`: every signature and every point of the batch), for
- * an engine that runs them off its own thread. Reads the meter from `state`; undefined for other
- * transactions, unknown meters, small batches and anything malformed (the contract then checks
- * inline and refuses with its own messages).
+ * The checks of a SubmitReadings request that worker threads can make before it executes
+ * (contract/reading-notes `checkReadingBatch`: every signature and every point of the batch; a
+ * large batch in two parts), for an engine that runs them off its own thread. Reads the meter from
+ * `state`; undefined for other transactions, unknown meters, a submitter other than the meter's
+ * registered identity, small batches and anything malformed (the contract then checks inline, or
+ * refuses, with its own messages).
  */
 export function readingPreverify(
     txName: string,
     args: readonly string[],
-    state: { get(key: string): Uint8Array | undefined },
-): PreverifyTask | undefined {
+    state: {
+        get(key: string): Uint8Array | undefined;
+        readonly creator: { readonly mspId: string; readonly id: string };
+    },
+): PreverifyTask[] | undefined {
     if (txName !== 'SubmitReadings' && txName !== 'femeter:SubmitReadings') return undefined;
     const arg = args[0];
     if (args.length !== 1 || arg === undefined || arg.length > MAX_ARG_BYTES) return undefined;
@@ -113,14 +119,20 @@ export function readingPreverify(
     const raw = state.get(keys.meter(plainKeys, meterId));
     if (raw === undefined || raw.length === 0) return undefined;
     const meter = unmarshal<Meter>(raw);
-    return {
-        module: new URL('./reading-notes.js', import.meta.url).href,
+    // only the meter itself may make the workers work (the contract refuses anyone else anyway)
+    const { creator } = state;
+    if (meter.identity.mspId !== creator.mspId || meter.identity.id !== creator.id)
+        return undefined;
+    const module = new URL('./reading-notes.js', import.meta.url).href;
+    const parts = batch.length >= SPLIT_CHARS ? 2 : 1;
+    return Array.from({ length: parts }, (_, part) => ({
+        module,
         fn: 'checkReadingBatch',
-        input: [raw, batch],
+        input: [raw, batch, part, parts],
         onValid: () => {
-            noteReadingBatch(meter, batch);
+            noteReadingBatch(meter, batch, part, parts);
         },
-    };
+    }));
 }
 
 /** Each reading's Ed25519 check: the meter's key, the payload it signed, its signature. */

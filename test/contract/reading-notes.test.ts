@@ -116,7 +116,11 @@ describe('reading notes', () => {
                 good,
             ],
             ['the record names another meter id', record({ ...meter, id: 'm2' }), good],
-            ['the record names another group', record({ ...meter, group: 'ffdhe2048' }), good],
+            [
+                'the record names another group (the batch does not decode at its size)',
+                record({ ...meter, group: 'ffdhe2048' }),
+                good,
+            ],
             ['an unknown group', record({ ...meter, group: 'p256' }), good],
             ['not a meter record', new TextEncoder().encode('{'), good],
             ['upper-case hex', record(), good.toUpperCase()],
@@ -125,6 +129,48 @@ describe('reading notes', () => {
             ['empty batch', record(), ''],
         ];
         for (const [what, rec, b] of cases) assert.equal(checkReadingBatch(rec, b), false, what);
+    });
+
+    it('checks one part of a batch: that part only, and only valid part numbers', () => {
+        const oneBad = batch(12, signer, (r, i) =>
+            i === 9 ? { ...r, sig: bytesToHex(other.sign(new Uint8Array([i]))) } : r,
+        );
+        assert.equal(checkReadingBatch(record(), oneBad), false);
+        assert.equal(checkReadingBatch(record(), oneBad, 0, 2), true); // readings 0–5
+        assert.equal(checkReadingBatch(record(), oneBad, 1, 2), false); // readings 6–11
+        assert.equal(checkReadingBatch(record(), oneBad, 2, 3), false); // readings 8–11
+        for (const [part, parts] of [
+            [2, 2],
+            [0, 0],
+            [-1, 2],
+            [0.5, 2],
+            [0, 17],
+            [0, NaN],
+        ] as const)
+            assert.equal(
+                checkReadingBatch(record(), batch(12), part, parts),
+                false,
+                `${part}/${parts}`,
+            );
+        assert.equal(checkReadingBatch(record(), batch(12), 15, 16), true);
+    });
+
+    it('a note of several parts answers only once every part is noted', () => {
+        const b = batch(10);
+        noteReadingBatch(meter, b, 0, 3);
+        noteReadingBatch(meter, b, 0, 3); // the same part again: a second, separate note
+        noteReadingBatch(meter, b, 2, 3);
+        assert.equal(takeReadingBatch(meter, b), false);
+        noteReadingBatch(meter, b, 1, 3);
+        assert.equal(takeReadingBatch(meter, b), true);
+        assert.equal(takeReadingBatch(meter, b), false); // the second note lacks parts 1 and 2
+        noteReadingBatch(meter, b, 1, 3);
+        noteReadingBatch(meter, b, 2, 3);
+        assert.equal(takeReadingBatch(meter, b), true);
+        noteReadingBatch(meter, b, 3, 3); // not a part: ignored
+        noteReadingBatch(meter, b, 0, 1);
+        assert.equal(takeReadingBatch(meter, b), true);
+        assert.equal(takeReadingBatch(meter, b), false);
     });
 
     it('a note answers once, for the same meter id, key, group and batch only', () => {

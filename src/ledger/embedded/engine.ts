@@ -768,20 +768,22 @@ export class EmbeddedLedger implements Ledger {
 
     // ---- execution ------------------------------------------------------------------------------------------
 
-    /** Start the checks a worker can make before the transaction executes; undefined when there are none. */
+    /** Start the checks workers can make before the transaction executes; undefined when there are none. */
     #preverify(proposal: Proposal): Promise<void> | undefined {
         if (this.#preverifyHook === undefined || this.#verifyWorkers === 0) return undefined;
-        let task;
+        let tasks;
         try {
-            task = this.#preverifyHook(proposal.txName, proposal.args, {
+            const ci = new EmbeddedClientIdentity(proposal.creator);
+            tasks = this.#preverifyHook(proposal.txName, proposal.args, {
                 get: (key) => this.#store.state.getSync(key),
+                creator: { mspId: ci.getMSPID(), id: ci.getID() },
             });
         } catch {
             return undefined; // malformed: the contract refuses it with its own message
         }
-        if (task === undefined) return undefined;
+        if (tasks === undefined) return undefined;
         this.#pool ??= new VerifyPool(this.#verifyWorkers);
-        return this.#pool.run(task);
+        return 'module' in tasks ? this.#pool.run(tasks) : this.#pool.runAll(tasks);
     }
 
     #pendingCount(): number {

@@ -9,14 +9,17 @@
  * function, and when it answers true the pool calls the task's `onValid` on the engine's thread,
  * where the contract notes the verdict for exactly those inputs. The contract still makes every
  * check: a transaction whose task failed, timed out or was never run is checked inline, so results
- * never depend on the pool. Tasks go to the worker with the fewest waiting; the workers do not
- * keep the process alive and end with {@link VerifyPool.close}.
+ * never depend on the pool. Tasks go to the live worker with the fewest unanswered; a worker that
+ * dies is dropped, and a worker's backlog is capped ({@link MAX_WAITING}). A worker keeps the
+ * process alive only while a task of it is waited for; all end with {@link VerifyPool.close}.
  */
 import { Worker } from 'node:worker_threads';
 
-/** Reads durable state for a contract's `preverify` hook. */
+/** Reads durable state for a contract's `preverify` hook, and says who submits the transaction. */
 export interface PreverifyState {
     get(key: string): Uint8Array | undefined;
+    /** The submitter as the contract will see it (`getMSPID()`, `getID()`). */
+    readonly creator: { readonly mspId: string; readonly id: string };
 }
 
 /**
@@ -27,26 +30,32 @@ export interface PreverifyState {
 export interface PreverifyTask {
     readonly module: string;
     readonly fn: string;
-    readonly input: readonly (string | Uint8Array)[];
+    readonly input: readonly (string | number | Uint8Array)[];
     readonly onValid: () => void;
 }
 
-/** The optional static hook of a contract class: what a worker can check before the transaction executes. */
+/** The optional static hook of a contract class: what workers can check before the transaction executes. */
 export type PreverifyHook = (
     txName: string,
     args: readonly string[],
     state: PreverifyState,
-) => PreverifyTask | undefined;
+) => PreverifyTask | readonly PreverifyTask[] | undefined;
 
 /** A task the workers have not answered by then is left to the contract (checked inline). */
 const JOB_TIMEOUT_MS = 2_000;
+/**
+ * Most tasks one worker may hold unanswered (timed-out ones included, until it answers them);
+ * beyond it new tasks are not sent (the contract checks inline), so a flood cannot queue
+ * unbounded work and memory in the workers.
+ */
+export const MAX_WAITING = 64;
 
 /** What a worker receives. */
 export interface VerifyJob {
     readonly id: number;
     readonly module: string;
     readonly fn: string;
-    readonly input: readonly (string | Uint8Array)[];
+    readonly input: readonly (string | number | Uint8Array)[];
 }
 
 /** A worker's answer: whether the function returned true (false for anything else, errors included). */
@@ -55,48 +64,87 @@ export interface VerifyAnswer {
     readonly ok: boolean;
 }
 
+interface Slot {
+    readonly worker: Worker;
+    /** Jobs sent and not yet answered by this worker; undefined `done`: the caller stopped waiting. */
+    readonly jobs: Map<number, { done: ((ok: boolean) => void) | undefined }>;
+    alive: boolean;
+    /** Jobs someone still waits for: while > 0 the worker keeps the process alive (its answer, or its exit, must arrive). */
+    waited: number;
+}
+
+/** One more or one fewer job waited for on this worker; the worker is ref'd exactly while some are. */
+function waitedBy(slot: Slot, delta: 1 | -1): void {
+    slot.waited += delta;
+    if (slot.waited === 1 && delta === 1) slot.worker.ref();
+    if (slot.waited === 0) slot.worker.unref();
+}
+
 export class VerifyPool {
-    readonly #workers: { worker: Worker; waiting: number }[];
-    readonly #waiting = new Map<number, (ok: boolean) => void>();
+    readonly #slots: Slot[];
     #next = 0;
     #closed = false;
 
     constructor(size: number) {
-        this.#workers = Array.from({ length: size }, () => {
-            const slot = {
+        this.#slots = Array.from({ length: size }, () => {
+            const slot: Slot = {
                 worker: new Worker(new URL('./verify-worker.js', import.meta.url)),
-                waiting: 0,
+                jobs: new Map(),
+                alive: true,
+                waited: 0,
             };
             slot.worker.unref();
             slot.worker.on('message', (m: VerifyAnswer) => {
-                const done = this.#waiting.get(m.id);
-                this.#waiting.delete(m.id);
-                done?.(m.ok);
+                const job = slot.jobs.get(m.id);
+                slot.jobs.delete(m.id);
+                job?.done?.(m.ok);
             });
-            slot.worker.on('error', () => {
-                // a failed worker answers nothing: its tasks time out and are checked inline
-            });
+            // A worker that fails or exits answers nothing more: its waiting tasks end now (checked
+            // inline) and it gets no new ones; with no worker left every task is checked inline.
+            const dead = (): void => {
+                slot.alive = false;
+                const waiting = [...slot.jobs.values()];
+                slot.jobs.clear();
+                for (const job of waiting) job.done?.(false);
+            };
+            slot.worker.on('error', dead);
+            slot.worker.on('exit', dead);
             return slot;
         });
     }
 
+    /** Workers still running. */
+    get alive(): number {
+        return this.#slots.filter((s) => s.alive).length;
+    }
+
     /**
-     * Run the task in the worker with the fewest waiting tasks; resolves when it answered or timed
-     * out (never rejects: on any failure the contract simply checks inline). `onValid` runs before
-     * the promise resolves, only for a true answer.
+     * Run the task in the live worker with the fewest unanswered tasks; resolves when it answered
+     * or timed out (never rejects: on any failure the contract simply checks inline). `onValid`
+     * runs before the promise resolves, only for a true answer. Not sent at all (resolves at once)
+     * when the pool is closed, no worker is alive, or every worker holds {@link MAX_WAITING}.
      */
     run(task: PreverifyTask): Promise<void> {
-        let slot = this.#workers[0];
-        if (this.#closed || slot === undefined) return Promise.resolve();
-        for (const w of this.#workers) if (w.waiting < slot.waiting) slot = w;
+        let slot: Slot | undefined;
+        for (const s of this.#slots)
+            if (s.alive && (slot === undefined || s.jobs.size < slot.jobs.size)) slot = s;
+        if (this.#closed || slot === undefined || slot.jobs.size >= MAX_WAITING)
+            return Promise.resolve();
         const chosen = slot;
         const id = this.#next++;
         return new Promise<void>((resolve) => {
-            chosen.waiting++;
-            const finish = (ok: boolean): void => {
+            const job: { done: ((ok: boolean) => void) | undefined } = { done: undefined };
+            const timer = setTimeout(() => {
+                // stop waiting; the job stays counted until the worker answers it (or dies)
+                job.done = undefined;
+                waitedBy(chosen, -1);
+                resolve();
+            }, JOB_TIMEOUT_MS);
+            timer.unref();
+            job.done = (ok) => {
                 clearTimeout(timer);
-                this.#waiting.delete(id);
-                chosen.waiting--;
+                job.done = undefined;
+                waitedBy(chosen, -1);
                 if (ok) {
                     try {
                         task.onValid();
@@ -106,24 +154,35 @@ export class VerifyPool {
                 }
                 resolve();
             };
-            const timer = setTimeout(() => {
-                finish(false);
-            }, JOB_TIMEOUT_MS);
-            timer.unref();
-            this.#waiting.set(id, finish);
+            chosen.jobs.set(id, job);
+            waitedBy(chosen, 1);
             try {
-                const job: VerifyJob = { id, module: task.module, fn: task.fn, input: task.input };
-                chosen.worker.postMessage(job);
+                const message: VerifyJob = {
+                    id,
+                    module: task.module,
+                    fn: task.fn,
+                    input: task.input,
+                };
+                chosen.worker.postMessage(message);
             } catch {
-                finish(false);
+                chosen.jobs.delete(id);
+                job.done(false);
             }
         });
     }
 
+    /** Run several tasks (e.g. the parts of one batch) at once; resolves when all are done. */
+    async runAll(tasks: readonly PreverifyTask[]): Promise<void> {
+        await Promise.all(tasks.map((t) => this.run(t)));
+    }
+
     async close(): Promise<void> {
         this.#closed = true;
-        for (const done of [...this.#waiting.values()]) done(false);
-        this.#waiting.clear();
-        await Promise.all(this.#workers.map((w) => w.worker.terminate()));
+        for (const s of this.#slots) {
+            const waiting = [...s.jobs.values()];
+            s.jobs.clear();
+            for (const job of waiting) job.done?.(false);
+        }
+        await Promise.all(this.#slots.map((s) => s.worker.terminate()));
     }
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module ledger/embedded/verify-worker
- * Worker thread of {@link VerifyPool}: imports a task's module (once per URL), calls its named
+ * Worker thread of {@link VerifyPool}: imports a task's module (once per URL, again after a failed
+ * import), calls its named
  * export with the task's input and answers whether it returned exactly true. Anything else (a
  * missing export, a throw, a rejected import) answers false, and the contract checks inline.
  */
@@ -16,6 +17,8 @@ async function run(job: VerifyJob): Promise<boolean> {
     if (mod === undefined) {
         mod = import(job.module) as Promise<Record<string, unknown>>;
         modules.set(job.module, mod);
+        // a failed import is tried again by the next task (e.g. files replaced during a deploy)
+        mod.catch(() => modules.delete(job.module));
     }
     const fn = (await mod)[job.fn];
     if (typeof fn !== 'function') return false;

@@ -40,7 +40,7 @@ describe('native loader', () => {
     it('loads the built addon and reports its version', (t) => {
         const n = nativeOrSkip(t);
         if (!n) return;
-        assert.match(n.version(), /^femeter-native \d+\.\d+\.\d+ \(curve25519-dalek 4/);
+        assert.match(n.version(), /^femeter-native \d+\.\d+\.\d+ \(curve25519-dalek 5/);
         assert.ok(nativeAddonPath()?.endsWith('femeter_native.node'));
     });
 
