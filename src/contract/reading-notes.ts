@@ -16,8 +16,8 @@
  * Each note answers once; anything not noted (refused, never sent, forgotten, or the meter's key
  * changed in between) is checked inline, so a verdict never depends on the notes.
  */
-import { verifyEd25519Many } from '../fe/ed25519.js';
-import { groupByName } from '../fe/groups.js';
+import { verifyEd25519Many, type Ed25519Triple } from '../fe/ed25519.js';
+import { groupByName, type AnyGroup } from '../fe/groups.js';
 import { lowerHexToBytes } from './hex.js';
 import { unmarshal } from './marshal.js';
 import { decodeReadingBatch, type BinaryReading } from './reading-batch.js';
@@ -25,20 +25,42 @@ import type { Meter } from './records.js';
 import { readingPayloads } from './signing.js';
 import { hexToBytes } from './validate.js';
 
-/** Every C_i and C_0 of the batch in reading order (C_i, then C_0 if present), and how many. */
-export function pointEncodings(
-    e: number,
+/** Each reading's Ed25519 check: the meter's key, the payload it signed, its signature. */
+export function signedTriples(
+    meter: Pick<Meter, 'id' | 'signingKey'>,
     readings: readonly BinaryReading[],
-): { bytes: Uint8Array; count: number } {
+): Ed25519Triple[] {
+    const publicKey = hexToBytes(meter.signingKey);
+    const messages = readingPayloads(meter.id, readings);
+    return readings.map((r, i) => ({
+        publicKey,
+        message: messages[i] ?? new Uint8Array(0),
+        signature: r.sig,
+    }));
+}
+
+/**
+ * Whether every C_i and C_0 of the readings decodes (in reading order: C_i, then C_0 if present),
+ * in one `decodeMany` call (one native call with the accelerator). When false, applyReadings
+ * checks the readings one by one, in order, so its refusal names the first bad reading.
+ */
+export function allPointsValid(group: AnyGroup, readings: readonly BinaryReading[]): boolean {
+    const e = group.elementBytes;
     let count = 0;
     for (const r of readings) count += r.c0 === undefined ? 1 : 2;
+    if (count === 0) return true;
     const bytes = new Uint8Array(count * e);
     let i = 0;
     for (const r of readings) {
         bytes.set(r.c, e * i++);
         if (r.c0 !== undefined) bytes.set(r.c0, e * i++);
     }
-    return { bytes, count };
+    try {
+        group.decodeMany(bytes, count, 'c');
+        return true;
+    } catch {
+        return false;
+    }
 }
 
 /** Most parts a batch's check may be split into (one worker each). */
@@ -69,19 +91,10 @@ export function checkReadingBatch(
             Math.floor((all.length * part) / parts),
             Math.floor((all.length * (part + 1)) / parts),
         );
-        const publicKey = hexToBytes(meter.signingKey);
-        const messages = readingPayloads(meter.id, readings);
-        const ok = verifyEd25519Many(
-            readings.map((r, i) => ({
-                publicKey,
-                message: messages[i] ?? new Uint8Array(0),
-                signature: r.sig,
-            })),
+        const ok = verifyEd25519Many(signedTriples(meter, readings));
+        return (
+            ok.length === readings.length && ok.every((x) => x) && allPointsValid(group, readings)
         );
-        if (ok.length !== readings.length || !ok.every((x) => x)) return false;
-        const { bytes, count } = pointEncodings(group.elementBytes, readings);
-        if (count > 0) group.decodeMany(bytes, count, 'c');
-        return true;
     } catch {
         return false;
     }

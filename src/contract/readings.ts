@@ -20,7 +20,6 @@
  * read from that transaction by who checks it (roles/signed-readings.ts, docs/SCALE.md §5c).
  */
 import type { Context } from 'fabric-contract-api';
-import type { Ed25519Triple } from '../fe/ed25519.js';
 import { groupByName } from '../fe/groups.js';
 import { FeError } from '../fe/errors.js';
 import { ContractError } from './errors.js';
@@ -33,14 +32,18 @@ import {
     decodeReadingBatch,
     encodeChunk,
     MAX_BATCH,
-    type BinaryReading,
     type ChunkEntry,
 } from './reading-batch.js';
-import { readingPayloads, STATUS, verifyEd25519Many } from './signing.js';
+import { STATUS, verifyEd25519Many } from './signing.js';
 import { channelOf, getJson, putJson } from './state.js';
 import { MAX_ARG_BYTES, unmarshal } from './marshal.js';
-import { noteReadingBatch, pointEncodings, takeReadingBatch } from './reading-notes.js';
-import { bytesToHex, hexBytes, hexToBytes, id, onlyFields } from './validate.js';
+import {
+    allPointsValid,
+    noteReadingBatch,
+    signedTriples,
+    takeReadingBatch,
+} from './reading-notes.js';
+import { bytesToHex, hexBytes, id, onlyFields } from './validate.js';
 import { meterPeriod } from './weights.js';
 
 export { MAX_BATCH, readingBatchHex } from './reading-batch.js';
@@ -135,20 +138,6 @@ export function readingPreverify(
     }));
 }
 
-/** Each reading's Ed25519 check: the meter's key, the payload it signed, its signature. */
-function signedTriples(
-    meter: Meter,
-    publicKey: Uint8Array,
-    readings: ReturnType<typeof decodeReadingBatch>,
-): Ed25519Triple[] {
-    const messages = readingPayloads(meter.id, readings);
-    return readings.map((r, i) => ({
-        publicKey,
-        message: messages[i] ?? new Uint8Array(0),
-        signature: r.sig,
-    }));
-}
-
 /** The stored readings of an epoch in slot order, as GetReadings returns them. */
 export async function listSlots(
     ctx: Context,
@@ -194,24 +183,6 @@ function slotRecord(x: ChunkEntry): SlotRecord {
     };
 }
 
-/**
- * Whether every C_i and C_0 of the batch decodes, in one `decodeMany` call (one native call with
- * the accelerator). False when any does not: the readings are then checked one by one, in order,
- * so the refusal names the first bad reading exactly as before.
- */
-function allPointsValid(
-    group: ReturnType<typeof groupByName>,
-    readings: readonly BinaryReading[],
-): boolean {
-    const { bytes, count } = pointEncodings(group.elementBytes, readings);
-    try {
-        group.decodeMany(bytes, count, 'c');
-        return true;
-    } catch {
-        return false;
-    }
-}
-
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean => {
     if (a === undefined || b === undefined) return a === b;
     if (a.length !== b.length) return false;
@@ -245,7 +216,7 @@ export async function applyReadings(
     // the loop below still refuses at the first bad reading in order, so errors are unchanged.
     const sigOk = noted
         ? readings.map(() => true)
-        : verifyEd25519Many(signedTriples(meter, hexToBytes(meter.signingKey), readings));
+        : verifyEd25519Many(signedTriples(meter, readings));
 
     const seqKey = keys.seq(ctx.stub, meter.id);
     const seqState = (await getJson<MeterSequence>(ctx, seqKey)) ?? { last: 0, gaps: [] };
